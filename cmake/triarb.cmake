@@ -1,0 +1,55 @@
+# Shared flags and the small helpers that keep per-folder CMakeLists short:
+#   triarb_test(name [LABELS l...] [LIBS lib...])   tests/<name>.cc -> ctest
+#   triarb_fuzzer(name)                             fuzz/<name>.cc -> replay test or libFuzzer binary
+
+add_library(triarb_flags INTERFACE)
+target_compile_options(triarb_flags INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
+  -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Wnull-dereference
+  -Wimplicit-fallthrough)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  # ThreadSanitizer ignores standalone fences; the seqlock's fences are
+  # checked by the Relacy model tests instead (see HACKING.md).
+  target_compile_options(triarb_flags INTERFACE -Wno-tsan)
+endif()
+if(TRIARB_MARCH AND NOT TRIARB_SANITIZE)
+  target_compile_options(triarb_flags INTERFACE -march=${TRIARB_MARCH})
+endif()
+if(TRIARB_SANITIZE)
+  target_compile_options(triarb_flags INTERFACE
+    -fsanitize=${TRIARB_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_link_options(triarb_flags INTERFACE -fsanitize=${TRIARB_SANITIZE})
+endif()
+if(TRIARB_FUZZ)
+  target_compile_options(triarb_flags INTERFACE -fsanitize=fuzzer-no-link)
+endif()
+
+function(triarb_test name)
+  cmake_parse_arguments(T "" "" "LABELS;LIBS;SOURCES" ${ARGN})
+  if(TRIARB_TEST_SCOPE STREQUAL "tsan" AND NOT "tsan" IN_LIST T_LABELS)
+    return()
+  endif()
+  add_executable(${name} ${name}.cc ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE triarb_core GTest::gtest_main ${T_LIBS})
+  add_test(NAME ${name} COMMAND ${name})
+  if(NOT T_LABELS)
+    set(T_LABELS unit)
+  endif()
+  set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT 600)
+endfunction()
+
+function(triarb_fuzzer name)
+  if(TRIARB_TEST_SCOPE STREQUAL "tsan")
+    return()
+  endif()
+  add_executable(fuzz_${name} ${name}.cc)
+  target_link_libraries(fuzz_${name} PRIVATE triarb_core triarb_fuzz_support)
+  if(TRIARB_FUZZ)
+    target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+  else()
+    target_sources(fuzz_${name} PRIVATE replay_main.cc)
+    add_test(NAME fuzz_replay_${name}
+             COMMAND fuzz_${name} ${PROJECT_SOURCE_DIR}/corpus/${name})
+    set_tests_properties(fuzz_replay_${name} PROPERTIES LABELS fuzz-replay TIMEOUT 600)
+  endif()
+endfunction()
