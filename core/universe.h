@@ -1,0 +1,97 @@
+// universe: the tradable symbols and assets, loaded from a Binance
+// `GET /api/v3/exchangeInfo` document, with dense ids.
+//
+// Only symbols with status TRADING are kept (the others are counted). Ids are
+// deterministic: assets and symbols are numbered in ascending order of name,
+// whatever order the document lists them in.
+//
+//   universe u = load_exchange_info(json_text);        // throws universe_error
+//   symbol_id s = u.find_symbol("BNBUSDT");            // kNoSymbol if absent
+//   symbol_id e = u.symbol_between(btc, usdt);         // either direction
+//
+// Thread safety: immutable after construction; share freely.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "fixed8.h"
+#include "quote.h"
+
+namespace triarb {
+
+// Start-up error: what is wrong and where ("symbols[17].filters[2].stepSize:
+// bad_char in \"0.0x1\"", or "byte 1234: truncated document").
+class universe_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Exchange filters; a filter the document omits is zero (no constraint).
+struct symbol_filters {
+  fixed8 tick_size;     // PRICE_FILTER
+  fixed8 min_qty;       // LOT_SIZE
+  fixed8 max_qty;       // LOT_SIZE
+  fixed8 step_size;     // LOT_SIZE
+  fixed8 min_notional;  // NOTIONAL.minNotional or MIN_NOTIONAL.minNotional
+};
+
+struct symbol_info {
+  std::string name;  // upper case, as the exchange writes it: "BNBUSDT"
+  asset_id base = 0;
+  asset_id quote = 0;
+  symbol_filters filters;
+};
+
+// What make_universe needs for one symbol (tests and generators).
+struct symbol_spec {
+  std::string name;
+  std::string base;
+  std::string quote;
+  symbol_filters filters;
+};
+
+class universe {
+ public:
+  universe() = default;
+  // REQUIRES: names unique; base != quote. Throws universe_error otherwise.
+  explicit universe(std::vector<symbol_spec> specs, std::size_t skipped_not_trading = 0);
+
+  [[nodiscard]] std::span<const std::string> assets() const noexcept { return assets_; }
+  [[nodiscard]] std::span<const symbol_info> symbols() const noexcept { return symbols_; }
+  [[nodiscard]] const symbol_info& symbol(symbol_id id) const { return symbols_.at(id); }
+  [[nodiscard]] std::size_t skipped_not_trading() const noexcept { return skipped_not_trading_; }
+
+  // Not for the hot path (the frame parser has its own symbol_table).
+  [[nodiscard]] symbol_id find_symbol(std::string_view name) const noexcept;
+  [[nodiscard]] std::optional<asset_id> find_asset(std::string_view name) const noexcept;
+  // The symbol trading a against b in either direction (base a / quote b, or
+  // base b / quote a); if both exist, the one with the lower id. kNoSymbol if none.
+  [[nodiscard]] symbol_id symbol_between(asset_id a, asset_id b) const noexcept;
+
+  // SHA-256-free, stable 64-bit fingerprint of names and filters, for logs.
+  [[nodiscard]] std::uint64_t fingerprint() const noexcept;
+
+ private:
+  std::vector<std::string> assets_;
+  std::vector<symbol_info> symbols_;
+  std::unordered_map<std::string, symbol_id> symbol_by_name_;
+  std::unordered_map<std::string, asset_id> asset_by_name_;
+  std::unordered_map<std::uint64_t, symbol_id> symbol_by_pair_;  // key: min(a,b) << 32 | max(a,b)
+  std::size_t skipped_not_trading_ = 0;
+};
+
+// Parses an exchangeInfo document. Throws universe_error naming what and
+// where for malformed, truncated or inconsistent input.
+[[nodiscard]] universe load_exchange_info(std::string_view json);
+// Reads and parses a file; the error names the file too.
+[[nodiscard]] universe load_exchange_info_file(const std::string& path);
+
+}  // namespace triarb
