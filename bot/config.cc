@@ -1,0 +1,324 @@
+// config: TOML loading and validation. See config.h.
+#include "config.h"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+namespace triarb {
+namespace {
+
+[[noreturn]] void fail(std::string_view source, std::string_view key, std::string_view value,
+                       std::string_view allowed) {
+  std::ostringstream os;
+  os << source << ": " << key << " = " << value << ": " << allowed;
+  throw config_error(os.str());
+}
+
+std::string describe(const toml::node& n) {
+  std::ostringstream os;
+  if (n.is_string()) {
+    os << '"' << n.as_string()->get() << '"';
+  } else {
+    n.visit([&](const auto& v) {
+      if constexpr (toml::is_table<decltype(v)>) {
+        os << "{...}";
+      } else if constexpr (toml::is_array<decltype(v)>) {
+        os << "[...]";
+      } else {
+        os << v;
+      }
+    });
+  }
+  return os.str();
+}
+
+fixed8 read_decimal(std::string_view src, const std::string& key, const toml::node& n,
+                    bool allow_negative = false) {
+  std::string text;
+  if (n.is_string()) {
+    text = n.as_string()->get();
+  } else if (n.is_integer()) {
+    text = std::to_string(n.as_integer()->get());
+  } else if (n.is_floating_point()) {
+    // The shortest text that reads back as the same double: the literal the
+    // user wrote, for any literal of up to 15 significant digits.
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, n.as_floating_point()->get());
+    text.assign(buf, r.ptr);
+    if (text.find_first_of("eE") != std::string::npos) {
+      fail(src, key, describe(n),
+           "a decimal without exponent (write it as a string, e.g. \"0.001\")");
+    }
+  } else {
+    fail(src, key, describe(n), "a decimal number, e.g. \"0.001\"");
+  }
+  const fixed8_result r = allow_negative ? parse_fixed8(text) : parse_unsigned_fixed8(text);
+  if (!r.ok()) {
+    fail(src, key, describe(n),
+         std::string("a ") + (allow_negative ? "" : "non-negative ") +
+             "decimal with at most 8 fractional digits (" + std::string(to_string(r.ec)) + ")");
+  }
+  return r.value;
+}
+
+std::int64_t read_int(std::string_view src, const std::string& key, const toml::node& n,
+                      std::int64_t lo, std::int64_t hi) {
+  if (!n.is_integer()) fail(src, key, describe(n), "an integer");
+  const std::int64_t v = n.as_integer()->get();
+  if (v < lo || v > hi) {
+    fail(src, key, describe(n),
+         "an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+  }
+  return v;
+}
+
+std::string read_string(std::string_view src, const std::string& key, const toml::node& n) {
+  if (!n.is_string()) fail(src, key, describe(n), "a string");
+  return n.as_string()->get();
+}
+
+bool read_bool(std::string_view src, const std::string& key, const toml::node& n) {
+  if (!n.is_boolean()) fail(src, key, describe(n), "true or false");
+  return n.as_boolean()->get();
+}
+
+bool is_asset_name(std::string_view s) {
+  if (s.empty() || s.size() > 20) return false;
+  for (char c : s) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
+
+std::map<std::string, fixed8> read_decimal_table(std::string_view src, const std::string& key,
+                                                 const toml::node& n) {
+  if (!n.is_table()) fail(src, key, describe(n), "a table of NAME = \"decimal\"");
+  std::map<std::string, fixed8> out;
+  for (auto&& [k, v] : *n.as_table()) {
+    const std::string name(k.str());
+    if (!is_asset_name(name)) {
+      fail(src, key + "." + name, describe(v), "keys are upper-case symbol or asset names");
+    }
+    out[name] = read_decimal(src, key + "." + name, v);
+  }
+  return out;
+}
+
+void apply(bot_config& c, std::string_view src, const toml::table& root) {
+  for (auto&& [section_key, section] : root) {
+    const std::string sec(section_key.str());
+    if (sec == "dry_run") {
+      c.dry_run = read_bool(src, sec, section);
+      continue;
+    }
+    if (!section.is_table()) {
+      fail(src, sec, describe(section),
+           "a section [exchange], [strategy], [connections], [journal], [telemetry] or dry_run");
+    }
+    for (auto&& [k, v] : *section.as_table()) {
+      const std::string key(k.str());
+      const std::string full = sec + "." + key;
+      if (sec == "exchange") {
+        if (key == "rest_url")
+          c.rest_url = read_string(src, full, v);
+        else if (key == "ws_url")
+          c.ws_url = read_string(src, full, v);
+        else if (key == "ca_file")
+          c.ca_file = read_string(src, full, v);
+        else
+          fail(src, full, describe(v), "unknown key (allowed: rest_url, ws_url, ca_file)");
+      } else if (sec == "strategy") {
+        if (key == "start_assets") {
+          if (!v.is_array() || v.as_array()->empty()) {
+            fail(src, full, describe(v), "a non-empty array of asset names, e.g. [\"USDT\"]");
+          }
+          c.start_assets.clear();
+          for (const toml::node& e : *v.as_array()) {
+            const std::string a = read_string(src, full, e);
+            if (!is_asset_name(a)) fail(src, full, describe(e), "upper-case asset names");
+            c.start_assets.push_back(a);
+          }
+        } else if (key == "fee")
+          c.fee = read_decimal(src, full, v);
+        else if (key == "fee_overrides")
+          c.fee_overrides = read_decimal_table(src, full, v);
+        else if (key == "min_profit")
+          c.min_profit = read_decimal(src, full, v);
+        else if (key == "budget")
+          c.budget = read_decimal(src, full, v);
+        else if (key == "budgets")
+          c.budgets = read_decimal_table(src, full, v);
+        else if (key == "max_leg_age_ms")
+          c.max_leg_age_ms = read_int(src, full, v, 1, 86'400'000);
+        else {
+          fail(src, full, describe(v),
+               "unknown key (allowed: start_assets, fee, fee_overrides, min_profit, budget, "
+               "budgets, max_leg_age_ms)");
+        }
+      } else if (sec == "connections") {
+        if (key == "symbols_per_connection") {
+          c.symbols_per_connection =
+              static_cast<int>(read_int(src, full, v, 1, kMaxStreamsPerConnection));
+        } else if (key == "pong_deadline_ms") {
+          c.pong_deadline_ms = read_int(src, full, v, 1000, 600'000);
+        } else if (key == "rotate_after_ms") {
+          c.rotate_after_ms = read_int(src, full, v, 1000, 24LL * 3600 * 1000 - 60'000);
+        } else if (key == "reconnect_attempts_per_5min") {
+          c.reconnect_attempts_per_5min = static_cast<int>(read_int(src, full, v, 1, 300));
+        } else {
+          fail(src, full, describe(v),
+               "unknown key (allowed: symbols_per_connection, pong_deadline_ms, "
+               "rotate_after_ms, reconnect_attempts_per_5min)");
+        }
+      } else if (sec == "journal") {
+        if (key == "path")
+          c.journal_path = read_string(src, full, v);
+        else if (key == "fsync") {
+          const std::string p = read_string(src, full, v);
+          if (p == "every_record")
+            c.journal_fsync = fsync_policy::every_record;
+          else if (p == "interval")
+            c.journal_fsync = fsync_policy::interval;
+          else if (p == "never")
+            c.journal_fsync = fsync_policy::never;
+          else
+            fail(src, full, describe(v), "\"every_record\", \"interval\" or \"never\"");
+        } else if (key == "fsync_interval_ms") {
+          c.journal_fsync_interval_ms = read_int(src, full, v, 1, 60'000);
+        } else if (key == "rotate_bytes") {
+          c.journal_rotate_bytes = read_int(src, full, v, 4096, 1LL << 40);
+        } else if (key == "checkpoint_ms") {
+          c.journal_checkpoint_ms = read_int(src, full, v, 100, 3'600'000);
+        } else {
+          fail(src, full, describe(v),
+               "unknown key (allowed: path, fsync, fsync_interval_ms, rotate_bytes, "
+               "checkpoint_ms)");
+        }
+      } else if (sec == "telemetry") {
+        if (key == "interval_ms")
+          c.telemetry_interval_ms = read_int(src, full, v, 100, 3'600'000);
+        else if (key == "metrics_address")
+          c.metrics_address = read_string(src, full, v);
+        else
+          fail(src, full, describe(v), "unknown key (allowed: interval_ms, metrics_address)");
+      } else {
+        fail(src, sec, "[...]",
+             "unknown section (allowed: [exchange], [strategy], [connections], [journal], "
+             "[telemetry], and dry_run)");
+      }
+    }
+  }
+}
+
+bool is_loopback_address(std::string_view hostport) {
+  return hostport.starts_with("127.") || hostport.starts_with("[::1]") ||
+         hostport.starts_with("localhost:");
+}
+
+}  // namespace
+
+void validate(const bot_config& c) {
+  const std::string_view src = "config";
+  if (!c.dry_run) {
+    fail(src, "dry_run", "false",
+         "live order placement is not built in this version; only dry_run = true is allowed");
+  }
+  if (c.symbols_per_connection < 1 || c.symbols_per_connection > kMaxStreamsPerConnection) {
+    fail(src, "connections.symbols_per_connection", std::to_string(c.symbols_per_connection),
+         "1 to 1024 streams per connection (the exchange's documented limit)");
+  }
+  if (c.fee >= fixed8::one()) fail(src, "strategy.fee", to_string(c.fee), "a fee below 1");
+  for (const auto& [sym, f] : c.fee_overrides) {
+    if (f >= fixed8::one()) fail(src, "strategy.fee_overrides." + sym, to_string(f), "below 1");
+  }
+  if (!c.budget.is_positive()) {
+    fail(src, "strategy.budget", to_string(c.budget), "a positive amount of the start asset");
+  }
+  for (const auto& [asset, b] : c.budgets) {
+    if (!b.is_positive()) fail(src, "strategy.budgets." + asset, to_string(b), "positive");
+  }
+  if (!c.ws_url.starts_with("wss://")) {
+    fail(src, "exchange.ws_url", c.ws_url, "a wss:// URL (TLS is required)");
+  }
+  if (!c.rest_url.starts_with("https://")) {
+    fail(src, "exchange.rest_url", c.rest_url, "an https:// URL (TLS is required)");
+  }
+  if (!c.metrics_address.empty() && !is_loopback_address(c.metrics_address)) {
+    fail(src, "telemetry.metrics_address", c.metrics_address,
+         "a loopback host:port (127.0.0.1:PORT or [::1]:PORT), or empty for none");
+  }
+  if (c.journal_path.empty()) fail(src, "journal.path", "\"\"", "a file path");
+}
+
+bot_config load_config_string(std::string_view toml_text, std::string_view source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream os;
+    os << source_name << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
+       << e.description();
+    throw config_error(os.str());
+  }
+  bot_config c;
+  apply(c, source_name, root);
+  validate(c);
+  return c;
+}
+
+bot_config load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw config_error(path + ": cannot open the configuration file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return load_config_string(ss.str(), path);
+}
+
+std::string bot_config::to_toml() const {
+  std::ostringstream os;
+  auto q = [](std::string_view s) {
+    std::string out = "\"";
+    for (char ch : s) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    return out + "\"";
+  };
+  os << "dry_run = " << (dry_run ? "true" : "false") << "\n";
+  os << "[exchange]\nrest_url = " << q(rest_url) << "\nws_url = " << q(ws_url)
+     << "\nca_file = " << q(ca_file) << "\n";
+  os << "[strategy]\nstart_assets = [";
+  for (std::size_t i = 0; i < start_assets.size(); ++i) os << (i ? ", " : "") << q(start_assets[i]);
+  os << "]\nfee = " << q(to_string(fee)) << "\nmin_profit = " << q(to_string(min_profit))
+     << "\nbudget = " << q(to_string(budget)) << "\nmax_leg_age_ms = " << max_leg_age_ms << "\n";
+  os << "fee_overrides = {";
+  bool first = true;
+  for (const auto& [k, v] : fee_overrides) {
+    os << (first ? " " : ", ") << k << " = " << q(to_string(v));
+    first = false;
+  }
+  os << " }\nbudgets = {";
+  first = true;
+  for (const auto& [k, v] : budgets) {
+    os << (first ? " " : ", ") << k << " = " << q(to_string(v));
+    first = false;
+  }
+  os << " }\n[connections]\nsymbols_per_connection = " << symbols_per_connection
+     << "\npong_deadline_ms = " << pong_deadline_ms << "\nrotate_after_ms = " << rotate_after_ms
+     << "\nreconnect_attempts_per_5min = " << reconnect_attempts_per_5min << "\n";
+  const char* fs = journal_fsync == fsync_policy::every_record ? "every_record"
+                   : journal_fsync == fsync_policy::interval   ? "interval"
+                                                               : "never";
+  os << "[journal]\npath = " << q(journal_path) << "\nfsync = " << q(fs)
+     << "\nfsync_interval_ms = " << journal_fsync_interval_ms
+     << "\nrotate_bytes = " << journal_rotate_bytes << "\ncheckpoint_ms = " << journal_checkpoint_ms
+     << "\n";
+  os << "[telemetry]\ninterval_ms = " << telemetry_interval_ms
+     << "\nmetrics_address = " << q(metrics_address) << "\n";
+  return os.str();
+}
+
+}  // namespace triarb

@@ -1,0 +1,78 @@
+// config: every knob of the bot, with defaults, loaded from TOML and
+// validated. A bad value is a config_error naming the key, the value and what
+// is allowed; unknown keys are errors too (a typo must not silently become a
+// default).
+//
+//   bot_config c = load_config_file("triarb.toml");    // throws config_error
+//   bot_config d;                                       // all defaults
+//
+// Decimal knobs (fees, budgets, min_profit) are exact: write them as strings
+// ("0.001") or as TOML numbers, which are read back through their shortest
+// round-trip text, so 0.001 means exactly 0.001.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fixed8.h"
+
+namespace triarb {
+
+class config_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The limit the old code learned from the gateway's HTTP 414 on long
+// subscription URLs; the documented hard limit is kMaxStreamsPerConnection.
+inline constexpr int kDefaultSymbolsPerConnection = 200;
+inline constexpr int kMaxStreamsPerConnection = 1024;
+
+enum class fsync_policy : std::uint8_t { every_record, interval, never };
+
+struct bot_config {
+  // [exchange]
+  std::string rest_url = "https://api.binance.com";
+  std::string ws_url = "wss://stream.binance.com:9443";
+  std::string ca_file;  // empty: the system trust store
+  // [strategy]
+  std::vector<std::string> start_assets{"USDT"};
+  fixed8 fee = fixed8::from_raw(100'000);       // 0.001 taker
+  std::map<std::string, fixed8> fee_overrides;  // symbol -> fee
+  fixed8 min_profit = fixed8::zero();
+  fixed8 budget = fixed8::from_units(1000);  // in start-asset units
+  std::map<std::string, fixed8> budgets;     // start asset -> budget
+  std::int64_t max_leg_age_ms = 10'000;
+  // [connections]
+  int symbols_per_connection = kDefaultSymbolsPerConnection;
+  std::int64_t pong_deadline_ms = 60'000;             // silence past this is a dead connection
+  std::int64_t rotate_after_ms = 23LL * 3600 * 1000;  // before the 24 h server limit
+  int reconnect_attempts_per_5min = 300;
+  // [journal]
+  std::string journal_path = "triarb-journal.jsonl";
+  fsync_policy journal_fsync = fsync_policy::interval;
+  std::int64_t journal_fsync_interval_ms = 100;
+  std::int64_t journal_rotate_bytes = 256LL * 1024 * 1024;
+  std::int64_t journal_checkpoint_ms = 10'000;
+  // [telemetry]
+  std::int64_t telemetry_interval_ms = 1000;
+  std::string metrics_address = "127.0.0.1:9464";  // empty: no metrics server
+  // top level
+  bool dry_run = true;  // live order placement is not built; false is refused
+
+  // The configuration as canonical text (for the journal's genesis record).
+  [[nodiscard]] std::string to_toml() const;
+};
+
+// Throws config_error (with the file name) on a syntax error or a bad value.
+[[nodiscard]] bot_config load_config_file(const std::string& path);
+[[nodiscard]] bot_config load_config_string(std::string_view toml_text,
+                                            std::string_view source_name = "config");
+// Checks cross-field rules; load_* call it. Throws config_error.
+void validate(const bot_config& c);
+
+}  // namespace triarb

@@ -1,0 +1,110 @@
+// bot_config: defaults, loading, and the errors a user sees for bad values.
+#include "config.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace triarb {
+namespace {
+
+std::string error_of(std::string_view toml) {
+  try {
+    (void)load_config_string(toml, "t.toml");
+  } catch (const config_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, DefaultsAreValidAndDryRun) {
+  const bot_config c = load_config_string("");
+  EXPECT_TRUE(c.dry_run);
+  EXPECT_EQ(c.symbols_per_connection, 200);
+  EXPECT_EQ(c.fee, parse_fixed8("0.001").value);
+  ASSERT_EQ(c.start_assets.size(), 1u);
+  EXPECT_EQ(c.start_assets[0], "USDT");
+}
+
+TEST(Config, ReadsEveryKnob) {
+  const bot_config c = load_config_string(R"(
+dry_run = true
+[exchange]
+rest_url = "https://127.0.0.1:8443"
+ws_url = "wss://127.0.0.1:8443"
+ca_file = "ca.pem"
+[strategy]
+start_assets = ["USDT", "BTC"]
+fee = 0.00075
+fee_overrides = { BNBUSDT = "0.0005" }
+min_profit = "0.0002"
+budget = 250
+budgets = { BTC = "0.01" }
+max_leg_age_ms = 2500
+[connections]
+symbols_per_connection = 1024
+[journal]
+path = "j.jsonl"
+fsync = "every_record"
+[telemetry]
+interval_ms = 500
+metrics_address = "127.0.0.1:9100"
+)");
+  EXPECT_EQ(c.start_assets.size(), 2u);
+  EXPECT_EQ(c.fee, parse_fixed8("0.00075").value);  // a TOML float read exactly
+  EXPECT_EQ(c.fee_overrides.at("BNBUSDT"), parse_fixed8("0.0005").value);
+  EXPECT_EQ(c.min_profit, parse_fixed8("0.0002").value);
+  EXPECT_EQ(c.budget, fixed8::from_units(250));
+  EXPECT_EQ(c.budgets.at("BTC"), parse_fixed8("0.01").value);
+  EXPECT_EQ(c.max_leg_age_ms, 2500);
+  EXPECT_EQ(c.symbols_per_connection, 1024);
+  EXPECT_EQ(c.journal_fsync, fsync_policy::every_record);
+  EXPECT_EQ(c.telemetry_interval_ms, 500);
+}
+
+TEST(Config, RejectsMoreStreamsThanTheExchangeAllows) {
+  const std::string e = error_of("[connections]\nsymbols_per_connection = 1025\n");
+  EXPECT_NE(e.find("connections.symbols_per_connection = 1025"), std::string::npos) << e;
+  EXPECT_NE(e.find("1 to 1024"), std::string::npos) << e;
+}
+
+TEST(Config, RefusesLiveTrading) {
+  const std::string e = error_of("dry_run = false\n");
+  EXPECT_NE(e.find("live order placement is not built"), std::string::npos) << e;
+}
+
+TEST(Config, NamesKeyValueAndWhatIsAllowed) {
+  EXPECT_NE(error_of("[strategy]\nfee = \"0.0000000001\"\n").find("too_many_fraction_digits"),
+            std::string::npos);
+  EXPECT_NE(error_of("[strategy]\nfee = \"-0.1\"\n").find("strategy.fee"), std::string::npos);
+  EXPECT_NE(error_of("[strategy]\nfee = 1\n").find("a fee below 1"), std::string::npos);
+  EXPECT_NE(error_of("[strategy]\nbudget = \"0\"\n").find("positive"), std::string::npos);
+  EXPECT_NE(error_of("[strategy]\nstart_assets = []\n").find("non-empty"), std::string::npos);
+  EXPECT_NE(error_of("[strategy]\nstart_assets = [\"usdt\"]\n").find("upper-case"),
+            std::string::npos);
+  EXPECT_NE(error_of("[exchange]\nws_url = \"ws://x\"\n").find("wss://"), std::string::npos);
+  EXPECT_NE(error_of("[telemetry]\nmetrics_address = \"0.0.0.0:9100\"\n").find("loopback"),
+            std::string::npos);
+  EXPECT_NE(error_of("[journal]\nfsync = \"sometimes\"\n").find("every_record"), std::string::npos);
+}
+
+TEST(Config, UnknownKeysAndSectionsAreErrorsNotDefaults) {
+  EXPECT_NE(error_of("[strategy]\nmin_proft = \"0.1\"\n").find("unknown key"), std::string::npos);
+  EXPECT_NE(error_of("[strateg]\nfee = \"0.1\"\n").find("unknown section"), std::string::npos);
+}
+
+TEST(Config, SyntaxErrorNamesFileAndLine) {
+  const std::string e = error_of("[strategy]\nfee = = 1\n");
+  EXPECT_NE(e.find("t.toml:2:"), std::string::npos) << e;
+}
+
+TEST(Config, CanonicalTextLoadsBackToTheSameConfig) {
+  bot_config c = load_config_string("[strategy]\nfee_overrides = { ETHBTC = \"0.0009\" }\n");
+  c.journal_path = "dir with \"quotes\"/j.jsonl";
+  const bot_config d = load_config_string(c.to_toml());
+  EXPECT_EQ(d.to_toml(), c.to_toml());
+  EXPECT_EQ(d.fee_overrides.at("ETHBTC"), parse_fixed8("0.0009").value);
+}
+
+}  // namespace
+}  // namespace triarb
