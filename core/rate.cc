@@ -1,0 +1,118 @@
+// rate construction from exact quotients and exact decimal formatting. See
+// rate.h for the contracts.
+#include "rate.h"
+
+#include <boost/multiprecision/cpp_int.hpp>
+#include <cmath>
+
+namespace triarb {
+namespace {
+
+using internal::u128;
+
+constexpr int bit_length(u128 v) noexcept {
+  const auto hi = static_cast<std::uint64_t>(v >> 64);
+  if (hi != 0) return 128 - __builtin_clzll(hi);
+  const auto lo = static_cast<std::uint64_t>(v);
+  return lo == 0 ? 0 : 64 - __builtin_clzll(lo);
+}
+
+// q holds the exact floor of the quotient truncated to 64 significant bits
+// (top bit set), value q * 2^e; inexact says whether anything was dropped.
+rate finish(std::uint64_t q, std::int32_t e, bool inexact, rounding r) noexcept {
+  if (r == rounding::up && inexact) {
+    ++q;
+    if (q == 0) {  // 2^64
+      q = rate::kTopBit;
+      ++e;
+    }
+  }
+  return rate::from_parts(q, e);
+}
+
+}  // namespace
+
+rate rate_from_quotient(u128 num, u128 den, rounding r) noexcept {
+  if (num == 0 || den == 0) return rate{};
+  if ((den >> 64) == 0) {
+    // Fast path: shift num up to 128 significant bits (exact), divide once;
+    // the quotient has at least 64 bits since num >= 2^127 > den * 2^63.
+    const int ln = bit_length(num);
+    const int up = 128 - ln;
+    const u128 n = num << up;
+    const u128 q = n / den;
+    const bool rem = (n - q * den) != 0;
+    const int drop = bit_length(q) - 64;  // in [0, 64]
+    const u128 low_mask = drop == 0 ? u128{0} : ((u128{1} << drop) - 1);
+    const bool inexact = rem || (q & low_mask) != 0;
+    return finish(static_cast<std::uint64_t>(q >> drop), drop - up, inexact, r);
+  }
+  // General path: align num and den to the same bit length (exactly, by
+  // shifting the shorter one up), then long division, one bit per step. The
+  // running remainder is always < den; doubling it may carry out of 128
+  // bits, in which case it certainly exceeds den and the wrapped difference
+  // is exact.
+  const int ln = bit_length(num);
+  const int ld = bit_length(den);
+  u128 n = num;
+  u128 d = den;
+  std::int32_t e = 0;  // num / den == (n / d) * 2^e
+  if (ln >= ld) {
+    d <<= (ln - ld);
+    e = ln - ld;
+  } else {
+    n <<= (ld - ln);
+    e = -(ld - ln);
+  }
+  // n / d is in (1/2, 2).
+  u128 rem;
+  if (n >= d) {
+    rem = n - d;
+  } else {
+    // 2n >= d, and 2n - d < d: if doubling carries out of 128 bits, the
+    // wrapped difference is still exact.
+    n <<= 1;
+    --e;
+    rem = n - d;
+  }
+  std::uint64_t q = 1;
+  for (int i = 0; i < 63; ++i) {
+    const bool carry = (rem >> 127) != 0;
+    rem <<= 1;
+    q <<= 1;
+    if (carry || rem >= d) {
+      rem -= d;
+      q |= 1;
+    }
+  }
+  return finish(q, e - 63, rem != 0, r);
+}
+
+rate rate_from_fixed8(fixed8 v, rounding r) noexcept {
+  if (v.raw() <= 0) return rate{};
+  return rate_from_quotient(static_cast<u128>(v.raw()), static_cast<u128>(fixed8::kScale), r);
+}
+
+double rate::to_double() const noexcept {
+  return std::ldexp(static_cast<double>(mantissa_), exponent_);
+}
+
+std::string to_decimal_string(rate v, int digits) {
+  using boost::multiprecision::cpp_int;
+  if (digits < 0) digits = 0;
+  cpp_int scale = 1;
+  for (int i = 0; i < digits; ++i) scale *= 10;
+  cpp_int scaled = cpp_int(v.mantissa()) * scale;  // floor(m * 2^e * 10^digits)
+  if (v.exponent() >= 0) {
+    scaled <<= v.exponent();
+  } else {
+    scaled >>= -v.exponent();
+  }
+  std::string s = scaled.str();
+  const auto d = static_cast<std::size_t>(digits);
+  if (s.size() <= d) s.insert(0, d + 1 - s.size(), '0');
+  if (d > 0) s.insert(s.size() - d, 1, '.');
+  return s;
+}
+
+}  // namespace triarb
