@@ -54,6 +54,10 @@ struct leg_ref {
 
 class triangle_index {
  public:
+  // REQUIRES: every start asset < u.assets().size() (else std::invalid_argument).
+  // A start asset given twice is enumerated once. Where two symbols join the
+  // same pair of assets, the one with the lower id is used (as
+  // universe::symbol_between). Start-up only: allocates.
   [[nodiscard]] static triangle_index build(const universe& u,
                                             std::span<const asset_id> start_assets);
 

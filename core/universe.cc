@@ -1,0 +1,359 @@
+// universe.cc: the universe's dense ids and the exchangeInfo loader.
+//
+// The loader uses simdjson's DOM API: it runs once at start-up on a document
+// of a few MB, and the DOM lets every error name its JSON path
+// ("symbols[17].filters[2].stepSize") without re-reading the input.
+#include "universe.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
+#include <utility>
+
+namespace triarb {
+namespace {
+
+std::uint64_t pair_key(asset_id a, asset_id b) noexcept {
+  const asset_id lo = std::min(a, b);
+  const asset_id hi = std::max(a, b);
+  return (static_cast<std::uint64_t>(lo) << 32) | hi;
+}
+
+// Quotes a value for an error message, shortened so a huge bad value does
+// not flood the log.
+std::string quote_value(std::string_view v) {
+  constexpr std::size_t kMax = 40;
+  std::string out = "\"";
+  out.append(v.substr(0, kMax));
+  if (v.size() > kMax) out.append("...");
+  out.push_back('"');
+  return out;
+}
+
+[[noreturn]] void fail(const std::string& where, const std::string& what) {
+  throw universe_error(where + ": " + what);
+}
+
+std::string_view type_name(simdjson::dom::element_type t) noexcept {
+  using simdjson::dom::element_type;
+  switch (t) {
+    case element_type::ARRAY:
+      return "array";
+    case element_type::OBJECT:
+      return "object";
+    case element_type::INT64:
+    case element_type::UINT64:
+    case element_type::DOUBLE:
+      return "number";
+    case element_type::STRING:
+      return "string";
+    case element_type::BOOL:
+      return "bool";
+    case element_type::NULL_VALUE:
+      return "null";
+  }
+  return "unknown";
+}
+
+// simdjson says *that* a document is malformed, not where. This scan finds
+// the byte: the first closing bracket that does not match, the first byte
+// after the top-level value, or the end of input while a string, object or
+// array is still open (a truncated download).
+std::string locate_json_error(std::string_view s, simdjson::error_code ec) {
+  std::vector<char> open;
+  bool in_string = false;
+  bool escaped = false;
+  bool seen_value = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+        if (open.empty()) seen_value = true;
+      }
+      continue;
+    }
+    const bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    if (space) continue;
+    if (seen_value && open.empty()) {
+      return "byte " + std::to_string(i) + ": unexpected content after the document (" +
+             simdjson::error_message(ec) + ")";
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      open.push_back(c);
+    } else if (c == '}' || c == ']') {
+      const char want = c == '}' ? '{' : '[';
+      if (open.empty() || open.back() != want) {
+        return "byte " + std::to_string(i) + ": unexpected '" + std::string(1, c) + "' (" +
+               simdjson::error_message(ec) + ")";
+      }
+      open.pop_back();
+      if (open.empty()) seen_value = true;
+    } else if (open.empty()) {
+      break;  // a top-level scalar: simdjson's own message says what is wrong
+    }
+  }
+  if (in_string || !open.empty()) {
+    return "byte " + std::to_string(s.size()) + ": truncated document (end of input with " +
+           (in_string ? std::string("a string")
+                      : std::to_string(open.size()) + " unclosed object/array") +
+           " open; " + simdjson::error_message(ec) + ")";
+  }
+  return "document of " + std::to_string(s.size()) + " bytes: invalid JSON (" +
+         simdjson::error_message(ec) + ")";
+}
+
+using simdjson::dom::array;
+using simdjson::dom::element;
+using simdjson::dom::object;
+
+// Path-carrying accessors: each throws universe_error naming the path.
+object as_object(element e, const std::string& path) {
+  object o;
+  if (e.get_object().get(o) != simdjson::SUCCESS) {
+    fail(path, "expected object, got " + std::string(type_name(e.type())));
+  }
+  return o;
+}
+
+array as_array(element e, const std::string& path) {
+  array a;
+  if (e.get_array().get(a) != simdjson::SUCCESS) {
+    fail(path, "expected array, got " + std::string(type_name(e.type())));
+  }
+  return a;
+}
+
+element field(object o, std::string_view key, const std::string& path) {
+  element e;
+  if (o.at_key(key).get(e) != simdjson::SUCCESS) fail(path + "." + std::string(key), "missing");
+  return e;
+}
+
+std::string_view string_field(object o, std::string_view key, const std::string& path) {
+  const element e = field(o, key, path);
+  std::string_view v;
+  if (e.get_string().get(v) != simdjson::SUCCESS) {
+    fail(path + "." + std::string(key), "expected string, got " + std::string(type_name(e.type())));
+  }
+  if (v.empty()) fail(path + "." + std::string(key), "empty string");
+  return v;
+}
+
+// A decimal filter value ("0.00001000"). maxQty alone may exceed the fixed8
+// range: it saturates to fixed8::max() (the cap is far above any size the
+// bot trades), like a quantity in a frame. Any other value out of range is an
+// error, as is anything that is not a plain unsigned decimal.
+fixed8 decimal_field(object o, std::string_view key, const std::string& path, bool cap) {
+  const std::string_view v = string_field(o, key, path);
+  if (cap) {
+    const qty_result q = parse_qty_capped(v);
+    if (!q.ok()) {
+      fail(path + "." + std::string(key), std::string(to_string(q.ec)) + " in " + quote_value(v));
+    }
+    return q.value;
+  }
+  const fixed8_result r = parse_unsigned_fixed8(v);
+  if (!r.ok())
+    fail(path + "." + std::string(key), std::string(to_string(r.ec)) + " in " + quote_value(v));
+  return r.value;
+}
+
+}  // namespace
+
+universe::universe(std::vector<symbol_spec> specs, std::size_t skipped_not_trading)
+    : skipped_not_trading_(skipped_not_trading) {
+  std::sort(specs.begin(), specs.end(),
+            [](const symbol_spec& a, const symbol_spec& b) { return a.name < b.name; });
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const symbol_spec& s = specs[i];
+    if (s.name.empty() || s.base.empty() || s.quote.empty()) {
+      throw universe_error("symbol " + quote_value(s.name) + ": empty name, base or quote");
+    }
+    if (i > 0 && specs[i - 1].name == s.name) {
+      throw universe_error("symbol " + quote_value(s.name) + ": duplicate name");
+    }
+    if (s.base == s.quote) {
+      throw universe_error("symbol " + quote_value(s.name) + ": base and quote are both " +
+                           quote_value(s.base));
+    }
+  }
+  if (specs.size() >= kNoSymbol) throw universe_error("too many symbols");
+
+  std::set<std::string_view> names;
+  for (const symbol_spec& s : specs) {
+    names.insert(s.base);
+    names.insert(s.quote);
+  }
+  assets_.assign(names.begin(), names.end());
+  asset_by_name_.reserve(assets_.size());
+  for (std::size_t a = 0; a < assets_.size(); ++a) {
+    asset_by_name_.emplace(assets_[a], static_cast<asset_id>(a));
+  }
+
+  symbols_.reserve(specs.size());
+  symbol_by_name_.reserve(specs.size());
+  symbol_by_pair_.reserve(specs.size());
+  for (symbol_spec& s : specs) {
+    const auto id = static_cast<symbol_id>(symbols_.size());
+    symbol_info info;
+    info.base = asset_by_name_.at(s.base);
+    info.quote = asset_by_name_.at(s.quote);
+    info.filters = s.filters;
+    info.name = std::move(s.name);
+    symbol_by_name_.emplace(info.name, id);
+    // Ascending ids, so emplace keeps the lower id when both directions exist.
+    symbol_by_pair_.emplace(pair_key(info.base, info.quote), id);
+    symbols_.push_back(std::move(info));
+  }
+}
+
+symbol_id universe::find_symbol(std::string_view name) const noexcept {
+  // The map is keyed by std::string; a lookup by view needs a temporary
+  // (heterogeneous lookup in unordered_map is C++20 but needs a transparent
+  // hash). Not for the hot path.
+  const auto it = symbol_by_name_.find(std::string(name));
+  return it == symbol_by_name_.end() ? kNoSymbol : it->second;
+}
+
+std::optional<asset_id> universe::find_asset(std::string_view name) const noexcept {
+  const auto it = asset_by_name_.find(std::string(name));
+  if (it == asset_by_name_.end()) return std::nullopt;
+  return it->second;
+}
+
+symbol_id universe::symbol_between(asset_id a, asset_id b) const noexcept {
+  const auto it = symbol_by_pair_.find(pair_key(a, b));
+  return it == symbol_by_pair_.end() ? kNoSymbol : it->second;
+}
+
+std::uint64_t universe::fingerprint() const noexcept {
+  // FNV-1a, 64-bit, over every symbol's name, asset names and filter raw
+  // values, with separators so ("AB","C") and ("A","BC") differ.
+  std::uint64_t h = 14695981039346656037ULL;
+  const auto byte = [&h](unsigned char c) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  };
+  const auto str = [&](std::string_view s) {
+    for (const char c : s) byte(static_cast<unsigned char>(c));
+    byte(0);
+  };
+  const auto num = [&](fixed8 v) {
+    auto u = static_cast<std::uint64_t>(v.raw());
+    for (int i = 0; i < 8; ++i) {
+      byte(static_cast<unsigned char>(u & 0xff));
+      u >>= 8;
+    }
+  };
+  for (const symbol_info& s : symbols_) {
+    str(s.name);
+    str(assets_[s.base]);
+    str(assets_[s.quote]);
+    num(s.filters.tick_size);
+    num(s.filters.min_qty);
+    num(s.filters.max_qty);
+    num(s.filters.step_size);
+    num(s.filters.min_notional);
+  }
+  return h;
+}
+
+universe load_exchange_info(std::string_view json) {
+  const simdjson::padded_string padded(json);
+  simdjson::dom::parser parser;
+  element root;
+  if (const auto ec = parser.parse(padded).get(root); ec != simdjson::SUCCESS) {
+    throw universe_error("exchangeInfo: " + locate_json_error(json, ec));
+  }
+  const object top = as_object(root, "(document)");
+  element symbols_el;
+  if (top.at_key("symbols").get(symbols_el) != simdjson::SUCCESS) fail("symbols", "missing");
+  const array symbols = as_array(symbols_el, "symbols");
+
+  std::vector<symbol_spec> specs;
+  specs.reserve(symbols.size());
+  std::size_t skipped = 0;
+  // Every listed name, TRADING or not, must be unique: a document naming one
+  // symbol twice is inconsistent whichever entry we would keep.
+  std::unordered_map<std::string_view, std::size_t> seen;
+  seen.reserve(symbols.size());
+
+  std::size_t i = 0;
+  for (const element sym_el : symbols) {
+    const std::string path = "symbols[" + std::to_string(i) + "]";
+    const object sym = as_object(sym_el, path);
+    const std::string_view name = string_field(sym, "symbol", path);
+    if (const auto [it, fresh] = seen.emplace(name, i); !fresh) {
+      fail(path + ".symbol", "duplicate symbol " + quote_value(name) + " (first at symbols[" +
+                                 std::to_string(it->second) + "])");
+    }
+    const std::string_view status = string_field(sym, "status", path);
+    if (status != "TRADING") {
+      ++skipped;
+      ++i;
+      continue;
+    }
+    symbol_spec spec;
+    spec.name = std::string(name);
+    spec.base = std::string(string_field(sym, "baseAsset", path));
+    spec.quote = std::string(string_field(sym, "quoteAsset", path));
+    if (spec.base == spec.quote) {
+      fail(path, "baseAsset and quoteAsset are both " + quote_value(spec.base));
+    }
+
+    bool have_price = false;
+    bool have_lot = false;
+    const std::string filters_path = path + ".filters";
+    const array filters = as_array(field(sym, "filters", path), filters_path);
+    std::size_t j = 0;
+    for (const element f_el : filters) {
+      const std::string fpath = filters_path + "[" + std::to_string(j) + "]";
+      const object f = as_object(f_el, fpath);
+      const std::string_view type = string_field(f, "filterType", fpath);
+      if (type == "PRICE_FILTER") {
+        spec.filters.tick_size = decimal_field(f, "tickSize", fpath, false);
+        have_price = true;
+      } else if (type == "LOT_SIZE") {
+        spec.filters.min_qty = decimal_field(f, "minQty", fpath, false);
+        spec.filters.max_qty = decimal_field(f, "maxQty", fpath, true);
+        spec.filters.step_size = decimal_field(f, "stepSize", fpath, false);
+        have_lot = true;
+      } else if (type == "NOTIONAL" || type == "MIN_NOTIONAL") {
+        spec.filters.min_notional = decimal_field(f, "minNotional", fpath, false);
+      }
+      ++j;
+    }
+    // A TRADING symbol without these would be sized and priced blindly.
+    if (!have_price) fail(filters_path, "no PRICE_FILTER for " + quote_value(name));
+    if (!have_lot) fail(filters_path, "no LOT_SIZE for " + quote_value(name));
+    specs.push_back(std::move(spec));
+    ++i;
+  }
+  return universe(std::move(specs), skipped);
+}
+
+universe load_exchange_info_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw universe_error(path + ": cannot open");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) throw universe_error(path + ": read error");
+  try {
+    return load_exchange_info(buf.str());
+  } catch (const universe_error& e) {
+    throw universe_error(path + ": " + e.what());
+  }
+}
+
+}  // namespace triarb
