@@ -1,0 +1,696 @@
+// journal_test: the decision journal's format, hash chain, verification of
+// every tamper class, torn-tail recovery, refusal to extend a broken chain,
+// rotation, and an independent recomputation of a record's hash with OpenSSL.
+#include "journal.h"
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace triarb {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fresh directory per test, removed afterwards.
+class temp_dir {
+ public:
+  temp_dir() {
+    std::string tmpl = (fs::temp_directory_path() / "journal_test.XXXXXX").string();
+    char* p = ::mkdtemp(tmpl.data());
+    if (p == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = p;
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  [[nodiscard]] std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_file(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+std::vector<std::string> split_lines(const std::string& bytes) {
+  std::vector<std::string> lines;
+  std::size_t pos = 0;
+  while (pos < bytes.size()) {
+    const std::size_t nl = bytes.find('\n', pos);
+    lines.push_back(bytes.substr(pos, nl - pos + 1));
+    pos = nl + 1;
+  }
+  return lines;
+}
+
+std::string join(const std::vector<std::string>& lines) {
+  std::string s;
+  for (const auto& l : lines) s += l;
+  return s;
+}
+
+journal_options test_options(std::string config = "budget = 1000\nfee = \"0.001\"\n") {
+  journal_options o;
+  o.version = "triarb 0.1.0-test";
+  o.config_text = std::move(config);
+  o.universe = "fingerprint:00000000deadbeef";
+  o.start_ns = 1'700'000'000'000'000'000;
+  o.fsync.k = fsync_policy::kind::never;
+  return o;
+}
+
+fixed8 f8(std::int64_t raw) { return fixed8::from_raw(raw); }
+
+opportunity_record sample_opportunity(int i) {
+  opportunity_record r;
+  r.time_ns = 1'700'000'000'000'000'000 + i * 1000;
+  r.triangle = static_cast<triangle_id>(7 + i);
+  r.triangle_name = "USDT>USDC>LUNC>USDT";
+  const char* symbols[3] = {"USDCUSDT", "LUNCUSDC", "LUNCUSDT"};
+  for (std::size_t k = 0; k < 3; ++k) {
+    journal_leg& l = r.legs[k];
+    l.symbol = symbols[k];
+    l.dir = k == 2 ? side::sell : side::buy;
+    l.price = f8(178 + static_cast<std::int64_t>(k) + i);  // 0.00000178...
+    l.book_qty = k == 1 ? fixed8::max() : f8(123'456'789'012);
+    l.fill_qty = f8(100'000'000 * (i + 1));
+    l.update_id = 1000 + static_cast<std::uint64_t>(i) * 3 + k;
+    l.age_ns = 250'000 + i;
+    l.valid = true;
+    l.qty_capped = k == 1;
+  }
+  r.ratio = "1.000012345678000000000000000000000000000000000000000000000000001";
+  r.amount_in = f8(100'000'000'000);
+  r.amount_out = f8(100'001'234'567);
+  r.profit = f8(1'234'567);
+  return r;
+}
+
+checkpoint_record sample_checkpoint(int i) {
+  checkpoint_record c;
+  c.time_ns = 1'700'000'000'000'000'000 + i * 1000;
+  c.counters_json = "{\"t_ns\":" + std::to_string(c.time_ns) +
+                    ",\"feed\":{\"frames_received\":" + std::to_string(i * 10) +
+                    ",\"qty_capped\":1},\"eval\":{\"opportunities\":" + std::to_string(i) + "}}";
+  return c;
+}
+
+// Writes a journal of genesis + n records (every 4th a checkpoint) and returns
+// what was appended, in order.
+std::vector<record_body> write_journal(const std::string& path, int n,
+                                       const journal_options& opt = test_options()) {
+  std::vector<record_body> bodies;
+  journal_writer w = journal_writer::open(path, opt);
+  for (int i = 0; i < n; ++i) {
+    if (i % 4 == 3) {
+      checkpoint_record c = sample_checkpoint(i);
+      EXPECT_EQ(w.append(c, c.time_ns), journal_errc::ok);
+      bodies.emplace_back(c);
+    } else {
+      opportunity_record o = sample_opportunity(i);
+      EXPECT_EQ(w.append(o, o.time_ns), journal_errc::ok);
+      bodies.emplace_back(o);
+    }
+  }
+  return bodies;
+}
+
+// ---------------------------------------------------------------------------
+// Format
+// ---------------------------------------------------------------------------
+
+TEST(JournalFormat, RoundTripsEveryRecordType) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  const journal_options opt = test_options();
+  const std::vector<record_body> bodies = write_journal(path, 12, opt);
+
+  const std::vector<journal_record> recs = read_journal(path);
+  ASSERT_EQ(recs.size(), bodies.size() + 1);
+  const auto* g = std::get_if<genesis_record>(&recs[0].body);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->reason, genesis_reason::start);
+  EXPECT_EQ(g->version, opt.version);
+  EXPECT_EQ(g->config, opt.config_text);
+  EXPECT_EQ(g->config_sha256, sha256_hex(opt.config_text));
+  EXPECT_EQ(g->universe, opt.universe);
+  EXPECT_EQ(g->time_ns, opt.start_ns);
+  EXPECT_EQ(recs[0].prev_hash, kZeroHash);
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    EXPECT_EQ(recs[i + 1].seq, i + 1);
+    EXPECT_EQ(recs[i + 1].body, bodies[i]) << "record " << i + 1;
+    EXPECT_EQ(recs[i + 1].prev_hash, recs[i].hash);
+  }
+  // The same line, re-formatted from the parsed record, is byte-identical.
+  const std::vector<std::string> lines = split_lines(read_file(path));
+  for (std::size_t i = 0; i < recs.size(); ++i) {
+    EXPECT_EQ(format_line(recs[i].seq, recs[i].body, recs[i].prev_hash), lines[i]);
+  }
+}
+
+TEST(JournalFormat, WritesFixed8AsExactDecimalStringsInFixedFieldOrder) {
+  opportunity_record o = sample_opportunity(0);
+  std::string hash;
+  const std::string line = format_line(5, o, kZeroHash, &hash);
+  EXPECT_EQ(line.rfind("{\"seq\":5,\"type\":\"opportunity\",\"time_ns\":1700000000000000000,"
+                       "\"triangle_id\":7,\"triangle\":\"USDT>USDC>LUNC>USDT\",\"legs\":[{",
+                       0),
+            0u)
+      << line;
+  EXPECT_NE(line.find("{\"symbol\":\"USDCUSDT\",\"side\":\"buy\",\"price\":\"0.00000178\","
+                      "\"book_qty\":\"1234.56789012\",\"fill_qty\":\"1\",\"update_id\":1000,"
+                      "\"age_ns\":250000,\"valid\":true,\"qty_capped\":false}"),
+            std::string::npos)
+      << line;
+  EXPECT_NE(line.find("\"book_qty\":\"92233720368.54775807\""), std::string::npos);
+  EXPECT_NE(line.find("\"amount_in\":\"1000\",\"amount_out\":\"1000.01234567\",\"profit\":"
+                      "\"0.01234567\",\"rounding\":\"against_trade\",\"prev_hash\":\""),
+            std::string::npos);
+  EXPECT_EQ(line.find(' '), std::string::npos);  // no spaces anywhere
+  EXPECT_EQ(line.substr(line.size() - 76), ",\"hash\":\"" + hash + "\"}\n");
+}
+
+TEST(JournalFormat, EscapesStringsAndRoundTripsThem) {
+  std::string out;
+  append_json_string(out, std::string("a\"b\\c\nd\re\tf\bg\fh\x01i\x1f") + "é€");
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\nd\\re\\tf\\bg\\fh\\u0001i\\u001fé€\"");
+
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  const std::string config = "name = \"quoted\"\n\tpath = 'C:\\\\x'\n\x02 é";
+  { (void)journal_writer::open(path, test_options(config)); }
+  const std::vector<journal_record> recs = read_journal(path);
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(std::get<genesis_record>(recs[0].body).config, config);
+  EXPECT_EQ(read_file(path).find('\n'), read_file(path).size() - 1);  // one line
+}
+
+// The documented rule, recomputed with OpenSSL's streaming API (not the
+// journal's code): SHA-256 of the line without `,"hash":"<hex>"`.
+TEST(JournalFormat, HashIsSha256OfTheLineWithoutItsHashField) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  write_journal(path, 3);
+  const std::vector<std::string> lines = split_lines(read_file(path));
+  ASSERT_EQ(lines.size(), 4u);
+  std::string prev(64, '0');
+  for (const std::string& line : lines) {
+    const std::size_t k = line.rfind(",\"hash\":\"");
+    ASSERT_NE(k, std::string::npos);
+    const std::string stated = line.substr(k + 9, 64);
+    ASSERT_EQ(line.substr(k + 9 + 64), "\"}\n");
+    const std::string body = line.substr(0, k) + "}";
+
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ASSERT_NE(ctx, nullptr);
+    unsigned char md[32];
+    unsigned int len = 0;
+    ASSERT_EQ(EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr), 1);
+    ASSERT_EQ(EVP_DigestUpdate(ctx, body.data(), body.size()), 1);
+    ASSERT_EQ(EVP_DigestFinal_ex(ctx, md, &len), 1);
+    EVP_MD_CTX_free(ctx);
+    ASSERT_EQ(len, 32u);
+    char hex[65];
+    for (int i = 0; i < 32; ++i) std::snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    EXPECT_EQ(std::string(hex, 64), stated);
+    EXPECT_NE(body.find("\"prev_hash\":\"" + prev + "\"}"), std::string::npos);
+    prev = stated;
+  }
+}
+
+TEST(JournalFormat, GenesisConfigHashIsSha256OfTheConfigBytes) {
+  // A person can check it with `sha256sum bot.toml`.
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+// ---------------------------------------------------------------------------
+// Verification: each tamper class, with the right reason and place
+// ---------------------------------------------------------------------------
+
+class JournalTamper : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = dir_.file("j.jsonl");
+    write_journal(path_, 10);  // 11 lines: seq 0..10
+    lines_ = split_lines(read_file(path_));
+    ASSERT_EQ(lines_.size(), 11u);
+    const verify_report clean = verify_journal(path_, {});
+    ASSERT_TRUE(clean.ok()) << clean.message();
+  }
+  verify_report verify_bytes(const std::string& bytes, verify_options opt = {}) {
+    write_file(path_, bytes);
+    return verify_journal(path_, opt);
+  }
+
+  temp_dir dir_;
+  std::string path_;
+  std::vector<std::string> lines_;
+};
+
+TEST_F(JournalTamper, CleanJournalReportsCountAndOk) {
+  const verify_report r = verify_journal(path_, {});
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.records, 11u);
+  EXPECT_EQ(r.files, 1u);
+  ASSERT_TRUE(r.last_seq.has_value());
+  EXPECT_EQ(*r.last_seq, 10u);
+  EXPECT_EQ(r.message().substr(0, 25), "11 records OK (1 file), l");
+}
+
+TEST_F(JournalTamper, EditedPriceDigitIsEditedAtThatLine) {
+  std::vector<std::string> l = lines_;
+  const std::size_t p = l[5].find("\"price\":\"0.00000");
+  ASSERT_NE(p, std::string::npos);
+  l[5][p + 17] = l[5][p + 17] == '9' ? '8' : '9';  // the last significant digit
+  const verify_report r = verify_bytes(join(l));
+  EXPECT_EQ(r.reason, journal_errc::edited) << r.message();
+  EXPECT_EQ(r.line, 6u);
+  ASSERT_TRUE(r.bad_seq.has_value());
+  EXPECT_EQ(*r.bad_seq, 5u);
+  EXPECT_EQ(r.records, 5u);
+  EXPECT_NE(r.message().find("line 6 (seq 5): edited"), std::string::npos) << r.message();
+}
+
+TEST_F(JournalTamper, EditWithRecomputedHashBreaksTheNextLink) {
+  std::vector<std::string> l = lines_;
+  journal_record rec = parse_record(l[5]).record;
+  std::get<opportunity_record>(rec.body).profit = f8(999'999'999);
+  l[5] = format_line(rec.seq, rec.body, rec.prev_hash);  // a forger re-hashes the line
+  const verify_report r = verify_bytes(join(l));
+  EXPECT_EQ(r.reason, journal_errc::chain_broken) << r.message();
+  EXPECT_EQ(r.line, 7u);
+  EXPECT_EQ(*r.bad_seq, 6u);
+}
+
+TEST_F(JournalTamper, DeletedLineIsDeleted) {
+  std::vector<std::string> l = lines_;
+  l.erase(l.begin() + 4);  // seq 4
+  const verify_report r = verify_bytes(join(l));
+  EXPECT_EQ(r.reason, journal_errc::deleted) << r.message();
+  EXPECT_EQ(r.line, 5u);
+  EXPECT_EQ(*r.bad_seq, 5u);
+  EXPECT_NE(r.detail.find("expected seq 4, found 5"), std::string::npos) << r.detail;
+}
+
+TEST_F(JournalTamper, SwappedLinesAreReordered) {
+  std::vector<std::string> l = lines_;
+  std::swap(l[3], l[4]);
+  const verify_report r = verify_bytes(join(l));
+  EXPECT_EQ(r.reason, journal_errc::reordered) << r.message();
+  EXPECT_EQ(r.line, 4u);
+  EXPECT_EQ(*r.bad_seq, 4u);
+}
+
+TEST_F(JournalTamper, InsertedCopyOfALineIsInserted) {
+  std::vector<std::string> l = lines_;
+  l.insert(l.begin() + 7, l[2]);  // a valid, correctly hashed line, in the wrong place
+  const verify_report r = verify_bytes(join(l));
+  EXPECT_EQ(r.reason, journal_errc::inserted) << r.message();
+  EXPECT_EQ(r.line, 8u);
+  EXPECT_EQ(*r.bad_seq, 2u);
+}
+
+TEST_F(JournalTamper, DuplicatedLastLineIsInserted) {
+  std::vector<std::string> l = lines_;
+  l.push_back(l.back());
+  const verify_report r = verify_bytes(join(l));
+  EXPECT_EQ(r.reason, journal_errc::inserted) << r.message();
+  EXPECT_EQ(r.line, 12u);
+}
+
+TEST_F(JournalTamper, TailCutMidLineIsTruncatedTail) {
+  std::string bytes = join(lines_);
+  bytes.resize(bytes.size() - 40);
+  const verify_report r = verify_bytes(bytes);
+  EXPECT_EQ(r.reason, journal_errc::truncated_tail) << r.message();
+  EXPECT_EQ(r.line, 11u);
+  EXPECT_EQ(*r.bad_seq, 10u);
+  EXPECT_EQ(r.records, 10u);
+  EXPECT_EQ(r.bad_offset, bytes.size() - (lines_.back().size() - 40));
+}
+
+TEST_F(JournalTamper, GarbageLineIsGarbage) {
+  std::vector<std::string> l = lines_;
+  l.insert(l.begin() + 3, "this is not a record {\"seq\":3}\n");
+  const verify_report r = verify_bytes(join(l));
+  EXPECT_EQ(r.reason, journal_errc::garbage) << r.message();
+  EXPECT_EQ(r.line, 4u);
+  EXPECT_FALSE(r.bad_seq.has_value());
+}
+
+TEST_F(JournalTamper, BlankLineIsGarbage) {
+  std::vector<std::string> l = lines_;
+  l.insert(l.begin() + 9, "\n");
+  const verify_report r = verify_bytes(join(l));
+  EXPECT_EQ(r.reason, journal_errc::garbage) << r.message();
+  EXPECT_EQ(r.line, 10u);
+}
+
+TEST_F(JournalTamper, MissingGenesisIsNoGenesis) {
+  std::vector<std::string> l = lines_;
+  l.erase(l.begin());
+  const verify_report r = verify_bytes(join(l));
+  EXPECT_EQ(r.reason, journal_errc::no_genesis) << r.message();
+  EXPECT_EQ(r.line, 1u);
+  EXPECT_EQ(*r.bad_seq, 1u);
+}
+
+TEST_F(JournalTamper, OtherConfigurationIsConfigMismatchWhenOneIsExpected) {
+  verify_options opt;
+  opt.expected_config_sha256 = sha256_hex("budget = 2000\n");
+  const verify_report r = verify_journal(path_, opt);
+  EXPECT_EQ(r.reason, journal_errc::config_mismatch) << r.message();
+  EXPECT_EQ(r.line, 1u);
+  EXPECT_EQ(*r.bad_seq, 0u);
+  opt.expected_config_sha256 = sha256_hex(test_options().config_text);
+  EXPECT_TRUE(verify_journal(path_, opt).ok());
+}
+
+TEST_F(JournalTamper, EmptyFileIsEmpty) {
+  const verify_report r = verify_bytes("");
+  EXPECT_EQ(r.reason, journal_errc::empty);
+}
+
+TEST_F(JournalTamper, StreamVerificationMatchesFileVerification) {
+  std::vector<std::string> l = lines_;
+  l.erase(l.begin() + 8);
+  std::istringstream in(join(l));
+  const verify_report r = verify_journal_stream(in, "stdin", {});
+  EXPECT_EQ(r.reason, journal_errc::deleted);
+  EXPECT_EQ(r.file, "stdin");
+  EXPECT_EQ(r.line, 9u);
+  std::istringstream clean(join(lines_));
+  EXPECT_TRUE(verify_journal_stream(clean, "stdin", {}).ok());
+}
+
+TEST(JournalParse, ReportsNonCanonicalLineWithAValidHash) {
+  // Valid JSON, right fields, hash over its own bytes, but "price":"0.10" is not canonical.
+  std::string body =
+      std::string(
+          "{\"seq\":0,\"type\":\"checkpoint\",\"time_ns\":1,\"counters\":{},\"prev_hash\":\"") +
+      std::string(kZeroHash) + "\"}";
+  std::string good = format_line(0, checkpoint_record{1, "{}"}, kZeroHash);
+  EXPECT_TRUE(parse_record(good).ok());
+  std::string spaced = body;
+  spaced.insert(spaced.find("\"type\""), " ");
+  const std::string line =
+      spaced.substr(0, spaced.size() - 1) + ",\"hash\":\"" + sha256_hex(spaced) + "\"}";
+  const record_parse_result r = parse_record(line);
+  EXPECT_EQ(r.ec, journal_errc::not_canonical) << r.detail;
+}
+
+// ---------------------------------------------------------------------------
+// Writer: recovery, refusal, restart, rotation, policies
+// ---------------------------------------------------------------------------
+
+TEST(JournalWriter, RestartContinuesTheChainWithARestartGenesis) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  write_journal(path, 5);
+  {
+    journal_writer w = journal_writer::open(path, test_options());
+    EXPECT_EQ(w.stats().records_recovered, 6u);
+    EXPECT_EQ(w.next_seq(), 7u);  // 0..5 old, 6 the restart genesis
+    EXPECT_EQ(w.append(sample_opportunity(9), 0), journal_errc::ok);
+  }
+  const verify_report r = verify_journal(path, {});
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(r.records, 8u);
+  const std::vector<journal_record> recs = read_journal(path);
+  EXPECT_EQ(std::get<genesis_record>(recs[6].body).reason, genesis_reason::restart);
+  EXPECT_EQ(recs[6].prev_hash, recs[5].hash);
+}
+
+TEST(JournalWriter, TornTailIsMovedAsideAndTheChainContinues) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  write_journal(path, 6);
+  const std::string good = read_file(path);
+  const std::string torn = format_line(7, sample_opportunity(7), kZeroHash).substr(0, 100);
+  write_file(path, good + torn);
+  ASSERT_EQ(verify_journal(path, {}).reason, journal_errc::truncated_tail);
+
+  {
+    journal_writer w = journal_writer::open(path, test_options());
+    EXPECT_EQ(w.stats().torn_moved, 1u);
+    EXPECT_EQ(w.stats().records_recovered, 7u);
+    EXPECT_EQ(w.append(sample_opportunity(8), 0), journal_errc::ok);
+  }
+  EXPECT_EQ(read_file(path + ".torn-1"), torn);  // kept for inspection, byte for byte
+  EXPECT_EQ(read_file(path).substr(0, good.size()), good);
+  const verify_report r = verify_journal(path, {});
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(r.records, 9u);  // 7 + restart genesis + 1
+
+  // A second torn tail gets the next number.
+  write_file(path, read_file(path) + "{\"seq\":9,\"ty");
+  { (void)journal_writer::open(path, test_options()); }
+  EXPECT_EQ(read_file(path + ".torn-2"), "{\"seq\":9,\"ty");
+  EXPECT_TRUE(verify_journal(path, {}).ok());
+}
+
+TEST(JournalWriter, TornFirstLineLeavesAFreshChain) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  write_file(path, "{\"seq\":0,\"type\":\"gen");
+  { (void)journal_writer::open(path, test_options()); }
+  const verify_report r = verify_journal(path, {});
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(r.records, 1u);
+  EXPECT_TRUE(fs::exists(path + ".torn-1"));
+}
+
+TEST(JournalWriter, RefusesToAppendToABrokenChainAndTouchesNothing) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  write_journal(path, 6);
+  std::vector<std::string> l = split_lines(read_file(path));
+  l.erase(l.begin() + 2);
+  const std::string broken = join(l);
+  write_file(path, broken);
+
+  try {
+    (void)journal_writer::open(path, test_options());
+    FAIL() << "opened a broken chain";
+  } catch (const journal_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("refusing to append"), std::string::npos) << what;
+    EXPECT_NE(what.find("line 3 (seq 3): deleted"), std::string::npos) << what;
+  }
+  EXPECT_EQ(read_file(path), broken);
+
+  // Told to start a new file: the old one is kept under another name.
+  journal_options opt = test_options();
+  opt.start_new_on_broken = true;
+  {
+    journal_writer w = journal_writer::open(path, opt);
+    EXPECT_EQ(w.stats().chains_set_aside, 1u);
+    EXPECT_EQ(w.next_seq(), 1u);
+  }
+  EXPECT_EQ(read_file(path + ".broken-1"), broken);
+  const verify_report r = verify_journal(path, {});
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(r.records, 1u);
+}
+
+TEST(JournalWriter, RefusesAnotherConfiguration) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  write_journal(path, 2);
+  const std::string before = read_file(path);
+  EXPECT_THROW((void)journal_writer::open(path, test_options("budget = 5\n")), journal_error);
+  try {
+    (void)journal_writer::open(path, test_options("budget = 5\n"));
+  } catch (const journal_error& e) {
+    EXPECT_NE(std::string(e.what()).find("config_mismatch"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(read_file(path), before);
+}
+
+TEST(JournalWriter, RejectsInvalidRecordsAsCountedValues) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  {
+    journal_writer w = journal_writer::open(path, test_options());
+    opportunity_record o = sample_opportunity(1);
+    o.ratio = "1e-5";
+    EXPECT_EQ(w.append(o, 0), journal_errc::invalid_record);
+    o = sample_opportunity(1);
+    o.legs[1].symbol = "BAD\xff";
+    EXPECT_EQ(w.append(o, 0), journal_errc::invalid_record);
+    EXPECT_EQ(w.append(checkpoint_record{0, "{\"a\":1}\n"}, 0), journal_errc::invalid_record);
+    EXPECT_EQ(w.append(checkpoint_record{0, "[1,2]"}, 0), journal_errc::invalid_record);
+    EXPECT_EQ(w.append(checkpoint_record{0, "{\"a\":"}, 0), journal_errc::invalid_record);
+    EXPECT_EQ(w.stats().append_errors, 5u);
+    EXPECT_EQ(w.append(sample_opportunity(2), 0), journal_errc::ok);
+  }
+  const verify_report r = verify_journal(path, {});
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(r.records, 2u);
+}
+
+TEST(JournalWriter, RotationChainVerifiesAcrossFiles) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  journal_options opt = test_options();
+  opt.rotate_bytes = 4000;
+  std::vector<record_body> bodies = write_journal(path, 40, opt);
+  const std::vector<std::string> files = chain_files(path);
+  ASSERT_GE(files.size(), 4u);
+  EXPECT_EQ(files[1], path + ".1");
+
+  const verify_report r = verify_journal(path, {});
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(r.files, files.size());
+  EXPECT_EQ(r.records, 1 + bodies.size() + (files.size() - 1));  // + one genesis per rotation
+
+  // Every rotated file starts with a rotation genesis linking to the previous file's last hash.
+  for (std::size_t i = 1; i < files.size(); ++i) {
+    const std::vector<std::string> prev = split_lines(read_file(files[i - 1]));
+    const journal_record last = parse_record(prev.back()).record;
+    const journal_record first = parse_record(split_lines(read_file(files[i]))[0]).record;
+    EXPECT_EQ(std::get<genesis_record>(first.body).reason, genesis_reason::rotation);
+    EXPECT_EQ(first.prev_hash, last.hash);
+    EXPECT_EQ(first.seq, last.seq + 1);
+  }
+  // Without following rotation, the first file alone verifies too.
+  verify_options one;
+  one.follow_rotation = false;
+  EXPECT_TRUE(verify_journal(path, one).ok());
+
+  // The records read back are the ones appended, genesis records aside.
+  std::vector<record_body> read_back;
+  for (const journal_record& rec : read_journal(path)) {
+    if (!std::holds_alternative<genesis_record>(rec.body)) read_back.push_back(rec.body);
+  }
+  EXPECT_EQ(read_back, bodies);
+
+  if (const char* keep = std::getenv("TRIARB_JOURNAL_KEEP")) {
+    // For the Python checker in docs/journal-format.md: the whole chain, concatenated.
+    std::string all;
+    for (const std::string& f : files) all += read_file(f);
+    write_file(keep, all);
+  }
+}
+
+TEST(JournalWriter, TamperInARotatedFileNamesThatFile) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  journal_options opt = test_options();
+  opt.rotate_bytes = 4000;
+  write_journal(path, 40, opt);
+  std::vector<std::string> l = split_lines(read_file(path + ".2"));
+  ASSERT_GE(l.size(), 3u);
+  std::swap(l[1], l[2]);
+  write_file(path + ".2", join(l));
+  const verify_report r = verify_journal(path, {});
+  EXPECT_EQ(r.reason, journal_errc::reordered) << r.message();
+  EXPECT_EQ(r.file, path + ".2");
+  EXPECT_EQ(r.line, 2u);
+}
+
+TEST(JournalWriter, MissingMiddleRotatedFileIsDeleted) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  journal_options opt = test_options();
+  opt.rotate_bytes = 4000;
+  write_journal(path, 40, opt);
+  ASSERT_TRUE(fs::exists(path + ".3"));
+  fs::remove(path + ".2");
+  const verify_report r = verify_journal(path, {});
+  EXPECT_EQ(r.reason, journal_errc::deleted) << r.message();
+  EXPECT_EQ(r.file, path + ".2");
+  EXPECT_THROW((void)journal_writer::open(path, opt), journal_error);
+}
+
+TEST(JournalWriter, ContinuesARotatedChainInItsLastFile) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  journal_options opt = test_options();
+  opt.rotate_bytes = 4000;
+  write_journal(path, 20, opt);
+  const std::size_t n_files = chain_files(path).size();
+  {
+    journal_writer w = journal_writer::open(path, opt);
+    EXPECT_EQ(w.current_file(), chain_files(path).back());
+    for (int i = 0; i < 20; ++i) EXPECT_EQ(w.append(sample_opportunity(i), 0), journal_errc::ok);
+  }
+  EXPECT_GT(chain_files(path).size(), n_files);
+  const verify_report r = verify_journal(path, {});
+  EXPECT_TRUE(r.ok()) << r.message();
+}
+
+TEST(JournalWriter, FsyncPolicyEveryNAndIntervalFollowTheCallersClock) {
+  temp_dir d;
+  journal_options opt = test_options();
+  opt.fsync.k = fsync_policy::kind::every_n;
+  opt.fsync.n = 10;
+  {
+    journal_writer w = journal_writer::open(d.file("n.jsonl"), opt);
+    const std::uint64_t at_open = w.stats().fsyncs;  // the genesis is always synced
+    EXPECT_EQ(at_open, 1u);
+    for (int i = 0; i < 35; ++i) EXPECT_EQ(w.append(sample_opportunity(i), 0), journal_errc::ok);
+    EXPECT_EQ(w.stats().fsyncs, at_open + 3);
+  }
+  opt.fsync.k = fsync_policy::kind::interval;
+  opt.fsync.interval_ns = 1000;
+  {
+    journal_writer w =
+        journal_writer::open(d.file("t.jsonl"), opt);  // start_ns is the clock origin
+    const std::int64_t t0 = opt.start_ns;
+    EXPECT_EQ(w.append(sample_opportunity(0), t0 + 10), journal_errc::ok);
+    EXPECT_EQ(w.append(sample_opportunity(1), t0 + 500), journal_errc::ok);
+    EXPECT_EQ(w.stats().fsyncs, 1u);
+    EXPECT_EQ(w.append(sample_opportunity(2), t0 + 1000), journal_errc::ok);
+    EXPECT_EQ(w.stats().fsyncs, 2u);
+    EXPECT_EQ(w.append(sample_opportunity(3), t0 + 1500), journal_errc::ok);
+    EXPECT_EQ(w.tick(t0 + 1900), journal_errc::ok);
+    EXPECT_EQ(w.stats().fsyncs, 2u);
+    EXPECT_EQ(w.tick(t0 + 2000), journal_errc::ok);
+    EXPECT_EQ(w.stats().fsyncs, 3u);
+    EXPECT_EQ(w.tick(t0 + 9000), journal_errc::ok);  // nothing waiting
+    EXPECT_EQ(w.stats().fsyncs, 3u);
+  }
+  opt.fsync.k = fsync_policy::kind::every_record;
+  {
+    journal_writer w = journal_writer::open(d.file("e.jsonl"), opt);
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(w.append(sample_opportunity(i), 0), journal_errc::ok);
+    EXPECT_EQ(w.stats().fsyncs, 5u);
+  }
+}
+
+TEST(JournalWriter, MovedWriterKeepsAppendingToTheSameChain) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  journal_writer a = journal_writer::open(path, test_options());
+  EXPECT_EQ(a.append(sample_opportunity(0), 0), journal_errc::ok);
+  journal_writer b = std::move(a);
+  EXPECT_EQ(b.append(sample_opportunity(1), 0), journal_errc::ok);
+  EXPECT_EQ(b.stats().records_written, 3u);
+  EXPECT_EQ(b.current_file(), path);
+  EXPECT_EQ(verify_journal(path, {}).records, 3u);
+}
+
+}  // namespace
+}  // namespace triarb
