@@ -94,6 +94,15 @@ rate evaluator::buy_rate(symbol_id s, fixed8 ask) const noexcept {
                             rounding::down);
 }
 
+rate evaluator::ratio(const triangle& t, const std::array<book_snapshot, 3>& legs) const noexcept {
+  std::array<rate, 3> r;
+  for (std::size_t k = 0; k < 3; ++k) {
+    const leg& l = t.legs[k];
+    r[k] = l.dir == side::buy ? buy_rate(l.symbol, legs[k].ask) : sell_rate(l.symbol, legs[k].bid);
+  }
+  return mul(mul(r[0], r[1], rounding::down), r[2], rounding::down);
+}
+
 eval_counter evaluator::size(const triangle& t, const std::array<book_snapshot, 3>& legs,
                              std::int64_t now_ns, opportunity& o) const noexcept {
   std::array<leg_params, 3> p;

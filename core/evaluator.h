@@ -122,6 +122,11 @@ class evaluator {
   [[nodiscard]] rate sell_rate(symbol_id s, fixed8 bid) const noexcept;
   [[nodiscard]] rate buy_rate(symbol_id s, fixed8 ask) const noexcept;
 
+  // The triangle's ratio as on_symbol computes it (leg rates and products
+  // rounded down), without the cache. REQUIRES: each leg's needed price > 0.
+  [[nodiscard]] rate ratio(const triangle& t,
+                           const std::array<book_snapshot, 3>& legs) const noexcept;
+
   // Steps 4 and 5 for one triangle whose three legs passed the checks and
   // whose ratio beat the threshold: fills o (legs, amounts, profit) and
   // returns opportunities, skip_unsizable or skip_no_profit. Exposed for the
