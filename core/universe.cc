@@ -117,8 +117,35 @@ using simdjson::dom::array;
 using simdjson::dom::element;
 using simdjson::dom::object;
 
+// Where a value is in the document; formatted only when there is an error,
+// so the happy path builds no strings.
+struct json_path {
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::size_t sym = kNone;     // symbols[sym]
+  std::size_t filter = kNone;  // .filters[filter]
+  std::string_view key;        // .key
+
+  [[nodiscard]] json_path with(std::string_view k) const noexcept {
+    json_path p = *this;
+    p.key = k;
+    return p;
+  }
+  [[nodiscard]] std::string str() const {
+    std::string out;
+    if (sym != kNone) out = "symbols[" + std::to_string(sym) + "]";
+    if (filter != kNone) out += ".filters[" + std::to_string(filter) + "]";
+    if (!key.empty()) {
+      if (!out.empty()) out += '.';
+      out += key;
+    }
+    return out.empty() ? "(document)" : out;
+  }
+};
+
+[[noreturn]] void fail(const json_path& where, const std::string& what) { fail(where.str(), what); }
+
 // Path-carrying accessors: each throws universe_error naming the path.
-object as_object(element e, const std::string& path) {
+object as_object(element e, const json_path& path) {
   object o;
   if (e.get_object().get(o) != simdjson::SUCCESS) {
     fail(path, "expected object, got " + std::string(type_name(e.type())));
@@ -126,7 +153,7 @@ object as_object(element e, const std::string& path) {
   return o;
 }
 
-array as_array(element e, const std::string& path) {
+array as_array(element e, const json_path& path) {
   array a;
   if (e.get_array().get(a) != simdjson::SUCCESS) {
     fail(path, "expected array, got " + std::string(type_name(e.type())));
@@ -134,19 +161,19 @@ array as_array(element e, const std::string& path) {
   return a;
 }
 
-element field(object o, std::string_view key, const std::string& path) {
+element field(object o, const json_path& path) {
   element e;
-  if (o.at_key(key).get(e) != simdjson::SUCCESS) fail(path + "." + std::string(key), "missing");
+  if (o.at_key(path.key).get(e) != simdjson::SUCCESS) fail(path, "missing");
   return e;
 }
 
-std::string_view string_field(object o, std::string_view key, const std::string& path) {
-  const element e = field(o, key, path);
+std::string_view string_field(object o, const json_path& path) {
+  const element e = field(o, path);
   std::string_view v;
   if (e.get_string().get(v) != simdjson::SUCCESS) {
-    fail(path + "." + std::string(key), "expected string, got " + std::string(type_name(e.type())));
+    fail(path, "expected string, got " + std::string(type_name(e.type())));
   }
-  if (v.empty()) fail(path + "." + std::string(key), "empty string");
+  if (v.empty()) fail(path, "empty string");
   return v;
 }
 
@@ -154,18 +181,15 @@ std::string_view string_field(object o, std::string_view key, const std::string&
 // range: it saturates to fixed8::max() (the cap is far above any size the
 // bot trades), like a quantity in a frame. Any other value out of range is an
 // error, as is anything that is not a plain unsigned decimal.
-fixed8 decimal_field(object o, std::string_view key, const std::string& path, bool cap) {
-  const std::string_view v = string_field(o, key, path);
+fixed8 decimal_field(object o, const json_path& path, bool cap) {
+  const std::string_view v = string_field(o, path);
   if (cap) {
     const qty_result q = parse_qty_capped(v);
-    if (!q.ok()) {
-      fail(path + "." + std::string(key), std::string(to_string(q.ec)) + " in " + quote_value(v));
-    }
+    if (!q.ok()) fail(path, std::string(to_string(q.ec)) + " in " + quote_value(v));
     return q.value;
   }
   const fixed8_result r = parse_unsigned_fixed8(v);
-  if (!r.ok())
-    fail(path + "." + std::string(key), std::string(to_string(r.ec)) + " in " + quote_value(v));
+  if (!r.ok()) fail(path, std::string(to_string(r.ec)) + " in " + quote_value(v));
   return r.value;
 }
 
@@ -276,10 +300,9 @@ universe load_exchange_info(std::string_view json) {
   if (const auto ec = parser.parse(padded).get(root); ec != simdjson::SUCCESS) {
     throw universe_error("exchangeInfo: " + locate_json_error(json, ec));
   }
-  const object top = as_object(root, "(document)");
-  element symbols_el;
-  if (top.at_key("symbols").get(symbols_el) != simdjson::SUCCESS) fail("symbols", "missing");
-  const array symbols = as_array(symbols_el, "symbols");
+  const object top = as_object(root, json_path{});
+  const array symbols =
+      as_array(field(top, json_path{}.with("symbols")), json_path{}.with("symbols"));
 
   std::vector<symbol_spec> specs;
   specs.reserve(symbols.size());
@@ -289,56 +312,57 @@ universe load_exchange_info(std::string_view json) {
   std::unordered_map<std::string_view, std::size_t> seen;
   seen.reserve(symbols.size());
 
-  std::size_t i = 0;
+  json_path path;
+  path.sym = 0;
   for (const element sym_el : symbols) {
-    const std::string path = "symbols[" + std::to_string(i) + "]";
+    path.filter = json_path::kNone;
     const object sym = as_object(sym_el, path);
-    const std::string_view name = string_field(sym, "symbol", path);
-    if (const auto [it, fresh] = seen.emplace(name, i); !fresh) {
-      fail(path + ".symbol", "duplicate symbol " + quote_value(name) + " (first at symbols[" +
-                                 std::to_string(it->second) + "])");
+    const std::string_view name = string_field(sym, path.with("symbol"));
+    if (const auto [it, fresh] = seen.emplace(name, path.sym); !fresh) {
+      fail(path.with("symbol"), "duplicate symbol " + quote_value(name) + " (first at symbols[" +
+                                    std::to_string(it->second) + "])");
     }
-    const std::string_view status = string_field(sym, "status", path);
+    const std::string_view status = string_field(sym, path.with("status"));
     if (status != "TRADING") {
       ++skipped;
-      ++i;
+      ++path.sym;
       continue;
     }
     symbol_spec spec;
     spec.name = std::string(name);
-    spec.base = std::string(string_field(sym, "baseAsset", path));
-    spec.quote = std::string(string_field(sym, "quoteAsset", path));
+    spec.base = std::string(string_field(sym, path.with("baseAsset")));
+    spec.quote = std::string(string_field(sym, path.with("quoteAsset")));
     if (spec.base == spec.quote) {
       fail(path, "baseAsset and quoteAsset are both " + quote_value(spec.base));
     }
 
     bool have_price = false;
     bool have_lot = false;
-    const std::string filters_path = path + ".filters";
-    const array filters = as_array(field(sym, "filters", path), filters_path);
-    std::size_t j = 0;
+    const json_path filters_path = path.with("filters");
+    const array filters = as_array(field(sym, filters_path), filters_path);
+    json_path fpath = path;
+    fpath.filter = 0;
     for (const element f_el : filters) {
-      const std::string fpath = filters_path + "[" + std::to_string(j) + "]";
       const object f = as_object(f_el, fpath);
-      const std::string_view type = string_field(f, "filterType", fpath);
+      const std::string_view type = string_field(f, fpath.with("filterType"));
       if (type == "PRICE_FILTER") {
-        spec.filters.tick_size = decimal_field(f, "tickSize", fpath, false);
+        spec.filters.tick_size = decimal_field(f, fpath.with("tickSize"), false);
         have_price = true;
       } else if (type == "LOT_SIZE") {
-        spec.filters.min_qty = decimal_field(f, "minQty", fpath, false);
-        spec.filters.max_qty = decimal_field(f, "maxQty", fpath, true);
-        spec.filters.step_size = decimal_field(f, "stepSize", fpath, false);
+        spec.filters.min_qty = decimal_field(f, fpath.with("minQty"), false);
+        spec.filters.max_qty = decimal_field(f, fpath.with("maxQty"), true);
+        spec.filters.step_size = decimal_field(f, fpath.with("stepSize"), false);
         have_lot = true;
       } else if (type == "NOTIONAL" || type == "MIN_NOTIONAL") {
-        spec.filters.min_notional = decimal_field(f, "minNotional", fpath, false);
+        spec.filters.min_notional = decimal_field(f, fpath.with("minNotional"), false);
       }
-      ++j;
+      ++fpath.filter;
     }
     // A TRADING symbol without these would be sized and priced blindly.
     if (!have_price) fail(filters_path, "no PRICE_FILTER for " + quote_value(name));
     if (!have_lot) fail(filters_path, "no LOT_SIZE for " + quote_value(name));
     specs.push_back(std::move(spec));
-    ++i;
+    ++path.sym;
   }
   return universe(std::move(specs), skipped);
 }
