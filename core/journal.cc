@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -106,8 +107,16 @@ bool is_decimal(std::string_view s) noexcept {
   return i == s.size() && i > frac_start;
 }
 
-void append_u64(std::string& out, std::uint64_t v) { out += std::to_string(v); }
-void append_i64(std::string& out, std::int64_t v) { out += std::to_string(v); }
+void append_u64(std::string& out, std::uint64_t v) {
+  char buf[20];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+}
+void append_i64(std::string& out, std::int64_t v) {
+  char buf[20];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+}
 
 void append_fixed8(std::string& out, fixed8 v) {
   char buf[fixed8::kMaxChars];
@@ -234,12 +243,30 @@ void canonical_body_to(std::string& out, std::uint64_t seq, const record_body& b
   std::visit([&](const auto& b) { canonical_body_to(out, seq, b, prev_hash); }, body);
 }
 
+// The SHA-256 implementation, fetched once per thread, and a reused context:
+// EVP_Digest(EVP_sha256()) re-fetches and allocates on every call, which
+// costs about a third of hashing a whole record line.
+struct sha256_engine {
+  EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  sha256_engine() = default;
+  sha256_engine(const sha256_engine&) = delete;
+  sha256_engine& operator=(const sha256_engine&) = delete;
+  ~sha256_engine() {
+    EVP_MD_CTX_free(ctx);
+    EVP_MD_free(md);
+  }
+};
+
 void sha256_hex_to(std::string_view bytes, char* out64) {
+  thread_local sha256_engine e;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr) != 1 || len != 32) {
-    // EVP_Digest with SHA-256 fails only on allocation failure.
-    throw journal_error("journal: OpenSSL EVP_Digest(SHA-256) failed");
+  if (e.md == nullptr || e.ctx == nullptr || EVP_DigestInit_ex(e.ctx, e.md, nullptr) != 1 ||
+      EVP_DigestUpdate(e.ctx, bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(e.ctx, md, &len) != 1 || len != 32) {
+    // Only on allocation failure or an OpenSSL without SHA-256.
+    throw journal_error("journal: OpenSSL SHA-256 failed");
   }
   static constexpr char kHex[] = "0123456789abcdef";
   for (unsigned int i = 0; i < 32; ++i) {
@@ -676,8 +703,12 @@ std::string sha256_hex(std::string_view bytes) {
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
+  std::size_t run = 0;  // start of the current run of characters written as is
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -701,15 +732,12 @@ void append_json_string(std::string& out, std::string_view s) {
         out += "\\f";
         break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xF];
-        } else {
-          out += ch;
-        }
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 
@@ -722,6 +750,7 @@ std::string canonical_body(std::uint64_t seq, const record_body& body, std::stri
 std::string format_line(std::uint64_t seq, const record_body& body, std::string_view prev_hash,
                         std::string* hash_out) {
   std::string line;
+  line.reserve(1024);
   canonical_body_to(line, seq, body, prev_hash);
   char hex[64];
   sha256_hex_to(line, hex);
