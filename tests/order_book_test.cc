@@ -1,0 +1,211 @@
+// Unit tests of order_book: update-id ordering, validity, invalidation, the
+// single-writer check (contract 2).
+#include "order_book.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <thread>
+#include <vector>
+
+namespace triarb {
+namespace {
+
+quote make_quote(symbol_id s, std::uint64_t u, std::int64_t base = 100) {
+  quote q;
+  q.symbol = s;
+  q.update_id = u;
+  q.bid = fixed8::from_units(base);
+  q.bid_qty = fixed8::from_units(2);
+  q.ask = fixed8::from_units(base + 1);
+  q.ask_qty = fixed8::from_units(3);
+  return q;
+}
+
+TEST(OrderBook, FreshSymbolIsInvalidAndEmpty) {
+  order_book book(3);
+  EXPECT_EQ(book.size(), 3U);
+  const book_snapshot s = book.read(1);
+  EXPECT_FALSE(s.valid);
+  EXPECT_EQ(s.update_id, 0U);
+  EXPECT_TRUE(s.bid.is_zero());
+  EXPECT_TRUE(s.ask.is_zero());
+}
+
+TEST(OrderBook, AppliedFrameIsReadBackWithValidityAndReceiveTime) {
+  order_book book(2);
+  quote q = make_quote(1, 42);
+  q.qty_capped = true;
+  q.bid_qty = fixed8::max();
+  ASSERT_EQ(book.write(q, 123456789), write_outcome::applied);
+  const book_snapshot s = book.read(1);
+  EXPECT_TRUE(s.valid);
+  EXPECT_TRUE(s.qty_capped);
+  EXPECT_EQ(s.update_id, 42U);
+  EXPECT_EQ(s.recv_ns, 123456789);
+  EXPECT_EQ(s.bid, q.bid);
+  EXPECT_EQ(s.bid_qty, fixed8::max());
+  EXPECT_EQ(s.ask, q.ask);
+  EXPECT_EQ(s.ask_qty, q.ask_qty);
+  EXPECT_FALSE(book.read(0).valid) << "other symbols untouched";
+}
+
+TEST(OrderBook, FirstFrameIsAppliedWhateverItsUpdateId) {
+  order_book book(1);
+  EXPECT_EQ(book.write(make_quote(0, 0), 1), write_outcome::applied);
+  EXPECT_TRUE(book.read(0).valid);
+  EXPECT_EQ(book.write(make_quote(0, 0), 2), write_outcome::duplicate_dropped);
+}
+
+TEST(OrderBook, DropsFrameOlderThanLatest) {
+  order_book book(1);
+  ASSERT_EQ(book.write(make_quote(0, 10, 100), 1), write_outcome::applied);
+  EXPECT_EQ(book.write(make_quote(0, 9, 200), 2), write_outcome::stale_dropped);
+  const book_snapshot s = book.read(0);
+  EXPECT_EQ(s.update_id, 10U);
+  EXPECT_EQ(s.bid, fixed8::from_units(100));
+  EXPECT_EQ(s.recv_ns, 1);
+}
+
+TEST(OrderBook, DropsDuplicateFrame) {
+  order_book book(1);
+  ASSERT_EQ(book.write(make_quote(0, 10, 100), 1), write_outcome::applied);
+  EXPECT_EQ(book.write(make_quote(0, 10, 200), 2), write_outcome::duplicate_dropped);
+  EXPECT_EQ(book.read(0).bid, fixed8::from_units(100));
+}
+
+TEST(OrderBook, NewerFrameReplacesOlder) {
+  order_book book(1);
+  ASSERT_EQ(book.write(make_quote(0, 10, 100), 1), write_outcome::applied);
+  ASSERT_EQ(book.write(make_quote(0, 11, 200), 2), write_outcome::applied);
+  const book_snapshot s = book.read(0);
+  EXPECT_EQ(s.update_id, 11U);
+  EXPECT_EQ(s.bid, fixed8::from_units(200));
+  EXPECT_EQ(s.recv_ns, 2);
+  EXPECT_FALSE(s.qty_capped);
+}
+
+TEST(OrderBook, InvalidateKeepsDataButMarksInvalid) {
+  order_book book(1);
+  quote q = make_quote(0, 7, 100);
+  q.qty_capped = true;
+  ASSERT_EQ(book.write(q, 5), write_outcome::applied);
+  EXPECT_EQ(book.invalidate(0), invalidate_outcome::invalidated);
+  const book_snapshot s = book.read(0);
+  EXPECT_FALSE(s.valid);
+  EXPECT_EQ(s.update_id, 7U);
+  EXPECT_EQ(s.bid, fixed8::from_units(100));
+  EXPECT_EQ(s.ask, fixed8::from_units(101));
+  EXPECT_EQ(s.recv_ns, 5);
+  EXPECT_TRUE(s.qty_capped);
+  EXPECT_EQ(book.invalidate(0), invalidate_outcome::already_invalid);
+  EXPECT_FALSE(book.read(0).valid);
+}
+
+TEST(OrderBook, InvalidateOfNeverWrittenSymbolIsAlreadyInvalid) {
+  order_book book(1);
+  EXPECT_EQ(book.invalidate(0), invalidate_outcome::already_invalid);
+}
+
+TEST(OrderBook, DuplicateDoesNotRevalidate) {
+  order_book book(1);
+  ASSERT_EQ(book.write(make_quote(0, 7), 1), write_outcome::applied);
+  ASSERT_EQ(book.invalidate(0), invalidate_outcome::invalidated);  // frame 8 failed
+  EXPECT_EQ(book.write(make_quote(0, 7), 2), write_outcome::duplicate_dropped);
+  EXPECT_FALSE(book.read(0).valid);
+  EXPECT_EQ(book.write(make_quote(0, 6), 3), write_outcome::stale_dropped);
+  EXPECT_FALSE(book.read(0).valid);
+  EXPECT_EQ(book.read(0).recv_ns, 1);
+}
+
+TEST(OrderBook, NextGoodFrameRevalidates) {
+  order_book book(1);
+  ASSERT_EQ(book.write(make_quote(0, 7, 100), 1), write_outcome::applied);
+  ASSERT_EQ(book.invalidate(0), invalidate_outcome::invalidated);
+  ASSERT_EQ(book.write(make_quote(0, 9, 300), 4), write_outcome::applied);
+  const book_snapshot s = book.read(0);
+  EXPECT_TRUE(s.valid);
+  EXPECT_EQ(s.update_id, 9U);
+  EXPECT_EQ(s.bid, fixed8::from_units(300));
+  EXPECT_EQ(s.recv_ns, 4);
+}
+
+TEST(OrderBook, InvalidateAllMarksEveryConnectionSymbol) {
+  order_book book(6);
+  for (symbol_id s = 0; s < 6; ++s)
+    ASSERT_EQ(book.write(make_quote(s, 1), 1), write_outcome::applied);
+  const std::array<symbol_id, 3> conn{1, 3, 4};
+  EXPECT_EQ(book.invalidate_all(conn), 3U);
+  for (symbol_id s = 0; s < 6; ++s) {
+    const bool on_conn = s == 1 || s == 3 || s == 4;
+    EXPECT_EQ(book.read(s).valid, !on_conn) << "symbol " << s;
+    EXPECT_EQ(book.read(s).update_id, 1U);
+  }
+  EXPECT_EQ(book.invalidate_all(conn), 0U) << "already invalid: nothing newly invalidated";
+}
+
+TEST(OrderBook, TryReadSucceedsWithoutConcurrentWriter) {
+  order_book book(1);
+  ASSERT_EQ(book.write(make_quote(0, 3, 50), 9), write_outcome::applied);
+  book_snapshot s;
+  ASSERT_TRUE(book.try_read(0, s));
+  EXPECT_TRUE(s.valid);
+  EXPECT_EQ(s.update_id, 3U);
+  EXPECT_EQ(s.bid, fixed8::from_units(50));
+}
+
+TEST(OrderBook, NegativeReceiveTimeRoundTrips) {
+  order_book book(1);
+  ASSERT_EQ(book.write(make_quote(0, 1), -5), write_outcome::applied);
+  EXPECT_EQ(book.read(0).recv_ns, -5);
+}
+
+TEST(OrderBook, RecordIsOneCacheLine) {
+  EXPECT_EQ(sizeof(order_book::record), 64U);
+  EXPECT_EQ(alignof(order_book::record), 64U);
+}
+
+using checked_book = basic_order_book<std_atomics, seqlock_orders, /*CheckWriter=*/true>;
+
+TEST(OrderBook, SameWriterThreadMayWriteFromAnotherThreadFirst) {
+  // The writer is whichever thread writes first, e.g. a feed thread started
+  // after the book was built on the main thread.
+  checked_book book(1);
+  std::thread feed([&] {
+    EXPECT_EQ(book.write(make_quote(0, 1), 1), write_outcome::applied);
+    EXPECT_EQ(book.invalidate(0), invalidate_outcome::invalidated);
+  });
+  feed.join();
+  EXPECT_FALSE(book.read(0).valid) << "reads are allowed from any thread";
+}
+
+TEST(OrderBookDeathTest, SecondWriterThreadIsCaught) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        checked_book book(1);
+        (void)book.write(make_quote(0, 1), 1);
+        std::thread second([&] { (void)book.write(make_quote(0, 2), 2); });
+        second.join();
+      },
+      "second writer thread");
+  EXPECT_DEATH(
+      {
+        checked_book book(1);
+        (void)book.write(make_quote(0, 1), 1);
+        std::thread second([&] { book.invalidate(0); });
+        second.join();
+      },
+      "second writer thread");
+}
+
+TEST(OrderBook, DefaultBookChecksWriterExactlyInDebugBuilds) {
+#ifdef NDEBUG
+  EXPECT_FALSE(kCheckSingleWriter);
+#else
+  EXPECT_TRUE(kCheckSingleWriter);
+#endif
+}
+
+}  // namespace
+}  // namespace triarb
