@@ -179,11 +179,11 @@ void apply(bot_config& c, std::string_view src, const toml::table& root) {
         else if (key == "fsync") {
           const std::string p = read_string(src, full, v);
           if (p == "every_record")
-            c.journal_fsync = fsync_policy::every_record;
+            c.journal_fsync = journal_fsync_mode::every_record;
           else if (p == "interval")
-            c.journal_fsync = fsync_policy::interval;
+            c.journal_fsync = journal_fsync_mode::interval;
           else if (p == "never")
-            c.journal_fsync = fsync_policy::never;
+            c.journal_fsync = journal_fsync_mode::never;
           else
             fail(src, full, describe(v), "\"every_record\", \"interval\" or \"never\"");
         } else if (key == "fsync_interval_ms") {
@@ -309,9 +309,9 @@ std::string bot_config::to_toml() const {
   os << " }\n[connections]\nsymbols_per_connection = " << symbols_per_connection
      << "\npong_deadline_ms = " << pong_deadline_ms << "\nrotate_after_ms = " << rotate_after_ms
      << "\nreconnect_attempts_per_5min = " << reconnect_attempts_per_5min << "\n";
-  const char* fs = journal_fsync == fsync_policy::every_record ? "every_record"
-                   : journal_fsync == fsync_policy::interval   ? "interval"
-                                                               : "never";
+  const char* fs = journal_fsync == journal_fsync_mode::every_record ? "every_record"
+                   : journal_fsync == journal_fsync_mode::interval   ? "interval"
+                                                                     : "never";
   os << "[journal]\npath = " << q(journal_path) << "\nfsync = " << q(fs)
      << "\nfsync_interval_ms = " << journal_fsync_interval_ms
      << "\nrotate_bytes = " << journal_rotate_bytes << "\ncheckpoint_ms = " << journal_checkpoint_ms

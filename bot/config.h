@@ -32,7 +32,7 @@ class config_error : public std::runtime_error {
 inline constexpr int kDefaultSymbolsPerConnection = 200;
 inline constexpr int kMaxStreamsPerConnection = 1024;
 
-enum class fsync_policy : std::uint8_t { every_record, interval, never };
+enum class journal_fsync_mode : std::uint8_t { every_record, interval, never };
 
 struct bot_config {
   // [exchange]
@@ -54,7 +54,7 @@ struct bot_config {
   int reconnect_attempts_per_5min = 300;
   // [journal]
   std::string journal_path = "triarb-journal.jsonl";
-  fsync_policy journal_fsync = fsync_policy::interval;
+  journal_fsync_mode journal_fsync = journal_fsync_mode::interval;
   std::int64_t journal_fsync_interval_ms = 100;
   std::int64_t journal_rotate_bytes = 256LL * 1024 * 1024;
   std::int64_t journal_checkpoint_ms = 10'000;

@@ -58,7 +58,7 @@ metrics_address = "127.0.0.1:9100"
   EXPECT_EQ(c.budgets.at("BTC"), parse_fixed8("0.01").value);
   EXPECT_EQ(c.max_leg_age_ms, 2500);
   EXPECT_EQ(c.symbols_per_connection, 1024);
-  EXPECT_EQ(c.journal_fsync, fsync_policy::every_record);
+  EXPECT_EQ(c.journal_fsync, journal_fsync_mode::every_record);
   EXPECT_EQ(c.telemetry_interval_ms, 500);
 }
 

@@ -1,0 +1,45 @@
+// replay: the bot's pipeline, deterministic and offline, over a file of
+// frames (one raw WebSocket text frame per line).
+//
+// Plain frames carry no time: they are replayed on a logical clock (frame i
+// is received at i nanoseconds) and no leg is ever stale by age, so a replay
+// decides exactly what the frames alone decide.
+//
+//   replay_options o{.exchange_info = "x.json", .frames = "f.txt"};
+//   replay_report r = run_replay(o);
+//
+// Thread safety: self-contained; one thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "evaluator.h"
+
+namespace triarb {
+
+struct replay_options {
+  std::string exchange_info;
+  std::string frames;
+  std::vector<std::string> start_assets{"USDT"};
+  evaluator_config eval;
+  std::string journal_path;  // empty: none
+  std::string config_text;   // recorded in the journal's genesis record
+};
+
+struct replay_report {
+  std::uint64_t frames = 0;
+  std::uint64_t empty_lines = 0;
+  std::size_t symbols = 0;
+  std::size_t triangles = 0;
+  std::uint64_t opportunities = 0;
+  double seconds = 0;          // wall time of the frame loop only
+  std::string telemetry_json;  // every counter
+};
+
+// Throws std::runtime_error (universe_error, journal_error...) with a clear
+// message for unreadable inputs or unknown start assets.
+[[nodiscard]] replay_report run_replay(const replay_options& o);
+
+}  // namespace triarb

@@ -1,0 +1,67 @@
+// sim_driver: the deterministic simulation. The seeded market model, its
+// frames (with faults injected on demand) and the bot's real pipeline
+// (parser, book, evaluator, journal) run in one process on simulated time;
+// every reported opportunity is judged against the market's ground truth.
+// The same options give byte-identical output.
+//
+//   sim_options o;  o.seed = 7;  o.duration_ns = 30'000'000'000;
+//   sim_report r = run_sim(o, std::cerr);   // telemetry ticks go to the stream
+//   r.phantom == 0
+//
+// Thread safety: run_sim is self-contained; it may run on any one thread.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+#include "evaluator.h"
+
+namespace triarb {
+
+struct sim_faults {
+  double garbage = 0.0;    // a frame replaced by bytes that are not JSON (unattributed)
+  double truncated = 0.0;  // a frame cut short (unattributed: not JSON)
+  double bad_price = 0.0;  // a frame whose bid has an exponent (attributed)
+  double duplicate = 0.0;  // a frame delivered twice
+  double reorder = 0.0;    // an older frame of the same symbol delivered again
+  // The previous bot's failure, for the mutant check: frames carrying a
+  // quantity above fixed8::max() are dropped silently and nothing is
+  // invalidated. Never set outside tests of the oracle.
+  bool mutant_drop_capped = false;
+};
+
+struct sim_options {
+  std::uint64_t seed = 1;
+  std::int64_t duration_ns = 30'000'000'000;  // simulated time
+  std::int64_t tick_interval_ns = 5'000'000'000;
+  std::uint32_t symbols_per_connection = 200;
+  bool combined_stream = true;
+  sim_faults faults;
+  evaluator_config eval;          // fees, min_profit, budget, max_leg_age
+  std::string journal_path;       // empty: no journal
+  std::string frames_out;         // write every frame delivered, one per line
+  std::string exchange_info_out;  // write the generated exchangeInfo document
+};
+
+struct sim_report {
+  std::size_t symbols = 0;
+  std::size_t assets = 0;
+  std::size_t triangles = 0;
+  std::size_t connections = 0;
+  std::uint64_t frames = 0;
+  std::uint64_t faults_injected = 0;
+  std::uint64_t dislocations = 0;
+  std::uint64_t opportunities = 0;
+  std::uint64_t real = 0;      // profitable by the market's exact true quotes
+  std::uint64_t phantom = 0;   // reported, but not profitable by the true quotes
+  std::string telemetry_json;  // final counters
+};
+
+// Throws std::runtime_error for unusable options (e.g. a file it cannot write).
+[[nodiscard]] sim_report run_sim(const sim_options& o, std::ostream& ticks);
+
+// The readable summary a person sees at the end of `triarb demo`.
+void print_summary(const sim_report& r, std::ostream& out);
+
+}  // namespace triarb

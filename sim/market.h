@@ -1,0 +1,120 @@
+// market: the simulated exchange's market model and its ground truth.
+//
+// Every asset has a latent value (in USDT) that follows a seeded random walk.
+// Each step re-quotes one symbol around value(base) / value(quote): bid and
+// ask a few ticks apart (bid rounded down, ask up), quantities worth a random
+// notional, so micro-priced coins get top-of-book quantities of 10^12 and
+// more, above fixed8::max(). Now and then a genuine dislocation moves one
+// symbol's quotes by about a percent for a while, which makes the cycles
+// through it truly profitable.
+//
+// The ground truth is the set of quotes the exchange is showing right now
+// (the last one emitted per symbol). truth_ratio() evaluates a triangle on
+// those quotes exactly, with rationals, so anything the bot reports can be
+// judged real or phantom.
+//
+//   market m(u, reference_prices, {.seed = 7});
+//   market_update up = m.step();               // one bookTicker update
+//   std::string frame = encode_frame(m, up.symbol, /*combined=*/true);
+//   bool real = m.truth_ratio(t, fee) > threshold;
+//
+// Thread safety: none; one market per thread.
+#pragma once
+
+#include <boost/multiprecision/cpp_int.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fixed8.h"
+#include "internal/int128.h"
+#include "quote.h"
+#include "rng.h"
+#include "triangle_index.h"
+#include "universe.h"
+
+namespace triarb::sim {
+
+using exact = boost::multiprecision::cpp_rational;
+
+struct market_params {
+  std::uint64_t seed = 1;
+  double step_volatility = 0.0004;     // stddev-ish of one value move, relative
+  double half_spread = 0.0003;         // relative, before tick rounding
+  double dislocation_rate = 0.00005;   // chance per step that a dislocation starts
+  double dislocation_size = 0.012;     // relative move of the dislocated symbol
+  int dislocation_updates = 20;        // how many of its updates it lasts
+  double mean_notional_usdt = 20'000;  // top-of-book size, in USDT
+  std::int64_t mean_step_ns = 20'000;  // simulated time between updates
+};
+
+// The exchange's true top of book for one symbol. Quantities are exact
+// decimals that may exceed fixed8::max() (raw value scaled by 10^8, 128-bit).
+struct true_quote {
+  fixed8 bid;
+  fixed8 ask;
+  internal::u128 bid_qty_raw = 0;
+  internal::u128 ask_qty_raw = 0;
+  std::uint64_t update_id = 0;
+  bool present = false;  // quoted at least once
+};
+
+struct market_update {
+  symbol_id symbol = kNoSymbol;
+  std::int64_t time_ns = 0;  // simulated exchange time of the update
+  bool dislocated = false;   // part of an injected genuine dislocation
+};
+
+class market {
+ public:
+  // reference_price[s] is symbol s's price in its quote asset; asset values
+  // are derived from them along a spanning tree rooted at USDT (or asset 0).
+  market(const universe& u, const std::vector<fixed8>& reference_price, market_params p);
+
+  // Quotes every symbol once (update ids 1..n), as the REST snapshot would.
+  void seed_all();
+  // One update of one symbol.
+  market_update step();
+
+  [[nodiscard]] const true_quote& quote_of(symbol_id s) const { return quotes_[s]; }
+  [[nodiscard]] std::int64_t now_ns() const noexcept { return now_ns_; }
+  [[nodiscard]] const universe& universe_ref() const noexcept { return u_; }
+  [[nodiscard]] int qty_decimals(symbol_id s) const { return qty_decimals_[s]; }
+  // The number of dislocations injected so far.
+  [[nodiscard]] std::uint64_t dislocations() const noexcept { return dislocations_; }
+
+  // Exact product of the three leg rates on the true quotes, with the taker
+  // fee: sell leg bid*(1-fee), buy leg (1-fee)/ask. Zero if a leg has an
+  // empty side or was never quoted. Quantities play no part.
+  [[nodiscard]] exact truth_ratio(const triangle& t, fixed8 fee) const;
+
+  // The bot-facing quote: quantities capped at fixed8::max() as the parser does.
+  [[nodiscard]] quote as_quote(symbol_id s) const;
+
+ private:
+  void requote(symbol_id s, double distortion);
+
+  const universe& u_;
+  market_params p_;
+  sim_rng rng_;
+  std::vector<double> value_;       // per asset, in USDT
+  std::vector<true_quote> quotes_;  // per symbol
+  std::vector<int> qty_decimals_;   // per symbol: 8, 2 or 1 (from the step size)
+  std::vector<int> disloc_left_;    // per symbol: updates left in a dislocation
+  std::vector<double> disloc_size_;
+  std::uint64_t next_update_id_ = 1;
+  std::int64_t now_ns_ = 0;
+  std::uint64_t dislocations_ = 0;
+};
+
+// The bookTicker frame for symbol s's current true quote: the raw shape
+// {"u":..,"s":..,"b":..,"B":..,"a":..,"A":..} or, combined, wrapped in
+// {"stream":"<lower>@bookTicker","data":{...}}. Quantities are written with
+// the symbol's decimals ("1000000000000.00") and may exceed fixed8::max().
+[[nodiscard]] std::string encode_frame(const market& m, symbol_id s, bool combined);
+
+// Exact decimal text of a raw (scaled by 10^8) quantity with `decimals`
+// fractional digits (truncated), e.g. 1e20 raw with 2 decimals -> "1000000000000.00".
+[[nodiscard]] std::string format_raw_qty(internal::u128 raw, int decimals);
+
+}  // namespace triarb::sim
