@@ -93,7 +93,7 @@ opportunity_record sample_opportunity(int i) {
     l.dir = k == 2 ? side::sell : side::buy;
     l.price = f8(178 + static_cast<std::int64_t>(k) + i);  // 0.00000178...
     l.book_qty = k == 1 ? fixed8::max() : f8(123'456'789'012);
-    l.fill_qty = f8(100'000'000 * (i + 1));
+    l.fill_qty = f8(std::int64_t{100'000'000} * (i + 1));
     l.update_id = 1000 + static_cast<std::uint64_t>(i) * 3 + k;
     l.age_ns = 250'000 + i;
     l.valid = true;
