@@ -1140,7 +1140,12 @@ bool journal_writer::rotate(std::int64_t now_ns) {
   ++file_index_;
   fsync_dir_of(next);
   ++stats_.rotations;
-  if (write_genesis(genesis_reason::rotation, now_ns) != journal_errc::ok) return false;
+  if (write_genesis(genesis_reason::rotation, now_ns) != journal_errc::ok) {
+    // The new file must start with its rotation genesis; without it nothing
+    // may go there. Stop: a restart continues an empty last file correctly.
+    failed_ = true;
+    return false;
+  }
   return sync() == journal_errc::ok;
 }
 

@@ -641,6 +641,28 @@ TEST(JournalWriter, ContinuesARotatedChainInItsLastFile) {
   EXPECT_TRUE(r.ok()) << r.message();
 }
 
+TEST(JournalWriter, ContinuesAnEmptyLastRotatedFileLeftByACrash) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  journal_options opt = test_options();
+  opt.rotate_bytes = 4000;
+  write_journal(path, 20, opt);
+  const std::size_t n_files = chain_files(path).size();
+  const std::string empty = path + "." + std::to_string(n_files);
+  write_file(empty, "");  // created, then killed before its genesis was written
+  ASSERT_EQ(verify_journal(path, {}).reason, journal_errc::empty);
+  {
+    journal_writer w = journal_writer::open(path, opt);
+    EXPECT_EQ(w.current_file(), empty);
+    EXPECT_EQ(w.append(sample_opportunity(1), 0), journal_errc::ok);
+  }
+  const verify_report r = verify_journal(path, {});
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(r.files, n_files + 1);
+  const journal_record first = parse_record(split_lines(read_file(empty))[0]).record;
+  EXPECT_EQ(std::get<genesis_record>(first.body).reason, genesis_reason::rotation);
+}
+
 TEST(JournalWriter, FsyncPolicyEveryNAndIntervalFollowTheCallersClock) {
   temp_dir d;
   journal_options opt = test_options();
