@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "telemetry.h"
+
 namespace triarb {
 namespace {
 
@@ -548,6 +550,31 @@ TEST(JournalWriter, RejectsInvalidRecordsAsCountedValues) {
   const verify_report r = verify_journal(path, {});
   ASSERT_TRUE(r.ok()) << r.message();
   EXPECT_EQ(r.records, 2u);
+}
+
+TEST(JournalWriter, CheckpointCarriesTheTelemetryTickVerbatim) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  telemetry t;
+  t.feed.add(feed_counter::qty_capped, 3);
+  t.eval.add(eval_counter::journal_full);
+  const std::string tick = t.render_json(123);
+  {
+    journal_writer w = journal_writer::open(path, test_options());
+    EXPECT_EQ(w.append(checkpoint_record{123, tick}, 123), journal_errc::ok);
+  }
+  const std::vector<journal_record> recs = read_journal(path);
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(std::get<checkpoint_record>(recs[1].body).counters_json, tick);
+  // Changing a counter is an edit.
+  std::string bytes = read_file(path);
+  const std::size_t p = bytes.find("\"qty_capped\":3");
+  ASSERT_NE(p, std::string::npos);
+  bytes[p + 13] = '0';
+  write_file(path, bytes);
+  const verify_report r = verify_journal(path, {});
+  EXPECT_EQ(r.reason, journal_errc::edited);
+  EXPECT_EQ(r.line, 2u);
 }
 
 TEST(JournalWriter, RotationChainVerifiesAcrossFiles) {
