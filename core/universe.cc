@@ -243,15 +243,12 @@ universe::universe(std::vector<symbol_spec> specs, std::size_t skipped_not_tradi
 }
 
 symbol_id universe::find_symbol(std::string_view name) const noexcept {
-  // The map is keyed by std::string; a lookup by view needs a temporary
-  // (heterogeneous lookup in unordered_map is C++20 but needs a transparent
-  // hash). Not for the hot path.
-  const auto it = symbol_by_name_.find(std::string(name));
+  const auto it = symbol_by_name_.find(name);
   return it == symbol_by_name_.end() ? kNoSymbol : it->second;
 }
 
 std::optional<asset_id> universe::find_asset(std::string_view name) const noexcept {
-  const auto it = asset_by_name_.find(std::string(name));
+  const auto it = asset_by_name_.find(name);
   if (it == asset_by_name_.end()) return std::nullopt;
   return it->second;
 }

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -82,14 +83,32 @@ class universe {
  private:
   std::vector<std::string> assets_;
   std::vector<symbol_info> symbols_;
-  std::unordered_map<std::string, symbol_id> symbol_by_name_;
-  std::unordered_map<std::string, asset_id> asset_by_name_;
+  // Transparent hash: find_symbol/find_asset look up a string_view without
+  // building a std::string.
+  struct name_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::unordered_map<std::string, symbol_id, name_hash, std::equal_to<>> symbol_by_name_;
+  std::unordered_map<std::string, asset_id, name_hash, std::equal_to<>> asset_by_name_;
   std::unordered_map<std::uint64_t, symbol_id> symbol_by_pair_;  // key: min(a,b) << 32 | max(a,b)
   std::size_t skipped_not_trading_ = 0;
 };
 
-// Parses an exchangeInfo document. Throws universe_error naming what and
-// where for malformed, truncated or inconsistent input.
+// Parses an exchangeInfo document. Reads `symbols[]`: per entry `symbol` and
+// `status`; for TRADING ones also `baseAsset`, `quoteAsset` and `filters[]`
+// (PRICE_FILTER tickSize, LOT_SIZE minQty/maxQty/stepSize, NOTIONAL or
+// MIN_NOTIONAL minNotional; PRICE_FILTER and LOT_SIZE are required). Every
+// other field is ignored. Decimals are plain unsigned fixed8 strings of any
+// width up to 8 decimals; a maxQty above fixed8::max() saturates to max()
+// (the cap is far above any tradable size), any other filter value out of
+// range is an error. A symbol name listed twice (whatever its status) is an
+// error. Throws universe_error for malformed, truncated or inconsistent
+// input; the message starts with where: a JSON path
+// ("symbols[17].filters[2].stepSize: bad_char in \"0.0x1\"") or, for bad
+// JSON, a byte offset ("exchangeInfo: byte 1234: truncated document ...").
 [[nodiscard]] universe load_exchange_info(std::string_view json);
 // Reads and parses a file; the error names the file too.
 [[nodiscard]] universe load_exchange_info_file(const std::string& path);

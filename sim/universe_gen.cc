@@ -11,28 +11,12 @@
 #include <utility>
 
 #include "internal/int128.h"
+#include "rng.h"
 
 namespace triarb::sim {
 namespace {
 
 using internal::u128;
-
-// splitmix64, the same stream as sim_rng in rng.h, written out here so the
-// generator stands alone; below(n) is next() % n (bias < 2^-50 for our n).
-class gen_rng {
- public:
-  explicit gen_rng(std::uint64_t seed) noexcept : state_(seed) {}
-  std::uint64_t next() noexcept {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  std::uint64_t below(std::uint64_t n) noexcept { return next() % n; }
-
- private:
-  std::uint64_t state_;
-};
 
 constexpr std::uint64_t kPicoPerUsd = 1'000'000'000'000ULL;  // usd_pico of 1 USD
 constexpr std::int64_t kScale = fixed8::kScale;
@@ -278,14 +262,14 @@ void append_symbol_json(std::string& out, const symbol_rec& s) {
          R"("allowedSelfTradePreventionModes":["EXPIRE_TAKER","EXPIRE_MAKER","EXPIRE_BOTH"]})";
 }
 
-std::string random_ticker(gen_rng& rng) {
+std::string random_ticker(sim_rng& rng) {
   const auto len = static_cast<std::size_t>(3 + rng.below(3));
   std::string s(len, 'A');
   for (char& c : s) c = static_cast<char>('A' + rng.below(26));
   return s;
 }
 
-std::uint64_t random_usd_pico(gen_rng& rng) {
+std::uint64_t random_usd_pico(sim_rng& rng) {
   // Log-uniform within a decade of [0.01, 1000) USD, the decades weighted
   // 1:2:3:3:1 (most alts trade between 0.1 and 100 USD).
   constexpr std::array<int, 10> kDecade = {0, 1, 1, 2, 2, 2, 3, 3, 3, 4};
@@ -331,7 +315,7 @@ std::vector<quote_asset_plan> default_quote_plan() {
 }
 
 generated_universe generate_universe(const universe_gen_params& p, std::uint64_t seed) {
-  gen_rng rng(seed);
+  sim_rng rng(seed);
   const std::vector<quote_asset_plan> plan = p.quotes.empty() ? default_quote_plan() : p.quotes;
 
   // Assets: quote assets (ranked), named alts, random alts, dead assets.

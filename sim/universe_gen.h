@@ -15,7 +15,7 @@
 // Every asset has a USD value; a symbol's reference ("fair") price is
 // value(base) / value(quote) rounded to its tick, so cycles are arbitrage-free
 // up to tick rounding, and a market model can quote around it.
-// Everything is integer arithmetic and the PRNG is splitmix64 (the same stream as sim_rng), so
+// Everything is integer arithmetic and the PRNG is sim_rng (splitmix64, rng.h), so
 // one seed gives the same bytes on every platform and library version.
 //
 //   generated_universe g = generate_universe({}, 42);
