@@ -1,9 +1,15 @@
 // replay: the bot's pipeline, deterministic and offline, over a file of
-// frames (one raw WebSocket text frame per line).
-//
-// Plain frames carry no time: they are replayed on a logical clock (frame i
-// is received at i nanoseconds) and no leg is ever stale by age, so a replay
-// decides exactly what the frames alone decide.
+// frames. Two formats:
+//  - plain: one raw WebSocket text frame per line. Plain frames carry no
+//    time: they are replayed on a logical clock (frame i is received at i
+//    nanoseconds) and no leg is ever stale by age; each frame goes to the
+//    connection of the symbol it names (split by symbols_per_connection),
+//    a frame naming none to the connection of the frame before it.
+//  - recorded (what `triarb sim --frames-out` and `record` write): a first
+//    line kRecordedFramesHeader, then `<recv_ns>\t<connection>\t<frame>`
+//    per line. Times and connections are the recorded ones and legs go stale
+//    after max_leg_age as they did live, so the replay decides exactly what
+//    the live run decided.
 //
 //   replay_options o{.exchange_info = "x.json", .frames = "f.txt"};
 //   replay_report r = run_replay(o);
@@ -13,19 +19,23 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "evaluator.h"
 
 namespace triarb {
 
+inline constexpr std::string_view kRecordedFramesHeader = "#triarb-frames v1";
+
 struct replay_options {
   std::string exchange_info;
   std::string frames;
   std::vector<std::string> start_assets{"USDT"};
   evaluator_config eval;
-  std::string journal_path;  // empty: none
-  std::string config_text;   // recorded in the journal's genesis record
+  std::size_t symbols_per_connection = 200;  // the live split, for garbage attribution
+  std::string journal_path;                  // empty: none
+  std::string config_text;                   // recorded in the journal's genesis record
 };
 
 struct replay_report {

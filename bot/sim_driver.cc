@@ -12,6 +12,7 @@
 #include "journal_bridge.h"
 #include "market.h"
 #include "pipeline.h"
+#include "replay.h"
 #include "rng.h"
 #include "universe_gen.h"
 
@@ -65,11 +66,8 @@ sim_report run_sim(const sim_options& o, std::ostream& ticks) {
   sync_pipeline p(u, idx, o.eval, tel);
   const std::size_t n = u.symbols().size();
   std::vector<connection_id> conn_of(n);
-  for (std::size_t first = 0; first < n; first += o.symbols_per_connection) {
-    std::vector<symbol_id> group;
-    for (std::size_t s = first; s < std::min(n, first + o.symbols_per_connection); ++s) {
-      group.push_back(static_cast<symbol_id>(s));
-    }
+  const auto groups = split_into_connections(n, o.symbols_per_connection);
+  for (const std::vector<symbol_id>& group : groups) {
     const connection_id c = p.feed().add_connection(group);
     for (symbol_id s : group) conn_of[s] = c;
   }
@@ -87,6 +85,7 @@ sim_report run_sim(const sim_options& o, std::ostream& ticks) {
   if (!o.frames_out.empty()) {
     frames_out.open(o.frames_out, std::ios::binary);
     if (!frames_out) throw std::runtime_error(o.frames_out + ": cannot write");
+    frames_out << kRecordedFramesHeader << '\n';
   }
 
   sim_report r;
@@ -117,7 +116,7 @@ sim_report run_sim(const sim_options& o, std::ostream& ticks) {
   };
   auto deliver = [&](const std::string& frame, symbol_id s, std::int64_t now) {
     ++r.frames;
-    if (frames_out.is_open()) frames_out << frame << '\n';
+    if (frames_out.is_open()) frames_out << now << '\t' << conn_of[s] << '\t' << frame << '\n';
     buf.assign(frame);
     (void)p.process(conn_of[s], buf.data(), buf.size(), now, sink);
   };

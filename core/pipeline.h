@@ -36,6 +36,22 @@ namespace triarb {
   return symbol_table(names);
 }
 
+// The bot's split of symbols over connections: ids in order, per_connection
+// to a connection (the last one may have fewer). Replay uses the same split,
+// so an unattributed error invalidates the same symbols as it did live.
+// REQUIRES: per_connection > 0.
+[[nodiscard]] inline std::vector<std::vector<symbol_id>> split_into_connections(
+    std::size_t n_symbols, std::size_t per_connection) {
+  std::vector<std::vector<symbol_id>> out;
+  for (std::size_t first = 0; first < n_symbols; first += per_connection) {
+    std::vector<symbol_id>& group = out.emplace_back();
+    for (std::size_t s = first; s < n_symbols && s < first + per_connection; ++s) {
+      group.push_back(static_cast<symbol_id>(s));
+    }
+  }
+  return out;
+}
+
 class sync_pipeline {
  public:
   // REQUIRES: u, idx and tel outlive the pipeline.

@@ -3,11 +3,14 @@
 // no phantom under faults, and the oracle bites the old bug.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <sstream>
 
 #include "frame_parser.h"
+#include "journal.h"
 #include "market.h"
 #include "pipeline.h"
+#include "replay.h"
 #include "sim_driver.h"
 #include "universe_gen.h"
 
@@ -119,6 +122,45 @@ TEST(SimDriver, OracleBitesTheOldDropOnOverflowBug) {
     o.faults.mutant_drop_capped = false;
     EXPECT_EQ(run_sim(o, ticks).phantom, 0u) << "seed " << seed;
   }
+}
+
+}  // namespace
+}  // namespace triarb
+
+namespace triarb {
+namespace {
+
+TEST(Replay, ReproducesTheSimulationsDecisionsFromItsFrames) {
+  const std::string dir = ::testing::TempDir();
+  sim_options o = short_run(9);
+  o.faults.garbage = o.faults.bad_price = o.faults.duplicate = o.faults.reorder = 0.001;
+  o.frames_out = dir + "replay_frames.txt";
+  o.exchange_info_out = dir + "replay_exchange_info.json";
+  std::ostringstream ticks;
+  const sim_report s = run_sim(o, ticks);
+  ASSERT_GT(s.opportunities, 0u);
+
+  replay_options ro;
+  ro.exchange_info = o.exchange_info_out;
+  ro.frames = o.frames_out;
+  ro.journal_path = dir + "replay_journal.jsonl";
+  std::remove(ro.journal_path.c_str());
+  const replay_report r = run_replay(ro);
+  EXPECT_EQ(r.frames, s.frames);
+  EXPECT_EQ(r.opportunities, s.opportunities);
+  // The counters of the feed and the evaluator agree too, except for time.
+  auto without_time = [](const std::string& j) { return j.substr(j.find(",\"feed\"")); };
+  EXPECT_EQ(without_time(r.telemetry_json), without_time(s.telemetry_json));
+  const verify_report v = verify_journal(ro.journal_path, {});
+  EXPECT_TRUE(v.ok()) << v.message();
+  EXPECT_EQ(v.records, s.opportunities + 1) << "genesis + one record per opportunity";
+}
+
+TEST(Replay, UnknownStartAssetAndMissingFilesAreClearErrors) {
+  replay_options ro;
+  ro.exchange_info = "/nonexistent/x.json";
+  ro.frames = "/nonexistent/f.txt";
+  EXPECT_THROW((void)run_replay(ro), std::runtime_error);
 }
 
 }  // namespace
