@@ -83,6 +83,8 @@ def main():
     triangles, touching = build_triangles(symbols, args.start_assets.split(","))
     with open(args.frames, "rb") as f:
         frames = f.read().splitlines()
+    if frames and frames[0] == b"#triarb-frames v1":  # recorded: time TAB connection TAB frame
+        frames = [line.split(b"\t", 2)[2] for line in frames[1:]]
 
     fee = Decimal(args.fee)
     keep = Decimal(1) - fee
