@@ -22,8 +22,10 @@
 //   if (!r.ok()) std::puts(r.message().c_str());   // "journal.jsonl line 7 (seq 6): edited: ..."
 //
 // Thread safety: journal_writer is single-threaded (the bot's journal writer
-// thread owns it). verify_journal and parse_record are pure apart from
-// reading files. No function here starts a thread or prints.
+// thread owns it). verify_journal, parse_record and the format functions are
+// safe to call from any thread (each thread keeps its own simdjson parser and
+// SHA-256 context in thread_local storage). No function here starts a thread
+// or prints.
 #pragma once
 
 #include <array>
@@ -271,7 +273,8 @@ class journal_writer {
   // continues from the last good hash; any other failure (including another
   // configuration) throws journal_error unless start_new_on_broken. An
   // existing file is never overwritten or truncated except for the torn tail.
-  // REQUIRES: config_text, version and universe are valid UTF-8.
+  // config_text, version and universe must be valid UTF-8 (journal_error otherwise).
+  // The genesis record is fdatasynced whatever the policy.
   [[nodiscard]] static journal_writer open(const std::string& path, const journal_options& opt);
 
   journal_writer(journal_writer&& o) noexcept;
