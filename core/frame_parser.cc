@@ -218,10 +218,10 @@ class slow_walker {
         std::string_view content;
         bool escaped = false;
         if (!string_content(tok, content) || !scan_string(content, escaped)) return false;
-        if (escaped) {
-          std::string_view unescaped;
-          if (v.get_string().get(unescaped) != simdjson::SUCCESS) return false;
-        }
+        // Always consume a string: simdjson skips an unconsumed string that
+        // is followed by ':' as if it were a key ("[\"a\":1}]" would pass).
+        std::string_view unescaped;
+        if (v.get_string().get(unescaped) != simdjson::SUCCESS) return false;
         if (m != nullptr) m->escaped = escaped;
         return true;
       }
@@ -426,7 +426,18 @@ struct frame_parser_impl {
     if ((seen & bit) != 0) return false;
     seen |= bit;
     tok[i] = f.value().raw_json_token();
-    return true;
+    return followed_by_separator(tok[i]);
+  }
+
+  // The fast path never consumes the scalar values it reads as raw tokens,
+  // and simdjson's skipping of an unconsumed value is lax: a string followed
+  // by ':' is skipped as if it were a key, swallowing what follows
+  // ({"A":"1":{}} would parse). A value inside an object must be followed by
+  // ',' or '}'; the raw token ends at the next structural character, which is
+  // inside the buffer or its padding.
+  static bool followed_by_separator(std::string_view raw_tok) noexcept {
+    const char next = raw_tok.data()[raw_tok.size()];
+    return next == ',' || next == '}';
   }
 
   static constexpr unsigned kAllBody = (1U << kBodyFields) - 1;
@@ -452,6 +463,7 @@ struct frame_parser_impl {
         if (std::memcmp(k, "stream\"", 7) != 0 || have_stream) return false;
         have_stream = combined = true;
         stream_tok = f.value().raw_json_token();
+        if (!followed_by_separator(stream_tok)) return false;
       } else if (k[0] == 'd') {
         if (std::memcmp(k, "data\"", 5) != 0 || have_data) return false;
         have_data = combined = true;

@@ -51,7 +51,10 @@
 //      trailing bytes included); or the first JSON value is missing,
 //      malformed, truncated, has a raw control character in a string, or is
 //      nested deeper than kMaxDepth. The whole first value is validated,
-//      including ignored fields.
+//      including ignored fields. A top-level number or literal is one token
+//      running to the next white space or one of {}[]:, so "21-3" and
+//      "1\"a\"" are malformed (not_json), while "\"a\"1" and "1 2" have
+//      trailing content.
 //   2. trailing_content: anything but JSON white space after the first value.
 //   3. not_object: the top value is not an object.
 //   4. Shape: the top object has a key "stream" or "data" -> combined;

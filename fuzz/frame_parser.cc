@@ -39,16 +39,17 @@ using triarb::control_kind;
 using triarb::frame_errc;
 using triarb::frame_kind;
 using triarb::frame_result;
-using triarb::symbol_id;
 using triarb::kNoSymbol;
+using triarb::symbol_id;
 using big = boost::multiprecision::cpp_int;
 
 // ------------------------------------------------------------ the JSON tree
 
 struct jnode {
   enum class type { object, array, string, number, boolean, null } t = type::null;
-  std::vector<std::pair<std::string, jnode>> members;  // duplicates kept, in order
-  std::vector<bool> key_escaped;                       // parallel to members
+  std::vector<std::string> keys;  // object keys, duplicates kept, in order
+  std::vector<jnode> values;      // parallel to keys
+  std::vector<bool> key_escaped;  // parallel to keys
   std::vector<jnode> elements;
   std::string text;  // decoded string, or the number's exact source text
   bool escaped = false;
@@ -81,7 +82,8 @@ struct tree_handler {
     if (stack.empty()) {
       root = std::make_unique<jnode>(std::move(n));
     } else if (stack.back().t == jnode::type::object) {
-      stack.back().members.emplace_back(keys.back(), std::move(n));
+      stack.back().keys.push_back(keys.back());
+      stack.back().values.push_back(std::move(n));
       stack.back().key_escaped.push_back(pending_escaped.back());
     } else {
       stack.back().elements.push_back(std::move(n));
@@ -239,7 +241,7 @@ bool is_json_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'
 
 int depth_of(const jnode& n) {
   int d = 0;
-  for (const auto& m : n.members) d = std::max(d, depth_of(m.second));
+  for (const auto& v : n.values) d = std::max(d, depth_of(v));
   for (const auto& e : n.elements) d = std::max(d, depth_of(e));
   const bool container = n.t == jnode::type::object || n.t == jnode::type::array;
   return d + (container ? 1 : 0);
@@ -272,8 +274,8 @@ expectation attributed(frame_errc ec, symbol_id id) {
 
 std::vector<const jnode*> members_named(const jnode& obj, std::string_view name) {
   std::vector<const jnode*> out;
-  for (std::size_t i = 0; i < obj.members.size(); ++i) {
-    if (!obj.key_escaped[i] && obj.members[i].first == name) out.push_back(&obj.members[i].second);
+  for (std::size_t i = 0; i < obj.keys.size(); ++i) {
+    if (!obj.key_escaped[i] && obj.keys[i] == name) out.push_back(&obj.values[i]);
   }
   return out;
 }
@@ -319,7 +321,8 @@ std::string lowered(std::string s) {
 }
 
 expectation decide(const triarb::symbol_table& symbols, const jnode& top) {
-  const bool combined = !members_named(top, "stream").empty() || !members_named(top, "data").empty();
+  const bool combined =
+      !members_named(top, "stream").empty() || !members_named(top, "data").empty();
   bool raw_shape = false;
   for (const char* n : {"u", "s", "b", "B", "a", "A"}) raw_shape |= !members_named(top, n).empty();
   if (!combined && !raw_shape) {
@@ -429,6 +432,15 @@ expectation oracle(const triarb::symbol_table& symbols, std::string_view in, boo
   TRIARB_FUZZ_CHECK(!ec, "boost parsed the same bytes twice differently");
   const jnode& root = *p.handler().root;
   if (depth_of(root) > triarb::frame_parser::kMaxDepth) return unattributed(frame_errc::not_json);
+  // A top-level number or literal is one token up to white space or one of
+  // {}[]:, (rule 1): "21-3" or "1\"a\"" is a malformed token, not a value
+  // followed by trailing content, although Boost stops after "21".
+  const bool bare = root.t == jnode::type::number || root.t == jnode::type::boolean ||
+                    root.t == jnode::type::null;
+  if (bare && used < in.size() && used > 0 && !is_json_ws(in[used - 1]) && !is_json_ws(in[used]) &&
+      std::string_view("{}[]:,").find(in[used]) == std::string_view::npos) {
+    return unattributed(frame_errc::not_json);
+  }
   for (std::size_t i = used; i < in.size(); ++i) {
     if (!is_json_ws(in[i])) return unattributed(frame_errc::trailing_content);
   }
@@ -437,8 +449,9 @@ expectation oracle(const triarb::symbol_table& symbols, std::string_view in, boo
 }
 
 const triarb::symbol_table& universe() {
-  static const triarb::symbol_table t{"BNBUSDT", "BTCUSDT", "LUNCUSDT", "ETHBTC", "USDCUSDT",
-                                      "LUNCUSDC", "SHIBUSDT", "A", "ABCDEFGHIJKLMNOPQRST"};
+  static const triarb::symbol_table t{"BNBUSDT",  "BTCUSDT",  "LUNCUSDT",
+                                      "ETHBTC",   "USDCUSDT", "LUNCUSDC",
+                                      "SHIBUSDT", "A",        "ABCDEFGHIJKLMNOPQRST"};
   return t;
 }
 
@@ -455,11 +468,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!defined) return 0;
   if (got.kind != want.kind || got.error != want.error || got.symbol != want.symbol ||
       got.control != want.control) {
-    std::fprintf(stderr, "parser: %s %s symbol %u control %s\noracle: %s %s symbol %u control %s\n",
-                 std::string(to_string(got.kind)).c_str(), std::string(to_string(got.error)).c_str(),
-                 got.symbol, std::string(to_string(got.control)).c_str(),
-                 std::string(to_string(want.kind)).c_str(), std::string(to_string(want.error)).c_str(),
-                 want.symbol, std::string(to_string(want.control)).c_str());
+    std::fprintf(
+        stderr, "parser: %s %s symbol %u control %s\noracle: %s %s symbol %u control %s\n",
+        std::string(to_string(got.kind)).c_str(), std::string(to_string(got.error)).c_str(),
+        got.symbol, std::string(to_string(got.control)).c_str(),
+        std::string(to_string(want.kind)).c_str(), std::string(to_string(want.error)).c_str(),
+        want.symbol, std::string(to_string(want.control)).c_str());
     TRIARB_FUZZ_CHECK(false, "frame_parser and the Boost.JSON oracle disagree on the outcome");
   }
   if (got.kind == frame_kind::quote) {

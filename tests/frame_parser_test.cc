@@ -160,6 +160,24 @@ TEST_F(FrameParser, NotJson) {
   }
 }
 
+TEST_F(FrameParser, StringFollowedByColonIsNotSkippedAsAKey) {
+  // simdjson skips an unconsumed string followed by ':' as if it were a key.
+  expect_unattributed(parse(R"({"u":1,"s":"BNBUSDT","b":"1","B":"1","a":"2","A":"1":{}})"),
+                      frame_errc::not_json);
+  expect_unattributed(parse(R"({"stream":"bnbusdt@bookTicker":1,"data":{}})"),
+                      frame_errc::not_json);
+  expect_unattributed(parse(R"({"x":"y":1})"), frame_errc::not_json);
+  expect_unattributed(parse(R"("{u":1})"), frame_errc::trailing_content);
+}
+
+TEST_F(FrameParser, TopLevelScalarTokenRunsToASeparator) {
+  expect_unattributed(parse("21-3,[]"), frame_errc::not_json);
+  expect_unattributed(parse("1\"a\""), frame_errc::not_json);
+  expect_unattributed(parse("\"a\"1"), frame_errc::trailing_content);
+  expect_unattributed(parse("1 2"), frame_errc::trailing_content);
+  expect_unattributed(parse("1{}"), frame_errc::trailing_content);
+}
+
 TEST_F(FrameParser, EveryTruncationOfAGoodFrameIsNotJson) {
   for (const std::string_view good : {kRaw, kCombined}) {
     for (std::size_t n = 0; n < good.size(); ++n) {
