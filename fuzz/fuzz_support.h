@@ -18,7 +18,8 @@
 //   fuzz_<target> PATH...   each PATH a file or a directory (walked recursively,
 //   in sorted order; files whose name starts with '.' or "REPRODUCE-" are notes,
 //   not inputs, and are skipped). Prints "replayed N inputs"; exits non-zero if
-//   N == 0, if a path does not exist, or if a target returns anything but 0 / -1.
+//   N == 0, if a path does not exist, or if a target returns anything but 0 / -1;
+//   a crash (abort, SEGV...) prints "replay: crashed on input <path>" and kills it.
 //   ctest runs `fuzz_<target> corpus/<target>` under the label fuzz-replay.
 //
 // Usage:

@@ -7,11 +7,16 @@
 //
 // Exit status: 0 when at least one input ran and every run returned 0 or -1;
 // 1 when no input ran, a path is missing, or a file cannot be read; a failed
-// oracle aborts the process (TRIARB_FUZZ_CHECK), as under libFuzzer.
+// oracle aborts the process (TRIARB_FUZZ_CHECK), as under libFuzzer, and the
+// replay prints "replay: crashed on input <path>" first.
+#include <unistd.h>
+
 #include <algorithm>
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -26,6 +31,21 @@ extern "C" __attribute__((weak)) int LLVMFuzzerInitialize(int* argc, char*** arg
 namespace {
 
 namespace fs = std::filesystem;
+
+// The input being run, so a crash names it (the target aborts the process).
+char g_current[4096] = "";
+
+// Async-signal-safe: write(2) the file name, then die of the same signal.
+extern "C" void on_fatal_signal(int sig) {
+  static const char kPrefix[] = "replay: crashed on input ";
+  if (::write(STDERR_FILENO, kPrefix, sizeof kPrefix - 1) < 0 ||
+      ::write(STDERR_FILENO, g_current, std::strlen(g_current)) < 0 ||
+      ::write(STDERR_FILENO, "\n", 1) < 0) {
+    // Nothing more can be done inside a signal handler.
+  }
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
 
 bool is_note(const fs::path& p) {
   const std::string name = p.filename().string();
@@ -42,6 +62,10 @@ bool run_file(const fs::path& p) {
   }
   const std::vector<char> bytes{std::istreambuf_iterator<char>(in),
                                 std::istreambuf_iterator<char>()};
+  const std::string name = p.string();
+  const std::size_t n = std::min(name.size(), sizeof g_current - 1);
+  std::memcpy(g_current, name.data(), n);
+  g_current[n] = '\0';
   const std::size_t size = bytes.size();
   const std::unique_ptr<std::uint8_t[]> exact(new std::uint8_t[size == 0 ? 1 : size]);
   std::copy(bytes.begin(), bytes.end(), exact.get());
@@ -56,6 +80,10 @@ bool run_file(const fs::path& p) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::signal(SIGABRT, on_fatal_signal);
+  std::signal(SIGSEGV, on_fatal_signal);
+  std::signal(SIGFPE, on_fatal_signal);
+  std::signal(SIGILL, on_fatal_signal);
   if (LLVMFuzzerInitialize != nullptr) LLVMFuzzerInitialize(&argc, &argv);
   if (argc < 2) {
     std::fprintf(stderr, "usage: %s FILE_OR_DIR...\n", argv[0]);
