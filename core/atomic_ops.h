@@ -16,6 +16,10 @@
 //   T    exchange(atomic<T>&, T, std::memory_order)
 //   void fence(std::memory_order)                        std::atomic_thread_fence
 //   void spin_pause()                                    inside a retry loop
+//   void invariant_failed(const char* what)              an invariant that only a
+//                                                        memory-ordering bug can
+//                                                        break; production aborts,
+//                                                        a model checker reports
 // Memory orders are always std::memory_order; a model-checker traits type
 // translates them. Callers never rely on an atomic's initial value: they store
 // one explicitly (Relacy reports a load of a never-stored atomic).
@@ -24,6 +28,8 @@
 #pragma once
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 
 namespace triarb {
 
@@ -48,6 +54,11 @@ struct std_atomics {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
+  }
+  [[noreturn]] static void invariant_failed(const char* what) noexcept {
+    std::fputs(what, stderr);
+    std::fputc('\n', stderr);
+    std::abort();
   }
 };
 
