@@ -2,6 +2,8 @@
 // (contract 4: per leg, what was assumed and checked, with names).
 #pragma once
 
+#include <string>
+
 #include "evaluator.h"
 #include "journal.h"
 #include "rate.h"
@@ -10,9 +12,11 @@
 
 namespace triarb {
 
-// Digits after the point of the ratio written to the journal (exact, rounded
-// down, like the ratio itself).
-inline constexpr int kJournalRatioDigits = 18;
+// The ratio m * 2^e written exactly: a binary fraction with -e fractional
+// bits has exactly -e decimal digits, so nothing is rounded.
+[[nodiscard]] inline std::string exact_ratio_string(rate r) {
+  return to_decimal_string(r, r.exponent() < 0 ? -r.exponent() : 0);
+}
 
 [[nodiscard]] inline opportunity_record to_record(const opportunity& op, const triangle_index& idx,
                                                   const universe& u) {
@@ -33,7 +37,7 @@ inline constexpr int kJournalRatioDigits = 18;
     j.valid = l.valid;
     j.qty_capped = l.qty_capped;
   }
-  rec.ratio = to_decimal_string(op.ratio, kJournalRatioDigits);
+  rec.ratio = exact_ratio_string(op.ratio);
   rec.amount_in = op.amount_in;
   rec.amount_out = op.amount_out;
   rec.profit = op.profit;
