@@ -159,6 +159,33 @@ class basic_order_book {
     return invalidate_outcome::invalidated;
   }
 
+  // Re-seed from a snapshot that carries no update id (REST bookTicker after
+  // a reconnect): writes q's prices and quantities and marks s valid ONLY if
+  // s is currently invalid; the stored update id is kept (q.update_id is
+  // ignored), so any newer WebSocket frame still applies afterwards, and the
+  // has-frame flag is left as it was (a never-written symbol still accepts
+  // its first frame whatever its id). Returns true if it wrote.
+  //
+  // Why only when invalid: the connection layer invalidates a connection's
+  // symbols when it drops, then subscribes again, then fetches the snapshot.
+  // A WS frame that arrived after the invalidation already revalidated its
+  // symbol with data at least as new as the snapshot's moment of request
+  // (frames are applied in order on this one writer thread), and an older
+  // REST snapshot must not overwrite it. A symbol still invalid has nothing
+  // newer than the snapshot, so the snapshot is the best we know.
+  // REQUIRES: writer thread; q.symbol < size().
+  [[nodiscard]] bool reseed_if_invalid(const quote& q, std::int64_t recv_ns) noexcept {
+    check_.check();
+    record& r = records_[q.symbol];
+    const std::uint64_t flags = r.writer_word(internal::kFlags);
+    if (flags & internal::kFlagValid) return false;
+    std::uint64_t next = (flags & internal::kFlagHasFrame) | internal::kFlagValid;
+    if (q.qty_capped) next |= internal::kFlagQtyCapped;
+    r.write({as_word(q.bid.raw()), as_word(q.bid_qty.raw()), as_word(q.ask.raw()),
+             as_word(q.ask_qty.raw()), r.writer_word(internal::kUpdateId), as_word(recv_ns), next});
+    return true;
+  }
+
   // invalidate() for each symbol (e.g. every symbol of a dropped connection);
   // returns how many were valid and are now invalid.
   // REQUIRES: writer thread; every s < size().

@@ -207,5 +207,81 @@ TEST(OrderBook, DefaultBookChecksWriterExactlyInDebugBuilds) {
 #endif
 }
 
+// ---- reseed_if_invalid: REST snapshots (no update id) after a reconnect ----
+
+TEST(OrderBookReseed, ReseedsInvalidSymbolAndKeepsStoredUpdateId) {
+  order_book book(1);
+  ASSERT_EQ(book.write(make_quote(0, 50), 10), write_outcome::applied);
+  ASSERT_EQ(book.invalidate(0), invalidate_outcome::invalidated);
+  quote snap = make_quote(0, 999, 200);  // the snapshot's update id is ignored
+  EXPECT_TRUE(book.reseed_if_invalid(snap, 20));
+  const book_snapshot s = book.read(0);
+  EXPECT_TRUE(s.valid);
+  EXPECT_EQ(s.update_id, 50U) << "the stored update id is kept";
+  EXPECT_EQ(s.bid, fixed8::from_units(200));
+  EXPECT_EQ(s.ask, fixed8::from_units(201));
+  EXPECT_EQ(s.recv_ns, 20);
+}
+
+TEST(OrderBookReseed, DoesNotOverwriteSymbolRevalidatedByNewerFrame) {
+  order_book book(1);
+  ASSERT_EQ(book.write(make_quote(0, 50), 10), write_outcome::applied);
+  ASSERT_EQ(book.invalidate(0), invalidate_outcome::invalidated);
+  // A WS frame after the reconnect arrives before the REST snapshot.
+  ASSERT_EQ(book.write(make_quote(0, 51, 300), 15), write_outcome::applied);
+  EXPECT_FALSE(book.reseed_if_invalid(make_quote(0, 0, 200), 20));
+  const book_snapshot s = book.read(0);
+  EXPECT_TRUE(s.valid);
+  EXPECT_EQ(s.update_id, 51U);
+  EXPECT_EQ(s.bid, fixed8::from_units(300)) << "the older REST snapshot must not win";
+  EXPECT_EQ(s.recv_ns, 15);
+}
+
+TEST(OrderBookReseed, NewerFrameStillAppliesAfterReseed) {
+  order_book book(1);
+  ASSERT_EQ(book.write(make_quote(0, 50), 10), write_outcome::applied);
+  (void)book.invalidate(0);
+  ASSERT_TRUE(book.reseed_if_invalid(make_quote(0, 0, 200), 20));
+  EXPECT_EQ(book.write(make_quote(0, 51, 300), 30), write_outcome::applied);
+  EXPECT_EQ(book.read(0).bid, fixed8::from_units(300));
+  // ...and the old frame that the stored id guards against is still dropped.
+  EXPECT_EQ(book.write(make_quote(0, 51, 100), 40), write_outcome::duplicate_dropped);
+  EXPECT_EQ(book.write(make_quote(0, 50, 100), 40), write_outcome::stale_dropped);
+  EXPECT_EQ(book.read(0).bid, fixed8::from_units(300));
+}
+
+TEST(OrderBookReseed, SeedsNeverWrittenSymbolAndItsFirstFrameStillApplies) {
+  order_book book(2);
+  EXPECT_TRUE(book.reseed_if_invalid(make_quote(1, 7, 200), 5));
+  EXPECT_TRUE(book.read(1).valid);
+  EXPECT_EQ(book.read(1).update_id, 0U);
+  EXPECT_FALSE(book.read(0).valid) << "other symbols untouched";
+  // The first frame of a symbol applies whatever its id, even id 0.
+  EXPECT_EQ(book.write(make_quote(1, 0, 300), 6), write_outcome::applied);
+  EXPECT_EQ(book.read(1).bid, fixed8::from_units(300));
+}
+
+TEST(OrderBookReseed, CarriesCappedFlagAndClearsOldOne) {
+  order_book book(1);
+  quote capped = make_quote(0, 5);
+  capped.qty_capped = true;
+  capped.ask_qty = fixed8::max();
+  ASSERT_EQ(book.write(capped, 1), write_outcome::applied);
+  (void)book.invalidate(0);
+  ASSERT_TRUE(book.reseed_if_invalid(make_quote(0, 0), 2));
+  EXPECT_FALSE(book.read(0).qty_capped);
+  (void)book.invalidate(0);
+  ASSERT_TRUE(book.reseed_if_invalid(capped, 3));
+  EXPECT_TRUE(book.read(0).qty_capped);
+}
+
+TEST(OrderBookReseed, ValidSymbolIsLeftAlone) {
+  order_book book(1);
+  ASSERT_EQ(book.write(make_quote(0, 5), 1), write_outcome::applied);
+  EXPECT_FALSE(book.reseed_if_invalid(make_quote(0, 0, 500), 2));
+  EXPECT_EQ(book.read(0).bid, fixed8::from_units(100));
+  EXPECT_EQ(book.read(0).recv_ns, 1);
+}
+
 }  // namespace
 }  // namespace triarb
