@@ -118,7 +118,8 @@ for target in "${targets[@]}"; do
   echo "== fuzz $target: ${seconds}s, $before seed inputs, fork=$fork" >&2
   rc=0
   (cd "$work" && "$bin" "${args[@]}" "$work/corpus") >"$work/log" 2>&1 || rc=$?
-  grep -E '^(#[0-9]+ +DONE|Done [0-9]+ runs|stat::number_of_executed_units|stat::new_units_added)' "$work/log" >&2 || true
+  { grep -E '^(#[0-9]+ +DONE|Done [0-9]+ runs|stat::number_of_executed_units|stat::new_units_added|INFO: exiting)' "$work/log"
+    grep -E '^#[0-9]+: cov:' "$work/log" | tail -n 1; } >&2 || true  # the last line is -fork's summary
 
   crashed=0
   shopt -s nullglob
