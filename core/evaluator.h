@@ -13,9 +13,9 @@
 //
 // Per triangle, in order:
 //   1. each leg in leg order: valid? (skip_invalid_leg), the needed side's
-//      price > 0? (skip_empty_side), now_ns - recv_ns <= max_leg_age_ns?
-//      (skip_stale_leg). The first failing check names the one count the
-//      triangle gets.
+//      price > 0? (skip_empty_side), 0 <= now_ns - recv_ns <= max_leg_age_ns?
+//      (skip_stale_leg: a leg from the future is stale too). The first
+//      failing check names the one count the triangle gets.
 //   2. ratio = r0 * r1 * r2 as rates (rate.h), each leg rate and each product
 //      rounded down; triangles_evaluated. Sell leg: bid * (1 - fee) quote per
 //      base; buy leg: (1 - fee) / ask base per quote.
@@ -169,8 +169,13 @@ inline eval_counter evaluator::leg_rate(const book_snapshot& b, const leg& l, st
   if (price <= 0) return eval_counter::skip_empty_side;
   std::int64_t age = 0;
   // An age that overflows is either absurdly old or absurdly in the future:
-  // both are unusable.
-  if (__builtin_sub_overflow(now_ns, b.recv_ns, &age) || age > cfg_.max_leg_age_ns) {
+  // both are unusable. A negative age (a leg received "after" now: the
+  // receive clock jumped backwards) is unusable too: how old it really is
+  // cannot be known, and letting it pass would keep a frozen leg "fresh" for
+  // as long as the jump. (Live, a leg written just after the evaluator read
+  // its clock is skipped here, but its write marked it dirty, so it is
+  // evaluated again at the next drain with a later now_ns.)
+  if (__builtin_sub_overflow(now_ns, b.recv_ns, &age) || age < 0 || age > cfg_.max_leg_age_ns) {
     return eval_counter::skip_stale_leg;
   }
   rate_cache_entry& e = cache_[l.symbol];

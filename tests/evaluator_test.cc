@@ -205,6 +205,22 @@ TEST(Evaluator, StaleLegIsSkippedAndAgeAtTheLimitIsAccepted) {
   EXPECT_EQ(count(w.tel, eval_counter::skip_stale_leg), 4U);
 }
 
+TEST(Evaluator, LegFromTheFutureIsStaleNotFresh) {
+  // The receive clock jumped backwards: a leg's recv_ns is after now. Its
+  // real age is unknown, so it must not count as fresh (it would stay
+  // "fresh" for as long as the jump, frozen or not).
+  evaluator_config cfg;
+  cfg.max_leg_age_ns = 5'000'000;
+  btc_eth_world w(cfg);
+  w.set_profitable_forward();
+  w.book.snaps[w.ethusdt].recv_ns = kNow + 1;
+  EXPECT_TRUE(w.run(w.btcusdt).empty());
+  EXPECT_EQ(count(w.tel, eval_counter::skip_stale_leg), 2U);
+  w.book.snaps[w.ethusdt].recv_ns = kNow;  // age zero is fresh
+  EXPECT_EQ(w.run(w.btcusdt).size(), 1U);
+  EXPECT_EQ(count(w.tel, eval_counter::skip_stale_leg), 2U);
+}
+
 TEST(Evaluator, ValidityIsCheckedBeforeTheSideAndTheAge) {
   btc_eth_world w;
   w.set_profitable_forward();
