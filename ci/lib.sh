@@ -1,5 +1,5 @@
 # Sourced by the ci/ scripts: build one preset and run some of its tests.
-# Every ctest run appends "<preset> <passed> <failed>" to $TRIARB_CI_TALLY
+# Every ctest run appends "<preset> <total> <failed>" to $TRIARB_CI_TALLY
 # (when set), so ci/test.sh can print one closing line for the whole run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
