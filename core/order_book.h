@@ -21,7 +21,8 @@
 //   the stored one is dropped: older -> stale_dropped, equal ->
 //   duplicate_dropped. This holds while the symbol is invalid too: a
 //   duplicate (or older copy) of the last good frame does NOT revalidate a
-//   symbol whose latest frame failed. Only a newer good frame does.
+//   symbol whose latest frame failed. Only a newer good frame does (or a
+//   REST re-seed, reseed_if_invalid() below, which keeps the update id).
 // - The first frame of a symbol is applied whatever its id.
 // - invalidate() keeps the data and the update id, and clears valid, as one
 //   seqlock write.

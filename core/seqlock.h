@@ -125,9 +125,10 @@ class alignas(64) seqlock_record {
       // write whose data we read visible to the re-load.
       Atomics::fence(std::memory_order_acquire);
     }
-    // Relaxed: ordered after the data loads by the fence above. Equal to s0
-    // means no write began between the first load and the data loads'
-    // values, so out is exactly write s0/2's words.
+    // Relaxed: ordered after the data loads by the fence above. If any data
+    // load returned a word of a write that began after s0, the fence pair
+    // makes that write's odd store visible here, so s1 != s0. Equal means
+    // every word came from the write that published s0: out is untorn.
     const std::uint64_t s1 = Atomics::load(seq_, std::memory_order_relaxed);
     return s0 == s1;
   }
