@@ -491,7 +491,10 @@ struct frame_parser_impl {
     }
     // A found name is printable ASCII without quote or backslash, so the
     // string is valid and unescaped.
-    const symbol_id id = symbols.find(text[kS]);
+    // The name lies inside the frame buffer, followed by at least its
+    // closing quote and kFramePadding readable bytes.
+    static_assert(kFramePadding >= symbol_table::kPaddedRead);
+    const symbol_id id = symbols.find_padded(text[kS].data(), text[kS].size());
     if (id == kNoSymbol) return false;
     if (combined) {
       std::string_view stream;
@@ -561,6 +564,12 @@ struct frame_parser_impl {
         root.type = '{';
       } else {
         if (!w.walk(e, 0, &root, nullptr)) return make_error(frame_errc::not_json);
+        // A top-level array left open ("[1,2") is closed by the wrapper's
+        // ']' and leaves nothing after it: that is truncation, not trailing.
+        const char* next = nullptr;
+        if (root.type == '[' && doc.current_location().get(next) != simdjson::SUCCESS) {
+          return make_error(frame_errc::not_json);
+        }
       }
     }
     if (first) return make_error(frame_errc::not_json);  // "[\n]": the frame was empty

@@ -47,8 +47,9 @@
 // their raw key bytes, so a key written with an escape such as "\u0073" is an
 // unknown field, ignored):
 //   1. not_json: the input is not valid UTF-8; or contains an unterminated
-//      string (quotes counted with backslash escapes, over the whole input,
-//      trailing bytes included); or the first JSON value is missing,
+//      string or a byte below 0x20 inside a string (quotes counted with
+//      backslash escapes, over the whole input, trailing bytes included: this
+//      is what simdjson's first stage checks); or the first JSON value is missing,
 //      malformed, truncated, has a raw control character in a string, or is
 //      nested deeper than kMaxDepth. The whole first value is validated,
 //      including ignored fields. A top-level number or literal is one token

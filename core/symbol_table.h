@@ -17,7 +17,7 @@
 //
 // Implementation: open addressing with linear probing in a power-of-two table
 // at most half full; each slot holds the name inline (no pointer chase), so a
-// hit is one hash, usually one slot, one 24-byte compare. No allocation after
+// hit is one hash, usually one slot, three word compares. No allocation after
 // construction.
 //
 // Thread safety: immutable after construction; any thread may call the const
@@ -54,6 +54,12 @@ class symbol_table {
 
   // The id of the symbol with exactly this name, or kNoSymbol.
   [[nodiscard]] symbol_id find(std::string_view name) const noexcept;
+  // The same, reading kPaddedRead bytes from p whatever n is (no
+  // variable-length copies: three word loads and masks).
+  // REQUIRES: p[0, kPaddedRead) is readable, e.g. a name inside a
+  // frame_buffer (which has kFramePadding spare bytes after the frame).
+  static constexpr std::size_t kPaddedRead = 24;
+  [[nodiscard]] symbol_id find_padded(const char* p, std::size_t n) const noexcept;
 
   // The name of a symbol. REQUIRES: id < size().
   [[nodiscard]] std::string_view name(symbol_id id) const noexcept;
@@ -66,13 +72,15 @@ class symbol_table {
 
  private:
   struct slot {
-    char name[kMaxNameLength];  // zero-padded
+    std::uint64_t words[3] = {0, 0, 0};  // the name's bytes, zero-padded, in memory order
     std::uint32_t length = 0;
     symbol_id id = kNoSymbol;
   };
-  static_assert(sizeof(slot) == 28);
+  static_assert(sizeof(slot) == 32);
+  static_assert(kMaxNameLength <= sizeof(slot::words));
 
   void build(std::span<const std::string_view> names);
+  symbol_id probe(const std::uint64_t (&w)[3], std::size_t n) const noexcept;
 
   std::vector<slot> slots_;         // size is a power of two, at most half full
   std::uint64_t mask_ = 0;          // slots_.size() - 1

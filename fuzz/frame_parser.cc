@@ -11,9 +11,10 @@
 // precedence list (re-implemented from the header). Shared: the symbol
 // universe (symbol_table) — it has its own unit tests.
 //
-// Two stage-1 properties of simdjson hold for the WHOLE input, trailing bytes
-// included, and are part of the contract (rule 1): invalid UTF-8 and an
-// unterminated string make the frame not_json.
+// Three stage-1 properties of simdjson hold for the WHOLE input, trailing
+// bytes included, and are part of the contract (rule 1): invalid UTF-8, an
+// unterminated string, and a control character inside a string make the
+// frame not_json.
 //
 //   build/fuzz/fuzz/fuzz_frame_parser -dict=fuzz/frame_parser.dict corpus/frame_parser
 //   build/default/fuzz/fuzz_frame_parser corpus/frame_parser       # replay
@@ -218,13 +219,18 @@ bool valid_utf8(std::string_view s) {
 // Scans the bytes the way a JSON lexer sees strings: '"' opens and closes,
 // a backslash consumes the next byte (anywhere, as simdjson's escape parity
 // does). Records, per string in order, whether it contained a backslash.
-// Returns false if the input ends inside a string.
+// Returns false if the input ends inside a string or a string holds a byte
+// below 0x20 (escaped or not), anywhere in the input.
 bool scan_strings(std::string_view s, std::vector<bool>* escapes) {
   bool in = false;
   bool esc = false;
   for (std::size_t i = 0; i < s.size(); ++i) {
+    if (in && static_cast<unsigned char>(s[i]) < 0x20) return false;
     if (s[i] == '\\') {
-      if (in) esc = true;
+      if (in) {
+        esc = true;
+        if (i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) < 0x20) return false;
+      }
       ++i;
       continue;
     }

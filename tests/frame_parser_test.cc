@@ -154,8 +154,9 @@ TEST_F(FrameParser, RecognisesControlMessages) {
 
 TEST_F(FrameParser, NotJson) {
   for (const std::string_view bad :
-       {"", "   ", "{", "{\"u\":1,", "nul", "{\"u\":tru}", "{\"u\":01}", "{\"u\":1.}", "]",
-        "{\"a\":\"x\ty\"}", "{\"a\":\"\\q\"}", "{'u':1}", "{\"u\":1,}", "{\"a\":1 \"b\":2}"}) {
+       {"", "   ", "{", "[", "[1,2", "[{\"a\":1}", "[[1]", "{\"u\":1,", "nul", "{\"u\":tru}",
+        "{\"u\":01}", "{\"u\":1.}", "]", "{\"a\":\"x\ty\"}", "{\"a\":\"\\q\"}", "{'u':1}",
+        "{\"u\":1,}", "{\"a\":1 \"b\":2}"}) {
     expect_unattributed(parse(bad), frame_errc::not_json);
   }
 }

@@ -47,6 +47,20 @@ TEST(SymbolTable, FindsEveryNameOfALargeUniverse) {
   EXPECT_EQ(t.find("S1USDT"), kNoSymbol);
 }
 
+TEST(SymbolTable, PaddedFindIgnoresBytesAfterTheName) {
+  const symbol_table t({"BNBUSDT", "LUNCUSDT", "ABCDEFGHIJKLMNOPQRST", "A", "ETHBTC"});
+  for (const std::string_view name :
+       {"BNBUSDT", "LUNCUSDT", "ABCDEFGHIJKLMNOPQRST", "A", "ETHBTC", "BNBUSD", "X", "ETHBTCX"}) {
+    // The name followed by garbage that would change the answer if read.
+    std::string padded(name);
+    padded += "USDT\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    EXPECT_EQ(t.find_padded(padded.data(), name.size()), t.find(name)) << name;
+  }
+  const std::string long_name(32, 'A');
+  EXPECT_EQ(t.find_padded(long_name.data(), 21), kNoSymbol);
+  EXPECT_EQ(t.find_padded(long_name.data(), 0), kNoSymbol);
+}
+
 TEST(SymbolTable, RejectsBadUniverseAtStartUp) {
   EXPECT_THROW(symbol_table({"BNBUSDT", "BNBUSDT"}), std::invalid_argument);
   EXPECT_THROW(symbol_table({""}), std::invalid_argument);
