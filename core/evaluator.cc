@@ -154,7 +154,7 @@ eval_counter evaluator::size(const triangle& t, const std::array<book_snapshot, 
     const leg_params& q = p[k];
     fixed8 qty;
     fixed8 paid;
-    fixed8 notional;  // quote amount of the leg, rounded against the trade
+    fixed8 notional;  // quote amount of the leg, rounded down: minNotional must hold exactly
     fixed8 received;
     if (q.dir == side::buy) {
       const fixed8_result afford = checked_div(amount, q.price, rounding::down);
@@ -164,7 +164,11 @@ eval_counter evaluator::size(const triangle& t, const std::array<book_snapshot, 
       const fixed8_result pay = checked_mul(qty, q.price, rounding::up);
       if (!pay.ok()) return eval_counter::skip_unsizable;
       paid = pay.value;
-      notional = paid;
+      // The exchange checks minNotional on the exact notional: compare the
+      // rounded-down value, so a leg just under the minimum is never sized.
+      const fixed8_result exact_down = checked_mul(qty, q.price, rounding::down);
+      if (!exact_down.ok()) return eval_counter::skip_unsizable;
+      notional = exact_down.value;
       const fixed8_result recv = checked_mul(qty, q.one_minus_fee, rounding::down);
       if (!recv.ok()) return eval_counter::skip_unsizable;
       received = recv.value;
@@ -189,6 +193,12 @@ eval_counter evaluator::size(const triangle& t, const std::array<book_snapshot, 
   o.amount_out = amount;
   const fixed8_result profit = checked_sub(o.amount_out, o.amount_in);
   if (!profit.ok() || !profit.value.is_positive()) return eval_counter::skip_no_profit;
+  // The sized, rounded-down result must beat the threshold too, not only the
+  // ratio: step-floor dust can pull it below 1 + min_profit.
+  const fixed8_result one_plus = checked_add(fixed8::one(), cfg_.min_profit);
+  const fixed8_result required =
+      one_plus.ok() ? checked_mul(o.amount_in, one_plus.value, rounding::up) : one_plus;
+  if (!required.ok() || o.amount_out <= required.value) return eval_counter::skip_no_profit;
   o.profit = profit.value;
   return eval_counter::opportunities;
 }

@@ -469,3 +469,38 @@ TEST(Evaluator, PerSymbolFeeOverridesTheDefault) {
 
 }  // namespace
 }  // namespace triarb
+
+namespace triarb {
+namespace {
+
+TEST(Evaluator, SizedResultMustBeatTheThresholdNotOnlyTheRatio) {
+  // Ratio 1.006973028 beats 1 + 0.0069725, but after the ETH step floor the
+  // sized result is 1006.97202 for 1000 in: 1006.9725 was required.
+  evaluator_config cfg;
+  cfg.min_profit = f8("0.0069725");
+  btc_eth_world w(cfg);
+  w.set_profitable_forward();
+  EXPECT_TRUE(w.run(w.btcusdt).empty());
+  EXPECT_EQ(count(w.tel, eval_counter::skip_no_profit), 1U);
+  EXPECT_EQ(count(w.tel, eval_counter::opportunities), 0U);
+}
+
+TEST(Evaluator, MinNotionalHoldsOnTheExactNotionalNotTheRoundedUpPayment) {
+  // Buy 0.05 BTC at 19999.99999999: exactly 999.9999999995 USDT, paid as
+  // 1000.00000000 (rounded up). A minNotional of 1000 is not met.
+  symbol_filters f = steps("0.00001");
+  f.min_notional = f8("1000");
+  btc_eth_world w({}, f);
+  w.set_profitable_forward();
+  w.book.snaps[w.btcusdt].ask = f8("19999.99999999");
+  EXPECT_TRUE(w.run(w.btcusdt).empty());
+  EXPECT_EQ(count(w.tel, eval_counter::skip_unsizable), 1U);
+  f.min_notional = f8("999.99999999");
+  btc_eth_world ok({}, f);
+  ok.set_profitable_forward();
+  ok.book.snaps[ok.btcusdt].ask = f8("19999.99999999");
+  ASSERT_EQ(ok.run(ok.btcusdt).size(), 1U);
+}
+
+}  // namespace
+}  // namespace triarb
