@@ -53,7 +53,8 @@
 //      malformed, truncated, has a raw control character in a string, or is
 //      nested deeper than kMaxDepth. The whole first value is validated,
 //      including ignored fields. A top-level number or literal is one token
-//      running to the next white space or one of {}[]:, so "21-3" and
+//      running to the next white space or one of {}[]:, (simdjson 3.0.1
+//      also ends a token at the bytes 0x0C and 0x1A), so "21-3" and
 //      "1\"a\"" are malformed (not_json), while "\"a\"1" and "1 2" have
 //      trailing content.
 //   2. trailing_content: anything but JSON white space after the first value.

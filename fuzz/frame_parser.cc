@@ -439,12 +439,13 @@ expectation oracle(const triarb::symbol_table& symbols, std::string_view in, boo
   const jnode& root = *p.handler().root;
   if (depth_of(root) > triarb::frame_parser::kMaxDepth) return unattributed(frame_errc::not_json);
   // A top-level number or literal is one token up to white space or one of
-  // {}[]:, (rule 1): "21-3" or "1\"a\"" is a malformed token, not a value
+  // {}[]:, or the bytes 0x0C and 0x1A, which simdjson 3.0.1's classifier
+  // also treats as structural (rule 1): "21-3" or "1\"a\"" is a malformed token, not a value
   // followed by trailing content, although Boost stops after "21".
   const bool bare = root.t == jnode::type::number || root.t == jnode::type::boolean ||
                     root.t == jnode::type::null;
   if (bare && used < in.size() && used > 0 && !is_json_ws(in[used - 1]) && !is_json_ws(in[used]) &&
-      std::string_view("{}[]:,").find(in[used]) == std::string_view::npos) {
+      std::string_view("{}[]:,\x0c\x1a").find(in[used]) == std::string_view::npos) {
     return unattributed(frame_errc::not_json);
   }
   for (std::size_t i = used; i < in.size(); ++i) {
