@@ -253,6 +253,37 @@ void validate(const bot_config& c) {
   if (c.journal_path.empty()) fail(src, "journal.path", "\"\"", "a file path");
 }
 
+evaluator_config to_evaluator_config(const bot_config& c, const universe& u) {
+  evaluator_config e;
+  e.default_fee = c.fee;
+  e.min_profit = c.min_profit;
+  e.default_budget = c.budget;
+  e.max_leg_age_ns = c.max_leg_age_ms * 1'000'000;
+  if (!c.fee_overrides.empty()) {
+    e.fee_by_symbol.assign(u.symbols().size(), c.fee);
+    for (const auto& [name, fee] : c.fee_overrides) {
+      const symbol_id s = u.find_symbol(name);
+      if (s == kNoSymbol) {
+        fail("config", "strategy.fee_overrides." + name, to_string(fee),
+             "a symbol the exchange trades (not in exchangeInfo)");
+      }
+      e.fee_by_symbol[s] = fee;
+    }
+  }
+  if (!c.budgets.empty()) {
+    e.budget_by_asset.assign(u.assets().size(), fixed8::zero());
+    for (const auto& [name, budget] : c.budgets) {
+      const auto a = u.find_asset(name);
+      if (!a) {
+        fail("config", "strategy.budgets." + name, to_string(budget),
+             "an asset the exchange trades (not in exchangeInfo)");
+      }
+      e.budget_by_asset[*a] = budget;
+    }
+  }
+  return e;
+}
+
 bot_config load_config_string(std::string_view toml_text, std::string_view source_name) {
   toml::table root;
   try {

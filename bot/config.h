@@ -18,7 +18,9 @@
 #include <string_view>
 #include <vector>
 
+#include "evaluator.h"
 #include "fixed8.h"
+#include "universe.h"
 
 namespace triarb {
 
@@ -74,5 +76,11 @@ struct bot_config {
                                             std::string_view source_name = "config");
 // Checks cross-field rules; load_* call it. Throws config_error.
 void validate(const bot_config& c);
+
+// The evaluator's view of the configuration for one universe: fees per
+// symbol id, budgets per asset id, min_profit, max_leg_age. A fee override
+// or budget naming a symbol or asset the universe does not trade is a
+// config_error (a typo must not silently leave the default in place).
+[[nodiscard]] evaluator_config to_evaluator_config(const bot_config& c, const universe& u);
 
 }  // namespace triarb

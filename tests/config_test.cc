@@ -108,3 +108,41 @@ TEST(Config, CanonicalTextLoadsBackToTheSameConfig) {
 
 }  // namespace
 }  // namespace triarb
+
+namespace triarb {
+namespace {
+
+TEST(Config, MapsNamedOverridesToIdsForTheEvaluator) {
+  const universe u({{"BTCUSDT", "BTC", "USDT", {}},
+                    {"ETHBTC", "ETH", "BTC", {}},
+                    {"ETHUSDT", "ETH", "USDT", {}}});
+  const bot_config c = load_config_string(R"(
+[strategy]
+fee = "0.001"
+fee_overrides = { ETHBTC = "0.0005" }
+budgets = { BTC = "0.02" }
+max_leg_age_ms = 1500
+min_profit = "0.0001"
+)");
+  const evaluator_config e = to_evaluator_config(c, u);
+  EXPECT_EQ(e.fee_by_symbol.at(u.find_symbol("ETHBTC")), parse_fixed8("0.0005").value);
+  EXPECT_EQ(e.fee_by_symbol.at(u.find_symbol("BTCUSDT")), parse_fixed8("0.001").value);
+  EXPECT_EQ(e.budget_by_asset.at(*u.find_asset("BTC")), parse_fixed8("0.02").value);
+  EXPECT_EQ(e.budget_by_asset.at(*u.find_asset("USDT")), fixed8::zero()) << "zero: the default";
+  EXPECT_EQ(e.max_leg_age_ns, 1'500'000'000);
+  EXPECT_EQ(e.min_profit, parse_fixed8("0.0001").value);
+}
+
+TEST(Config, OverrideForASymbolTheExchangeDoesNotTradeIsAnError) {
+  const universe u({{"BTCUSDT", "BTC", "USDT", {}}});
+  const bot_config c = load_config_string("[strategy]\nfee_overrides = { DOGEUSDT = \"0\" }\n");
+  try {
+    (void)to_evaluator_config(c, u);
+    FAIL() << "expected config_error";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("strategy.fee_overrides.DOGEUSDT"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace triarb
