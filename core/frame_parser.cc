@@ -145,6 +145,46 @@ frame_result make_control(control_kind c) noexcept {
 // Body field slots, in the order rule 10 checks them (s is handled apart).
 enum body_field : int { kU = 0, kS = 1, kBid = 2, kBidQty = 3, kAsk = 4, kAskQty = 5, kBodyFields };
 
+// The common shape of an exchange decimal, converted in one pass: 1-10
+// integer digits, optionally '.' and 1-8 fraction digits. Ten integer digits
+// keep the value below fixed8::max(), so no overflow check is needed.
+// Returns false for anything else (the caller then uses the general parser
+// from fixed8.h, which decides the value or the error).
+inline bool common_decimal(std::string_view s, std::int64_t& raw) noexcept {
+  static constexpr std::uint64_t kPow10[9] = {100000000, 10000000, 1000000, 100000, 10000,
+                                              1000,      100,      10,      1};
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  const char* const int_begin = p;
+  std::uint64_t int_part = 0;
+  while (p < end && is_digit(*p)) int_part = int_part * 10 + static_cast<std::uint64_t>(*p++ - '0');
+  const auto int_digits = static_cast<std::size_t>(p - int_begin);
+  if (int_digits == 0 || int_digits > 10) return false;
+  std::uint64_t frac = 0;
+  std::size_t frac_digits = 0;
+  if (p < end) {
+    if (*p++ != '.') return false;
+    const char* const frac_begin = p;
+    while (p < end && is_digit(*p)) frac = frac * 10 + static_cast<std::uint64_t>(*p++ - '0');
+    frac_digits = static_cast<std::size_t>(p - frac_begin);
+    if (frac_digits == 0 || frac_digits > 8 || p != end) return false;
+  }
+  raw = static_cast<std::int64_t>(int_part * 100000000 + frac * kPow10[frac_digits]);
+  return true;
+}
+
+inline fixed8_result price_of(std::string_view s) noexcept {
+  std::int64_t raw;
+  if (common_decimal(s, raw)) return {fixed8::from_raw(raw), fixed8_errc::ok};
+  return parse_unsigned_fixed8(s);
+}
+
+inline qty_result qty_of(std::string_view s) noexcept {
+  std::int64_t raw;
+  if (common_decimal(s, raw)) return {fixed8::from_raw(raw), fixed8_errc::ok, false};
+  return parse_qty_capped(s);
+}
+
 // The semantic checks shared by both paths once the six tokens are known to
 // be of the right type: numbers and rules 11-12. Returns ok with q filled,
 // or the first error in rule order. prices/quantities are the string
@@ -152,13 +192,13 @@ enum body_field : int { kU = 0, kS = 1, kBid = 2, kBidQty = 3, kAsk = 4, kAskQty
 frame_errc convert(std::string_view u_tok, const std::string_view (&text)[kBodyFields],
                    quote& q) noexcept {
   if (!parse_update_id(u_tok, q.update_id)) return frame_errc::bad_update_id;
-  const fixed8_result bid = parse_unsigned_fixed8(text[kBid]);
+  const fixed8_result bid = price_of(text[kBid]);
   if (!bid.ok()) return price_error(bid.ec);
-  const qty_result bid_qty = parse_qty_capped(text[kBidQty]);
+  const qty_result bid_qty = qty_of(text[kBidQty]);
   if (!bid_qty.ok()) return price_error(bid_qty.ec);
-  const fixed8_result ask = parse_unsigned_fixed8(text[kAsk]);
+  const fixed8_result ask = price_of(text[kAsk]);
   if (!ask.ok()) return price_error(ask.ec);
-  const qty_result ask_qty = parse_qty_capped(text[kAskQty]);
+  const qty_result ask_qty = qty_of(text[kAskQty]);
   if (!ask_qty.ok()) return price_error(ask_qty.ec);
   if (bid.value.is_zero() && !bid_qty.value.is_zero()) return frame_errc::zero_price;
   if (ask.value.is_zero() && !ask_qty.value.is_zero()) return frame_errc::zero_price;
