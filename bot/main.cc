@@ -5,6 +5,7 @@
 // 3 an input could not be read or parsed.
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -13,6 +14,7 @@
 #include "config.h"
 #include "journal.h"
 #include "replay.h"
+#include "campaign.h"
 #include "sim_driver.h"
 
 namespace {
@@ -86,6 +88,25 @@ int main(int argc, char** argv) {
   CLI::App* sim = app.add_subcommand(
       "sim", "Deterministic simulation (as demo, no faults by default): same seed, same output");
   add_sim_options(sim, sim_faults);
+  // The fault campaign (bot/campaign.h): a named scenario judged by the oracle.
+  std::string scenario_name, report_path, mutant;
+  std::string scenario_names;
+  for (triarb::scenario sc : triarb::all_scenarios()) {
+    scenario_names += (scenario_names.empty() ? "" : ", ") + std::string(triarb::to_string(sc));
+  }
+  sim->add_option("--scenario", scenario_name,
+                  "Run a named fault scenario with the oracle (phantom, missed, recall): " +
+                      scenario_names)
+      ->check(CLI::IsMember([] {
+        std::vector<std::string> v;
+        for (triarb::scenario sc : triarb::all_scenarios()) v.emplace_back(triarb::to_string(sc));
+        return v;
+      }()));
+  sim->add_option("--report", report_path, "With --scenario: write the JSON report here");
+  sim->add_option("--mutant", mutant,
+                  "With --scenario: restore an old bug to show the oracle bites "
+                  "(drop-capped: drop frames whose quantity overflows, no age limit)")
+      ->check(CLI::IsMember({"drop-capped"}));
 
   // replay
   triarb::replay_options ro;
@@ -127,6 +148,29 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (sim->parsed() && !scenario_name.empty()) {
+      triarb::campaign_options co;
+      co.seed = seed;
+      co.sc = *triarb::parse_scenario(scenario_name);
+      if (sim->count("--duration") > 0) co.duration_ns = static_cast<std::int64_t>(duration_s * 1e9);
+      co.mutant_drop_capped = mutant == "drop-capped";
+      co.journal_path = journal_path;
+      if (const char* preset = std::getenv("TRIARB_PRESET")) co.preset = preset;
+      const triarb::campaign_report r = triarb::run_campaign(co);
+      std::cout << triarb::verdict_line(co, r) << "\n";
+      if (r.config_rejected) std::cout << "configuration rejected: " << r.config_error << "\n";
+      if (!report_path.empty()) {
+        std::ofstream out(report_path, std::ios::binary);
+        out << triarb::report_json(co, r);
+        if (!out) throw std::runtime_error(report_path + ": cannot write");
+      }
+      if (!r.passed) {
+        if (!r.first_phantom.empty()) std::cout << "first phantom: " << r.first_phantom << "\n";
+        if (!r.first_missed.empty()) std::cout << "first missed: " << r.first_missed << "\n";
+        std::cout << "reproduce: " << triarb::reproduce_command(co) << "\n";
+      }
+      return r.passed ? 0 : kExitProblem;
+    }
     if (demo->parsed() || sim->parsed()) {
       const double fault_rate = demo->parsed() ? demo_faults : sim_faults;
       triarb::sim_options o;

@@ -1,0 +1,1015 @@
+// campaign: named fault scenarios judged by the market's ground truth. See campaign.h.
+#include "campaign.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "dirty_set.h"
+#include "evaluator.h"
+#include "feed_handler.h"
+#include "journal.h"
+#include "journal_bridge.h"
+#include "market.h"
+#include "order_book.h"
+#include "pipeline.h"
+#include "rng.h"
+#include "symbol_table.h"
+#include "telemetry.h"
+#include "triangle_index.h"
+#include "universe.h"
+#include "universe_gen.h"
+// kMaxTargetBytes: the gateway's limit, defined by the connection layer.
+#if __has_include("ws_connection.h")
+#include "ws_connection.h"
+#else
+namespace triarb {
+inline constexpr std::size_t kMaxTargetBytes = 8192;  // until ws_connection.h lands
+}
+#endif
+
+namespace triarb {
+namespace {
+
+constexpr std::int64_t kMs = 1'000'000;
+constexpr std::int64_t kSec = 1'000'000'000;
+
+// The connection layer's time constants, scaled to the simulated market.
+constexpr std::int64_t kMaxLegAgeNs = 1 * kSec;
+constexpr std::int64_t kPongDeadlineNs = 3 * kSec;
+constexpr std::int64_t kBackoffInitialNs = 100 * kMs;
+constexpr std::int64_t kBackoffMaxNs = 3'200 * kMs;
+constexpr std::int64_t kHandshakeNs = 20 * kMs;
+constexpr std::int64_t kStableNs = 5 * kSec;  // open this long: backoff starts over
+
+// What a scenario turns on.
+struct plan {
+  bool calm = false;
+  std::uint32_t symbols_per_connection = kDefaultSymbolsPerConnection;
+  double garbage = 0, truncated = 0, bad_price = 0, duplicate = 0, reorder = 0;
+  bool lunc = false;
+  double stalls_per_s = 0;
+  double drops_per_s = 0;
+  double shutdowns_per_s = 0;
+  int halts = 0;
+  double clock_jumps_per_s = 0;
+};
+
+plan plan_for(scenario s) {
+  plan p;
+  switch (s) {
+    case scenario::lunc_overflow:
+      p.lunc = true;
+      break;
+    case scenario::garbage_frames:
+      p.garbage = 0.002;
+      break;
+    case scenario::truncated_frames:
+      p.truncated = 0.002;
+      break;
+    case scenario::duplicate_and_reordered:
+      p.duplicate = p.reorder = 0.01;
+      break;
+    case scenario::stall:
+      p.calm = true;
+      p.stalls_per_s = 1.0;
+      break;
+    case scenario::disconnect_storm:
+      p.drops_per_s = 4.0;
+      break;
+    case scenario::server_shutdown:
+      p.shutdowns_per_s = 0.4;
+      break;
+    case scenario::url_too_long:
+      p.symbols_per_connection = kMaxStreamsPerConnection;
+      break;
+    case scenario::symbol_halted:
+      p.calm = true;
+      p.halts = 3;
+      break;
+    case scenario::clock_jump:
+      // Halted symbols and stalls make legs that really are stale, so a
+      // clock that jumps back could pass them as fresh.
+      p.calm = true;
+      p.clock_jumps_per_s = 1.0;
+      p.halts = 2;
+      p.stalls_per_s = 0.5;
+      break;
+    case scenario::mixed:
+      p.calm = true;
+      p.garbage = p.truncated = p.bad_price = 0.0005;
+      p.duplicate = p.reorder = 0.002;
+      p.lunc = true;
+      p.stalls_per_s = 0.3;
+      p.drops_per_s = 1.0;
+      p.shutdowns_per_s = 0.1;
+      p.halts = 1;
+      p.clock_jumps_per_s = 0.3;
+      break;
+    case scenario::kCount:
+      break;
+  }
+  return p;
+}
+
+constexpr std::array<scenario, static_cast<std::size_t>(scenario::kCount)> kAll = {
+    scenario::lunc_overflow,
+    scenario::garbage_frames,
+    scenario::truncated_frames,
+    scenario::duplicate_and_reordered,
+    scenario::stall,
+    scenario::disconnect_storm,
+    scenario::server_shutdown,
+    scenario::url_too_long,
+    scenario::symbol_halted,
+    scenario::clock_jump,
+    scenario::mixed,
+};
+
+enum class event_kind : std::uint8_t {
+  stall_start,
+  stall_end,
+  drop,
+  reopen,
+  shutdown,
+  halt,
+  clock_jump,
+};
+
+struct event {
+  event_kind k;
+  std::uint32_t target = 0;  // connection or symbol
+  std::int64_t value = 0;    // stall length, clock delta, or reopen generation
+};
+
+struct conn_state {
+  std::vector<symbol_id> syms;
+  bool open = true;
+  bool stalled = false;
+  std::int64_t last_life_bot = 0;  // bot clock
+  std::int64_t opened_at = 0;      // sim time
+  int attempts = 0;
+  std::int64_t generation = 0;
+};
+
+using sim::exact;
+
+latency_summary summarize(std::vector<std::int64_t> v) {
+  latency_summary s;
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  s.count = v.size();
+  s.median_ns = v[(v.size() - 1) / 2];
+  s.p99_ns = v[std::min(v.size() - 1, (v.size() * 99) / 100)];
+  s.max_ns = v.back();
+  return s;
+}
+
+// A quote's prices and quantities equal (update ids aside: a re-seed keeps the old id).
+bool same_quote(const book_snapshot& b, const quote& q) {
+  return b.bid == q.bid && b.ask == q.ask && b.bid_qty == q.bid_qty && b.ask_qty == q.ask_qty &&
+         b.qty_capped == q.qty_capped;
+}
+
+std::string ms_text(std::int64_t ns) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1fms", static_cast<double>(ns) / 1e6);
+  return buf;
+}
+
+std::string seconds_text(std::int64_t ns) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, static_cast<double>(ns) / 1e9);
+  return std::string(buf, r.ptr);
+}
+
+std::string json_escape(std::string_view s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      o += '\\';
+      o += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+      o += buf;
+    } else {
+      o += c;
+    }
+  }
+  return o;
+}
+
+// The length of ws_connection's build_stream_target(path, names): kept in
+// step with it (bot/ws_connection.cc); the campaign checks it before any
+// connection is made, as the bot must.
+std::size_t stream_target_bytes(std::string_view path, const universe& u,
+                                const std::vector<symbol_id>& syms) {
+  std::size_t n = path.size() + std::string_view("/stream?streams=").size();
+  for (std::size_t i = 0; i < syms.size(); ++i) {
+    n += (i ? 1U : 0U) + u.symbol(syms[i]).name.size() + std::string_view("@bookTicker").size();
+  }
+  return n;
+}
+
+class campaign_run {
+ public:
+  campaign_run(const campaign_options& o)
+      : o_(o),
+        p_(plan_for(o.sc)),
+        gen_(sim::generate_universe({}, o.seed)),
+        u_(load_exchange_info(gen_.exchange_info_json)),
+        idx_(build_index(u_)),
+        m_(u_, sim::reference_prices(gen_), market_params(o, p_)),
+        rng_(o.seed ^ 0xca3a1a16ULL),
+        symbols_(make_symbol_table(u_)),
+        book_(u_.symbols().size()),
+        dirty_(u_.symbols().size()),
+        feed_(symbols_, book_, dirty_, tel_),
+        eval_(u_, idx_, eval_config(o), tel_) {}
+
+  campaign_report run();
+
+ private:
+  static triangle_index build_index(const universe& u) {
+    const auto usdt = u.find_asset("USDT");
+    if (!usdt) throw std::runtime_error("generated universe has no USDT");
+    const asset_id starts[] = {*usdt};
+    return triangle_index::build(u, starts);
+  }
+  static sim::market_params market_params(const campaign_options& o, const plan& p) {
+    sim::market_params mp;
+    mp.seed = o.seed * 0x9e3779b97f4a7c15ULL + 1;
+    if (p.calm) mp.step_volatility /= 20;
+    return mp;
+  }
+  static evaluator_config eval_config(const campaign_options& o) {
+    evaluator_config c;
+    c.max_leg_age_ns =
+        o.mutant_drop_capped ? std::numeric_limits<std::int64_t>::max() : kMaxLegAgeNs;
+    return c;
+  }
+
+  std::int64_t bot_now() const { return m_.now_ns() + clock_offset_; }
+  quote truth(symbol_id s) const;
+  exact true_ratio(const triangle& t) const;
+  double true_ratio_double(const triangle& t) const;
+
+  void schedule(std::int64_t at, event e) { events_.emplace(at, e); }
+  void plan_events();
+  void run_event(std::int64_t at, const event& e);
+  void connection_lost(std::uint32_t c, fault_kind why, std::int64_t at);
+  void reopen(std::uint32_t c);
+  void emit(symbol_id s);
+  void deliver(const std::string& frame, symbol_id s, fault_kind kind, bool faulty);
+  void evaluate();
+  void check_decision(symbol_id s, std::int64_t now);
+  bool sink(const opportunity& op);
+  void note_invalidated(symbol_id s, fault_kind why, std::int64_t at);
+  void note_maybe_revalid(symbol_id s);
+  void count(fault_kind k) { ++r_.faults[static_cast<std::size_t>(k)]; }
+
+  const campaign_options& o_;
+  plan p_;
+  sim::generated_universe gen_;
+  universe u_;
+  triangle_index idx_;
+  sim::market m_;
+  sim::sim_rng rng_;
+  telemetry tel_;
+  symbol_table symbols_;
+  order_book book_;
+  dirty_set dirty_;
+  feed_handler feed_;
+  evaluator eval_;
+  std::unique_ptr<journal_writer> journal_;
+
+  campaign_report r_;
+  std::vector<conn_state> conns_;
+  std::vector<std::uint32_t> conn_of_;
+  std::multimap<std::int64_t, event> events_;
+  std::int64_t clock_offset_ = 0;
+  symbol_id lunc_ = kNoSymbol;
+  std::int64_t lunc_from_ = 0;
+  std::vector<char> halted_;
+  std::vector<std::int64_t> halted_at_bot_;
+  std::vector<quote> frozen_;  // a halted symbol's last quote (the exchange's frozen book)
+  std::vector<std::string> last_frame_;
+  frame_buffer buf_;
+  // Recall: one episode per injected dislocation.
+  struct episode {
+    symbol_id s;
+    bool eligible = false;
+    bool caught = false;
+  };
+  std::vector<episode> episodes_;
+  std::vector<std::int64_t> open_episode_;  // per symbol: index or -1
+  std::vector<int> episode_left_;
+  // Revalidation.
+  std::vector<std::int64_t> invalid_since_;
+  std::vector<fault_kind> invalid_why_;
+  std::array<std::vector<std::int64_t>, static_cast<std::size_t>(fault_kind::kCount)> reval_;
+  std::vector<triangle_id> reported_now_;
+  std::vector<std::int64_t> written_at_;  // per symbol: sim time of its book's last write
+  exact threshold_;
+  double threshold_d_ = 1.0;
+};
+
+quote campaign_run::truth(symbol_id s) const {
+  if (halted_[s]) return frozen_[s];
+  quote q = m_.as_quote(s);
+  if (s == lunc_ && m_.now_ns() >= lunc_from_) {
+    q.bid_qty = q.ask_qty = fixed8::max();
+    q.qty_capped = true;
+  }
+  return q;
+}
+
+exact campaign_run::true_ratio(const triangle& t) const {
+  const exact scale(static_cast<long long>(fixed8::kScale));
+  exact ratio(1);
+  for (const leg& l : t.legs) {
+    const quote q = truth(l.symbol);
+    const exact keep =
+        exact(static_cast<long long>(fixed8::kScale - eval_.fee(l.symbol).raw())) / scale;
+    if (l.dir == side::sell) {
+      if (q.bid.raw() <= 0) return exact(0);
+      ratio *= exact(static_cast<long long>(q.bid.raw())) / scale * keep;
+    } else {
+      if (q.ask.raw() <= 0) return exact(0);
+      ratio *= keep / (exact(static_cast<long long>(q.ask.raw())) / scale);
+    }
+  }
+  return ratio;
+}
+
+double campaign_run::true_ratio_double(const triangle& t) const {
+  double ratio = 1.0;
+  for (const leg& l : t.legs) {
+    const quote q = truth(l.symbol);
+    const double keep = 1.0 - eval_.fee(l.symbol).to_double();
+    if (l.dir == side::sell) {
+      ratio *= q.bid.to_double() * keep;
+    } else {
+      if (q.ask.raw() <= 0) return 0.0;
+      ratio *= keep / q.ask.to_double();
+    }
+  }
+  return ratio;
+}
+
+void campaign_run::plan_events() {
+  const auto poisson = [&](double per_s, auto&& make) {
+    if (per_s <= 0) return;
+    double t = 0;
+    for (;;) {
+      t += rng_.exponential(1e9 / per_s);
+      if (t >= static_cast<double>(o_.duration_ns)) break;
+      make(static_cast<std::int64_t>(t));
+    }
+  };
+  const auto nconn = static_cast<std::uint64_t>(conns_.size());
+  poisson(p_.stalls_per_s, [&](std::int64_t at) {
+    // Some stalls end before the pong deadline (frames resume), most do not.
+    const auto len = static_cast<std::int64_t>((0.3 + rng_.uniform() * 1.7) *
+                                               static_cast<double>(kPongDeadlineNs));
+    schedule(at, {event_kind::stall_start, static_cast<std::uint32_t>(rng_.below(nconn)), len});
+  });
+  poisson(p_.drops_per_s, [&](std::int64_t at) {
+    schedule(at, {event_kind::drop, static_cast<std::uint32_t>(rng_.below(nconn)), 0});
+  });
+  poisson(p_.shutdowns_per_s, [&](std::int64_t at) { schedule(at, {event_kind::shutdown, 0, 0}); });
+  poisson(p_.clock_jumps_per_s, [&](std::int64_t at) {
+    // Forward or back by 0.2 to 3 max_leg_age; the offset stays within +-5 s.
+    auto delta =
+        static_cast<std::int64_t>((0.2 + rng_.uniform() * 2.8) * static_cast<double>(kMaxLegAgeNs));
+    if (rng_.chance(0.5)) delta = -delta;
+    schedule(at, {event_kind::clock_jump, 0, delta});
+  });
+  for (int h = 0; h < p_.halts; ++h) {
+    // A symbol with triangles, so halting it matters.
+    symbol_id s = kNoSymbol;
+    for (int tries = 0; tries < 1000; ++tries) {
+      const auto c = static_cast<symbol_id>(rng_.below(u_.symbols().size()));
+      if (idx_.touching(c).size() >= 3 && c != lunc_) {
+        s = c;
+        break;
+      }
+    }
+    if (s == kNoSymbol) continue;
+    const auto at = static_cast<std::int64_t>((0.1 + 0.5 * rng_.uniform()) *
+                                              static_cast<double>(o_.duration_ns));
+    schedule(at, {event_kind::halt, s, 0});
+  }
+}
+
+void campaign_run::note_invalidated(symbol_id s, fault_kind why, std::int64_t at) {
+  if (invalid_since_[s] >= 0) return;  // already counting from an earlier fault
+  invalid_since_[s] = at;
+  invalid_why_[s] = why;
+}
+
+void campaign_run::note_maybe_revalid(symbol_id s) {
+  if (invalid_since_[s] < 0 || !book_.read(s).valid) return;
+  const std::int64_t d = m_.now_ns() - invalid_since_[s];
+  reval_[static_cast<std::size_t>(invalid_why_[s])].push_back(d);
+  invalid_since_[s] = -1;
+}
+
+void campaign_run::connection_lost(std::uint32_t c, fault_kind why, std::int64_t at) {
+  conn_state& cs = conns_[c];
+  if (!cs.open) return;
+  for (symbol_id s : cs.syms) {
+    if (book_.read(s).valid) note_invalidated(s, why, at);
+  }
+  (void)feed_.on_connection_lost(c);
+  cs.open = false;
+  cs.stalled = false;
+  if (at - cs.opened_at > kStableNs) cs.attempts = 0;
+  std::int64_t delay = kHandshakeNs;
+  if (why != fault_kind::server_shutdown) {
+    // Exponential backoff with full jitter.
+    const std::int64_t cap =
+        std::min(kBackoffMaxNs, kBackoffInitialNs << std::min(cs.attempts, 10));
+    delay += static_cast<std::int64_t>(rng_.uniform() * static_cast<double>(cap));
+    ++cs.attempts;
+  }
+  ++cs.generation;
+  schedule(at + delay, {event_kind::reopen, c, cs.generation});
+}
+
+void campaign_run::reopen(std::uint32_t c) {
+  conn_state& cs = conns_[c];
+  cs.open = true;
+  cs.stalled = false;
+  cs.last_life_bot = bot_now();
+  cs.opened_at = m_.now_ns();
+  ++r_.reconnects;
+  // Subscribed: re-seed from the REST snapshot (the true quotes now), only
+  // what is still invalid; a halted symbol is not in the snapshot.
+  for (symbol_id s : cs.syms) {
+    if (halted_[s]) continue;
+    if (book_.reseed_if_invalid(truth(s), bot_now())) {
+      ++r_.reseeded;
+      written_at_[s] = m_.now_ns();
+      dirty_.mark(s);
+      note_maybe_revalid(s);
+    }
+  }
+  evaluate();
+}
+
+void campaign_run::run_event(std::int64_t at, const event& e) {
+  switch (e.k) {
+    case event_kind::stall_start: {
+      conn_state& cs = conns_[e.target];
+      if (!cs.open || cs.stalled) return;
+      cs.stalled = true;
+      count(fault_kind::stall);
+      schedule(at + e.value, {event_kind::stall_end, e.target, cs.generation});
+      return;
+    }
+    case event_kind::stall_end: {
+      conn_state& cs = conns_[e.target];
+      if (cs.generation == e.value && cs.open) cs.stalled = false;  // frames resume
+      return;
+    }
+    case event_kind::drop:
+      if (!conns_[e.target].open) return;
+      count(fault_kind::drop);
+      connection_lost(e.target, fault_kind::drop, at);
+      evaluate();
+      return;
+    case event_kind::reopen:
+      if (conns_[e.target].generation == e.value && !conns_[e.target].open) reopen(e.target);
+      return;
+    case event_kind::shutdown:
+      count(fault_kind::server_shutdown);
+      for (std::uint32_t c = 0; c < conns_.size(); ++c) {
+        connection_lost(c, fault_kind::server_shutdown, at);
+      }
+      evaluate();
+      return;
+    case event_kind::halt:
+      if (halted_[e.target]) return;
+      count(fault_kind::halt);
+      frozen_[e.target] = truth(e.target);
+      halted_[e.target] = 1;
+      halted_at_bot_[e.target] = bot_now();
+      return;
+    case event_kind::clock_jump: {
+      std::int64_t next = clock_offset_ + e.value;
+      if (next > 5 * kSec || next < -5 * kSec) next = clock_offset_ - e.value;
+      clock_offset_ = next;
+      count(fault_kind::clock_jump);
+      return;
+    }
+  }
+}
+
+bool campaign_run::sink(const opportunity& op) {
+  ++r_.opportunities;
+  reported_now_.push_back(op.triangle);
+  const triangle& t = idx_.triangle_at(op.triangle);
+  const std::int64_t max_age = eval_.config().max_leg_age_ns;
+  for (const leg_decision& l : op.legs) {
+    if (!l.valid || l.age_ns < 0 || l.age_ns > max_age) ++r_.contract_violations;
+    // Stale by the simulator's clock (the bot's may have jumped).
+    if (m_.now_ns() - written_at_[l.symbol] > max_age) ++r_.stale_used;
+    if (halted_[l.symbol] && op.decided_ns - halted_at_bot_[l.symbol] > max_age) ++r_.halted_used;
+    const std::int64_t e = open_episode_[l.symbol];
+    if (e >= 0) episodes_[static_cast<std::size_t>(e)].caught = true;
+  }
+  // A halted leg is judged on the exchange's frozen book (truth() returns it).
+  if (true_ratio(t) > threshold_) {
+    ++r_.real;
+  } else {
+    ++r_.phantom;
+    if (r_.first_phantom.empty()) {
+      r_.first_phantom =
+          "t=" + std::to_string(m_.now_ns()) + "ns triangle " + std::to_string(op.triangle) + ":";
+      for (const leg& l : t.legs) {
+        const book_snapshot b = book_.read(l.symbol);
+        const quote q = truth(l.symbol);
+        r_.first_phantom += " " + u_.symbol(l.symbol).name +
+                            (l.dir == side::buy ? " buy" : " sell") + " book " +
+                            to_string(l.dir == side::buy ? b.ask : b.bid) + " true " +
+                            to_string(l.dir == side::buy ? q.ask : q.bid) + ";";
+      }
+    }
+  }
+  if (journal_) {
+    const journal_errc ec = journal_->append(to_record(op, idx_, u_), m_.now_ns());
+    if (ec != journal_errc::ok) return false;
+  }
+  return true;
+}
+
+void campaign_run::check_decision(symbol_id s, std::int64_t now) {
+  const double margin_d = threshold_d_ * (1.0 + kMissedMargin) * (1.0 - 1e-9);
+  for (const leg_ref& ref : idx_.touching(s)) {
+    const triangle& t = idx_.triangle_at(ref.triangle);
+    std::array<book_snapshot, 3> legs;
+    bool usable = true;
+    for (std::size_t i = 0; i < 3 && usable; ++i) {
+      const symbol_id ls = t.legs[i].symbol;
+      legs[i] = book_.read(ls);
+      const std::int64_t age = now - legs[i].recv_ns;
+      usable = legs[i].valid && !halted_[ls] && age >= 0 && age <= eval_.config().max_leg_age_ns &&
+               same_quote(legs[i], truth(ls));
+    }
+    if (!usable) continue;
+    if (true_ratio_double(t) <= margin_d) continue;  // the fast pre-filter
+    ++r_.oracle_candidates;
+    const exact margin = threshold_ * (1 + exact(2) / exact(1'000'000));
+    static_assert(kMissedMargin == 2e-6);
+    if (!(true_ratio(t) > margin)) continue;
+    opportunity o;
+    if (eval_.size(t, legs, now, o) != eval_counter::opportunities) continue;  // unsizable
+    ++r_.oracle_exact;
+    for (const leg& l : t.legs) {
+      const std::int64_t e = open_episode_[l.symbol];
+      if (e >= 0) episodes_[static_cast<std::size_t>(e)].eligible = true;
+    }
+    if (std::find(reported_now_.begin(), reported_now_.end(), ref.triangle) ==
+        reported_now_.end()) {
+      ++r_.missed;
+      if (r_.first_missed.empty()) {
+        r_.first_missed =
+            "t=" + std::to_string(m_.now_ns()) + "ns triangle " + std::to_string(ref.triangle);
+      }
+    }
+  }
+}
+
+void campaign_run::evaluate() {
+  const std::int64_t now = bot_now();
+  (void)dirty_.drain([&](symbol_id s) {
+    ++r_.decisions;
+    tel_.eval.add(eval_counter::symbols_drained);
+    reported_now_.clear();
+    eval_.on_symbol(book_, s, now, [&](const opportunity& op) { return sink(op); });
+    check_decision(s, now);
+  });
+}
+
+void campaign_run::deliver(const std::string& frame, symbol_id s, fault_kind kind, bool faulty) {
+  ++r_.frames;
+  const std::uint32_t c = conn_of_[s];
+  conns_[c].last_life_bot = bot_now();
+  // Which symbols an unattributed error will invalidate: those valid now.
+  const bool conn_wide = faulty && (kind == fault_kind::garbage || kind == fault_kind::truncated);
+  if (conn_wide) {
+    for (symbol_id x : conns_[c].syms) {
+      if (book_.read(x).valid) invalid_since_[x] = invalid_since_[x] < 0 ? -2 : invalid_since_[x];
+    }
+  }
+  const book_snapshot before = book_.read(s);
+  const bool was_valid = before.valid;
+  buf_.assign(frame);
+  (void)feed_.on_frame(c, buf_, bot_now());
+  const book_snapshot after = book_.read(s);
+  if (after.update_id != before.update_id || after.recv_ns != before.recv_ns) {
+    written_at_[s] = m_.now_ns();
+  }
+  if (conn_wide) {
+    for (symbol_id x : conns_[c].syms) {
+      if (invalid_since_[x] == -2) {
+        invalid_since_[x] = -1;
+        if (!book_.read(x).valid) note_invalidated(x, kind, m_.now_ns());
+      }
+    }
+  } else if (faulty && was_valid && !book_.read(s).valid) {
+    note_invalidated(s, kind, m_.now_ns());
+  }
+  note_maybe_revalid(s);
+  evaluate();
+}
+
+void campaign_run::emit(symbol_id s) {
+  std::string frame = sim::encode_frame(m_, s, true);
+  const bool overflow_leg = s == lunc_ && m_.now_ns() >= lunc_from_;
+  if (overflow_leg) {
+    // Both quantities over fixed8::max(), as LUNC's twelve-zero frames were.
+    for (const char* key : {"\"B\":\"", "\"A\":\""}) {
+      const auto at = frame.find(key);
+      if (at == std::string::npos) continue;
+      const auto end = frame.find('"', at + 5);
+      frame.replace(at + 5, end - (at + 5), "100000000000000.00");
+    }
+    count(fault_kind::qty_overflow);
+  }
+  if (o_.mutant_drop_capped && truth(s).qty_capped) return;  // the old bug
+  const std::string clean = frame;
+  fault_kind kind = fault_kind::kCount;
+  if (rng_.chance(p_.garbage)) {
+    frame = "\x01\x02 not json {";
+    kind = fault_kind::garbage;
+  } else if (rng_.chance(p_.truncated)) {
+    frame.resize(frame.size() / 2);
+    kind = fault_kind::truncated;
+  } else if (rng_.chance(p_.bad_price)) {
+    const auto at = frame.find("\"b\":\"");
+    if (at != std::string::npos) {
+      frame.insert(at + 5, "1e");
+      kind = fault_kind::bad_price;
+    }
+  }
+  if (kind != fault_kind::kCount) count(kind);
+  deliver(frame, s, kind, kind != fault_kind::kCount);
+  if (rng_.chance(p_.duplicate)) {
+    count(fault_kind::duplicate);
+    deliver(frame, s, fault_kind::duplicate, false);
+  }
+  if (!last_frame_[s].empty() && rng_.chance(p_.reorder)) {
+    count(fault_kind::reordered);
+    deliver(last_frame_[s], s, fault_kind::reordered, false);  // older: must be dropped
+  }
+  last_frame_[s] = clean;
+}
+
+campaign_report campaign_run::run() {
+  const std::size_t n = u_.symbols().size();
+  r_.symbols = n;
+  r_.triangles = idx_.size();
+  r_.market = p_.calm ? "calm" : "fast";
+  const auto groups = split_into_connections(n, p_.symbols_per_connection);
+  r_.connections = groups.size();
+
+  // The configuration checks the bot makes before connecting.
+  bot_config cfg;
+  cfg.symbols_per_connection = static_cast<int>(p_.symbols_per_connection);
+  try {
+    validate(cfg);
+    for (std::size_t c = 0; c < groups.size(); ++c) {
+      const std::size_t bytes = stream_target_bytes("", u_, groups[c]);
+      if (bytes > kMaxTargetBytes) {
+        throw config_error(
+            "connections.symbols_per_connection = " + std::to_string(p_.symbols_per_connection) +
+            ": connection " + std::to_string(c) + "'s subscription URL would be " +
+            std::to_string(bytes) + " bytes, over the gateway limit of " +
+            std::to_string(kMaxTargetBytes) +
+            " bytes (HTTP 414); lower symbols_per_connection (the default " +
+            std::to_string(kDefaultSymbolsPerConnection) + " fits)");
+      }
+    }
+  } catch (const config_error& e) {
+    r_.config_rejected = true;
+    r_.config_error = e.what();
+    r_.connections = 0;
+    r_.telemetry_json = tel_.render_json(0);
+    return r_;
+  }
+
+  conn_of_.assign(n, 0);
+  for (const std::vector<symbol_id>& g : groups) {
+    const connection_id c = feed_.add_connection(g);
+    for (symbol_id s : g) conn_of_[s] = c;
+    conn_state cs;
+    cs.syms = g;
+    conns_.push_back(std::move(cs));
+  }
+  halted_.assign(n, 0);
+  halted_at_bot_.assign(n, 0);
+  frozen_.assign(n, quote{});
+  last_frame_.assign(n, std::string());
+  open_episode_.assign(n, -1);
+  episode_left_.assign(n, 0);
+  invalid_since_.assign(n, -1);
+  written_at_.assign(n, 0);
+  invalid_why_.assign(n, fault_kind::kCount);
+  threshold_ = 1 + exact(static_cast<long long>(eval_.config().min_profit.raw())) /
+                       exact(static_cast<long long>(fixed8::kScale));
+  threshold_d_ = 1.0 + eval_.config().min_profit.to_double();
+
+  if (p_.lunc) {
+    // LUNCUSDT if the universe has it, else the micro-priced USDT symbol in
+    // the most triangles.
+    std::size_t best = 0;
+    for (symbol_id s = 0; s < n; ++s) {
+      if (u_.symbol(s).name == "LUNCUSDT") {
+        lunc_ = s;
+        break;
+      }
+      if (gen_.symbols[s].is_micro && gen_.symbols[s].quote == "USDT" &&
+          idx_.touching(s).size() > best) {
+        best = idx_.touching(s).size();
+        lunc_ = s;
+      }
+    }
+    lunc_from_ = o_.duration_ns / 10;
+  }
+
+  if (!o_.journal_path.empty()) {
+    journal_options jo;
+    jo.version = "triarb campaign";
+    jo.config_text = std::string("scenario = ") + std::string(to_string(o_.sc)) +
+                     "\nseed = " + std::to_string(o_.seed) +
+                     "\nduration_ns = " + std::to_string(o_.duration_ns) +
+                     "\nmutant_drop_capped = " + (o_.mutant_drop_capped ? "true" : "false") + "\n";
+    jo.universe = std::to_string(u_.fingerprint());
+    jo.fsync = o_.journal_fsync;
+    jo.start_new_on_broken = o_.new_journal;
+    journal_ = std::make_unique<journal_writer>(journal_writer::open(o_.journal_path, jo));
+  }
+
+  plan_events();
+  m_.seed_all();
+  for (symbol_id s = 0; s < n; ++s) emit(s);
+  const int disloc_updates = sim::market_params{}.dislocation_updates;
+  while (m_.now_ns() < o_.duration_ns) {
+    const sim::market_update up = m_.step();
+    while (!events_.empty() && events_.begin()->first <= up.time_ns) {
+      const auto it = events_.begin();
+      const std::int64_t at = it->first;
+      const event e = it->second;
+      events_.erase(it);
+      run_event(at, e);
+    }
+    // Episodes: a dislocation lasts dislocation_updates of its symbol.
+    const symbol_id s = up.symbol;
+    if (up.dislocated) {
+      if (open_episode_[s] < 0) {
+        open_episode_[s] = static_cast<std::int64_t>(episodes_.size());
+        episodes_.push_back({s});
+        episode_left_[s] = disloc_updates;
+      }
+    }
+    // Stall detection on the bot's clock: silence past the pong deadline.
+    for (std::uint32_t c = 0; c < conns_.size(); ++c) {
+      conn_state& cs = conns_[c];
+      if (!cs.open) continue;
+      if (!cs.stalled) {
+        cs.last_life_bot = std::max(cs.last_life_bot, bot_now());  // frames and pings flow
+      } else if (bot_now() - cs.last_life_bot > kPongDeadlineNs) {
+        count(fault_kind::stall_detected);
+        connection_lost(c, fault_kind::stall_detected, m_.now_ns());
+        evaluate();
+      }
+    }
+    const conn_state& cs = conns_[conn_of_[s]];
+    if (cs.open && !cs.stalled && !halted_[s]) emit(s);
+    if (up.dislocated && open_episode_[s] >= 0 && --episode_left_[s] == 0) {
+      open_episode_[s] = -1;
+    }
+  }
+  // Still-invalid symbols never revalidated: counted at the end of the run.
+  for (std::size_t k = 0; k < reval_.size(); ++k) {
+    r_.revalidate[k] = summarize(reval_[k]);
+  }
+  std::vector<std::int64_t> all;
+  for (const auto& v : reval_) all.insert(all.end(), v.begin(), v.end());
+  r_.revalidate_all = summarize(std::move(all));
+  r_.episodes = episodes_.size();
+  for (const episode& e : episodes_) {
+    if (e.eligible) {
+      ++r_.episodes_eligible;
+      if (e.caught) ++r_.episodes_caught;
+    }
+  }
+  r_.telemetry_json = tel_.render_json(bot_now());
+  if (journal_) (void)journal_->sync();
+  return r_;
+}
+
+}  // namespace
+
+std::string_view to_string(scenario s) noexcept {
+  switch (s) {
+    case scenario::lunc_overflow:
+      return "lunc-overflow";
+    case scenario::garbage_frames:
+      return "garbage-frames";
+    case scenario::truncated_frames:
+      return "truncated-frames";
+    case scenario::duplicate_and_reordered:
+      return "duplicate-and-reordered";
+    case scenario::stall:
+      return "stall";
+    case scenario::disconnect_storm:
+      return "disconnect-storm";
+    case scenario::server_shutdown:
+      return "server-shutdown";
+    case scenario::url_too_long:
+      return "url-too-long";
+    case scenario::symbol_halted:
+      return "symbol-halted";
+    case scenario::clock_jump:
+      return "clock-jump";
+    case scenario::mixed:
+      return "mixed";
+    case scenario::kCount:
+      break;
+  }
+  return "?";
+}
+
+std::optional<scenario> parse_scenario(std::string_view name) noexcept {
+  for (scenario s : kAll) {
+    if (to_string(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
+std::span<const scenario> all_scenarios() noexcept { return kAll; }
+
+std::string_view to_string(fault_kind k) noexcept {
+  switch (k) {
+    case fault_kind::garbage:
+      return "garbage";
+    case fault_kind::truncated:
+      return "truncated";
+    case fault_kind::bad_price:
+      return "bad_price";
+    case fault_kind::duplicate:
+      return "duplicate";
+    case fault_kind::reordered:
+      return "reordered";
+    case fault_kind::qty_overflow:
+      return "qty_overflow";
+    case fault_kind::stall:
+      return "stall";
+    case fault_kind::stall_detected:
+      return "stall_detected";
+    case fault_kind::drop:
+      return "drop";
+    case fault_kind::server_shutdown:
+      return "server_shutdown";
+    case fault_kind::halt:
+      return "halt";
+    case fault_kind::clock_jump:
+      return "clock_jump";
+    case fault_kind::kCount:
+      break;
+  }
+  return "?";
+}
+
+campaign_report run_campaign(const campaign_options& o) {
+  campaign_run run(o);
+  campaign_report r = run.run();
+  std::string why;
+  auto fail = [&](const std::string& w) { why += (why.empty() ? "" : ", ") + w; };
+  if (o.sc == scenario::url_too_long) {
+    if (!r.config_rejected) fail("configuration past the URL limit was accepted");
+  } else if (r.config_rejected) {
+    fail("configuration rejected: " + r.config_error);
+  }
+  if (r.phantom != 0) fail(std::to_string(r.phantom) + " phantom");
+  if (r.missed != 0) fail(std::to_string(r.missed) + " missed");
+  if (r.contract_violations != 0)
+    fail(std::to_string(r.contract_violations) + " contract-4 violations");
+  if (r.stale_used != 0) fail(std::to_string(r.stale_used) + " stale legs used");
+  if (r.halted_used != 0) fail(std::to_string(r.halted_used) + " reports through a halted symbol");
+  if (r.recall() < 0.99) fail("recall below 99%");
+  r.passed = why.empty();
+  r.why = why;
+  return r;
+}
+
+std::string reproduce_command(const campaign_options& o) {
+  std::string c = "cmake --preset " + o.preset + " && cmake --build --preset " + o.preset +
+                  " --target triarb && build/" + o.preset + "/bot/triarb sim --seed " +
+                  std::to_string(o.seed) + " --scenario " + std::string(to_string(o.sc)) +
+                  " --duration " + seconds_text(o.duration_ns);
+  if (o.mutant_drop_capped) c += " --mutant drop-capped";
+  return c;
+}
+
+std::string verdict_line(const campaign_options& o, const campaign_report& r) {
+  char recall[32];
+  std::snprintf(recall, sizeof recall, "%.1f%%", 100.0 * r.recall());
+  std::string v = std::string(r.passed ? "PASS " : "FAIL ") + std::string(to_string(o.sc)) +
+                  " seed=" + std::to_string(o.seed) + " duration=" + seconds_text(o.duration_ns) +
+                  "s" + (o.mutant_drop_capped ? " mutant=drop-capped" : "") +
+                  " phantoms=" + std::to_string(r.phantom) + " missed=" + std::to_string(r.missed) +
+                  " recall=" + recall + " (" + std::to_string(r.episodes_caught) + "/" +
+                  std::to_string(r.episodes_eligible) + " of " + std::to_string(r.episodes) +
+                  " dislocations)" + " opportunities=" + std::to_string(r.opportunities) +
+                  " frames=" + std::to_string(r.frames);
+  std::uint64_t faults = 0;
+  for (std::uint64_t f : r.faults) faults += f;
+  v += " faults=" + std::to_string(faults);
+  if (r.revalidate_all.count > 0) {
+    v += " revalidate_p50=" + ms_text(r.revalidate_all.median_ns) +
+         " p99=" + ms_text(r.revalidate_all.p99_ns);
+  }
+  if (r.config_rejected) v += " config=rejected";
+  if (!r.passed) v += " [" + r.why + "]";
+  return v;
+}
+
+std::string report_json(const campaign_options& o, const campaign_report& r) {
+  auto lat = [](const latency_summary& l) {
+    return "{\"count\":" + std::to_string(l.count) +
+           ",\"median_ns\":" + std::to_string(l.median_ns) +
+           ",\"p99_ns\":" + std::to_string(l.p99_ns) + ",\"max_ns\":" + std::to_string(l.max_ns) +
+           "}";
+  };
+  std::string j = "{";
+  j += "\"verdict\":\"" + std::string(r.passed ? "PASS" : "FAIL") + "\"";
+  j += ",\"scenario\":\"" + std::string(to_string(o.sc)) + "\"";
+  j += ",\"seed\":" + std::to_string(o.seed);
+  j += ",\"duration_ns\":" + std::to_string(o.duration_ns);
+  j += ",\"mutant_drop_capped\":" + std::string(o.mutant_drop_capped ? "true" : "false");
+  j += ",\"market\":\"" + r.market + "\"";
+  j += ",\"time_constants_ns\":{\"max_leg_age\":" + std::to_string(kMaxLegAgeNs) +
+       ",\"pong_deadline\":" + std::to_string(kPongDeadlineNs) +
+       ",\"backoff_initial\":" + std::to_string(kBackoffInitialNs) +
+       ",\"backoff_max\":" + std::to_string(kBackoffMaxNs) +
+       ",\"handshake\":" + std::to_string(kHandshakeNs) + "}";
+  j += ",\"config_rejected\":" + std::string(r.config_rejected ? "true" : "false");
+  j += ",\"config_error\":\"" + json_escape(r.config_error) + "\"";
+  j += ",\"symbols\":" + std::to_string(r.symbols);
+  j += ",\"triangles\":" + std::to_string(r.triangles);
+  j += ",\"connections\":" + std::to_string(r.connections);
+  j += ",\"frames\":" + std::to_string(r.frames);
+  j += ",\"decisions\":" + std::to_string(r.decisions);
+  j += ",\"opportunities\":" + std::to_string(r.opportunities);
+  j += ",\"real\":" + std::to_string(r.real);
+  j += ",\"phantom\":" + std::to_string(r.phantom);
+  j += ",\"missed\":" + std::to_string(r.missed);
+  j += ",\"oracle_candidates\":" + std::to_string(r.oracle_candidates);
+  j += ",\"oracle_reportable\":" + std::to_string(r.oracle_exact);
+  j += ",\"contract_violations\":" + std::to_string(r.contract_violations);
+  j += ",\"halted_used\":" + std::to_string(r.halted_used);
+  j += ",\"stale_used\":" + std::to_string(r.stale_used);
+  char recall[32];
+  std::snprintf(recall, sizeof recall, "%.6f", r.recall());
+  j += ",\"recall\":" + std::string(recall);
+  j += ",\"episodes\":" + std::to_string(r.episodes);
+  j += ",\"episodes_eligible\":" + std::to_string(r.episodes_eligible);
+  j += ",\"episodes_caught\":" + std::to_string(r.episodes_caught);
+  j += ",\"reconnects\":" + std::to_string(r.reconnects);
+  j += ",\"reseeded\":" + std::to_string(r.reseeded);
+  j += ",\"faults\":{";
+  for (std::size_t k = 0; k < r.faults.size(); ++k) {
+    j += (k ? "," : "") + std::string("\"") + std::string(to_string(static_cast<fault_kind>(k))) +
+         "\":" + std::to_string(r.faults[k]);
+  }
+  j += "},\"revalidate\":{";
+  bool first = true;
+  for (std::size_t k = 0; k < r.revalidate.size(); ++k) {
+    if (r.revalidate[k].count == 0) continue;
+    j += (first ? "" : ",") + std::string("\"") +
+         std::string(to_string(static_cast<fault_kind>(k))) + "\":" + lat(r.revalidate[k]);
+    first = false;
+  }
+  j += "},\"revalidate_all\":" + lat(r.revalidate_all);
+  j += ",\"first_phantom\":\"" + json_escape(r.first_phantom) + "\"";
+  j += ",\"first_missed\":\"" + json_escape(r.first_missed) + "\"";
+  j += ",\"why\":\"" + json_escape(r.why) + "\"";
+  j += ",\"reproduce\":\"" + json_escape(reproduce_command(o)) + "\"";
+  j += ",\"telemetry\":" + r.telemetry_json;
+  j += "}\n";
+  return j;
+}
+
+}  // namespace triarb

@@ -1,0 +1,164 @@
+// campaign: the fault campaign (issue 6). One named scenario, one seed: the
+// simulated market and its exact ground truth, an in-process model of the
+// connection layer (stalls past the pong deadline, drops with backoff and
+// REST re-seed, server rotations, the URL-length check before connecting),
+// faults on the frames, halted symbols and receive-clock jumps, all feeding
+// the bot's real parser, book, evaluator and journal on simulated time. The
+// oracle judges every decision:
+//   phantom  reported, but by the true current quotes the cycle's ratio does
+//            not beat 1 + min_profit;
+//   missed   truly profitable by more than kMissedMargin (relative) while all
+//            three legs were valid, fresh (0 <= age <= max_leg_age) and equal
+//            to the truth in the bot's book, and the evaluator's own exact
+//            sizing (evaluator::size) fills it -- but not reported;
+// plus recall over the injected genuine dislocations, counters by fault kind
+// and time-to-revalidate (simulated time) per fault kind.
+// The same options give byte-identical output (no wall clock, no threads).
+//
+//   campaign_options o;  o.seed = 3;  o.sc = scenario::lunc_overflow;
+//   campaign_report r = run_campaign(o);
+//   std::cout << verdict_line(o, r) << "\n";     // PASS lunc-overflow seed=3 phantoms=0 ...
+//   write_file(path, report_json(o, r));
+//
+// Time constants are scaled to the simulated market (which makes ~50,000
+// updates per simulated second): max_leg_age 1 s, pong deadline 3 s,
+// backoff 100 ms doubling to 3.2 s. Scenarios with frozen-but-fresh legs
+// (stall, symbol-halted, clock-jump, mixed) run a calm market (volatility
+// /20): a leg frozen for up to max_leg_age is indistinguishable from a quiet
+// one, so the phantom-free window the bot can promise depends on how far
+// prices move within max_leg_age (see the report's "market" field).
+//
+// Thread safety: run_campaign is self-contained; any one thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "evaluator.h"
+#include "journal.h"
+
+namespace triarb {
+
+enum class scenario : std::uint8_t {
+  lunc_overflow,
+  garbage_frames,
+  truncated_frames,
+  duplicate_and_reordered,
+  stall,
+  disconnect_storm,
+  server_shutdown,
+  url_too_long,
+  symbol_halted,
+  clock_jump,
+  mixed,
+  kCount,
+};
+[[nodiscard]] std::string_view to_string(scenario s) noexcept;
+[[nodiscard]] std::optional<scenario> parse_scenario(std::string_view name) noexcept;
+[[nodiscard]] std::span<const scenario> all_scenarios() noexcept;
+
+// A cycle missed only if its exact true ratio beats the threshold by more
+// than this (relative): below it, the evaluator's round-down may decide.
+inline constexpr double kMissedMargin = 2e-6;
+
+struct campaign_options {
+  std::uint64_t seed = 1;
+  scenario sc = scenario::mixed;
+  std::int64_t duration_ns = 10'000'000'000;  // simulated
+  // The previous bot (lunc-overflow's oracle check): a frame with a
+  // quantity over fixed8::max() is dropped and nothing is invalidated, and
+  // there is no age limit. Must report phantoms.
+  bool mutant_drop_capped = false;
+  std::string journal_path;  // empty: no journal
+  fsync_policy journal_fsync{fsync_policy::kind::never};
+  bool new_journal = false;
+  std::string preset = "default";  // build preset, for the reproduce line
+};
+
+// Per fault kind: how many were injected and how long (simulated ns) each
+// invalidated symbol took to become valid again.
+enum class fault_kind : std::uint8_t {
+  garbage,          // a frame replaced by non-JSON bytes (unattributed)
+  truncated,        // a frame cut short (unattributed)
+  bad_price,        // a price with an exponent (attributed)
+  duplicate,        // a frame delivered twice
+  reordered,        // an older frame of the symbol delivered after a newer one
+  qty_overflow,     // a frame whose quantities exceed fixed8::max() (LUNC)
+  stall,            // a connection silent (frames and pings) for a while
+  stall_detected,   // silence past the pong deadline: connection lost
+  drop,             // a connection dropped (detected at once)
+  server_shutdown,  // every connection rotated
+  halt,             // a symbol went to BREAK: its frames stop
+  clock_jump,       // the receive clock jumped (forward or back)
+  kCount,
+};
+[[nodiscard]] std::string_view to_string(fault_kind k) noexcept;
+
+struct latency_summary {
+  std::uint64_t count = 0;
+  std::int64_t median_ns = 0;
+  std::int64_t p99_ns = 0;
+  std::int64_t max_ns = 0;
+};
+
+struct campaign_report {
+  // The configuration was rejected before connecting (url-too-long).
+  bool config_rejected = false;
+  std::string config_error;
+
+  std::size_t symbols = 0;
+  std::size_t triangles = 0;
+  std::size_t connections = 0;
+  std::uint64_t frames = 0;     // delivered to the parser
+  std::uint64_t decisions = 0;  // symbols drained and evaluated
+  std::uint64_t opportunities = 0;
+  std::uint64_t real = 0;
+  std::uint64_t phantom = 0;
+  std::uint64_t missed = 0;
+  std::uint64_t oracle_candidates = 0;    // cycles that passed the double pre-filter
+  std::uint64_t oracle_exact = 0;         // ... and beat the margin exactly
+  std::uint64_t contract_violations = 0;  // a reported leg invalid or not 0 <= age <= max
+  std::uint64_t halted_used = 0;          // reports through a halted symbol past max_leg_age
+  // Reported legs whose book data was older than max_leg_age by the
+  // simulator's clock (the bot's receive clock may have jumped).
+  std::uint64_t stale_used = 0;
+  std::uint64_t episodes = 0;             // injected dislocations
+  std::uint64_t episodes_eligible = 0;    // truly reportable at least once with legs valid
+  std::uint64_t episodes_caught = 0;      // eligible and a cycle through it reported
+  std::uint64_t reconnects = 0;
+  std::uint64_t reseeded = 0;  // symbols re-seeded from the REST snapshot
+  std::array<std::uint64_t, static_cast<std::size_t>(fault_kind::kCount)> faults{};
+  std::array<latency_summary, static_cast<std::size_t>(fault_kind::kCount)> revalidate{};
+  latency_summary revalidate_all;
+  std::string market;         // "fast" or "calm"
+  std::string first_phantom;  // a readable description of the first phantom
+  std::string first_missed;
+  std::string telemetry_json;
+  bool passed = false;
+  std::string why;  // the failed goals, empty when passed
+
+  [[nodiscard]] double recall() const noexcept {
+    return episodes_eligible == 0
+               ? 1.0
+               : static_cast<double>(episodes_caught) / static_cast<double>(episodes_eligible);
+  }
+};
+
+// Runs one scenario. Throws std::runtime_error for unusable options (a
+// journal it cannot open). A configuration the bot rejects is not an
+// exception: it is config_rejected in the report.
+[[nodiscard]] campaign_report run_campaign(const campaign_options& o);
+
+// "PASS lunc-overflow seed=3 duration=10s phantoms=0 missed=0 recall=100.0% (9/9) ..."
+[[nodiscard]] std::string verdict_line(const campaign_options& o, const campaign_report& r);
+// The one command that reproduces this run (seed, scenario, duration, preset).
+[[nodiscard]] std::string reproduce_command(const campaign_options& o);
+// The report as one JSON object (stable key order, deterministic).
+[[nodiscard]] std::string report_json(const campaign_options& o, const campaign_report& r);
+
+}  // namespace triarb

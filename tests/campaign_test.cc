@@ -1,0 +1,160 @@
+// The fault campaign (bot/campaign.h): every named scenario on a few seeds
+// reports zero phantoms, zero missed and full recall; the same seed gives the
+// same report and journal bytes; the previous bot's drop-on-overflow is
+// caught by the oracle on the same seed; a configuration past the URL limit
+// is rejected before connecting.
+//
+// TRIARB_CAMPAIGN_SEEDS (default 2) and TRIARB_CAMPAIGN_DURATION_MS (default
+// 2000) shrink or grow the sweep (ci/asan-ubsan.sh runs a reduced set).
+#include "campaign.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace triarb {
+namespace {
+
+std::uint64_t env_or(const char* name, std::uint64_t fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::strtoull(v, nullptr, 10) : fallback;
+}
+
+campaign_options options(scenario sc, std::uint64_t seed) {
+  campaign_options o;
+  o.sc = sc;
+  o.seed = seed;
+  o.duration_ns =
+      static_cast<std::int64_t>(env_or("TRIARB_CAMPAIGN_DURATION_MS", 2000)) * 1'000'000;
+  return o;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class Campaign : public ::testing::TestWithParam<scenario> {};
+
+TEST_P(Campaign, NoPhantomNoMissedFullRecallOnEverySeed) {
+  const std::uint64_t seeds = env_or("TRIARB_CAMPAIGN_SEEDS", 2);
+  for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
+    const campaign_options o = options(GetParam(), seed);
+    const campaign_report r = run_campaign(o);
+    SCOPED_TRACE(verdict_line(o, r));
+    EXPECT_TRUE(r.passed) << r.why << "\nreproduce: " << reproduce_command(o)
+                          << "\nfirst phantom: " << r.first_phantom
+                          << "\nfirst missed: " << r.first_missed;
+    EXPECT_EQ(r.phantom, 0U);
+    EXPECT_EQ(r.missed, 0U);
+    EXPECT_EQ(r.stale_used, 0U);
+    EXPECT_EQ(r.contract_violations, 0U);
+    if (GetParam() == scenario::url_too_long) continue;
+    EXPECT_GT(r.frames, 10'000U);
+    // The oracle saw reportable cycles, so "missed == 0" means something.
+    EXPECT_GT(r.oracle_exact, 0U);
+    EXPECT_GT(r.real, 0U);
+    EXPECT_GE(r.recall(), 0.99);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllScenarios, Campaign,
+                         ::testing::ValuesIn(all_scenarios().begin(), all_scenarios().end()),
+                         [](const ::testing::TestParamInfo<scenario>& i) {
+                           std::string n(to_string(i.param));
+                           for (char& c : n) c = c == '-' ? '_' : c;
+                           return n;
+                         });
+
+TEST(Campaign, EachScenarioInjectsItsFaults) {
+  auto faults = [](scenario sc) {
+    const campaign_report r = run_campaign(options(sc, 1));
+    return r;
+  };
+  auto n = [](const campaign_report& r, fault_kind k) {
+    return r.faults[static_cast<std::size_t>(k)];
+  };
+  EXPECT_GT(n(faults(scenario::lunc_overflow), fault_kind::qty_overflow), 0U);
+  EXPECT_GT(n(faults(scenario::garbage_frames), fault_kind::garbage), 0U);
+  EXPECT_GT(n(faults(scenario::truncated_frames), fault_kind::truncated), 0U);
+  const campaign_report dup = faults(scenario::duplicate_and_reordered);
+  EXPECT_GT(n(dup, fault_kind::duplicate), 0U);
+  EXPECT_GT(n(dup, fault_kind::reordered), 0U);
+  const campaign_report storm = faults(scenario::disconnect_storm);
+  EXPECT_GT(n(storm, fault_kind::drop), 0U);
+  EXPECT_GT(storm.reseeded, 0U);
+  EXPECT_GT(storm.revalidate_all.count, 0U);
+  EXPECT_GT(n(faults(scenario::symbol_halted), fault_kind::halt), 0U);
+  const campaign_report jump = faults(scenario::clock_jump);
+  EXPECT_GT(n(jump, fault_kind::clock_jump), 0U);
+  EXPECT_GT(n(jump, fault_kind::halt), 0U);
+}
+
+TEST(Campaign, StallPastThePongDeadlineIsDetectedAndReseeded) {
+  campaign_options o = options(scenario::stall, 3);
+  o.duration_ns = 8'000'000'000;  // longer than a stall plus the deadline
+  const campaign_report r = run_campaign(o);
+  EXPECT_GT(r.faults[static_cast<std::size_t>(fault_kind::stall_detected)], 0U)
+      << verdict_line(o, r);
+  EXPECT_GT(r.reseeded, 0U);
+  EXPECT_EQ(r.phantom, 0U);
+}
+
+TEST(Campaign, SameSeedGivesTheSameReportAndJournalBytes) {
+  const std::string j1 = ::testing::TempDir() + "campaign_det_1.jsonl";
+  const std::string j2 = ::testing::TempDir() + "campaign_det_2.jsonl";
+  std::remove(j1.c_str());
+  std::remove(j2.c_str());
+  campaign_options a = options(scenario::mixed, 7);
+  campaign_options b = a;
+  a.journal_path = j1;
+  b.journal_path = j2;
+  const campaign_report ra = run_campaign(a);
+  const campaign_report rb = run_campaign(b);
+  a.journal_path = b.journal_path = "";
+  EXPECT_EQ(report_json(a, ra), report_json(b, rb));
+  const std::string ja = slurp(j1);
+  EXPECT_FALSE(ja.empty());
+  EXPECT_EQ(ja, slurp(j2));
+  const campaign_report rc = run_campaign(options(scenario::mixed, 8));
+  EXPECT_NE(report_json(a, ra), report_json(options(scenario::mixed, 8), rc));
+}
+
+TEST(Campaign, OracleBitesThePreviousBotsDropOnOverflow) {
+  // Same seed, same scenario: the bot passes, the old behaviour (drop a
+  // frame whose quantity overflows, nothing invalidated, no age limit) is
+  // reported with phantoms and a command that reproduces it.
+  campaign_options o = options(scenario::lunc_overflow, 3);
+  const campaign_report good = run_campaign(o);
+  EXPECT_TRUE(good.passed) << verdict_line(o, good);
+  o.mutant_drop_capped = true;
+  const campaign_report bad = run_campaign(o);
+  EXPECT_FALSE(bad.passed);
+  EXPECT_GT(bad.phantom, 0U) << verdict_line(o, bad);
+  EXPECT_NE(verdict_line(o, bad).find("FAIL lunc-overflow seed=3"), std::string::npos);
+  EXPECT_NE(reproduce_command(o).find("--seed 3 --scenario lunc-overflow"), std::string::npos);
+  EXPECT_NE(reproduce_command(o).find("--mutant drop-capped"), std::string::npos);
+}
+
+TEST(Campaign, UrlPastTheGatewayLimitIsRejectedBeforeConnecting) {
+  const campaign_report r = run_campaign(options(scenario::url_too_long, 1));
+  EXPECT_TRUE(r.config_rejected);
+  EXPECT_TRUE(r.passed);
+  EXPECT_EQ(r.frames, 0U);
+  EXPECT_NE(r.config_error.find("8192"), std::string::npos) << r.config_error;
+  EXPECT_NE(r.config_error.find("symbols_per_connection"), std::string::npos) << r.config_error;
+}
+
+TEST(Campaign, ScenarioNamesRoundTrip) {
+  for (scenario s : all_scenarios()) EXPECT_EQ(parse_scenario(to_string(s)), s);
+  EXPECT_FALSE(parse_scenario("no-such-scenario").has_value());
+}
+
+}  // namespace
+}  // namespace triarb
