@@ -1,0 +1,597 @@
+// live_bot: wiring of the live runtime (see live_bot.h).
+#include "live_bot.h"
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "dirty_set.h"
+#include "feed_handler.h"
+#include "frame_parser.h"
+#include "journal.h"
+#include "journal_bridge.h"
+#include "metrics_server.h"
+#include "order_book.h"
+#include "pipeline.h"
+#include "replay.h"
+#include "rest_client.h"
+#include "telemetry.h"
+#include "universe.h"
+
+namespace triarb {
+namespace {
+
+namespace net = boost::asio;
+
+std::int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A REST snapshot quote as a raw frame the parser accepts, update id 0.
+std::string seed_frame(const quote& q, std::string_view name) {
+  return "{\"u\":0,\"s\":\"" + std::string(name) + "\",\"b\":\"" + to_string(q.bid) +
+         "\",\"B\":\"" + to_string(q.bid_qty) + "\",\"a\":\"" + to_string(q.ask) + "\",\"A\":\"" +
+         to_string(q.ask_qty) + "\"}";
+}
+
+}  // namespace
+
+struct live_bot::state : ws_handler {
+  live_options o;
+  std::atomic<bool> stop_requested{false};
+  std::atomic<bool> running{false};
+
+  std::unique_ptr<tls_context> tls;
+  std::unique_ptr<universe> u;
+  std::unique_ptr<triangle_index> idx;
+  std::unique_ptr<symbol_table> symbols;
+  std::unique_ptr<order_book> book;
+  std::unique_ptr<dirty_set> dirty;
+  telemetry tel;
+  std::unique_ptr<feed_handler> feed;
+  std::unique_ptr<evaluator> eval;
+  conn_counters conn;
+  latency_histogram latency;
+  net::io_context ioc{1};
+  std::unique_ptr<connect_budget> budget;
+  std::vector<std::shared_ptr<ws_connection>> conns;
+  std::vector<std::vector<symbol_id>> groups;
+  std::vector<std::string> fatal_errors;
+  std::atomic<std::size_t> open_count{0};
+  std::atomic<std::uint64_t> reseeds{0}, reseeded{0}, unrecordable{0};
+  std::ofstream record;
+  std::string last_tick;
+
+  // evaluator -> journal writer
+  std::mutex jmu;
+  std::condition_variable jcv;
+  std::deque<opportunity> jqueue;
+  bool jstop = false;
+  std::atomic<std::uint64_t> journal_written{0}, journal_errors{0};
+  std::unique_ptr<journal_writer> journal;
+
+  // re-seed requests (feed thread -> re-seed thread)
+  std::mutex rmu;
+  std::condition_variable rcv;
+  std::vector<std::size_t> rqueue;
+  bool rstop = false;
+  std::atomic<std::uint64_t> reseed_failures{0};
+
+  std::atomic<bool> eval_stop{false};
+
+  explicit state(live_options opt) : o(std::move(opt)) {}
+
+  // ---- the evaluator's sink (evaluator thread, or feed thread in record mode)
+  bool sink(const opportunity& op) {
+    if (o.on_opportunity) o.on_opportunity(op, idx->triangle_at(op.triangle));
+    if (!journal) return true;
+    std::lock_guard<std::mutex> lk(jmu);
+    if (jqueue.size() >= o.journal_queue) return false;  // fail closed: journal_full
+    jqueue.push_back(op);
+    jcv.notify_one();
+    return true;
+  }
+
+  void evaluate_symbol(symbol_id s, std::int64_t now) {
+    tel.eval.add(eval_counter::symbols_drained);
+    eval->on_symbol(*book, s, now, [this](const opportunity& op) { return sink(op); });
+    const std::int64_t done = wall_ns();
+    latency.record(done - book->read(s).recv_ns);
+  }
+  void drain_inline(std::int64_t now) {
+    dirty->drain([&](symbol_id s) { evaluate_symbol(s, now); });
+  }
+
+  // ---- ws_handler (feed thread)
+  void on_open(std::size_t i) override {
+    open_count.fetch_add(1, std::memory_order_relaxed);  // display only
+    std::lock_guard<std::mutex> lk(rmu);
+    rqueue.push_back(i);
+    rcv.notify_one();
+  }
+  void on_frame(std::size_t i, const char* data, std::size_t size, std::int64_t recv) override {
+    if (record.is_open()) {
+      record << recv << '\t' << i << '\t';
+      record.write(data, static_cast<std::streamsize>(size));
+      record << '\n';
+    }
+    const frame_result r = feed->on_frame_padded(static_cast<connection_id>(i), data, size, recv);
+    if (r.kind == frame_kind::control && r.control == control_kind::server_shutdown) {
+      conns[i]->request_rotation();
+    }
+    if (record.is_open()) drain_inline(recv);
+  }
+  void on_lost(std::size_t i, drop_reason why) override {
+    open_count.fetch_sub(1, std::memory_order_relaxed);  // display only
+    feed->on_connection_lost(static_cast<connection_id>(i));
+    if (o.on_connection_lost) o.on_connection_lost(i, why);
+  }
+  void on_fatal(std::size_t i, const std::string& what) override {
+    (void)i;
+    std::cerr << "triarb: " << what << "\n";
+    fatal_errors.push_back(what);
+    bool any_alive = false;
+    for (const auto& c : conns) any_alive = any_alive || !c->failed();
+    if (!any_alive) {
+      std::cerr << "triarb: every connection stopped with an error; stopping\n";
+      stop_requested.store(true, std::memory_order_relaxed);  // polled by the feed thread
+    }
+  }
+
+  // Applies a REST snapshot to connection i's symbols (feed thread).
+  void apply_reseed(std::size_t i, const std::vector<quote>& by_symbol,
+                    const std::vector<bool>& have, std::int64_t recv) {
+    reseeds.fetch_add(1, std::memory_order_relaxed);  // display only
+    for (symbol_id s : groups[i]) {
+      if (!have[s]) continue;
+      const bool never = book->read(s).update_id == 0;
+      if (!book->reseed_if_invalid(by_symbol[s], recv)) continue;
+      reseeded.fetch_add(1, std::memory_order_relaxed);  // display only
+      dirty->mark(s);
+      if (record.is_open()) {
+        if (never) {
+          record << recv << '\t' << i << '\t' << seed_frame(by_symbol[s], symbols->name(s)) << '\n';
+        } else {
+          unrecordable.fetch_add(1, std::memory_order_relaxed);
+        }
+        drain_inline(recv);
+      }
+    }
+  }
+
+  void reseed_loop() {
+    rest_client rest(*tls, o.cfg.rest_url);
+    for (;;) {
+      std::vector<std::size_t> todo;
+      {
+        std::unique_lock<std::mutex> lk(rmu);
+        rcv.wait(lk, [&] { return rstop || !rqueue.empty(); });
+        if (rstop) return;
+        todo.swap(rqueue);
+      }
+      boost::system::error_code ec;
+      http_result r = rest.get("/api/v3/ticker/bookTicker", ec);
+      const std::int64_t recv = wall_ns();
+      if (ec || r.status != 200) {
+        reseed_failures.fetch_add(1, std::memory_order_relaxed);
+        std::cerr << "triarb: re-seed failed ("
+                  << (ec ? ec.message() : "HTTP " + std::to_string(r.status))
+                  << "); symbols stay invalid until their next frame\n";
+        continue;
+      }
+      auto qs = std::make_shared<std::vector<quote>>(symbols->size());
+      auto have = std::make_shared<std::vector<bool>>(symbols->size(), false);
+      try {
+        for (const quote& q : parse_book_ticker(r.body, *symbols)) {
+          (*qs)[q.symbol] = q;
+          (*have)[q.symbol] = true;
+        }
+      } catch (const std::exception& e) {
+        reseed_failures.fetch_add(1, std::memory_order_relaxed);
+        std::cerr << "triarb: re-seed: " << e.what() << "\n";
+        continue;
+      }
+      net::post(ioc, [this, todo, qs, have, recv] {
+        if (stop_requested.load(std::memory_order_relaxed)) return;
+        for (std::size_t i : todo) apply_reseed(i, *qs, *have, recv);
+      });
+    }
+  }
+
+  void journal_loop() {
+    for (;;) {
+      std::deque<opportunity> batch;
+      {
+        std::unique_lock<std::mutex> lk(jmu);
+        jcv.wait_for(lk, std::chrono::milliseconds(100), [&] { return jstop || !jqueue.empty(); });
+        batch.swap(jqueue);
+        if (batch.empty() && jstop) break;
+      }
+      for (const opportunity& op : batch) {
+        if (journal->append(to_record(op, *idx, *u), wall_ns()) == journal_errc::ok) {
+          journal_written.fetch_add(1, std::memory_order_relaxed);
+        } else {
+          journal_errors.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+      (void)journal->tick(wall_ns());
+    }
+    (void)journal->sync();
+  }
+
+  void evaluator_loop() {
+    if (o.evaluator_cpu >= 0) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(static_cast<unsigned>(o.evaluator_cpu), &set);
+      if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0) {
+        std::cerr << "triarb: could not pin the evaluator to CPU " << o.evaluator_cpu << "\n";
+      }
+    }
+    // Acquire pairs with the release store in run()'s shutdown: nothing to
+    // publish, so relaxed would do; acquire keeps the final drain after it.
+    while (!eval_stop.load(std::memory_order_acquire)) {
+      std::size_t n = 0;
+      symbol_id s;
+      while (dirty->pop(s)) {
+        evaluate_symbol(s, wall_ns());
+        ++n;
+      }
+      if (n == 0) std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+    symbol_id last;
+    while (dirty->pop(last)) evaluate_symbol(last, wall_ns());  // the final drain
+  }
+
+  std::string tick_line(std::int64_t now) {
+    std::string j = tel.render_json(now);
+    if (!j.empty() && j.back() == '}') j.pop_back();
+    j += ",\"conn\":{";
+    for (std::size_t i = 0; i < conn_counters::kSize; ++i) {
+      const auto c = static_cast<conn_counter>(i);
+      if (i) j += ',';
+      j += "\"" + std::string(to_string(c)) + "\":" + std::to_string(conn.get(c));
+    }
+    j += ",\"open\":" + std::to_string(open_count.load(std::memory_order_relaxed)) + "}";
+    j += ",\"reseed\":{\"requests\":" + std::to_string(reseeds.load(std::memory_order_relaxed)) +
+         ",\"symbols\":" + std::to_string(reseeded.load(std::memory_order_relaxed)) +
+         ",\"failures\":" + std::to_string(reseed_failures.load(std::memory_order_relaxed)) + "}";
+    j += ",\"journal\":{\"written\":" +
+         std::to_string(journal_written.load(std::memory_order_relaxed)) +
+         ",\"errors\":" + std::to_string(journal_errors.load(std::memory_order_relaxed)) +
+         ",\"full\":" + std::to_string(tel.eval.get(eval_counter::journal_full)) + "}";
+    j += ",\"latency_us\":{\"p50\":" + std::to_string(latency.quantile_ns(0.5) / 1000) +
+         ",\"p99\":" + std::to_string(latency.quantile_ns(0.99) / 1000) + "}}";
+    return j;
+  }
+
+  std::string prometheus() {
+    std::string out;
+    render_counters(out, "feed", tel.feed);
+    render_counters(out, "parse_errors", tel.parse_errors);
+    render_counters(out, "eval", tel.eval);
+    render_counters(out, "conn", conn);
+    render_counter(out, "triarb_reseed_requests_total", reseeds.load(std::memory_order_relaxed));
+    render_counter(out, "triarb_reseed_symbols_total", reseeded.load(std::memory_order_relaxed));
+    render_counter(out, "triarb_reseed_failures_total",
+                   reseed_failures.load(std::memory_order_relaxed));
+    render_counter(out, "triarb_journal_written_total",
+                   journal_written.load(std::memory_order_relaxed));
+    render_counter(out, "triarb_journal_errors_total",
+                   journal_errors.load(std::memory_order_relaxed));
+    latency.render(out, "triarb_frame_to_decision_seconds",
+                   "Frame receive to evaluation of the symbol it made dirty");
+    return out;
+  }
+};
+
+live_bot::live_bot(live_options o) : s_(std::make_unique<state>(std::move(o))) {}
+live_bot::~live_bot() = default;
+
+void live_bot::request_stop() noexcept {
+  s_->stop_requested.store(true, std::memory_order_relaxed);  // polled by the feed thread
+}
+bool live_bot::running() const noexcept {
+  return s_->running.load(std::memory_order_acquire);  // pairs with run()'s release store
+}
+std::size_t live_bot::symbol_count() const noexcept {
+  return s_->symbols ? s_->symbols->size() : 0;
+}
+std::size_t live_bot::connection_count() const noexcept { return s_->groups.size(); }
+std::vector<symbol_id> live_bot::symbols_of(std::size_t c) const { return s_->groups[c]; }
+book_snapshot live_bot::read(symbol_id s) const noexcept { return s_->book->read(s); }
+std::size_t live_bot::open_connections() const noexcept {
+  return s_->open_count.load(std::memory_order_relaxed);
+}
+std::uint64_t live_bot::counter(conn_counter c) const noexcept { return s_->conn.get(c); }
+std::uint64_t live_bot::reseeded_symbols() const noexcept {
+  return s_->reseeded.load(std::memory_order_relaxed);
+}
+std::uint64_t live_bot::frames() const noexcept {
+  return s_->tel.feed.get(feed_counter::frames_received);
+}
+
+live_report live_bot::run() {
+  state& s = *s_;
+  bot_config& cfg = s.o.cfg;
+  validate(cfg);  // throws config_error (dry_run false, symbols_per_connection > 1024, ...)
+  const auto t0 = std::chrono::steady_clock::now();
+  tls_options to = s.o.tls;
+  if (to.ca_file.empty() && to.ca_pem.empty()) to.ca_file = cfg.ca_file;
+  s.tls = std::make_unique<tls_context>(to);
+  const endpoint_url ws_url = parse_endpoint_url(cfg.ws_url);
+
+  // Start-up: exchangeInfo -> universe -> index.
+  {
+    rest_client rest(*s.tls, cfg.rest_url);
+    s.u = std::make_unique<universe>(load_exchange_info(rest.exchange_info()));
+  }
+  std::vector<asset_id> starts;
+  for (const std::string& a : cfg.start_assets) {
+    const auto id = s.u->find_asset(a);
+    if (!id) throw config_error("start_assets: '" + a + "' is not traded on the exchange");
+    starts.push_back(*id);
+  }
+  s.idx = std::make_unique<triangle_index>(triangle_index::build(*s.u, starts));
+  s.symbols = std::make_unique<symbol_table>(make_symbol_table(*s.u));
+  const std::size_t n = s.symbols->size();
+  s.book = std::make_unique<order_book>(n);
+  s.dirty = std::make_unique<dirty_set>(n);
+  s.feed = std::make_unique<feed_handler>(*s.symbols, *s.book, *s.dirty, s.tel);
+  evaluator_config ec;
+  ec.default_fee = cfg.fee;
+  ec.min_profit = cfg.min_profit;
+  ec.default_budget = cfg.budget;
+  ec.max_leg_age_ns = cfg.max_leg_age_ms * 1'000'000;
+  ec.fee_by_symbol.assign(n, cfg.fee);
+  for (const auto& [name, fee] : cfg.fee_overrides) {
+    const symbol_id id = s.symbols->find(name);
+    if (id != kNoSymbol) ec.fee_by_symbol[id] = fee;
+  }
+  ec.budget_by_asset.assign(s.u->assets().size(), fixed8::zero());
+  for (const auto& [asset, b] : cfg.budgets) {
+    if (const auto id = s.u->find_asset(asset)) ec.budget_by_asset[*id] = b;
+  }
+  s.eval = std::make_unique<evaluator>(*s.u, *s.idx, ec, s.tel);
+
+  // Connections: the URL length of each is checked here, before any connect.
+  s.groups = split_into_connections(n, static_cast<std::size_t>(cfg.symbols_per_connection));
+  ws_options wo = s.o.ws;
+  wo.pong_deadline_ms = cfg.pong_deadline_ms;
+  wo.rotate_after_ms = cfg.rotate_after_ms;
+  s.budget = std::make_unique<connect_budget>(cfg.reconnect_attempts_per_5min);
+  for (std::size_t i = 0; i < s.groups.size(); ++i) {
+    std::vector<std::string> names;
+    for (symbol_id id : s.groups[i]) names.emplace_back(s.symbols->name(id));
+    s.conns.push_back(
+        ws_connection::make(s.ioc, *s.tls, ws_url, names, i, wo, *s.budget, s.conn, s));
+    (void)s.feed->add_connection(s.groups[i]);
+  }
+
+  if (!s.o.record_path.empty()) {
+    s.record.open(s.o.record_path, std::ios::binary | std::ios::trunc);
+    if (!s.record) throw std::runtime_error(s.o.record_path + ": cannot write");
+    s.record << kRecordedFramesHeader << '\n';
+  }
+  if (s.o.journal && !cfg.journal_path.empty()) {
+    journal_options jo;
+    jo.version = "triarb live";
+    jo.config_text = cfg.to_toml();
+    jo.universe = std::to_string(s.u->fingerprint());
+    jo.start_ns = wall_ns();
+    switch (cfg.journal_fsync) {
+      case journal_fsync_mode::every_record:
+        jo.fsync.k = fsync_policy::kind::every_record;
+        break;
+      case journal_fsync_mode::interval:
+        jo.fsync.k = fsync_policy::kind::interval;
+        break;
+      case journal_fsync_mode::never:
+        jo.fsync.k = fsync_policy::kind::never;
+        break;
+    }
+    jo.fsync.interval_ns = cfg.journal_fsync_interval_ms * 1'000'000;
+    jo.rotate_bytes = static_cast<std::uint64_t>(cfg.journal_rotate_bytes);
+    s.journal = std::make_unique<journal_writer>(journal_writer::open(cfg.journal_path, jo));
+  }
+  std::unique_ptr<metrics_server> metrics;
+  if (!cfg.metrics_address.empty()) {
+    metrics =
+        std::make_unique<metrics_server>(cfg.metrics_address, [&s] { return s.prometheus(); });
+    metrics->start();
+  }
+
+  std::thread journal_thread, eval_thread;
+  if (s.journal) journal_thread = std::thread([&s] { s.journal_loop(); });
+  const bool inline_eval = s.record.is_open();
+  if (!inline_eval) eval_thread = std::thread([&s] { s.evaluator_loop(); });
+  std::thread reseed_thread([&s] { s.reseed_loop(); });
+
+  for (auto& c : s.conns) c->start();
+  s.running.store(true, std::memory_order_release);  // pairs with running()'s acquire
+
+  // Poll for stop / duration; tick telemetry.
+  net::steady_timer poll(s.ioc);
+  const auto deadline = s.o.duration_ms > 0 ? t0 + std::chrono::milliseconds(s.o.duration_ms)
+                                            : std::chrono::steady_clock::time_point::max();
+  auto next_tick =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.telemetry_interval_ms);
+  std::function<void(boost::system::error_code)> on_poll = [&](boost::system::error_code) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_tick) {
+      s.last_tick = s.tick_line(wall_ns());
+      if (s.o.ticks) *s.o.ticks << s.last_tick << '\n' << std::flush;
+      next_tick += std::chrono::milliseconds(cfg.telemetry_interval_ms);
+    }
+    if (s.stop_requested.load(std::memory_order_relaxed) || now >= deadline) {
+      s.stop_requested.store(true, std::memory_order_relaxed);
+      for (auto& c : s.conns) c->stop();
+      return;  // the io_context runs out once the closes complete
+    }
+    poll.expires_after(std::chrono::milliseconds(20));
+    poll.async_wait(on_poll);
+  };
+  poll.expires_after(std::chrono::milliseconds(20));
+  poll.async_wait(on_poll);
+  s.ioc.run();
+
+  // Shutdown: re-seeder, evaluator (final drain), journal (flush + sync), metrics.
+  {
+    std::lock_guard<std::mutex> lk(s.rmu);
+    s.rstop = true;
+    s.rcv.notify_all();
+  }
+  reseed_thread.join();
+  s.eval_stop.store(true, std::memory_order_release);  // pairs with evaluator_loop's acquire
+  if (eval_thread.joinable()) eval_thread.join();
+  {
+    std::lock_guard<std::mutex> lk(s.jmu);
+    s.jstop = true;
+    s.jcv.notify_all();
+  }
+  if (journal_thread.joinable()) journal_thread.join();
+  if (metrics) metrics->stop();
+  if (s.record.is_open()) s.record.flush();
+  s.running.store(false, std::memory_order_release);
+
+  live_report r;
+  r.symbols = n;
+  r.assets = s.u->assets().size();
+  r.triangles = s.idx->size();
+  r.connections = s.groups.size();
+  r.frames = s.tel.feed.get(feed_counter::frames_received);
+  r.opportunities = s.tel.eval.get(eval_counter::opportunities);
+  r.journal_full = s.tel.eval.get(eval_counter::journal_full);
+  r.journal_written = s.journal_written.load(std::memory_order_relaxed);
+  r.reseeds = s.reseeds.load(std::memory_order_relaxed);
+  r.reseeded_symbols = s.reseeded.load(std::memory_order_relaxed);
+  r.unrecordable_reseeds = s.unrecordable.load(std::memory_order_relaxed);
+  r.latency_p50_ns = s.latency.quantile_ns(0.5);
+  r.latency_p99_ns = s.latency.quantile_ns(0.99);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.fatal_errors = s.fatal_errors;
+  r.telemetry_json = s.tick_line(wall_ns());
+  return r;
+}
+
+}  // namespace triarb
+
+// ---- signals, the network demo ----
+
+#include <csignal>
+#include <iomanip>
+
+#include "market.h"
+#include "sim_exchange.h"
+
+namespace triarb {
+namespace {
+live_bot* volatile g_signal_bot = nullptr;
+extern "C" void on_stop_signal(int sig) {
+  live_bot* b = g_signal_bot;
+  if (b) b->request_stop();   // an atomic store: async-signal-safe
+  std::signal(sig, SIG_DFL);  // a second Ctrl-C ends the process
+}
+}  // namespace
+
+void install_stop_signals(live_bot& bot) {
+  g_signal_bot = &bot;
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+std::size_t vm_hwm_kb() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoul(line.substr(6));
+  }
+  return 0;
+}
+
+int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostream& ticks) {
+  sim_exchange_options xo;
+  xo.seed = d.seed;
+  sim_exchange ex(xo);
+  ex.start();
+  if (d.fault_rate > 0) {
+    ex.set_fault_rates(d.fault_rate, d.fault_rate, d.fault_rate, d.fault_rate, d.fault_rate);
+  }
+  if (!d.exchange_info_out.empty()) {
+    std::ofstream f(d.exchange_info_out, std::ios::binary);
+    f << ex.exchange_info();
+    if (!f) throw std::runtime_error(d.exchange_info_out + ": cannot write");
+  }
+  live_options o;
+  o.cfg.rest_url = ex.rest_url();
+  o.cfg.ws_url = ex.ws_url();
+  o.cfg.metrics_address.clear();
+  o.cfg.telemetry_interval_ms =
+      std::max<std::int64_t>(100, static_cast<std::int64_t>(d.tick_s * 1000));
+  o.tls.ca_pem = ex.ca_pem();
+  o.duration_ms = static_cast<std::int64_t>(d.duration_s * 1000);
+  o.ticks = &ticks;
+  o.record_path = d.record_path;
+  o.journal = !d.journal_path.empty();
+  if (o.journal) {
+    o.cfg.journal_path = d.journal_path;
+    o.cfg.journal_fsync = journal_fsync_mode::interval;
+  }
+  const fixed8 fee = o.cfg.fee;
+  const sim::exact threshold = 1 + sim::exact(static_cast<long long>(o.cfg.min_profit.raw())) /
+                                       sim::exact(static_cast<long long>(fixed8::kScale));
+  std::atomic<std::uint64_t> real{0}, not_real{0};
+  o.on_opportunity = [&](const opportunity&, const triangle& t) {
+    (ex.truth_ratio(t, fee) > threshold ? real : not_real)++;
+  };
+  ticks << "triarb demo: simulated exchange on " << ex.rest_url() << " (seed " << d.seed
+        << ", fault rate " << d.fault_rate << " per kind), bot over TLS + WebSocket for "
+        << d.duration_s << " s; Ctrl-C stops\n";
+  live_bot bot(std::move(o));
+  install_stop_signals(bot);
+  const live_report r = bot.run();
+  const sim_exchange::stats xs = ex.get_stats();
+  ex.stop();
+
+  out << "summary (network demo)\n"
+      << "  symbols            " << r.symbols << " over " << r.assets << " assets\n"
+      << "  connections        " << r.connections << " (" << xs.connections_accepted
+      << " accepted by the exchange)\n"
+      << "  triangles          " << r.triangles << " (start asset USDT)\n"
+      << "  frames             " << r.frames << " received in " << std::fixed
+      << std::setprecision(1) << r.seconds << " s ("
+      << static_cast<double>(r.frames) / std::max(r.seconds, 1e-9) << " /s); exchange sent "
+      << xs.frames_sent << ", " << xs.faults_injected << " with faults\n"
+      << "  re-seeds           " << r.reseeds << " REST snapshots, " << r.reseeded_symbols
+      << " symbols re-seeded\n"
+      << "  latency            frame receive -> decision p50 " << r.latency_p50_ns / 1000
+      << " us, p99 " << r.latency_p99_ns / 1000 << " us (bucket upper bounds)\n"
+      << "  opportunities      " << r.opportunities << ": " << real.load()
+      << " real by the simulator's true quotes at decision time, " << not_real.load()
+      << " not (the market moved or a fault)\n"
+      << "  journal            " << r.journal_written << " written, " << r.journal_full
+      << " refused (queue full)\n"
+      << "  memory             VmHWM " << static_cast<double>(vm_hwm_kb()) / 1024.0
+      << " MB (exchange included)\n"
+      << "  counters           " << r.telemetry_json << "\n";
+  for (const std::string& e : r.fatal_errors) out << "  error              " << e << "\n";
+  return r.fatal_errors.empty() ? 0 : 1;
+}
+
+}  // namespace triarb

@@ -1,0 +1,135 @@
+// live_bot: the bot's runtime against a live (or simulated) exchange.
+//
+//   exchangeInfo (REST) -> universe, triangle index, book
+//   feed thread (the caller of run()): one io_context running every
+//     ws_connection, each on its own strand, feeding feed_handler; drops,
+//     stalls and rotations -> feed_handler::on_connection_lost (contract 3);
+//     every (re)opened connection -> REST bookTicker re-seed of its symbols
+//     (order_book::reseed_if_invalid: only symbols no fresh frame revalidated)
+//   evaluator thread (optionally pinned): dirty_set -> evaluator::on_symbol
+//   journal writer thread: bounded queue <- evaluator sink; a full queue
+//     makes the sink return false (journal_full, in the tick), never a silent drop
+//   re-seed thread: blocking REST calls, results posted to the feed thread
+//   metrics thread (metrics_server.h), and a telemetry tick on `ticks`.
+//
+//   live_options o;  o.cfg = load_config_file("bot.toml");  o.duration_ms = 30'000;
+//   live_bot bot(std::move(o));
+//   live_report r = bot.run();      // blocks; request_stop() from a signal handler ends it
+//
+// Record mode (record_path set): every frame received is written as
+// `<recv_ns>\t<connection>\t<frame>` after kRecordedFramesHeader, and the
+// evaluator runs inline on the feed thread at each frame's receive time, so
+// `triarb replay` of the file decides exactly what the run decided. REST
+// re-seeds of never-seen symbols are recorded as frames with "u":0 (which a
+// fresh book applies exactly as the re-seed did); a re-seed after a drop
+// cannot be expressed in the v1 format and is counted as unrecordable.
+//
+// Thread safety: run() once, from the thread that becomes the feed thread.
+// request_stop() from any thread or a signal handler. The accessors marked
+// "any thread" read relaxed counters or seqlocked snapshots.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "book_snapshot.h"
+#include "config.h"
+#include "evaluator.h"
+#include "tls_client.h"
+#include "triangle_index.h"
+#include "ws_connection.h"
+
+namespace triarb {
+
+struct live_options {
+  bot_config cfg;
+  tls_options tls;                // empty: cfg.ca_file, else the system store
+  std::int64_t duration_ms = 0;   // 0: until request_stop()
+  std::string record_path;        // non-empty: record mode (see above)
+  bool journal = true;            // write cfg.journal_path
+  int evaluator_cpu = -1;         // >= 0: pin the evaluator thread to this CPU
+  std::ostream* ticks = nullptr;  // telemetry tick lines (nullptr: none)
+  std::size_t journal_queue = 4096;
+  ws_options ws;  // pong_deadline/rotate_after are taken from cfg
+  // Evaluator thread (or feed thread in record mode), for each opportunity,
+  // before it is queued for the journal. The demo judges it here.
+  std::function<void(const opportunity&, const triangle&)> on_opportunity;
+  // Feed thread, right after a connection's symbols were invalidated.
+  std::function<void(std::size_t connection, drop_reason)> on_connection_lost;
+};
+
+struct live_report {
+  std::size_t symbols = 0, assets = 0, triangles = 0, connections = 0;
+  std::uint64_t frames = 0, opportunities = 0, journal_full = 0, journal_written = 0;
+  std::uint64_t reseeds = 0, reseeded_symbols = 0, unrecordable_reseeds = 0;
+  std::int64_t latency_p50_ns = 0, latency_p99_ns = 0;  // frame receive -> decision
+  double seconds = 0;
+  std::vector<std::string> fatal_errors;  // connections stopped for good
+  std::string telemetry_json;             // the last tick's full line
+};
+
+class live_bot {
+ public:
+  explicit live_bot(live_options o);
+  ~live_bot();
+  live_bot(const live_bot&) = delete;
+  live_bot& operator=(const live_bot&) = delete;
+
+  // Start-up (throws: tls_error, rest_error, universe_error, config_error,
+  // ws_config_error, journal_error, metrics_error), then the feed loop until
+  // the duration ends, request_stop(), or every connection failed; then
+  // stops the threads, flushes and syncs the journal.
+  live_report run();
+  void request_stop() noexcept;  // any thread; async-signal-safe
+
+  // Any thread, once running() is true:
+  [[nodiscard]] bool running() const noexcept;
+  [[nodiscard]] std::size_t symbol_count() const noexcept;
+  [[nodiscard]] std::size_t connection_count() const noexcept;
+  [[nodiscard]] std::vector<symbol_id> symbols_of(std::size_t connection) const;
+  [[nodiscard]] book_snapshot read(symbol_id s) const noexcept;
+  [[nodiscard]] std::size_t open_connections() const noexcept;
+  [[nodiscard]] std::uint64_t counter(conn_counter c) const noexcept;
+  [[nodiscard]] std::uint64_t reseeded_symbols() const noexcept;
+  [[nodiscard]] std::uint64_t frames() const noexcept;
+
+  struct state;
+
+ private:
+  std::unique_ptr<state> s_;
+};
+
+}  // namespace triarb
+
+namespace triarb {
+
+// Installs SIGINT/SIGTERM handlers that call bot.request_stop() (and restore
+// the previous handlers' default on the second signal). REQUIRES: bot
+// outlives the run.
+void install_stop_signals(live_bot& bot);
+
+// `triarb demo`: sim_exchange in-process on 127.0.0.1 port 0, the bot over
+// real TLS + WebSocket with the exchange's CA, ticks on `ticks`, then a
+// summary on `out` judging each opportunity by the simulator's ground truth
+// at decision time (truth_ratio > 1 + min_profit). Returns the exit code.
+struct network_demo_options {
+  std::uint64_t seed = 1;
+  double duration_s = 30;
+  double tick_s = 1;
+  double fault_rate = 0.0005;  // each kind, per market update
+  std::string journal_path;    // empty: no journal
+  std::string record_path;     // non-empty: record the frames (replay reproduces)
+  std::string exchange_info_out;
+};
+int run_network_demo(const network_demo_options& o, std::ostream& out, std::ostream& ticks);
+
+// Resident high-water mark (VmHWM of /proc/self/status) in kB; 0 if unknown.
+[[nodiscard]] std::size_t vm_hwm_kb();
+
+}  // namespace triarb

@@ -1,0 +1,173 @@
+// rest_client: HTTPS GET with Beast, each stage under an explicit deadline.
+// The calls are written as async operations run to completion on a private
+// io_context, because beast::tcp_stream's timeouts apply to async operations
+// only.
+#include "rest_client.h"
+
+#include <openssl/ssl.h>
+#include <simdjson.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/version.hpp>
+
+#include "fixed8.h"
+
+namespace triarb {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using error_code = boost::system::error_code;
+
+// Runs the io_context until the started operation completed.
+void run_all(net::io_context& ioc) {
+  ioc.restart();
+  ioc.run();
+}
+
+// SNI: SSL_set_tlsext_host_name without its macro's old-style cast.
+bool set_sni(SSL* ssl, const char* host) {
+  return SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                  const_cast<char*>(host)) == 1;
+}
+
+}  // namespace
+
+rest_client::rest_client(tls_context& tls, std::string_view base_url, rest_options o)
+    : tls_(tls), url_(parse_endpoint_url(base_url)), opt_(o) {
+  if (url_.scheme != "https")
+    throw tls_error("REST url must be https://: " + std::string(base_url));
+}
+
+http_result rest_client::get(std::string_view target, error_code& ec) {
+  ec = {};
+  http_result out;
+  net::io_context ioc(1);
+  tcp::resolver resolver(ioc);
+  beast::ssl_stream<beast::tcp_stream> stream(ioc, tls_.native());
+
+  // SNI and host-name verification: the certificate must name url_.host.
+  if (!set_sni(stream.native_handle(), url_.host.c_str())) {
+    ec = error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
+    return out;
+  }
+  stream.set_verify_callback(net::ssl::host_name_verification(url_.host));
+
+  tcp::resolver::results_type endpoints;
+  resolver.async_resolve(url_.host, url_.port, [&](error_code e, tcp::resolver::results_type r) {
+    ec = e;
+    endpoints = std::move(r);
+  });
+  run_all(ioc);
+  if (ec) return out;
+
+  beast::get_lowest_layer(stream).expires_after(opt_.connect_timeout);
+  beast::get_lowest_layer(stream).async_connect(
+      endpoints, [&](error_code e, const tcp::endpoint&) { ec = e; });
+  run_all(ioc);
+  if (ec) return out;
+
+  beast::get_lowest_layer(stream).expires_after(opt_.request_timeout);
+  stream.async_handshake(net::ssl::stream_base::client, [&](error_code e) { ec = e; });
+  run_all(ioc);
+  if (ec) return out;
+
+  http::request<http::empty_body> req{http::verb::get, url_.path + std::string(target), 11};
+  req.set(http::field::host, url_.host);
+  req.set(http::field::user_agent, "triarb");
+  req.set(http::field::connection, "close");
+  http::async_write(stream, req, [&](error_code e, std::size_t) { ec = e; });
+  run_all(ioc);
+  if (ec) return out;
+
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(opt_.body_limit);
+  http::async_read(stream, buffer, parser, [&](error_code e, std::size_t) { ec = e; });
+  run_all(ioc);
+  if (ec) return out;
+  out.status = static_cast<int>(parser.get().result_int());
+  out.body = std::move(parser.get().body());
+
+  // Best-effort TLS close_notify; the response is complete whatever happens.
+  beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(500));
+  stream.async_shutdown([](error_code) {});
+  run_all(ioc);
+  return out;
+}
+
+std::string rest_client::get_ok(std::string_view target) {
+  error_code ec;
+  http_result r = get(target, ec);
+  const std::string where =
+      "GET https://" + url_.host + ":" + url_.port + url_.path + std::string(target);
+  if (ec) throw rest_error(where + ": " + ec.message());
+  if (r.status != 200) {
+    throw rest_error(where + ": HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 200));
+  }
+  return std::move(r.body);
+}
+
+std::vector<quote> parse_book_ticker(std::string_view json, const symbol_table& symbols,
+                                     std::size_t* bad) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(json.data(), json.size(), true).get(doc) != simdjson::SUCCESS) {
+    throw rest_error("bookTicker: the response is not JSON");
+  }
+  std::vector<quote> out;
+  std::size_t n_bad = 0;
+  auto one = [&](simdjson::dom::element e) {
+    std::string_view name, b, bq, a, aq;
+    if (e["symbol"].get(name) || e["bidPrice"].get(b) || e["bidQty"].get(bq) ||
+        e["askPrice"].get(a) || e["askQty"].get(aq)) {
+      ++n_bad;
+      return;
+    }
+    const symbol_id s = symbols.find(name);
+    if (s == kNoSymbol) return;
+    const fixed8_result pb = parse_unsigned_fixed8(b);
+    const fixed8_result pa = parse_unsigned_fixed8(a);
+    const qty_result qb = parse_qty_capped(bq);
+    const qty_result qa = parse_qty_capped(aq);
+    if (!pb.ok() || !pa.ok() || !qb.ok() || !qa.ok()) {
+      ++n_bad;
+      return;
+    }
+    // A crossed book or a zero price with a quantity would be rejected by the
+    // frame parser; a snapshot like that is not used either.
+    if ((pb.value.is_zero() && !qb.value.is_zero()) ||
+        (pa.value.is_zero() && !qa.value.is_zero()) ||
+        (!pb.value.is_zero() && !pa.value.is_zero() && pa.value < pb.value)) {
+      ++n_bad;
+      return;
+    }
+    quote q;
+    q.symbol = s;
+    q.update_id = 0;
+    q.bid = pb.value;
+    q.ask = pa.value;
+    q.bid_qty = qb.value;
+    q.ask_qty = qa.value;
+    q.qty_capped = qb.capped || qa.capped;
+    out.push_back(q);
+  };
+  simdjson::dom::array arr;
+  if (doc.get(arr) == simdjson::SUCCESS) {
+    out.reserve(arr.size());
+    for (simdjson::dom::element e : arr) one(e);
+  } else {
+    one(doc);
+  }
+  if (bad) *bad = n_bad;
+  return out;
+}
+
+}  // namespace triarb

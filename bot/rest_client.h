@@ -1,0 +1,80 @@
+// rest_client: HTTPS GET against the exchange's REST API (Boost.Beast over
+// OpenSSL), with explicit timeouts, SNI and host-name verification, and
+// error_code overloads. Used at start-up (exchangeInfo -> load_exchange_info)
+// and to seed / re-seed the book (bookTicker -> quotes without update ids).
+//
+//   tls_context tls({.ca_file = "ca.pem"});
+//   rest_client rest(tls, "https://127.0.0.1:9443");
+//   boost::system::error_code ec;
+//   http_result r = rest.get("/api/v3/exchangeInfo", ec);   // ec: transport/TLS failure
+//   universe u = load_exchange_info(rest.exchange_info());  // throwing convenience
+//   std::vector<quote> qs = parse_book_ticker(rest.book_ticker(), symbols, &bad);
+//
+// One request per TCP/TLS connection (Connection: close): the bot uses REST
+// at start-up and after reconnects only, never on the hot path.
+//
+// Thread safety: a rest_client may be used by one thread at a time; separate
+// clients on separate threads may share the tls_context.
+#pragma once
+
+#include <boost/system/error_code.hpp>
+#include <chrono>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "quote.h"
+#include "symbol_table.h"
+#include "tls_client.h"
+
+namespace triarb {
+
+class rest_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct rest_options {
+  std::chrono::milliseconds connect_timeout{5000};   // resolve + TCP connect
+  std::chrono::milliseconds request_timeout{15000};  // TLS handshake + request + response
+  std::size_t body_limit = 64U << 20;                // larger responses are an error
+};
+
+struct http_result {
+  int status = 0;
+  std::string body;
+};
+
+class rest_client {
+ public:
+  // REQUIRES: tls outlives the client. Throws tls_error for a bad base_url.
+  rest_client(tls_context& tls, std::string_view base_url, rest_options o = {});
+
+  // GET base_path + target. ec is set for transport, TLS (including a
+  // certificate that does not verify) and timeout failures; an HTTP error
+  // status is NOT an ec error (see http_result::status).
+  [[nodiscard]] http_result get(std::string_view target, boost::system::error_code& ec);
+  // Throwing: rest_error naming the stage for ec failures and non-200 statuses.
+  [[nodiscard]] std::string get_ok(std::string_view target);
+
+  [[nodiscard]] std::string exchange_info() { return get_ok("/api/v3/exchangeInfo"); }
+  [[nodiscard]] std::string book_ticker() { return get_ok("/api/v3/ticker/bookTicker"); }
+
+ private:
+  tls_context& tls_;
+  endpoint_url url_;
+  rest_options opt_;
+};
+
+// The bookTicker array (or a single object) -> one quote per known symbol,
+// update_id 0 (REST carries none). Prices exact, quantities saturating
+// (qty_capped set) like the frame parser. Entries for unknown symbols are
+// skipped; malformed entries are skipped and counted in *bad if given.
+// Throws rest_error if the document is not JSON.
+[[nodiscard]] std::vector<quote> parse_book_ticker(std::string_view json,
+                                                   const symbol_table& symbols,
+                                                   std::size_t* bad = nullptr);
+
+}  // namespace triarb

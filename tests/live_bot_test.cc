@@ -1,0 +1,307 @@
+// live_bot_test: the bot's live side against the simulated exchange over real
+// TLS + WebSocket on loopback (label integration). Every test is bounded in
+// time (the bot runs with a duration cap; waits poll with a deadline) and
+// stops by itself.
+#include "live_bot.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "config.h"
+#include "replay.h"
+#include "rest_client.h"
+#include "sim_exchange.h"
+
+namespace triarb {
+namespace {
+
+using namespace std::chrono_literals;
+
+sim_exchange_options fast_exchange() {
+  sim_exchange_options o;
+  o.seed = 3;
+  o.updates_per_second = 5000;
+  return o;
+}
+
+live_options bot_for(const sim_exchange& ex) {
+  live_options o;
+  o.cfg.rest_url = ex.rest_url();
+  o.cfg.ws_url = ex.ws_url();
+  o.cfg.metrics_address.clear();
+  o.cfg.telemetry_interval_ms = 1000;
+  o.tls.ca_pem = ex.ca_pem();
+  o.journal = false;
+  o.duration_ms = 20'000;  // upper bound; tests stop earlier
+  o.ws.backoff_initial_ms = 50;
+  o.ws.backoff_max_ms = 500;
+  return o;
+}
+
+// Polls cond every 10 ms until it holds or the deadline passes.
+template <class F>
+bool wait_for(F cond, std::chrono::milliseconds limit = 15s) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return cond();
+}
+
+// Runs the bot on its own thread; the destructor stops and joins it.
+struct running_bot {
+  live_bot bot;
+  live_report report;
+  std::exception_ptr error;
+  std::thread t;
+  explicit running_bot(live_options o) : bot(std::move(o)) {
+    t = std::thread([this] {
+      try {
+        report = bot.run();
+      } catch (...) {
+        error = std::current_exception();
+      }
+    });
+  }
+  live_report finish() {
+    bot.request_stop();
+    if (t.joinable()) t.join();
+    if (error) std::rethrow_exception(error);
+    return report;
+  }
+  ~running_bot() {
+    bot.request_stop();
+    if (t.joinable()) t.join();
+  }
+};
+
+std::string eval_section(const std::string& json) {
+  const auto at = json.find("\"eval\":{");
+  if (at == std::string::npos) return "";
+  return json.substr(at, json.find('}', at) - at + 1);
+}
+
+TEST(LiveBot, SubscribesEverySymbolOverCeilNBy200ConnectionsAndFramesFlow) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  running_bot b(bot_for(ex));
+  ASSERT_TRUE(wait_for([&] { return b.bot.running(); }));
+  const std::size_t n = b.bot.symbol_count();
+  const std::size_t want = (n + 199) / 200;
+  ASSERT_GT(n, 1000U);
+  EXPECT_EQ(b.bot.connection_count(), want);
+  ASSERT_TRUE(wait_for([&] { return b.bot.open_connections() == want; }));
+  ASSERT_TRUE(wait_for([&] { return b.bot.frames() > 2000; }));
+  // The REST seed made the symbols usable without waiting for each one's frame.
+  ASSERT_TRUE(wait_for([&] { return b.bot.reseeded_symbols() > n / 2; }));
+  std::size_t covered = 0;
+  for (std::size_t c = 0; c < want; ++c) covered += b.bot.symbols_of(c).size();
+  EXPECT_EQ(covered, n);
+  const live_report r = b.finish();
+  EXPECT_EQ(r.connections, want);
+  EXPECT_GT(r.frames, 2000U);
+  EXPECT_TRUE(r.fatal_errors.empty());
+  EXPECT_EQ(ex.get_stats().connections_accepted, want) << "no reconnects on a healthy exchange";
+  EXPECT_EQ(b.bot.counter(conn_counter::connect_failures), 0U);
+}
+
+TEST(LiveBot, KilledConnectionInvalidatesExactlyItsSymbolsUntilFreshThenReseeds) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  live_options o = bot_for(ex);
+  o.cfg.min_profit = fixed8::zero();
+  live_bot* self = nullptr;
+  std::mutex mu;
+  std::vector<std::int64_t> lost_at;  // per connection, wall ns of the last loss
+  std::vector<std::size_t> conn_of;   // per symbol
+  std::atomic<int> losses{0}, not_invalid{0}, stale_leg_used{0};
+  std::atomic<std::uint64_t> opportunities{0};
+  o.on_connection_lost = [&](std::size_t c, drop_reason) {
+    // Feed thread, right after on_connection_lost: every symbol of c is invalid.
+    for (symbol_id s : self->symbols_of(c)) {
+      if (self->read(s).valid) ++not_invalid;
+    }
+    std::lock_guard<std::mutex> lk(mu);
+    lost_at[c] = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+    ++losses;
+  };
+  o.on_opportunity = [&](const opportunity& op, const triangle&) {
+    ++opportunities;
+    std::lock_guard<std::mutex> lk(mu);
+    for (const leg_decision& l : op.legs) {
+      const std::int64_t leg_recv = op.decided_ns - l.age_ns;
+      if (!conn_of.empty() && leg_recv < lost_at[conn_of[l.symbol]]) ++stale_leg_used;
+    }
+  };
+  running_bot b(std::move(o));
+  self = &b.bot;
+  ASSERT_TRUE(wait_for([&] { return b.bot.running(); }));
+  const std::size_t conns = b.bot.connection_count();
+  {
+    std::lock_guard<std::mutex> lk(mu);
+    lost_at.assign(conns, 0);
+    conn_of.assign(b.bot.symbol_count(), 0);
+    for (std::size_t c = 0; c < conns; ++c)
+      for (symbol_id s : b.bot.symbols_of(c)) conn_of[s] = c;
+  }
+  ASSERT_TRUE(wait_for([&] { return b.bot.open_connections() == conns; }));
+  ASSERT_TRUE(wait_for([&] { return b.bot.reseeded_symbols() >= b.bot.symbol_count() / 2; }));
+  const std::uint64_t reseeded_before = b.bot.reseeded_symbols();
+  ex.kill_connections([](std::size_t i) { return i == 0; });
+  ASSERT_TRUE(wait_for([&] { return losses.load() >= 1; }));
+  // Reconnect and re-seed.
+  ASSERT_TRUE(wait_for([&] { return b.bot.counter(conn_counter::connects_opened) >= conns + 1; }));
+  ASSERT_TRUE(wait_for([&] { return b.bot.reseeded_symbols() > reseeded_before; }));
+  ASSERT_TRUE(wait_for([&] { return b.bot.open_connections() == conns; }));
+  const live_report r = b.finish();
+  EXPECT_EQ(losses.load(), 1);
+  EXPECT_EQ(not_invalid.load(), 0) << "a lost connection's symbols must all be invalid";
+  EXPECT_EQ(stale_leg_used.load(), 0)
+      << "an opportunity used a leg from before its connection's loss";
+  EXPECT_EQ(b.bot.counter(conn_counter::drops), 1U);
+  EXPECT_LE(ex.get_stats().connections_accepted, conns + 1);
+  EXPECT_TRUE(r.fatal_errors.empty());
+}
+
+TEST(LiveBot, ConfigOverThePerConnectionCapIsRejectedBeforeConnecting) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  live_options o = bot_for(ex);
+  o.cfg.symbols_per_connection = 1025;
+  live_bot bot(std::move(o));
+  EXPECT_THROW((void)bot.run(), config_error);
+  EXPECT_EQ(ex.get_stats().connections_accepted, 0U);
+  EXPECT_EQ(ex.get_stats().rejected_414 + ex.get_stats().rejected_too_many_streams, 0U);
+}
+
+TEST(LiveBot, UrlOverTheGatewayLimitIsAClearErrorBeforeConnecting) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  live_options o = bot_for(ex);
+  o.cfg.symbols_per_connection = 1024;  // allowed by config, but ~20 bytes a stream > 8192
+  live_bot bot(std::move(o));
+  try {
+    (void)bot.run();
+    ADD_FAILURE() << "expected ws_config_error";
+  } catch (const ws_config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("8192"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("symbols_per_connection"), std::string::npos);
+  }
+  EXPECT_EQ(ex.get_stats().rejected_414, 0U) << "nothing was sent";
+  EXPECT_EQ(ex.get_stats().connections_accepted, 0U);
+}
+
+TEST(LiveBot, GatewayHttp414IsAFatalCountedErrorNotARetryStorm) {
+  sim_exchange_options xo = fast_exchange();
+  xo.max_target_bytes = 1000;  // a gateway stricter than our own check
+  sim_exchange ex(xo);
+  ex.start();
+  running_bot b(bot_for(ex));
+  ASSERT_TRUE(wait_for([&] { return b.bot.running(); }));
+  const std::size_t conns = b.bot.connection_count();
+  // The bot stops by itself once every connection failed.
+  ASSERT_TRUE(wait_for([&] { return !b.bot.running(); }));
+  const live_report r = b.finish();
+  EXPECT_EQ(r.fatal_errors.size(), conns);
+  ASSERT_FALSE(r.fatal_errors.empty());
+  EXPECT_NE(r.fatal_errors[0].find("414"), std::string::npos) << r.fatal_errors[0];
+  EXPECT_EQ(b.bot.counter(conn_counter::http_414), conns);
+  EXPECT_EQ(ex.get_stats().rejected_414, conns) << "exactly one attempt per connection";
+  EXPECT_EQ(b.bot.counter(conn_counter::connect_attempts), conns);
+}
+
+TEST(LiveBot, CertificateFromAnotherCaIsRefused) {
+  sim_exchange ex(fast_exchange());
+  sim_exchange_options other = fast_exchange();
+  other.seed = 99;
+  sim_exchange impostor_ca(other);  // only its CA is used
+  ex.start();
+  live_options o = bot_for(ex);
+  o.tls.ca_pem = impostor_ca.ca_pem();
+  live_bot bot(std::move(o));
+  try {
+    (void)bot.run();
+    ADD_FAILURE() << "expected the TLS handshake to be refused";
+  } catch (const rest_error& e) {
+    EXPECT_NE(std::string(e.what()).find("certificate"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(ex.get_stats().connections_accepted, 0U);
+  EXPECT_EQ(ex.get_stats().rest_requests, 0U);
+}
+
+TEST(LiveBot, ServerShutdownLeadsToACleanRotation) {
+  sim_exchange_options xo = fast_exchange();
+  xo.shutdown_notice_ms = 300;
+  sim_exchange ex(xo);
+  ex.start();
+  std::atomic<int> lost_shutdown{0}, lost_other{0};
+  live_options o = bot_for(ex);
+  o.on_connection_lost = [&](std::size_t, drop_reason why) {
+    (why == drop_reason::server_shutdown ? lost_shutdown : lost_other)++;
+  };
+  running_bot b(std::move(o));
+  ASSERT_TRUE(wait_for([&] { return b.bot.running(); }));
+  const std::size_t conns = b.bot.connection_count();
+  ASSERT_TRUE(wait_for([&] { return b.bot.open_connections() == conns; }));
+  ex.send_server_shutdown();
+  ASSERT_TRUE(wait_for([&] { return b.bot.counter(conn_counter::server_shutdowns) == conns; }));
+  ASSERT_TRUE(wait_for([&] { return b.bot.counter(conn_counter::connects_opened) == 2 * conns; }));
+  ASSERT_TRUE(wait_for([&] { return b.bot.open_connections() == conns; }));
+  const std::uint64_t frames = b.bot.frames();
+  ASSERT_TRUE(wait_for([&] { return b.bot.frames() > frames + 500; })) << "frames flow again";
+  const live_report r = b.finish();
+  EXPECT_EQ(lost_shutdown.load(), static_cast<int>(conns));
+  EXPECT_EQ(lost_other.load(), 0) << "rotation before the server's close: no error drops";
+  EXPECT_EQ(b.bot.counter(conn_counter::drops), 0U);
+  EXPECT_EQ(b.bot.counter(conn_counter::connect_failures), 0U);
+  EXPECT_TRUE(r.fatal_errors.empty());
+}
+
+TEST(LiveBot, ReplayOfARecordedSessionReproducesTheDecisions) {
+  sim_exchange_options xo = fast_exchange();
+  sim_exchange ex(xo);
+  ex.start();
+  const std::string dir = ::testing::TempDir();
+  const std::string frames = dir + "live_bot_test_frames.txt";
+  const std::string info = dir + "live_bot_test_exchange_info.json";
+  {
+    std::ofstream f(info, std::ios::binary);
+    f << ex.exchange_info();
+  }
+  std::atomic<std::uint64_t> live_opps{0};
+  live_options o = bot_for(ex);
+  o.record_path = frames;
+  o.duration_ms = 3000;
+  o.on_opportunity = [&](const opportunity&, const triangle&) { ++live_opps; };
+  live_bot bot(std::move(o));
+  const live_report live = bot.run();
+  ASSERT_GT(live.frames, 1000U);
+  EXPECT_EQ(live.unrecordable_reseeds, 0U);
+
+  replay_options ro;
+  ro.exchange_info = info;
+  ro.frames = frames;
+  ro.symbols_per_connection = 200;
+  ro.eval.max_leg_age_ns = bot_config{}.max_leg_age_ms * 1'000'000;
+  const replay_report rep = run_replay(ro);
+  EXPECT_EQ(rep.opportunities, live.opportunities);
+  EXPECT_EQ(rep.opportunities, live_opps.load());
+  EXPECT_EQ(eval_section(rep.telemetry_json), eval_section(live.telemetry_json))
+      << "every evaluator counter (triangles evaluated, skips, opportunities) matches";
+  std::remove(frames.c_str());
+  std::remove(info.c_str());
+}
+
+}  // namespace
+}  // namespace triarb
