@@ -8,16 +8,15 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "config.h"
 #include "journal.h"
+#include "live_bot.h"
 #include "replay.h"
 #include "campaign.h"
 #include "sim_driver.h"
-#include "sim_exchange.h"
 
 namespace {
 
@@ -48,45 +47,6 @@ std::vector<std::string> split_assets(const std::string& s) {
     }
   }
   return out;
-}
-
-// `triarb sim-exchange`: serves until SIGINT/SIGTERM (blocked in every
-// thread and taken with sigwait, so the exchange stops from main, cleanly).
-int run_sim_exchange(const triarb::sim_exchange_options& o, const std::string& ca_out) {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // before start(): threads inherit it
-  std::optional<triarb::sim_exchange> exchange;
-  try {
-    exchange.emplace(o);
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "triarb: " << e.what() << "\n";
-    return kExitUsage;
-  }
-  triarb::sim_exchange& ex = *exchange;
-  if (!ca_out.empty()) {
-    std::ofstream out(ca_out, std::ios::binary);
-    out << ex.ca_pem();
-    if (!out) throw std::runtime_error(ca_out + ": cannot write");
-  }
-  ex.start();
-  std::cout << "sim-exchange: seed " << o.seed << ", " << o.updates_per_second
-            << " updates/s\n  rest " << ex.rest_url() << "\n  ws   " << ex.ws_url()
-            << "\n  ca   " << (ca_out.empty() ? std::string("(not written; use --ca-out FILE)") : ca_out)
-            << "\nCtrl-C stops it." << std::endl;
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  ex.stop();
-  const triarb::sim_exchange::stats st = ex.get_stats();
-  std::cout << "sim-exchange: stopped (signal " << sig << "): " << st.connections_accepted
-            << " connections, " << st.frames_sent << " frames, " << st.rest_requests
-            << " REST requests, rejected 414/400-streams/429: " << st.rejected_414 << "/"
-            << st.rejected_too_many_streams << "/" << st.rejected_429 << ", dropped no-pong "
-            << st.disconnected_no_pong << ", rate-limit " << st.disconnected_rate_limit
-            << ", slow " << st.disconnected_slow_consumer << std::endl;
-  return 0;
 }
 
 }  // namespace
@@ -122,9 +82,10 @@ int main(int argc, char** argv) {
   };
   CLI::App* demo = app.add_subcommand(
       "demo",
-      "The embedded default: a simulated exchange (seeded universe of ~1,400 symbols, market "
-      "with ground truth, faults) feeding the bot's real parser, book, evaluator and journal "
-      "in one process on simulated time; prints telemetry ticks and a summary");
+      "The embedded default: starts the simulated exchange in-process on 127.0.0.1 (real TLS, "
+      "certificate made at start-up) and runs the bot against it over real WebSocket for "
+      "--duration real seconds; telemetry ticks, then a summary judged by the simulator's "
+      "ground truth (--frames-out records the frames for `triarb replay`)");
   add_sim_options(demo, demo_faults);
   CLI::App* sim = app.add_subcommand(
       "sim", "Deterministic simulation (as demo, no faults by default): same seed, same output");
@@ -182,25 +143,6 @@ int main(int argc, char** argv) {
   verify->add_option("FILE", journal_file, "Journal file (the first of a rotated chain)")
       ->required();
 
-  // sim-exchange
-  triarb::sim_exchange_options sxo;
-  std::string ca_out;
-  CLI::App* sim_exchange_cmd = app.add_subcommand(
-      "sim-exchange",
-      "The simulated exchange over TLS on loopback (REST + WSS, real limits) until Ctrl-C; "
-      "point `triarb run` at its URLs with --ca-file");
-  sim_exchange_cmd->add_option("--port", sxo.port, "TCP port (0: any free port)")
-      ->capture_default_str();
-  sim_exchange_cmd->add_option("--seed", sxo.seed, "Seed of the universe and market")
-      ->capture_default_str();
-  sim_exchange_cmd->add_option("--rate", sxo.updates_per_second, "Market updates per second")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1e7));
-  sim_exchange_cmd->add_option("--ca-out", ca_out, "Write the CA certificate (PEM) here");
-  sim_exchange_cmd->add_option("--host", sxo.host, "Address to listen on")->capture_default_str();
-  sim_exchange_cmd->add_flag("--allow-non-loopback", sxo.allow_non_loopback,
-                             "Allow a --host that is not a loopback address");
-
   // run / record: the live bot (dry run) against the configured exchange.
   std::string live_config, live_ca_file, record_out;
   double live_duration_s = 0;
@@ -230,7 +172,6 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (sim_exchange_cmd->parsed()) return run_sim_exchange(sxo, ca_out);
     if (sim->parsed() && !scenario_name.empty()) {
       triarb::campaign_options co;
       co.seed = seed;
@@ -253,6 +194,33 @@ int main(int argc, char** argv) {
         std::cout << "reproduce: " << triarb::reproduce_command(co) << "\n";
       }
       return r.passed ? 0 : kExitProblem;
+    }
+    if (run_cmd->parsed() || record_cmd->parsed()) {
+      triarb::live_options lo;
+      lo.cfg = triarb::load_config_file(live_config);  // validated: dry_run only
+      if (!live_ca_file.empty()) lo.cfg.ca_file = live_ca_file;
+      lo.duration_ms = static_cast<std::int64_t>(live_duration_s * 1000);
+      lo.record_path = record_out;
+      lo.evaluator_cpu = pin_cpu;
+      lo.ticks = &std::cerr;
+      triarb::live_bot bot(std::move(lo));
+      triarb::install_stop_signals(bot);
+      const triarb::live_report r = bot.run();
+      std::cout << "triarb: " << r.frames << " frames over " << r.connections << " connections in "
+                << r.seconds << " s; " << r.opportunities << " opportunities (" << r.journal_full
+                << " refused by a full journal queue)\ncounters: " << r.telemetry_json << "\n";
+      return r.fatal_errors.empty() ? 0 : kExitProblem;
+    }
+    if (demo->parsed()) {
+      triarb::network_demo_options d;
+      d.seed = seed;
+      d.duration_s = duration_s;
+      d.tick_s = tick_s;
+      d.fault_rate = demo_faults;
+      d.journal_path = journal_path;
+      d.record_path = frames_out;
+      d.exchange_info_out = exchange_info_out;
+      return triarb::run_network_demo(d, std::cout, std::cerr);
     }
     if (demo->parsed() || sim->parsed()) {
       const double fault_rate = demo->parsed() ? demo_faults : sim_faults;
