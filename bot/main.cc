@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "replay.h"
 #include "campaign.h"
 #include "sim_driver.h"
+#include "sim_exchange.h"
 
 namespace {
 
@@ -47,6 +49,45 @@ std::vector<std::string> split_assets(const std::string& s) {
     }
   }
   return out;
+}
+
+// `triarb sim-exchange`: serves until SIGINT/SIGTERM (blocked in every
+// thread and taken with sigwait, so the exchange stops from main, cleanly).
+int run_sim_exchange(const triarb::sim_exchange_options& o, const std::string& ca_out) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // before start(): threads inherit it
+  std::optional<triarb::sim_exchange> exchange;
+  try {
+    exchange.emplace(o);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "triarb: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  triarb::sim_exchange& ex = *exchange;
+  if (!ca_out.empty()) {
+    std::ofstream out(ca_out, std::ios::binary);
+    out << ex.ca_pem();
+    if (!out) throw std::runtime_error(ca_out + ": cannot write");
+  }
+  ex.start();
+  std::cout << "sim-exchange: seed " << o.seed << ", " << o.updates_per_second
+            << " updates/s\n  rest " << ex.rest_url() << "\n  ws   " << ex.ws_url()
+            << "\n  ca   " << (ca_out.empty() ? std::string("(not written; use --ca-out FILE)") : ca_out)
+            << "\nCtrl-C stops it." << std::endl;
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  ex.stop();
+  const triarb::sim_exchange::stats st = ex.get_stats();
+  std::cout << "sim-exchange: stopped (signal " << sig << "): " << st.connections_accepted
+            << " connections, " << st.frames_sent << " frames, " << st.rest_requests
+            << " REST requests, rejected 414/400-streams/429: " << st.rejected_414 << "/"
+            << st.rejected_too_many_streams << "/" << st.rejected_429 << ", dropped no-pong "
+            << st.disconnected_no_pong << ", rate-limit " << st.disconnected_rate_limit
+            << ", slow " << st.disconnected_slow_consumer << std::endl;
+  return 0;
 }
 
 }  // namespace
@@ -143,6 +184,47 @@ int main(int argc, char** argv) {
   verify->add_option("FILE", journal_file, "Journal file (the first of a rotated chain)")
       ->required();
 
+  // sim-exchange
+  triarb::sim_exchange_options sxo;
+  std::string ca_out;
+  CLI::App* sim_exchange_cmd = app.add_subcommand(
+      "sim-exchange",
+      "The simulated exchange over TLS on loopback (REST + WSS, real limits) until Ctrl-C; "
+      "point `triarb run` at its URLs with --ca-file");
+  sim_exchange_cmd->add_option("--port", sxo.port, "TCP port (0: any free port)")
+      ->capture_default_str();
+  sim_exchange_cmd->add_option("--seed", sxo.seed, "Seed of the universe and market")
+      ->capture_default_str();
+  sim_exchange_cmd->add_option("--rate", sxo.updates_per_second, "Market updates per second")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e7));
+  sim_exchange_cmd->add_option("--ca-out", ca_out, "Write the CA certificate (PEM) here");
+  sim_exchange_cmd->add_option("--host", sxo.host, "Address to listen on")->capture_default_str();
+  sim_exchange_cmd->add_flag("--allow-non-loopback", sxo.allow_non_loopback,
+                             "Allow a --host that is not a loopback address");
+
+  // run / record: the live bot (dry run) against the configured exchange.
+  std::string live_config, live_ca_file, record_out;
+  double live_duration_s = 0;
+  int pin_cpu = -1;
+  CLI::App* run_cmd = app.add_subcommand(
+      "run", "Live, against the exchange in --config (dry run only: opportunities are journaled, "
+             "no order is placed); Ctrl-C stops cleanly");
+  CLI::App* record_cmd = app.add_subcommand(
+      "record", "As run, and write every frame received (with receive time and connection) to "
+                "--out in the format `triarb replay` reads; decisions are made per frame so "
+                "replay reproduces them");
+  for (CLI::App* c : {run_cmd, record_cmd}) {
+    c->add_option("--config", live_config, "TOML configuration")->required()->check(CLI::ExistingFile);
+    c->add_option("--ca-file", live_ca_file,
+                  "Trust this CA (PEM) instead of the system store (e.g. the simulated exchange's)")
+        ->check(CLI::ExistingFile);
+    c->add_option("--duration", live_duration_s, "Stop after this many seconds (0: until Ctrl-C)")
+        ->check(CLI::Range(0.0, 1e9));
+    c->add_option("--pin-evaluator", pin_cpu, "Pin the evaluator thread to this CPU");
+  }
+  record_cmd->add_option("--out", record_out, "Frames file to write")->required();
+
   // run / record: the live bot (dry run) against the configured exchange.
   std::string live_config, live_ca_file, record_out;
   double live_duration_s = 0;
@@ -172,6 +254,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (sim_exchange_cmd->parsed()) return run_sim_exchange(sxo, ca_out);
     if (sim->parsed() && !scenario_name.empty()) {
       triarb::campaign_options co;
       co.seed = seed;
