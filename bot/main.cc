@@ -15,6 +15,8 @@
 #include "config.h"
 #include "journal.h"
 #include "live_bot.h"
+#include "journal_audit.h"
+#include "journal_show.h"
 #include "replay.h"
 #include "campaign.h"
 #include "sim_driver.h"
@@ -101,6 +103,8 @@ int main(int argc, char** argv) {
   double duration_s = 30;
   double tick_s = 5;
   std::string journal_path, frames_out, exchange_info_out;
+  std::string sim_fsync = "every_record";
+  bool new_journal = false;
   double demo_faults = 0.0005, sim_faults = 0.0;
   auto add_sim_options = [&](CLI::App* c, double& fault_rate) {
     c->add_option("--seed", seed, "Seed of the simulated universe, market and faults")
@@ -117,6 +121,13 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(0.0, 0.5));
     c->add_option("--journal", journal_path, "Write opportunities to this journal");
+    c->add_option("--fsync", sim_fsync,
+                  "Journal durability: fdatasync every record, every 100 ms, or never")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"every_record", "interval", "never"}));
+    c->add_flag("--new-journal", new_journal,
+                "If the existing journal does not verify, set its files aside (*.broken-N) and "
+                "start a new chain instead of refusing");
     c->add_option("--frames-out", frames_out, "Write every delivered frame, one per line");
     c->add_option("--exchange-info-out", exchange_info_out,
                   "Write the generated exchangeInfo document");
@@ -183,6 +194,34 @@ int main(int argc, char** argv) {
       "verify", "Check the hash chain: count of records and OK, or the first bad record");
   verify->add_option("FILE", journal_file, "Journal file (the first of a rotated chain)")
       ->required();
+
+  CLI::App* audit = journal->add_subcommand(
+      "audit",
+      "Replay the recorded frames and check every opportunity's leg quotes against the book "
+      "and its decision against an exact-rational re-evaluation");
+  std::string audit_frames, audit_exchange_info, audit_config, audit_starts, audit_fee,
+      audit_min_profit;
+  audit->add_option("FILE", journal_file, "Journal file (the first of a rotated chain)")
+      ->required();
+  audit->add_option("--frames", audit_frames, "Recorded frames of the run (#triarb-frames v1)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  audit->add_option("--exchange-info", audit_exchange_info, "exchangeInfo JSON document of the run")
+      ->required()
+      ->check(CLI::ExistingFile);
+  audit->add_option("--config", audit_config, "TOML configuration of the run (flags override it)")
+      ->check(CLI::ExistingFile);
+  audit->add_option("--start-assets", audit_starts, "Comma-separated start assets (USDT,BTC)");
+  audit->add_option("--fee", audit_fee, "Taker fee, e.g. 0.001");
+  audit->add_option("--min-profit", audit_min_profit, "Opportunity when ratio > 1 + this");
+  CLI::App* show = journal->add_subcommand(
+      "show", "A readable table of the journal (verifies the chain first)");
+  std::string show_triangle, show_since;
+  show->add_option("FILE", journal_file, "Journal file (the first of a rotated chain)")->required();
+  show->add_option("--triangle", show_triangle, "Only this triangle, e.g. USDT>BTC>ETH>USDT");
+  show->add_option("--since", show_since,
+                   "Only records at or after this time: ns since the epoch or ISO-8601 UTC "
+                   "(2024-05-01T12:00:00Z)");
 
   // sim-exchange
   triarb::sim_exchange_options sxo;
@@ -314,6 +353,10 @@ int main(int argc, char** argv) {
       o.faults.garbage = o.faults.truncated = o.faults.bad_price = fault_rate;
       o.faults.duplicate = o.faults.reorder = fault_rate;
       o.journal_path = journal_path;
+      o.journal_fsync.k = sim_fsync == "never"      ? triarb::fsync_policy::kind::never
+                          : sim_fsync == "interval" ? triarb::fsync_policy::kind::interval
+                                                    : triarb::fsync_policy::kind::every_record;
+      o.new_journal = new_journal;
       o.frames_out = frames_out;
       o.exchange_info_out = exchange_info_out;
       std::cerr << "triarb " << (demo->parsed() ? "demo" : "sim") << ": seed " << seed << ", "
@@ -354,6 +397,48 @@ int main(int argc, char** argv) {
       std::cout << v.message() << "\n";
       return v.ok() ? 0 : kExitProblem;
     }
+    if (audit->parsed()) {
+      triarb::bot_config cfg;
+      if (!audit_config.empty()) cfg = triarb::load_config_file(audit_config);
+      triarb::audit_options ao;
+      ao.journal = journal_file;
+      ao.frames = audit_frames;
+      ao.exchange_info = audit_exchange_info;
+      ao.start_assets = cfg.start_assets;
+      ao.fee = cfg.fee;
+      ao.fee_overrides = cfg.fee_overrides;
+      ao.min_profit = cfg.min_profit;
+      ao.max_leg_age_ns = cfg.max_leg_age_ms * 1'000'000;
+      ao.symbols_per_connection = static_cast<std::size_t>(cfg.symbols_per_connection);
+      if (!audit_starts.empty()) ao.start_assets = split_assets(audit_starts);
+      if (!audit_fee.empty()) ao.fee = decimal_flag("--fee", audit_fee);
+      if (!audit_min_profit.empty()) ao.min_profit = decimal_flag("--min-profit", audit_min_profit);
+      const triarb::audit_report r = triarb::run_audit(ao);
+      std::cout << r.message() << "\n";
+      return r.ok() ? 0 : kExitProblem;
+    }
+    if (show->parsed()) {
+      triarb::show_options so;
+      so.triangle = show_triangle;
+      if (!show_since.empty()) {
+        so.since_ns = triarb::parse_time(show_since);
+        if (!so.since_ns) {
+          throw CLI::ValidationError("--since", "'" + show_since +
+                                                    "' is neither ns since the epoch nor "
+                                                    "ISO-8601 UTC (2024-05-01T12:00:00Z)");
+        }
+      }
+      try {
+        (void)triarb::show_journal(journal_file, so, std::cout);
+      } catch (const triarb::journal_error& e) {
+        std::cerr << "triarb: " << e.what() << "\n";
+        return kExitProblem;
+      }
+      return 0;
+    }
+  } catch (const triarb::journal_error& e) {
+    std::cerr << "triarb: " << e.what() << "\n";
+    return kExitInput;
   } catch (const triarb::config_error& e) {
     std::cerr << "triarb: configuration: " << e.what() << "\n";
     return kExitUsage;

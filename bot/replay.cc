@@ -1,15 +1,12 @@
 // replay: frames file -> the synchronous pipeline -> journal and counters.
 #include "replay.h"
 
-#include <charconv>
 #include <chrono>
-#include <cstring>
-#include <fstream>
 #include <limits>
 #include <memory>
-#include <sstream>
 #include <stdexcept>
 
+#include "frames_file.h"
 #include "journal.h"
 #include "journal_bridge.h"
 #include "pipeline.h"
@@ -40,17 +37,8 @@ replay_report run_replay(const replay_options& o) {
   }
   const triangle_index idx = triangle_index::build(u, starts);
 
-  // The whole file in one buffer with the parser's padding after it, so
-  // every line is parsed in place.
-  std::ifstream in(o.frames, std::ios::binary);
-  if (!in) throw std::runtime_error(o.frames + ": cannot open the frames file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string bytes = ss.str();
-  const std::size_t size = bytes.size();
-  bytes.append(kFramePadding, '\0');
-
-  const bool recorded = std::string_view(bytes.data(), size).starts_with(kRecordedFramesHeader);
+  const frames_file frames(o.frames);
+  const bool recorded = frames.recorded();
   evaluator_config cfg = o.eval;
   if (!recorded) cfg.max_leg_age_ns = std::numeric_limits<std::int64_t>::max();  // logical clock
   telemetry tel;
@@ -88,46 +76,21 @@ replay_report run_replay(const replay_options& o) {
     return true;
   };
   const auto t0 = std::chrono::steady_clock::now();
-  std::size_t pos = recorded ? kRecordedFramesHeader.size() + 1 : 0;
   std::int64_t clock = 0;
-  std::uint64_t line_no = recorded ? 1 : 0;
-  while (pos < size) {
-    const char* nl = static_cast<const char*>(std::memchr(bytes.data() + pos, '\n', size - pos));
-    const std::size_t end = nl ? static_cast<std::size_t>(nl - bytes.data()) : size;
-    std::size_t len = end - pos;
-    if (len > 0 && bytes[pos + len - 1] == '\r') --len;
-    ++line_no;
-    if (len == 0) {
-      ++r.empty_lines;
-    } else if (recorded) {
-      // <recv_ns> TAB <connection> TAB <frame>
-      const std::string_view line(bytes.data() + pos, len);
-      const auto t1 = line.find('\t');
-      const auto t2 = t1 == std::string_view::npos ? t1 : line.find('\t', t1 + 1);
-      std::int64_t t = 0;
-      connection_id c = 0;
-      if (t2 == std::string_view::npos ||
-          std::from_chars(line.data(), line.data() + t1, t).ptr != line.data() + t1 ||
-          std::from_chars(line.data() + t1 + 1, line.data() + t2, c).ptr != line.data() + t2 ||
-          c >= conn_count) {
-        throw std::runtime_error(o.frames + ":" + std::to_string(line_no) +
-                                 ": not <recv_ns>TAB<connection>TAB<frame> with a connection "
-                                 "below " +
-                                 std::to_string(conn_count));
-      }
-      ++r.frames;
-      clock = t;
-      (void)p.process(c, line.data() + t2 + 1, len - t2 - 1, clock, sink);
+  const frames_walk w = frames.for_each(conn_count, [&](const frame_line& l) {
+    if (recorded) {
+      clock = l.recv_ns;
+      (void)p.process(l.connection, l.data, l.size, clock, sink);
     } else {
-      ++r.frames;
-      const std::string_view line(bytes.data() + pos, len);
-      const symbol_id s = named_symbol(line, p.symbols());
+      const symbol_id s = named_symbol(l.view(), p.symbols());
       const connection_id c = s == kNoSymbol ? last_conn : conn_of[s];
       last_conn = c;
-      (void)p.process(c, bytes.data() + pos, len, ++clock, sink);
+      (void)p.process(c, l.data, l.size, ++clock, sink);
     }
-    pos = end + 1;
-  }
+    return true;
+  });
+  r.frames = w.frames;
+  r.empty_lines = w.empty_lines;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (journal) (void)journal->sync();
   r.telemetry_json = tel.render_json(clock);

@@ -23,10 +23,9 @@
 #include <vector>
 
 #include "evaluator.h"
+#include "frames_file.h"  // kRecordedFramesHeader
 
 namespace triarb {
-
-inline constexpr std::string_view kRecordedFramesHeader = "#triarb-frames v1";
 
 struct replay_options {
   std::string exchange_info;

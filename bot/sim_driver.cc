@@ -1,6 +1,8 @@
 // sim_driver: deterministic simulation of market + bot, judged by ground truth.
 #include "sim_driver.h"
 
+#include <charconv>
+#include <chrono>
 #include <fstream>
 #include <memory>
 #include <ostream>
@@ -41,7 +43,57 @@ fault corrupt(std::string& frame, const sim_faults& f, sim::sim_rng& rng) {
   return fault::none;
 }
 
+// The journal writer's clock for the interval fsync policy: durability is
+// about real time, not simulated time (record times stay simulated).
+std::int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string fixed8_text(fixed8 v) {
+  std::string out = "\"";
+  out += to_string(v);
+  out += '"';
+  return out;
+}
+
+std::string double_text(double d) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, d);  // shortest round-trip form
+  return std::string(buf, r.ptr);
+}
+
 }  // namespace
+
+std::string sim_config_text(const sim_options& o) {
+  std::string t = "# triarb sim\n";
+  auto line = [&](std::string_view key, const std::string& value) {
+    t.append(key).append(" = ").append(value).append("\n");
+  };
+  line("seed", std::to_string(o.seed));
+  line("duration_ns", std::to_string(o.duration_ns));
+  line("tick_interval_ns", std::to_string(o.tick_interval_ns));
+  line("symbols_per_connection", std::to_string(o.symbols_per_connection));
+  line("combined_stream", o.combined_stream ? "true" : "false");
+  line("faults.garbage", double_text(o.faults.garbage));
+  line("faults.truncated", double_text(o.faults.truncated));
+  line("faults.bad_price", double_text(o.faults.bad_price));
+  line("faults.duplicate", double_text(o.faults.duplicate));
+  line("faults.reorder", double_text(o.faults.reorder));
+  line("faults.mutant_drop_capped", o.faults.mutant_drop_capped ? "true" : "false");
+  line("fee", fixed8_text(o.eval.default_fee));
+  for (std::size_t s = 0; s < o.eval.fee_by_symbol.size(); ++s) {
+    line("fee_by_symbol." + std::to_string(s), fixed8_text(o.eval.fee_by_symbol[s]));
+  }
+  line("min_profit", fixed8_text(o.eval.min_profit));
+  line("budget", fixed8_text(o.eval.default_budget));
+  for (std::size_t a = 0; a < o.eval.budget_by_asset.size(); ++a) {
+    line("budget_by_asset." + std::to_string(a), fixed8_text(o.eval.budget_by_asset[a]));
+  }
+  line("max_leg_age_ns", std::to_string(o.eval.max_leg_age_ns));
+  return t;
+}
 
 sim_report run_sim(const sim_options& o, std::ostream& ticks) {
   const sim::generated_universe gen = sim::generate_universe({}, o.seed);
@@ -76,9 +128,10 @@ sim_report run_sim(const sim_options& o, std::ostream& ticks) {
   if (!o.journal_path.empty()) {
     journal_options jo;
     jo.version = "triarb sim";
-    jo.config_text = "seed = " + std::to_string(o.seed) + "\n";
+    jo.config_text = sim_config_text(o);
     jo.universe = std::to_string(u.fingerprint());
-    jo.fsync.k = fsync_policy::kind::never;
+    jo.fsync = o.journal_fsync;
+    jo.start_new_on_broken = o.new_journal;
     journal = std::make_unique<journal_writer>(journal_writer::open(o.journal_path, jo));
   }
   std::ofstream frames_out;
@@ -109,7 +162,7 @@ sim_report run_sim(const sim_options& o, std::ostream& ticks) {
       ++r.phantom;
     }
     if (journal) {
-      const journal_errc ec = journal->append(to_record(op, idx, u), op.decided_ns);
+      const journal_errc ec = journal->append(to_record(op, idx, u), wall_ns());
       if (ec != journal_errc::ok) return false;
     }
     return true;
@@ -148,7 +201,7 @@ sim_report run_sim(const sim_options& o, std::ostream& ticks) {
       ticks << tel.render_json(up.time_ns) << '\n';
       if (journal)
         (void)journal->append(checkpoint_record{up.time_ns, tel.render_json(up.time_ns)},
-                              up.time_ns);
+                              wall_ns());
       next_tick += o.tick_interval_ns;
     }
   }

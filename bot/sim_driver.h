@@ -16,6 +16,7 @@
 #include <string>
 
 #include "evaluator.h"
+#include "journal.h"
 
 namespace triarb {
 
@@ -38,8 +39,15 @@ struct sim_options {
   std::uint32_t symbols_per_connection = 200;
   bool combined_stream = true;
   sim_faults faults;
-  evaluator_config eval;          // fees, min_profit, budget, max_leg_age
-  std::string journal_path;       // empty: no journal
+  evaluator_config eval;     // fees, min_profit, budget, max_leg_age
+  std::string journal_path;  // empty: no journal
+  // The journal is durable: by default every record is fdatasynced before
+  // the opportunity counts as reported (interval: by the wall clock).
+  fsync_policy journal_fsync;
+  // An existing journal is verified and continued (its torn last line moved
+  // aside). If it does not verify: false: run_sim throws journal_error and
+  // touches nothing; true: its files are set aside (*.broken-N), a new chain starts.
+  bool new_journal = false;
   std::string frames_out;         // write every frame delivered, one per line
   std::string exchange_info_out;  // write the generated exchangeInfo document
 };
@@ -57,6 +65,12 @@ struct sim_report {
   std::uint64_t phantom = 0;   // reported, but not profitable by the true quotes
   std::string telemetry_json;  // final counters
 };
+
+// The simulation's configuration as canonical text, recorded in the
+// journal's genesis record: every option that changes what the run decides
+// (not file paths or the fsync policy), one `key = value` per line in a fixed
+// order, so restarts of the same run continue the same chain (same config hash).
+[[nodiscard]] std::string sim_config_text(const sim_options& o);
 
 // Throws std::runtime_error for unusable options (e.g. a file it cannot write).
 [[nodiscard]] sim_report run_sim(const sim_options& o, std::ostream& ticks);

@@ -1,0 +1,387 @@
+// journal_audit: replay recorded frames and check every opportunity record
+// against the book and an exact-rational re-evaluation.
+#include "journal_audit.h"
+
+#include <boost/multiprecision/cpp_int.hpp>
+#include <fstream>
+#include <optional>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+
+#include "frames_file.h"
+#include "journal.h"
+#include "pipeline.h"
+#include "triangle_index.h"
+#include "universe.h"
+
+namespace triarb {
+namespace {
+
+using boost::multiprecision::cpp_int;
+using boost::multiprecision::cpp_rational;
+
+struct located_record {
+  std::string file;
+  std::uint64_t line = 0;
+  journal_record rec;
+};
+
+// Every record of the (already verified) chain, with where it is.
+std::vector<located_record> read_located(const std::string& path) {
+  std::vector<located_record> out;
+  for (const std::string& file : chain_files(path)) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error(file + ": cannot open the journal");
+    std::string line;
+    std::uint64_t n = 0;
+    while (std::getline(in, line)) {
+      ++n;
+      record_parse_result r = parse_record(line);
+      if (!r.ok()) {
+        throw std::runtime_error(file + " line " + std::to_string(n) + ": " +
+                                 std::string(to_string(r.ec)) + ": " + r.detail);
+      }
+      out.push_back({file, n, std::move(r.record)});
+    }
+  }
+  return out;
+}
+
+cpp_rational exact(fixed8 v) { return cpp_rational(cpp_int(v.raw()), cpp_int(fixed8::kScale)); }
+
+// "digit+ ['.' digit+]" as an exact rational; nullopt if not of that form.
+std::optional<cpp_rational> parse_decimal(std::string_view s) {
+  const auto dot = s.find('.');
+  const std::string_view whole = s.substr(0, dot);
+  const std::string_view frac =
+      dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
+  auto digits = [](std::string_view d) {
+    if (d.empty()) return false;
+    for (char c : d) {
+      if (c < '0' || c > '9') return false;
+    }
+    return true;
+  };
+  if (!digits(whole) || (dot != std::string_view::npos && !digits(frac))) return std::nullopt;
+  const cpp_int num(std::string(whole) + std::string(frac));
+  cpp_int den = 1;
+  for (std::size_t i = 0; i < frac.size(); ++i) den *= 10;
+  return cpp_rational(num, den);
+}
+
+// x written with `digits` fractional digits, rounded toward zero (messages only).
+std::string decimal(const cpp_rational& x, int digits = 24) {
+  cpp_int scale = 1;
+  for (int i = 0; i < digits; ++i) scale *= 10;
+  const bool neg = x < 0;
+  const cpp_rational a = neg ? cpp_rational(-x) : x;
+  const cpp_int v =
+      boost::multiprecision::numerator(a) * scale / boost::multiprecision::denominator(a);
+  std::string s = v.str();
+  if (s.size() <= static_cast<std::size_t>(digits)) {
+    s.insert(0, static_cast<std::size_t>(digits) + 1 - s.size(), '0');
+  }
+  s.insert(s.size() - static_cast<std::size_t>(digits), ".");
+  return neg ? "-" + s : s;
+}
+
+std::string_view side_name(side d) { return d == side::buy ? "buy" : "sell"; }
+
+std::string leg_text(const journal_leg& l) {
+  return std::string(side_name(l.dir)) + " " + l.symbol + " price " + to_string(l.price) +
+         " book_qty " + to_string(l.book_qty) + " update_id " + std::to_string(l.update_id) +
+         " age_ns " + std::to_string(l.age_ns) + (l.valid ? " valid" : " invalid") +
+         (l.qty_capped ? " qty_capped" : "");
+}
+
+std::string book_text(const book_snapshot& b, side d, std::int64_t t) {
+  const bool buy = d == side::buy;
+  return std::string(buy ? "ask " : "bid ") + to_string(buy ? b.ask : b.bid) +
+         (buy ? " ask_qty " : " bid_qty ") + to_string(buy ? b.ask_qty : b.bid_qty) +
+         " update_id " + std::to_string(b.update_id) + " age_ns " + std::to_string(t - b.recv_ns) +
+         (b.valid ? " valid" : " invalid") + (b.qty_capped ? " qty_capped" : "");
+}
+
+struct finding {
+  audit_result result = audit_result::leg;
+  int leg = -1;
+  std::string field;
+  std::string journal_says;
+  std::string book_held;
+  std::string detail;
+};
+
+class auditor {
+ public:
+  auditor(const audit_options& o, const universe& u, const triangle_index& idx)
+      : o_(o), u_(u), idx_(idx), threshold_(1 + exact(o.min_profit)) {}
+
+  // Check 1: the legs against the book as it is now, at time t.
+  std::optional<finding> check_legs(const opportunity_record& r, const order_book& book,
+                                    std::int64_t t) const {
+    if (r.triangle >= idx_.size()) {
+      return finding{audit_result::leg,
+                     -1,
+                     "triangle_id",
+                     std::to_string(r.triangle),
+                     std::to_string(idx_.size()) + " triangles",
+                     "no such triangle for these start assets"};
+    }
+    const std::string name = idx_.name(r.triangle, u_);
+    if (name != r.triangle_name) {
+      return finding{audit_result::leg,
+                     -1,
+                     "triangle",
+                     r.triangle_name,
+                     name,
+                     "triangle_id " + std::to_string(r.triangle) + " is another triangle"};
+    }
+    const triangle& tri = idx_.triangle_at(r.triangle);
+    for (int i = 0; i < 3; ++i) {
+      const journal_leg& j = r.legs[static_cast<std::size_t>(i)];
+      const leg& l = tri.legs[static_cast<std::size_t>(i)];
+      const std::string& sym = u_.symbol(l.symbol).name;
+      auto bad = [&](std::string field, std::string says, std::string held) {
+        return finding{audit_result::leg, i, std::move(field), std::move(says),
+                       std::move(held),   ""};
+      };
+      if (j.symbol != sym) return bad("symbol", j.symbol, sym);
+      if (j.dir != l.dir) {
+        return bad("side", std::string(side_name(j.dir)), std::string(side_name(l.dir)));
+      }
+      const book_snapshot b = book.read(l.symbol);
+      const bool buy = l.dir == side::buy;
+      const fixed8 price = buy ? b.ask : b.bid;
+      const fixed8 qty = buy ? b.ask_qty : b.bid_qty;
+      std::optional<finding> f;
+      if (!j.valid) {
+        f = bad("valid", "invalid", "an emitted opportunity needs three valid legs");
+      } else if (!b.valid) {
+        f = bad("valid", "valid", "invalid");
+      } else if (j.update_id != b.update_id) {
+        f = bad("update_id", "", "");
+      } else if (j.price != price) {
+        f = bad("price", "", "");
+      } else if (j.book_qty != qty) {
+        f = bad("book_qty", "", "");
+      } else if (j.age_ns != t - b.recv_ns) {
+        f = bad("age_ns", "", "");
+      } else if (j.age_ns < 0 || j.age_ns > o_.max_leg_age_ns) {
+        f = bad("age_ns", std::to_string(j.age_ns),
+                "max_leg_age_ns " + std::to_string(o_.max_leg_age_ns));
+      } else if (j.qty_capped != b.qty_capped) {
+        f = bad("qty_capped", j.qty_capped ? "true" : "false", b.qty_capped ? "true" : "false");
+      } else if (j.fill_qty > j.book_qty || j.fill_qty <= fixed8::zero()) {
+        f = bad("fill_qty", to_string(j.fill_qty), "book_qty " + to_string(j.book_qty));
+      }
+      if (f) {
+        if (f->journal_says.empty()) f->journal_says = leg_text(j);
+        if (f->book_held.empty()) f->book_held = book_text(b, l.dir, t);
+        return f;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Check 2: the decision, re-evaluated exactly from the recorded legs.
+  std::optional<finding> check_decision(const opportunity_record& r) const {
+    auto bad = [](std::string field, std::string says, std::string exact_value,
+                  std::string detail) {
+      return finding{audit_result::decision, -1,
+                     std::move(field),       std::move(says),
+                     std::move(exact_value), std::move(detail)};
+    };
+    cpp_rational ratio = 1;
+    for (const journal_leg& l : r.legs) {
+      const auto it = o_.fee_overrides.find(l.symbol);
+      const cpp_rational keep = 1 - exact(it == o_.fee_overrides.end() ? o_.fee : it->second);
+      if (l.price <= fixed8::zero()) return bad("price", to_string(l.price), "> 0", "");
+      ratio *= l.dir == side::sell ? exact(l.price) * keep : keep / exact(l.price);
+    }
+    const std::optional<cpp_rational> said = parse_decimal(r.ratio);
+    if (!said) return bad("ratio", r.ratio, decimal(ratio), "not a decimal");
+    if (*said > ratio) {
+      return bad("ratio", r.ratio, decimal(ratio),
+                 "overstated: the recorded ratio is above the exact ratio of its legs");
+    }
+    if (ratio - *said > cpp_rational(1, 1'000'000)) {
+      return bad("ratio", r.ratio, decimal(ratio), "more than 1e-6 below the exact ratio");
+    }
+    if (!(ratio > threshold_)) {
+      return bad("ratio", r.ratio, decimal(ratio),
+                 "the exact ratio does not beat 1 + min_profit = " + decimal(threshold_, 8));
+    }
+    if (!(*said > threshold_)) {
+      return bad("ratio", r.ratio, decimal(ratio),
+                 "the recorded ratio does not beat 1 + min_profit = " + decimal(threshold_, 8));
+    }
+    if (r.rounding != "against_trade") return bad("rounding", r.rounding, "against_trade", "");
+    const cpp_rational in = exact(r.amount_in), out = exact(r.amount_out);
+    if (exact(r.profit) != out - in || !(r.profit > fixed8::zero())) {
+      return bad("profit", to_string(r.profit), decimal(out - in, 8),
+                 "profit must be amount_out - amount_in and positive");
+    }
+    if (!(in > 0) || out > in * ratio) {
+      return bad("amount_out", to_string(r.amount_out), decimal(in * ratio, 8),
+                 "more than amount_in times the exact ratio");
+    }
+    return std::nullopt;
+  }
+
+ private:
+  const audit_options& o_;
+  const universe& u_;
+  const triangle_index& idx_;
+  cpp_rational threshold_;
+};
+
+audit_report fail(audit_report r, const located_record& at, finding f) {
+  r.result = f.result;
+  r.file = at.file;
+  r.line = at.line;
+  r.seq = at.rec.seq;
+  r.leg = f.leg;
+  r.field = std::move(f.field);
+  r.journal_says = std::move(f.journal_says);
+  r.book_held = std::move(f.book_held);
+  r.detail = std::move(f.detail);
+  return r;
+}
+
+}  // namespace
+
+std::string audit_report::message() const {
+  switch (result) {
+    case audit_result::ok:
+      return std::to_string(records) + " records audited OK (" + std::to_string(sessions) +
+             (sessions == 1 ? " session, " : " sessions, ") + std::to_string(frames) +
+             " frames replayed, " + std::to_string(checkpoints) + " checkpoints)";
+    case audit_result::chain:
+      return "chain: " + detail;
+    case audit_result::leg:
+    case audit_result::decision:
+      break;
+  }
+  std::string m = file + " line " + std::to_string(line) + " (seq " + std::to_string(seq) + "): ";
+  if (leg >= 0) m += "leg " + std::to_string(leg) + ": ";
+  m += field + ": journal says " + journal_says;
+  m += result == audit_result::leg ? "; book held " : "; exact ";
+  m += book_held;
+  if (!detail.empty()) m += " (" + detail + ")";
+  return m;
+}
+
+audit_report run_audit(const audit_options& o) {
+  audit_report rep;
+  const verify_report v = verify_journal(o.journal, {});
+  if (!v.ok()) {
+    rep.result = audit_result::chain;
+    rep.file = v.file;
+    rep.line = v.line;
+    rep.seq = v.bad_seq.value_or(0);
+    rep.detail = v.message();
+    return rep;
+  }
+  const universe u = load_exchange_info_file(o.exchange_info);
+  std::vector<asset_id> starts;
+  for (const std::string& a : o.start_assets) {
+    const auto id = u.find_asset(a);
+    if (!id) throw std::runtime_error("start asset " + a + " is not traded in " + o.exchange_info);
+    starts.push_back(*id);
+  }
+  const triangle_index idx = triangle_index::build(u, starts);
+  const frames_file frames(o.frames);
+  if (!frames.recorded()) {
+    throw std::runtime_error(o.frames + ": not recorded frames (no '" +
+                             std::string(kRecordedFramesHeader) +
+                             "' header): an audit needs each frame's receive time and connection");
+  }
+  if (o.symbols_per_connection == 0) throw std::runtime_error("symbols_per_connection is 0");
+  const std::vector<located_record> recs = read_located(o.journal);
+
+  // Sessions: each start/restart genesis begins one; its opportunity records follow.
+  std::vector<std::vector<const located_record*>> sessions;
+  for (const located_record& r : recs) {
+    if (const auto* g = std::get_if<genesis_record>(&r.rec.body)) {
+      if (g->reason != genesis_reason::rotation) sessions.emplace_back();
+    } else if (std::holds_alternative<checkpoint_record>(r.rec.body)) {
+      ++rep.checkpoints;
+    } else if (!sessions.empty()) {
+      sessions.back().push_back(&r);
+    }
+  }
+
+  const auditor check(o, u, idx);
+  evaluator_config cfg;
+  cfg.default_fee = o.fee;
+  cfg.min_profit = o.min_profit;
+  cfg.max_leg_age_ns = o.max_leg_age_ns;
+  cfg.fee_by_symbol.assign(u.symbols().size(), o.fee);
+  for (const auto& [name, fee] : o.fee_overrides) {
+    const symbol_id s = u.find_symbol(name);
+    if (s != kNoSymbol) cfg.fee_by_symbol[s] = fee;
+  }
+  const std::size_t conn_count =
+      (u.symbols().size() + o.symbols_per_connection - 1) / o.symbols_per_connection;
+
+  for (const auto& session : sessions) {
+    ++rep.sessions;
+    if (session.empty()) continue;
+    telemetry tel;
+    sync_pipeline p(u, idx, cfg, tel);
+    for (auto& group : split_into_connections(u.symbols().size(), o.symbols_per_connection)) {
+      (void)p.feed().add_connection(group);
+    }
+    auto count = [&](const opportunity&) {
+      ++rep.replay_opportunities;
+      return true;
+    };
+    std::size_t k = 0;
+    std::optional<finding> pending;  // why session[k] did not match the book so far
+    std::optional<audit_report> bad;
+    const frames_walk w = frames.for_each(conn_count, [&](const frame_line& l) {
+      (void)p.process(l.connection, l.data, l.size, l.recv_ns, count);
+      while (k < session.size()) {
+        const located_record& at = *session[k];
+        const auto& r = std::get<opportunity_record>(at.rec.body);
+        if (r.time_ns < l.recv_ns) {
+          // Every frame received at its time has passed without a match.
+          bad = fail(rep, at,
+                     pending ? *pending
+                             : finding{audit_result::leg, -1, "time_ns", std::to_string(r.time_ns),
+                                       "no frame received at that time", ""});
+          return false;
+        }
+        if (r.time_ns > l.recv_ns) break;
+        if (auto f = check.check_legs(r, p.book(), l.recv_ns)) {
+          pending = std::move(f);  // a later frame with the same time may still match
+          break;
+        }
+        if (auto f = check.check_decision(r)) {
+          bad = fail(rep, at, std::move(*f));
+          return false;
+        }
+        pending.reset();
+        ++rep.records;
+        ++k;
+      }
+      return k < session.size();
+    });
+    rep.frames += w.frames;
+    if (bad) {
+      bad->frames = rep.frames;
+      return *bad;
+    }
+    if (k < session.size()) {
+      const auto& r = std::get<opportunity_record>(session[k]->rec.body);
+      return fail(rep, *session[k],
+                  pending ? *pending
+                          : finding{audit_result::leg, -1, "time_ns", std::to_string(r.time_ns),
+                                    "no frame received at that time (after the last frame)", ""});
+    }
+  }
+  return rep;
+}
+
+}  // namespace triarb

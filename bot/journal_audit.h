@@ -1,0 +1,89 @@
+// journal_audit: `triarb journal audit`. Checks a journal against the frames
+// the run really received: it verifies the chain, replays the recorded frames
+// through the same pipeline (core/pipeline.h), and for every opportunity
+// record checks
+//  1. the leg quotes: each leg's symbol and side are the triangle's, and its
+//     price, book quantity, update id, age, validity and qty_capped are what
+//     the book held at the record's time_ns, right after the frame received
+//     at that time (the evaluator decides after applying each frame; when
+//     several frames share that time, any of them, in order);
+//  2. the decision, re-evaluated in exact rational arithmetic
+//     (boost::multiprecision::cpp_rational) from the recorded legs and the
+//     fees given here: exact ratio = product of the leg rates (sell: bid *
+//     (1 - fee), buy: (1 - fee) / ask) must be > 1 + min_profit; the
+//     recorded ratio must be <= the exact ratio and within 1e-6 of it, and
+//     > 1 + min_profit itself; profit = amount_out - amount_in > 0 and
+//     amount_out <= amount_in * exact ratio (rounding against the trade
+//     never overstates); fill_qty <= book_qty.
+// A record built from a leg the book no longer held (the previous bot's
+// frozen LUNC leg) fails check 1 even though its hash chain is perfect.
+//
+// Each writer session (a `start` or `restart` genesis) is audited against the
+// frames from their beginning with an empty book: a restarted simulation
+// replays its seed from the start. Checkpoints and rotation genesis records
+// are chain-checked only.
+//
+//   audit_options o;
+//   o.journal = "j.jsonl";  o.frames = "frames.txt";  o.exchange_info = "x.json";
+//   audit_report r = run_audit(o);            // throws std::runtime_error for unreadable inputs
+//   std::puts(r.message().c_str());           // "412 records audited OK" or the first bad one
+//
+// Thread safety: self-contained; one thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "fixed8.h"
+
+namespace triarb {
+
+struct audit_options {
+  std::string journal;        // the chain's first file
+  std::string frames;         // recorded frames (kRecordedFramesHeader format)
+  std::string exchange_info;  // the exchangeInfo document of the run
+  std::vector<std::string> start_assets{"USDT"};
+  fixed8 fee = fixed8::from_raw(100'000);       // taker fee, 0.001
+  std::map<std::string, fixed8> fee_overrides;  // symbol -> fee
+  fixed8 min_profit = fixed8::zero();
+  std::int64_t max_leg_age_ns = 10'000'000'000;
+  std::size_t symbols_per_connection = 200;  // the run's split (connection ids in the frames)
+};
+
+enum class audit_result : std::uint8_t {
+  ok,
+  chain,     // the hash chain does not verify (detail: verify_report::message())
+  leg,       // a leg is not what the book held
+  decision,  // the exact re-evaluation disagrees with the recorded decision
+};
+
+struct audit_report {
+  audit_result result = audit_result::ok;
+  std::uint64_t records = 0;               // opportunity records audited OK
+  std::uint64_t checkpoints = 0;           // checkpoint records (chain-checked only)
+  std::uint64_t sessions = 0;              // writer sessions replayed
+  std::uint64_t frames = 0;                // frames replayed (all sessions)
+  std::uint64_t replay_opportunities = 0;  // what the replayed evaluator itself decided
+  // The first bad record.
+  std::string file;
+  std::uint64_t line = 0;  // 1-based line in file
+  std::uint64_t seq = 0;
+  int leg = -1;              // 0..2 when a leg is wrong
+  std::string field;         // "price", "update_id", "ratio", ...
+  std::string journal_says;  // what the record says
+  std::string book_held;     // what the book held (leg) or the exact value (decision)
+  std::string detail;
+
+  [[nodiscard]] bool ok() const noexcept { return result == audit_result::ok; }
+  // "N records audited OK (S sessions, F frames)" or
+  // "j.jsonl line 57 (seq 56): leg 2 (ETHBTC sell): update_id: journal says ..., book held ..."
+  [[nodiscard]] std::string message() const;
+};
+
+// Throws std::runtime_error (universe_error...) naming the file for inputs
+// that cannot be read, plain (unrecorded) frames, or unknown start assets.
+[[nodiscard]] audit_report run_audit(const audit_options& o);
+
+}  // namespace triarb

@@ -1,0 +1,214 @@
+// journal_show: the journal as a table; times in and out.
+#include "journal_show.h"
+
+#include <charconv>
+#include <cstdio>
+#include <ostream>
+#include <variant>
+#include <vector>
+
+#include "journal.h"
+#include "triangle_index.h"
+
+namespace triarb {
+namespace {
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2 ? 1 : 0;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
+}
+
+// Reads exactly n digits at s[pos] as a number.
+bool digits(std::string_view s, std::size_t pos, std::size_t n, unsigned& out) {
+  if (pos + n > s.size()) return false;
+  out = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + static_cast<unsigned>(s[i] - '0');
+  }
+  return true;
+}
+
+// The counters object flattened to "eval.opportunities=3 feed.frames=10 ..."
+// (numbers that are not zero; "t_ns" left out). The object is the canonical
+// compact JSON telemetry writes: no whitespace, keys without escapes.
+std::string summarise_counters(std::string_view json) {
+  std::string out;
+  std::vector<std::string> path;
+  std::string key;
+  std::size_t zeros = 0;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (c == '"') {
+      const std::size_t end = json.find('"', i + 1);
+      if (end == std::string_view::npos) break;
+      key.assign(json.substr(i + 1, end - i - 1));
+      i = end;
+    } else if (c == '{') {
+      if (!key.empty()) path.push_back(key);
+      key.clear();
+    } else if (c == '}') {
+      if (!path.empty()) path.pop_back();
+      key.clear();
+    } else if (c == ':' && i + 1 < json.size() &&
+               (json[i + 1] == '-' || (json[i + 1] >= '0' && json[i + 1] <= '9'))) {
+      std::size_t end = i + 1;
+      while (end < json.size() && json[end] != ',' && json[end] != '}') ++end;
+      const std::string_view value = json.substr(i + 1, end - i - 1);
+      if (key != "t_ns") {
+        if (value == "0") {
+          ++zeros;
+        } else {
+          if (!out.empty()) out += ' ';
+          for (const std::string& p : path) out += p + '.';
+          out += key + '=' + std::string(value);
+        }
+      }
+      key.clear();
+      i = end - 1;
+    }
+  }
+  out += (out.empty() ? "" : " ") + std::string("(") + std::to_string(zeros) + " counters at 0)";
+  return out;
+}
+
+std::string pad(std::string s, std::size_t width) {
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s;
+}
+
+// A ratio for reading: at most 10 fractional digits, cut (never rounded up).
+std::string short_ratio(const std::string& r) {
+  const auto dot = r.find('.');
+  return dot == std::string::npos || r.size() <= dot + 11 ? r : r.substr(0, dot + 11);
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_time(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  if (s.find('-') == std::string_view::npos) {
+    std::int64_t ns = 0;
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), ns);
+    if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) return std::nullopt;
+    return ns;
+  }
+  if (!s.empty() && (s.back() == 'Z' || s.back() == 'z')) s.remove_suffix(1);
+  unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
+  if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d) || mo < 1 || mo > 12 || d < 1 || d > 31) {
+    return std::nullopt;
+  }
+  std::int64_t frac_ns = 0;
+  if (s.size() > 10) {
+    if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s.size() < 19 || !digits(s, 11, 2, h) ||
+        s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se) || h > 23 ||
+        mi > 59 || se > 60) {
+      return std::nullopt;
+    }
+    if (s.size() > 19) {
+      if (s[19] != '.' || s.size() == 20 || s.size() > 29) return std::nullopt;
+      unsigned f = 0;
+      const std::size_t n = s.size() - 20;
+      if (!digits(s, 20, n, f)) return std::nullopt;
+      frac_ns = f;
+      for (std::size_t i = n; i < 9; ++i) frac_ns *= 10;
+    }
+  }
+  const std::int64_t days = days_from_civil(y, mo, d);
+  const std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + se;
+  if (secs > 9'223'372'035 || secs < -9'223'372'035) return std::nullopt;
+  return secs * 1'000'000'000 + frac_ns;
+}
+
+std::string format_time(std::int64_t ns) {
+  std::int64_t secs = ns / 1'000'000'000;
+  std::int64_t frac = ns % 1'000'000'000;
+  if (frac < 0) {
+    frac += 1'000'000'000;
+    --secs;
+  }
+  std::int64_t days = secs / 86400;
+  std::int64_t rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  std::int64_t y = 0;
+  unsigned m = 0, d = 0;
+  civil_from_days(days, y, m, d);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%09lldZ",
+                static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
+                static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60),
+                static_cast<long long>(frac));
+  return buf;
+}
+
+show_counts show_journal(const std::string& path, const show_options& o, std::ostream& out) {
+  const std::vector<journal_record> recs = read_journal(path);  // throws journal_error
+  show_counts n;
+  n.records = recs.size();
+  out << pad("seq", 8) << pad("time (UTC)", 32) << pad("triangle", 26) << pad("ratio", 14)
+      << pad("in", 14) << pad("out", 14) << pad("profit", 12)
+      << "legs (side symbol price #update)\n";
+  for (const journal_record& r : recs) {
+    std::string row = pad(std::to_string(r.seq), 8);
+    if (const auto* op = std::get_if<opportunity_record>(&r.body)) {
+      if (!o.triangle.empty() && op->triangle_name != o.triangle) continue;
+      if (o.since_ns && op->time_ns < *o.since_ns) continue;
+      row += pad(format_time(op->time_ns), 32) + pad(op->triangle_name, 26) +
+             pad(short_ratio(op->ratio), 14) + pad(to_string(op->amount_in), 14) +
+             pad(to_string(op->amount_out), 14) + pad(to_string(op->profit), 12);
+      for (std::size_t i = 0; i < 3; ++i) {
+        const journal_leg& l = op->legs[i];
+        if (i > 0) row += " | ";
+        row += (l.dir == side::buy ? "buy " : "sell ") + l.symbol + " " + to_string(l.price) +
+               " #" + std::to_string(l.update_id);
+        if (!l.valid) row += " INVALID";
+        if (l.qty_capped) row += " capped";
+      }
+      ++n.opportunities;
+    } else if (!o.triangle.empty()) {
+      continue;
+    } else if (const auto* g = std::get_if<genesis_record>(&r.body)) {
+      if (o.since_ns && g->time_ns < *o.since_ns) continue;
+      const char* reason = g->reason == genesis_reason::start     ? "start"
+                           : g->reason == genesis_reason::restart ? "restart"
+                                                                  : "rotation";
+      row += pad(format_time(g->time_ns), 32) + "genesis (" + reason + "): " + g->version +
+             ", config " + g->config_sha256.substr(0, 12) + ", universe " + g->universe;
+      ++n.other;
+    } else if (const auto* c = std::get_if<checkpoint_record>(&r.body)) {
+      if (o.since_ns && c->time_ns < *o.since_ns) continue;
+      row +=
+          pad(format_time(c->time_ns), 32) + "checkpoint: " + summarise_counters(c->counters_json);
+      ++n.other;
+    }
+    out << row << '\n';
+  }
+  out << n.opportunities << " opportunities shown";
+  if (!o.triangle.empty()) out << " for " << o.triangle;
+  if (o.since_ns) out << " since " << format_time(*o.since_ns);
+  out << "; chain of " << n.records << " records verified OK\n";
+  return n;
+}
+
+}  // namespace triarb

@@ -1,0 +1,46 @@
+// journal_show: `triarb journal show`, a readable table of a decision
+// journal: one row per opportunity (seq, time, triangle, ratio, in/out/profit,
+// legs compact), one summary line per genesis and checkpoint record, filtered
+// by triangle name and start time.
+//
+//   show_options o;  o.triangle = "USDT>BTC>ETH>USDT";
+//   o.since_ns = parse_time("2024-05-01T12:00:00Z");   // or "1714564800000000000"
+//   show_journal("journal.jsonl", o, std::cout);        // throws journal_error
+//
+// Thread safety: plain functions; no shared state.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace triarb {
+
+struct show_options {
+  std::string triangle;                  // only this triangle's opportunities (and no other rows)
+  std::optional<std::int64_t> since_ns;  // only records with time_ns >= this
+};
+
+struct show_counts {
+  std::uint64_t records = 0;        // in the chain
+  std::uint64_t opportunities = 0;  // opportunity rows printed
+  std::uint64_t other = 0;          // genesis and checkpoint lines printed
+};
+
+// Verifies and reads the chain at path (rotated files included) and prints the
+// table. Throws journal_error with the verifier's message (file, line, reason)
+// when the file is missing or the chain does not verify.
+show_counts show_journal(const std::string& path, const show_options& o, std::ostream& out);
+
+// A time given as integer nanoseconds since the Unix epoch, or ISO-8601 UTC:
+// "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS[.fraction][Z]" (up to 9 fractional
+// digits). nullopt when it is neither.
+[[nodiscard]] std::optional<std::int64_t> parse_time(std::string_view text);
+
+// ns since the Unix epoch as ISO-8601 UTC with 9 fractional digits:
+// "1970-01-01T00:00:01.500000000Z".
+[[nodiscard]] std::string format_time(std::int64_t ns);
+
+}  // namespace triarb

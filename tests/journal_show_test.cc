@@ -1,0 +1,134 @@
+// journal_show_test: `triarb journal show` prints one row per opportunity and
+// one line per genesis/checkpoint, filters by triangle and time, and refuses
+// a chain that does not verify; times parse and format as ISO-8601 UTC.
+#include "journal_show.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "journal.h"
+
+namespace triarb {
+namespace {
+
+opportunity_record sample(std::int64_t t, const std::string& triangle, std::uint64_t uid) {
+  opportunity_record r;
+  r.time_ns = t;
+  r.triangle = 3;
+  r.triangle_name = triangle;
+  const char* symbols[] = {"BTCUSDT", "ETHBTC", "ETHUSDT"};
+  for (std::size_t i = 0; i < 3; ++i) {
+    r.legs[i].symbol = symbols[i];
+    r.legs[i].dir = i == 2 ? side::sell : side::buy;
+    r.legs[i].price = fixed8::from_raw(178 + static_cast<std::int64_t>(i));
+    r.legs[i].book_qty = fixed8::from_units(5);
+    r.legs[i].fill_qty = fixed8::one();
+    r.legs[i].update_id = uid + i;
+    r.legs[i].valid = true;
+  }
+  r.ratio = "1.000123456789012345";
+  r.amount_in = fixed8::from_units(1000);
+  r.amount_out = fixed8::from_raw(100'012'345'678);
+  r.profit = fixed8::from_raw(12'345'678);
+  return r;
+}
+
+std::string write_sample(const std::string& name) {
+  const std::string path = ::testing::TempDir() + name;
+  std::remove(path.c_str());
+  journal_options jo;
+  jo.version = "journal_show_test";
+  jo.config_text = "x = 1\n";
+  jo.start_ns = 1'700'000'000'000'000'000;
+  jo.fsync.k = fsync_policy::kind::never;
+  journal_writer w = journal_writer::open(path, jo);
+  EXPECT_EQ(w.append(sample(1'700'000'001'000'000'000, "USDT>BTC>ETH>USDT", 10), 0),
+            journal_errc::ok);
+  EXPECT_EQ(w.append(
+                checkpoint_record{
+                    1'700'000'002'000'000'000,
+                    R"({"t_ns":5,"feed":{"frames":12,"dropped":0},"eval":{"opportunities":2}})"},
+                0),
+            journal_errc::ok);
+  EXPECT_EQ(w.append(sample(1'700'000'003'000'000'000, "USDT>BNB>ETH>USDT", 20), 0),
+            journal_errc::ok);
+  return path;
+}
+
+TEST(JournalShow, PrintsOpportunitiesAndOneLinePerCheckpoint) {
+  const std::string path = write_sample("show_all.jsonl");
+  std::ostringstream out;
+  const show_counts n = show_journal(path, {}, out);
+  EXPECT_EQ(n.records, 4u);
+  EXPECT_EQ(n.opportunities, 2u);
+  EXPECT_EQ(n.other, 2u);
+  const std::string s = out.str();
+  EXPECT_NE(s.find("2023-11-14T22:13:21.000000000Z"), std::string::npos) << s;
+  EXPECT_NE(s.find("USDT>BTC>ETH>USDT"), std::string::npos);
+  EXPECT_NE(s.find("1.0001234567 "), std::string::npos) << "ratio cut to 10 digits\n" << s;
+  EXPECT_NE(s.find("buy BTCUSDT 0.00000178 #10 | buy ETHBTC 0.00000179 #11 | sell ETHUSDT"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("checkpoint: feed.frames=12 eval.opportunities=2 (1 counters at 0)"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("genesis (start)"), std::string::npos);
+}
+
+TEST(JournalShow, FiltersByTriangleAndTime) {
+  const std::string path = write_sample("show_filter.jsonl");
+  std::ostringstream a;
+  show_options o;
+  o.triangle = "USDT>BNB>ETH>USDT";
+  EXPECT_EQ(show_journal(path, o, a).opportunities, 1u);
+  EXPECT_EQ(a.str().find("USDT>BTC>ETH>USDT"), std::string::npos) << a.str();
+  EXPECT_EQ(a.str().find("checkpoint"), std::string::npos);
+
+  std::ostringstream b;
+  show_options t;
+  t.since_ns = parse_time("2023-11-14T22:13:21.5Z");
+  const show_counts n = show_journal(path, t, b);
+  EXPECT_EQ(n.opportunities, 1u);
+  EXPECT_EQ(n.other, 1u) << "the checkpoint at :22 only";
+  EXPECT_NE(b.str().find("USDT>BNB>ETH>USDT"), std::string::npos);
+}
+
+TEST(JournalShow, RefusesABrokenOrMissingJournal) {
+  const std::string path = write_sample("show_broken.jsonl");
+  { std::ofstream(path, std::ios::app) << "garbage\n"; }
+  std::ostringstream out;
+  try {
+    (void)show_journal(path, {}, out);
+    ADD_FAILURE() << "a broken chain was shown";
+  } catch (const journal_error& e) {
+    EXPECT_NE(std::string(e.what()).find("line 5"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)show_journal("/nonexistent/j.jsonl", {}, out), journal_error);
+}
+
+TEST(JournalShow, TimesParseAndFormatAsIsoUtc) {
+  EXPECT_EQ(parse_time("0"), 0);
+  EXPECT_EQ(parse_time("1700000000000000000"), 1'700'000'000'000'000'000);
+  EXPECT_EQ(parse_time("2023-11-14T22:13:20Z"), 1'700'000'000'000'000'000);
+  EXPECT_EQ(parse_time("2023-11-14T22:13:20.123456789Z"), 1'700'000'000'123'456'789);
+  EXPECT_EQ(parse_time("2023-11-14T22:13:20.5"), 1'700'000'000'500'000'000);
+  EXPECT_EQ(parse_time("1970-01-02"), 86'400'000'000'000);
+  EXPECT_FALSE(parse_time("yesterday"));
+  EXPECT_FALSE(parse_time("2023-13-01"));
+  EXPECT_FALSE(parse_time("2023-11-14T25:00:00Z"));
+  EXPECT_FALSE(parse_time("12x"));
+  EXPECT_EQ(format_time(0), "1970-01-01T00:00:00.000000000Z");
+  EXPECT_EQ(format_time(-1), "1969-12-31T23:59:59.999999999Z");
+  // Round trip over a spread of times (the formatter is the oracle's inverse).
+  for (std::int64_t t = -3'000'000'000'000'000'000; t < 9'000'000'000'000'000'000;
+       t += 123'456'789'123'456'789) {
+    EXPECT_EQ(parse_time(format_time(t)), t) << format_time(t);
+  }
+}
+
+}  // namespace
+}  // namespace triarb
