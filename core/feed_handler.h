@@ -11,7 +11,9 @@
 //   quote              book.write; applied -> mark dirty (qty_capped counted);
 //                      older or equal update id -> dropped and counted, the
 //                      stored quote stays as it is (it is still the latest).
-//   attributed error   that symbol is invalid until its next good frame.
+//   attributed error   that symbol is invalid until its next good frame; if
+//                      the frame's update id was read, no frame with that id
+//                      or an older one can revalidate it.
 //   unattributed error every symbol of the connection is invalid (we cannot
 //                      know which update was lost) -- except unknown_symbol:
 //                      a readable symbol we do not track lost nothing we track.
@@ -93,7 +95,8 @@ class basic_feed_handler {
       case frame_kind::attributed_error:
         tel_.feed.add(feed_counter::attributed_errors);
         tel_.parse_errors.add(r.error);
-        if (book_.invalidate(r.symbol) == invalidate_outcome::invalidated) {
+        if ((r.update_id_known ? book_.invalidate(r.symbol, r.failed_update_id)
+                               : book_.invalidate(r.symbol)) == invalidate_outcome::invalidated) {
           tel_.feed.add(feed_counter::invalidated_by_frame);
         }
         break;

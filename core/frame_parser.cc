@@ -397,23 +397,30 @@ frame_result decide(const symbol_table& symbols, const std::vector<member>& top,
   if (f[kU]->type != '0') return make_error(frame_errc::wrong_type, id);
   std::uint64_t update_id = 0;
   if (!parse_update_id(f[kU]->tok, update_id)) return make_error(frame_errc::bad_update_id, id);
+  // From here the update id is known: a failure carries it (see frame_result).
+  auto failed = [&](frame_errc ec) {
+    frame_result e = make_error(ec, id);
+    e.update_id_known = true;
+    e.failed_update_id = update_id;
+    return e;
+  };
   std::string_view text[kBodyFields] = {};
   for (const int i : {kBid, kBidQty, kAsk, kAskQty}) {
-    if (f[i]->type != '"') return make_error(frame_errc::wrong_type, id);
-    if (f[i]->escaped) return make_error(frame_errc::escape_in_string, id);
+    if (f[i]->type != '"') return failed(frame_errc::wrong_type);
+    if (f[i]->escaped) return failed(frame_errc::escape_in_string);
     (void)string_content(f[i]->tok, text[i]);
     // Number errors for this field come before type errors of later fields.
     if (i == kBid || i == kAsk) {
       const fixed8_result p = parse_unsigned_fixed8(text[i]);
-      if (!p.ok()) return make_error(price_error(p.ec), id);
+      if (!p.ok()) return failed(price_error(p.ec));
     } else {
       const qty_result p = parse_qty_capped(text[i]);
-      if (!p.ok()) return make_error(price_error(p.ec), id);
+      if (!p.ok()) return failed(price_error(p.ec));
     }
   }
   frame_result r;
   const frame_errc ec = convert(f[kU]->tok, text, r.q);
-  if (ec != frame_errc::ok) return make_error(ec, id);
+  if (ec != frame_errc::ok) return failed(ec);
   r.kind = frame_kind::quote;
   r.symbol = id;
   r.q.symbol = id;
@@ -492,6 +499,7 @@ struct frame_parser_impl {
     std::string_view tok[kBodyFields];
     std::string_view stream_tok;
     unsigned seen = 0;      // body fields seen (raw shape or inside data)
+    bool top_body = false;  // body fields seen at the top level (raw shape)
     bool combined = false;  // stream or data seen at the top
     bool have_stream = false;
     bool have_data = false;
@@ -500,11 +508,15 @@ struct frame_parser_impl {
       if (std::move(fr).get(f) != simdjson::SUCCESS) return false;
       const char* k = f.key().raw();
       if (k[0] == 's' && k[1] != '"') {
+        // Body fields before the wrapper: not a combined frame the fast path
+        // may accept (the slow path applies rules 4-6).
+        if (top_body) return false;
         if (std::memcmp(k, "stream\"", 7) != 0 || have_stream) return false;
         have_stream = combined = true;
         stream_tok = f.value().raw_json_token();
         if (!followed_by_separator(stream_tok)) return false;
       } else if (k[0] == 'd') {
+        if (top_body) return false;
         if (std::memcmp(k, "data\"", 5) != 0 || have_data) return false;
         have_data = combined = true;
         od::object body;
@@ -518,6 +530,7 @@ struct frame_parser_impl {
       } else {
         if (combined) return false;
         if (!fast_field(k, f, tok, seen)) return false;
+        top_body = true;
       }
     }
     if (combined ? !(have_stream && have_data) : seen != kAllBody) return false;

@@ -169,6 +169,12 @@ struct [[nodiscard]] frame_result {
   control_kind control = control_kind::none;  // set iff kind == control
   symbol_id symbol = kNoSymbol;               // set iff kind is quote or attributed_error
   quote q;                                    // meaningful iff kind == quote
+  // Attributed errors only: the frame's "u" was read (rules 10-12 failed
+  // after it), so failed_update_id is the update id of the book state this
+  // frame would have carried. The book must not accept that id or an older
+  // one again: an older frame delivered later is not current either.
+  bool update_id_known = false;
+  std::uint64_t failed_update_id = 0;
 
   [[nodiscard]] bool is_quote() const noexcept { return kind == frame_kind::quote; }
   [[nodiscard]] bool is_error() const noexcept {

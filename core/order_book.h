@@ -160,6 +160,29 @@ class basic_order_book {
     return invalidate_outcome::invalidated;
   }
 
+  // As invalidate(s), for a frame that failed after its update id was read:
+  // the stored update id rises to failed_update_id (if higher), so neither
+  // that frame's id nor any older one is accepted later -- a clean copy of an
+  // older frame, delivered after the failure, is not current either. The
+  // data stays, invalid. A corrupt huge id keeps the symbol invalid until a
+  // frame newer than it: safe, never wrong; stale_dropped shows it.
+  // REQUIRES: writer thread; s < size().
+  invalidate_outcome invalidate(symbol_id s, std::uint64_t failed_update_id) noexcept {
+    check_.check();
+    record& r = records_[s];
+    const std::uint64_t flags = r.writer_word(internal::kFlags);
+    const bool has_frame = (flags & internal::kFlagHasFrame) != 0;
+    const bool raise = !has_frame || failed_update_id > r.writer_word(internal::kUpdateId);
+    const bool was_valid = (flags & internal::kFlagValid) != 0;
+    if (!was_valid && !raise) return invalidate_outcome::already_invalid;
+    typename record::words w;
+    for (std::size_t i = 0; i < internal::kBookWords; ++i) w[i] = r.writer_word(i);
+    w[internal::kFlags] = (flags & ~internal::kFlagValid) | internal::kFlagHasFrame;
+    if (raise) w[internal::kUpdateId] = failed_update_id;
+    r.write(w);
+    return was_valid ? invalidate_outcome::invalidated : invalidate_outcome::already_invalid;
+  }
+
   // Re-seed from a snapshot that carries no update id (REST bookTicker after
   // a reconnect): writes q's prices and quantities and marks s valid ONLY if
   // s is currently invalid; the stored update id is kept (q.update_id is

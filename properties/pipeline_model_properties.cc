@@ -199,6 +199,10 @@ class mutant_book {
     if (IgnoreValidity) return invalidate_outcome::already_invalid;
     return inner_.invalidate(s);
   }
+  invalidate_outcome invalidate(symbol_id s, std::uint64_t failed_update_id) noexcept {
+    if (IgnoreValidity) return invalidate_outcome::already_invalid;
+    return inner_.invalidate(s, failed_update_id);
+  }
   std::size_t invalidate_all(std::span<const symbol_id> symbols) noexcept {
     if (IgnoreValidity) return 0;
     return inner_.invalidate_all(symbols);
@@ -716,7 +720,21 @@ std::optional<std::string> run(const std::vector<command>& cmds, system_under_te
                     std::string(to_string(r.error));
           break;
         }
-        m.sym[c.sym].valid = false;
+        // Rules 10-12 fail after "u" was read (all but the missing field and
+        // the bad update id): that id, and any older one, is spent.
+        const bool id_read = c.variant != 5 && c.variant != 6;
+        if (r.update_id_known != id_read || (id_read && r.failed_update_id != uid)) {
+          problem = "parser: failed update id " + std::to_string(r.failed_update_id) +
+                    (r.update_id_known ? " (known)" : " (unknown)") + ", sent " +
+                    std::to_string(uid);
+          break;
+        }
+        model_symbol& q = m.sym[c.sym];
+        if (id_read && (!q.has_frame || uid > q.update_id)) {
+          q.update_id = uid;
+          q.has_frame = true;
+        }
+        q.valid = false;
         break;
       }
       case op::garbage: {

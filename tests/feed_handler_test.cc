@@ -142,3 +142,50 @@ TEST_F(FeedHandler, ControlMessagesAreCountedNotErrors) {
 
 }  // namespace
 }  // namespace triarb
+
+namespace triarb {
+namespace {
+
+TEST_F(FeedHandler, OlderCleanFrameAfterAFailedNewerOneDoesNotRevalidate) {
+  // Frames 6 and 7 fail (bad prices); a clean copy of frame 6 arriving late
+  // (reordered) carries a book state the exchange had already replaced.
+  (void)feed(c0, good("BTCUSDT", 5));
+  const std::string bad6 =
+      "{\"u\":6,\"s\":\"BTCUSDT\",\"b\":\"1e1\",\"B\":\"1\",\"a\":\"2\",\"A\":\"1\"}";
+  const std::string bad7 =
+      "{\"u\":7,\"s\":\"BTCUSDT\",\"b\":\"1\",\"B\":\"1\",\"a\":\"0.5\",\"A\":\"1\"}";
+  const frame_result r6 = feed(c0, bad6);
+  ASSERT_EQ(r6.kind, frame_kind::attributed_error);
+  EXPECT_TRUE(r6.update_id_known);
+  EXPECT_EQ(r6.failed_update_id, 6u);
+  const frame_result r7 = feed(c0, bad7);
+  ASSERT_EQ(r7.error, frame_errc::crossed_book);
+  EXPECT_EQ(r7.failed_update_id, 7u);
+  (void)feed(c0, good("BTCUSDT", 6));
+  EXPECT_FALSE(book.read(0).valid) << "frame 6 is older than the failed frame 7";
+  EXPECT_EQ(tel.feed.get(feed_counter::stale_dropped), 1u);
+  (void)feed(c0, good("BTCUSDT", 7));
+  EXPECT_FALSE(book.read(0).valid) << "a clean frame 7 is a duplicate of the failed one";
+  (void)feed(c0, good("BTCUSDT", 8));
+  EXPECT_TRUE(book.read(0).valid);
+}
+
+TEST_F(FeedHandler, BodyFieldsBeforeTheWrapperAreNotAQuote) {
+  // Rules 4-6: a frame with stream/data is combined; its body lacks "s".
+  feed_all_good(1);
+  const frame_result r =
+      feed(c0,
+           "{\"u\":5,\"s\":\"BTCUSDT\",\"b\":\"1\",\"B\":\"1\",\"a\":\"2\",\"A\":\"1\","
+           "\"stream\":\"btcusdt@bookTicker\",\"data\":{}}");
+  EXPECT_EQ(r.kind, frame_kind::unattributed_error);
+  EXPECT_EQ(r.error, frame_errc::missing_field);
+  EXPECT_EQ(book.read(0).update_id, 1u);
+  const frame_result split =
+      feed(c0,
+           "{\"u\":999,\"stream\":\"btcusdt@bookTicker\",\"data\":{\"s\":\"BTCUSDT\",\"b\":\"1\","
+           "\"B\":\"1\",\"a\":\"2\",\"A\":\"1\"}}");
+  EXPECT_NE(split.kind, frame_kind::quote);
+}
+
+}  // namespace
+}  // namespace triarb

@@ -285,3 +285,41 @@ TEST(OrderBookReseed, ValidSymbolIsLeftAlone) {
 
 }  // namespace
 }  // namespace triarb
+
+namespace triarb {
+namespace {
+
+TEST(OrderBook, InvalidateWithFailedIdRaisesTheStoredIdSoOlderFramesStayOut) {
+  order_book b(1);
+  quote q;
+  q.symbol = 0;
+  q.update_id = 5;
+  q.bid = fixed8::from_units(1);
+  q.ask = fixed8::from_units(2);
+  ASSERT_EQ(b.write(q, 1), write_outcome::applied);
+  EXPECT_EQ(b.invalidate(0, 7), invalidate_outcome::invalidated);
+  EXPECT_EQ(b.read(0).update_id, 7u);
+  EXPECT_EQ(b.read(0).bid, fixed8::from_units(1)) << "the data stays";
+  EXPECT_EQ(b.invalidate(0, 6), invalidate_outcome::already_invalid);
+  EXPECT_EQ(b.read(0).update_id, 7u) << "never lowered";
+  q.update_id = 7;
+  EXPECT_EQ(b.write(q, 2), write_outcome::duplicate_dropped);
+  q.update_id = 8;
+  EXPECT_EQ(b.write(q, 3), write_outcome::applied);
+  EXPECT_TRUE(b.read(0).valid);
+}
+
+TEST(OrderBook, FailedFirstFrameStillBlocksOlderIds) {
+  order_book b(1);
+  EXPECT_EQ(b.invalidate(0, 10), invalidate_outcome::already_invalid);
+  quote q;
+  q.symbol = 0;
+  q.update_id = 9;
+  q.bid = fixed8::from_units(1);
+  q.ask = fixed8::from_units(2);
+  EXPECT_EQ(b.write(q, 1), write_outcome::stale_dropped);
+  EXPECT_FALSE(b.read(0).valid);
+}
+
+}  // namespace
+}  // namespace triarb
