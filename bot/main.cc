@@ -181,8 +181,9 @@ int main(int argc, char** argv) {
   replay->add_option("--min-profit", min_profit, "Opportunity when ratio > 1 + this");
   replay->add_option("--budget", budget, "Budget per cycle in start-asset units");
   replay->add_option("--max-leg-age", max_leg_age_ms,
-                     "Accepted for symmetry with run; plain frames use a logical clock and "
-                     "are never stale");
+                     "Milliseconds after which a leg is stale (recorded frames; plain frames "
+                     "use a logical clock and are never stale)")
+      ->check(CLI::Range(1.0, 86'400'000.0));
   replay->add_option("--journal", ro.journal_path, "Write opportunities to this journal");
   replay->add_option("--summary", summary_path, "Write the summary as JSON to this file");
 
@@ -264,28 +265,6 @@ int main(int argc, char** argv) {
   }
   record_cmd->add_option("--out", record_out, "Frames file to write")->required();
 
-  // run / record: the live bot (dry run) against the configured exchange.
-  std::string live_config, live_ca_file, record_out;
-  double live_duration_s = 0;
-  int pin_cpu = -1;
-  CLI::App* run_cmd = app.add_subcommand(
-      "run", "Live, against the exchange in --config (dry run only: opportunities are journaled, "
-             "no order is placed); Ctrl-C stops cleanly");
-  CLI::App* record_cmd = app.add_subcommand(
-      "record", "As run, and write every frame received (with receive time and connection) to "
-                "--out in the format `triarb replay` reads; decisions are made per frame so "
-                "replay reproduces them");
-  for (CLI::App* c : {run_cmd, record_cmd}) {
-    c->add_option("--config", live_config, "TOML configuration")->required()->check(CLI::ExistingFile);
-    c->add_option("--ca-file", live_ca_file,
-                  "Trust this CA (PEM) instead of the system store (e.g. the simulated exchange's)")
-        ->check(CLI::ExistingFile);
-    c->add_option("--duration", live_duration_s, "Stop after this many seconds (0: until Ctrl-C)")
-        ->check(CLI::Range(0.0, 1e9));
-    c->add_option("--pin-evaluator", pin_cpu, "Pin the evaluator thread to this CPU");
-  }
-  record_cmd->add_option("--out", record_out, "Frames file to write")->required();
-
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -301,6 +280,7 @@ int main(int argc, char** argv) {
       if (sim->count("--duration") > 0) co.duration_ns = static_cast<std::int64_t>(duration_s * 1e9);
       co.mutant_drop_capped = mutant == "drop-capped";
       co.journal_path = journal_path;
+      co.new_journal = new_journal;
       if (const char* preset = std::getenv("TRIARB_PRESET")) co.preset = preset;
       const triarb::campaign_report r = triarb::run_campaign(co);
       std::cout << triarb::verdict_line(co, r) << "\n";
@@ -369,15 +349,13 @@ int main(int argc, char** argv) {
     if (replay->parsed()) {
       triarb::bot_config cfg;
       if (!config_path.empty()) cfg = triarb::load_config_file(config_path);
-      ro.start_assets = cfg.start_assets;
-      ro.eval.default_fee = cfg.fee;
-      ro.eval.min_profit = cfg.min_profit;
-      ro.eval.default_budget = cfg.budget;
-      if (!start_assets.empty()) ro.start_assets = split_assets(start_assets);
-      if (!fee.empty()) ro.eval.default_fee = decimal_flag("--fee", fee);
-      if (!min_profit.empty()) ro.eval.min_profit = decimal_flag("--min-profit", min_profit);
-      if (!budget.empty()) ro.eval.default_budget = decimal_flag("--budget", budget);
-      ro.config_text = cfg.to_toml();
+      if (!start_assets.empty()) cfg.start_assets = split_assets(start_assets);
+      if (!fee.empty()) cfg.fee = decimal_flag("--fee", fee);
+      if (!min_profit.empty()) cfg.min_profit = decimal_flag("--min-profit", min_profit);
+      if (!budget.empty()) cfg.budget = decimal_flag("--budget", budget);
+      if (max_leg_age_ms > 0) cfg.max_leg_age_ms = static_cast<std::int64_t>(max_leg_age_ms);
+      triarb::validate(cfg);
+      ro.config = cfg;
       const triarb::replay_report r = triarb::run_replay(ro);
       std::cout << "replay: " << r.frames << " frames, " << r.symbols << " symbols, " << r.triangles
                 << " triangles, " << r.opportunities << " opportunities, "

@@ -30,7 +30,7 @@ symbol_id named_symbol(std::string_view line, const symbol_table& t) {
 replay_report run_replay(const replay_options& o) {
   const universe u = load_exchange_info_file(o.exchange_info);
   std::vector<asset_id> starts;
-  for (const std::string& a : o.start_assets) {
+  for (const std::string& a : o.config.start_assets) {
     const auto id = u.find_asset(a);
     if (!id) throw std::runtime_error("start asset " + a + " is not traded in " + o.exchange_info);
     starts.push_back(*id);
@@ -39,12 +39,13 @@ replay_report run_replay(const replay_options& o) {
 
   const frames_file frames(o.frames);
   const bool recorded = frames.recorded();
-  evaluator_config cfg = o.eval;
+  evaluator_config cfg = to_evaluator_config(o.config, u);
+  const auto per_connection = static_cast<std::size_t>(o.config.symbols_per_connection);
   if (!recorded) cfg.max_leg_age_ns = std::numeric_limits<std::int64_t>::max();  // logical clock
   telemetry tel;
   sync_pipeline p(u, idx, cfg, tel);
   std::vector<connection_id> conn_of(u.symbols().size());
-  for (auto& group : split_into_connections(u.symbols().size(), o.symbols_per_connection)) {
+  for (auto& group : split_into_connections(u.symbols().size(), per_connection)) {
     const connection_id c = p.feed().add_connection(group);
     for (symbol_id s : group) conn_of[s] = c;
   }
@@ -52,14 +53,13 @@ replay_report run_replay(const replay_options& o) {
   // tracked symbol (garbage) to the connection of the previous frame, where
   // it would have arrived live.
   connection_id last_conn = 0;
-  const std::size_t conn_count =
-      (u.symbols().size() + o.symbols_per_connection - 1) / o.symbols_per_connection;
+  const std::size_t conn_count = (u.symbols().size() + per_connection - 1) / per_connection;
 
   std::unique_ptr<journal_writer> journal;
   if (!o.journal_path.empty()) {
     journal_options jo;
     jo.version = "triarb replay";
-    jo.config_text = o.config_text;
+    jo.config_text = o.config.to_toml();
     jo.universe = std::to_string(u.fingerprint());
     jo.fsync.k = fsync_policy::kind::never;
     journal = std::make_unique<journal_writer>(journal_writer::open(o.journal_path, jo));

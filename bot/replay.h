@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "evaluator.h"
+#include "config.h"
 #include "frames_file.h"  // kRecordedFramesHeader
 
 namespace triarb {
@@ -30,11 +30,12 @@ namespace triarb {
 struct replay_options {
   std::string exchange_info;
   std::string frames;
-  std::vector<std::string> start_assets{"USDT"};
-  evaluator_config eval;
-  std::size_t symbols_per_connection = 200;  // the live split, for garbage attribution
-  std::string journal_path;                  // empty: none
-  std::string config_text;                   // recorded in the journal's genesis record
+  // Every knob as the live run had it: start assets, fees and their
+  // overrides, min_profit, budgets, max_leg_age (recorded frames only) and
+  // symbols_per_connection (the live split, for garbage attribution). The
+  // journal's genesis record carries config.to_toml().
+  bot_config config;
+  std::string journal_path;  // empty: none
 };
 
 struct replay_report {

@@ -292,8 +292,7 @@ TEST(LiveBot, ReplayOfARecordedSessionReproducesTheDecisions) {
   replay_options ro;
   ro.exchange_info = info;
   ro.frames = frames;
-  ro.symbols_per_connection = 200;
-  ro.eval.max_leg_age_ns = bot_config{}.max_leg_age_ms * 1'000'000;
+  ro.config.symbols_per_connection = 200;
   const replay_report rep = run_replay(ro);
   EXPECT_EQ(rep.opportunities, live.opportunities);
   EXPECT_EQ(rep.opportunities, live_opps.load());
