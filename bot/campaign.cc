@@ -766,13 +766,6 @@ campaign_report campaign_run::run() {
   const int disloc_updates = sim::market_params{}.dislocation_updates;
   while (m_.now_ns() < o_.duration_ns) {
     const sim::market_update up = m_.step();
-    while (!events_.empty() && events_.begin()->first <= up.time_ns) {
-      const auto it = events_.begin();
-      const std::int64_t at = it->first;
-      const event e = it->second;
-      events_.erase(it);
-      run_event(at, e);
-    }
     // Episodes: a dislocation lasts dislocation_updates of its symbol.
     const symbol_id s = up.symbol;
     if (up.dislocated) {
@@ -796,6 +789,16 @@ campaign_report campaign_run::run() {
     }
     const conn_state& cs = conns_[conn_of_[s]];
     if (cs.open && !cs.stalled && !halted_[s]) emit(s);
+    // Events due by now run after the update's frame is delivered: the
+    // market has already moved to this update, so judging anything before
+    // its frame arrives would count a frame still in flight as a phantom.
+    while (!events_.empty() && events_.begin()->first <= up.time_ns) {
+      const auto it = events_.begin();
+      const std::int64_t at = it->first;
+      const event e = it->second;
+      events_.erase(it);
+      run_event(at, e);
+    }
     if (up.dislocated && open_episode_[s] >= 0 && --episode_left_[s] == 0) {
       open_episode_[s] = -1;
     }

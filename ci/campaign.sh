@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The fault campaign over many seeds: every scenario of `triarb sim
+# --scenario` (bot/campaign.h) on seeds 1..N, judged by the simulator's
+# ground truth (phantom, missed, recall, stale legs). Nightly: thousands.
+#
+#   ci/campaign.sh [--seeds N] [--duration T] [--preset P] [--out DIR] [SCENARIO...]
+#     --seeds N     seeds 1..N per scenario (default 20)
+#     --duration T  simulated seconds per run (default 5)
+#     --preset P    build preset whose triarb runs (default: default)
+#     --out DIR     where reports go (default build/campaign-report)
+#     SCENARIO      default: every scenario
+#
+# Writes DIR/<scenario>-<seed>.json per run, DIR/summary.tsv (one line per
+# run: scenario seed verdict phantom missed recall caught eligible), and
+# prints, per failed run, its verdict and the one command that reproduces it.
+# Exits non-zero if any run failed. Appends "campaign <runs> <failed>" to
+# $TRIARB_CI_TALLY when it is set.
+source "$(dirname "$0")/lib.sh"
+
+seeds=20
+duration=5
+preset=default
+out=build/campaign-report
+scenarios=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seeds) seeds=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    --preset) preset=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -*) echo "campaign.sh: unknown option $1" >&2; exit 2 ;;
+    *) scenarios+=("$1"); shift ;;
+  esac
+done
+if [ ${#scenarios[@]} -eq 0 ]; then
+  scenarios=(lunc-overflow garbage-frames truncated-frames duplicate-and-reordered stall
+             disconnect-storm server-shutdown url-too-long symbol-halted clock-jump mixed)
+fi
+
+build_preset "$preset" triarb
+bin="build/$preset/bot/triarb"
+mkdir -p "$out"
+rm -f "$out"/*.json "$out"/*.verdict
+
+# One run: writes <out>/<sc>-<seed>.json and .verdict (verdict + reproduce lines).
+run_one() {
+  local sc=$1 seed=$2
+  TRIARB_PRESET="$preset" "$bin" sim --seed "$seed" --scenario "$sc" --duration "$duration" \
+    --report "$out/$sc-$seed.json" >"$out/$sc-$seed.verdict" 2>&1 || true
+}
+export -f run_one
+export bin out duration preset
+
+echo "== campaign: ${#scenarios[@]} scenarios x $seeds seeds, ${duration}s simulated each" >&2
+for sc in "${scenarios[@]}"; do
+  for seed in $(seq 1 "$seeds"); do echo "$sc $seed"; done
+done | xargs -P "$jobs" -n 2 bash -c 'run_one "$0" "$1"'
+
+python3 - "$out" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+rows = []
+for name in sorted(os.listdir(out)):
+    if not name.endswith(".json") or name == "summary.json":
+        continue
+    with open(os.path.join(out, name)) as f:
+        d = json.load(f)
+    rows.append((d["scenario"], d["seed"], d["verdict"], d["phantom"], d["missed"],
+                 d["recall"], d["episodes_caught"], d["episodes_eligible"]))
+rows.sort(key=lambda r: (r[0], r[1]))
+with open(os.path.join(out, "summary.tsv"), "w") as f:
+    f.write("scenario\tseed\tverdict\tphantom\tmissed\trecall\tcaught\teligible\n")
+    for r in rows:
+        f.write("\t".join(str(x) for x in r) + "\n")
+PY
+
+runs=$(find "$out" -name '*.verdict' | wc -l)
+failed=0
+for v in "$out"/*.verdict; do
+  if ! head -n 1 "$v" | grep -q '^PASS '; then
+    failed=$((failed + 1))
+    echo "---- $(basename "$v" .verdict)"; cat "$v"
+  fi
+done
+for sc in "${scenarios[@]}"; do
+  awk -v sc="$sc" -F'\t' '$1 == sc { n++; p += $4; m += $5; c += $7; e += $8; if ($3 != "PASS") f++ }
+    END { printf "%-24s runs=%d failed=%d phantoms=%d missed=%d recall=%s\n", sc, n, f, p, m,
+          (e > 0 ? sprintf("%.2f%% (%d/%d)", 100 * c / e, c, e) : "n/a") }' "$out/summary.tsv"
+done
+echo "campaign: $runs runs, $failed failed (reports in $out)"
+if [ -n "${TRIARB_CI_TALLY:-}" ]; then echo "campaign $runs $failed" >> "$TRIARB_CI_TALLY"; fi
+[ "$failed" -eq 0 ]

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The nightly job: long libFuzzer runs of every target (ci/fuzz.sh --fork:
+# corpus merged, crashes minimised into corpus/<target>/regression-*), the
+# RapidCheck suites with a high max_success and a logged seed, and the fault
+# campaign over many seeds. Writes build/nightly/REPORT.md with the figures
+# and build/nightly/campaign.svg (phantoms and recall per scenario); exits
+# non-zero if anything failed. HACKING.md says how to reproduce a failure.
+#
+#   ci/nightly.sh [--fuzz-seconds N] [--fork J] [--rc-success N] [--seeds N] [--duration T]
+#   defaults: 3600 s per fuzz target, fork 2, max_success 20000, 2000 seeds, 5 s.
+source "$(dirname "$0")/lib.sh"
+
+fuzz_seconds=3600
+fork=2
+rc_success=20000
+seeds=2000
+duration=5
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --fuzz-seconds) fuzz_seconds=$2; shift 2 ;;
+    --fork) fork=$2; shift 2 ;;
+    --rc-success) rc_success=$2; shift 2 ;;
+    --seeds) seeds=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "nightly.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+dir=build/nightly
+mkdir -p "$dir"
+status=0
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+# 1. Fuzzing.
+fuzz_rc=0
+ci/fuzz.sh --seconds "$fuzz_seconds" --fork "$fork" >"$dir/fuzz.log" 2>&1 || fuzz_rc=$?
+[ $fuzz_rc -eq 0 ] || status=1
+
+# 2. RapidCheck with a logged seed: RC_PARAMS="seed=S max_success=N" replays it.
+rc_seed=${RC_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+rc_params="seed=$rc_seed max_success=$rc_success max_size=100"
+echo "RC_PARAMS=\"$rc_params\"" >"$dir/rapidcheck.log"
+prop_rc=0
+build_preset default >>"$dir/rapidcheck.log" 2>&1 || prop_rc=$?
+if [ $prop_rc -eq 0 ]; then
+  RC_PARAMS="$rc_params" ctest --preset default -L property --timeout 7200 \
+    >>"$dir/rapidcheck.log" 2>&1 || prop_rc=$?
+fi
+[ $prop_rc -eq 0 ] || status=1
+
+# 3. The campaign.
+camp_rc=0
+ci/campaign.sh --seeds "$seeds" --duration "$duration" --out "$dir/campaign" \
+  >"$dir/campaign.log" 2>&1 || camp_rc=$?
+[ $camp_rc -eq 0 ] || status=1
+
+# 4. Report: markdown + an SVG bar chart drawn by hand (no matplotlib needed).
+python3 - "$dir" "$started" "$commit" "$fuzz_rc" "$prop_rc" "$camp_rc" "$rc_params" <<'PY'
+import csv, os, sys
+d, started, commit, fuzz_rc, prop_rc, camp_rc, rc_params = sys.argv[1:8]
+per = {}
+summary = os.path.join(d, "campaign", "summary.tsv")
+if os.path.exists(summary):
+    for r in csv.DictReader(open(summary), delimiter="\t"):
+        s = per.setdefault(r["scenario"], dict(runs=0, failed=0, phantom=0, missed=0, caught=0, eligible=0))
+        s["runs"] += 1
+        s["failed"] += r["verdict"] != "PASS"
+        for k in ("phantom", "missed", "caught", "eligible"):
+            s[k] += int(r[k])
+names = sorted(per)
+# SVG: per scenario, a red bar for phantoms (log-ish height) and a green bar for recall.
+w, h, left, bottom = 60 * max(len(names), 1) + 80, 320, 60, 230
+svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="10">',
+       f'<text x="{left}" y="14" font-size="12">Campaign: recall % (green) and phantoms (red, count) per scenario</text>',
+       f'<line x1="{left}" y1="{bottom}" x2="{w-10}" y2="{bottom}" stroke="black"/>',
+       f'<line x1="{left}" y1="30" x2="{left}" y2="{bottom}" stroke="black"/>',
+       f'<text x="5" y="34">100%</text><text x="5" y="{bottom}">0</text>']
+for i, n in enumerate(names):
+    s = per[n]
+    x = left + 10 + 60 * i
+    recall = 100.0 * s["caught"] / s["eligible"] if s["eligible"] else 100.0
+    rh = (bottom - 30) * recall / 100.0
+    ph = min(bottom - 30, 20 * s["phantom"]) if s["phantom"] else 0
+    svg.append(f'<rect x="{x}" y="{bottom-rh:.1f}" width="20" height="{rh:.1f}" fill="#3a3"/>')
+    svg.append(f'<rect x="{x+22}" y="{bottom-ph:.1f}" width="20" height="{ph:.1f}" fill="#c33"/>')
+    svg.append(f'<text x="{x+22}" y="{bottom-ph-3:.1f}" fill="#c33">{s["phantom"]}</text>')
+    svg.append(f'<text transform="translate({x+10},{bottom+8}) rotate(45)">{n}</text>')
+svg.append("</svg>")
+open(os.path.join(d, "campaign.svg"), "w").write("\n".join(svg) + "\n")
+ok = lambda rc: "PASS" if rc == "0" else "FAIL"
+md = [f"# triarb nightly {started} ({commit})", "",
+      "| job | result | log |", "|---|---|---|",
+      f"| libFuzzer, every target (ci/fuzz.sh --fork) | {ok(fuzz_rc)} | fuzz.log |",
+      f"| RapidCheck, `RC_PARAMS=\"{rc_params}\"` | {ok(prop_rc)} | rapidcheck.log |",
+      f"| campaign (ci/campaign.sh) | {ok(camp_rc)} | campaign.log, campaign/*.json |", "",
+      "## Campaign per scenario", "",
+      "| scenario | runs | failed | phantoms | missed | recall |", "|---|---|---|---|---|---|"]
+for n in names:
+    s = per[n]
+    rec = f'{100.0*s["caught"]/s["eligible"]:.2f}% ({s["caught"]}/{s["eligible"]})' if s["eligible"] else "n/a"
+    md.append(f'| {n} | {s["runs"]} | {s["failed"]} | {s["phantom"]} | {s["missed"]} | {rec} |')
+md += ["", "![phantoms and recall per scenario](campaign.svg)", ""]
+log = os.path.join(d, "campaign.log")
+if camp_rc != "0" and os.path.exists(log):
+    md += ["## Failed campaign runs (each with its reproduce command)", "", "```"]
+    md += [l.rstrip() for l in open(log) if l.startswith(("----", "FAIL", "reproduce:", "first "))][:200]
+    md += ["```", ""]
+fl = os.path.join(d, "fuzz.log")
+if os.path.exists(fl):
+    md += ["## Fuzzing", "", "```"] + [l.rstrip() for l in open(fl) if "fuzz.sh:" in l or l.startswith(("fuzz:", "=="))][-60:] + ["```", ""]
+open(os.path.join(d, "REPORT.md"), "w").write("\n".join(md))
+PY
+echo "nightly: fuzz=$fuzz_rc properties=$prop_rc campaign=$camp_rc; report $dir/REPORT.md"
+exit $status

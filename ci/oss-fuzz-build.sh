@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds every fuzz target the way OSS-Fuzz / ClusterFuzzLite expect
+# (their build.sh calls this), so fuzzing can scale out to a cluster:
+#   inputs  $CC $CXX $CFLAGS $CXXFLAGS (sanitizer + coverage flags chosen by
+#           the platform), $LIB_FUZZING_ENGINE (the engine's main, e.g.
+#           -fsanitize=fuzzer), $OUT (where binaries go), $WORK (scratch)
+#   outputs $OUT/fuzz_<target>, $OUT/fuzz_<target>_seed_corpus.zip (corpus/<target>/),
+#           $OUT/fuzz_<target>.dict (fuzz/<target>.dict), $OUT/fuzz_<target>.options
+#           (fuzz/<target>.options turned into a [libfuzzer] section)
+# The core library is built by CMake with the platform's flags (not
+# TRIARB_FUZZ: the engine is linked only here, from $LIB_FUZZING_ENGINE).
+#
+# Locally:
+#   CC=clang-14 CXX=clang++-14 CFLAGS="-fsanitize=address,fuzzer-no-link" \
+#   CXXFLAGS="-fsanitize=address,fuzzer-no-link" LIB_FUZZING_ENGINE=-fsanitize=fuzzer \
+#   OUT=/tmp/out ci/oss-fuzz-build.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${CC:?set CC}" "${CXX:?set CXX}" "${OUT:?set OUT}" "${LIB_FUZZING_ENGINE:?set LIB_FUZZING_ENGINE}"
+CFLAGS=${CFLAGS:--fsanitize=address,fuzzer-no-link}
+CXXFLAGS=${CXXFLAGS:--fsanitize=address,fuzzer-no-link}
+WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/triarb-ossfuzz.XXXXXX")}
+build="$WORK/triarb-build"
+mkdir -p "$OUT"
+
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_C_COMPILER="$CC" -DCMAKE_CXX_COMPILER="$CXX" \
+  -DCMAKE_C_FLAGS="$CFLAGS" -DCMAKE_CXX_FLAGS="$CXXFLAGS" -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g" \
+  -DTRIARB_MARCH= -DTRIARB_BUILD_BENCH=OFF -DTRIARB_BUILD_BOT=OFF -DBUILD_TESTING=OFF >/dev/null
+cmake --build "$build" --target triarb_core
+
+built=0
+for src in fuzz/*.cc; do
+  target=$(basename "$src" .cc)
+  [ "$target" = replay_main ] && continue
+  grep -q 'LLVMFuzzerTestOneInput' "$src" || continue
+  name="fuzz_$target"
+  # shellcheck disable=SC2086  # flags are word lists
+  $CXX $CXXFLAGS -std=c++20 -Icore -Ifuzz "$src" -o "$OUT/$name" \
+    "$build/core/libtriarb_core.a" $LIB_FUZZING_ENGINE -lsimdjson -lcrypto
+  if [ -d "corpus/$target" ]; then
+    rm -f "$OUT/${name}_seed_corpus.zip"
+    (cd "corpus/$target" && find . -type f ! -name 'REPRODUCE-*' ! -name '.*' -print |
+      zip -q -j "$OUT/${name}_seed_corpus.zip" -@)
+  fi
+  [ -f "fuzz/$target.dict" ] && cp "fuzz/$target.dict" "$OUT/$name.dict"
+  if [ -f "fuzz/$target.options" ]; then
+    { echo "[libfuzzer]"
+      grep -v '^[[:space:]]*\(#\|$\)' "fuzz/$target.options" | sed 's/^-//'
+      [ -f "fuzz/$target.dict" ] && echo "dict = $name.dict"
+    } | sed 's/^\([a-z_]*\)=\(.*\)$/\1 = \2/' >"$OUT/$name.options"
+  fi
+  built=$((built + 1))
+  echo "oss-fuzz-build: $OUT/$name" >&2
+done
+echo "oss-fuzz-build: $built targets in $OUT"
+[ "$built" -gt 0 ]
