@@ -4,5 +4,9 @@
 source "$(dirname "$0")/lib.sh"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# The campaign (label campaign) on a reduced set under the sanitizers: one
+# seed, one simulated second per scenario (ci/campaign.sh runs the full sweep).
+export TRIARB_CAMPAIGN_SEEDS=${TRIARB_CAMPAIGN_SEEDS:-1}
+export TRIARB_CAMPAIGN_DURATION_MS=${TRIARB_CAMPAIGN_DURATION_MS:-1000}
 build_preset asan-ubsan
 test_preset asan-ubsan -LE 'model|tsan'
