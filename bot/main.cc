@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
   auto add_sim_options = [&](CLI::App* c, double& fault_rate) {
     c->add_option("--seed", seed, "Seed of the simulated universe, market and faults")
         ->capture_default_str();
-    c->add_option("--duration", duration_s, "Simulated seconds to run")
+    c->add_option("--duration", duration_s, "Seconds to run (demo: real time; sim: simulated time)")
         ->capture_default_str()
         ->check(CLI::Range(0.001, 86400.0));
     c->add_option("--tick", tick_s, "Seconds between telemetry ticks")
@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
       "ground truth (--frames-out records the frames for `triarb replay`)");
   add_sim_options(demo, demo_faults);
   CLI::App* sim = app.add_subcommand(
-      "sim", "Deterministic simulation (as demo, no faults by default): same seed, same output");
+      "sim", "Deterministic in-process simulation on simulated time, no sockets (the same market, faults and pipeline as demo; no faults by default): same seed, same output; --scenario runs a named fault scenario judged by the ground truth");
   add_sim_options(sim, sim_faults);
   // The fault campaign (bot/campaign.h): a named scenario judged by the oracle.
   std::string scenario_name, report_path, mutant;
