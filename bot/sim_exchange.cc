@@ -308,6 +308,10 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
 
   void tick(steady::time_point now) {
     if (!open()) return;
+    if (close_started_ && now >= close_deadline_) {
+      abort();  // the peer never completed the close handshake: bound our resources
+      return;
+    }
     if (!shutdown_sent_ && now >= shutdown_at_) server_shutdown(close_at_);
     if (now >= close_at_) {
       request_close(websocket::close_code::going_away);
@@ -381,23 +385,23 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
 
   void do_write() {
     writing_ = true;
+    in_flight_ = std::move(queue_.front());  // the buffer lives until on_write, whatever
+    queue_.pop_front();                      // happens to the queue meanwhile
     ws_.text(true);
-    const std::string& s = *queue_.front().text;
-    ws_.async_write(net::buffer(s), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      self->on_write(ec);
-    });
+    ws_.async_write(
+        net::buffer(*in_flight_.text),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(beast::error_code ec) {
     writing_ = false;
+    const bool was_data = in_flight_.data;
+    in_flight_ = {};
     if (ec) {
       queue_.clear();
       return;  // the read loop sees the failure too and ends the session
     }
-    if (!queue_.empty()) {
-      if (queue_.front().data) sim_exchange::impl::bump(ex_.c.frames_sent);
-      queue_.pop_front();
-    }
+    if (was_data) sim_exchange::impl::bump(ex_.c.frames_sent);
     if (close_requested_) {
       start_close();
     } else if (!queue_.empty() && !closed_) {
@@ -408,6 +412,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   void start_close() {
     if (close_started_ || closed_) return;
     close_started_ = true;
+    close_deadline_ = steady::now() + ms(ex_.opt.handshake_timeout_ms) + std::chrono::seconds(1);
     ws_.async_close(close_code_, [self = shared_from_this()](beast::error_code) {
       // The read loop ends when the peer's close frame (or an error) arrives.
     });
@@ -424,16 +429,17 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   sim_exchange::impl& ex_;
   std::vector<char> subscribed_;  // per symbol id
   beast::flat_buffer rbuf_;
-  std::deque<out_msg> queue_;
-  bool open_ = false;    // accepted
-  bool closed_ = false;  // failed, aborted or ended
+  std::deque<out_msg> queue_;  // waiting; bounded by max_queued_frames
+  out_msg in_flight_;          // being written (Beast holds a view of its bytes)
+  bool open_ = false;          // accepted
+  bool closed_ = false;        // failed, aborted or ended
   bool writing_ = false;
   bool pinging_ = false;
   bool close_requested_ = false;
   bool close_started_ = false;
   bool shutdown_sent_ = false;
   websocket::close_code close_code_ = websocket::close_code::normal;
-  steady::time_point next_ping_{}, close_at_{}, shutdown_at_{}, rate_window_{};
+  steady::time_point next_ping_{}, close_at_{}, shutdown_at_{}, rate_window_{}, close_deadline_{};
   std::optional<steady::time_point> unanswered_ping_since_;
   std::uint64_t ping_seq_ = 0;
   int rate_count_ = 0;

@@ -35,7 +35,8 @@
 //
 // Thread safety: every public member function may be called from any thread
 // except the I/O thread itself (the fault knobs wait for the I/O thread to
-// apply them). start() and stop() must not race each other.
+// apply them). start() and stop() must not race each other or any other
+// member; port() and the URLs are fixed once start() has returned.
 #pragma once
 
 #include <cstddef>
