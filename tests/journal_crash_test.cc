@@ -159,7 +159,9 @@ TEST(JournalCrash, KilledSimulationRestartsAndLosesNoRecord) {
     EXPECT_EQ(now.compare(0, before.size(), before), 0)
         << "a record written before the kill is gone";
     EXPECT_EQ(files_with(dir, ".torn-"), torn_seen);
-    EXPECT_NE(now.find("\"reason\":\"restart\""), std::string::npos);
+    if (lines_before > 0) {  // (a slow start may be killed before its genesis)
+      EXPECT_NE(now.find("\"reason\":\"restart\""), std::string::npos);
+    }
     kill_and_reap(again);  // stopped: never inside a write
   }
   EXPECT_EQ(restarts, 5u);
