@@ -908,6 +908,13 @@ sim::exact sim_exchange::truth_ratio(const triangle& t, fixed8 fee) const {
   return impl_->market->truth_ratio(t, fee);
 }
 
+sim::market::verdict sim_exchange::judge(const std::array<sim::market::leg_claim, 3>& legs,
+                                         fixed8 fee, const sim::exact& threshold,
+                                         std::uint64_t in_flight_updates) const {
+  std::lock_guard lock(impl_->market_mu);
+  return impl_->market->judge(legs, fee, threshold, in_flight_updates);
+}
+
 void sim_exchange::kill_connections(std::function<bool(std::size_t)> which) {
   impl& x = *impl_;
   x.run_on_io([&] {

@@ -97,6 +97,12 @@ class sim_exchange {
   // exchange's current true quotes. t comes from a triangle_index built on
   // the universe loaded from exchange_info() (ids agree: both sort by name).
   [[nodiscard]] sim::exact truth_ratio(const triangle& t, fixed8 fee) const;
+  // Judges a decision made from frames in flight (takes the market lock):
+  // were its legs quotes the exchange really sent, all current when the
+  // newest of them was sent, and profitable on them (sim::market::judge)?
+  [[nodiscard]] sim::market::verdict judge(const std::array<sim::market::leg_claim, 3>& legs,
+                                           fixed8 fee, const sim::exact& threshold,
+                                           std::uint64_t in_flight_updates) const;
 
   // Fault knobs: take effect immediately (they return once applied).
   // conn_index: the position of a WebSocket connection among the open ones,

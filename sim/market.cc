@@ -30,6 +30,8 @@ market::market(const universe& u, const std::vector<fixed8>& reference_price, ma
       rng_(p.seed),
       value_(u.assets().size(), 0.0),
       quotes_(u.symbols().size()),
+      history_(u.symbols().size()),
+      history_count_(u.symbols().size(), 0),
       qty_decimals_(u.symbols().size(), 8),
       disloc_left_(u.symbols().size(), 0),
       disloc_size_(u.symbols().size(), 0.0) {
@@ -146,6 +148,45 @@ void market::requote(symbol_id s, double distortion) {
   q.ask_qty_raw = qty_raw(value_[si.base]);
   q.update_id = next_update_id_++;
   q.present = true;
+  history_[s][history_count_[s]++ % kHistory] = {q.update_id, q.bid, q.ask};
+}
+
+market::verdict market::judge(const std::array<leg_claim, 3>& legs, fixed8 fee,
+                              const exact& threshold, std::uint64_t in_flight_updates) const {
+  // For each leg: the quote it claims, and when that quote was replaced.
+  std::uint64_t newest_born = 0;
+  std::uint64_t first_died = std::numeric_limits<std::uint64_t>::max();
+  for (const leg_claim& c : legs) {
+    const std::uint32_t n = history_count_[c.symbol];
+    const auto kept = static_cast<std::uint32_t>(std::min<std::size_t>(n, kHistory));
+    bool found = false;
+    // Oldest to newest: the first quote at or after the claimed id whose
+    // price on the leg's side is the claimed price.
+    for (std::uint32_t k = n - kept; k < n && !found; ++k) {
+      const past_quote& p = history_[c.symbol][k % kHistory];
+      if (p.update_id < c.update_id) continue;
+      if ((c.dir == side::buy ? p.ask : p.bid) != c.price) continue;
+      found = true;
+      newest_born = std::max(newest_born, p.update_id);
+      if (k + 1 < n) {
+        first_died = std::min(first_died, history_[c.symbol][(k + 1) % kHistory].update_id);
+      }
+    }
+    if (!found) return verdict::unknown_quote;
+  }
+  if (first_died != std::numeric_limits<std::uint64_t>::max() &&
+      newest_born >= first_died + in_flight_updates) {
+    return verdict::not_simultaneous;
+  }
+  const exact scale(static_cast<long long>(fixed8::kScale));
+  const exact keep = exact(static_cast<long long>(fixed8::kScale - fee.raw())) / scale;
+  exact ratio(1);
+  for (const leg_claim& c : legs) {
+    const exact p = exact(static_cast<long long>(c.price.raw())) / scale;
+    if (p == 0) return verdict::not_profitable;
+    ratio *= c.dir == side::sell ? exact(p * keep) : exact(keep / p);
+  }
+  return ratio > threshold ? verdict::real : verdict::not_profitable;
 }
 
 exact market::truth_ratio(const triangle& t, fixed8 fee) const {

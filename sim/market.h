@@ -21,6 +21,7 @@
 // Thread safety: none; one market per thread.
 #pragma once
 
+#include <array>
 #include <boost/multiprecision/cpp_int.hpp>
 #include <cstdint>
 #include <string>
@@ -91,6 +92,35 @@ class market {
   // The bot-facing quote: quantities capped at fixed8::max() as the parser does.
   [[nodiscard]] quote as_quote(symbol_id s) const;
 
+  // Judging a decision made at a distance (over a network, where the market
+  // moves while frames are in flight): were the three legs the bot used
+  // quotes this market really sent, all current at one moment -- the moment
+  // the newest of them was sent -- and is the cycle profitable on them? Each
+  // symbol's last kHistory quotes are kept; update ids are one global
+  // sequence, so a quote lives from its own id until its successor's.
+  // A leg whose update id is older than the history, or whose price is not
+  // one the market sent at or after that id (a REST re-seed keeps the older
+  // id), cannot be vouched for and is judged not real.
+  static constexpr std::size_t kHistory = 32;
+  enum class verdict : std::uint8_t {
+    real,              // all legs true and simultaneous, and profitable on them
+    not_profitable,    // true and simultaneous, but not above the threshold
+    not_simultaneous,  // a leg had been replaced before the newest leg was sent (a frozen leg)
+    unknown_quote,     // a leg's price and update id match nothing the market sent recently
+  };
+  struct leg_claim {
+    symbol_id symbol = kNoSymbol;
+    side dir = side::buy;
+    fixed8 price;  // the ask for a buy, the bid for a sell
+    std::uint64_t update_id = 0;
+  };
+  // in_flight_updates: how many market updates a frame may lag behind on
+  // another connection (legs arrive over several connections, each in order
+  // but not with each other); a leg replaced at most that many updates
+  // before the newest leg was sent still counts as current. 0 in-process.
+  [[nodiscard]] verdict judge(const std::array<leg_claim, 3>& legs, fixed8 fee,
+                              const exact& threshold, std::uint64_t in_flight_updates = 0) const;
+
  private:
   void requote(symbol_id s, double distortion);
 
@@ -99,8 +129,15 @@ class market {
   sim_rng rng_;
   std::vector<double> value_;       // per asset, in USDT
   std::vector<true_quote> quotes_;  // per symbol
-  std::vector<int> qty_decimals_;   // per symbol: 8, 2 or 1 (from the step size)
-  std::vector<int> disloc_left_;    // per symbol: updates left in a dislocation
+  struct past_quote {
+    std::uint64_t update_id = 0;
+    fixed8 bid;
+    fixed8 ask;
+  };
+  std::vector<std::array<past_quote, kHistory>> history_;  // per symbol, a ring
+  std::vector<std::uint32_t> history_count_;               // quotes ever sent, per symbol
+  std::vector<int> qty_decimals_;  // per symbol: 8, 2 or 1 (from the step size)
+  std::vector<int> disloc_left_;   // per symbol: updates left in a dislocation
   std::vector<double> disloc_size_;
   std::uint64_t next_update_id_ = 1;
   std::int64_t now_ns_ = 0;

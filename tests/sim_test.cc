@@ -3,6 +3,7 @@
 // no phantom under faults, and the oracle bites the old bug.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdio>
 #include <sstream>
 
@@ -161,6 +162,52 @@ TEST(Replay, UnknownStartAssetAndMissingFilesAreClearErrors) {
   ro.exchange_info = "/nonexistent/x.json";
   ro.frames = "/nonexistent/f.txt";
   EXPECT_THROW((void)run_replay(ro), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace triarb
+
+namespace triarb {
+namespace {
+
+TEST(Market, JudgeVouchesForSimultaneousLegsAndCatchesAFrozenOne) {
+  sim_world w;
+  sim::market m(w.u, sim::reference_prices(w.gen), {.seed = 3});
+  m.seed_all();
+  const asset_id usdt = *w.u.find_asset("USDT");
+  const triangle_index idx = triangle_index::build(w.u, std::span<const asset_id>(&usdt, 1));
+  const triangle& t = idx.triangle_at(0);
+  auto claims_now = [&] {
+    std::array<sim::market::leg_claim, 3> c;
+    for (std::size_t i = 0; i < 3; ++i) {
+      const sim::true_quote& q = m.quote_of(t.legs[i].symbol);
+      c[i] = {t.legs[i].symbol, t.legs[i].dir, t.legs[i].dir == side::buy ? q.ask : q.bid,
+              q.update_id};
+    }
+    return c;
+  };
+  const fixed8 fee = fixed8::from_raw(100'000);
+  const sim::exact any(0);  // profitable means ratio > 0 here: the judge's other checks decide
+  ASSERT_EQ(m.judge(claims_now(), fee, any), sim::market::verdict::real);
+  EXPECT_EQ(m.judge(claims_now(), fee, sim::exact(1000)), sim::market::verdict::not_profitable);
+
+  // Freeze leg 0: keep its claim while its symbol requotes, then another leg moves.
+  const sim::market::leg_claim frozen = claims_now()[0];
+  auto side_price = [&](const sim::market::leg_claim& l) {
+    const sim::true_quote& q = m.quote_of(l.symbol);
+    return l.dir == side::buy ? q.ask : q.bid;
+  };
+  while (side_price(frozen) == frozen.price) (void)m.step();  // replaced by a new price
+  const std::uint64_t other_id = m.quote_of(t.legs[1].symbol).update_id;
+  while (m.quote_of(t.legs[1].symbol).update_id == other_id) (void)m.step();
+  std::array<sim::market::leg_claim, 3> c = claims_now();
+  c[0] = frozen;
+  EXPECT_EQ(m.judge(c, fee, any), sim::market::verdict::not_simultaneous);
+  EXPECT_EQ(m.judge(c, fee, any, 1'000'000'000), sim::market::verdict::real)
+      << "within the in-flight allowance it counts as current";
+  c = claims_now();
+  c[2].price = fixed8::from_raw(c[2].price.raw() + 1);  // a price never sent
+  EXPECT_EQ(m.judge(c, fee, any), sim::market::verdict::unknown_quote);
 }
 
 }  // namespace
