@@ -73,15 +73,6 @@ std::int64_t unix_ms() {
       .count();
 }
 
-std::string price8(fixed8 p) {
-  std::string t = to_string(p);
-  const auto dot = t.find('.');
-  const std::size_t have = dot == std::string::npos ? 0 : t.size() - dot - 1;
-  if (dot == std::string::npos) t.push_back('.');
-  t.append(8 - have, '0');
-  return t;
-}
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -790,9 +781,10 @@ void sim_exchange::impl::market_loop() {
 
 std::string sim_exchange::impl::book_ticker_json(symbol_id s) const {
   const sim::true_quote& q = market->quote_of(s);
-  std::string out = "{\"symbol\":\"" + u.symbol(s).name + "\",\"bidPrice\":\"" + price8(q.bid) +
-                    "\",\"bidQty\":\"" + sim::format_raw_qty(q.bid_qty_raw, 8) +
-                    "\",\"askPrice\":\"" + price8(q.ask) + "\",\"askQty\":\"" +
+  std::string out = "{\"symbol\":\"" + u.symbol(s).name + "\",\"bidPrice\":\"" +
+                    sim::format_price8(q.bid) + "\",\"bidQty\":\"" +
+                    sim::format_raw_qty(q.bid_qty_raw, 8) + "\",\"askPrice\":\"" +
+                    sim::format_price8(q.ask) + "\",\"askQty\":\"" +
                     sim::format_raw_qty(q.ask_qty_raw, 8) + "\"}";
   return out;
 }

@@ -242,19 +242,20 @@ std::string format_raw_qty(u128 raw, int decimals) {
   return out;
 }
 
+std::string format_price8(fixed8 p) {
+  std::string t = to_string(p);
+  const auto dot = t.find('.');
+  const std::size_t have = dot == std::string::npos ? 0 : t.size() - dot - 1;
+  if (dot == std::string::npos) t.push_back('.');
+  t.append(8 - have, '0');
+  return t;
+}
+
 std::string encode_frame(const market& m, symbol_id s, bool combined) {
   const true_quote& q = m.quote_of(s);
   const symbol_info& si = m.universe_ref().symbol(s);
   const int dec = m.qty_decimals(s);
-  auto price = [](fixed8 p) {
-    // Binance writes prices with 8 decimals.
-    std::string t = to_string(p);
-    const auto dot = t.find('.');
-    const std::size_t have = dot == std::string::npos ? 0 : t.size() - dot - 1;
-    if (dot == std::string::npos) t.push_back('.');
-    t.append(8 - have, '0');
-    return t;
-  };
+  const auto price = format_price8;
   std::string data = "{\"u\":" + std::to_string(q.update_id) + ",\"s\":\"" + si.name +
                      "\",\"b\":\"" + price(q.bid) + "\",\"B\":\"" +
                      format_raw_qty(q.bid_qty_raw, dec) + "\",\"a\":\"" + price(q.ask) +

@@ -150,6 +150,9 @@ class market {
 // the symbol's decimals ("1000000000000.00") and may exceed fixed8::max().
 [[nodiscard]] std::string encode_frame(const market& m, symbol_id s, bool combined);
 
+// A price as Binance writes it: exactly 8 fractional digits ("25.35190000").
+[[nodiscard]] std::string format_price8(fixed8 p);
+
 // Exact decimal text of a raw (scaled by 10^8) quantity with `decimals`
 // fractional digits (truncated), e.g. 1e20 raw with 2 decimals -> "1000000000000.00".
 [[nodiscard]] std::string format_raw_qty(internal::u128 raw, int decimals);
