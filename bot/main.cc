@@ -12,13 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "campaign.h"
 #include "config.h"
 #include "journal.h"
-#include "live_bot.h"
 #include "journal_audit.h"
 #include "journal_show.h"
+#include "live_bot.h"
 #include "replay.h"
-#include "campaign.h"
 #include "sim_driver.h"
 #include "sim_exchange.h"
 
@@ -76,8 +76,8 @@ int run_sim_exchange(const triarb::sim_exchange_options& o, const std::string& c
   }
   ex.start();
   std::cout << "sim-exchange: seed " << o.seed << ", " << o.updates_per_second
-            << " updates/s\n  rest " << ex.rest_url() << "\n  ws   " << ex.ws_url()
-            << "\n  ca   " << (ca_out.empty() ? std::string("(not written; use --ca-out FILE)") : ca_out)
+            << " updates/s\n  rest " << ex.rest_url() << "\n  ws   " << ex.ws_url() << "\n  ca   "
+            << (ca_out.empty() ? std::string("(not written; use --ca-out FILE)") : ca_out)
             << "\nCtrl-C stops it." << std::endl;
   int sig = 0;
   sigwait(&stop_signals, &sig);
@@ -87,8 +87,8 @@ int run_sim_exchange(const triarb::sim_exchange_options& o, const std::string& c
             << " connections, " << st.frames_sent << " frames, " << st.rest_requests
             << " REST requests, rejected 414/400-streams/429: " << st.rejected_414 << "/"
             << st.rejected_too_many_streams << "/" << st.rejected_429 << ", dropped no-pong "
-            << st.disconnected_no_pong << ", rate-limit " << st.disconnected_rate_limit
-            << ", slow " << st.disconnected_slow_consumer << std::endl;
+            << st.disconnected_no_pong << ", rate-limit " << st.disconnected_rate_limit << ", slow "
+            << st.disconnected_slow_consumer << std::endl;
   return 0;
 }
 
@@ -140,7 +140,10 @@ int main(int argc, char** argv) {
       "ground truth (--frames-out records the frames for `triarb replay`)");
   add_sim_options(demo, demo_faults);
   CLI::App* sim = app.add_subcommand(
-      "sim", "Deterministic in-process simulation on simulated time, no sockets (the same market, faults and pipeline as demo; no faults by default): same seed, same output; --scenario runs a named fault scenario judged by the ground truth");
+      "sim",
+      "Deterministic in-process simulation on simulated time, no sockets (the same market, faults "
+      "and pipeline as demo; no faults by default): same seed, same output; --scenario runs a "
+      "named fault scenario judged by the ground truth");
   add_sim_options(sim, sim_faults);
   // The fault campaign (bot/campaign.h): a named scenario judged by the oracle.
   std::string scenario_name, report_path, mutant;
@@ -148,9 +151,9 @@ int main(int argc, char** argv) {
   for (triarb::scenario sc : triarb::all_scenarios()) {
     scenario_names += (scenario_names.empty() ? "" : ", ") + std::string(triarb::to_string(sc));
   }
-  sim->add_option("--scenario", scenario_name,
-                  "Run a named fault scenario with the oracle (phantom, missed, recall): " +
-                      scenario_names)
+  sim->add_option(
+         "--scenario", scenario_name,
+         "Run a named fault scenario with the oracle (phantom, missed, recall): " + scenario_names)
       ->check(CLI::IsMember([] {
         std::vector<std::string> v;
         for (triarb::scenario sc : triarb::all_scenarios()) v.emplace_back(triarb::to_string(sc));
@@ -180,12 +183,15 @@ int main(int argc, char** argv) {
   replay->add_option("--fee", fee, "Taker fee, e.g. 0.001");
   replay->add_option("--min-profit", min_profit, "Opportunity when ratio > 1 + this");
   replay->add_option("--budget", budget, "Budget per cycle in start-asset units");
-  replay->add_option("--max-leg-age", max_leg_age_ms,
-                     "Milliseconds after which a leg is stale (recorded frames; plain frames "
-                     "use a logical clock and are never stale)")
+  replay
+      ->add_option("--max-leg-age", max_leg_age_ms,
+                   "Milliseconds after which a leg is stale (recorded frames; plain frames "
+                   "use a logical clock and are never stale)")
       ->check(CLI::Range(1.0, 86'400'000.0));
   replay->add_option("--journal", ro.journal_path, "Write opportunities to this journal");
   replay->add_option("--summary", summary_path, "Write the summary as JSON to this file");
+  replay->add_flag("--latency", ro.measure_latency,
+                   "Time every frame (bytes to decision) and print p50/p99/max");
 
   // journal
   CLI::App* journal = app.add_subcommand("journal", "Inspect a decision journal");
@@ -215,8 +221,8 @@ int main(int argc, char** argv) {
   audit->add_option("--start-assets", audit_starts, "Comma-separated start assets (USDT,BTC)");
   audit->add_option("--fee", audit_fee, "Taker fee, e.g. 0.001");
   audit->add_option("--min-profit", audit_min_profit, "Opportunity when ratio > 1 + this");
-  CLI::App* show = journal->add_subcommand(
-      "show", "A readable table of the journal (verifies the chain first)");
+  CLI::App* show =
+      journal->add_subcommand("show", "A readable table of the journal (verifies the chain first)");
   std::string show_triangle, show_since;
   show->add_option("FILE", journal_file, "Journal file (the first of a rotated chain)")->required();
   show->add_option("--triangle", show_triangle, "Only this triangle, e.g. USDT>BTC>ETH>USDT");
@@ -248,14 +254,18 @@ int main(int argc, char** argv) {
   double live_duration_s = 0;
   int pin_cpu = -1;
   CLI::App* run_cmd = app.add_subcommand(
-      "run", "Live, against the exchange in --config (dry run only: opportunities are journaled, "
-             "no order is placed); Ctrl-C stops cleanly");
+      "run",
+      "Live, against the exchange in --config (dry run only: opportunities are journaled, "
+      "no order is placed); Ctrl-C stops cleanly");
   CLI::App* record_cmd = app.add_subcommand(
-      "record", "As run, and write every frame received (with receive time and connection) to "
-                "--out in the format `triarb replay` reads; decisions are made per frame so "
-                "replay reproduces them");
+      "record",
+      "As run, and write every frame received (with receive time and connection) to "
+      "--out in the format `triarb replay` reads; decisions are made per frame so "
+      "replay reproduces them");
   for (CLI::App* c : {run_cmd, record_cmd}) {
-    c->add_option("--config", live_config, "TOML configuration")->required()->check(CLI::ExistingFile);
+    c->add_option("--config", live_config, "TOML configuration")
+        ->required()
+        ->check(CLI::ExistingFile);
     c->add_option("--ca-file", live_ca_file,
                   "Trust this CA (PEM) instead of the system store (e.g. the simulated exchange's)")
         ->check(CLI::ExistingFile);
@@ -277,7 +287,8 @@ int main(int argc, char** argv) {
       triarb::campaign_options co;
       co.seed = seed;
       co.sc = *triarb::parse_scenario(scenario_name);
-      if (sim->count("--duration") > 0) co.duration_ns = static_cast<std::int64_t>(duration_s * 1e9);
+      if (sim->count("--duration") > 0)
+        co.duration_ns = static_cast<std::int64_t>(duration_s * 1e9);
       co.mutant_drop_capped = mutant == "drop-capped";
       co.journal_path = journal_path;
       co.new_journal = new_journal;
@@ -360,7 +371,12 @@ int main(int argc, char** argv) {
       std::cout << "replay: " << r.frames << " frames, " << r.symbols << " symbols, " << r.triangles
                 << " triangles, " << r.opportunities << " opportunities, "
                 << static_cast<double>(r.frames) / (r.seconds > 0 ? r.seconds : 1e-9)
-                << " frames/s\ncounters: " << r.telemetry_json << "\n";
+                << " frames/s\n";
+      if (ro.measure_latency) {
+        std::cout << "latency: frame bytes -> decision p50 " << r.latency_p50_ns << " ns, p99 "
+                  << r.latency_p99_ns << " ns, max " << r.latency_max_ns << " ns\n";
+      }
+      std::cout << "counters: " << r.telemetry_json << "\n";
       if (!summary_path.empty()) {
         std::ofstream out(summary_path);
         out << "{\"frames\":" << r.frames << ",\"symbols\":" << r.symbols

@@ -1,6 +1,7 @@
 // replay: frames file -> the synchronous pipeline -> journal and counters.
 #include "replay.h"
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 #include <memory>
@@ -75,9 +76,13 @@ replay_report run_replay(const replay_options& o) {
     ++r.opportunities;
     return true;
   };
+  std::vector<std::int64_t> latency;
+  if (o.measure_latency) latency.reserve(1 << 20);
   const auto t0 = std::chrono::steady_clock::now();
   std::int64_t clock = 0;
   const frames_walk w = frames.for_each(conn_count, [&](const frame_line& l) {
+    const auto f0 = o.measure_latency ? std::chrono::steady_clock::now()
+                                      : std::chrono::steady_clock::time_point{};
     if (recorded) {
       clock = l.recv_ns;
       (void)p.process(l.connection, l.data, l.size, clock, sink);
@@ -87,8 +92,20 @@ replay_report run_replay(const replay_options& o) {
       last_conn = c;
       (void)p.process(c, l.data, l.size, ++clock, sink);
     }
+    if (o.measure_latency) latency.push_back((std::chrono::steady_clock::now() - f0).count());
     return true;
   });
+  if (!latency.empty()) {
+    auto at = [&](double q) {
+      const auto k = static_cast<std::size_t>(q * static_cast<double>(latency.size() - 1));
+      std::nth_element(latency.begin(), latency.begin() + static_cast<std::ptrdiff_t>(k),
+                       latency.end());
+      return latency[k];
+    };
+    r.latency_p50_ns = at(0.50);
+    r.latency_p99_ns = at(0.99);
+    r.latency_max_ns = *std::max_element(latency.begin(), latency.end());
+  }
   r.frames = w.frames;
   r.empty_lines = w.empty_lines;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -36,6 +36,9 @@ struct replay_options {
   // journal's genesis record carries config.to_toml().
   bot_config config;
   std::string journal_path;  // empty: none
+  // Time every frame, bytes to decision (two steady_clock reads per frame,
+  // which slow the loop a little): fills the latency fields of the report.
+  bool measure_latency = false;
 };
 
 struct replay_report {
@@ -44,7 +47,10 @@ struct replay_report {
   std::size_t symbols = 0;
   std::size_t triangles = 0;
   std::uint64_t opportunities = 0;
-  double seconds = 0;          // wall time of the frame loop only
+  double seconds = 0;               // wall time of the frame loop only
+  std::int64_t latency_p50_ns = 0;  // with measure_latency: one frame, bytes to decision
+  std::int64_t latency_p99_ns = 0;
+  std::int64_t latency_max_ns = 0;
   std::string telemetry_json;  // every counter
 };
 
