@@ -127,9 +127,9 @@ struct campaign_report {
   // Reported legs whose book data was older than max_leg_age by the
   // simulator's clock (the bot's receive clock may have jumped).
   std::uint64_t stale_used = 0;
-  std::uint64_t episodes = 0;             // injected dislocations
-  std::uint64_t episodes_eligible = 0;    // truly reportable at least once with legs valid
-  std::uint64_t episodes_caught = 0;      // eligible and a cycle through it reported
+  std::uint64_t episodes = 0;           // injected dislocations
+  std::uint64_t episodes_eligible = 0;  // truly reportable at least once with legs valid
+  std::uint64_t episodes_caught = 0;    // eligible and a cycle through it reported
   std::uint64_t reconnects = 0;
   std::uint64_t reseeded = 0;  // symbols re-seeded from the REST snapshot
   std::array<std::uint64_t, static_cast<std::size_t>(fault_kind::kCount)> faults{};
