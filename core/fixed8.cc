@@ -15,8 +15,7 @@ constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
 // |min()| as an unsigned raw value.
 constexpr std::uint64_t kMagMinRaw = static_cast<std::uint64_t>(kMax) + 1;
 
-constexpr std::uint64_t kPow10[9] = {1,         10,         100,         1000,     10000,
-                                     100000,    1000000,    10000000,    100000000};
+constexpr std::uint64_t kPow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
 
 enum class sign_policy : std::uint8_t { none, minus_allowed };
 
@@ -113,15 +112,24 @@ inline i128 div_round(i128 n, i128 d, rounding r) noexcept {
 
 std::string_view to_string(fixed8_errc ec) noexcept {
   switch (ec) {
-    case fixed8_errc::ok: return "ok";
-    case fixed8_errc::empty: return "empty";
-    case fixed8_errc::sign: return "sign";
-    case fixed8_errc::exponent: return "exponent";
-    case fixed8_errc::bad_char: return "bad_char";
-    case fixed8_errc::missing_digits: return "missing_digits";
-    case fixed8_errc::too_many_fraction_digits: return "too_many_fraction_digits";
-    case fixed8_errc::overflow: return "overflow";
-    case fixed8_errc::division_by_zero: return "division_by_zero";
+    case fixed8_errc::ok:
+      return "ok";
+    case fixed8_errc::empty:
+      return "empty";
+    case fixed8_errc::sign:
+      return "sign";
+    case fixed8_errc::exponent:
+      return "exponent";
+    case fixed8_errc::bad_char:
+      return "bad_char";
+    case fixed8_errc::missing_digits:
+      return "missing_digits";
+    case fixed8_errc::too_many_fraction_digits:
+      return "too_many_fraction_digits";
+    case fixed8_errc::overflow:
+      return "overflow";
+    case fixed8_errc::division_by_zero:
+      return "division_by_zero";
   }
   return "unknown";
 }

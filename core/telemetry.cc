@@ -5,35 +5,58 @@ namespace triarb {
 
 std::string_view to_string(feed_counter c) noexcept {
   switch (c) {
-    case feed_counter::frames_received: return "frames_received";
-    case feed_counter::quotes_applied: return "quotes_applied";
-    case feed_counter::control_messages: return "control_messages";
-    case feed_counter::attributed_errors: return "attributed_errors";
-    case feed_counter::unattributed_errors: return "unattributed_errors";
-    case feed_counter::qty_capped: return "qty_capped";
-    case feed_counter::stale_dropped: return "stale_dropped";
-    case feed_counter::duplicate_dropped: return "duplicate_dropped";
-    case feed_counter::invalidated_by_frame: return "invalidated_by_frame";
-    case feed_counter::invalidated_by_garbage: return "invalidated_by_garbage";
-    case feed_counter::invalidated_by_connection: return "invalidated_by_connection";
-    case feed_counter::kCount: break;
+    case feed_counter::frames_received:
+      return "frames_received";
+    case feed_counter::quotes_applied:
+      return "quotes_applied";
+    case feed_counter::control_messages:
+      return "control_messages";
+    case feed_counter::attributed_errors:
+      return "attributed_errors";
+    case feed_counter::unattributed_errors:
+      return "unattributed_errors";
+    case feed_counter::qty_capped:
+      return "qty_capped";
+    case feed_counter::stale_dropped:
+      return "stale_dropped";
+    case feed_counter::duplicate_dropped:
+      return "duplicate_dropped";
+    case feed_counter::invalidated_by_frame:
+      return "invalidated_by_frame";
+    case feed_counter::invalidated_by_garbage:
+      return "invalidated_by_garbage";
+    case feed_counter::invalidated_by_connection:
+      return "invalidated_by_connection";
+    case feed_counter::kCount:
+      break;
   }
   return "unknown";
 }
 
 std::string_view to_string(eval_counter c) noexcept {
   switch (c) {
-    case eval_counter::symbols_drained: return "symbols_drained";
-    case eval_counter::triangles_evaluated: return "triangles_evaluated";
-    case eval_counter::skip_invalid_leg: return "skip_invalid_leg";
-    case eval_counter::skip_stale_leg: return "skip_stale_leg";
-    case eval_counter::skip_empty_side: return "skip_empty_side";
-    case eval_counter::below_threshold: return "below_threshold";
-    case eval_counter::skip_unsizable: return "skip_unsizable";
-    case eval_counter::skip_no_profit: return "skip_no_profit";
-    case eval_counter::opportunities: return "opportunities";
-    case eval_counter::journal_full: return "journal_full";
-    case eval_counter::kCount: break;
+    case eval_counter::symbols_drained:
+      return "symbols_drained";
+    case eval_counter::triangles_evaluated:
+      return "triangles_evaluated";
+    case eval_counter::skip_invalid_leg:
+      return "skip_invalid_leg";
+    case eval_counter::skip_stale_leg:
+      return "skip_stale_leg";
+    case eval_counter::skip_empty_side:
+      return "skip_empty_side";
+    case eval_counter::below_threshold:
+      return "below_threshold";
+    case eval_counter::skip_unsizable:
+      return "skip_unsizable";
+    case eval_counter::skip_no_profit:
+      return "skip_no_profit";
+    case eval_counter::opportunities:
+      return "opportunities";
+    case eval_counter::journal_full:
+      return "journal_full";
+    case eval_counter::kCount:
+      break;
   }
   return "unknown";
 }

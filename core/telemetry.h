@@ -27,32 +27,32 @@ namespace triarb {
 
 // Written by the feed thread.
 enum class feed_counter : std::uint8_t {
-  frames_received,           // every frame handed to the parser
-  quotes_applied,            // a quote written to the book
-  control_messages,          // subscription acks, serverShutdown, ...
-  attributed_errors,         // a bad frame whose symbol could be read
-  unattributed_errors,       // a bad frame whose symbol could not be read
-  qty_capped,                // a quantity above fixed8::max() parsed as max()
-  stale_dropped,             // update id older than the book's: dropped
-  duplicate_dropped,         // update id equal to the book's: dropped
-  invalidated_by_frame,      // a symbol invalidated by its own failed frame
-  invalidated_by_garbage,    // symbols invalidated by an unattributed error on their connection
-  invalidated_by_connection, // symbols invalidated by a drop, stall or rotation
+  frames_received,            // every frame handed to the parser
+  quotes_applied,             // a quote written to the book
+  control_messages,           // subscription acks, serverShutdown, ...
+  attributed_errors,          // a bad frame whose symbol could be read
+  unattributed_errors,        // a bad frame whose symbol could not be read
+  qty_capped,                 // a quantity above fixed8::max() parsed as max()
+  stale_dropped,              // update id older than the book's: dropped
+  duplicate_dropped,          // update id equal to the book's: dropped
+  invalidated_by_frame,       // a symbol invalidated by its own failed frame
+  invalidated_by_garbage,     // symbols invalidated by an unattributed error on their connection
+  invalidated_by_connection,  // symbols invalidated by a drop, stall or rotation
   kCount,
 };
 
 // Written by the evaluator thread.
 enum class eval_counter : std::uint8_t {
-  symbols_drained,       // dirty symbols taken from the queue
-  triangles_evaluated,   // triangles whose ratio was computed
-  skip_invalid_leg,      // a leg's latest frame failed, or it was invalidated
-  skip_stale_leg,        // a leg older than max_leg_age
-  skip_empty_side,       // a leg needs a side whose price is zero
-  below_threshold,       // ratio <= 1 + min_profit
-  skip_unsizable,        // profitable ratio, but no size fills every leg (lot size, depth)
-  skip_no_profit,        // sized, but the rounded-down profit is not positive
-  opportunities,         // emitted to the journal
-  journal_full,          // an opportunity not reported because the journal queue was full
+  symbols_drained,      // dirty symbols taken from the queue
+  triangles_evaluated,  // triangles whose ratio was computed
+  skip_invalid_leg,     // a leg's latest frame failed, or it was invalidated
+  skip_stale_leg,       // a leg older than max_leg_age
+  skip_empty_side,      // a leg needs a side whose price is zero
+  below_threshold,      // ratio <= 1 + min_profit
+  skip_unsizable,       // profitable ratio, but no size fills every leg (lot size, depth)
+  skip_no_profit,       // sized, but the rounded-down profit is not positive
+  opportunities,        // emitted to the journal
+  journal_full,         // an opportunity not reported because the journal queue was full
   kCount,
 };
 
