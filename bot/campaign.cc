@@ -26,14 +26,7 @@
 #include "triangle_index.h"
 #include "universe.h"
 #include "universe_gen.h"
-// kMaxTargetBytes: the gateway's limit, defined by the connection layer.
-#if __has_include("ws_connection.h")
-#include "ws_connection.h"
-#else
-namespace triarb {
-inline constexpr std::size_t kMaxTargetBytes = 8192;  // until ws_connection.h lands
-}
-#endif
+#include "ws_connection.h"  // kMaxTargetBytes, build_stream_target
 
 namespace triarb {
 namespace {
@@ -207,16 +200,13 @@ std::string json_escape(std::string_view s) {
   return o;
 }
 
-// The length of ws_connection's build_stream_target(path, names): kept in
-// step with it (bot/ws_connection.cc); the campaign checks it before any
-// connection is made, as the bot must.
-std::size_t stream_target_bytes(std::string_view path, const universe& u,
-                                const std::vector<symbol_id>& syms) {
-  std::size_t n = path.size() + std::string_view("/stream?streams=").size();
-  for (std::size_t i = 0; i < syms.size(); ++i) {
-    n += (i ? 1U : 0U) + u.symbol(syms[i]).name.size() + std::string_view("@bookTicker").size();
-  }
-  return n;
+// The subscription target the bot would request for these symbols: the
+// connection layer's own builder, so the check cannot drift from it.
+std::size_t stream_target_bytes(const universe& u, const std::vector<symbol_id>& syms) {
+  std::vector<std::string> names;
+  names.reserve(syms.size());
+  for (symbol_id s : syms) names.push_back(u.symbol(s).name);
+  return build_stream_target("", names).size();
 }
 
 class campaign_run {
@@ -689,7 +679,7 @@ campaign_report campaign_run::run() {
   try {
     validate(cfg);
     for (std::size_t c = 0; c < groups.size(); ++c) {
-      const std::size_t bytes = stream_target_bytes("", u_, groups[c]);
+      const std::size_t bytes = stream_target_bytes(u_, groups[c]);
       if (bytes > kMaxTargetBytes) {
         throw config_error(
             "connections.symbols_per_connection = " + std::to_string(p_.symbols_per_connection) +
