@@ -34,7 +34,8 @@ market::market(const universe& u, const std::vector<fixed8>& reference_price, ma
       history_count_(u.symbols().size(), 0),
       qty_decimals_(u.symbols().size(), 8),
       disloc_left_(u.symbols().size(), 0),
-      disloc_size_(u.symbols().size(), 0.0) {
+      disloc_size_(u.symbols().size(), 0.0),
+      disloc_open_(u.symbols().size(), 0) {
   // Asset values along a spanning tree from USDT (or asset 0), breadth first.
   const auto usdt = u.find_asset("USDT");
   const asset_id root = usdt ? *usdt : 0;
@@ -106,10 +107,15 @@ market_update market::step() {
   bool dislocated = false;
   if (disloc_left_[s] > 0) {
     distortion = disloc_size_[s];
+    if (disloc_left_[s] == p_.dislocation_updates) {  // the episode's first quote
+      disloc_open_[s] = disloc_log_.size();
+      disloc_log_.push_back({s, next_update_id_, 0});
+    }
     --disloc_left_[s];
     dislocated = true;
   }
   requote(s, distortion);
+  if (dislocated) disloc_log_[disloc_open_[s]].last_update_id = quotes_[s].update_id;
   return {s, now_ns_, dislocated};
 }
 
@@ -153,31 +159,49 @@ void market::requote(symbol_id s, double distortion) {
 
 market::verdict market::judge(const std::array<leg_claim, 3>& legs, fixed8 fee,
                               const exact& threshold, std::uint64_t in_flight_updates) const {
-  // For each leg: the quote it claims, and when that quote was replaced.
-  std::uint64_t newest_born = 0;
-  std::uint64_t first_died = std::numeric_limits<std::uint64_t>::max();
-  for (const leg_claim& c : legs) {
+  // For each leg, every kept quote at or after the claimed id whose price on
+  // the leg's side is the claimed price: the spans [born, died) in which the
+  // claimed price was the exchange's. (Usually one: the claimed quote itself.
+  // More when the price recurred, e.g. a REST re-seed that kept an older id.)
+  struct span_t {
+    std::uint64_t born;
+    std::uint64_t died;  // max: still current
+  };
+  constexpr std::uint64_t kCurrent = std::numeric_limits<std::uint64_t>::max();
+  std::array<std::array<span_t, kHistory>, 3> spans;
+  std::array<std::size_t, 3> count{};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const leg_claim& c = legs[i];
     const std::uint32_t n = history_count_[c.symbol];
     const auto kept = static_cast<std::uint32_t>(std::min<std::size_t>(n, kHistory));
-    bool found = false;
-    // Oldest to newest: the first quote at or after the claimed id whose
-    // price on the leg's side is the claimed price.
-    for (std::uint32_t k = n - kept; k < n && !found; ++k) {
+    for (std::uint32_t k = n - kept; k < n; ++k) {
       const past_quote& p = history_[c.symbol][k % kHistory];
       if (p.update_id < c.update_id) continue;
       if ((c.dir == side::buy ? p.ask : p.bid) != c.price) continue;
-      found = true;
-      newest_born = std::max(newest_born, p.update_id);
-      if (k + 1 < n) {
-        first_died = std::min(first_died, history_[c.symbol][(k + 1) % kHistory].update_id);
-      }
+      const std::uint64_t died =
+          k + 1 < n ? history_[c.symbol][(k + 1) % kHistory].update_id : kCurrent;
+      spans[i][count[i]++] = {p.update_id, died};
     }
-    if (!found) return verdict::unknown_quote;
+    if (count[i] == 0) return verdict::unknown_quote;
   }
-  if (first_died != std::numeric_limits<std::uint64_t>::max() &&
-      newest_born >= first_died + in_flight_updates) {
-    return verdict::not_simultaneous;
+  // Simultaneous: some moment m -- the birth of one of the spans -- at which
+  // every leg has a span born at or before m and not replaced more than
+  // in_flight_updates before m.
+  const auto current_at = [&](std::size_t i, std::uint64_t m) {
+    for (std::size_t k = 0; k < count[i]; ++k) {
+      const span_t& sp = spans[i][k];
+      if (sp.born <= m && (sp.died == kCurrent || m < sp.died + in_flight_updates)) return true;
+    }
+    return false;
+  };
+  bool simultaneous = false;
+  for (std::size_t i = 0; i < 3 && !simultaneous; ++i) {
+    for (std::size_t k = 0; k < count[i] && !simultaneous; ++k) {
+      const std::uint64_t m = spans[i][k].born;
+      simultaneous = current_at(0, m) && current_at(1, m) && current_at(2, m);
+    }
   }
+  if (!simultaneous) return verdict::not_simultaneous;
   const exact scale(static_cast<long long>(fixed8::kScale));
   const exact keep = exact(static_cast<long long>(fixed8::kScale - fee.raw())) / scale;
   exact ratio(1);

@@ -83,6 +83,17 @@ class market {
   [[nodiscard]] int qty_decimals(symbol_id s) const { return qty_decimals_[s]; }
   // The number of dislocations injected so far.
   [[nodiscard]] std::uint64_t dislocations() const noexcept { return dislocations_; }
+  // Every dislocation so far, in order: its symbol and the update ids of its
+  // first and (so far) last distorted quote. A quote of that symbol with an
+  // update id in [first, last] is part of the episode.
+  struct dislocation {
+    symbol_id symbol = kNoSymbol;
+    std::uint64_t first_update_id = 0;
+    std::uint64_t last_update_id = 0;
+  };
+  [[nodiscard]] const std::vector<dislocation>& dislocation_log() const noexcept {
+    return disloc_log_;
+  }
 
   // Exact product of the three leg rates on the true quotes, with the taker
   // fee: sell leg bid*(1-fee), buy leg (1-fee)/ask. Zero if a leg has an
@@ -95,12 +106,13 @@ class market {
   // Judging a decision made at a distance (over a network, where the market
   // moves while frames are in flight): were the three legs the bot used
   // quotes this market really sent, all current at one moment -- the moment
-  // the newest of them was sent -- and is the cycle profitable on them? Each
+  // one of them was sent -- and is the cycle profitable on them? Each
   // symbol's last kHistory quotes are kept; update ids are one global
-  // sequence, so a quote lives from its own id until its successor's.
-  // A leg whose update id is older than the history, or whose price is not
-  // one the market sent at or after that id (a REST re-seed keeps the older
-  // id), cannot be vouched for and is judged not real.
+  // sequence, so a quote lives from its own id until its successor's. A leg
+  // claims its price was current at some point at or after its update id (a
+  // REST re-seed keeps the older id, and prices recur): every such span
+  // counts. A leg whose price is not one the market sent, among the kept
+  // quotes at or after that id, cannot be vouched for and is judged not real.
   static constexpr std::size_t kHistory = 32;
   enum class verdict : std::uint8_t {
     real,              // all legs true and simultaneous, and profitable on them
@@ -139,6 +151,8 @@ class market {
   std::vector<int> qty_decimals_;  // per symbol: 8, 2 or 1 (from the step size)
   std::vector<int> disloc_left_;   // per symbol: updates left in a dislocation
   std::vector<double> disloc_size_;
+  std::vector<dislocation> disloc_log_;
+  std::vector<std::size_t> disloc_open_;  // per symbol: its episode's index in disloc_log_
   std::uint64_t next_update_id_ = 1;
   std::int64_t now_ns_ = 0;
   std::uint64_t dislocations_ = 0;

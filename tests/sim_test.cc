@@ -203,7 +203,9 @@ TEST(Market, JudgeVouchesForSimultaneousLegsAndCatchesAFrozenOne) {
   };
   while (side_price(frozen) == frozen.price) (void)m.step();  // replaced by a new price
   const std::uint64_t other_id = m.quote_of(t.legs[1].symbol).update_id;
-  while (m.quote_of(t.legs[1].symbol).update_id == other_id) (void)m.step();
+  while (m.quote_of(t.legs[1].symbol).update_id == other_id || side_price(frozen) == frozen.price) {
+    (void)m.step();
+  }
   std::array<sim::market::leg_claim, 3> c = claims_now();
   c[0] = frozen;
   EXPECT_EQ(m.judge(c, fee, any), sim::market::verdict::not_simultaneous);
@@ -212,6 +214,50 @@ TEST(Market, JudgeVouchesForSimultaneousLegsAndCatchesAFrozenOne) {
   c = claims_now();
   c[2].price = fixed8::from_raw(c[2].price.raw() + 1);  // a price never sent
   EXPECT_EQ(m.judge(c, fee, any), sim::market::verdict::unknown_quote);
+}
+
+TEST(Market, JudgeVouchesForARecurringPriceUnderAnOlderId) {
+  // A REST re-seed keeps the leg's older update id while its price is the
+  // current one; a price that recurred is current again. The judge looks at
+  // every span of the claimed price at or after the claimed id.
+  sim_world w;
+  sim::market m(w.u, sim::reference_prices(w.gen), {.seed = 5});
+  m.seed_all();
+  const asset_id usdt = *w.u.find_asset("USDT");
+  const triangle_index idx = triangle_index::build(w.u, std::span<const asset_id>(&usdt, 1));
+  const fixed8 fee = fixed8::from_raw(100'000);
+  const sim::exact any(0);
+  // Find a triangle whose leg 0 price leaves and comes back (ticks are coarse).
+  bool found = false;
+  for (triangle_id ti = 0; ti < idx.size() && !found; ++ti) {
+    const triangle& t = idx.triangle_at(ti);
+    const leg& l0 = t.legs[0];
+    auto price0 = [&] {
+      const sim::true_quote& q = m.quote_of(l0.symbol);
+      return l0.dir == side::buy ? q.ask : q.bid;
+    };
+    const fixed8 p = price0();
+    const std::uint64_t id = m.quote_of(l0.symbol).update_id;
+    bool left = false;
+    for (int steps = 0; steps < 400'000; ++steps) {
+      (void)m.step();
+      if (price0() != p) left = true;
+      if (left && price0() == p && m.quote_of(l0.symbol).update_id != id) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) continue;
+    std::array<sim::market::leg_claim, 3> c;
+    for (std::size_t i = 0; i < 3; ++i) {
+      const sim::true_quote& q = m.quote_of(t.legs[i].symbol);
+      c[i] = {t.legs[i].symbol, t.legs[i].dir, t.legs[i].dir == side::buy ? q.ask : q.bid,
+              q.update_id};
+    }
+    c[0].update_id = id;  // the older id, the price current again
+    EXPECT_EQ(m.judge(c, fee, any), sim::market::verdict::real);
+  }
+  ASSERT_TRUE(found) << "no price recurred; the test needs another seed";
 }
 
 }  // namespace
