@@ -38,11 +38,6 @@ std::int64_t steady_ns() {
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
-std::int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool is_verify_failure(const error_code& ec) {
   return ec.category() == net::error::get_ssl_category() &&
@@ -193,6 +188,10 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
     handler.on_fatal(index, "connection " + std::to_string(index) + ": " + what);
   }
 
+  // Closes the socket at once. Every pending operation on the stream holds
+  // the stream (`keep` in its handler), so it is destroyed only after they
+  // complete (aborted): an SSL stream destroyed under a pending read is a
+  // use-after-free when the aborted read completes.
   void close_now() {
     if (!ws) return;
     error_code ignored;
@@ -200,7 +199,12 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
     ws.reset();
   }
 
-  // A clean close (rotation): a close frame, then the socket, in the background.
+  // A clean close (serverShutdown): a close frame, then the socket, in the
+  // background. REQUIRES: no read pending (called from on_read's completion,
+  // which issued no next read). Beast's async_close with a read pending
+  // suspends on the stream's soft mutex, and a reset arriving meanwhile
+  // tripped its `id_ == T::id` assertion in a disconnect-storm run; where a
+  // read is pending (watchdog rotation, stop) the socket is closed at once.
   void close_cleanly() {
     if (!ws) return;
     std::shared_ptr<ws_stream> old = std::move(ws);
@@ -257,7 +261,7 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
     if (ec) return fail_connect(g, ec, "resolve");
     beast::get_lowest_layer(*ws).expires_after(std::chrono::milliseconds(opt.handshake_timeout_ms));
     beast::get_lowest_layer(*ws).async_connect(
-        r, [self = shared_from_this(), g](error_code e, const tcp::endpoint&) {
+        r, [self = shared_from_this(), g, keep = ws](error_code e, const tcp::endpoint&) {
           if (g != self->gen || self->stopped) return;
           if (e) return self->fail_connect(g, e, "connect");
           self->on_tcp(g);
@@ -267,7 +271,7 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
   void on_tcp(std::uint64_t g) {
     beast::get_lowest_layer(*ws).socket().set_option(tcp::no_delay(true));
     ws->next_layer().async_handshake(net::ssl::stream_base::client,
-                                     [self = shared_from_this(), g](error_code e) {
+                                     [self = shared_from_this(), g, keep = ws](error_code e) {
                                        if (g != self->gen || self->stopped) return;
                                        if (e) return self->fail_connect(g, e, "tls handshake");
                                        self->on_tls(g);
@@ -290,7 +294,7 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
     });
     upgrade_response = {};
     ws->async_handshake(upgrade_response, url_.host + ":" + url_.port, target,
-                        [self = shared_from_this(), g](error_code e) {
+                        [self = shared_from_this(), g, keep = ws](error_code e) {
                           if (g != self->gen || self->stopped) return;
                           self->on_upgrade(g, e);
                         });
@@ -346,14 +350,16 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
   }
 
   void do_read(std::uint64_t g) {
-    ws->async_read(
-        buffer, [self = shared_from_this(), g](error_code e, std::size_t) { self->on_read(g, e); });
+    // `keep`: the stream outlives its pending operation (see close_now).
+    ws->async_read(buffer, [self = shared_from_this(), g, keep = ws](error_code e, std::size_t) {
+      self->on_read(g, e);
+    });
   }
 
   void on_read(std::uint64_t g, error_code ec) {
     if (g != gen || stopped) return;
     if (ec) return drop(drop_reason::error);
-    const std::int64_t recv = wall_ns();
+    const std::int64_t recv = (opt.clock != nullptr ? *opt.clock : bot_clock::process()).now_ns();
     last_activity_ns = steady_ns();
     counters.add(conn_counter::frames);
     const std::size_t n = buffer.size();
@@ -395,8 +401,8 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
     watchdog.cancel();
     const bool planned = why == drop_reason::rotated || why == drop_reason::server_shutdown;
     if (why == drop_reason::error) counters.add(conn_counter::drops);
-    if (planned) {
-      close_cleanly();
+    if (why == drop_reason::server_shutdown) {
+      close_cleanly();  // from on_read: no read pending
     } else {
       close_now();
     }
@@ -414,7 +420,7 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
     resolver.cancel();
     retry_timer.cancel();
     watchdog.cancel();
-    close_cleanly();
+    close_now();  // a read may be pending: see close_cleanly
   }
 };
 

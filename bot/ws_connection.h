@@ -24,7 +24,10 @@
 //   dead connection (stalled): dropped and reconnected.
 // - Rotation: after rotate_after_ms open (before the server's 24 h limit),
 //   and when the handler calls request_rotation() (serverShutdown), the
-//   connection is closed cleanly and reopened at once (no backoff).
+//   connection is closed and reopened at once (no backoff). After
+//   serverShutdown the close is clean (a close frame, no read pending); a
+//   timed rotation and stop() close the socket at once, since a read is
+//   pending then (see close_cleanly in the .cc).
 // - Reconnects: exponential backoff with full jitter (backoff_initial_ms
 //   doubling to backoff_max_ms), and every attempt of every connection takes
 //   one token of the shared connect_budget (the exchange allows
@@ -49,6 +52,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bot_clock.h"
 #include "telemetry.h"
 #include "tls_client.h"
 
@@ -122,6 +126,9 @@ struct ws_options {
   std::int64_t backoff_max_ms = 30'000;
   std::int64_t backoff_429_ms = 30'000;
   std::uint64_t jitter_seed = 0x7419a3;
+  // Stamps each frame's receive time (nullptr: bot_clock::process()).
+  // REQUIRES: outlives the connection.
+  const bot_clock* clock = nullptr;
 };
 
 // Called on the feed thread.

@@ -1,0 +1,63 @@
+// bot_clock: the live bot's one clock for receive times, leg ages and
+// decision times. It reads like wall time (nanoseconds since the epoch, so
+// journal records and recordings keep their meaning) but it is monotonic:
+// the wall clock is read once, at construction, and steady_clock measures
+// everything after. A wall-clock step (NTP, an operator, a VM resume) cannot
+// make a frozen leg look younger or a fresh one older.
+//
+//   bot_clock clock;                         // anchored now
+//   std::int64_t recv = clock.now_ns();      // stamp a frame
+//   std::int64_t age = clock.now_ns() - recv;
+//
+// jump() exists for the fault campaign (bot/campaign.h, clock-jump over the
+// network): it shifts every later reading by delta, as a jumping clock would.
+// Production code never calls it.
+//
+// Thread safety: now_ns() and jump() from any thread. The offset is a relaxed
+// atomic: it publishes nothing else, and a reader seeing the jump one reading
+// late is what a real clock step looks like anyway.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+namespace triarb {
+
+class bot_clock {
+ public:
+  bot_clock() noexcept : wall0_(wall_now()), steady0_(steady_now()) {}
+
+  [[nodiscard]] std::int64_t now_ns() const noexcept {
+    return wall0_ + (steady_now() - steady0_) + offset_.load(std::memory_order_relaxed);
+  }
+  void jump(std::int64_t delta_ns) noexcept {
+    offset_.fetch_add(delta_ns, std::memory_order_relaxed);  // see Thread safety
+  }
+  [[nodiscard]] std::int64_t offset_ns() const noexcept {
+    return offset_.load(std::memory_order_relaxed);
+  }
+
+  // A process-wide clock for callers given none.
+  [[nodiscard]] static const bot_clock& process() noexcept {
+    static const bot_clock c;
+    return c;
+  }
+
+ private:
+  static std::int64_t wall_now() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+  static std::int64_t steady_now() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+  std::int64_t wall0_;
+  std::int64_t steady0_;
+  std::atomic<std::int64_t> offset_{0};
+};
+
+}  // namespace triarb
