@@ -34,12 +34,6 @@ namespace {
 
 namespace net = boost::asio;
 
-std::int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A REST snapshot quote as a raw frame the parser accepts, update id 0.
 std::string seed_frame(const quote& q, std::string_view name) {
   return "{\"u\":0,\"s\":\"" + std::string(name) + "\",\"b\":\"" + to_string(q.bid) +
@@ -86,13 +80,29 @@ struct live_bot::state : ws_handler {
   // re-seed requests (feed thread -> re-seed thread)
   std::mutex rmu;
   std::condition_variable rcv;
-  std::vector<std::size_t> rqueue;
+  // A request: the connection, and the update id each of its symbols held
+  // when it (re)opened. The snapshot is fetched after that moment, so it is
+  // newer than those ids; a symbol whose book moved on since (a newer frame,
+  // then an invalidation) is not re-seeded from it -- that snapshot may be
+  // older than what the book already saw.
+  struct reseed_request {
+    std::size_t connection;
+    std::vector<std::uint64_t> ids_at_open;  // parallel to groups[connection]
+  };
+  std::vector<reseed_request> rqueue;
+  std::atomic<std::uint64_t> reseed_superseded{0};
   bool rstop = false;
   std::atomic<std::uint64_t> reseed_failures{0};
 
   std::atomic<bool> eval_stop{false};
 
-  explicit state(live_options opt) : o(std::move(opt)) {}
+  // Receive times, ages and decision times: monotonic (bot_clock.h).
+  bot_clock own_clock;
+  const bot_clock& clock;
+
+  explicit state(live_options opt)
+      : o(std::move(opt)), clock(o.clock != nullptr ? *o.clock : own_clock) {}
+  std::int64_t now_ns() const { return clock.now_ns(); }
 
   // ---- the evaluator's sink (evaluator thread, or feed thread in record mode)
   bool sink(const opportunity& op) {
@@ -107,8 +117,10 @@ struct live_bot::state : ws_handler {
 
   void evaluate_symbol(symbol_id s, std::int64_t now) {
     tel.eval.add(eval_counter::symbols_drained);
+    if (o.before_decision) o.before_decision(s);
     eval->on_symbol(*book, s, now, [this](const opportunity& op) { return sink(op); });
-    const std::int64_t done = wall_ns();
+    if (o.after_decision) o.after_decision(s, now);
+    const std::int64_t done = now_ns();
     latency.record(done - book->read(s).recv_ns);
   }
   void drain_inline(std::int64_t now) {
@@ -119,7 +131,10 @@ struct live_bot::state : ws_handler {
   void on_open(std::size_t i) override {
     open_count.fetch_add(1, std::memory_order_relaxed);  // display only
     std::lock_guard<std::mutex> lk(rmu);
-    rqueue.push_back(i);
+    reseed_request req{i, {}};
+    req.ids_at_open.reserve(groups[i].size());
+    for (symbol_id s : groups[i]) req.ids_at_open.push_back(book->read(s).update_id);
+    rqueue.push_back(std::move(req));
     rcv.notify_one();
   }
   void on_frame(std::size_t i, const char* data, std::size_t size, std::int64_t recv) override {
@@ -152,12 +167,21 @@ struct live_bot::state : ws_handler {
   }
 
   // Applies a REST snapshot to connection i's symbols (feed thread).
-  void apply_reseed(std::size_t i, const std::vector<quote>& by_symbol,
+  void apply_reseed(const reseed_request& req, const std::vector<quote>& by_symbol,
                     const std::vector<bool>& have, std::int64_t recv) {
+    const std::size_t i = req.connection;
     reseeds.fetch_add(1, std::memory_order_relaxed);  // display only
-    for (symbol_id s : groups[i]) {
+    for (std::size_t k = 0; k < groups[i].size(); ++k) {
+      const symbol_id s = groups[i][k];
       if (!have[s]) continue;
-      const bool never = book->read(s).update_id == 0;
+      const std::uint64_t held = book->read(s).update_id;
+      if (held != req.ids_at_open[k]) {
+        // A frame moved the book since the request: the snapshot may be
+        // older than it (see reseed_request). The symbol waits for a frame.
+        if (!book->read(s).valid) reseed_superseded.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      const bool never = held == 0;
       if (!book->reseed_if_invalid(by_symbol[s], recv)) continue;
       reseeded.fetch_add(1, std::memory_order_relaxed);  // display only
       dirty->mark(s);
@@ -175,7 +199,7 @@ struct live_bot::state : ws_handler {
   void reseed_loop() {
     rest_client rest(*tls, o.cfg.rest_url);
     for (;;) {
-      std::vector<std::size_t> todo;
+      std::vector<reseed_request> todo;
       {
         std::unique_lock<std::mutex> lk(rmu);
         rcv.wait(lk, [&] { return rstop || !rqueue.empty(); });
@@ -184,7 +208,7 @@ struct live_bot::state : ws_handler {
       }
       boost::system::error_code ec;
       http_result r = rest.get("/api/v3/ticker/bookTicker", ec);
-      const std::int64_t recv = wall_ns();
+      const std::int64_t recv = now_ns();
       if (ec || r.status != 200) {
         reseed_failures.fetch_add(1, std::memory_order_relaxed);
         std::cerr << "triarb: re-seed failed ("
@@ -204,9 +228,9 @@ struct live_bot::state : ws_handler {
         std::cerr << "triarb: re-seed: " << e.what() << "\n";
         continue;
       }
-      net::post(ioc, [this, todo, qs, have, recv] {
+      net::post(ioc, [this, todo = std::move(todo), qs, have, recv] {
         if (stop_requested.load(std::memory_order_relaxed)) return;
-        for (std::size_t i : todo) apply_reseed(i, *qs, *have, recv);
+        for (const reseed_request& req : todo) apply_reseed(req, *qs, *have, recv);
       });
     }
   }
@@ -221,13 +245,13 @@ struct live_bot::state : ws_handler {
         if (batch.empty() && jstop) break;
       }
       for (const opportunity& op : batch) {
-        if (journal->append(to_record(op, *idx, *u), wall_ns()) == journal_errc::ok) {
+        if (journal->append(to_record(op, *idx, *u), now_ns()) == journal_errc::ok) {
           journal_written.fetch_add(1, std::memory_order_relaxed);
         } else {
           journal_errors.fetch_add(1, std::memory_order_relaxed);
         }
       }
-      (void)journal->tick(wall_ns());
+      (void)journal->tick(now_ns());
     }
     (void)journal->sync();
   }
@@ -247,13 +271,13 @@ struct live_bot::state : ws_handler {
       std::size_t n = 0;
       symbol_id s;
       while (dirty->pop(s)) {
-        evaluate_symbol(s, wall_ns());
+        evaluate_symbol(s, now_ns());
         ++n;
       }
       if (n == 0) std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
     symbol_id last;
-    while (dirty->pop(last)) evaluate_symbol(last, wall_ns());  // the final drain
+    while (dirty->pop(last)) evaluate_symbol(last, now_ns());  // the final drain
   }
 
   std::string tick_line(std::int64_t now) {
@@ -268,7 +292,9 @@ struct live_bot::state : ws_handler {
     j += ",\"open\":" + std::to_string(open_count.load(std::memory_order_relaxed)) + "}";
     j += ",\"reseed\":{\"requests\":" + std::to_string(reseeds.load(std::memory_order_relaxed)) +
          ",\"symbols\":" + std::to_string(reseeded.load(std::memory_order_relaxed)) +
-         ",\"failures\":" + std::to_string(reseed_failures.load(std::memory_order_relaxed)) + "}";
+         ",\"failures\":" + std::to_string(reseed_failures.load(std::memory_order_relaxed)) +
+         ",\"superseded\":" + std::to_string(reseed_superseded.load(std::memory_order_relaxed)) +
+         "}";
     j += ",\"journal\":{\"written\":" +
          std::to_string(journal_written.load(std::memory_order_relaxed)) +
          ",\"errors\":" + std::to_string(journal_errors.load(std::memory_order_relaxed)) +
@@ -288,6 +314,8 @@ struct live_bot::state : ws_handler {
     render_counter(out, "triarb_reseed_symbols_total", reseeded.load(std::memory_order_relaxed));
     render_counter(out, "triarb_reseed_failures_total",
                    reseed_failures.load(std::memory_order_relaxed));
+    render_counter(out, "triarb_reseed_superseded_total",
+                   reseed_superseded.load(std::memory_order_relaxed));
     render_counter(out, "triarb_journal_written_total",
                    journal_written.load(std::memory_order_relaxed));
     render_counter(out, "triarb_journal_errors_total",
@@ -370,6 +398,7 @@ live_report live_bot::run() {
   // Connections: the URL length of each is checked here, before any connect.
   s.groups = split_into_connections(n, static_cast<std::size_t>(cfg.symbols_per_connection));
   ws_options wo = s.o.ws;
+  wo.clock = &s.clock;
   wo.pong_deadline_ms = cfg.pong_deadline_ms;
   wo.rotate_after_ms = cfg.rotate_after_ms;
   s.budget = std::make_unique<connect_budget>(cfg.reconnect_attempts_per_5min);
@@ -391,7 +420,7 @@ live_report live_bot::run() {
     jo.version = "triarb live";
     jo.config_text = cfg.to_toml();
     jo.universe = std::to_string(s.u->fingerprint());
-    jo.start_ns = wall_ns();
+    jo.start_ns = s.now_ns();
     switch (cfg.journal_fsync) {
       case journal_fsync_mode::every_record:
         jo.fsync.k = fsync_policy::kind::every_record;
@@ -432,7 +461,7 @@ live_report live_bot::run() {
   std::function<void(boost::system::error_code)> on_poll = [&](boost::system::error_code) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_tick) {
-      s.last_tick = s.tick_line(wall_ns());
+      s.last_tick = s.tick_line(s.now_ns());
       if (s.o.ticks) *s.o.ticks << s.last_tick << '\n' << std::flush;
       next_tick += std::chrono::milliseconds(cfg.telemetry_interval_ms);
     }
@@ -483,7 +512,7 @@ live_report live_bot::run() {
   r.latency_p99_ns = s.latency.quantile_ns(0.99);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.fatal_errors = s.fatal_errors;
-  r.telemetry_json = s.tick_line(wall_ns());
+  r.telemetry_json = s.tick_line(s.now_ns());
   return r;
 }
 

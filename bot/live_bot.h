@@ -5,7 +5,10 @@
 //     ws_connection, each on its own strand, feeding feed_handler; drops,
 //     stalls and rotations -> feed_handler::on_connection_lost (contract 3);
 //     every (re)opened connection -> REST bookTicker re-seed of its symbols
-//     (order_book::reseed_if_invalid: only symbols no fresh frame revalidated)
+//     (order_book::reseed_if_invalid: only symbols no fresh frame revalidated,
+//     and only those whose book no frame moved since the connection opened:
+//     a snapshot fetched then may be older than a frame applied since, so
+//     such a symbol waits for its next frame -- counted as reseed superseded)
 //   evaluator thread (optionally pinned): dirty_set -> evaluator::on_symbol
 //   journal writer thread: bounded queue <- evaluator sink; a full queue
 //     makes the sink return false (journal_full, in the tick), never a silent drop
@@ -39,6 +42,7 @@
 #include <vector>
 
 #include "book_snapshot.h"
+#include "bot_clock.h"
 #include "config.h"
 #include "evaluator.h"
 #include "tls_client.h"
@@ -62,6 +66,15 @@ struct live_options {
   std::function<void(const opportunity&, const triangle&)> on_opportunity;
   // Feed thread, right after a connection's symbols were invalidated.
   std::function<void(std::size_t connection, drop_reason)> on_connection_lost;
+  // Evaluator thread (or feed thread in record mode), just before and just
+  // after the evaluator decides on a drained symbol at time now (the fault
+  // campaign's "missed" oracle looks at the book around each decision).
+  std::function<void(symbol_id)> before_decision;
+  std::function<void(symbol_id, std::int64_t now)> after_decision;
+  // Receive times, leg ages, decision times (nullptr: the bot's own
+  // bot_clock). The campaign passes one to inject clock jumps.
+  // REQUIRES: outlives run().
+  bot_clock* clock = nullptr;
 };
 
 struct live_report {
