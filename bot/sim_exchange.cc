@@ -161,7 +161,8 @@ struct sim_exchange::impl {
   std::unique_ptr<sim::market> market;
   std::string exchange_info_doc;
   std::vector<char> halted;
-  double f_garbage = 0, f_truncated = 0, f_oversized = 0, f_duplicate = 0, f_reorder = 0;
+  double f_garbage = 0, f_truncated = 0, f_oversized = 0, f_duplicate = 0, f_reorder = 0,
+         f_bad_price = 0;
   sim::sim_rng fault_rng{1};
   std::vector<std::shared_ptr<const std::string>> last_frame;
 
@@ -177,10 +178,16 @@ struct sim_exchange::impl {
         rejected_414{0}, rejected_too_many_streams{0}, rejected_429{0}, pings_sent{0},
         pongs_received{0}, disconnected_no_pong{0}, disconnected_rate_limit{0},
         disconnected_slow_consumer{0}, rejected_bad_request{0}, tls_handshake_failures{0},
-        rest_requests{0}, faults_injected{0}, market_updates{0};
+        rest_requests{0}, faults_injected{0}, market_updates{0}, faults_garbage{0},
+        faults_truncated{0}, faults_oversized_qty{0}, faults_duplicate{0}, faults_reorder{0},
+        faults_bad_price{0};
   } c;
   static void bump(std::atomic<std::uint64_t>& a) {
     a.fetch_add(1, std::memory_order_relaxed);  // counter only; see `counters`
+  }
+  void fault(std::atomic<std::uint64_t>& kind) {
+    bump(kind);
+    bump(c.faults_injected);
   }
 
   // Market clock thread.
@@ -748,10 +755,10 @@ void sim_exchange::impl::market_loop() {
         std::shared_ptr<const std::string> sent = clean;
         if (fault_rng.chance(f_garbage)) {
           sent = std::make_shared<const std::string>(kGarbage);
-          bump(c.faults_injected);
+          fault(c.faults_garbage);
         } else if (fault_rng.chance(f_truncated)) {
           sent = std::make_shared<const std::string>(clean->substr(0, clean->size() / 2));
-          bump(c.faults_injected);
+          fault(c.faults_truncated);
         } else if (fault_rng.chance(f_oversized)) {
           std::string f = *clean;
           const auto at = f.find("\"B\":\"");
@@ -759,17 +766,25 @@ void sim_exchange::impl::market_loop() {
           if (end != std::string::npos) {
             f.replace(at + 5, end - (at + 5), kOversizedQty);
             sent = std::make_shared<const std::string>(std::move(f));
-            bump(c.faults_injected);
+            fault(c.faults_oversized_qty);
+          }
+        } else if (f_bad_price > 0 && fault_rng.chance(f_bad_price)) {
+          std::string f = *clean;
+          const auto at = f.find("\"b\":\"");
+          if (at != std::string::npos) {
+            f.insert(at + 5, "1e");
+            sent = std::make_shared<const std::string>(std::move(f));
+            fault(c.faults_bad_price);
           }
         }
         batch.emplace_back(s, sent);
         if (fault_rng.chance(f_duplicate)) {
           batch.emplace_back(s, sent);
-          bump(c.faults_injected);
+          fault(c.faults_duplicate);
         }
         if (last_frame[s] && fault_rng.chance(f_reorder)) {
           batch.emplace_back(s, last_frame[s]);  // older update id after the newer one
-          bump(c.faults_injected);
+          fault(c.faults_reorder);
         }
         last_frame[s] = std::move(clean);
       }
@@ -935,13 +950,21 @@ void sim_exchange::send_server_shutdown() {
 
 void sim_exchange::set_fault_rates(double garbage, double truncated, double oversized_qty,
                                    double duplicate, double reorder) {
-  std::lock_guard lock(impl_->market_mu);
-  impl_->f_garbage = garbage;
-  impl_->f_truncated = truncated;
-  impl_->f_oversized = oversized_qty;
-  impl_->f_duplicate = duplicate;
-  impl_->f_reorder = reorder;
+  set_fault_rates(fault_rates{garbage, truncated, oversized_qty, duplicate, reorder, 0});
 }
+
+void sim_exchange::set_fault_rates(const fault_rates& r) {
+  std::lock_guard lock(impl_->market_mu);
+  impl_->f_garbage = r.garbage;
+  impl_->f_truncated = r.truncated;
+  impl_->f_oversized = r.oversized_qty;
+  impl_->f_duplicate = r.duplicate;
+  impl_->f_reorder = r.reorder;
+  impl_->f_bad_price = r.bad_price;
+}
+
+std::mutex& sim_exchange::market_mutex() const { return impl_->market_mu; }
+const sim::market& sim_exchange::market_ref() const { return *impl_->market; }
 
 void sim_exchange::halt_symbol(const std::string& name) {
   impl& x = *impl_;
@@ -980,6 +1003,12 @@ sim_exchange::stats sim_exchange::get_stats() const {
   s.rest_requests = r(c.rest_requests);
   s.faults_injected = r(c.faults_injected);
   s.market_updates = r(c.market_updates);
+  s.faults_garbage = r(c.faults_garbage);
+  s.faults_truncated = r(c.faults_truncated);
+  s.faults_oversized_qty = r(c.faults_oversized_qty);
+  s.faults_duplicate = r(c.faults_duplicate);
+  s.faults_reorder = r(c.faults_reorder);
+  s.faults_bad_price = r(c.faults_bad_price);
   return s;
 }
 

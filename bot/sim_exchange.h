@@ -43,7 +43,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 
 #include "fixed8.h"
 #include "market.h"
@@ -121,9 +123,24 @@ class sim_exchange {
   // duplicate: the frame twice; reorder: the symbol's previous frame again after it.
   void set_fault_rates(double garbage, double truncated, double oversized_qty, double duplicate,
                        double reorder);
+  // The same, plus bad_price: the bid price written with an exponent
+  // ("1e25.35..."), which the parser must reject as an attributed error.
+  struct fault_rates {
+    double garbage = 0, truncated = 0, oversized_qty = 0, duplicate = 0, reorder = 0, bad_price = 0;
+  };
+  void set_fault_rates(const fault_rates& r);
   // Status BREAK in exchangeInfo from now on, and no more frames for it.
   // Throws std::invalid_argument for a name not in the universe.
   void halt_symbol(const std::string& name);
+
+  // Runs f on the market under the market lock (f must not call back into
+  // this exchange): the fault campaign reads quotes, update ids and the
+  // dislocation log as one consistent view. Returns f's result.
+  template <class F>
+  auto with_market(F&& f) const -> decltype(f(std::declval<const sim::market&>())) {
+    std::unique_lock<std::mutex> lock(market_mutex());
+    return f(market_ref());
+  }
 
   struct stats {
     std::uint64_t connections_accepted = 0;  // WebSocket upgrades accepted
@@ -141,7 +158,9 @@ class sim_exchange {
     std::uint64_t rejected_bad_request = 0;        // 400s: unknown streams, bad query, bad HTTP
     std::uint64_t tls_handshake_failures = 0;      // non-TLS clients, wrong CA, early hang-ups
     std::uint64_t rest_requests = 0;
-    std::uint64_t faults_injected = 0;
+    std::uint64_t faults_injected = 0;  // the six below, summed
+    std::uint64_t faults_garbage = 0, faults_truncated = 0, faults_oversized_qty = 0,
+                  faults_duplicate = 0, faults_reorder = 0, faults_bad_price = 0;
     std::uint64_t market_updates = 0;
   };
   [[nodiscard]] stats get_stats() const;
@@ -149,6 +168,8 @@ class sim_exchange {
   struct impl;  // opaque: defined in sim_exchange.cc (keeps Beast out of this header)
 
  private:
+  [[nodiscard]] std::mutex& market_mutex() const;
+  [[nodiscard]] const sim::market& market_ref() const;  // REQUIRES: market_mutex() held
   std::unique_ptr<impl> impl_;
 };
 
