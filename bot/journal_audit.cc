@@ -167,7 +167,7 @@ class auditor {
         f = bad("book_qty", "", "");
       } else if (j.age_ns != t - b.recv_ns) {
         f = bad("age_ns", "", "");
-      } else if (j.age_ns < 0 || j.age_ns > o_.max_leg_age_ns) {
+      } else if (j.age_ns < 0 || j.age_ns >= o_.max_leg_age_ns) {
         f = bad("age_ns", std::to_string(j.age_ns),
                 "max_leg_age_ns " + std::to_string(o_.max_leg_age_ns));
       } else if (j.qty_capped != b.qty_capped) {

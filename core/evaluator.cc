@@ -57,7 +57,7 @@ evaluator::evaluator(const universe& u, const triangle_index& idx, evaluator_con
   for (const fixed8 b : cfg_.budget_by_asset) {
     require(!b.is_negative(), "budget_by_asset must not be negative");
   }
-  require(cfg_.max_leg_age_ns >= 0, "max_leg_age_ns must not be negative");
+  require(cfg_.max_leg_age_ns > 0, "max_leg_age_ns must be positive");
   const fixed8_result one_plus = checked_add(fixed8::one(), cfg_.min_profit);
   require(one_plus.ok() && one_plus.value.is_positive(), "1 + min_profit must be positive");
   threshold_ = rate_from_fixed8(one_plus.value, rounding::up);

@@ -13,7 +13,7 @@
 //
 // Per triangle, in order:
 //   1. each leg in leg order: valid? (skip_invalid_leg), the needed side's
-//      price > 0? (skip_empty_side), 0 <= now_ns - recv_ns <= max_leg_age_ns?
+//      price > 0? (skip_empty_side), 0 <= now_ns - recv_ns < max_leg_age_ns?
 //      (skip_stale_leg: a leg from the future is stale too). The first
 //      failing check names the one count the triangle gets.
 //   2. ratio = r0 * r1 * r2 as rates (rate.h), each leg rate and each product
@@ -97,7 +97,7 @@ class evaluator {
   // The universe and index must outlive the evaluator.
   // Throws std::invalid_argument (start-up only) when a fee is outside [0, 1),
   // a budget is negative, the default budget is not positive,
-  // 1 + min_profit <= 0, or max_leg_age_ns < 0.
+  // 1 + min_profit <= 0, or max_leg_age_ns <= 0.
   evaluator(const universe& u, const triangle_index& idx, evaluator_config cfg, telemetry& tel);
 
   // Evaluates every triangle that uses symbol s. Book is any type with
@@ -175,7 +175,7 @@ inline eval_counter evaluator::leg_rate(const book_snapshot& b, const leg& l, st
   // as long as the jump. (Live, a leg written just after the evaluator read
   // its clock is skipped here, but its write marked it dirty, so it is
   // evaluated again at the next drain with a later now_ns.)
-  if (__builtin_sub_overflow(now_ns, b.recv_ns, &age) || age < 0 || age > cfg_.max_leg_age_ns) {
+  if (__builtin_sub_overflow(now_ns, b.recv_ns, &age) || age < 0 || age >= cfg_.max_leg_age_ns) {
     return eval_counter::skip_stale_leg;
   }
   rate_cache_entry& e = cache_[l.symbol];

@@ -544,7 +544,7 @@ bool usable(const model& m, const triangle& t, bool* stale_only) {
   for (const leg& l : t.legs) {
     const model_symbol& q = m.sym[fx().def_of[l.symbol]];
     all_valid = all_valid && q.valid;
-    all_fresh = all_fresh && m.now - q.recv_ns <= kMaxLegAgeNs;
+    all_fresh = all_fresh && m.now - q.recv_ns < kMaxLegAgeNs;  // younger than
   }
   if (stale_only != nullptr) *stale_only = all_valid && !all_fresh;
   return all_valid && all_fresh;
@@ -582,7 +582,7 @@ std::string check_opportunity(const model& m, const opportunity& o) {
     const std::string who = std::string("leg ") + kDefs[def].name + ": ";
     if (!q.has_frame) return who + "no good frame was ever applied";
     if (!q.valid) return who + "the model says INVALID (latest frame failed or invalidated)";
-    if (m.now - q.recv_ns > kMaxLegAgeNs) return who + "STALE (older than max_leg_age)";
+    if (m.now - q.recv_ns >= kMaxLegAgeNs) return who + "STALE (not younger than max_leg_age)";
     const bool buy = d.dir == side::buy;
     if (d.price.raw() != (buy ? q.ask : q.bid)) {
       return who + "price " + std::to_string(d.price.raw()) + "e-8 but the model's is " +

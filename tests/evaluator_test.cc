@@ -188,15 +188,16 @@ TEST(Evaluator, EmptySideIsSkippedOnlyWhereThatSideIsNeeded) {
   EXPECT_EQ(count(w.tel, eval_counter::below_threshold), 1U);
 }
 
-TEST(Evaluator, StaleLegIsSkippedAndAgeAtTheLimitIsAccepted) {
+TEST(Evaluator, StaleLegIsSkippedAndALegMustBeYoungerThanTheLimit) {
+  // DESIGN contract 4: "younger than max_leg_age": an age equal to it is stale.
   evaluator_config cfg;
   cfg.max_leg_age_ns = 5'000'000;
   btc_eth_world w(cfg);
   w.set_profitable_forward();
-  w.book.snaps[w.ethusdt].recv_ns = kNow - 5'000'001;
+  w.book.snaps[w.ethusdt].recv_ns = kNow - 5'000'000;
   EXPECT_TRUE(w.run(w.btcusdt).empty());
   EXPECT_EQ(count(w.tel, eval_counter::skip_stale_leg), 2U);
-  w.book.snaps[w.ethusdt].recv_ns = kNow - 5'000'000;
+  w.book.snaps[w.ethusdt].recv_ns = kNow - 4'999'999;
   EXPECT_EQ(w.run(w.btcusdt).size(), 1U);
   EXPECT_EQ(count(w.tel, eval_counter::skip_stale_leg), 2U);
   // An age that overflows int64 is stale too, never UB.
