@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "campaign_plan.h"
 #include "config.h"
 #include "dirty_set.h"
 #include "evaluator.h"
@@ -18,6 +19,7 @@
 #include "journal.h"
 #include "journal_bridge.h"
 #include "market.h"
+#include "net_campaign.h"
 #include "order_book.h"
 #include "pipeline.h"
 #include "rng.h"
@@ -31,6 +33,9 @@
 namespace triarb {
 namespace {
 
+using internal::plan;
+using internal::plan_for;
+
 constexpr std::int64_t kMs = 1'000'000;
 constexpr std::int64_t kSec = 1'000'000'000;
 
@@ -41,76 +46,6 @@ constexpr std::int64_t kBackoffInitialNs = 100 * kMs;
 constexpr std::int64_t kBackoffMaxNs = 3'200 * kMs;
 constexpr std::int64_t kHandshakeNs = 20 * kMs;
 constexpr std::int64_t kStableNs = 5 * kSec;  // open this long: backoff starts over
-
-// What a scenario turns on.
-struct plan {
-  bool calm = false;
-  std::uint32_t symbols_per_connection = kDefaultSymbolsPerConnection;
-  double garbage = 0, truncated = 0, bad_price = 0, duplicate = 0, reorder = 0;
-  bool lunc = false;
-  double stalls_per_s = 0;
-  double drops_per_s = 0;
-  double shutdowns_per_s = 0;
-  int halts = 0;
-  double clock_jumps_per_s = 0;
-};
-
-plan plan_for(scenario s) {
-  plan p;
-  switch (s) {
-    case scenario::lunc_overflow:
-      p.lunc = true;
-      break;
-    case scenario::garbage_frames:
-      p.garbage = 0.002;
-      break;
-    case scenario::truncated_frames:
-      p.truncated = 0.002;
-      break;
-    case scenario::duplicate_and_reordered:
-      p.duplicate = p.reorder = 0.01;
-      break;
-    case scenario::stall:
-      p.calm = true;
-      p.stalls_per_s = 1.0;
-      break;
-    case scenario::disconnect_storm:
-      p.drops_per_s = 4.0;
-      break;
-    case scenario::server_shutdown:
-      p.shutdowns_per_s = 0.4;
-      break;
-    case scenario::url_too_long:
-      p.symbols_per_connection = kMaxStreamsPerConnection;
-      break;
-    case scenario::symbol_halted:
-      p.calm = true;
-      p.halts = 3;
-      break;
-    case scenario::clock_jump:
-      // Halted symbols and stalls make legs that really are stale, so a
-      // clock that jumps back could pass them as fresh.
-      p.calm = true;
-      p.clock_jumps_per_s = 1.0;
-      p.halts = 2;
-      p.stalls_per_s = 0.5;
-      break;
-    case scenario::mixed:
-      p.calm = true;
-      p.garbage = p.truncated = p.bad_price = 0.0005;
-      p.duplicate = p.reorder = 0.002;
-      p.lunc = true;
-      p.stalls_per_s = 0.3;
-      p.drops_per_s = 1.0;
-      p.shutdowns_per_s = 0.1;
-      p.halts = 1;
-      p.clock_jumps_per_s = 0.3;
-      break;
-    case scenario::kCount:
-      break;
-  }
-  return p;
-}
 
 constexpr std::array<scenario, static_cast<std::size_t>(scenario::kCount)> kAll = {
     scenario::lunc_overflow,
@@ -510,7 +445,7 @@ bool campaign_run::sink(const opportunity& op) {
   const triangle& t = idx_.triangle_at(op.triangle);
   const std::int64_t max_age = eval_.config().max_leg_age_ns;
   for (const leg_decision& l : op.legs) {
-    if (!l.valid || l.age_ns < 0 || l.age_ns > max_age) ++r_.contract_violations;
+    if (!l.valid || l.age_ns < 0 || l.age_ns >= max_age) ++r_.contract_violations;
     // Stale by the simulator's clock (the bot's may have jumped).
     if (m_.now_ns() - written_at_[l.symbol] > max_age) ++r_.stale_used;
     if (halted_[l.symbol] && op.decided_ns - halted_at_bot_[l.symbol] > max_age) ++r_.halted_used;
@@ -552,7 +487,7 @@ void campaign_run::check_decision(symbol_id s, std::int64_t now) {
       const symbol_id ls = t.legs[i].symbol;
       legs[i] = book_.read(ls);
       const std::int64_t age = now - legs[i].recv_ns;
-      usable = legs[i].valid && !halted_[ls] && age >= 0 && age <= eval_.config().max_leg_age_ns &&
+      usable = legs[i].valid && !halted_[ls] && age >= 0 && age < eval_.config().max_leg_age_ns &&
                same_quote(legs[i], truth(ls));
     }
     if (!usable) continue;
@@ -886,8 +821,19 @@ std::string_view to_string(fault_kind k) noexcept {
 }
 
 campaign_report run_campaign(const campaign_options& o) {
-  campaign_run run(o);
-  campaign_report r = run.run();
+  if (o.network && o.mutant_drop_capped) {
+    throw std::invalid_argument("the drop-capped mutant runs in-process only (without --network)");
+  }
+  if (!o.network && o.mutant_no_staleness) {
+    throw std::invalid_argument("the no-staleness mutant runs over the network only (--network)");
+  }
+  campaign_report r;
+  if (o.network) {
+    r = internal::run_network_scenario(o);
+  } else {
+    campaign_run run(o);
+    r = run.run();
+  }
   std::string why;
   auto fail = [&](const std::string& w) { why += (why.empty() ? "" : ", ") + w; };
   if (o.sc == scenario::url_too_long) {
@@ -902,6 +848,7 @@ campaign_report run_campaign(const campaign_options& o) {
   if (r.stale_used != 0) fail(std::to_string(r.stale_used) + " stale legs used");
   if (r.halted_used != 0) fail(std::to_string(r.halted_used) + " reports through a halted symbol");
   if (r.recall() < 0.99) fail("recall below 99%");
+  if (!r.fatal_errors.empty()) fail("connections stopped for good: " + r.fatal_errors);
   r.passed = why.empty();
   r.why = why;
   return r;
@@ -913,20 +860,23 @@ std::string reproduce_command(const campaign_options& o) {
                   std::to_string(o.seed) + " --scenario " + std::string(to_string(o.sc)) +
                   " --duration " + seconds_text(o.duration_ns);
   if (o.mutant_drop_capped) c += " --mutant drop-capped";
+  if (o.mutant_no_staleness) c += " --mutant no-staleness";
+  if (o.network) c += " --network";
   return c;
 }
 
 std::string verdict_line(const campaign_options& o, const campaign_report& r) {
   char recall[32];
   std::snprintf(recall, sizeof recall, "%.1f%%", 100.0 * r.recall());
-  std::string v = std::string(r.passed ? "PASS " : "FAIL ") + std::string(to_string(o.sc)) +
-                  " seed=" + std::to_string(o.seed) + " duration=" + seconds_text(o.duration_ns) +
-                  "s" + (o.mutant_drop_capped ? " mutant=drop-capped" : "") +
-                  " phantoms=" + std::to_string(r.phantom) + " missed=" + std::to_string(r.missed) +
-                  " recall=" + recall + " (" + std::to_string(r.episodes_caught) + "/" +
-                  std::to_string(r.episodes_eligible) + " of " + std::to_string(r.episodes) +
-                  " dislocations)" + " opportunities=" + std::to_string(r.opportunities) +
-                  " frames=" + std::to_string(r.frames);
+  std::string v =
+      std::string(r.passed ? "PASS " : "FAIL ") + std::string(to_string(o.sc)) +
+      " seed=" + std::to_string(o.seed) + " duration=" + seconds_text(o.duration_ns) + "s" +
+      (o.network ? " network" : "") + (o.mutant_drop_capped ? " mutant=drop-capped" : "") +
+      (o.mutant_no_staleness ? " mutant=no-staleness" : "") +
+      " phantoms=" + std::to_string(r.phantom) + " missed=" + std::to_string(r.missed) +
+      " recall=" + recall + " (" + std::to_string(r.episodes_caught) + "/" +
+      std::to_string(r.episodes_eligible) + " of " + std::to_string(r.episodes) + " dislocations)" +
+      " opportunities=" + std::to_string(r.opportunities) + " frames=" + std::to_string(r.frames);
   std::uint64_t faults = 0;
   for (std::uint64_t f : r.faults) faults += f;
   v += " faults=" + std::to_string(faults);
@@ -952,12 +902,23 @@ std::string report_json(const campaign_options& o, const campaign_report& r) {
   j += ",\"seed\":" + std::to_string(o.seed);
   j += ",\"duration_ns\":" + std::to_string(o.duration_ns);
   j += ",\"mutant_drop_capped\":" + std::string(o.mutant_drop_capped ? "true" : "false");
+  j += ",\"mutant_no_staleness\":" + std::string(o.mutant_no_staleness ? "true" : "false");
   j += ",\"market\":\"" + r.market + "\"";
-  j += ",\"time_constants_ns\":{\"max_leg_age\":" + std::to_string(kMaxLegAgeNs) +
-       ",\"pong_deadline\":" + std::to_string(kPongDeadlineNs) +
-       ",\"backoff_initial\":" + std::to_string(kBackoffInitialNs) +
-       ",\"backoff_max\":" + std::to_string(kBackoffMaxNs) +
-       ",\"handshake\":" + std::to_string(kHandshakeNs) + "}";
+  j += ",\"network\":" + std::string(o.network ? "true" : "false");
+  if (o.network) {
+    j += ",\"time_constants_ns\":{\"max_leg_age\":" +
+         std::to_string(internal::kNetMaxLegAgeMs * kMs) +
+         ",\"pong_deadline\":" + std::to_string(internal::kNetPongDeadlineMs * kMs) +
+         ",\"in_flight\":" + std::to_string(internal::kNetInFlightMs * kMs) +
+         ",\"backoff_initial\":" + std::to_string(internal::kNetBackoffInitialMs * kMs) +
+         ",\"backoff_max\":" + std::to_string(internal::kNetBackoffMaxMs * kMs) + "}";
+  } else {
+    j += ",\"time_constants_ns\":{\"max_leg_age\":" + std::to_string(kMaxLegAgeNs) +
+         ",\"pong_deadline\":" + std::to_string(kPongDeadlineNs) +
+         ",\"backoff_initial\":" + std::to_string(kBackoffInitialNs) +
+         ",\"backoff_max\":" + std::to_string(kBackoffMaxNs) +
+         ",\"handshake\":" + std::to_string(kHandshakeNs) + "}";
+  }
   j += ",\"config_rejected\":" + std::string(r.config_rejected ? "true" : "false");
   j += ",\"config_error\":\"" + json_escape(r.config_error) + "\"";
   j += ",\"symbols\":" + std::to_string(r.symbols);
@@ -968,6 +929,14 @@ std::string report_json(const campaign_options& o, const campaign_report& r) {
   j += ",\"opportunities\":" + std::to_string(r.opportunities);
   j += ",\"real\":" + std::to_string(r.real);
   j += ",\"phantom\":" + std::to_string(r.phantom);
+  if (o.network) {
+    j += ",\"phantom_unknown_quote\":" + std::to_string(r.unknown_quote);
+    j += ",\"phantom_not_profitable\":" + std::to_string(r.not_profitable);
+    j += ",\"frozen_but_fresh\":" + std::to_string(r.frozen_fresh);
+    j += ",\"still_real_at_decision\":" + std::to_string(r.still_real);
+    j += ",\"oracle_raced\":" + std::to_string(r.oracle_raced);
+    j += ",\"fatal_errors\":\"" + json_escape(r.fatal_errors) + "\"";
+  }
   j += ",\"missed\":" + std::to_string(r.missed);
   j += ",\"oracle_candidates\":" + std::to_string(r.oracle_candidates);
   j += ",\"oracle_reportable\":" + std::to_string(r.oracle_exact);

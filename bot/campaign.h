@@ -8,7 +8,7 @@
 //   phantom  reported, but by the true current quotes the cycle's ratio does
 //            not beat 1 + min_profit;
 //   missed   truly profitable by more than kMissedMargin (relative) while all
-//            three legs were valid, fresh (0 <= age <= max_leg_age) and equal
+//            three legs were valid, fresh (0 <= age < max_leg_age) and equal
 //            to the truth in the bot's book, and the evaluator's own exact
 //            sizing (evaluator::size) fills it -- but not reported;
 // plus recall over the injected genuine dislocations, counters by fault kind
@@ -78,6 +78,16 @@ struct campaign_options {
   fsync_policy journal_fsync{fsync_policy::kind::never};
   bool new_journal = false;
   std::string preset = "default";  // build preset, for the reproduce line
+  // Network runs: the bot without its staleness defences (max_leg_age and
+  // the pong deadline set to an hour): stalled and halted legs stay usable.
+  // Must report phantoms (the network oracle bites).
+  bool mutant_no_staleness = false;
+  // Through the real network path instead (net_campaign.h): the simulated
+  // exchange on loopback, the live bot over TLS WebSocket, real time
+  // (duration_ns is then real time). Not byte-identical; judged by the same
+  // oracle. mutant_drop_capped is in-process only, mutant_no_staleness
+  // network only.
+  bool network = false;
 };
 
 // Per fault kind: how many were injected and how long (simulated ns) each
@@ -122,7 +132,7 @@ struct campaign_report {
   std::uint64_t missed = 0;
   std::uint64_t oracle_candidates = 0;    // cycles that passed the double pre-filter
   std::uint64_t oracle_exact = 0;         // ... and beat the margin exactly
-  std::uint64_t contract_violations = 0;  // a reported leg invalid or not 0 <= age <= max
+  std::uint64_t contract_violations = 0;  // a reported leg invalid or not 0 <= age < max
   std::uint64_t halted_used = 0;          // reports through a halted symbol past max_leg_age
   // Reported legs whose book data was older than max_leg_age by the
   // simulator's clock (the bot's receive clock may have jumped).
@@ -135,8 +145,16 @@ struct campaign_report {
   std::array<std::uint64_t, static_cast<std::size_t>(fault_kind::kCount)> faults{};
   std::array<latency_summary, static_cast<std::size_t>(fault_kind::kCount)> revalidate{};
   latency_summary revalidate_all;
-  std::string market;         // "fast" or "calm"
-  std::string first_phantom;  // a readable description of the first phantom
+  // Network runs: why each phantom was judged so (they sum to phantom), and context.
+  std::uint64_t unknown_quote = 0;   // a leg price the exchange never sent at or after its id
+  std::uint64_t not_profitable = 0;  // legs true and simultaneous, cycle not profitable on them
+  std::uint64_t frozen_fresh = 0;    // real, but a leg was replaced > in-flight allowance before
+                                     // the newest (allowed while younger than max_leg_age)
+  std::uint64_t still_real = 0;      // still profitable on the exchange's quotes at decision time
+  std::uint64_t oracle_raced = 0;    // decisions whose legs moved during the check (not judged)
+  std::string fatal_errors;          // connections the bot stopped for good (a failure)
+  std::string market;                // "fast" or "calm"
+  std::string first_phantom;         // a readable description of the first phantom
   std::string first_missed;
   std::string telemetry_json;
   bool passed = false;

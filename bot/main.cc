@@ -151,19 +151,28 @@ int main(int argc, char** argv) {
   for (triarb::scenario sc : triarb::all_scenarios()) {
     scenario_names += (scenario_names.empty() ? "" : ", ") + std::string(triarb::to_string(sc));
   }
-  sim->add_option(
-         "--scenario", scenario_name,
-         "Run a named fault scenario with the oracle (phantom, missed, recall): " + scenario_names)
-      ->check(CLI::IsMember([] {
-        std::vector<std::string> v;
-        for (triarb::scenario sc : triarb::all_scenarios()) v.emplace_back(triarb::to_string(sc));
-        return v;
-      }()));
+  CLI::Option* scenario_opt =
+      sim->add_option("--scenario", scenario_name,
+                      "Run a named fault scenario with the oracle (phantom, missed, recall): " +
+                          scenario_names)
+          ->check(CLI::IsMember([] {
+            std::vector<std::string> v;
+            for (triarb::scenario sc : triarb::all_scenarios())
+              v.emplace_back(triarb::to_string(sc));
+            return v;
+          }()));
   sim->add_option("--report", report_path, "With --scenario: write the JSON report here");
   sim->add_option("--mutant", mutant,
                   "With --scenario: restore an old bug to show the oracle bites "
-                  "(drop-capped: drop frames whose quantity overflows, no age limit)")
-      ->check(CLI::IsMember({"drop-capped"}));
+                  "(drop-capped, in-process: drop frames whose quantity overflows, no age limit; "
+                  "no-staleness, with --network: max_leg_age and pong deadline of an hour)")
+      ->check(CLI::IsMember({"drop-capped", "no-staleness"}));
+  bool network = false;
+  sim->add_flag("--network", network,
+                "With --scenario: run it through the real network path instead (the simulated "
+                "exchange on 127.0.0.1, the live bot over TLS WebSocket, --duration real seconds, "
+                "default 8); judged by the same oracle, not byte-identical")
+      ->needs(scenario_opt);
 
   // replay
   triarb::replay_options ro;
@@ -287,9 +296,20 @@ int main(int argc, char** argv) {
       triarb::campaign_options co;
       co.seed = seed;
       co.sc = *triarb::parse_scenario(scenario_name);
+      co.network = network;
+      if (network) co.duration_ns = 8'000'000'000;
       if (sim->count("--duration") > 0)
         co.duration_ns = static_cast<std::int64_t>(duration_s * 1e9);
       co.mutant_drop_capped = mutant == "drop-capped";
+      co.mutant_no_staleness = mutant == "no-staleness";
+      if (network && co.mutant_drop_capped) {
+        std::cerr << "triarb sim: --mutant drop-capped runs in-process only; drop --network\n";
+        return kExitUsage;
+      }
+      if (!network && co.mutant_no_staleness) {
+        std::cerr << "triarb sim: --mutant no-staleness runs over the network; add --network\n";
+        return kExitUsage;
+      }
       co.journal_path = journal_path;
       co.new_journal = new_journal;
       if (const char* preset = std::getenv("TRIARB_PRESET")) co.preset = preset;

@@ -3,9 +3,11 @@
 # --scenario` (bot/campaign.h) on seeds 1..N, judged by the simulator's
 # ground truth (phantom, missed, recall, stale legs). Nightly: thousands.
 #
-#   ci/campaign.sh [--seeds N] [--duration T] [--preset P] [--out DIR] [SCENARIO...]
+#   ci/campaign.sh [--seeds N] [--duration T] [--network] [--preset P] [--out DIR] [SCENARIO...]
 #     --seeds N     seeds 1..N per scenario (default 20)
-#     --duration T  simulated seconds per run (default 5)
+#     --duration T  seconds per run (default 5; simulated, or real with --network)
+#     --network     through the real TLS WebSocket path on 127.0.0.1 (one run
+#                   at a time: each uses both cores; reports in DIR-network)
 #     --preset P    build preset whose triarb runs (default: default)
 #     --out DIR     where reports go (default build/campaign-report)
 #     SCENARIO      default: every scenario
@@ -22,13 +24,15 @@ duration=5
 preset=default
 out=build/campaign-report
 scenarios=()
+network=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seeds) seeds=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
+    --network) network=(--network); shift ;;
     --preset) preset=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     -*) echo "campaign.sh: unknown option $1" >&2; exit 2 ;;
     *) scenarios+=("$1"); shift ;;
   esac
@@ -36,6 +40,14 @@ done
 if [ ${#scenarios[@]} -eq 0 ]; then
   scenarios=(lunc-overflow garbage-frames truncated-frames duplicate-and-reordered stall
              disconnect-storm server-shutdown url-too-long symbol-halted clock-jump mixed)
+fi
+
+par=$jobs
+mode="simulated"
+if [ ${#network[@]} -gt 0 ]; then
+  par=1
+  mode="real (network)"
+  out="$out-network"
 fi
 
 build_preset "$preset" triarb
@@ -46,16 +58,23 @@ rm -f "$out"/*.json "$out"/*.verdict
 # One run: writes <out>/<sc>-<seed>.json and .verdict (verdict + reproduce lines).
 run_one() {
   local sc=$1 seed=$2
+  local rc=0
   TRIARB_PRESET="$preset" "$bin" sim --seed "$seed" --scenario "$sc" --duration "$duration" \
-    --report "$out/$sc-$seed.json" >"$out/$sc-$seed.verdict" 2>&1 || true
+    $network_flag --report "$out/$sc-$seed.json" >"$out/$sc-$seed.verdict" 2>&1 || rc=$?
+  if ! grep -qE '^(PASS|FAIL) ' "$out/$sc-$seed.verdict"; then
+    echo "CRASH $sc seed=$seed exit=$rc" >>"$out/$sc-$seed.verdict"
+    echo "reproduce: $bin sim --seed $seed --scenario $sc --duration $duration $network_flag" \
+      >>"$out/$sc-$seed.verdict"
+  fi
 }
 export -f run_one
-export bin out duration preset
+network_flag="${network[*]}"
+export bin out duration preset network_flag
 
-echo "== campaign: ${#scenarios[@]} scenarios x $seeds seeds, ${duration}s simulated each" >&2
+echo "== campaign: ${#scenarios[@]} scenarios x $seeds seeds, ${duration}s $mode each" >&2
 for sc in "${scenarios[@]}"; do
   for seed in $(seq 1 "$seeds"); do echo "$sc $seed"; done
-done | xargs -P "$jobs" -n 2 bash -c 'run_one "$0" "$1"'
+done | xargs -P "$par" -n 2 bash -c 'run_one "$0" "$1"'
 
 python3 - "$out" <<'PY'
 import json, os, sys
@@ -78,7 +97,7 @@ PY
 runs=$(find "$out" -name '*.verdict' | wc -l)
 failed=0
 for v in "$out"/*.verdict; do
-  if ! head -n 1 "$v" | grep -q '^PASS '; then
+  if ! grep -m 1 -E "^(PASS|FAIL) " "$v" | grep -q "^PASS "; then
     failed=$((failed + 1))
     echo "---- $(basename "$v" .verdict)"; cat "$v"
   fi
@@ -88,6 +107,8 @@ for sc in "${scenarios[@]}"; do
     END { printf "%-24s runs=%d failed=%d phantoms=%d missed=%d recall=%s\n", sc, n, f, p, m,
           (e > 0 ? sprintf("%.2f%% (%d/%d)", 100 * c / e, c, e) : "n/a") }' "$out/summary.tsv"
 done
-echo "campaign: $runs runs, $failed failed (reports in $out)"
-if [ -n "${TRIARB_CI_TALLY:-}" ]; then echo "campaign $runs $failed" >> "$TRIARB_CI_TALLY"; fi
+label="campaign"
+[ ${#network[@]} -gt 0 ] && label="campaign-network"
+echo "$label: $runs runs, $failed failed (reports in $out)"
+if [ -n "${TRIARB_CI_TALLY:-}" ]; then echo "$label $runs $failed" >> "$TRIARB_CI_TALLY"; fi
 [ "$failed" -eq 0 ]

@@ -1,0 +1,85 @@
+// campaign_plan: what each named scenario (campaign.h) turns on, shared by
+// the in-process run (simulated time) and the network run (real time over
+// TLS WebSocket, net_campaign.h), so "the same scenario" means the same
+// fault mix in both. Rates are per market update (frame faults) or per
+// second (connection events) of the run's own clock.
+#pragma once
+
+#include <cstdint>
+
+#include "campaign.h"
+#include "config.h"
+
+namespace triarb::internal {
+
+// What a scenario turns on.
+struct plan {
+  bool calm = false;
+  std::uint32_t symbols_per_connection = kDefaultSymbolsPerConnection;
+  double garbage = 0, truncated = 0, bad_price = 0, duplicate = 0, reorder = 0;
+  bool lunc = false;
+  double stalls_per_s = 0;
+  double drops_per_s = 0;
+  double shutdowns_per_s = 0;
+  int halts = 0;
+  double clock_jumps_per_s = 0;
+};
+
+inline plan plan_for(scenario s) {
+  plan p;
+  switch (s) {
+    case scenario::lunc_overflow:
+      p.lunc = true;
+      break;
+    case scenario::garbage_frames:
+      p.garbage = 0.002;
+      break;
+    case scenario::truncated_frames:
+      p.truncated = 0.002;
+      break;
+    case scenario::duplicate_and_reordered:
+      p.duplicate = p.reorder = 0.01;
+      break;
+    case scenario::stall:
+      p.calm = true;
+      p.stalls_per_s = 1.0;
+      break;
+    case scenario::disconnect_storm:
+      p.drops_per_s = 4.0;
+      break;
+    case scenario::server_shutdown:
+      p.shutdowns_per_s = 0.4;
+      break;
+    case scenario::url_too_long:
+      p.symbols_per_connection = kMaxStreamsPerConnection;
+      break;
+    case scenario::symbol_halted:
+      p.calm = true;
+      p.halts = 3;
+      break;
+    case scenario::clock_jump:
+      // Halted symbols and stalls make legs that really are stale, so a
+      // clock that jumps back could pass them as fresh.
+      p.calm = true;
+      p.clock_jumps_per_s = 1.0;
+      p.halts = 2;
+      p.stalls_per_s = 0.5;
+      break;
+    case scenario::mixed:
+      p.calm = true;
+      p.garbage = p.truncated = p.bad_price = 0.0005;
+      p.duplicate = p.reorder = 0.002;
+      p.lunc = true;
+      p.stalls_per_s = 0.3;
+      p.drops_per_s = 1.0;
+      p.shutdowns_per_s = 0.1;
+      p.halts = 1;
+      p.clock_jumps_per_s = 0.3;
+      break;
+    case scenario::kCount:
+      break;
+  }
+  return p;
+}
+
+}  // namespace triarb::internal

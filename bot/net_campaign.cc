@@ -1,0 +1,538 @@
+// net_campaign: a named scenario through the real network path. See net_campaign.h.
+#include "net_campaign.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bot_clock.h"
+#include "campaign_plan.h"
+#include "config.h"
+#include "evaluator.h"
+#include "live_bot.h"
+#include "market.h"
+#include "pipeline.h"
+#include "rng.h"
+#include "sim_exchange.h"
+#include "telemetry.h"
+#include "triangle_index.h"
+#include "universe.h"
+#include "ws_connection.h"
+
+namespace triarb::internal {
+namespace {
+
+using steady = std::chrono::steady_clock;
+using sim::exact;
+
+constexpr std::int64_t kMs = 1'000'000;
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now().time_since_epoch())
+      .count();
+}
+
+latency_summary summarize(std::vector<std::int64_t> v) {
+  latency_summary s;
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  s.count = v.size();
+  s.median_ns = v[v.size() / 2];
+  s.p99_ns = v[std::min(v.size() - 1, v.size() * 99 / 100)];
+  s.max_ns = v.back();
+  return s;
+}
+
+bool same_as_truth(const book_snapshot& b, const quote& q, std::uint64_t true_id) {
+  return b.update_id == true_id && b.bid == q.bid && b.ask == q.ask && b.bid_qty == q.bid_qty &&
+         b.ask_qty == q.ask_qty;
+}
+
+// What the driver thread does, and when (ns after the bot is running).
+enum class net_event : std::uint8_t { stall_start, stall_end, kill, shutdown, halt, clock_jump };
+struct scheduled {
+  std::int64_t at;
+  net_event k;
+  std::uint64_t a;  // kill: connection index; halt: symbol
+  std::int64_t v;   // clock_jump: delta
+};
+
+class net_run {
+ public:
+  explicit net_run(const campaign_options& o)
+      : o_(o), p_(plan_for(o.sc)), ex_(exchange_options(o)), rng_(o.seed ^ 0x4e7ca3ULL) {}
+
+  campaign_report run();
+
+ private:
+  static sim_exchange_options exchange_options(const campaign_options& o) {
+    sim_exchange_options x;
+    x.seed = o.seed;
+    x.updates_per_second = kNetUpdatesPerSecond;
+    x.ping_interval_ms = 500;  // the bot hears life even on a quiet connection
+    x.pong_deadline_ms = 5'000;
+    x.shutdown_notice_ms = 200;
+    return x;
+  }
+  bot_config bot_cfg() const;
+  void plan_events(std::size_t connections);
+  void drive(live_bot& bot);
+  void poll_revalidation(live_bot& bot);
+  void on_opportunity(const opportunity& op, const triangle& t);
+  void before_decision(symbol_id s);
+  void after_decision(symbol_id s, std::int64_t now);
+  // Index in the exchange's dislocation log of the episode that quote
+  // (s, update_id) belongs to, or -1. REQUIRES: the market lock (with_market).
+  static std::int64_t episode_of(const sim::market& m, symbol_id s, std::uint64_t update_id);
+  void mark_episode(std::vector<char>& v, std::int64_t e) {
+    if (e < 0) return;
+    if (v.size() <= static_cast<std::size_t>(e)) v.resize(static_cast<std::size_t>(e) + 1, 0);
+    v[static_cast<std::size_t>(e)] = 1;
+  }
+  void count(fault_kind k) { ++r_.faults[static_cast<std::size_t>(k)]; }
+
+  const campaign_options& o_;
+  plan p_;
+  sim_exchange ex_;
+  sim::sim_rng rng_;
+  bot_clock clock_;
+  std::unique_ptr<universe> u_;
+  std::unique_ptr<triangle_index> idx_;
+  telemetry oracle_tel_;
+  std::unique_ptr<evaluator> oracle_;  // the same configuration as the bot's: its sizing
+  evaluator_config ecfg_;
+  exact threshold_;
+  double threshold_d_ = 1;
+  std::uint64_t in_flight_updates_ = 0;
+  std::uint64_t allowance_updates_ = 0;
+  std::vector<scheduled> events_;
+  std::vector<std::atomic<std::int64_t>> halted_at_;  // steady ns, 0: trading (driver -> evaluator)
+
+  // Evaluator thread only (read by run() after the bot has joined it).
+  campaign_report r_;
+  std::vector<triangle_id> reported_now_;
+  std::vector<book_snapshot> before_;
+  std::vector<char> eligible_, caught_;
+
+  // Revalidation (feed thread -> driver).
+  std::mutex reval_mu_;
+  std::vector<std::int64_t> lost_at_;  // steady ns, -1: not pending
+  std::vector<fault_kind> lost_why_;
+  std::array<std::vector<std::int64_t>, static_cast<std::size_t>(fault_kind::kCount)> reval_;
+  std::atomic<bool> bot_done_{false};
+  live_bot* bot_ = nullptr;
+};
+
+bot_config net_run::bot_cfg() const {
+  bot_config c;
+  c.rest_url = ex_.rest_url();
+  c.ws_url = ex_.ws_url();
+  c.metrics_address.clear();
+  c.max_leg_age_ms = o_.mutant_no_staleness ? 3'600'000 : kNetMaxLegAgeMs;
+  c.pong_deadline_ms = o_.mutant_no_staleness ? 3'600'000 : kNetPongDeadlineMs;
+  c.symbols_per_connection = static_cast<int>(p_.symbols_per_connection);
+  c.telemetry_interval_ms = 60'000;
+  if (!o_.journal_path.empty()) {
+    c.journal_path = o_.journal_path;
+    c.journal_fsync = journal_fsync_mode::never;
+  }
+  return c;
+}
+
+void net_run::plan_events(std::size_t connections) {
+  const auto duration = static_cast<double>(o_.duration_ns);
+  const auto poisson = [&](double per_s, auto&& make) {
+    if (per_s <= 0) return;
+    double t = 0;
+    for (;;) {
+      t += rng_.exponential(1e9 / per_s);
+      if (t >= duration) break;
+      make(static_cast<std::int64_t>(t));
+    }
+  };
+  const auto nconn = static_cast<std::uint64_t>(std::max<std::size_t>(connections, 1));
+  // The exchange's stall knob silences every connection at once; stalls do
+  // not overlap. Some end before the pong deadline (frames resume), most
+  // not; the first always outlasts it, so every run sees a stall detected.
+  std::int64_t stall_free_at = 0;
+  bool first_stall = true;
+  poisson(p_.stalls_per_s, [&](std::int64_t at) {
+    auto len = static_cast<std::int64_t>((0.3 + rng_.uniform() * 1.7) *
+                                         static_cast<double>(kNetPongDeadlineMs * kMs));
+    if (at < stall_free_at) return;
+    if (first_stall) len = std::max<std::int64_t>(len, 3 * kNetPongDeadlineMs * kMs / 2);
+    first_stall = false;
+    events_.push_back({at, net_event::stall_start, 0, 0});
+    events_.push_back({at + len, net_event::stall_end, 0, 0});
+    stall_free_at = at + len + 500 * kMs;
+  });
+  poisson(p_.drops_per_s, [&](std::int64_t at) {
+    events_.push_back({at, net_event::kill, rng_.below(nconn), 0});
+  });
+  poisson(p_.shutdowns_per_s, [&](std::int64_t at) {
+    events_.push_back({at, net_event::shutdown, 0, 0});
+  });
+  poisson(p_.clock_jumps_per_s, [&](std::int64_t at) {
+    auto delta = static_cast<std::int64_t>((0.2 + rng_.uniform() * 2.8) *
+                                           static_cast<double>(kNetMaxLegAgeMs * kMs));
+    if (rng_.chance(0.5)) delta = -delta;
+    events_.push_back({at, net_event::clock_jump, 0, delta});
+  });
+  for (int h = 0; h < p_.halts; ++h) {
+    for (int tries = 0; tries < 1000; ++tries) {
+      const auto c = static_cast<symbol_id>(rng_.below(u_->symbols().size()));
+      if (idx_->touching(c).size() >= 3) {
+        const auto at = static_cast<std::int64_t>((0.1 + 0.5 * rng_.uniform()) * duration);
+        events_.push_back({at, net_event::halt, c, 0});
+        break;
+      }
+    }
+  }
+  std::stable_sort(events_.begin(), events_.end(),
+                   [](const scheduled& a, const scheduled& b) { return a.at < b.at; });
+}
+
+std::int64_t net_run::episode_of(const sim::market& m, symbol_id s, std::uint64_t update_id) {
+  const auto& log = m.dislocation_log();
+  for (std::size_t i = log.size(); i-- > 0;) {
+    const auto& d = log[i];
+    if (d.symbol == s && d.first_update_id <= update_id && update_id <= d.last_update_id) {
+      return static_cast<std::int64_t>(i);
+    }
+  }
+  return -1;
+}
+
+void net_run::on_opportunity(const opportunity& op, const triangle& t) {
+  ++r_.opportunities;
+  reported_now_.push_back(op.triangle);
+  const std::int64_t now = steady_ns();
+  for (const leg_decision& l : op.legs) {
+    if (!l.valid || l.age_ns < 0 || l.age_ns >= ecfg_.max_leg_age_ns) ++r_.contract_violations;
+    const std::int64_t h = halted_at_[l.symbol].load(std::memory_order_relaxed);
+    if (h != 0 && now - h > (kNetMaxLegAgeMs + kNetInFlightMs) * kMs) ++r_.halted_used;
+  }
+  std::array<sim::market::leg_claim, 3> claims;
+  for (std::size_t i = 0; i < 3; ++i) {
+    claims[i] = {op.legs[i].symbol, op.legs[i].dir, op.legs[i].price, op.legs[i].update_id};
+  }
+  const fixed8 fee = ecfg_.default_fee;
+  sim::market::verdict strict{}, lenient{};
+  bool still = false;
+  ex_.with_market([&](const sim::market& m) {
+    strict = m.judge(claims, fee, threshold_, in_flight_updates_);
+    lenient = m.judge(claims, fee, threshold_, allowance_updates_);
+    still = m.truth_ratio(t, fee) > threshold_;
+    for (const leg_decision& l : op.legs)
+      mark_episode(caught_, episode_of(m, l.symbol, l.update_id));
+    return 0;
+  });
+  if (still) ++r_.still_real;
+  switch (lenient) {
+    case sim::market::verdict::real:
+      ++r_.real;
+      if (strict == sim::market::verdict::not_simultaneous) ++r_.frozen_fresh;
+      return;
+    case sim::market::verdict::not_profitable:
+      ++r_.not_profitable;
+      break;
+    case sim::market::verdict::not_simultaneous:
+      ++r_.stale_used;
+      break;
+    case sim::market::verdict::unknown_quote:
+      ++r_.unknown_quote;
+      break;
+  }
+  ++r_.phantom;
+  if (r_.first_phantom.empty()) {
+    r_.first_phantom = "triangle " + std::to_string(op.triangle) + " judged " +
+                       (lenient == sim::market::verdict::not_profitable     ? "not_profitable"
+                        : lenient == sim::market::verdict::not_simultaneous ? "not_simultaneous"
+                                                                            : "unknown_quote") +
+                       ":";
+    for (const leg_decision& l : op.legs) {
+      r_.first_phantom += " " + u_->symbol(l.symbol).name +
+                          (l.dir == side::buy ? " buy " : " sell ") + to_string(l.price) + " id " +
+                          std::to_string(l.update_id) + " age " + std::to_string(l.age_ns / kMs) +
+                          "ms;";
+    }
+  }
+}
+
+void net_run::before_decision(symbol_id s) {
+  reported_now_.clear();
+  before_.clear();
+  for (const leg_ref& ref : idx_->touching(s)) {
+    const triangle& t = idx_->triangle_at(ref.triangle);
+    for (const leg& l : t.legs) before_.push_back(bot_->read(l.symbol));
+  }
+}
+
+void net_run::after_decision(symbol_id s, std::int64_t now) {
+  ++r_.decisions;
+  const double margin_d = threshold_d_ * (1.0 + kMissedMargin) * (1.0 - 1e-9);
+  const fixed8 fee = ecfg_.default_fee;
+  const double keep = 1.0 - fee.to_double();
+  std::size_t k = 0;
+  for (const leg_ref& ref : idx_->touching(s)) {
+    const triangle& t = idx_->triangle_at(ref.triangle);
+    std::array<book_snapshot, 3> legs;
+    bool usable = true, raced = false;
+    double ratio = 1;
+    for (std::size_t i = 0; i < 3; ++i, ++k) {
+      legs[i] = bot_->read(t.legs[i].symbol);
+      const book_snapshot& b = before_[k];
+      if (legs[i].update_id != b.update_id || legs[i].recv_ns != b.recv_ns ||
+          legs[i].valid != b.valid || legs[i].bid != b.bid || legs[i].ask != b.ask) {
+        raced = true;
+      }
+      const std::int64_t age = now - legs[i].recv_ns;
+      usable = usable && legs[i].valid && age >= 0 && age < ecfg_.max_leg_age_ns;
+      const double p = (t.legs[i].dir == side::buy ? legs[i].ask : legs[i].bid).to_double();
+      if (p <= 0) usable = false;
+      ratio *= t.legs[i].dir == side::sell ? p * keep : keep / std::max(p, 1e-300);
+    }
+    if (raced) {
+      ++r_.oracle_raced;
+      continue;
+    }
+    if (!usable || ratio <= margin_d) continue;
+    ++r_.oracle_candidates;
+    // Equal to the exchange's quotes now, and truly profitable by the margin?
+    std::array<std::int64_t, 3> episode{-1, -1, -1};
+    const bool reportable = ex_.with_market([&](const sim::market& m) {
+      for (std::size_t i = 0; i < 3; ++i) {
+        const symbol_id ls = t.legs[i].symbol;
+        if (!same_as_truth(legs[i], m.as_quote(ls), m.quote_of(ls).update_id)) return false;
+      }
+      const exact margin = threshold_ * (1 + exact(2) / exact(1'000'000));
+      static_assert(kMissedMargin == 2e-6);
+      if (!(m.truth_ratio(t, fee) > margin)) return false;
+      for (std::size_t i = 0; i < 3; ++i) {
+        episode[i] = episode_of(m, t.legs[i].symbol, legs[i].update_id);
+      }
+      return true;
+    });
+    if (!reportable) continue;
+    opportunity sized;
+    if (oracle_->size(t, legs, now, sized) != eval_counter::opportunities) continue;
+    ++r_.oracle_exact;
+    for (std::int64_t e : episode) mark_episode(eligible_, e);
+    if (std::find(reported_now_.begin(), reported_now_.end(), ref.triangle) ==
+        reported_now_.end()) {
+      ++r_.missed;
+      if (r_.first_missed.empty()) {
+        r_.first_missed = "triangle " + std::to_string(ref.triangle) + " at " +
+                          std::to_string(now) + "ns (bot clock)";
+      }
+    }
+  }
+}
+
+void net_run::poll_revalidation(live_bot& bot) {
+  std::lock_guard<std::mutex> lk(reval_mu_);
+  const std::int64_t now = steady_ns();
+  for (symbol_id s = 0; s < lost_at_.size(); ++s) {
+    if (lost_at_[s] < 0 || !bot.read(s).valid) continue;
+    reval_[static_cast<std::size_t>(lost_why_[s])].push_back(now - lost_at_[s]);
+    lost_at_[s] = -1;
+  }
+}
+
+void net_run::drive(live_bot& bot) {
+  while (!bot.running() && !bot_done_.load(std::memory_order_acquire)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!bot.running()) return;  // start-up failed (the configuration, say)
+  const std::int64_t t0 = steady_ns();
+  std::size_t next = 0;
+  while (!bot_done_.load(std::memory_order_acquire)) {
+    const std::int64_t t = steady_ns() - t0;
+    if (t >= o_.duration_ns) break;
+    for (; next < events_.size() && events_[next].at <= t; ++next) {
+      const scheduled& e = events_[next];
+      switch (e.k) {
+        case net_event::stall_start:
+          count(fault_kind::stall);
+          ex_.stall_connections(true);
+          break;
+        case net_event::stall_end:
+          ex_.stall_connections(false);
+          break;
+        case net_event::kill: {
+          count(fault_kind::drop);
+          const std::size_t target = e.a;
+          ex_.kill_connections([target](std::size_t i) { return i == target; });
+          break;
+        }
+        case net_event::shutdown:
+          count(fault_kind::server_shutdown);
+          ex_.send_server_shutdown();
+          break;
+        case net_event::halt: {
+          const auto s = static_cast<symbol_id>(e.a);
+          if (halted_at_[s].load(std::memory_order_relaxed) != 0) break;
+          count(fault_kind::halt);
+          ex_.halt_symbol(u_->symbol(s).name);
+          halted_at_[s].store(steady_ns(), std::memory_order_relaxed);  // after its last frame
+          break;
+        }
+        case net_event::clock_jump: {
+          // Keep the offset within +-5 max_leg_age, like the in-process run.
+          std::int64_t d = e.v;
+          const std::int64_t bound = 5 * kNetMaxLegAgeMs * kMs;
+          if (std::abs(clock_.offset_ns() + d) > bound) d = -d;
+          count(fault_kind::clock_jump);
+          clock_.jump(d);
+          break;
+        }
+      }
+    }
+    poll_revalidation(bot);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ex_.stall_connections(false);
+  bot.request_stop();
+}
+
+campaign_report net_run::run() {
+  ex_.start();
+  u_ = std::make_unique<universe>(load_exchange_info(ex_.exchange_info()));
+  const auto usdt = u_->find_asset("USDT");
+  if (!usdt) throw std::runtime_error("generated universe has no USDT");
+  const asset_id starts[] = {*usdt};
+  idx_ = std::make_unique<triangle_index>(triangle_index::build(*u_, starts));
+  const bot_config cfg = bot_cfg();
+  ecfg_ = to_evaluator_config(cfg, *u_);
+  oracle_ = std::make_unique<evaluator>(*u_, *idx_, ecfg_, oracle_tel_);
+  threshold_ = 1 + exact(static_cast<long long>(ecfg_.min_profit.raw())) /
+                       exact(static_cast<long long>(fixed8::kScale));
+  threshold_d_ = 1.0 + ecfg_.min_profit.to_double();
+  in_flight_updates_ =
+      static_cast<std::uint64_t>(kNetUpdatesPerSecond * static_cast<double>(kNetInFlightMs) / 1e3);
+  allowance_updates_ = static_cast<std::uint64_t>(
+      kNetUpdatesPerSecond * static_cast<double>(kNetMaxLegAgeMs + kNetInFlightMs) / 1e3);
+  const std::size_t n = u_->symbols().size();
+  halted_at_ = std::vector<std::atomic<std::int64_t>>(n);
+  lost_at_.assign(n, -1);
+  lost_why_.assign(n, fault_kind::drop);
+  r_.symbols = n;
+  r_.triangles = idx_->size();
+  r_.market = "fast";
+
+  const double lunc_oversized = p_.lunc ? 0.002 : 0.0;
+  ex_.set_fault_rates({.garbage = p_.garbage,
+                       .truncated = p_.truncated,
+                       .oversized_qty = lunc_oversized,
+                       .duplicate = p_.duplicate,
+                       .reorder = p_.reorder,
+                       .bad_price = p_.bad_price});
+
+  live_options lo;
+  lo.cfg = cfg;
+  lo.tls.ca_pem = ex_.ca_pem();
+  lo.journal = !o_.journal_path.empty();
+  lo.clock = &clock_;
+  lo.ws.backoff_initial_ms = kNetBackoffInitialMs;
+  lo.ws.backoff_max_ms = kNetBackoffMaxMs;
+  lo.ws.backoff_429_ms = kNetBackoffMaxMs;
+  lo.ws.jitter_seed = o_.seed;
+  lo.on_opportunity = [this](const opportunity& op, const triangle& t) { on_opportunity(op, t); };
+  lo.before_decision = [this](symbol_id s) { before_decision(s); };
+  lo.after_decision = [this](symbol_id s, std::int64_t now) { after_decision(s, now); };
+  // Loss -> revalidation clock, by kind (feed thread).
+  lo.on_connection_lost = [this](std::size_t c, drop_reason why) {
+    const std::int64_t now = steady_ns();
+    fault_kind k = fault_kind::drop;
+    if (why == drop_reason::stalled) {
+      k = fault_kind::stall_detected;
+    } else if (why == drop_reason::server_shutdown || why == drop_reason::rotated) {
+      k = fault_kind::server_shutdown;
+    }
+    std::lock_guard<std::mutex> lk(reval_mu_);
+    for (symbol_id s : bot_->symbols_of(c)) {
+      if (lost_at_[s] < 0) {
+        lost_at_[s] = now;
+        lost_why_[s] = k;
+      }
+    }
+  };
+  live_bot bot(std::move(lo));
+  bot_ = &bot;  // before run(): the hooks above run on threads run() starts
+  plan_events(split_into_connections(n, p_.symbols_per_connection).size());
+
+  std::thread driver([this, &bot] { drive(bot); });
+  live_report lr;
+  try {
+    lr = bot.run();
+  } catch (const config_error& e) {
+    r_.config_rejected = true;
+    r_.config_error = e.what();
+  } catch (const ws_config_error& e) {
+    r_.config_rejected = true;
+    r_.config_error = e.what();
+  } catch (...) {
+    bot_done_.store(true, std::memory_order_release);
+    driver.join();
+    ex_.stop();
+    throw;
+  }
+  bot_done_.store(true, std::memory_order_release);  // pairs with the driver's acquire loads
+  driver.join();
+  const sim_exchange::stats xs = ex_.get_stats();
+  ex_.stop();
+
+  if (r_.config_rejected && xs.connections_accepted + xs.rejected_414 > 0) {
+    // Rejected, but only after a subscription reached the exchange.
+    r_.config_rejected = false;
+    r_.config_error += " (but " + std::to_string(xs.connections_accepted + xs.rejected_414) +
+                       " WebSocket upgrades reached the exchange first)";
+  }
+  r_.connections = r_.config_rejected ? 0 : lr.connections;
+  r_.frames = lr.frames;
+  r_.reconnects = bot.counter(conn_counter::connects_opened);
+  r_.reseeded = lr.reseeded_symbols;
+  r_.faults[static_cast<std::size_t>(fault_kind::garbage)] = xs.faults_garbage;
+  r_.faults[static_cast<std::size_t>(fault_kind::truncated)] = xs.faults_truncated;
+  r_.faults[static_cast<std::size_t>(fault_kind::bad_price)] = xs.faults_bad_price;
+  r_.faults[static_cast<std::size_t>(fault_kind::duplicate)] = xs.faults_duplicate;
+  r_.faults[static_cast<std::size_t>(fault_kind::reordered)] = xs.faults_reorder;
+  r_.faults[static_cast<std::size_t>(fault_kind::qty_overflow)] = xs.faults_oversized_qty;
+  r_.faults[static_cast<std::size_t>(fault_kind::stall_detected)] =
+      bot.counter(conn_counter::stalls);
+  {
+    std::lock_guard<std::mutex> lk(reval_mu_);
+    std::vector<std::int64_t> all;
+    for (std::size_t k = 0; k < reval_.size(); ++k) {
+      r_.revalidate[k] = summarize(reval_[k]);
+      all.insert(all.end(), reval_[k].begin(), reval_[k].end());
+    }
+    r_.revalidate_all = summarize(std::move(all));
+  }
+  r_.episodes = ex_.with_market([](const sim::market& m) { return m.dislocation_log().size(); });
+  for (std::size_t e = 0; e < eligible_.size(); ++e) {
+    if (!eligible_[e]) continue;
+    ++r_.episodes_eligible;
+    if (e < caught_.size() && caught_[e]) ++r_.episodes_caught;
+  }
+  r_.telemetry_json = lr.telemetry_json.empty() ? "{}" : lr.telemetry_json;
+  for (const std::string& f : lr.fatal_errors) {
+    r_.fatal_errors += (r_.fatal_errors.empty() ? "" : "; ") + f;
+  }
+  return r_;
+}
+
+}  // namespace
+
+campaign_report run_network_scenario(const campaign_options& o) {
+  net_run run(o);
+  return run.run();
+}
+
+}  // namespace triarb::internal
