@@ -57,6 +57,7 @@ using ms = std::chrono::milliseconds;
 struct out_msg {
   std::shared_ptr<const std::string> text;
   bool data = true;
+  steady::time_point made{};  // data frames: when the market made the update
 };
 
 using frame_batch = std::vector<std::pair<symbol_id, std::shared_ptr<const std::string>>>;
@@ -182,6 +183,15 @@ struct sim_exchange::impl {
         faults_truncated{0}, faults_oversized_qty{0}, faults_duplicate{0}, faults_reorder{0},
         faults_bad_price{0};
   } c;
+  // Market update -> its frame written to a client, the worst so far (I/O
+  // thread writes; relaxed: a statistic, read by get_stats).
+  std::atomic<std::int64_t> max_send_lag_ns{0};
+  void note_send_lag(steady::duration d) {
+    const std::int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+    std::int64_t cur = max_send_lag_ns.load(std::memory_order_relaxed);
+    while (ns > cur && !max_send_lag_ns.compare_exchange_weak(cur, ns, std::memory_order_relaxed)) {
+    }
+  }
   static void bump(std::atomic<std::uint64_t>& a) {
     a.fetch_add(1, std::memory_order_relaxed);  // counter only; see `counters`
   }
@@ -214,7 +224,7 @@ struct sim_exchange::impl {
 
   void do_accept();
   void market_loop();
-  void fan_out(const frame_batch& batch);
+  void fan_out(const frame_batch& batch, steady::time_point made);
   void schedule_housekeeping();
   [[nodiscard]] ms housekeeping_period() const;
   // Live sessions in acceptance order (prunes dead ones). I/O thread only.
@@ -394,12 +404,16 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   void on_write(beast::error_code ec) {
     writing_ = false;
     const bool was_data = in_flight_.data;
+    const steady::time_point made = in_flight_.made;
     in_flight_ = {};
     if (ec) {
       queue_.clear();
       return;  // the read loop sees the failure too and ends the session
     }
-    if (was_data) sim_exchange::impl::bump(ex_.c.frames_sent);
+    if (was_data) {
+      sim_exchange::impl::bump(ex_.c.frames_sent);
+      if (made != steady::time_point{}) ex_.note_send_lag(steady::now() - made);
+    }
     if (close_requested_) {
       start_close();
     } else if (!queue_.empty() && !closed_) {
@@ -719,13 +733,13 @@ void sim_exchange::impl::schedule_housekeeping() {
   });
 }
 
-void sim_exchange::impl::fan_out(const frame_batch& batch) {
+void sim_exchange::impl::fan_out(const frame_batch& batch, steady::time_point made) {
   if (stalled.load(std::memory_order_relaxed)) return;  // see `stalled`
   const auto live = live_sessions();
   if (live.empty()) return;
   for (const auto& [s, frame] : batch) {
     for (const auto& session : live) {
-      if (session->subscribed(s)) session->enqueue({frame, true});
+      if (session->subscribed(s)) session->enqueue({frame, true, made});
     }
   }
 }
@@ -790,7 +804,7 @@ void sim_exchange::impl::market_loop() {
       }
     }
     if (batch.empty() || stalled.load(std::memory_order_relaxed)) continue;  // see `stalled`
-    net::post(ioc, [this, b = std::move(batch)] { fan_out(b); });
+    net::post(ioc, [this, b = std::move(batch), made = steady::now()] { fan_out(b, made); });
   }
 }
 
@@ -818,14 +832,19 @@ std::pair<http::status, std::string> sim_exchange::impl::rest(std::string_view t
     const std::optional<std::string> sym = query_param(query, "symbol", malformed);
     if (malformed) return {http::status::bad_request, json_error(-1100, "Illegal characters.")};
     std::lock_guard lock(market_mu);
+    // A halted (BREAK) symbol has no book to show: it is left out, as the
+    // in-process campaign's re-seed leaves it out.
     if (sym) {
       const symbol_id s = u.find_symbol(*sym);
-      if (s == kNoSymbol) return {http::status::bad_request, json_error(-1121, "Invalid symbol.")};
+      if (s == kNoSymbol || halted[s]) {
+        return {http::status::bad_request, json_error(-1121, "Invalid symbol.")};
+      }
       return {http::status::ok, book_ticker_json(s)};
     }
     std::string out = "[";
     for (symbol_id s = 0; s < u.symbols().size(); ++s) {
-      if (s != 0) out.push_back(',');
+      if (halted[s]) continue;
+      if (out.size() > 1) out.push_back(',');
       out += book_ticker_json(s);
     }
     out.push_back(']');
@@ -1009,6 +1028,7 @@ sim_exchange::stats sim_exchange::get_stats() const {
   s.faults_duplicate = r(c.faults_duplicate);
   s.faults_reorder = r(c.faults_reorder);
   s.faults_bad_price = r(c.faults_bad_price);
+  s.max_send_lag_ns = impl_->max_send_lag_ns.load(std::memory_order_relaxed);  // a statistic
   return s;
 }
 

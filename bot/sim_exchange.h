@@ -4,6 +4,7 @@
 // spec). One port serves both:
 //   REST  GET /api/v3/exchangeInfo             the generated document (sim/universe_gen.h)
 //         GET /api/v3/ticker/bookTicker[?symbol=X]   current true quotes
+//                                        (halted symbols left out / HTTP 400)
 //   WSS   /stream?streams=<lowersym>@bookTicker/...   combined-stream frames,
 //         byte for byte as sim::encode_frame(m, s, true) writes them.
 // with the real gateway's limits, each rejection counted in stats:
@@ -161,6 +162,9 @@ class sim_exchange {
     std::uint64_t faults_injected = 0;  // the six below, summed
     std::uint64_t faults_garbage = 0, faults_truncated = 0, faults_oversized_qty = 0,
                   faults_duplicate = 0, faults_reorder = 0, faults_bad_price = 0;
+    // The longest a data frame took from its market update to being written
+    // to a client (queueing behind a slow reader included).
+    std::int64_t max_send_lag_ns = 0;
     std::uint64_t market_updates = 0;
   };
   [[nodiscard]] stats get_stats() const;

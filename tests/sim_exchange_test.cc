@@ -581,6 +581,11 @@ TEST(SimExchange, HaltedSymbolIsBreakAndSilent) {
   const universe after = load_exchange_info(c.get("/api/v3/exchangeInfo").body());
   EXPECT_EQ(after.symbols().size() + 1, before.symbols().size());
   EXPECT_EQ(after.find_symbol(name), kNoSymbol);
+  // No book to show: left out of bookTicker (so no REST re-seed revives it).
+  const std::string all = c.request("/api/v3/ticker/bookTicker").body();
+  EXPECT_EQ(all.find("\"symbol\":\"" + name + "\""), std::string::npos);
+  EXPECT_NE(all.find("\"symbol\":\"" + before.symbol(4).name + "\""), std::string::npos);
+  EXPECT_EQ(c.request("/api/v3/ticker/bookTicker?symbol=" + name).result_int(), 400);
   EXPECT_THROW(ex.halt_symbol("NOPENOPE"), std::invalid_argument);
 }
 
