@@ -85,12 +85,16 @@ struct live_bot::state : ws_handler {
   // newer than those ids; a symbol whose book moved on since (a newer frame,
   // then an invalidation) is not re-seeded from it -- that snapshot may be
   // older than what the book already saw.
+  // It is dropped if the connection was lost or reopened since (epoch).
   struct reseed_request {
     std::size_t connection;
+    std::uint64_t epoch;
     std::vector<std::uint64_t> ids_at_open;  // parallel to groups[connection]
+    int retries_left = 1;  // superseded, still-invalid symbols get one fresh request
   };
   std::vector<reseed_request> rqueue;
-  std::atomic<std::uint64_t> reseed_superseded{0};
+  std::vector<std::uint64_t> conn_epoch;  // per connection; feed thread only
+  std::atomic<std::uint64_t> reseed_superseded{0}, reseed_stale{0};
   bool rstop = false;
   std::atomic<std::uint64_t> reseed_failures{0};
 
@@ -130,10 +134,15 @@ struct live_bot::state : ws_handler {
   // ---- ws_handler (feed thread)
   void on_open(std::size_t i) override {
     open_count.fetch_add(1, std::memory_order_relaxed);  // display only
-    std::lock_guard<std::mutex> lk(rmu);
-    reseed_request req{i, {}};
+    ++conn_epoch[i];
+    queue_reseed(i, 1);
+  }
+  // Feed thread: asks the re-seed thread for a snapshot of connection i's symbols.
+  void queue_reseed(std::size_t i, int retries) {
+    reseed_request req{i, conn_epoch[i], {}, retries};
     req.ids_at_open.reserve(groups[i].size());
     for (symbol_id s : groups[i]) req.ids_at_open.push_back(book->read(s).update_id);
+    std::lock_guard<std::mutex> lk(rmu);
     rqueue.push_back(std::move(req));
     rcv.notify_one();
   }
@@ -151,6 +160,7 @@ struct live_bot::state : ws_handler {
   }
   void on_lost(std::size_t i, drop_reason why) override {
     open_count.fetch_sub(1, std::memory_order_relaxed);  // display only
+    ++conn_epoch[i];  // a re-seed requested before this loss must not apply
     feed->on_connection_lost(static_cast<connection_id>(i));
     if (o.on_connection_lost) o.on_connection_lost(i, why);
   }
@@ -170,15 +180,24 @@ struct live_bot::state : ws_handler {
   void apply_reseed(const reseed_request& req, const std::vector<quote>& by_symbol,
                     const std::vector<bool>& have, std::int64_t recv) {
     const std::size_t i = req.connection;
+    if (req.epoch != conn_epoch[i]) {
+      reseed_stale.fetch_add(1, std::memory_order_relaxed);  // lost (or reopened) since
+      return;
+    }
     reseeds.fetch_add(1, std::memory_order_relaxed);  // display only
+    bool retry = false;
     for (std::size_t k = 0; k < groups[i].size(); ++k) {
       const symbol_id s = groups[i][k];
       if (!have[s]) continue;
       const std::uint64_t held = book->read(s).update_id;
       if (held != req.ids_at_open[k]) {
         // A frame moved the book since the request: the snapshot may be
-        // older than it (see reseed_request). The symbol waits for a frame.
-        if (!book->read(s).valid) reseed_superseded.fetch_add(1, std::memory_order_relaxed);
+        // older than it (see reseed_request). If the symbol is invalid
+        // anyway, one fresh request; after that it waits for a frame.
+        if (!book->read(s).valid) {
+          reseed_superseded.fetch_add(1, std::memory_order_relaxed);
+          retry = true;
+        }
         continue;
       }
       const bool never = held == 0;
@@ -194,6 +213,7 @@ struct live_bot::state : ws_handler {
         drain_inline(recv);
       }
     }
+    if (retry && req.retries_left > 0) queue_reseed(i, req.retries_left - 1);
   }
 
   void reseed_loop() {
@@ -206,9 +226,11 @@ struct live_bot::state : ws_handler {
         if (rstop) return;
         todo.swap(rqueue);
       }
+      // Stamped before the request: the snapshot is at least this new, so a
+      // re-seeded leg's age is never understated by the request's duration.
+      const std::int64_t recv = now_ns();
       boost::system::error_code ec;
       http_result r = rest.get("/api/v3/ticker/bookTicker", ec);
-      const std::int64_t recv = now_ns();
       if (ec || r.status != 200) {
         reseed_failures.fetch_add(1, std::memory_order_relaxed);
         std::cerr << "triarb: re-seed failed ("
@@ -294,7 +316,7 @@ struct live_bot::state : ws_handler {
          ",\"symbols\":" + std::to_string(reseeded.load(std::memory_order_relaxed)) +
          ",\"failures\":" + std::to_string(reseed_failures.load(std::memory_order_relaxed)) +
          ",\"superseded\":" + std::to_string(reseed_superseded.load(std::memory_order_relaxed)) +
-         "}";
+         ",\"stale\":" + std::to_string(reseed_stale.load(std::memory_order_relaxed)) + "}";
     j += ",\"journal\":{\"written\":" +
          std::to_string(journal_written.load(std::memory_order_relaxed)) +
          ",\"errors\":" + std::to_string(journal_errors.load(std::memory_order_relaxed)) +
@@ -316,6 +338,7 @@ struct live_bot::state : ws_handler {
                    reseed_failures.load(std::memory_order_relaxed));
     render_counter(out, "triarb_reseed_superseded_total",
                    reseed_superseded.load(std::memory_order_relaxed));
+    render_counter(out, "triarb_reseed_stale_total", reseed_stale.load(std::memory_order_relaxed));
     render_counter(out, "triarb_journal_written_total",
                    journal_written.load(std::memory_order_relaxed));
     render_counter(out, "triarb_journal_errors_total",
@@ -397,6 +420,7 @@ live_report live_bot::run() {
 
   // Connections: the URL length of each is checked here, before any connect.
   s.groups = split_into_connections(n, static_cast<std::size_t>(cfg.symbols_per_connection));
+  s.conn_epoch.assign(s.groups.size(), 0);
   ws_options wo = s.o.ws;
   wo.clock = &s.clock;
   wo.pong_deadline_ms = cfg.pong_deadline_ms;

@@ -119,9 +119,11 @@ TEST(LiveBot, KilledConnectionInvalidatesExactlyItsSymbolsUntilFreshThenReseeds)
   ex.start();
   live_options o = bot_for(ex);
   o.cfg.min_profit = fixed8::zero();
+  bot_clock clock;
+  o.clock = &clock;
   live_bot* self = nullptr;
   std::mutex mu;
-  std::vector<std::int64_t> lost_at;  // per connection, wall ns of the last loss
+  std::vector<std::int64_t> lost_at;  // per connection, bot-clock ns of the last loss
   std::vector<std::size_t> conn_of;   // per symbol
   std::atomic<int> losses{0}, not_invalid{0}, stale_leg_used{0};
   std::atomic<std::uint64_t> opportunities{0};
@@ -131,9 +133,7 @@ TEST(LiveBot, KilledConnectionInvalidatesExactlyItsSymbolsUntilFreshThenReseeds)
       if (self->read(s).valid) ++not_invalid;
     }
     std::lock_guard<std::mutex> lk(mu);
-    lost_at[c] = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                     std::chrono::system_clock::now().time_since_epoch())
-                     .count();
+    lost_at[c] = clock.now_ns();  // the bot's own clock: ages are measured on it
     ++losses;
   };
   o.on_opportunity = [&](const opportunity& op, const triangle&) {
