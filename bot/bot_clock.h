@@ -10,8 +10,8 @@
 //   std::int64_t age = clock.now_ns() - recv;
 //
 // jump() exists for the fault campaign (bot/campaign.h, clock-jump over the
-// network): it shifts every later reading by delta, as a jumping clock would.
-// Production code never calls it.
+// network): it moves every later reading forward by delta, as time passing
+// in one go would (a paused process or VM). Production code never calls it.
 //
 // Thread safety: now_ns() and jump() from any thread. The offset is a relaxed
 // atomic: it publishes nothing else, and a reader seeing the jump one reading
@@ -31,8 +31,10 @@ class bot_clock {
   [[nodiscard]] std::int64_t now_ns() const noexcept {
     return wall0_ + (steady_now() - steady0_) + offset_.load(std::memory_order_relaxed);
   }
+  // REQUIRES: delta_ns >= 0 (a monotonic clock never steps back; a negative
+  // delta is ignored).
   void jump(std::int64_t delta_ns) noexcept {
-    offset_.fetch_add(delta_ns, std::memory_order_relaxed);  // see Thread safety
+    if (delta_ns > 0) offset_.fetch_add(delta_ns, std::memory_order_relaxed);  // see Thread safety
   }
   [[nodiscard]] std::int64_t offset_ns() const noexcept {
     return offset_.load(std::memory_order_relaxed);

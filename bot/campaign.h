@@ -104,7 +104,7 @@ enum class fault_kind : std::uint8_t {
   drop,             // a connection dropped (detected at once)
   server_shutdown,  // every connection rotated
   halt,             // a symbol went to BREAK: its frames stop
-  clock_jump,       // the receive clock jumped (forward or back)
+  clock_jump,       // the receive clock jumped forward (time passed in one go)
   kCount,
 };
 [[nodiscard]] std::string_view to_string(fault_kind k) noexcept;
@@ -153,6 +153,7 @@ struct campaign_report {
   std::uint64_t still_real = 0;      // still profitable on the exchange's quotes at decision time
   std::uint64_t oracle_raced = 0;    // decisions whose legs moved during the check (not judged)
   std::string fatal_errors;          // connections the bot stopped for good (a failure)
+  std::int64_t max_send_lag_ns = 0;  // the exchange's worst update -> frame written delay
   std::string market;                // "fast" or "calm"
   std::string first_phantom;         // a readable description of the first phantom
   std::string first_missed;

@@ -49,8 +49,11 @@ latency_summary summarize(std::vector<std::int64_t> v) {
   return s;
 }
 
+// The book holds the exchange's current quote: the same prices and
+// quantities, and an update id no newer than the truth's (a REST re-seed
+// keeps the older id of the quote it replaced).
 bool same_as_truth(const book_snapshot& b, const quote& q, std::uint64_t true_id) {
-  return b.update_id == true_id && b.bid == q.bid && b.ask == q.ask && b.bid_qty == q.bid_qty &&
+  return b.update_id <= true_id && b.bid == q.bid && b.ask == q.ask && b.bid_qty == q.bid_qty &&
          b.ask_qty == q.ask_qty;
 }
 
@@ -109,8 +112,17 @@ class net_run {
   evaluator_config ecfg_;
   exact threshold_;
   double threshold_d_ = 1;
-  std::uint64_t in_flight_updates_ = 0;
-  std::uint64_t allowance_updates_ = 0;
+  // Frames in flight: kNetInFlightMs, or the exchange's worst send lag so
+  // far if longer (a frame queued behind a slow reader was in flight that
+  // long), as update counts at the exchange's rate.
+  std::int64_t in_flight_ms() const {
+    const std::int64_t lag_ms = ex_.get_stats().max_send_lag_ns / kMs;
+    return std::max<std::int64_t>(kNetInFlightMs, lag_ms);
+  }
+  static std::uint64_t updates_in(std::int64_t ms) {
+    return static_cast<std::uint64_t>(kNetUpdatesPerSecond * static_cast<double>(ms) / 1e3);
+  }
+  void sweep_episodes();  // driver thread: recall eligibility without a decision
   std::vector<scheduled> events_;
   std::vector<std::atomic<std::int64_t>> halted_at_;  // steady ns, 0: trading (driver -> evaluator)
 
@@ -119,6 +131,7 @@ class net_run {
   std::vector<triangle_id> reported_now_;
   std::vector<book_snapshot> before_;
   std::vector<char> eligible_, caught_;
+  std::vector<char> swept_eligible_;  // driver thread only (sweep_episodes)
 
   // Revalidation (feed thread -> driver).
   std::mutex reval_mu_;
@@ -178,10 +191,15 @@ void net_run::plan_events(std::size_t connections) {
   poisson(p_.shutdowns_per_s, [&](std::int64_t at) {
     events_.push_back({at, net_event::shutdown, 0, 0});
   });
+  // Forward only: the bot's clock is monotonic (bot_clock.h), so the wall
+  // clock's steps back never reach it; what can happen is time passing in
+  // one go (the process descheduled, a VM paused): legs must then look
+  // older, never younger. (A backward jump of the age clock itself cannot
+  // be defended by any age check -- a frozen leg would look young -- which
+  // is why the bot does not read the wall clock after start.)
   poisson(p_.clock_jumps_per_s, [&](std::int64_t at) {
-    auto delta = static_cast<std::int64_t>((0.2 + rng_.uniform() * 2.8) *
-                                           static_cast<double>(kNetMaxLegAgeMs * kMs));
-    if (rng_.chance(0.5)) delta = -delta;
+    const auto delta = static_cast<std::int64_t>((0.2 + rng_.uniform() * 2.8) *
+                                                 static_cast<double>(kNetMaxLegAgeMs * kMs));
     events_.push_back({at, net_event::clock_jump, 0, delta});
   });
   for (int h = 0; h < p_.halts; ++h) {
@@ -213,10 +231,11 @@ void net_run::on_opportunity(const opportunity& op, const triangle& t) {
   ++r_.opportunities;
   reported_now_.push_back(op.triangle);
   const std::int64_t now = steady_ns();
+  const std::int64_t flight_ms = in_flight_ms();
   for (const leg_decision& l : op.legs) {
     if (!l.valid || l.age_ns < 0 || l.age_ns >= ecfg_.max_leg_age_ns) ++r_.contract_violations;
     const std::int64_t h = halted_at_[l.symbol].load(std::memory_order_relaxed);
-    if (h != 0 && now - h > (kNetMaxLegAgeMs + kNetInFlightMs) * kMs) ++r_.halted_used;
+    if (h != 0 && now - h > (kNetMaxLegAgeMs + flight_ms) * kMs) ++r_.halted_used;
   }
   std::array<sim::market::leg_claim, 3> claims;
   for (std::size_t i = 0; i < 3; ++i) {
@@ -226,8 +245,8 @@ void net_run::on_opportunity(const opportunity& op, const triangle& t) {
   sim::market::verdict strict{}, lenient{};
   bool still = false;
   ex_.with_market([&](const sim::market& m) {
-    strict = m.judge(claims, fee, threshold_, in_flight_updates_);
-    lenient = m.judge(claims, fee, threshold_, allowance_updates_);
+    strict = m.judge(claims, fee, threshold_, updates_in(flight_ms));
+    lenient = m.judge(claims, fee, threshold_, updates_in(kNetMaxLegAgeMs + flight_ms));
     still = m.truth_ratio(t, fee) > threshold_;
     for (const leg_decision& l : op.legs)
       mark_episode(caught_, episode_of(m, l.symbol, l.update_id));
@@ -335,6 +354,56 @@ void net_run::after_decision(symbol_id s, std::int64_t now) {
   }
 }
 
+void net_run::sweep_episodes() {
+  // Every open dislocation: if a cycle through it is reportable right now --
+  // legs valid, fresh on the bot's clock, equal to the exchange's quotes,
+  // truly profitable by the margin, fillable -- the episode is eligible,
+  // whether or not the bot decides anything (a bot that lost a dirty mark
+  // would never decide, and would then be caught here as low recall).
+  struct live_episode {
+    std::int64_t index;
+    symbol_id symbol;
+  };
+  std::vector<live_episode> open;
+  ex_.with_market([&](const sim::market& m) {
+    const auto& log = m.dislocation_log();
+    for (std::size_t e = 0; e < log.size(); ++e) {
+      const std::uint64_t id = m.quote_of(log[e].symbol).update_id;
+      if (log[e].first_update_id <= id && id <= log[e].last_update_id) {
+        open.push_back({static_cast<std::int64_t>(e), log[e].symbol});
+      }
+    }
+    return 0;
+  });
+  const fixed8 fee = ecfg_.default_fee;
+  const exact margin = threshold_ * (1 + exact(2) / exact(1'000'000));
+  for (const live_episode& ep : open) {
+    for (const leg_ref& ref : idx_->touching(ep.symbol)) {
+      const triangle& t = idx_->triangle_at(ref.triangle);
+      std::array<book_snapshot, 3> legs;
+      const std::int64_t now = clock_.now_ns();
+      bool usable = true;
+      for (std::size_t i = 0; i < 3; ++i) {
+        legs[i] = bot_->read(t.legs[i].symbol);
+        const std::int64_t age = now - legs[i].recv_ns;
+        usable = usable && legs[i].valid && age >= 0 && age < ecfg_.max_leg_age_ns;
+      }
+      if (!usable) continue;
+      const bool reportable = ex_.with_market([&](const sim::market& m) {
+        for (std::size_t i = 0; i < 3; ++i) {
+          const symbol_id ls = t.legs[i].symbol;
+          if (!same_as_truth(legs[i], m.as_quote(ls), m.quote_of(ls).update_id)) return false;
+        }
+        return m.truth_ratio(t, fee) > margin;
+      });
+      opportunity sized;
+      if (reportable && oracle_->size(t, legs, now, sized) == eval_counter::opportunities) {
+        mark_episode(swept_eligible_, ep.index);
+      }
+    }
+  }
+}
+
 void net_run::poll_revalidation(live_bot& bot) {
   std::lock_guard<std::mutex> lk(reval_mu_);
   const std::int64_t now = steady_ns();
@@ -352,6 +421,7 @@ void net_run::drive(live_bot& bot) {
   if (!bot.running()) return;  // start-up failed (the configuration, say)
   const std::int64_t t0 = steady_ns();
   std::size_t next = 0;
+  std::uint64_t polls = 0;
   while (!bot_done_.load(std::memory_order_acquire)) {
     const std::int64_t t = steady_ns() - t0;
     if (t >= o_.duration_ns) break;
@@ -383,18 +453,14 @@ void net_run::drive(live_bot& bot) {
           halted_at_[s].store(steady_ns(), std::memory_order_relaxed);  // after its last frame
           break;
         }
-        case net_event::clock_jump: {
-          // Keep the offset within +-5 max_leg_age, like the in-process run.
-          std::int64_t d = e.v;
-          const std::int64_t bound = 5 * kNetMaxLegAgeMs * kMs;
-          if (std::abs(clock_.offset_ns() + d) > bound) d = -d;
+        case net_event::clock_jump:
           count(fault_kind::clock_jump);
-          clock_.jump(d);
+          clock_.jump(e.v);  // forward: see plan_events
           break;
-        }
       }
     }
     poll_revalidation(bot);
+    if (++polls % 10 == 0) sweep_episodes();
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   ex_.stall_connections(false);
@@ -414,10 +480,6 @@ campaign_report net_run::run() {
   threshold_ = 1 + exact(static_cast<long long>(ecfg_.min_profit.raw())) /
                        exact(static_cast<long long>(fixed8::kScale));
   threshold_d_ = 1.0 + ecfg_.min_profit.to_double();
-  in_flight_updates_ =
-      static_cast<std::uint64_t>(kNetUpdatesPerSecond * static_cast<double>(kNetInFlightMs) / 1e3);
-  allowance_updates_ = static_cast<std::uint64_t>(
-      kNetUpdatesPerSecond * static_cast<double>(kNetMaxLegAgeMs + kNetInFlightMs) / 1e3);
   const std::size_t n = u_->symbols().size();
   halted_at_ = std::vector<std::atomic<std::int64_t>>(n);
   lost_at_.assign(n, -1);
@@ -496,6 +558,7 @@ campaign_report net_run::run() {
   }
   r_.connections = r_.config_rejected ? 0 : lr.connections;
   r_.frames = lr.frames;
+  r_.max_send_lag_ns = xs.max_send_lag_ns;
   r_.reconnects = bot.counter(conn_counter::connects_opened);
   r_.reseeded = lr.reseeded_symbols;
   r_.faults[static_cast<std::size_t>(fault_kind::garbage)] = xs.faults_garbage;
@@ -516,6 +579,8 @@ campaign_report net_run::run() {
     r_.revalidate_all = summarize(std::move(all));
   }
   r_.episodes = ex_.with_market([](const sim::market& m) { return m.dislocation_log().size(); });
+  if (swept_eligible_.size() > eligible_.size()) eligible_.resize(swept_eligible_.size(), 0);
+  for (std::size_t e = 0; e < swept_eligible_.size(); ++e) eligible_[e] |= swept_eligible_[e];
   for (std::size_t e = 0; e < eligible_.size(); ++e) {
     if (!eligible_[e]) continue;
     ++r_.episodes_eligible;

@@ -3,14 +3,18 @@
 // certificate; the live bot (live_bot.h) connects over TLS WebSocket exactly
 // as `triarb demo` does; a driver thread injects the scenario's faults with
 // the exchange's knobs on real time (frame faults per update, connection
-// kills, stalls, serverShutdown, halted symbols) and jumps the bot's clock.
+// kills, stalls, serverShutdown, halted symbols) and jumps the bot's clock
+// forward (its clock is monotonic: a wall-clock step back cannot reach it,
+// and a backward jump of an age clock is indefensible by any age check).
 // Not byte-identical (threads, sockets), but judged by the same oracle:
 //
 //   phantom  the exchange's judge (sim::market::judge) does not vouch for a
 //            reported cycle: a leg price it never sent at or after the leg's
 //            update id (unknown_quote), legs that were never current together
-//            within max_leg_age plus kInFlightMs (stale_used), or a cycle not
-//            profitable on its legs (not_profitable);
+//            within max_leg_age plus the in-flight time (stale_used), or a
+//            cycle not profitable on its legs (not_profitable). In flight:
+//            kNetInFlightMs, or the exchange's worst update-to-write lag so
+//            far if longer (a frame queued behind a slow reader);
 //   missed   around each decision the oracle reads the bot's book before and
 //            after the evaluator ran (unchanged, so exactly what it saw); a
 //            cycle whose three legs were valid, fresh at the decision time,
@@ -18,11 +22,14 @@
 //            quantities), truly profitable by more than kMissedMargin, and
 //            fillable by the evaluator's own sizing, but not reported;
 //   recall   over the exchange's dislocation log: an episode is eligible when
-//            a reportable cycle (as above) used one of its quotes, caught when
-//            a reported cycle did;
+//            a reportable cycle (as above) used one of its quotes -- found at
+//            a decision, or by the driver's sweep of open episodes every
+//            20 ms, so a bot that stops deciding shows as low recall --
+//            caught when a reported cycle did;
 //   contract a reported leg invalid or not 0 <= age < max_leg_age;
 //   halted   a report through a halted symbol later than max_leg_age (plus
-//            the in-flight allowance) after the halt;
+//            the in-flight time) after the halt (the exchange leaves halted
+//            symbols out of bookTicker, so no re-seed revives them);
 //   revalidate  time from each connection loss until each of its symbols is
 //            valid again (polled every 2 ms), by the loss's kind.
 //
