@@ -8,5 +8,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # seed, one simulated second per scenario (ci/campaign.sh runs the full sweep).
 export TRIARB_CAMPAIGN_SEEDS=${TRIARB_CAMPAIGN_SEEDS:-1}
 export TRIARB_CAMPAIGN_DURATION_MS=${TRIARB_CAMPAIGN_DURATION_MS:-1000}
+# ... and the network campaign, 3 real seconds per scenario.
+export TRIARB_NET_CAMPAIGN_DURATION_MS=${TRIARB_NET_CAMPAIGN_DURATION_MS:-3000}
 build_preset asan-ubsan
 test_preset asan-ubsan -LE 'model|tsan'
