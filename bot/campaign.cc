@@ -89,17 +89,6 @@ struct conn_state {
 
 using sim::exact;
 
-latency_summary summarize(std::vector<std::int64_t> v) {
-  latency_summary s;
-  if (v.empty()) return s;
-  std::sort(v.begin(), v.end());
-  s.count = v.size();
-  s.median_ns = v[(v.size() - 1) / 2];
-  s.p99_ns = v[std::min(v.size() - 1, (v.size() * 99) / 100)];
-  s.max_ns = v.back();
-  return s;
-}
-
 // A quote's prices and quantities equal (update ids aside: a re-seed keeps the old id).
 bool same_quote(const book_snapshot& b, const quote& q) {
   return b.bid == q.bid && b.ask == q.ask && b.bid_qty == q.bid_qty && b.ask_qty == q.ask_qty &&
@@ -748,6 +737,17 @@ campaign_report campaign_run::run() {
 }
 
 }  // namespace
+
+latency_summary summarize(std::vector<std::int64_t> v) {
+  latency_summary s;
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  s.count = v.size();
+  s.median_ns = v[(v.size() - 1) / 2];
+  s.p99_ns = v[std::min(v.size() - 1, (v.size() * 99) / 100)];
+  s.max_ns = v.back();
+  return s;
+}
 
 std::string_view to_string(scenario s) noexcept {
   switch (s) {

@@ -115,6 +115,8 @@ struct latency_summary {
   std::int64_t p99_ns = 0;
   std::int64_t max_ns = 0;
 };
+// Count, median (lower), p99 and max of v (all zero if v is empty).
+[[nodiscard]] latency_summary summarize(std::vector<std::int64_t> v);
 
 struct campaign_report {
   // The configuration was rejected before connecting (url-too-long).

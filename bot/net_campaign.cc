@@ -38,17 +38,6 @@ std::int64_t steady_ns() {
       .count();
 }
 
-latency_summary summarize(std::vector<std::int64_t> v) {
-  latency_summary s;
-  if (v.empty()) return s;
-  std::sort(v.begin(), v.end());
-  s.count = v.size();
-  s.median_ns = v[v.size() / 2];
-  s.p99_ns = v[std::min(v.size() - 1, v.size() * 99 / 100)];
-  s.max_ns = v.back();
-  return s;
-}
-
 // The book holds the exchange's current quote: the same prices and
 // quantities, and an update id no newer than the truth's (a REST re-seed
 // keeps the older id of the quote it replaced).
