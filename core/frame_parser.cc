@@ -338,6 +338,23 @@ std::size_t count_member(const std::vector<member>& v, std::string_view name) no
 
 constexpr std::string_view kBodyNames[kBodyFields] = {"u", "s", "b", "B", "a", "A"};
 
+// Rule 8's exception: the known symbol a combined stream name subscribes
+// ("bnbusdt@bookTicker" -> BNBUSDT: the part before the suffix, ASCII
+// upper-cased), or kNoSymbol. REQUIRES: rule 7 passed, so the stream ends in
+// the suffix (in any case).
+symbol_id stream_symbol(const symbol_table& symbols, std::string_view stream) noexcept {
+  if (stream.size() < symbol_table::kStreamSuffix.size()) return kNoSymbol;
+  const std::string_view part =
+      stream.substr(0, stream.size() - symbol_table::kStreamSuffix.size());
+  if (part.size() > symbol_table::kMaxNameLength) return kNoSymbol;
+  char upper[symbol_table::kMaxNameLength];
+  for (std::size_t i = 0; i < part.size(); ++i) {
+    const char c = part[i];
+    upper[i] = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  }
+  return symbols.find(std::string_view(upper, part.size()));
+}
+
 // Rules 4-12 on a fully validated document.
 frame_result decide(const symbol_table& symbols, const std::vector<member>& top,
                     const std::vector<member>& data) {
@@ -384,7 +401,14 @@ frame_result decide(const symbol_table& symbols, const std::vector<member>& top,
     return make_error(frame_errc::stream_mismatch);
   }
   const symbol_id id = symbols.find(name);
-  if (id == kNoSymbol) return make_error(frame_errc::unknown_symbol);
+  if (id == kNoSymbol) {
+    // Rule 8: "s" differs only by case from the tracked symbol whose stream
+    // this is; a tracked update was lost, so the connection is invalidated.
+    if (combined && stream_symbol(symbols, stream) != kNoSymbol) {
+      return make_error(frame_errc::stream_mismatch);
+    }
+    return make_error(frame_errc::unknown_symbol);
+  }
   // Rules 9-10, attributed.
   const member* f[kBodyFields] = {};
   for (int i = 0; i < kBodyFields; ++i) {
@@ -548,6 +572,8 @@ struct frame_parser_impl {
     // closing quote and kFramePadding readable bytes.
     static_assert(kFramePadding >= symbol_table::kPaddedRead);
     const symbol_id id = symbols.find_padded(text[kS].data(), text[kS].size());
+    // An unknown name is rare: the slow path decides between unknown_symbol
+    // and rule 8's stream_mismatch (a known stream with a mis-cased "s").
     if (id == kNoSymbol) return false;
     if (combined) {
       std::string_view stream;

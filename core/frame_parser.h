@@ -41,7 +41,12 @@
 // its value is a string without backslash escapes, it names a known symbol,
 // and (combined shape) the wrapper is well formed and "stream" names that
 // same symbol. If "s" is readable but not in the universe, the result is
-// unknown_symbol whatever else is wrong with the body.
+// unknown_symbol whatever else is wrong with the body -- except in the
+// combined shape when the stream names a known symbol (rule 8): "s" differs
+// from a tracked symbol only by case ("bnbusdt" on bnbusdt@bookTicker), so a
+// tracked update was lost and the result is stream_mismatch, which
+// invalidates the connection. A raw frame has no stream to name the symbol:
+// there "s":"bnbusdt" stays unknown_symbol (lookup is case-sensitive).
 //
 // PRECEDENCE (the first rule that applies decides; fields are matched by
 // their raw key bytes, so a key written with an escape such as "\u0073" is an
@@ -72,7 +77,10 @@
 //      missing_field; not a string -> wrong_type; escaped -> escape_in_string.
 //   7. Combined: "stream" is not s + "@bookTicker" (ASCII case-insensitive)
 //      -> stream_mismatch (unattributed).
-//   8. s not in the universe -> unknown_symbol (unattributed).
+//   8. s not in the universe -> unknown_symbol (unattributed); but in the
+//      combined shape, if the stream's symbol part ("stream" without its
+//      "@bookTicker" suffix, ASCII upper-cased) is in the universe ->
+//      stream_mismatch (unattributed): the frame came on a tracked stream.
 //   From here errors are attributed to s:
 //   9. any of u, b, B, a, A twice -> duplicate_field; then any absent ->
 //      missing_field.

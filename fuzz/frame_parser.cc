@@ -372,7 +372,18 @@ expectation decide(const triarb::symbol_table& symbols, const jnode& top) {
   for (symbol_id i = 0; i < symbols.size(); ++i) {
     if (symbols.name(i) == name) id = i;
   }
-  if (id == kNoSymbol) return unattributed(frame_errc::unknown_symbol);
+  if (id == kNoSymbol) {
+    // Rule 8: a mis-cased "s" on the stream of a known symbol lost a tracked
+    // update. The stream ends in "@bookTicker" (any case) after rule 7.
+    if (combined) {
+      std::string upper = stream.substr(0, stream.size() - std::string("@bookTicker").size());
+      for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+      for (symbol_id i = 0; i < symbols.size(); ++i) {
+        if (symbols.name(i) == upper) return unattributed(frame_errc::stream_mismatch);
+      }
+    }
+    return unattributed(frame_errc::unknown_symbol);
+  }
   const char* const order[] = {"u", "b", "B", "a", "A"};
   for (const char* n : order) {
     if (members_named(*body, n).size() > 1) return attributed(frame_errc::duplicate_field, id);

@@ -97,6 +97,24 @@ TEST_F(FeedHandler, UnknownSymbolInvalidatesNothing) {
   EXPECT_EQ(tel.parse_errors.get(frame_errc::unknown_symbol), 1u);
 }
 
+TEST_F(FeedHandler, MisCasedSymbolOnTrackedStreamInvalidatesTheConnection) {
+  feed_all_good(1);
+  // The ETHUSDT stream with "s" in lower case: not an untracked symbol but a
+  // lost ETHUSDT update, so ETHUSDT must not keep its old quote as valid.
+  const frame_result r =
+      feed(c0, "{\"stream\":\"ethusdt@bookTicker\",\"data\":" + good("ethusdt", 2) + "}");
+  EXPECT_EQ(r.kind, frame_kind::unattributed_error);
+  EXPECT_EQ(r.error, frame_errc::stream_mismatch);
+  EXPECT_FALSE(book.read(0).valid);
+  EXPECT_FALSE(book.read(1).valid);
+  EXPECT_TRUE(book.read(2).valid);
+  EXPECT_TRUE(book.read(3).valid);
+  EXPECT_EQ(tel.feed.get(feed_counter::unattributed_errors), 1u);
+  EXPECT_EQ(tel.feed.get(feed_counter::invalidated_by_garbage), 2u);
+  EXPECT_EQ(tel.parse_errors.get(frame_errc::stream_mismatch), 1u);
+  EXPECT_EQ(tel.parse_errors.get(frame_errc::unknown_symbol), 0u);
+}
+
 TEST_F(FeedHandler, OlderAndDuplicateFramesAreDroppedAndCounted) {
   (void)feed(c0, good("BTCUSDT", 5));
   drained();

@@ -256,6 +256,32 @@ TEST_F(FrameParser, SymbolErrorsAreUnattributed) {
   expect_unattributed(parse(R"({"u":-1,"s":"DOGEUSDT","b":"x"})"), frame_errc::unknown_symbol);
 }
 
+TEST_F(FrameParser, MisCasedSymbolOnTrackedStreamIsStreamMismatch) {
+  // Rule 8: "s" is not in the universe, but the stream names BNBUSDT once
+  // upper-cased, so a tracked update was lost: stream_mismatch, not
+  // unknown_symbol (which would invalidate nothing and leave a stale leg).
+  const auto combined = [&](std::string_view stream, std::string_view s, std::string_view u = "1") {
+    return parse("{\"stream\":\"" + std::string(stream) + "\",\"data\":{\"u\":" + std::string(u) +
+                 ",\"s\":\"" + std::string(s) +
+                 "\",\"b\":\"1\",\"B\":\"1\",\"a\":\"2\",\"A\":\"1\"}}");
+  };
+  expect_unattributed(combined("bnbusdt@bookTicker", "bnbusdt"), frame_errc::stream_mismatch);
+  expect_unattributed(combined("bnbusdt@bookTicker", "BnbUSDT"), frame_errc::stream_mismatch);
+  expect_unattributed(combined("BNBUSDT@BOOKTICKER", "bnbUSDT"), frame_errc::stream_mismatch);
+  // Before the body's field errors, as unknown_symbol would be.
+  expect_unattributed(combined("bnbusdt@bookTicker", "bnbusdt", "-1"), frame_errc::stream_mismatch);
+  // The stream names no known symbol either: unknown_symbol, whatever the case.
+  expect_unattributed(combined("dogeusdt@bookTicker", "dogeusdt"), frame_errc::unknown_symbol);
+  expect_unattributed(combined("dogeusdt@bookTicker", "DOGEUSDT"), frame_errc::unknown_symbol);
+  // The exact name still parses.
+  EXPECT_TRUE(combined("bnbusdt@bookTicker", "BNBUSDT").is_quote());
+  // A raw frame has no stream to name the symbol: lookup is case-sensitive.
+  expect_unattributed(raw("1", R"("1")", R"("1")", R"("2")", R"("1")", R"("bnbusdt")"),
+                      frame_errc::unknown_symbol);
+  expect_unattributed(raw("1", R"("1")", R"("1")", R"("2")", R"("1")", R"("BnbUSDT")"),
+                      frame_errc::unknown_symbol);
+}
+
 TEST_F(FrameParser, FieldErrorsAreAttributedToTheSymbol) {
   expect_attributed(parse(R"({"u":1,"s":"BNBUSDT","b":"1","B":"1","a":"2"})"),
                     frame_errc::missing_field);
