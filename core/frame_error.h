@@ -24,7 +24,8 @@ enum class frame_errc : std::uint8_t {
   price_overflow,    // a price above fixed8::max() (prices never saturate)
   zero_price,        // a price of zero with a non-zero quantity (0/0 is an empty side)
   crossed_book,      // bid > ask with both sides present
-  stream_mismatch,   // the combined-stream name disagrees with data.s
+  stream_mismatch,   // the combined-stream name disagrees with data.s (also: s is a tracked
+                     // symbol mis-cased, frame_parser.h rule 8)
   unknown_symbol,    // a well-formed quote for a symbol not in the universe
   kCount,
 };
