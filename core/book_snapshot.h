@@ -18,6 +18,9 @@ struct book_snapshot {
   std::int64_t recv_ns = 0;  // when the frame that wrote this record was received
   bool valid = false;        // false until the first good frame, and after any invalidation
   bool qty_capped = false;   // a quantity of the frame was capped at fixed8::max()
+  // The prices came from a REST re-seed (order_book::reseed_if_invalid), not
+  // from frame update_id: update_id is then only the newest frame seen before.
+  bool reseeded = false;
 };
 
 }  // namespace triarb

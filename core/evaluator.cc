@@ -133,6 +133,7 @@ eval_counter evaluator::size(const triangle& t, const std::array<book_snapshot, 
     d.age_ns = __builtin_sub_overflow(now_ns, b.recv_ns, &age) ? std::int64_t{0} : age;
     d.valid = b.valid;
     d.qty_capped = b.qty_capped;
+    d.reseeded = b.reseeded;
   }
   o.decided_ns = now_ns;
 

@@ -80,6 +80,7 @@ struct leg_decision {
   std::int64_t age_ns = 0;  // decision time minus the leg's receive time
   bool valid = false;
   bool qty_capped = false;
+  bool reseeded = false;  // the quote came from a REST re-seed, not from frame update_id
 };
 
 struct opportunity {

@@ -2,7 +2,8 @@
 // the feed thread writes it and the evaluator thread reads it (contract 2).
 //
 // Each symbol is one seqlock_record (one cache line) holding bid, bid qty,
-// ask, ask qty, update id, receive time and the flags (valid, qty_capped).
+// ask, ask qty, update id, receive time and the flags (valid, qty_capped,
+// has_frame, reseeded).
 // Validity lives in the same record as the prices, so a reader's
 // book_snapshot is one consistent read: "may I use it" and "what is the
 // price" can never come from two different frames.
@@ -23,6 +24,10 @@
 //   duplicate (or older copy) of the last good frame does NOT revalidate a
 //   symbol whose latest frame failed. Only a newer good frame does (or a
 //   REST re-seed, reseed_if_invalid() below, which keeps the update id).
+// - A re-seeded record says so: its snapshot has reseeded set, meaning "these
+//   prices came from a REST snapshot, not from frame update_id" (the id is
+//   only the newest frame seen, kept so ids never go backwards). The next
+//   applied frame clears it; invalidate() keeps it (the data is unchanged).
 // - The first frame of a symbol is applied whatever its id.
 // - invalidate() keeps the data and the update id, and clears valid, as one
 //   seqlock write.
@@ -88,6 +93,10 @@ enum book_word : std::size_t {
 inline constexpr std::uint64_t kFlagValid = 1;      // the latest frame was good
 inline constexpr std::uint64_t kFlagQtyCapped = 2;  // a quantity was capped
 inline constexpr std::uint64_t kFlagHasFrame = 4;   // a frame was ever applied
+// The data came from reseed_if_invalid (REST, no update id), not from the
+// frame named by the update id word. Set only by reseed_if_invalid; every
+// applied frame rewrites the whole flags word without it.
+inline constexpr std::uint64_t kFlagReseeded = 8;
 
 // Records the first mutating thread; aborts on a mutation from another one.
 template <bool Enabled>
@@ -139,6 +148,8 @@ class basic_order_book {
       if (q.update_id < stored) return write_outcome::stale_dropped;
       if (q.update_id == stored) return write_outcome::duplicate_dropped;
     }
+    // The flags word is rebuilt from scratch, so an applied frame clears
+    // kFlagReseeded in the same seqlock write that stores its prices.
     std::uint64_t flags = internal::kFlagValid | internal::kFlagHasFrame;
     if (q.qty_capped) flags |= internal::kFlagQtyCapped;
     r.write({as_word(q.bid.raw()), as_word(q.bid_qty.raw()), as_word(q.ask.raw()),
@@ -188,7 +199,9 @@ class basic_order_book {
   // s is currently invalid; the stored update id is kept (q.update_id is
   // ignored), so any newer WebSocket frame still applies afterwards, and the
   // has-frame flag is left as it was (a never-written symbol still accepts
-  // its first frame whatever its id). Returns true if it wrote.
+  // its first frame whatever its id). The reseeded flag is set in the same
+  // seqlock write, so a reader sees the REST prices and "reseeded" together,
+  // never one without the other. Returns true if it wrote.
   //
   // Why only when invalid: the connection layer invalidates a connection's
   // symbols when it drops, then subscribes again, then fetches the snapshot.
@@ -203,7 +216,8 @@ class basic_order_book {
     record& r = records_[q.symbol];
     const std::uint64_t flags = r.writer_word(internal::kFlags);
     if (flags & internal::kFlagValid) return false;
-    std::uint64_t next = (flags & internal::kFlagHasFrame) | internal::kFlagValid;
+    std::uint64_t next =
+        (flags & internal::kFlagHasFrame) | internal::kFlagValid | internal::kFlagReseeded;
     if (q.qty_capped) next |= internal::kFlagQtyCapped;
     r.write({as_word(q.bid.raw()), as_word(q.bid_qty.raw()), as_word(q.ask.raw()),
              as_word(q.ask_qty.raw()), r.writer_word(internal::kUpdateId), as_word(recv_ns), next});
@@ -253,6 +267,7 @@ class basic_order_book {
     b.recv_ns = as_int(w[internal::kRecvNs]);
     b.valid = (w[internal::kFlags] & internal::kFlagValid) != 0;
     b.qty_capped = (w[internal::kFlags] & internal::kFlagQtyCapped) != 0;
+    b.reseeded = (w[internal::kFlags] & internal::kFlagReseeded) != 0;
     return b;
   }
 

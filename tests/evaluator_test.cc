@@ -128,10 +128,29 @@ TEST(Evaluator, ReportsAProfitableTriangleWithHandComputedSizing) {
     EXPECT_EQ(d.age_ns, 1'000'000);
     EXPECT_EQ(d.update_id, 1U);
     EXPECT_FALSE(d.qty_capped);
+    EXPECT_FALSE(d.reseeded);
   }
   EXPECT_EQ(count(w.tel, eval_counter::triangles_evaluated), 2U);
   EXPECT_EQ(count(w.tel, eval_counter::below_threshold), 1U);  // the backward cycle
   EXPECT_EQ(count(w.tel, eval_counter::opportunities), 1U);
+}
+
+TEST(Evaluator, ReseededLegSaysSoAndIsOtherwiseUsedAsIs) {
+  // A leg whose quote came from a REST re-seed (update id = the last frame
+  // before it) is a valid leg like any other; the decision carries the flag.
+  btc_eth_world w;
+  w.set_profitable_forward();
+  w.book.snaps[w.ethbtc].reseeded = true;
+  w.book.snaps[w.ethbtc].update_id = 7;
+  const std::vector<opportunity> got = w.run(w.btcusdt);
+  ASSERT_EQ(got.size(), 1U);
+  const opportunity& o = got[0];
+  EXPECT_EQ(o.legs[1].symbol, w.ethbtc);
+  EXPECT_TRUE(o.legs[1].reseeded);
+  EXPECT_EQ(o.legs[1].update_id, 7U);
+  EXPECT_FALSE(o.legs[0].reseeded);
+  EXPECT_FALSE(o.legs[2].reseeded);
+  EXPECT_EQ(o.profit, f8("6.97202")) << "the flag does not change the arithmetic";
 }
 
 TEST(Evaluator, UnprofitableTriangleIsBelowThreshold) {

@@ -275,6 +275,42 @@ TEST(OrderBookReseed, CarriesCappedFlagAndClearsOldOne) {
   EXPECT_TRUE(book.read(0).qty_capped);
 }
 
+TEST(OrderBookReseed, SnapshotSaysReseededUntilTheNextFrame) {
+  order_book book(2);
+  ASSERT_EQ(book.write(make_quote(0, 50), 10), write_outcome::applied);
+  EXPECT_FALSE(book.read(0).reseeded) << "a frame's quote is not a re-seed";
+  ASSERT_EQ(book.invalidate(0), invalidate_outcome::invalidated);
+  EXPECT_FALSE(book.read(0).reseeded);
+  // invalid -> reseed -> valid, and the snapshot says where the prices came from.
+  ASSERT_TRUE(book.reseed_if_invalid(make_quote(0, 0, 200), 20));
+  book_snapshot s = book.read(0);
+  EXPECT_TRUE(s.valid);
+  EXPECT_TRUE(s.reseeded) << "the prices are REST's, not frame 50's";
+  EXPECT_EQ(s.update_id, 50U);
+  EXPECT_EQ(s.bid, fixed8::from_units(200));
+  // Invalidating keeps the data, so it keeps saying where the data came from.
+  ASSERT_EQ(book.invalidate(0), invalidate_outcome::invalidated);
+  EXPECT_TRUE(book.read(0).reseeded);
+  ASSERT_TRUE(book.reseed_if_invalid(make_quote(0, 0, 250), 25));
+  // A dropped frame changes nothing; the next applied frame clears it.
+  EXPECT_EQ(book.write(make_quote(0, 50, 100), 30), write_outcome::duplicate_dropped);
+  EXPECT_TRUE(book.read(0).reseeded);
+  ASSERT_EQ(book.write(make_quote(0, 51, 300), 40), write_outcome::applied);
+  s = book.read(0);
+  EXPECT_TRUE(s.valid);
+  EXPECT_FALSE(s.reseeded);
+  EXPECT_EQ(s.update_id, 51U);
+  EXPECT_EQ(s.bid, fixed8::from_units(300));
+  book_snapshot t;
+  ASSERT_TRUE(book.try_read(0, t));
+  EXPECT_FALSE(t.reseeded);
+  // A never-written symbol seeded from REST says so too.
+  ASSERT_TRUE(book.reseed_if_invalid(make_quote(1, 0, 200), 5));
+  EXPECT_TRUE(book.read(1).reseeded);
+  ASSERT_EQ(book.write(make_quote(1, 0, 300), 6), write_outcome::applied);
+  EXPECT_FALSE(book.read(1).reseeded);
+}
+
 TEST(OrderBookReseed, ValidSymbolIsLeftAlone) {
   order_book book(1);
   ASSERT_EQ(book.write(make_quote(0, 5), 1), write_outcome::applied);

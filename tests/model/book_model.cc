@@ -101,12 +101,12 @@ std::int64_t recv_time(std::uint64_t u) { return static_cast<std::int64_t>(u * 8
 // all-zero initial record).
 bool consistent(const book_snapshot& s) {
   if (s.update_id == 0) {
-    return !s.valid && !s.qty_capped && s.bid.is_zero() && s.bid_qty.is_zero() && s.ask.is_zero() &&
-           s.ask_qty.is_zero() && s.recv_ns == 0;
+    return !s.valid && !s.qty_capped && !s.reseeded && s.bid.is_zero() && s.bid_qty.is_zero() &&
+           s.ask.is_zero() && s.ask_qty.is_zero() && s.recv_ns == 0;
   }
   const quote q = frame(0, s.update_id);
   return s.bid == q.bid && s.bid_qty == q.bid_qty && s.ask == q.ask && s.ask_qty == q.ask_qty &&
-         s.recv_ns == recv_time(s.update_id) && s.qty_capped == q.qty_capped;
+         s.recv_ns == recv_time(s.update_id) && s.qty_capped == q.qty_capped && !s.reseeded;
 }
 
 // ---- scenario 1: seqlock + validity ----------------------------------------
