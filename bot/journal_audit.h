@@ -18,6 +18,16 @@
 // A record built from a leg the book no longer held (the previous bot's
 // frozen LUNC leg) fails check 1 even though its hash chain is perfect.
 //
+// A leg marked "reseeded" took its quote from a REST re-seed after a
+// reconnect, which recorded frames cannot express (live_bot.h): its
+// update_id names the last frame before the re-seed, not the quote. Such a
+// leg is re-seeded from REST (not replayable): check 1 checks only its
+// symbol, side, validity, age bound and fill_qty, not the book; check 2 is
+// unchanged; it is counted in reseeded_legs and the OK message says so. A
+// record with such a leg that matches no frame's time is checked against
+// the book as it stood at its own time (the re-seed came between frames).
+// A journal without reseeded legs audits exactly as before.
+//
 // Each writer session (a `start` or `restart` genesis) is audited against the
 // frames from their beginning with an empty book: a restarted simulation
 // replays its seed from the start. Checkpoints and rotation genesis records
@@ -66,6 +76,10 @@ struct audit_report {
   std::uint64_t sessions = 0;              // writer sessions replayed
   std::uint64_t frames = 0;                // frames replayed (all sessions)
   std::uint64_t replay_opportunities = 0;  // what the replayed evaluator itself decided
+  // Legs (and the records holding them) re-seeded from REST (not replayable):
+  // audited OK, decision checked, quote not compared with the replayed book.
+  std::uint64_t reseeded_legs = 0;
+  std::uint64_t reseeded_records = 0;
   // The first bad record.
   std::string file;
   std::uint64_t line = 0;  // 1-based line in file

@@ -184,6 +184,7 @@ show_counts show_journal(const std::string& path, const show_options& o, std::os
                " #" + std::to_string(l.update_id);
         if (!l.valid) row += " INVALID";
         if (l.qty_capped) row += " capped";
+        if (l.reseeded) row += " reseeded";  // the price is a REST snapshot's, not frame #id's
       }
       ++n.opportunities;
     } else if (!o.triangle.empty()) {

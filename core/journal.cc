@@ -198,6 +198,11 @@ void serialize_body(std::string& out, const opportunity_record& o) {
     out += ',';
     append_key(out, "qty_capped");
     append_bool(out, l.qty_capped);
+    if (l.reseeded) {  // only when set: absent means false (older records stay canonical)
+      out += ',';
+      append_key(out, "reseeded");
+      append_bool(out, true);
+    }
     out += '}';
   }
   out += "],";
@@ -317,6 +322,15 @@ class field_reader {
     if (auto e = obj_.find_field(key).get_bool().get(out)) return fail(key, e);
     return true;
   }
+  // An optional key: absent leaves out false. A present "reseeded":false
+  // parses, and the caller's canonical check rejects it (the writer omits it).
+  bool optional_boolean(std::string_view key, bool& out) {
+    out = false;
+    auto field = obj_.find_field(key);
+    if (field.error() == simdjson::NO_SUCH_FIELD) return true;
+    if (auto e = field.get_bool().get(out)) return fail(key, e);
+    return true;
+  }
   bool fix(std::string_view key, fixed8& out) {
     std::string s;
     if (!str(key, s)) return false;
@@ -344,7 +358,8 @@ bool parse_leg(simdjson::ondemand::object o, journal_leg& l, std::string& err) {
   bool ok = f.str("symbol", l.symbol) && f.str("side", dir) && f.fix("price", l.price) &&
             f.fix("book_qty", l.book_qty) && f.fix("fill_qty", l.fill_qty) &&
             f.u64("update_id", l.update_id) && f.i64("age_ns", l.age_ns) &&
-            f.boolean("valid", l.valid) && f.boolean("qty_capped", l.qty_capped);
+            f.boolean("valid", l.valid) && f.boolean("qty_capped", l.qty_capped) &&
+            f.optional_boolean("reseeded", l.reseeded);
   if (!ok) {
     err = f.error;
     return false;

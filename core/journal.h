@@ -77,6 +77,10 @@ struct journal_leg {
   std::int64_t age_ns = 0;
   bool valid = false;
   bool qty_capped = false;
+  // The quote came from a REST re-seed, not from frame update_id. Written as
+  // "reseeded":true after qty_capped only when set; absent means false (so
+  // records written before the key existed stay valid and canonical).
+  bool reseeded = false;
   friend bool operator==(const journal_leg&, const journal_leg&) = default;
 };
 

@@ -36,6 +36,7 @@ namespace triarb {
     j.age_ns = l.age_ns;
     j.valid = l.valid;
     j.qty_capped = l.qty_capped;
+    j.reseeded = l.reseeded;
   }
   rec.ratio = exact_ratio_string(op.ratio);
   rec.amount_in = op.amount_in;

@@ -2,7 +2,8 @@
 // journal with its recorded frames, and catches records whose chain is
 // perfect but whose content is not what the book held or what exact
 // arithmetic gives: a leg taken from an older quote (the previous bot's
-// frozen leg), an overstated ratio, a fee the run did not use.
+// frozen leg), an overstated ratio, a fee the run did not use; and reports a
+// leg re-seeded from REST as such (not replayable), not as a mismatch.
 #include "journal_audit.h"
 
 #include <gtest/gtest.h>
@@ -94,6 +95,25 @@ std::size_t first_opportunity(const std::vector<journal_record>& recs, std::size
   return recs.size();
 }
 
+// "1.000123" plus 10^-9, as a decimal string.
+std::string plus_one_nano(std::string r) {
+  auto dot = r.find('.');
+  if (dot == std::string::npos) {
+    r += '.';
+    dot = r.size() - 1;
+  }
+  while (r.size() < dot + 10) r += '0';
+  for (std::size_t i = dot + 9; i > 0; --i) {
+    if (r[i] == '.') continue;
+    if (r[i] != '9') {
+      ++r[i];
+      return r;
+    }
+    r[i] = '0';
+  }
+  return r[0] == '0' ? "1" + r.substr(1) : "1" + r;
+}
+
 TEST(JournalAudit, PassesOnARealSimulationJournal) {
   const sim_run& r = the_run();
   ASSERT_GT(r.report.opportunities, 10u);
@@ -105,12 +125,23 @@ TEST(JournalAudit, PassesOnARealSimulationJournal) {
   EXPECT_EQ(a.message().rfind(std::to_string(r.report.opportunities) + " records audited OK", 0),
             0u)
       << a.message();
+  // No re-seeded legs: the message is exactly what it always was.
+  EXPECT_EQ(a.reseeded_legs, 0u);
+  EXPECT_EQ(a.message(), std::to_string(a.records) + " records audited OK (1 session, " +
+                             std::to_string(a.frames) + " frames replayed, " +
+                             std::to_string(a.checkpoints) + " checkpoints)");
 }
 
-TEST(JournalAudit, CatchesARecordBuiltFromAStaleLeg) {
-  // Take a real record late in the run and replace one leg with the oldest
-  // quote of that symbol that differs from it: the chain is rebuilt and
-  // verifies, so only the audit can see that the book no longer held it.
+// A real record late in the run with one leg replaced by the oldest quote
+// of that symbol that differs from it (an older update id, another price).
+struct stale_leg_record {
+  std::size_t index = 0;  // in read_journal(the_run().journal)
+  int leg = -1;
+  opportunity_record tampered;
+  journal_leg stale;
+};
+
+std::optional<stale_leg_record> find_stale_leg() {
   const sim_run& r = the_run();
   const std::vector<journal_record> recs = read_journal(r.journal);
   const universe u = load_exchange_info_file(r.exchange_info);
@@ -143,10 +174,27 @@ TEST(JournalAudit, CatchesARecordBuiltFromAStaleLeg) {
       });
     }
   }
-  ASSERT_TRUE(target) << "no leg with an older, different quote in the run";
-  opportunity_record tampered = std::get<opportunity_record>(recs[*target].body);
-  tampered.legs[static_cast<std::size_t>(leg)] = stale;
-  const std::string path = rechain("audit_stale_leg.jsonl", *target, tampered);
+  if (!target) return std::nullopt;
+  stale_leg_record out;
+  out.index = *target;
+  out.leg = leg;
+  out.stale = stale;
+  out.tampered = std::get<opportunity_record>(recs[*target].body);
+  out.tampered.legs[static_cast<std::size_t>(leg)] = stale;
+  return out;
+}
+
+TEST(JournalAudit, CatchesARecordBuiltFromAStaleLeg) {
+  // Take a real record late in the run and replace one leg with the oldest
+  // quote of that symbol that differs from it: the chain is rebuilt and
+  // verifies, so only the audit can see that the book no longer held it.
+  const std::vector<journal_record> recs = read_journal(the_run().journal);
+  const std::optional<stale_leg_record> t = find_stale_leg();
+  ASSERT_TRUE(t) << "no leg with an older, different quote in the run";
+  const std::string path = rechain("audit_stale_leg.jsonl", t->index, t->tampered);
+  const journal_leg& stale = t->stale;
+  const int leg = t->leg;
+  const std::optional<std::size_t> target = t->index;
 
   const verify_report v = verify_journal(path, {});
   ASSERT_TRUE(v.ok()) << "the chain itself must verify: " << v.message();
@@ -159,25 +207,114 @@ TEST(JournalAudit, CatchesARecordBuiltFromAStaleLeg) {
   EXPECT_NE(a.journal_says.find(to_string(stale.price)), std::string::npos) << a.message();
   EXPECT_NE(a.message().find("line " + std::to_string(a.line)), std::string::npos);
   EXPECT_GT(a.records, 0u) << "the records before it were audited";
+  EXPECT_EQ(a.reseeded_legs, 0u);
 }
 
-// "1.000123" plus 10^-9, as a decimal string.
-std::string plus_one_nano(std::string r) {
-  auto dot = r.find('.');
-  if (dot == std::string::npos) {
-    r += '.';
-    dot = r.size() - 1;
-  }
-  while (r.size() < dot + 10) r += '0';
-  for (std::size_t i = dot + 9; i > 0; --i) {
-    if (r[i] == '.') continue;
-    if (r[i] != '9') {
-      ++r[i];
-      return r;
+TEST(JournalAudit, ReportsAReseededLegAsNotReplayableNotAsAMismatch) {
+  // A real record whose leg carries an older update id than the book held
+  // (the id a REST re-seed keeps: the last frame before it) and the price
+  // the decision used. Marked reseeded, the audit cannot and does not
+  // compare it with the replayed book; it says so, counts it, and checks the
+  // record otherwise. Not marked, the same leg is an update_id mismatch.
+  const sim_run& r = the_run();
+  const std::vector<journal_record> recs = read_journal(r.journal);
+  const std::optional<stale_leg_record> t = find_stale_leg();
+  ASSERT_TRUE(t) << "no leg with an older, different quote in the run";
+  opportunity_record op = std::get<opportunity_record>(recs[t->index].body);
+  journal_leg& l = op.legs[static_cast<std::size_t>(t->leg)];
+  l.update_id = t->stale.update_id;
+
+  const audit_report plain = run_audit(options_for(rechain("audit_unmarked.jsonl", t->index, op)));
+  ASSERT_FALSE(plain.ok());
+  EXPECT_EQ(plain.field, "update_id") << plain.message();
+
+  l.reseeded = true;
+  const std::string path = rechain("audit_reseeded_leg.jsonl", t->index, op);
+  ASSERT_TRUE(verify_journal(path, {}).ok());
+  const audit_report a = run_audit(options_for(path));
+  ASSERT_TRUE(a.ok()) << a.message();
+  EXPECT_EQ(a.records, r.report.opportunities);
+  EXPECT_EQ(a.reseeded_legs, 1u);
+  EXPECT_EQ(a.reseeded_records, 1u);
+  EXPECT_NE(a.message().find("1 leg in 1 record re-seeded from REST (not replayable)"),
+            std::string::npos)
+      << a.message();
+  // A reseeded leg must still be a valid leg.
+  l.valid = false;
+  const audit_report inv =
+      run_audit(options_for(rechain("audit_reseeded_invalid.jsonl", t->index, op)));
+  ASSERT_FALSE(inv.ok());
+  EXPECT_EQ(inv.result, audit_result::leg) << inv.message();
+  EXPECT_EQ(inv.field, "valid") << inv.message();
+  EXPECT_NE(inv.message().find("re-seeded from REST (not replayable)"), std::string::npos)
+      << inv.message();
+}
+
+TEST(JournalAudit, ReseededLegStillHasItsDecisionChecked) {
+  const std::vector<journal_record> recs = read_journal(the_run().journal);
+  const std::size_t i = first_opportunity(recs, recs.size() / 3);
+  ASSERT_LT(i, recs.size());
+  opportunity_record op = std::get<opportunity_record>(recs[i].body);
+  op.legs[0].reseeded = true;
+  // Unchanged except for the flag: audits OK, one re-seeded leg counted.
+  const std::string same = rechain("audit_reseeded_same.jsonl", i, op);
+  const audit_report ok = run_audit(options_for(same));
+  ASSERT_TRUE(ok.ok()) << ok.message();
+  EXPECT_EQ(ok.reseeded_legs, 1u);
+  // An overstated ratio is still caught.
+  op.ratio = plus_one_nano(op.ratio);
+  const std::string over = rechain("audit_reseeded_over.jsonl", i, op);
+  const audit_report a = run_audit(options_for(over));
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.result, audit_result::decision) << a.message();
+  EXPECT_EQ(a.seq, recs[i].seq);
+  EXPECT_EQ(a.field, "ratio");
+}
+
+TEST(JournalAudit, ReseededRecordBetweenFramesIsCheckedAtItsOwnTime) {
+  // A live bot decides right after applying a REST re-seed, between frames:
+  // no frame has the record's time. Move a real record 1 ns later (every
+  // age 1 ns older) and mark a leg re-seeded: it is checked against the book
+  // as it stood then. Unmarked, the same record matches no frame.
+  const std::vector<journal_record> recs = read_journal(the_run().journal);
+  const frames_file frames(the_run().frames);
+  std::optional<std::size_t> target;
+  for (std::size_t i = first_opportunity(recs, recs.size() / 3); i < recs.size() && !target;
+       i = first_opportunity(recs, i + 1)) {
+    const std::int64_t t = std::get<opportunity_record>(recs[i].body).time_ns;
+    const std::size_t next = first_opportunity(recs, i + 1);
+    if (next < recs.size() && std::get<opportunity_record>(recs[next].body).time_ns <= t + 1) {
+      continue;  // keep the records in time order
     }
-    r[i] = '0';
+    std::size_t at_t = 0, at_t1 = 0;
+    (void)frames.for_each(1u << 20, [&](const frame_line& f) {
+      at_t += f.recv_ns == t ? 1U : 0U;
+      at_t1 += f.recv_ns == t + 1 ? 1U : 0U;
+      return f.recv_ns <= t + 1;
+    });
+    if (at_t == 1 && at_t1 == 0) target = i;  // the book at t + 1 is the book after t's frame
   }
-  return r[0] == '0' ? "1" + r.substr(1) : "1" + r;
+  ASSERT_TRUE(target) << "no record alone at its time";
+  opportunity_record op = std::get<opportunity_record>(recs[*target].body);
+  op.time_ns += 1;
+  for (journal_leg& l : op.legs) l.age_ns += 1;
+
+  const audit_report plain = run_audit(options_for(rechain("audit_between.jsonl", *target, op)));
+  ASSERT_FALSE(plain.ok());
+  EXPECT_EQ(plain.field, "time_ns") << plain.message();
+
+  op.legs[2].reseeded = true;
+  const audit_report a =
+      run_audit(options_for(rechain("audit_between_reseeded.jsonl", *target, op)));
+  ASSERT_TRUE(a.ok()) << a.message();
+  EXPECT_EQ(a.reseeded_legs, 1u);
+  // ...and its other legs are still compared with the book.
+  op.legs[0].age_ns += 1;
+  const audit_report b =
+      run_audit(options_for(rechain("audit_between_reseeded_age.jsonl", *target, op)));
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.leg, 0) << b.message();
+  EXPECT_EQ(b.field, "age_ns") << b.message();
 }
 
 TEST(JournalAudit, CatchesAnOverstatedRatio) {

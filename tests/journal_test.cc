@@ -192,6 +192,95 @@ TEST(JournalFormat, WritesFixed8AsExactDecimalStringsInFixedFieldOrder) {
   EXPECT_EQ(line.substr(line.size() - 76), ",\"hash\":\"" + hash + "\"}\n");
 }
 
+// A line re-hashed after its body was changed: the hash is right, so only
+// parsing and the canonical check can judge it.
+std::string rehashed(const std::string& line, const std::string& from, const std::string& to) {
+  std::string body = line.substr(0, line.rfind(",\"hash\":\"")) + "}";
+  const std::size_t at = body.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) body.replace(at, from.size(), to);
+  return body.substr(0, body.size() - 1) + ",\"hash\":\"" + sha256_hex(body) + "\"}";
+}
+
+TEST(JournalFormat, ReseededLegIsWrittenOnlyWhenSetAndRoundTrips) {
+  opportunity_record o = sample_opportunity(0);
+  const std::string plain = format_line(5, o, kZeroHash);
+  EXPECT_EQ(plain.find("reseeded"), std::string::npos) << "absent when no leg is re-seeded";
+  o.legs[1].reseeded = true;
+  const std::string line = format_line(5, o, kZeroHash);
+  EXPECT_NE(line.find("\"update_id\":1001,\"age_ns\":250000,\"valid\":true,"
+                      "\"qty_capped\":true,\"reseeded\":true}"),
+            std::string::npos)
+      << line;
+  std::size_t n = 0;
+  for (std::size_t p = line.find("reseeded"); p != std::string::npos;
+       p = line.find("reseeded", p + 1)) {
+    ++n;
+  }
+  EXPECT_EQ(n, 1u) << "only the re-seeded leg carries the key";
+  // Round trip, with and without the key: parsed, equal, and re-formatted byte for byte.
+  for (const bool with_key : {true, false}) {
+    const std::string& l = with_key ? line : plain;
+    const record_parse_result r = parse_record(l.substr(0, l.size() - 1));
+    ASSERT_TRUE(r.ok()) << r.detail;
+    const auto* got = std::get_if<opportunity_record>(&r.record.body);
+    ASSERT_NE(got, nullptr);
+    EXPECT_EQ(got->legs[1].reseeded, with_key);
+    EXPECT_FALSE(got->legs[0].reseeded);
+    EXPECT_FALSE(got->legs[2].reseeded);
+    EXPECT_EQ(format_line(r.record.seq, r.record.body, r.record.prev_hash), l);
+  }
+}
+
+TEST(JournalParse, ReseededKeyIsCanonicalOnlyAsTrueAfterQtyCapped) {
+  opportunity_record o = sample_opportunity(0);
+  const std::string plain = format_line(5, o, kZeroHash);
+  // "reseeded":false is what absence means: the writer never writes it.
+  const std::string spelled_false =
+      rehashed(plain, "\"qty_capped\":false}", "\"qty_capped\":false,\"reseeded\":false}");
+  record_parse_result r = parse_record(spelled_false);
+  EXPECT_EQ(r.ec, journal_errc::not_canonical) << r.detail;
+  // Before qty_capped it is out of order.
+  const std::string misplaced = rehashed(plain, "\"valid\":true,\"qty_capped\":false}",
+                                         "\"valid\":true,\"reseeded\":true,\"qty_capped\":false}");
+  r = parse_record(misplaced);
+  EXPECT_FALSE(r.ok()) << r.detail;
+  // Not a boolean.
+  const std::string not_bool =
+      rehashed(plain, "\"qty_capped\":false}", "\"qty_capped\":false,\"reseeded\":1}");
+  r = parse_record(not_bool);
+  EXPECT_FALSE(r.ok()) << r.detail;
+  // The canonical spelling, re-hashed the same way, is accepted.
+  const std::string canonical =
+      rehashed(plain, "\"qty_capped\":false}", "\"qty_capped\":false,\"reseeded\":true}");
+  r = parse_record(canonical);
+  ASSERT_TRUE(r.ok()) << r.detail;
+  EXPECT_TRUE(std::get<opportunity_record>(r.record.body).legs[0].reseeded);
+}
+
+TEST(JournalWriter, ChainWithReseededLegsVerifiesAndReadsBack) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  std::vector<opportunity_record> written;
+  {
+    journal_writer w = journal_writer::open(path, test_options());
+    for (int i = 0; i < 6; ++i) {
+      opportunity_record o = sample_opportunity(i);
+      o.legs[static_cast<std::size_t>(i % 3)].reseeded = i % 2 == 0;  // mixed with plain ones
+      ASSERT_EQ(w.append(o, o.time_ns), journal_errc::ok);
+      written.push_back(o);
+    }
+  }
+  const verify_report v = verify_journal(path, {});
+  EXPECT_TRUE(v.ok()) << v.message();
+  EXPECT_EQ(v.records, written.size() + 1);
+  const std::vector<journal_record> recs = read_journal(path);
+  ASSERT_EQ(recs.size(), written.size() + 1);
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    EXPECT_EQ(recs[i + 1].body, record_body(written[i])) << "record " << i + 1;
+  }
+}
+
 TEST(JournalFormat, EscapesStringsAndRoundTripsThem) {
   std::string out;
   append_json_string(out, std::string("a\"b\\c\nd\re\tf\bg\fh\x01i\x1f") + "é€");
