@@ -164,13 +164,15 @@ void apply(bot_config& c, std::string_view src, const toml::table& root) {
               static_cast<int>(read_int(src, full, v, 1, kMaxStreamsPerConnection));
         } else if (key == "pong_deadline_ms") {
           c.pong_deadline_ms = read_int(src, full, v, 1000, 600'000);
+        } else if (key == "quiet_ms") {
+          c.quiet_ms = read_int(src, full, v, 0, 600'000);
         } else if (key == "rotate_after_ms") {
           c.rotate_after_ms = read_int(src, full, v, 1000, 24LL * 3600 * 1000 - 60'000);
         } else if (key == "reconnect_attempts_per_5min") {
           c.reconnect_attempts_per_5min = static_cast<int>(read_int(src, full, v, 1, 300));
         } else {
           fail(src, full, describe(v),
-               "unknown key (allowed: symbols_per_connection, pong_deadline_ms, "
+               "unknown key (allowed: symbols_per_connection, pong_deadline_ms, quiet_ms, "
                "rotate_after_ms, reconnect_attempts_per_5min)");
         }
       } else if (sec == "journal") {
@@ -229,6 +231,11 @@ void validate(const bot_config& c) {
   if (c.symbols_per_connection < 1 || c.symbols_per_connection > kMaxStreamsPerConnection) {
     fail(src, "connections.symbols_per_connection", std::to_string(c.symbols_per_connection),
          "1 to 1024 streams per connection (the exchange's documented limit)");
+  }
+  if (c.quiet_ms != 0 && (c.quiet_ms < 50 || c.quiet_ms > c.pong_deadline_ms)) {
+    fail(src, "connections.quiet_ms", std::to_string(c.quiet_ms),
+         "0 (off) or 50 ms up to connections.pong_deadline_ms (" +
+             std::to_string(c.pong_deadline_ms) + ")");
   }
   if (c.fee >= fixed8::one()) fail(src, "strategy.fee", to_string(c.fee), "a fee below 1");
   for (const auto& [sym, f] : c.fee_overrides) {
@@ -338,7 +345,8 @@ std::string bot_config::to_toml() const {
     first = false;
   }
   os << " }\n[connections]\nsymbols_per_connection = " << symbols_per_connection
-     << "\npong_deadline_ms = " << pong_deadline_ms << "\nrotate_after_ms = " << rotate_after_ms
+     << "\npong_deadline_ms = " << pong_deadline_ms << "\nquiet_ms = " << quiet_ms
+     << "\nrotate_after_ms = " << rotate_after_ms
      << "\nreconnect_attempts_per_5min = " << reconnect_attempts_per_5min << "\n";
   const char* fs = journal_fsync == journal_fsync_mode::every_record ? "every_record"
                    : journal_fsync == journal_fsync_mode::interval   ? "interval"

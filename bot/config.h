@@ -51,7 +51,11 @@ struct bot_config {
   std::int64_t max_leg_age_ms = 10'000;
   // [connections]
   int symbols_per_connection = kDefaultSymbolsPerConnection;
-  std::int64_t pong_deadline_ms = 60'000;             // silence past this is a dead connection
+  std::int64_t pong_deadline_ms = 60'000;  // silence past this is a dead connection
+  // No data frame on a connection for this long: its symbols are invalid
+  // until each gets a fresh frame (the connection stays open). A stall shows
+  // here long before the pong deadline. 0: off; else 50 ms to pong_deadline_ms.
+  std::int64_t quiet_ms = 3'000;
   std::int64_t rotate_after_ms = 23LL * 3600 * 1000;  // before the 24 h server limit
   int reconnect_attempts_per_5min = 300;
   // [journal]

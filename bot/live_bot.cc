@@ -164,6 +164,12 @@ struct live_bot::state : ws_handler {
     feed->on_connection_lost(static_cast<connection_id>(i));
     if (o.on_connection_lost) o.on_connection_lost(i, why);
   }
+  void on_quiet(std::size_t i) override {
+    // Still open, but no data for quiet_ms: contract 3 as for a stall, without
+    // the reconnect; each symbol revalidates on its next frame.
+    feed->on_connection_lost(static_cast<connection_id>(i));
+    if (o.on_connection_quiet) o.on_connection_quiet(i);
+  }
   void on_fatal(std::size_t i, const std::string& what) override {
     (void)i;
     std::cerr << "triarb: " << what << "\n";
@@ -424,6 +430,7 @@ live_report live_bot::run() {
   ws_options wo = s.o.ws;
   wo.clock = &s.clock;
   wo.pong_deadline_ms = cfg.pong_deadline_ms;
+  wo.quiet_ms = cfg.quiet_ms;
   wo.rotate_after_ms = cfg.rotate_after_ms;
   s.budget = std::make_unique<connect_budget>(cfg.reconnect_attempts_per_5min);
   for (std::size_t i = 0; i < s.groups.size(); ++i) {

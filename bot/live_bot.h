@@ -4,6 +4,8 @@
 //   feed thread (the caller of run()): one io_context running every
 //     ws_connection, each on its own strand, feeding feed_handler; drops,
 //     stalls and rotations -> feed_handler::on_connection_lost (contract 3);
+//     no data frame for cfg.quiet_ms on an open connection -> its symbols
+//     invalidated until fresh frames (ws_connection.h "Quiet")
 //     every (re)opened connection -> REST bookTicker re-seed of its symbols
 //     (order_book::reseed_if_invalid: only symbols no fresh frame revalidated,
 //     and only those whose book no frame moved since the connection opened:
@@ -69,6 +71,8 @@ struct live_options {
   std::function<void(const opportunity&, const triangle&)> on_opportunity;
   // Feed thread, right after a connection's symbols were invalidated.
   std::function<void(std::size_t connection, drop_reason)> on_connection_lost;
+  // Feed thread, right after a quiet connection's symbols were invalidated.
+  std::function<void(std::size_t connection)> on_connection_quiet;
   // Evaluator thread (or feed thread in record mode), just before and just
   // after the evaluator decides on a drained symbol at time now (the fault
   // campaign's "missed" oracle looks at the book around each decision).

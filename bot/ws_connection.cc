@@ -85,6 +85,8 @@ std::string_view to_string(conn_counter c) noexcept {
       return "drops";
     case conn_counter::stalls:
       return "stalls";
+    case conn_counter::quiet:
+      return "quiet";
     case conn_counter::rotations:
       return "rotations";
     case conn_counter::server_shutdowns:
@@ -178,6 +180,8 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
   bool rotate_requested = false;
   std::int64_t opened_at_ns = 0;
   std::int64_t last_activity_ns = 0;
+  std::int64_t last_frame_ns = 0;  // data frames only (quiet_ms)
+  bool quiet_reported = false;
 
   void fatal(const std::string& what) {
     failed = true;
@@ -331,7 +335,8 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
     open = true;
     rotate_requested = false;
     backoff_ms = opt.backoff_initial_ms;
-    opened_at_ns = last_activity_ns = steady_ns();
+    opened_at_ns = last_activity_ns = last_frame_ns = steady_ns();
+    quiet_reported = false;
     handler.on_open(index);
     arm_watchdog();
     do_read(g);
@@ -360,7 +365,8 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
     if (g != gen || stopped) return;
     if (ec) return drop(drop_reason::error);
     const std::int64_t recv = (opt.clock != nullptr ? *opt.clock : bot_clock::process()).now_ns();
-    last_activity_ns = steady_ns();
+    last_activity_ns = last_frame_ns = steady_ns();
+    quiet_reported = false;
     counters.add(conn_counter::frames);
     const std::size_t n = buffer.size();
     frame.clear();
@@ -378,7 +384,9 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
   }
 
   void arm_watchdog() {
-    const std::int64_t period = std::clamp<std::int64_t>(opt.pong_deadline_ms / 4, 10, 1000);
+    std::int64_t period = opt.pong_deadline_ms / 4;
+    if (opt.quiet_ms > 0) period = std::min(period, opt.quiet_ms / 4);
+    period = std::clamp<std::int64_t>(period, 5, 1000);
     watchdog.expires_after(std::chrono::milliseconds(period));
     watchdog.async_wait([self = shared_from_this(), g = gen](error_code ec) {
       if (ec || g != self->gen || self->stopped || !self->open) return;
@@ -386,6 +394,13 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
       if (now - self->last_activity_ns > self->opt.pong_deadline_ms * 1'000'000) {
         self->counters.add(conn_counter::stalls);
         return self->drop(drop_reason::stalled);
+      }
+      if (self->opt.quiet_ms > 0 && !self->quiet_reported &&
+          now - self->last_frame_ns > self->opt.quiet_ms * 1'000'000) {
+        self->quiet_reported = true;
+        self->counters.add(conn_counter::quiet);
+        self->handler.on_quiet(self->index);
+        if (g != self->gen || self->stopped) return;  // the handler stopped us
       }
       if (now - self->opened_at_ns >= self->opt.rotate_after_ms * 1'000'000) {
         self->counters.add(conn_counter::rotations);

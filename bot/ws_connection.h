@@ -22,6 +22,13 @@
 //   while a read is pending, and a read is always pending while open). Any
 //   frame, ping or pong counts as life; silence past pong_deadline_ms is a
 //   dead connection (stalled): dropped and reconnected.
+// - Quiet: no data frame for quiet_ms (pings do not count) while open: the
+//   handler's on_quiet is called once (its symbols are then invalidated
+//   until each gets a fresh frame), counted; the connection stays open. A
+//   busy group of streams is never that quiet, so it is the fast sign of a
+//   stall: the pong deadline (a minute on Binance) is far longer than
+//   max_leg_age, and legs frozen by a stalled connection would stay usable
+//   until then.
 // - Rotation: after rotate_after_ms open (before the server's 24 h limit),
 //   and when the handler calls request_rotation() (serverShutdown), the
 //   connection is closed and reopened at once (no backoff). After
@@ -86,6 +93,7 @@ enum class conn_counter : std::uint8_t {
   http_other,           // upgrade refused with another status
   drops,                // an open connection failed (read error, reset, close)
   stalls,               // silence past pong_deadline_ms
+  quiet,                // no data frame for quiet_ms (symbols invalidated, still open)
   rotations,            // rotate_after_ms reached
   server_shutdowns,     // serverShutdown received (rotation)
   budget_waits,         // an attempt waited for the connect budget
@@ -120,6 +128,7 @@ class connect_budget {
 
 struct ws_options {
   std::int64_t pong_deadline_ms = 60'000;
+  std::int64_t quiet_ms = 0;  // 0: off (see Quiet above)
   std::int64_t rotate_after_ms = 23LL * 3600 * 1000;
   std::int64_t handshake_timeout_ms = 10'000;
   std::int64_t backoff_initial_ms = 250;
@@ -142,6 +151,8 @@ class ws_handler {
                         std::int64_t recv_ns) = 0;
   // The open connection is gone (its symbols must be invalidated).
   virtual void on_lost(std::size_t index, drop_reason why) = 0;
+  // No data frame for quiet_ms; still open (its symbols must be invalidated).
+  virtual void on_quiet(std::size_t index) { (void)index; }
   // The connection stopped for good (configuration or trust error).
   virtual void on_fatal(std::size_t index, const std::string& what) = 0;
 };

@@ -68,6 +68,17 @@ TEST(Config, RejectsMoreStreamsThanTheExchangeAllows) {
   EXPECT_NE(e.find("1 to 1024"), std::string::npos) << e;
 }
 
+TEST(Config, QuietThresholdIsOffOrBetween50msAndThePongDeadline) {
+  EXPECT_EQ(load_config_string("[connections]\nquiet_ms = 0\n").quiet_ms, 0);
+  EXPECT_EQ(load_config_string("[connections]\nquiet_ms = 750\n").quiet_ms, 750);
+  EXPECT_EQ(bot_config{}.quiet_ms, 3000) << "on by default, far below max_leg_age";
+  std::string e = error_of("[connections]\nquiet_ms = 20\n");
+  EXPECT_NE(e.find("connections.quiet_ms = 20"), std::string::npos) << e;
+  EXPECT_NE(e.find("0 (off) or 50 ms up to connections.pong_deadline_ms"), std::string::npos) << e;
+  e = error_of("[connections]\npong_deadline_ms = 2000\nquiet_ms = 2500\n");
+  EXPECT_NE(e.find("connections.quiet_ms = 2500"), std::string::npos) << e;
+}
+
 TEST(Config, RefusesLiveTrading) {
   const std::string e = error_of("dry_run = false\n");
   EXPECT_NE(e.find("live order placement is not built"), std::string::npos) << e;

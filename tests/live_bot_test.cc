@@ -240,6 +240,51 @@ TEST(LiveBot, CertificateFromAnotherCaIsRefused) {
   EXPECT_EQ(ex.get_stats().rest_requests, 0U);
 }
 
+TEST(LiveBot, QuietConnectionInvalidatesItsSymbolsWithoutADropUntilFramesResume) {
+  // A stall shows as data silence long before the pong deadline (a minute):
+  // after quiet_ms without a frame the connection's symbols are invalid, the
+  // connection stays open, and fresh frames revalidate them.
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  live_options o = bot_for(ex);
+  o.cfg.quiet_ms = 200;
+  live_bot* self = nullptr;
+  std::atomic<int> quiet{0}, not_invalid{0};
+  o.on_connection_quiet = [&](std::size_t c) {
+    for (symbol_id s : self->symbols_of(c)) {
+      if (self->read(s).valid) ++not_invalid;
+    }
+    ++quiet;
+  };
+  running_bot b(std::move(o));
+  self = &b.bot;
+  ASSERT_TRUE(wait_for([&] { return b.bot.running(); }));
+  const std::size_t conns = b.bot.connection_count();
+  ASSERT_TRUE(wait_for([&] { return b.bot.open_connections() == conns; }));
+  ASSERT_TRUE(wait_for([&] { return b.bot.frames() > 2000; }));
+  EXPECT_EQ(quiet.load(), 0) << "a busy connection is never quiet";
+  ex.stall_connections(true);
+  ASSERT_TRUE(wait_for([&] { return quiet.load() == static_cast<int>(conns); }));
+  EXPECT_EQ(not_invalid.load(), 0);
+  std::size_t valid = 0;
+  for (symbol_id s = 0; s < b.bot.symbol_count(); ++s) valid += b.bot.read(s).valid ? 1 : 0;
+  EXPECT_EQ(valid, 0U) << "every connection is quiet: no symbol may be valid";
+  ex.stall_connections(false);
+  const std::uint64_t frames = b.bot.frames();
+  ASSERT_TRUE(wait_for([&] { return b.bot.frames() > frames + 500; })) << "frames flow again";
+  ASSERT_TRUE(wait_for([&] {
+    std::size_t v = 0;
+    for (symbol_id s = 0; s < b.bot.symbol_count(); ++s) v += b.bot.read(s).valid ? 1 : 0;
+    return v > 100;
+  })) << "fresh frames revalidate";
+  const live_report r = b.finish();
+  EXPECT_EQ(b.bot.counter(conn_counter::quiet), conns);
+  EXPECT_EQ(b.bot.counter(conn_counter::stalls), 0U) << "no pong-deadline drop";
+  EXPECT_EQ(b.bot.counter(conn_counter::drops), 0U);
+  EXPECT_EQ(b.bot.counter(conn_counter::connects_opened), conns) << "no reconnect";
+  EXPECT_TRUE(r.fatal_errors.empty());
+}
+
 TEST(LiveBot, ServerShutdownLeadsToACleanRotation) {
   sim_exchange_options xo = fast_exchange();
   xo.shutdown_notice_ms = 300;
