@@ -42,6 +42,9 @@ constexpr std::int64_t kSec = 1'000'000'000;
 // The connection layer's time constants, scaled to the simulated market.
 constexpr std::int64_t kMaxLegAgeNs = 1 * kSec;
 constexpr std::int64_t kPongDeadlineNs = 3 * kSec;
+// No frame for this long on an open connection: its symbols are invalidated
+// (ws_connection's quiet_ms). ~7,000 frames/s per connection here.
+constexpr std::int64_t kQuietNs = 50 * kMs;
 constexpr std::int64_t kBackoffInitialNs = 100 * kMs;
 constexpr std::int64_t kBackoffMaxNs = 3'200 * kMs;
 constexpr std::int64_t kHandshakeNs = 20 * kMs;
@@ -81,6 +84,7 @@ struct conn_state {
   std::vector<symbol_id> syms;
   bool open = true;
   bool stalled = false;
+  bool quiet = false;              // quiet reported, no frame since
   std::int64_t last_life_bot = 0;  // bot clock
   std::int64_t opened_at = 0;      // sim time
   int attempts = 0;
@@ -186,6 +190,7 @@ class campaign_run {
   void evaluate();
   void check_decision(symbol_id s, std::int64_t now);
   bool sink(const opportunity& op);
+  bool journal_append(const opportunity& op);
   void note_invalidated(symbol_id s, fault_kind why, std::int64_t at);
   void note_maybe_revalid(symbol_id s);
   void count(fault_kind k) { ++r_.faults[static_cast<std::size_t>(k)]; }
@@ -444,6 +449,23 @@ bool campaign_run::sink(const opportunity& op) {
   // A halted leg is judged on the exchange's frozen book (truth() returns it).
   if (true_ratio(t) > threshold_) {
     ++r_.real;
+    return journal_append(op);
+  }
+  // Not profitable on the true quotes now. A stall is invisible until the
+  // connection has been quiet for kQuietNs, so a leg the market replaced
+  // within that window is one the bot could not know was gone: the report
+  // is judged on quotes the market really sent, current together within
+  // that window, and profitable on them (sim::market::judge).
+  ++r_.phantom_strict;
+  std::array<sim::market::leg_claim, 3> claims;
+  for (std::size_t i = 0; i < 3; ++i) {
+    claims[i] = {op.legs[i].symbol, op.legs[i].dir, op.legs[i].price, op.legs[i].update_id};
+  }
+  const auto window_updates =
+      static_cast<std::uint64_t>(kQuietNs / sim::market_params{}.mean_step_ns);
+  if (m_.judge(claims, eval_.config().default_fee, threshold_, window_updates) ==
+      sim::market::verdict::real) {
+    ++r_.real;
   } else {
     ++r_.phantom;
     if (r_.first_phantom.empty()) {
@@ -459,6 +481,10 @@ bool campaign_run::sink(const opportunity& op) {
       }
     }
   }
+  return journal_append(op);
+}
+
+bool campaign_run::journal_append(const opportunity& op) {
   if (journal_) {
     const journal_errc ec = journal_->append(to_record(op, idx_, u_), m_.now_ns());
     if (ec != journal_errc::ok) return false;
@@ -695,7 +721,18 @@ campaign_report campaign_run::run() {
       if (!cs.open) continue;
       if (!cs.stalled) {
         cs.last_life_bot = std::max(cs.last_life_bot, bot_now());  // frames and pings flow
-      } else if (bot_now() - cs.last_life_bot > kPongDeadlineNs) {
+        cs.quiet = false;
+      } else if (!cs.quiet && bot_now() - cs.last_life_bot > kQuietNs) {
+        // Still open, no data: its symbols are invalid until fresh frames.
+        cs.quiet = true;
+        count(fault_kind::quiet);
+        for (symbol_id x : cs.syms) {
+          if (book_.read(x).valid) note_invalidated(x, fault_kind::quiet, m_.now_ns());
+        }
+        (void)feed_.on_connection_lost(c);
+        evaluate();
+      }
+      if (cs.stalled && bot_now() - cs.last_life_bot > kPongDeadlineNs) {
         count(fault_kind::stall_detected);
         connection_lost(c, fault_kind::stall_detected, m_.now_ns());
         evaluate();
@@ -806,6 +843,8 @@ std::string_view to_string(fault_kind k) noexcept {
       return "stall";
     case fault_kind::stall_detected:
       return "stall_detected";
+    case fault_kind::quiet:
+      return "quiet";
     case fault_kind::drop:
       return "drop";
     case fault_kind::server_shutdown:
@@ -873,9 +912,11 @@ std::string verdict_line(const campaign_options& o, const campaign_report& r) {
       " seed=" + std::to_string(o.seed) + " duration=" + seconds_text(o.duration_ns) + "s" +
       (o.network ? " network" : "") + (o.mutant_drop_capped ? " mutant=drop-capped" : "") +
       (o.mutant_no_staleness ? " mutant=no-staleness" : "") +
-      " phantoms=" + std::to_string(r.phantom) + " missed=" + std::to_string(r.missed) +
-      " recall=" + recall + " (" + std::to_string(r.episodes_caught) + "/" +
-      std::to_string(r.episodes_eligible) + " of " + std::to_string(r.episodes) + " dislocations)" +
+      " phantoms=" + std::to_string(r.phantom) +
+      (r.phantom_strict != 0 ? " (strict " + std::to_string(r.phantom_strict) + ")" : "") +
+      " missed=" + std::to_string(r.missed) + " recall=" + recall + " (" +
+      std::to_string(r.episodes_caught) + "/" + std::to_string(r.episodes_eligible) + " of " +
+      std::to_string(r.episodes) + " dislocations)" +
       " opportunities=" + std::to_string(r.opportunities) + " frames=" + std::to_string(r.frames);
   std::uint64_t faults = 0;
   for (std::uint64_t f : r.faults) faults += f;
@@ -909,12 +950,14 @@ std::string report_json(const campaign_options& o, const campaign_report& r) {
     j += ",\"time_constants_ns\":{\"max_leg_age\":" +
          std::to_string(internal::kNetMaxLegAgeMs * kMs) +
          ",\"pong_deadline\":" + std::to_string(internal::kNetPongDeadlineMs * kMs) +
+         ",\"quiet\":" + std::to_string(internal::kNetQuietMs * kMs) +
          ",\"in_flight\":" + std::to_string(internal::kNetInFlightMs * kMs) +
          ",\"backoff_initial\":" + std::to_string(internal::kNetBackoffInitialMs * kMs) +
          ",\"backoff_max\":" + std::to_string(internal::kNetBackoffMaxMs * kMs) + "}";
   } else {
     j += ",\"time_constants_ns\":{\"max_leg_age\":" + std::to_string(kMaxLegAgeNs) +
          ",\"pong_deadline\":" + std::to_string(kPongDeadlineNs) +
+         ",\"quiet\":" + std::to_string(kQuietNs) +
          ",\"backoff_initial\":" + std::to_string(kBackoffInitialNs) +
          ",\"backoff_max\":" + std::to_string(kBackoffMaxNs) +
          ",\"handshake\":" + std::to_string(kHandshakeNs) + "}";
@@ -929,6 +972,7 @@ std::string report_json(const campaign_options& o, const campaign_report& r) {
   j += ",\"opportunities\":" + std::to_string(r.opportunities);
   j += ",\"real\":" + std::to_string(r.real);
   j += ",\"phantom\":" + std::to_string(r.phantom);
+  if (!o.network) j += ",\"phantom_strict\":" + std::to_string(r.phantom_strict);
   if (o.network) {
     j += ",\"phantom_unknown_quote\":" + std::to_string(r.unknown_quote);
     j += ",\"phantom_not_profitable\":" + std::to_string(r.not_profitable);

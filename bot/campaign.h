@@ -6,7 +6,11 @@
 // the bot's real parser, book, evaluator and journal on simulated time. The
 // oracle judges every decision:
 //   phantom  reported, but by the true current quotes the cycle's ratio does
-//            not beat 1 + min_profit;
+//            not beat 1 + min_profit -- unless its legs were quotes the market
+//            sent, current together within the quiet threshold (a stall the
+//            bot cannot see yet), and profitable on them (sim::market::judge).
+//            Reports failing only the first test are phantom_strict: the
+//            literal oracle, reported beside the verdict;
 //   missed   truly profitable by more than kMissedMargin (relative) while all
 //            three legs were valid, fresh (0 <= age < max_leg_age) and equal
 //            to the truth in the bot's book, and the evaluator's own exact
@@ -22,7 +26,8 @@
 //
 // Time constants are scaled to the simulated market (which makes ~50,000
 // updates per simulated second): max_leg_age 1 s, pong deadline 3 s,
-// backoff 100 ms doubling to 3.2 s. Scenarios with frozen-but-fresh legs
+// backoff 100 ms doubling to 3.2 s, quiet threshold 50 ms (no data frame on a
+// connection for that long invalidates its symbols). Scenarios with frozen-but-fresh legs
 // (stall, symbol-halted, clock-jump, mixed) run a calm market (volatility
 // /20): a leg frozen for up to max_leg_age is indistinguishable from a quiet
 // one, so the phantom-free window the bot can promise depends on how far
@@ -101,6 +106,7 @@ enum class fault_kind : std::uint8_t {
   qty_overflow,     // a frame whose quantities exceed fixed8::max() (LUNC)
   stall,            // a connection silent (frames and pings) for a while
   stall_detected,   // silence past the pong deadline: connection lost
+  quiet,            // no data for the quiet threshold: symbols invalidated, still open
   drop,             // a connection dropped (detected at once)
   server_shutdown,  // every connection rotated
   halt,             // a symbol went to BREAK: its frames stop
@@ -131,6 +137,7 @@ struct campaign_report {
   std::uint64_t opportunities = 0;
   std::uint64_t real = 0;
   std::uint64_t phantom = 0;
+  std::uint64_t phantom_strict = 0;  // not profitable on the truth at decision time (see top)
   std::uint64_t missed = 0;
   std::uint64_t oracle_candidates = 0;    // cycles that passed the double pre-filter
   std::uint64_t oracle_exact = 0;         // ... and beat the margin exactly

@@ -138,6 +138,7 @@ bot_config net_run::bot_cfg() const {
   c.metrics_address.clear();
   c.max_leg_age_ms = o_.mutant_no_staleness ? 3'600'000 : kNetMaxLegAgeMs;
   c.pong_deadline_ms = o_.mutant_no_staleness ? 3'600'000 : kNetPongDeadlineMs;
+  c.quiet_ms = o_.mutant_no_staleness ? 0 : kNetQuietMs;
   c.symbols_per_connection = static_cast<int>(p_.symbols_per_connection);
   c.telemetry_interval_ms = 60'000;
   if (!o_.journal_path.empty()) {
@@ -514,6 +515,16 @@ campaign_report net_run::run() {
       }
     }
   };
+  lo.on_connection_quiet = [this](std::size_t c) {
+    const std::int64_t now = steady_ns();
+    std::lock_guard<std::mutex> lk(reval_mu_);
+    for (symbol_id s : bot_->symbols_of(c)) {
+      if (lost_at_[s] < 0) {
+        lost_at_[s] = now;
+        lost_why_[s] = fault_kind::quiet;
+      }
+    }
+  };
   live_bot bot(std::move(lo));
   bot_ = &bot;  // before run(): the hooks above run on threads run() starts
   plan_events(split_into_connections(n, p_.symbols_per_connection).size());
@@ -558,6 +569,7 @@ campaign_report net_run::run() {
   r_.faults[static_cast<std::size_t>(fault_kind::qty_overflow)] = xs.faults_oversized_qty;
   r_.faults[static_cast<std::size_t>(fault_kind::stall_detected)] =
       bot.counter(conn_counter::stalls);
+  r_.faults[static_cast<std::size_t>(fault_kind::quiet)] = bot.counter(conn_counter::quiet);
   {
     std::lock_guard<std::mutex> lk(reval_mu_);
     std::vector<std::int64_t> all;

@@ -100,6 +100,8 @@ TEST(Campaign, StallPastThePongDeadlineIsDetectedAndReseeded) {
   campaign_options o = options(scenario::stall, 3);
   o.duration_ns = 8'000'000'000;  // longer than a stall plus the deadline
   const campaign_report r = run_campaign(o);
+  EXPECT_GT(r.faults[static_cast<std::size_t>(fault_kind::quiet)], 0U)
+      << "data silence is seen first: " << verdict_line(o, r);
   EXPECT_GT(r.faults[static_cast<std::size_t>(fault_kind::stall_detected)], 0U)
       << verdict_line(o, r);
   EXPECT_GT(r.reseeded, 0U);
