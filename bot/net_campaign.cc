@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -121,6 +122,8 @@ class net_run {
   std::vector<book_snapshot> before_;
   std::vector<char> eligible_, caught_;
   std::vector<char> swept_eligible_;  // driver thread only (sweep_episodes)
+  using sweep_key = std::array<std::pair<std::uint64_t, std::int64_t>, 3>;  // (id, recv) per leg
+  std::map<triangle_id, sweep_key> seen_before_;  // reportable at the last sweep
 
   // Revalidation (feed thread -> driver).
   std::mutex reval_mu_;
@@ -367,6 +370,7 @@ void net_run::sweep_episodes() {
   });
   const fixed8 fee = ecfg_.default_fee;
   const exact margin = threshold_ * (1 + exact(2) / exact(1'000'000));
+  std::map<triangle_id, sweep_key> seen_now;
   for (const live_episode& ep : open) {
     for (const leg_ref& ref : idx_->touching(ep.symbol)) {
       const triangle& t = idx_->triangle_at(ref.triangle);
@@ -379,19 +383,37 @@ void net_run::sweep_episodes() {
         usable = usable && legs[i].valid && age >= 0 && age < ecfg_.max_leg_age_ns;
       }
       if (!usable) continue;
+      std::array<std::int64_t, 3> episode{-1, -1, -1};
       const bool reportable = ex_.with_market([&](const sim::market& m) {
         for (std::size_t i = 0; i < 3; ++i) {
           const symbol_id ls = t.legs[i].symbol;
           if (!same_as_truth(legs[i], m.as_quote(ls), m.quote_of(ls).update_id)) return false;
         }
-        return m.truth_ratio(t, fee) > margin;
+        if (!(m.truth_ratio(t, fee) > margin)) return false;
+        // By the legs' own ids, as `caught` matches them (a re-seeded leg's
+        // older id belongs to no episode, for both).
+        for (std::size_t i = 0; i < 3; ++i) {
+          episode[i] = episode_of(m, t.legs[i].symbol, legs[i].update_id);
+        }
+        return true;
       });
       opportunity sized;
-      if (reportable && oracle_->size(t, legs, now, sized) == eval_counter::opportunities) {
-        mark_episode(swept_eligible_, ep.index);
+      if (!reportable || oracle_->size(t, legs, now, sized) != eval_counter::opportunities) {
+        continue;
+      }
+      // Eligible only if the same book state was reportable one sweep ago
+      // too: the evaluator then had 20 ms to decide on it, and a kill or a
+      // clock jump in between cannot have taken the decision away.
+      sweep_key key{};
+      for (std::size_t i = 0; i < 3; ++i) key[i] = {legs[i].update_id, legs[i].recv_ns};
+      seen_now.emplace(ref.triangle, key);
+      const auto before = seen_before_.find(ref.triangle);
+      if (before != seen_before_.end() && before->second == key) {
+        for (std::int64_t e : episode) mark_episode(swept_eligible_, e);
       }
     }
   }
+  seen_before_ = std::move(seen_now);
 }
 
 void net_run::poll_revalidation(live_bot& bot) {

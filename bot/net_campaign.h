@@ -24,7 +24,8 @@
 //   recall   over the exchange's dislocation log: an episode is eligible when
 //            a reportable cycle (as above) used one of its quotes -- found at
 //            a decision, or by the driver's sweep of open episodes every
-//            20 ms, so a bot that stops deciding shows as low recall --
+//            20 ms (the same reportable book state seen by two sweeps in a
+//            row), so a bot that stops deciding shows as low recall --
 //            caught when a reported cycle did;
 //   contract a reported leg invalid or not 0 <= age < max_leg_age;
 //   halted   a report through a halted symbol later than max_leg_age (plus
