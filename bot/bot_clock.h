@@ -36,9 +36,6 @@ class bot_clock {
   void jump(std::int64_t delta_ns) noexcept {
     if (delta_ns > 0) offset_.fetch_add(delta_ns, std::memory_order_relaxed);  // see Thread safety
   }
-  [[nodiscard]] std::int64_t offset_ns() const noexcept {
-    return offset_.load(std::memory_order_relaxed);
-  }
 
   // A process-wide clock for callers given none.
   [[nodiscard]] static const bot_clock& process() noexcept {
