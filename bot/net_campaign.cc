@@ -113,6 +113,12 @@ class net_run {
     return static_cast<std::uint64_t>(kNetUpdatesPerSecond * static_cast<double>(ms) / 1e3);
   }
   void sweep_episodes();  // driver thread: recall eligibility without a decision
+  // The legs equal the exchange's current quotes, the cycle is truly
+  // profitable by kMissedMargin, and the evaluator's own sizing fills it at
+  // now; episode[i]: leg i's dislocation (episode_of), or -1. Takes the
+  // market lock; any thread (size() is const and touches no cache).
+  bool reportable_now(const triangle& t, const std::array<book_snapshot, 3>& legs, std::int64_t now,
+                      std::array<std::int64_t, 3>& episode) const;
   std::vector<scheduled> events_;
   std::vector<std::atomic<std::int64_t>> halted_at_;  // steady ns, 0: trading (driver -> evaluator)
 
@@ -286,6 +292,27 @@ void net_run::before_decision(symbol_id s) {
   }
 }
 
+bool net_run::reportable_now(const triangle& t, const std::array<book_snapshot, 3>& legs,
+                             std::int64_t now, std::array<std::int64_t, 3>& episode) const {
+  const bool true_and_profitable = ex_.with_market([&](const sim::market& m) {
+    for (std::size_t i = 0; i < 3; ++i) {
+      const symbol_id ls = t.legs[i].symbol;
+      if (!same_as_truth(legs[i], m.as_quote(ls), m.quote_of(ls).update_id)) return false;
+    }
+    const exact margin = threshold_ * (1 + exact(2) / exact(1'000'000));
+    static_assert(kMissedMargin == 2e-6);
+    if (!(m.truth_ratio(t, ecfg_.default_fee) > margin)) return false;
+    // By the legs' own ids, as `caught` matches them (a re-seeded leg's
+    // older id belongs to no episode, for both).
+    for (std::size_t i = 0; i < 3; ++i) {
+      episode[i] = episode_of(m, t.legs[i].symbol, legs[i].update_id);
+    }
+    return true;
+  });
+  opportunity sized;
+  return true_and_profitable && oracle_->size(t, legs, now, sized) == eval_counter::opportunities;
+}
+
 void net_run::after_decision(symbol_id s, std::int64_t now) {
   ++r_.decisions;
   const double margin_d = threshold_d_ * (1.0 + kMissedMargin) * (1.0 - 1e-9);
@@ -316,24 +343,8 @@ void net_run::after_decision(symbol_id s, std::int64_t now) {
     }
     if (!usable || ratio <= margin_d) continue;
     ++r_.oracle_candidates;
-    // Equal to the exchange's quotes now, and truly profitable by the margin?
     std::array<std::int64_t, 3> episode{-1, -1, -1};
-    const bool reportable = ex_.with_market([&](const sim::market& m) {
-      for (std::size_t i = 0; i < 3; ++i) {
-        const symbol_id ls = t.legs[i].symbol;
-        if (!same_as_truth(legs[i], m.as_quote(ls), m.quote_of(ls).update_id)) return false;
-      }
-      const exact margin = threshold_ * (1 + exact(2) / exact(1'000'000));
-      static_assert(kMissedMargin == 2e-6);
-      if (!(m.truth_ratio(t, fee) > margin)) return false;
-      for (std::size_t i = 0; i < 3; ++i) {
-        episode[i] = episode_of(m, t.legs[i].symbol, legs[i].update_id);
-      }
-      return true;
-    });
-    if (!reportable) continue;
-    opportunity sized;
-    if (oracle_->size(t, legs, now, sized) != eval_counter::opportunities) continue;
+    if (!reportable_now(t, legs, now, episode)) continue;
     ++r_.oracle_exact;
     for (std::int64_t e : episode) mark_episode(eligible_, e);
     if (std::find(reported_now_.begin(), reported_now_.end(), ref.triangle) ==
@@ -368,8 +379,6 @@ void net_run::sweep_episodes() {
     }
     return 0;
   });
-  const fixed8 fee = ecfg_.default_fee;
-  const exact margin = threshold_ * (1 + exact(2) / exact(1'000'000));
   std::map<triangle_id, sweep_key> seen_now;
   for (const live_episode& ep : open) {
     for (const leg_ref& ref : idx_->touching(ep.symbol)) {
@@ -384,23 +393,7 @@ void net_run::sweep_episodes() {
       }
       if (!usable) continue;
       std::array<std::int64_t, 3> episode{-1, -1, -1};
-      const bool reportable = ex_.with_market([&](const sim::market& m) {
-        for (std::size_t i = 0; i < 3; ++i) {
-          const symbol_id ls = t.legs[i].symbol;
-          if (!same_as_truth(legs[i], m.as_quote(ls), m.quote_of(ls).update_id)) return false;
-        }
-        if (!(m.truth_ratio(t, fee) > margin)) return false;
-        // By the legs' own ids, as `caught` matches them (a re-seeded leg's
-        // older id belongs to no episode, for both).
-        for (std::size_t i = 0; i < 3; ++i) {
-          episode[i] = episode_of(m, t.legs[i].symbol, legs[i].update_id);
-        }
-        return true;
-      });
-      opportunity sized;
-      if (!reportable || oracle_->size(t, legs, now, sized) != eval_counter::opportunities) {
-        continue;
-      }
+      if (!reportable_now(t, legs, now, episode)) continue;
       // Eligible only if the same book state was reportable one sweep ago
       // too: the evaluator then had 20 ms to decide on it, and a kill or a
       // clock jump in between cannot have taken the decision away.
