@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <thread>
 
-#include "dirty_set.h"
-#include "order_book.h"
+#include "core/dirty_set.h"
+#include "core/order_book.h"
 
 namespace triarb {
 namespace {

@@ -22,9 +22,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "evaluator.h"
-#include "universe.h"
-#include "universe_gen.h"
+#include "core/evaluator.h"
+#include "core/universe.h"
+#include "sim/universe_gen.h"
 
 namespace triarb {
 namespace {

@@ -10,7 +10,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "fixed8.h"
+#include "core/fixed8.h"
 
 namespace {
 

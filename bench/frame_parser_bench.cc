@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "frame_parser.h"
+#include "core/frame_parser.h"
 
 namespace {
 

@@ -16,7 +16,7 @@
 #include <sstream>
 #include <string>
 
-#include "journal.h"
+#include "core/journal.h"
 
 namespace triarb {
 namespace {

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 seed=${2:-1}
-bin=${TRIARB_BIN:-build/default/bot/triarb}
+bin=${TRIARB_BIN:-build/default/apps/triarb/triarb}
 [ -x "$bin" ] || { echo "replay_compare: build first: cmake --build --preset default" >&2; exit 2; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "triangle_index.h"
-#include "universe.h"
-#include "universe_gen.h"
+#include "core/triangle_index.h"
+#include "core/universe.h"
+#include "sim/universe_gen.h"
 
 namespace {
 

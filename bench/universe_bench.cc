@@ -9,8 +9,8 @@
 
 #include <string>
 
-#include "universe.h"
-#include "universe_gen.h"
+#include "core/universe.h"
+#include "sim/universe_gen.h"
 
 namespace {
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The fault campaign over many seeds: every scenario of `triarb sim
-# --scenario` (bot/campaign.h) on seeds 1..N, judged by the simulator's
+# --scenario` (harness/campaign.h) on seeds 1..N, judged by the simulator's
 # ground truth (phantom, missed, recall, stale legs). Nightly: thousands.
 #
 #   ci/campaign.sh [--seeds N] [--duration T] [--network] [--preset P] [--out DIR] [SCENARIO...]
@@ -51,7 +51,7 @@ if [ ${#network[@]} -gt 0 ]; then
 fi
 
 build_preset "$preset" triarb
-bin="build/$preset/bot/triarb"
+bin="build/$preset/apps/triarb/triarb"
 mkdir -p "$out"
 rm -f "$out"/*.json "$out"/*.verdict
 

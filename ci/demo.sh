@@ -7,4 +7,4 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$here/install-deps.sh"
 source "$here/lib.sh"
 build_preset default triarb >&2
-exec build/default/bot/triarb demo "$@"
+exec build/default/apps/triarb/triarb demo "$@"

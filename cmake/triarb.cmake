@@ -1,8 +1,11 @@
 # Shared flags and the small helpers that keep per-folder CMakeLists short:
-#   triarb_test(name [LABELS l...] [LIBS lib...])   tests/<name>.cc -> ctest
+#   triarb_test(layer/name [LABELS l...] [LIBS lib...])   tests/<layer>/<name>.cc -> ctest <name>
 #   triarb_fuzzer(name)                             fuzz/<name>.cc -> replay test or libFuzzer binary
 
 add_library(triarb_flags INTERFACE)
+# Includes name their layer ("core/order_book.h", "net/ws_connection.h"):
+# the one include root is the source tree.
+target_include_directories(triarb_flags INTERFACE ${PROJECT_SOURCE_DIR})
 target_compile_options(triarb_flags INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
   -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Wnull-dereference
@@ -24,12 +27,13 @@ if(TRIARB_FUZZ)
   target_compile_options(triarb_flags INTERFACE -fsanitize=fuzzer-no-link)
 endif()
 
-function(triarb_test name)
+function(triarb_test path)
   cmake_parse_arguments(T "" "" "LABELS;LIBS;SOURCES" ${ARGN})
   if(TRIARB_TEST_SCOPE STREQUAL "tsan" AND NOT "tsan" IN_LIST T_LABELS)
     return()
   endif()
-  add_executable(${name} ${name}.cc ${T_SOURCES})
+  get_filename_component(name ${path} NAME)
+  add_executable(${name} ${path}.cc ${T_SOURCES})
   target_link_libraries(${name} PRIVATE triarb_core GTest::gtest_main ${T_LIBS})
   add_test(NAME ${name} COMMAND ${name})
   if(NOT T_LABELS)

@@ -1,5 +1,5 @@
 // config: TOML loading and validation. See config.h.
-#include "config.h"
+#include "config/config.h"
 
 #include <toml++/toml.h>
 

@@ -18,9 +18,9 @@
 #include <string_view>
 #include <vector>
 
-#include "evaluator.h"
-#include "fixed8.h"
-#include "universe.h"
+#include "core/evaluator.h"
+#include "core/fixed8.h"
+#include "core/universe.h"
 
 namespace triarb {
 

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "fixed8.h"
+#include "core/fixed8.h"
 
 namespace triarb {
 

@@ -51,8 +51,8 @@
 #include <cstdint>
 #include <memory>
 
-#include "atomic_ops.h"
-#include "quote.h"
+#include "core/atomic_ops.h"
+#include "core/quote.h"
 
 namespace triarb {
 

@@ -1,6 +1,6 @@
 // evaluator: configuration checks, leg rates and the sizing slow path. The
 // per-triangle hot path is the template in evaluator.h.
-#include "evaluator.h"
+#include "core/evaluator.h"
 
 #include <algorithm>
 #include <stdexcept>

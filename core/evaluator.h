@@ -50,13 +50,13 @@
 #include <cstdint>
 #include <vector>
 
-#include "book_snapshot.h"
-#include "fixed8.h"
-#include "quote.h"
-#include "rate.h"
-#include "telemetry.h"
-#include "triangle_index.h"
-#include "universe.h"
+#include "core/book_snapshot.h"
+#include "core/fixed8.h"
+#include "core/quote.h"
+#include "core/rate.h"
+#include "core/telemetry.h"
+#include "core/triangle_index.h"
+#include "core/universe.h"
 
 namespace triarb {
 

@@ -30,10 +30,10 @@
 #include <span>
 #include <vector>
 
-#include "dirty_set.h"
-#include "frame_parser.h"
-#include "order_book.h"
-#include "telemetry.h"
+#include "core/dirty_set.h"
+#include "core/frame_parser.h"
+#include "core/order_book.h"
+#include "core/telemetry.h"
 
 namespace triarb {
 

@@ -1,9 +1,9 @@
 // fixed8 parsing, arithmetic and formatting. See fixed8.h for the contracts.
-#include "fixed8.h"
+#include "core/fixed8.h"
 
 #include <cstring>
 
-#include "internal/int128.h"
+#include "core/int128.h"
 
 namespace triarb {
 namespace {

@@ -9,7 +9,7 @@
 // it gives up, and the slow path re-parses the frame from scratch, validates
 // every byte of the first JSON value, and applies the precedence list of the
 // header literally. Errors are rare, so only the fast path needs to be fast.
-#include "frame_parser.h"
+#include "core/frame_parser.h"
 
 #include <simdjson.h>
 
@@ -17,7 +17,7 @@
 #include <new>
 #include <vector>
 
-#include "fixed8.h"
+#include "core/fixed8.h"
 
 static_assert(triarb::kFramePadding >= simdjson::SIMDJSON_PADDING,
               "frame_buffer padding must cover simdjson's read-ahead");

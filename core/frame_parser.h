@@ -107,9 +107,9 @@
 #include <span>
 #include <string_view>
 
-#include "frame_error.h"
-#include "quote.h"
-#include "symbol_table.h"
+#include "core/frame_error.h"
+#include "core/quote.h"
+#include "core/symbol_table.h"
 
 namespace triarb {
 

@@ -1,12 +1,12 @@
 // frames_file: load a frames file with the parser's padding; split recorded lines.
-#include "frames_file.h"
+#include "core/frames_file.h"
 
 #include <charconv>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
-#include "frame_parser.h"
+#include "core/frame_parser.h"
 
 namespace triarb {
 

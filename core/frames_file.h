@@ -22,7 +22,7 @@
 #include <string>
 #include <string_view>
 
-#include "feed_handler.h"
+#include "core/feed_handler.h"
 
 namespace triarb {
 

@@ -1,7 +1,7 @@
 // journal: canonical serialisation, SHA-256 chain, verification, and the
 // durable appender with torn-tail recovery and rotation. See journal.h and
 // docs/journal-format.md.
-#include "journal.h"
+#include "core/journal.h"
 
 #include <fcntl.h>
 #include <openssl/evp.h>

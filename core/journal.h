@@ -39,9 +39,9 @@
 #include <variant>
 #include <vector>
 
-#include "fixed8.h"
-#include "quote.h"
-#include "triangle_index.h"
+#include "core/fixed8.h"
+#include "core/quote.h"
+#include "core/triangle_index.h"
 
 namespace triarb {
 

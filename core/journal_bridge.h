@@ -4,11 +4,11 @@
 
 #include <string>
 
-#include "evaluator.h"
-#include "journal.h"
-#include "rate.h"
-#include "triangle_index.h"
-#include "universe.h"
+#include "core/evaluator.h"
+#include "core/journal.h"
+#include "core/rate.h"
+#include "core/triangle_index.h"
+#include "core/universe.h"
 
 namespace triarb {
 

@@ -53,10 +53,10 @@
 #include <span>
 #include <thread>
 
-#include "atomic_ops.h"
-#include "book_snapshot.h"
-#include "quote.h"
-#include "seqlock.h"
+#include "core/atomic_ops.h"
+#include "core/book_snapshot.h"
+#include "core/quote.h"
+#include "core/seqlock.h"
 
 namespace triarb {
 

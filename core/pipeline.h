@@ -17,14 +17,14 @@
 #include <string>
 #include <vector>
 
-#include "dirty_set.h"
-#include "evaluator.h"
-#include "feed_handler.h"
-#include "order_book.h"
-#include "symbol_table.h"
-#include "telemetry.h"
-#include "triangle_index.h"
-#include "universe.h"
+#include "core/dirty_set.h"
+#include "core/evaluator.h"
+#include "core/feed_handler.h"
+#include "core/order_book.h"
+#include "core/symbol_table.h"
+#include "core/telemetry.h"
+#include "core/triangle_index.h"
+#include "core/universe.h"
 
 namespace triarb {
 

@@ -1,6 +1,6 @@
 // rate construction from exact quotients and exact decimal formatting. See
 // rate.h for the contracts.
-#include "rate.h"
+#include "core/rate.h"
 
 #include <boost/multiprecision/cpp_int.hpp>
 #include <cmath>

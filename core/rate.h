@@ -30,8 +30,8 @@
 #include <cstdint>
 #include <string>
 
-#include "fixed8.h"
-#include "internal/int128.h"
+#include "core/fixed8.h"
+#include "core/int128.h"
 
 namespace triarb {
 

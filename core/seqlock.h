@@ -32,7 +32,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "atomic_ops.h"
+#include "core/atomic_ops.h"
 
 namespace triarb {
 

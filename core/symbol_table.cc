@@ -1,5 +1,5 @@
 // symbol_table construction and lookup. See symbol_table.h for the contract.
-#include "symbol_table.h"
+#include "core/symbol_table.h"
 
 #include <bit>
 #include <cstring>

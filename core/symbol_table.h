@@ -32,7 +32,7 @@
 #include <string_view>
 #include <vector>
 
-#include "quote.h"
+#include "core/quote.h"
 
 namespace triarb {
 

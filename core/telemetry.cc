@@ -1,5 +1,5 @@
 // telemetry: counter names and the one-line JSON tick.
-#include "telemetry.h"
+#include "core/telemetry.h"
 
 namespace triarb {
 

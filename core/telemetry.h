@@ -21,7 +21,7 @@
 #include <string>
 #include <string_view>
 
-#include "frame_error.h"
+#include "core/frame_error.h"
 
 namespace triarb {
 

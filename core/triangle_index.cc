@@ -1,7 +1,7 @@
 // triangle_index.cc: enumerates S>X>Y>S cycles with a per-asset adjacency
 // list (CSR, sorted by neighbour id) and a per-start-asset mark array, so the
 // inner loop is two array reads and no hashing.
-#include "triangle_index.h"
+#include "core/triangle_index.h"
 
 #include <algorithm>
 #include <limits>

@@ -26,8 +26,8 @@
 #include <string>
 #include <vector>
 
-#include "quote.h"
-#include "universe.h"
+#include "core/quote.h"
+#include "core/universe.h"
 
 namespace triarb {
 

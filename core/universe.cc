@@ -3,7 +3,7 @@
 // The loader uses simdjson's DOM API: it runs once at start-up on a document
 // of a few MB, and the DOM lets every error name its JSON path
 // ("symbols[17].filters[2].stepSize") without re-reading the input.
-#include "universe.h"
+#include "core/universe.h"
 
 #include <simdjson.h>
 

@@ -23,8 +23,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "fixed8.h"
-#include "quote.h"
+#include "core/fixed8.h"
+#include "core/quote.h"
 
 namespace triarb {
 

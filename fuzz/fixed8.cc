@@ -12,14 +12,14 @@
 //
 //   build/fuzz/fuzz/fuzz_fixed8 -dict=fuzz/fixed8.dict corpus/fixed8   # libFuzzer
 //   build/default/fuzz/fuzz_fixed8 corpus/fixed8                      # replay
-#include "fixed8.h"
+#include "core/fixed8.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "core/int128.h"
 #include "fuzz_support.h"
-#include "internal/int128.h"
 
 namespace {
 

@@ -18,7 +18,7 @@
 //
 //   build/fuzz/fuzz/fuzz_frame_parser -dict=fuzz/frame_parser.dict corpus/frame_parser
 //   build/default/fuzz/fuzz_frame_parser corpus/frame_parser       # replay
-#include "frame_parser.h"
+#include "core/frame_parser.h"
 
 #include <algorithm>
 #include <boost/json/basic_parser_impl.hpp>

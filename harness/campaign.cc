@@ -1,5 +1,5 @@
 // campaign: named fault scenarios judged by the market's ground truth. See campaign.h.
-#include "campaign.h"
+#include "harness/campaign.h"
 
 #include <algorithm>
 #include <charconv>
@@ -11,24 +11,24 @@
 #include <string>
 #include <vector>
 
-#include "campaign_plan.h"
-#include "config.h"
-#include "dirty_set.h"
-#include "evaluator.h"
-#include "feed_handler.h"
-#include "journal.h"
-#include "journal_bridge.h"
-#include "market.h"
-#include "net_campaign.h"
-#include "order_book.h"
-#include "pipeline.h"
-#include "rng.h"
-#include "symbol_table.h"
-#include "telemetry.h"
-#include "triangle_index.h"
-#include "universe.h"
-#include "universe_gen.h"
-#include "ws_connection.h"  // kMaxTargetBytes, build_stream_target
+#include "config/config.h"
+#include "core/dirty_set.h"
+#include "core/evaluator.h"
+#include "core/feed_handler.h"
+#include "core/journal.h"
+#include "core/journal_bridge.h"
+#include "core/order_book.h"
+#include "core/pipeline.h"
+#include "core/symbol_table.h"
+#include "core/telemetry.h"
+#include "core/triangle_index.h"
+#include "core/universe.h"
+#include "harness/campaign_plan.h"
+#include "harness/net_campaign.h"
+#include "net/ws_connection.h"  // kMaxTargetBytes, build_stream_target
+#include "sim/market.h"
+#include "sim/rng.h"
+#include "sim/universe_gen.h"
 
 namespace triarb {
 namespace {

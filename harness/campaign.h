@@ -44,8 +44,8 @@
 #include <string_view>
 #include <vector>
 
-#include "evaluator.h"
-#include "journal.h"
+#include "core/evaluator.h"
+#include "core/journal.h"
 
 namespace triarb {
 

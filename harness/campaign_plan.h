@@ -7,8 +7,8 @@
 
 #include <cstdint>
 
-#include "campaign.h"
-#include "config.h"
+#include "config/config.h"
+#include "harness/campaign.h"
 
 namespace triarb::internal {
 

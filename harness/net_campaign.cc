@@ -1,5 +1,5 @@
 // net_campaign: a named scenario through the real network path. See net_campaign.h.
-#include "net_campaign.h"
+#include "harness/net_campaign.h"
 
 #include <algorithm>
 #include <atomic>
@@ -12,19 +12,19 @@
 #include <thread>
 #include <vector>
 
-#include "bot_clock.h"
-#include "campaign_plan.h"
-#include "config.h"
-#include "evaluator.h"
-#include "live_bot.h"
-#include "market.h"
-#include "pipeline.h"
-#include "rng.h"
-#include "sim_exchange.h"
-#include "telemetry.h"
-#include "triangle_index.h"
-#include "universe.h"
-#include "ws_connection.h"
+#include "config/config.h"
+#include "core/evaluator.h"
+#include "core/pipeline.h"
+#include "core/telemetry.h"
+#include "core/triangle_index.h"
+#include "core/universe.h"
+#include "harness/campaign_plan.h"
+#include "net/bot_clock.h"
+#include "net/ws_connection.h"
+#include "runtime/live_bot.h"
+#include "sim/exchange/sim_exchange.h"
+#include "sim/market.h"
+#include "sim/rng.h"
 
 namespace triarb::internal {
 namespace {

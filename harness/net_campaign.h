@@ -38,7 +38,7 @@
 // the exchange, the bot and its own driver thread); any one thread.
 #pragma once
 
-#include "campaign.h"
+#include "harness/campaign.h"
 
 namespace triarb::internal {
 

@@ -1,5 +1,5 @@
 // sim_driver: deterministic simulation of market + bot, judged by ground truth.
-#include "sim_driver.h"
+#include "harness/sim_driver.h"
 
 #include <charconv>
 #include <chrono>
@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "journal.h"
-#include "journal_bridge.h"
-#include "market.h"
-#include "pipeline.h"
-#include "replay.h"
-#include "rng.h"
-#include "universe_gen.h"
+#include "core/journal.h"
+#include "core/journal_bridge.h"
+#include "core/pipeline.h"
+#include "offline/replay.h"
+#include "sim/market.h"
+#include "sim/rng.h"
+#include "sim/universe_gen.h"
 
 namespace triarb {
 namespace {

@@ -15,8 +15,8 @@
 #include <iosfwd>
 #include <string>
 
-#include "evaluator.h"
-#include "journal.h"
+#include "core/evaluator.h"
+#include "core/journal.h"
 
 namespace triarb {
 

@@ -2,7 +2,7 @@
 // The calls are written as async operations run to completion on a private
 // io_context, because beast::tcp_stream's timeouts apply to async operations
 // only.
-#include "rest_client.h"
+#include "net/rest_client.h"
 
 #include <openssl/ssl.h>
 #include <simdjson.h>
@@ -15,7 +15,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 
-#include "fixed8.h"
+#include "core/fixed8.h"
 
 namespace triarb {
 namespace {

@@ -25,9 +25,9 @@
 #include <string_view>
 #include <vector>
 
-#include "quote.h"
-#include "symbol_table.h"
-#include "tls_client.h"
+#include "core/quote.h"
+#include "core/symbol_table.h"
+#include "net/tls_client.h"
 
 namespace triarb {
 

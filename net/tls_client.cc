@@ -1,5 +1,5 @@
 // tls_client: SSL context set-up (trust anchors, verify_peer) and URL parsing.
-#include "tls_client.h"
+#include "net/tls_client.h"
 
 #include <openssl/ssl.h>
 

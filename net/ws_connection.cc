@@ -1,7 +1,7 @@
 // ws_connection: the Beast state machine behind ws_connection.h. Every
 // completion handler carries the generation of the socket it was started
 // on; a handler from an older socket (after a drop or rotation) does nothing.
-#include "ws_connection.h"
+#include "net/ws_connection.h"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -20,7 +20,7 @@
 #include <cstring>
 #include <random>
 
-#include "frame_parser.h"
+#include "core/frame_parser.h"
 
 namespace triarb {
 namespace {

@@ -59,9 +59,9 @@
 #include <string_view>
 #include <vector>
 
-#include "bot_clock.h"
-#include "telemetry.h"
-#include "tls_client.h"
+#include "core/telemetry.h"
+#include "net/bot_clock.h"
+#include "net/tls_client.h"
 
 namespace boost::asio {
 class io_context;

@@ -1,6 +1,6 @@
 // journal_audit: replay recorded frames and check every opportunity record
 // against the book and an exact-rational re-evaluation.
-#include "journal_audit.h"
+#include "offline/journal_audit.h"
 
 #include <boost/multiprecision/cpp_int.hpp>
 #include <fstream>
@@ -10,11 +10,11 @@
 #include <string_view>
 #include <utility>
 
-#include "frames_file.h"
-#include "journal.h"
-#include "pipeline.h"
-#include "triangle_index.h"
-#include "universe.h"
+#include "core/frames_file.h"
+#include "core/journal.h"
+#include "core/pipeline.h"
+#include "core/triangle_index.h"
+#include "core/universe.h"
 
 namespace triarb {
 namespace {

@@ -46,7 +46,7 @@
 #include <string>
 #include <vector>
 
-#include "fixed8.h"
+#include "core/fixed8.h"
 
 namespace triarb {
 

@@ -1,5 +1,5 @@
 // journal_show: the journal as a table; times in and out.
-#include "journal_show.h"
+#include "offline/journal_show.h"
 
 #include <charconv>
 #include <cstdio>
@@ -7,8 +7,8 @@
 #include <variant>
 #include <vector>
 
-#include "journal.h"
-#include "triangle_index.h"
+#include "core/journal.h"
+#include "core/triangle_index.h"
 
 namespace triarb {
 namespace {

@@ -1,5 +1,5 @@
 // replay: frames file -> the synchronous pipeline -> journal and counters.
-#include "replay.h"
+#include "offline/replay.h"
 
 #include <algorithm>
 #include <chrono>
@@ -7,10 +7,10 @@
 #include <memory>
 #include <stdexcept>
 
-#include "frames_file.h"
-#include "journal.h"
-#include "journal_bridge.h"
-#include "pipeline.h"
+#include "core/frames_file.h"
+#include "core/journal.h"
+#include "core/journal_bridge.h"
+#include "core/pipeline.h"
 
 namespace triarb {
 namespace {

@@ -22,8 +22,8 @@
 #include <string_view>
 #include <vector>
 
-#include "config.h"
-#include "frames_file.h"  // kRecordedFramesHeader
+#include "config/config.h"
+#include "core/frames_file.h"  // kRecordedFramesHeader
 
 namespace triarb {
 

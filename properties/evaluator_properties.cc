@@ -30,9 +30,9 @@
 #include <string>
 #include <vector>
 
-#include "evaluator.h"
-#include "internal/int128.h"
-#include "rate.h"
+#include "core/evaluator.h"
+#include "core/int128.h"
+#include "core/rate.h"
 
 namespace triarb {
 namespace {

@@ -27,8 +27,8 @@
 #include <utility>
 #include <vector>
 
-#include "fixed8.h"
-#include "internal/int128.h"
+#include "core/fixed8.h"
+#include "core/int128.h"
 
 namespace triarb {
 namespace {

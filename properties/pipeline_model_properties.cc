@@ -52,8 +52,8 @@
 #include <string>
 #include <vector>
 
-#include "internal/int128.h"
-#include "pipeline.h"
+#include "core/int128.h"
+#include "core/pipeline.h"
 
 namespace triarb {
 namespace {

@@ -1,5 +1,5 @@
 // live_bot: wiring of the live runtime (see live_bot.h).
-#include "live_bot.h"
+#include "runtime/live_bot.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <deque>
 #include <fstream>
@@ -16,18 +17,18 @@
 #include <mutex>
 #include <thread>
 
-#include "dirty_set.h"
-#include "feed_handler.h"
-#include "frame_parser.h"
-#include "journal.h"
-#include "journal_bridge.h"
-#include "metrics_server.h"
-#include "order_book.h"
-#include "pipeline.h"
-#include "replay.h"
-#include "rest_client.h"
-#include "telemetry.h"
-#include "universe.h"
+#include "core/dirty_set.h"
+#include "core/feed_handler.h"
+#include "core/frame_parser.h"
+#include "core/frames_file.h"  // kRecordedFramesHeader
+#include "core/journal.h"
+#include "core/journal_bridge.h"
+#include "core/order_book.h"
+#include "core/pipeline.h"
+#include "core/telemetry.h"
+#include "core/universe.h"
+#include "net/rest_client.h"
+#include "runtime/metrics_server.h"
 
 namespace triarb {
 namespace {
@@ -547,17 +548,8 @@ live_report live_bot::run() {
   return r;
 }
 
-}  // namespace triarb
+// ---- signals, resident memory ----
 
-// ---- signals, the network demo ----
-
-#include <csignal>
-#include <iomanip>
-
-#include "market.h"
-#include "sim_exchange.h"
-
-namespace triarb {
 namespace {
 live_bot* volatile g_signal_bot = nullptr;
 extern "C" void on_stop_signal(int sig) {
@@ -583,109 +575,6 @@ std::size_t vm_hwm_kb() {
     if (line.rfind("VmHWM:", 0) == 0) return std::stoul(line.substr(6));
   }
   return 0;
-}
-
-int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostream& ticks) {
-  sim_exchange_options xo;
-  xo.seed = d.seed;
-  sim_exchange ex(xo);
-  ex.start();
-  if (d.fault_rate > 0) {
-    ex.set_fault_rates(d.fault_rate, d.fault_rate, d.fault_rate, d.fault_rate, d.fault_rate);
-  }
-  if (!d.exchange_info_out.empty()) {
-    std::ofstream f(d.exchange_info_out, std::ios::binary);
-    f << ex.exchange_info();
-    if (!f) throw std::runtime_error(d.exchange_info_out + ": cannot write");
-  }
-  live_options o;
-  o.cfg.rest_url = ex.rest_url();
-  o.cfg.ws_url = ex.ws_url();
-  o.cfg.metrics_address.clear();
-  o.cfg.telemetry_interval_ms =
-      std::max<std::int64_t>(100, static_cast<std::int64_t>(d.tick_s * 1000));
-  o.tls.ca_pem = ex.ca_pem();
-  o.duration_ms = static_cast<std::int64_t>(d.duration_s * 1000);
-  o.ticks = &ticks;
-  o.record_path = d.record_path;
-  o.journal = !d.journal_path.empty();
-  if (o.journal) {
-    o.cfg.journal_path = d.journal_path;
-    o.cfg.journal_fsync = journal_fsync_mode::interval;
-  }
-  const fixed8 fee = o.cfg.fee;
-  const sim::exact threshold = 1 + sim::exact(static_cast<long long>(o.cfg.min_profit.raw())) /
-                                       sim::exact(static_cast<long long>(fixed8::kScale));
-  // Two judgements: the strict one (profitable on the exchange's quotes at
-  // the moment of decision, frames in flight notwithstanding) and the one
-  // the bot answers for (its legs were quotes the exchange really sent, all
-  // current when the newest was sent, and profitable on them).
-  // Frames of different connections may pass each other: a leg replaced at
-  // most kInFlightMs of exchange updates before the newest leg was sent is
-  // still current. A frozen leg (the bug this bot exists to prevent) lags by
-  // far more: it is still judged.
-  constexpr double kInFlightMs = 100;
-  const auto in_flight_updates =
-      static_cast<std::uint64_t>(xo.updates_per_second * kInFlightMs / 1000);
-  std::atomic<std::uint64_t> still_real{0}, real{0}, phantom{0}, not_simultaneous{0},
-      unknown_quote{0};
-  o.on_opportunity = [&](const opportunity& op, const triangle& t) {
-    if (ex.truth_ratio(t, fee) > threshold) ++still_real;
-    std::array<sim::market::leg_claim, 3> claims;
-    for (std::size_t i = 0; i < 3; ++i) {
-      claims[i] = {op.legs[i].symbol, op.legs[i].dir, op.legs[i].price, op.legs[i].update_id};
-    }
-    switch (ex.judge(claims, fee, threshold, in_flight_updates)) {
-      case sim::market::verdict::real:
-        ++real;
-        break;
-      case sim::market::verdict::not_profitable:
-        ++phantom;
-        break;
-      case sim::market::verdict::not_simultaneous:
-        ++phantom;
-        ++not_simultaneous;
-        break;
-      case sim::market::verdict::unknown_quote:
-        ++phantom;
-        ++unknown_quote;
-        break;
-    }
-  };
-  ticks << "triarb demo: simulated exchange on " << ex.rest_url() << " (seed " << d.seed
-        << ", fault rate " << d.fault_rate << " per kind), bot over TLS + WebSocket for "
-        << d.duration_s << " s; Ctrl-C stops\n";
-  live_bot bot(std::move(o));
-  install_stop_signals(bot);
-  const live_report r = bot.run();
-  const sim_exchange::stats xs = ex.get_stats();
-  ex.stop();
-
-  out << "summary (network demo)\n"
-      << "  symbols            " << r.symbols << " over " << r.assets << " assets\n"
-      << "  connections        " << r.connections << " (" << xs.connections_accepted
-      << " accepted by the exchange)\n"
-      << "  triangles          " << r.triangles << " (start asset USDT)\n"
-      << "  frames             " << r.frames << " received in " << std::fixed
-      << std::setprecision(1) << r.seconds << " s ("
-      << static_cast<double>(r.frames) / std::max(r.seconds, 1e-9) << " /s); exchange sent "
-      << xs.frames_sent << ", " << xs.faults_injected << " with faults\n"
-      << "  re-seeds           " << r.reseeds << " REST snapshots, " << r.reseeded_symbols
-      << " symbols re-seeded\n"
-      << "  latency            frame receive -> decision p50 " << r.latency_p50_ns / 1000
-      << " us, p99 " << r.latency_p99_ns / 1000 << " us (bucket upper bounds)\n"
-      << "  opportunities      " << r.opportunities << ": " << real.load()
-      << " real (legs the exchange sent, current together, profitable), " << phantom.load()
-      << " phantom (" << not_simultaneous.load() << " with a leg replaced over " << kInFlightMs
-      << " ms before the newest, " << unknown_quote.load() << " with a quote it cannot vouch for); "
-      << still_real.load() << " still profitable at the exchange at decision time\n"
-      << "  journal            " << r.journal_written << " written, " << r.journal_full
-      << " refused (queue full)\n"
-      << "  memory             VmHWM " << static_cast<double>(vm_hwm_kb()) / 1024.0
-      << " MB (exchange included)\n"
-      << "  counters           " << r.telemetry_json << "\n";
-  for (const std::string& e : r.fatal_errors) out << "  error              " << e << "\n";
-  return r.fatal_errors.empty() && phantom.load() == 0 ? 0 : 1;
 }
 
 }  // namespace triarb

@@ -46,13 +46,13 @@
 #include <string>
 #include <vector>
 
-#include "book_snapshot.h"
-#include "bot_clock.h"
-#include "config.h"
-#include "evaluator.h"
-#include "tls_client.h"
-#include "triangle_index.h"
-#include "ws_connection.h"
+#include "config/config.h"
+#include "core/book_snapshot.h"
+#include "core/evaluator.h"
+#include "core/triangle_index.h"
+#include "net/bot_clock.h"
+#include "net/tls_client.h"
+#include "net/ws_connection.h"
 
 namespace triarb {
 
@@ -125,29 +125,10 @@ class live_bot {
   std::unique_ptr<state> s_;
 };
 
-}  // namespace triarb
-
-namespace triarb {
-
 // Installs SIGINT/SIGTERM handlers that call bot.request_stop() (and restore
 // the previous handlers' default on the second signal). REQUIRES: bot
 // outlives the run.
 void install_stop_signals(live_bot& bot);
-
-// `triarb demo`: sim_exchange in-process on 127.0.0.1 port 0, the bot over
-// real TLS + WebSocket with the exchange's CA, ticks on `ticks`, then a
-// summary on `out` judging each opportunity by the simulator's ground truth
-// at decision time (truth_ratio > 1 + min_profit). Returns the exit code.
-struct network_demo_options {
-  std::uint64_t seed = 1;
-  double duration_s = 30;
-  double tick_s = 1;
-  double fault_rate = 0.0005;  // each kind, per market update
-  std::string journal_path;    // empty: no journal
-  std::string record_path;     // non-empty: record the frames (replay reproduces)
-  std::string exchange_info_out;
-};
-int run_network_demo(const network_demo_options& o, std::ostream& out, std::ostream& ticks);
 
 // Resident high-water mark (VmHWM of /proc/self/status) in kB; 0 if unknown.
 [[nodiscard]] std::size_t vm_hwm_kb();

@@ -1,7 +1,7 @@
 // metrics_server: a minimal HTTP/1.1 server (Beast) answering every request
 // with the Prometheus text format; one connection at a time, on its own
 // io_context and thread.
-#include "metrics_server.h"
+#include "runtime/metrics_server.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>

@@ -25,7 +25,7 @@
 #include <string_view>
 #include <thread>
 
-#include "telemetry.h"
+#include "core/telemetry.h"
 
 namespace triarb {
 

@@ -1,5 +1,5 @@
 // market: the seeded market model and its exact ground truth. See market.h.
-#include "market.h"
+#include "sim/market.h"
 
 #include <algorithm>
 #include <cmath>

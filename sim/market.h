@@ -27,12 +27,12 @@
 #include <string>
 #include <vector>
 
-#include "fixed8.h"
-#include "internal/int128.h"
-#include "quote.h"
-#include "rng.h"
-#include "triangle_index.h"
-#include "universe.h"
+#include "core/fixed8.h"
+#include "core/int128.h"
+#include "core/quote.h"
+#include "core/triangle_index.h"
+#include "core/universe.h"
+#include "sim/rng.h"
 
 namespace triarb::sim {
 

@@ -1,7 +1,7 @@
 // universe_gen.cc: the seeded exchangeInfo generator. Integer arithmetic
 // only (values in 10^-12 USD, prices as fixed8 raw), so a seed gives the same
 // document everywhere.
-#include "universe_gen.h"
+#include "sim/universe_gen.h"
 
 #include <algorithm>
 #include <array>
@@ -10,8 +10,8 @@
 #include <string_view>
 #include <utility>
 
-#include "internal/int128.h"
-#include "rng.h"
+#include "core/int128.h"
+#include "sim/rng.h"
 
 namespace triarb::sim {
 namespace {

@@ -31,7 +31,7 @@
 #include <string>
 #include <vector>
 
-#include "fixed8.h"
+#include "core/fixed8.h"
 
 namespace triarb::sim {
 

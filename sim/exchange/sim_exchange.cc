@@ -6,7 +6,7 @@
 // impl::sessions_ (I/O thread only) for fan-out, housekeeping (pings, pong
 // deadlines, lifetime) and the fault knobs. Everything network-side runs on
 // the single I/O thread, so sessions need no strand and no lock.
-#include "sim_exchange.h"
+#include "sim/exchange/sim_exchange.h"
 
 #include <algorithm>
 #include <atomic>
@@ -36,10 +36,10 @@
 #include <utility>
 #include <vector>
 
-#include "rng.h"
-#include "tls_cert.h"
-#include "universe.h"
-#include "universe_gen.h"
+#include "core/universe.h"
+#include "sim/exchange/tls_cert.h"
+#include "sim/rng.h"
+#include "sim/universe_gen.h"
 
 namespace triarb {
 namespace {

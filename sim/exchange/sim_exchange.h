@@ -48,9 +48,9 @@
 #include <string>
 #include <utility>
 
-#include "fixed8.h"
-#include "market.h"
-#include "triangle_index.h"
+#include "core/fixed8.h"
+#include "core/triangle_index.h"
+#include "sim/market.h"
 
 namespace triarb {
 

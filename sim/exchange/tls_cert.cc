@@ -1,5 +1,5 @@
 // tls_cert: CA + loopback leaf certificate generation with OpenSSL 3.
-#include "tls_cert.h"
+#include "sim/exchange/tls_cert.h"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>

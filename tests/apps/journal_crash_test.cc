@@ -30,7 +30,7 @@
 #include <thread>
 #include <vector>
 
-#include "journal.h"
+#include "core/journal.h"
 
 extern char** environ;
 

@@ -1,5 +1,5 @@
 // bot_config: defaults, loading, and the errors a user sees for bad values.
-#include "config.h"
+#include "config/config.h"
 
 #include <gtest/gtest.h>
 

@@ -21,8 +21,8 @@
 #include <thread>
 #include <vector>
 
-#include "dirty_set.h"
-#include "order_book.h"
+#include "core/dirty_set.h"
+#include "core/order_book.h"
 
 namespace triarb {
 namespace {

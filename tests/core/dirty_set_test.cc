@@ -1,12 +1,12 @@
 // Unit tests of dirty_set: coalescing, order, capacity, synchronous use
 // (the concurrent hand-off is checked in tests/model/ and book_stress_test).
-#include "dirty_set.h"
+#include "core/dirty_set.h"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
-#include "order_book.h"
+#include "core/order_book.h"
 
 namespace triarb {
 namespace {

@@ -1,7 +1,7 @@
 // Unit tests for the evaluator on hand-computed triangles: the threshold,
 // every skip reason and its counter, micro prices, capped quantities, lot
 // steps, depth and budget caps. The book is a plain stub with read().
-#include "evaluator.h"
+#include "core/evaluator.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // feed_handler: each frame result becomes exactly one book action, counted
 // (contract 1, consumer side); a lost connection invalidates exactly its
 // symbols (contract 3).
-#include "feed_handler.h"
+#include "core/feed_handler.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // quantity, every error cause, the range boundaries), rounding, steps and the
 // canonical format. The exhaustive checks against exact references live in
 // properties/fixed8_properties.cc and fuzz/fixed8.cc.
-#include "fixed8.h"
+#include "core/fixed8.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Unit tests for frame_parser (contract 1): both shapes, control messages,
 // and every error class with its attribution and precedence.
-#include "frame_parser.h"
+#include "core/frame_parser.h"
 
 #include <gtest/gtest.h>
 

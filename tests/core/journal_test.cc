@@ -1,7 +1,7 @@
 // journal_test: the decision journal's format, hash chain, verification of
 // every tamper class, torn-tail recovery, refusal to extend a broken chain,
 // rotation, and an independent recomputation of a record's hash with OpenSSL.
-#include "journal.h"
+#include "core/journal.h"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "telemetry.h"
+#include "core/telemetry.h"
 
 namespace triarb {
 namespace {

@@ -1,6 +1,6 @@
 // Unit tests of order_book: update-id ordering, validity, invalidation, the
 // single-writer check (contract 2).
-#include "order_book.h"
+#include "core/order_book.h"
 
 #include <gtest/gtest.h>
 

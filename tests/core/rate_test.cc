@@ -1,6 +1,6 @@
 // Unit tests for rate: exact quotients with a rounding direction, products,
 // exact comparison and exact decimal formatting.
-#include "rate.h"
+#include "core/rate.h"
 
 #include <gtest/gtest.h>
 

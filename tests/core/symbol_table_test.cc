@@ -1,6 +1,6 @@
 // Unit tests for symbol_table: ids are list indices, lookup is exact, stream
 // names match case-insensitively, bad universes are rejected at start-up.
-#include "symbol_table.h"
+#include "core/symbol_table.h"
 
 #include <gtest/gtest.h>
 

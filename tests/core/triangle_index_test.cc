@@ -2,7 +2,7 @@
 // every hop in both symbol orientations, deterministic ids, touching() as the
 // exact inverse of triangles(), and a brute-force oracle on a generated
 // ~1,350-symbol universe.
-#include "triangle_index.h"
+#include "core/triangle_index.h"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,7 @@
 #include <tuple>
 #include <vector>
 
-#include "universe_gen.h"
+#include "sim/universe_gen.h"
 
 namespace triarb {
 namespace {
@@ -191,7 +191,8 @@ TEST(TriangleIndex, AnAssetWithoutSymbolsToTheStartGivesNothing) {
 }
 
 TEST(TriangleIndex, CorpusFileHasTheLuncCycle) {
-  const universe u = load_exchange_info_file(TRIARB_SOURCE_DIR "/corpus/exchange_info/small.json");
+  const universe u =
+      load_exchange_info_file(TRIARB_SOURCE_DIR "/tests/data/exchange_info/small.json");
   const triangle_index idx = build(u, {"USDT"});
   // Among USDT's neighbours {BNB, BTC, ETH, LUNC, USDC} the edges are BNB-BTC,
   // BNB-ETH, BTC-ETH and LUNC-USDC: 4 pairs, 2 directions each.

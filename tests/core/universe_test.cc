@@ -1,7 +1,7 @@
 // Unit tests for universe: loading exchangeInfo documents (hand-written,
-// the corpus file and generated ones), dense deterministic ids, lookups, and
+// tests/data/exchange_info/small.json and generated ones), dense deterministic ids, lookups, and
 // an error that names the place for every kind of bad input.
-#include "universe.h"
+#include "core/universe.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "universe_gen.h"
+#include "sim/universe_gen.h"
 
 namespace triarb {
 namespace {
@@ -265,7 +265,8 @@ TEST(UniverseErrors, FileErrorsNameTheFile) {
 }
 
 TEST(Universe, LoadsTheCorpusFile) {
-  const universe u = load_exchange_info_file(TRIARB_SOURCE_DIR "/corpus/exchange_info/small.json");
+  const universe u =
+      load_exchange_info_file(TRIARB_SOURCE_DIR "/tests/data/exchange_info/small.json");
   EXPECT_EQ(u.symbols().size(), 9u);
   EXPECT_EQ(u.skipped_not_trading(), 2u);
   EXPECT_EQ(u.assets().size(), 6u);  // BNB BTC ETH LUNC USDC USDT

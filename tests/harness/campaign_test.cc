@@ -6,7 +6,7 @@
 //
 // TRIARB_CAMPAIGN_SEEDS (default 2) and TRIARB_CAMPAIGN_DURATION_MS (default
 // 2000) shrink or grow the sweep (ci/asan-ubsan.sh runs a reduced set).
-#include "campaign.h"
+#include "harness/campaign.h"
 
 #include <gtest/gtest.h>
 

@@ -13,7 +13,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "campaign.h"
+#include "harness/campaign.h"
 
 namespace triarb {
 namespace {

@@ -7,13 +7,13 @@
 #include <cstdio>
 #include <sstream>
 
-#include "frame_parser.h"
-#include "journal.h"
-#include "market.h"
-#include "pipeline.h"
-#include "replay.h"
-#include "sim_driver.h"
-#include "universe_gen.h"
+#include "core/frame_parser.h"
+#include "core/journal.h"
+#include "core/pipeline.h"
+#include "harness/sim_driver.h"
+#include "offline/replay.h"
+#include "sim/market.h"
+#include "sim/universe_gen.h"
 
 namespace triarb {
 namespace {

@@ -4,7 +4,7 @@
 // arithmetic gives: a leg taken from an older quote (the previous bot's
 // frozen leg), an overstated ratio, a fee the run did not use; and reports a
 // leg re-seeded from REST as such (not replayable), not as a mismatch.
-#include "journal_audit.h"
+#include "offline/journal_audit.h"
 
 #include <gtest/gtest.h>
 
@@ -15,12 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "frame_parser.h"
-#include "frames_file.h"
-#include "journal.h"
-#include "pipeline.h"
-#include "sim_driver.h"
-#include "universe.h"
+#include "core/frame_parser.h"
+#include "core/frames_file.h"
+#include "core/journal.h"
+#include "core/pipeline.h"
+#include "core/universe.h"
+#include "harness/sim_driver.h"
 
 namespace triarb {
 namespace {

@@ -1,7 +1,7 @@
 // journal_show_test: `triarb journal show` prints one row per opportunity and
 // one line per genesis/checkpoint, filters by triangle and time, and refuses
 // a chain that does not verify; times parse and format as ISO-8601 UTC.
-#include "journal_show.h"
+#include "offline/journal_show.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <sstream>
 #include <string>
 
-#include "journal.h"
+#include "core/journal.h"
 
 namespace triarb {
 namespace {

@@ -2,7 +2,7 @@
 // TLS + WebSocket on loopback (label integration). Every test is bounded in
 // time (the bot runs with a duration cap; waits poll with a deadline) and
 // stops by itself.
-#include "live_bot.h"
+#include "runtime/live_bot.h"
 
 #include <gtest/gtest.h>
 
@@ -15,10 +15,10 @@
 #include <string>
 #include <thread>
 
-#include "config.h"
-#include "replay.h"
-#include "rest_client.h"
-#include "sim_exchange.h"
+#include "config/config.h"
+#include "net/rest_client.h"
+#include "offline/replay.h"
+#include "sim/exchange/sim_exchange.h"
 
 namespace triarb {
 namespace {

@@ -4,7 +4,7 @@
 // bounded (short configured intervals, timeouts on every read) and stops by
 // itself. The last test reports (does not assert) the frames/s one client
 // receives over loopback TLS.
-#include "sim_exchange.h"
+#include "sim/exchange/sim_exchange.h"
 
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
@@ -27,11 +27,11 @@
 #include <thread>
 #include <vector>
 
-#include "frame_parser.h"
-#include "symbol_table.h"
-#include "tls_cert.h"
-#include "triangle_index.h"
-#include "universe.h"
+#include "core/frame_parser.h"
+#include "core/symbol_table.h"
+#include "core/triangle_index.h"
+#include "core/universe.h"
+#include "sim/exchange/tls_cert.h"
 
 namespace triarb {
 namespace {

@@ -38,9 +38,9 @@
 #include <string>
 #include <string_view>
 
-#include "dirty_set.h"
-#include "order_book.h"
-#include "seqlock.h"
+#include "core/dirty_set.h"
+#include "core/order_book.h"
+#include "core/seqlock.h"
 
 // Relacy after every standard and production header: it defines macros
 // (memory_order_relaxed, new, delete, assert) that must not reach them.

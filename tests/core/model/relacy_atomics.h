@@ -3,7 +3,7 @@
 // memory-model checker runs the production seqlock, order_book and dirty_set
 // code unchanged.
 //
-//   #include "order_book.h"          // production headers first
+//   #include "core/order_book.h"          // production headers first
 //   #include <relacy/relacy.hpp>     // then Relacy (it defines macros such as
 //   #include "relacy_atomics.h"      // memory_order_relaxed, new, assert)
 //   triarb::basic_order_book<triarb::relacy_atomics, triarb::seqlock_orders, false> book(1);

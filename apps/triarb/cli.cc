@@ -1,0 +1,61 @@
+// cli: option helpers shared by the subcommands (see command.h).
+#include <string>
+#include <vector>
+
+#include "apps/triarb/command.h"
+
+namespace triarb::app {
+
+void add_sim_flags(CLI::App* c, sim_flags& f) {
+  c->add_option("--seed", f.seed, "Seed of the simulated universe, market and faults")
+      ->capture_default_str();
+  c->add_option("--duration", f.duration_s, "Seconds to run (demo: real time; sim: simulated time)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 86400.0));
+  c->add_option("--tick", f.tick_s, "Seconds between telemetry ticks")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 3600.0));
+  c->add_option("--faults", f.fault_rate,
+                "Rate of each fault kind per frame (garbage, truncated, bad price, "
+                "duplicate, reordered)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.5));
+  c->add_option("--journal", f.journal_path, "Write opportunities to this journal");
+  c->add_option("--fsync", f.fsync,
+                "Journal durability: fdatasync every record, every 100 ms, or never")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"every_record", "interval", "never"}));
+  c->add_flag("--new-journal", f.new_journal,
+              "If the existing journal does not verify, set its files aside (*.broken-N) and "
+              "start a new chain instead of refusing");
+  c->add_option("--frames-out", f.frames_out, "Write every delivered frame, one per line");
+  c->add_option("--exchange-info-out", f.exchange_info_out,
+                "Write the generated exchangeInfo document");
+}
+
+fixed8 decimal_flag(const std::string& name, const std::string& text) {
+  const fixed8_result r = parse_unsigned_fixed8(text);
+  if (!r.ok()) {
+    throw CLI::ValidationError(name, "'" + text +
+                                         "' is not a non-negative decimal with at most "
+                                         "8 fractional digits (" +
+                                         std::string(to_string(r.ec)) + ")");
+  }
+  return r.value;
+}
+
+std::vector<std::string> split_assets(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s + ",") {
+    if (c == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace triarb::app

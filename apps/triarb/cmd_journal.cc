@@ -1,0 +1,113 @@
+// `triarb journal verify|audit|show`: the decision journal's tools
+// (core/journal.h, offline/journal_audit.h, offline/journal_show.h).
+#include <iostream>
+#include <memory>
+
+#include "apps/triarb/command.h"
+#include "config/config.h"
+#include "core/journal.h"
+#include "offline/journal_audit.h"
+#include "offline/journal_show.h"
+
+namespace triarb::app {
+namespace {
+
+struct journal_flags {
+  std::string file;
+  // audit
+  std::string frames, exchange_info, config, starts, fee, min_profit;
+  // show
+  std::string triangle, since;
+};
+
+int verify(const journal_flags& f) {
+  const verify_report v = verify_journal(f.file, {});
+  std::cout << v.message() << "\n";
+  return v.ok() ? kExitOk : kExitProblem;
+}
+
+int audit(const journal_flags& f) {
+  bot_config cfg;
+  if (!f.config.empty()) cfg = load_config_file(f.config);
+  audit_options ao;
+  ao.journal = f.file;
+  ao.frames = f.frames;
+  ao.exchange_info = f.exchange_info;
+  ao.start_assets = cfg.start_assets;
+  ao.fee = cfg.fee;
+  ao.fee_overrides = cfg.fee_overrides;
+  ao.min_profit = cfg.min_profit;
+  ao.max_leg_age_ns = cfg.max_leg_age_ms * 1'000'000;
+  ao.symbols_per_connection = static_cast<std::size_t>(cfg.symbols_per_connection);
+  if (!f.starts.empty()) ao.start_assets = split_assets(f.starts);
+  if (!f.fee.empty()) ao.fee = decimal_flag("--fee", f.fee);
+  if (!f.min_profit.empty()) ao.min_profit = decimal_flag("--min-profit", f.min_profit);
+  const audit_report r = run_audit(ao);
+  std::cout << r.message() << "\n";
+  return r.ok() ? kExitOk : kExitProblem;
+}
+
+int show(const journal_flags& f) {
+  show_options so;
+  so.triangle = f.triangle;
+  if (!f.since.empty()) {
+    so.since_ns = parse_time(f.since);
+    if (!so.since_ns) {
+      throw CLI::ValidationError("--since", "'" + f.since +
+                                                "' is neither ns since the epoch nor "
+                                                "ISO-8601 UTC (2024-05-01T12:00:00Z)");
+    }
+  }
+  try {
+    (void)show_journal(f.file, so, std::cout);
+  } catch (const journal_error& e) {
+    std::cerr << "triarb: " << e.what() << "\n";
+    return kExitProblem;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_journal(CLI::App& app, std::vector<command>& out) {
+  auto f = std::make_shared<journal_flags>();
+  CLI::App* journal = app.add_subcommand("journal", "Inspect a decision journal");
+  journal->require_subcommand(1);
+
+  CLI::App* verify_cmd = journal->add_subcommand(
+      "verify", "Check the hash chain: count of records and OK, or the first bad record");
+  verify_cmd->add_option("FILE", f->file, "Journal file (the first of a rotated chain)")
+      ->required();
+
+  CLI::App* audit_cmd = journal->add_subcommand(
+      "audit",
+      "Replay the recorded frames and check every opportunity's leg quotes against the book "
+      "and its decision against an exact-rational re-evaluation");
+  audit_cmd->add_option("FILE", f->file, "Journal file (the first of a rotated chain)")->required();
+  audit_cmd->add_option("--frames", f->frames, "Recorded frames of the run (#triarb-frames v1)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  audit_cmd
+      ->add_option("--exchange-info", f->exchange_info, "exchangeInfo JSON document of the run")
+      ->required()
+      ->check(CLI::ExistingFile);
+  audit_cmd->add_option("--config", f->config, "TOML configuration of the run (flags override it)")
+      ->check(CLI::ExistingFile);
+  audit_cmd->add_option("--start-assets", f->starts, "Comma-separated start assets (USDT,BTC)");
+  audit_cmd->add_option("--fee", f->fee, "Taker fee, e.g. 0.001");
+  audit_cmd->add_option("--min-profit", f->min_profit, "Opportunity when ratio > 1 + this");
+
+  CLI::App* show_cmd =
+      journal->add_subcommand("show", "A readable table of the journal (verifies the chain first)");
+  show_cmd->add_option("FILE", f->file, "Journal file (the first of a rotated chain)")->required();
+  show_cmd->add_option("--triangle", f->triangle, "Only this triangle, e.g. USDT>BTC>ETH>USDT");
+  show_cmd->add_option("--since", f->since,
+                       "Only records at or after this time: ns since the epoch or ISO-8601 UTC "
+                       "(2024-05-01T12:00:00Z)");
+
+  out.push_back({verify_cmd, [f] { return verify(*f); }});
+  out.push_back({audit_cmd, [f] { return audit(*f); }});
+  out.push_back({show_cmd, [f] { return show(*f); }});
+}
+
+}  // namespace triarb::app
