@@ -26,6 +26,7 @@
 #include "harness/campaign_plan.h"
 #include "harness/net_campaign.h"
 #include "net/ws_connection.h"  // kMaxTargetBytes, build_stream_target
+#include "sim/frame_faults.h"
 #include "sim/market.h"
 #include "sim/rng.h"
 #include "sim/universe_gen.h"
@@ -577,38 +578,36 @@ void campaign_run::emit(symbol_id s) {
   std::string frame = sim::encode_frame(m_, s, true);
   const bool overflow_leg = s == lunc_ && m_.now_ns() >= lunc_from_;
   if (overflow_leg) {
-    // Both quantities over fixed8::max(), as LUNC's twelve-zero frames were.
-    for (const char* key : {"\"B\":\"", "\"A\":\""}) {
-      const auto at = frame.find(key);
-      if (at == std::string::npos) continue;
-      const auto end = frame.find('"', at + 5);
-      frame.replace(at + 5, end - (at + 5), "100000000000000.00");
-    }
+    (void)sim::overflow_quantities(frame);  // as LUNC's twelve-zero frames were
     count(fault_kind::qty_overflow);
   }
   if (o_.mutant_drop_capped && truth(s).qty_capped) return;  // the old bug
   const std::string clean = frame;
   fault_kind kind = fault_kind::kCount;
-  if (rng_.chance(p_.garbage)) {
-    frame = "\x01\x02 not json {";
-    kind = fault_kind::garbage;
-  } else if (rng_.chance(p_.truncated)) {
-    frame.resize(frame.size() / 2);
-    kind = fault_kind::truncated;
-  } else if (rng_.chance(p_.bad_price)) {
-    const auto at = frame.find("\"b\":\"");
-    if (at != std::string::npos) {
-      frame.insert(at + 5, "1e");
+  switch (sim::corrupt_frame(frame, p_.frames, rng_)) {
+    case sim::frame_fault::none:
+      break;
+    case sim::frame_fault::garbage:
+      kind = fault_kind::garbage;
+      break;
+    case sim::frame_fault::truncated:
+      kind = fault_kind::truncated;
+      break;
+    case sim::frame_fault::oversized_qty:  // not in any plan's frame faults (lunc is its own)
+      kind = fault_kind::qty_overflow;
+      break;
+    case sim::frame_fault::bad_price:
       kind = fault_kind::bad_price;
-    }
+      break;
   }
   if (kind != fault_kind::kCount) count(kind);
   deliver(frame, s, kind, kind != fault_kind::kCount);
-  if (rng_.chance(p_.duplicate)) {
+  const sim::repeat_faults rep = sim::draw_repeats(p_.frames, !last_frame_[s].empty(), rng_);
+  if (rep.duplicate) {
     count(fault_kind::duplicate);
     deliver(frame, s, fault_kind::duplicate, false);
   }
-  if (!last_frame_[s].empty() && rng_.chance(p_.reorder)) {
+  if (rep.reorder) {
     count(fault_kind::reordered);
     deliver(last_frame_[s], s, fault_kind::reordered, false);  // older: must be dropped
   }

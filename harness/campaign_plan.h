@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "harness/campaign.h"
+#include "sim/frame_faults.h"
 
 namespace triarb::internal {
 
@@ -16,7 +17,7 @@ namespace triarb::internal {
 struct plan {
   bool calm = false;
   std::uint32_t symbols_per_connection = kDefaultSymbolsPerConnection;
-  double garbage = 0, truncated = 0, bad_price = 0, duplicate = 0, reorder = 0;
+  sim::frame_fault_rates frames;  // oversized_qty stays 0: `lunc` overflows one symbol
   bool lunc = false;
   double stalls_per_s = 0;
   double drops_per_s = 0;
@@ -32,13 +33,13 @@ inline plan plan_for(scenario s) {
       p.lunc = true;
       break;
     case scenario::garbage_frames:
-      p.garbage = 0.002;
+      p.frames.garbage = 0.002;
       break;
     case scenario::truncated_frames:
-      p.truncated = 0.002;
+      p.frames.truncated = 0.002;
       break;
     case scenario::duplicate_and_reordered:
-      p.duplicate = p.reorder = 0.01;
+      p.frames.duplicate = p.frames.reorder = 0.01;
       break;
     case scenario::stall:
       p.calm = true;
@@ -67,8 +68,8 @@ inline plan plan_for(scenario s) {
       break;
     case scenario::mixed:
       p.calm = true;
-      p.garbage = p.truncated = p.bad_price = 0.0005;
-      p.duplicate = p.reorder = 0.002;
+      p.frames.garbage = p.frames.truncated = p.frames.bad_price = 0.0005;
+      p.frames.duplicate = p.frames.reorder = 0.002;
       p.lunc = true;
       p.stalls_per_s = 0.3;
       p.drops_per_s = 1.0;

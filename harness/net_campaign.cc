@@ -493,13 +493,9 @@ campaign_report net_run::run() {
   r_.triangles = idx_->size();
   r_.market = "fast";
 
-  const double lunc_oversized = p_.lunc ? 0.002 : 0.0;
-  ex_.set_fault_rates({.garbage = p_.garbage,
-                       .truncated = p_.truncated,
-                       .oversized_qty = lunc_oversized,
-                       .duplicate = p_.duplicate,
-                       .reorder = p_.reorder,
-                       .bad_price = p_.bad_price});
+  sim::frame_fault_rates rates = p_.frames;
+  rates.oversized_qty = p_.lunc ? 0.002 : 0.0;
+  ex_.set_fault_rates(rates);
 
   live_options lo;
   lo.cfg = cfg;

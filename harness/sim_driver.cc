@@ -21,28 +21,6 @@
 namespace triarb {
 namespace {
 
-// Corrupts a frame the way a real feed goes wrong. Returns the fault applied.
-enum class fault : std::uint8_t { none, garbage, truncated, bad_price };
-
-fault corrupt(std::string& frame, const sim_faults& f, sim::sim_rng& rng) {
-  if (rng.chance(f.garbage)) {
-    frame = "\x01\x02 not json {";
-    return fault::garbage;
-  }
-  if (rng.chance(f.truncated)) {
-    frame.resize(frame.size() / 2);
-    return fault::truncated;
-  }
-  if (rng.chance(f.bad_price)) {
-    const auto at = frame.find("\"b\":\"");
-    if (at != std::string::npos) {
-      frame.insert(at + 5, "1e");  // an exponent: the price is an error, attributed
-      return fault::bad_price;
-    }
-  }
-  return fault::none;
-}
-
 // The journal writer's clock for the interval fsync policy: durability is
 // about real time, not simulated time (record times stay simulated).
 std::int64_t wall_ns() {
@@ -179,13 +157,16 @@ sim_report run_sim(const sim_options& o, std::ostream& ticks) {
       return;  // the old bug: a capped quantity dropped the frame, nothing invalidated
     }
     const std::string clean = frame;
-    if (corrupt(frame, o.faults, fault_rng) != fault::none) ++r.faults_injected;
+    if (sim::corrupt_frame(frame, o.faults, fault_rng) != sim::frame_fault::none) {
+      ++r.faults_injected;
+    }
     deliver(frame, s, now);
-    if (fault_rng.chance(o.faults.duplicate)) {
+    const sim::repeat_faults rep = sim::draw_repeats(o.faults, !last_frame[s].empty(), fault_rng);
+    if (rep.duplicate) {
       ++r.faults_injected;
       deliver(frame, s, now);
     }
-    if (!last_frame[s].empty() && fault_rng.chance(o.faults.reorder)) {
+    if (rep.reorder) {
       ++r.faults_injected;
       deliver(last_frame[s], s, now);  // older update id: must be dropped
     }

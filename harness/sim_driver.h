@@ -17,15 +17,14 @@
 
 #include "core/evaluator.h"
 #include "core/journal.h"
+#include "sim/frame_faults.h"
 
 namespace triarb {
 
-struct sim_faults {
-  double garbage = 0.0;    // a frame replaced by bytes that are not JSON (unattributed)
-  double truncated = 0.0;  // a frame cut short (unattributed: not JSON)
-  double bad_price = 0.0;  // a frame whose bid has an exponent (attributed)
-  double duplicate = 0.0;  // a frame delivered twice
-  double reorder = 0.0;    // an older frame of the same symbol delivered again
+// Frame faults (sim/frame_faults.h: garbage, truncated, bad_price, duplicate,
+// reorder; the sim driver leaves oversized_qty at 0: the market's own micro
+// coins already overflow), plus the mutant.
+struct sim_faults : sim::frame_fault_rates {
   // The previous bot's failure, for the mutant check: frames carrying a
   // quantity above fixed8::max() are dropped silently and nothing is
   // invalidated. Never set outside tests of the oracle.

@@ -38,6 +38,7 @@
 
 #include "core/universe.h"
 #include "sim/exchange/tls_cert.h"
+#include "sim/frame_faults.h"
 #include "sim/rng.h"
 #include "sim/universe_gen.h"
 
@@ -62,8 +63,6 @@ struct out_msg {
 
 using frame_batch = std::vector<std::pair<symbol_id, std::shared_ptr<const std::string>>>;
 
-constexpr std::string_view kGarbage = "garbage: not json {{{ \x7f";
-constexpr std::string_view kOversizedQty = "5000000000000.00";
 constexpr std::size_t kMaxRestBody = 1024;
 constexpr std::size_t kMaxIncomingMessage = 64 * 1024;
 constexpr std::int64_t kRestIdleTimeoutMs = 30'000;
@@ -162,8 +161,7 @@ struct sim_exchange::impl {
   std::unique_ptr<sim::market> market;
   std::string exchange_info_doc;
   std::vector<char> halted;
-  double f_garbage = 0, f_truncated = 0, f_oversized = 0, f_duplicate = 0, f_reorder = 0,
-         f_bad_price = 0;
+  sim::frame_fault_rates fault_rates;  // sim/frame_faults.h
   sim::sim_rng fault_rng{1};
   std::vector<std::shared_ptr<const std::string>> last_frame;
 
@@ -767,36 +765,32 @@ void sim_exchange::impl::market_loop() {
         if (halted[s]) continue;
         auto clean = std::make_shared<const std::string>(sim::encode_frame(*market, s, true));
         std::shared_ptr<const std::string> sent = clean;
-        if (fault_rng.chance(f_garbage)) {
-          sent = std::make_shared<const std::string>(kGarbage);
-          fault(c.faults_garbage);
-        } else if (fault_rng.chance(f_truncated)) {
-          sent = std::make_shared<const std::string>(clean->substr(0, clean->size() / 2));
-          fault(c.faults_truncated);
-        } else if (fault_rng.chance(f_oversized)) {
-          std::string f = *clean;
-          const auto at = f.find("\"B\":\"");
-          const auto end = at == std::string::npos ? at : f.find('"', at + 5);
-          if (end != std::string::npos) {
-            f.replace(at + 5, end - (at + 5), kOversizedQty);
-            sent = std::make_shared<const std::string>(std::move(f));
+        std::string f = *clean;
+        switch (sim::corrupt_frame(f, fault_rates, fault_rng)) {
+          case sim::frame_fault::none:
+            break;
+          case sim::frame_fault::garbage:
+            fault(c.faults_garbage);
+            break;
+          case sim::frame_fault::truncated:
+            fault(c.faults_truncated);
+            break;
+          case sim::frame_fault::oversized_qty:
             fault(c.faults_oversized_qty);
-          }
-        } else if (f_bad_price > 0 && fault_rng.chance(f_bad_price)) {
-          std::string f = *clean;
-          const auto at = f.find("\"b\":\"");
-          if (at != std::string::npos) {
-            f.insert(at + 5, "1e");
-            sent = std::make_shared<const std::string>(std::move(f));
+            break;
+          case sim::frame_fault::bad_price:
             fault(c.faults_bad_price);
-          }
+            break;
         }
+        if (f != *clean) sent = std::make_shared<const std::string>(std::move(f));
         batch.emplace_back(s, sent);
-        if (fault_rng.chance(f_duplicate)) {
+        const sim::repeat_faults rep =
+            sim::draw_repeats(fault_rates, last_frame[s] != nullptr, fault_rng);
+        if (rep.duplicate) {
           batch.emplace_back(s, sent);
           fault(c.faults_duplicate);
         }
-        if (last_frame[s] && fault_rng.chance(f_reorder)) {
+        if (rep.reorder) {
           batch.emplace_back(s, last_frame[s]);  // older update id after the newer one
           fault(c.faults_reorder);
         }
@@ -969,17 +963,16 @@ void sim_exchange::send_server_shutdown() {
 
 void sim_exchange::set_fault_rates(double garbage, double truncated, double oversized_qty,
                                    double duplicate, double reorder) {
-  set_fault_rates(fault_rates{garbage, truncated, oversized_qty, duplicate, reorder, 0});
+  set_fault_rates(fault_rates{.garbage = garbage,
+                              .truncated = truncated,
+                              .oversized_qty = oversized_qty,
+                              .duplicate = duplicate,
+                              .reorder = reorder});
 }
 
 void sim_exchange::set_fault_rates(const fault_rates& r) {
   std::lock_guard lock(impl_->market_mu);
-  impl_->f_garbage = r.garbage;
-  impl_->f_truncated = r.truncated;
-  impl_->f_oversized = r.oversized_qty;
-  impl_->f_duplicate = r.duplicate;
-  impl_->f_reorder = r.reorder;
-  impl_->f_bad_price = r.bad_price;
+  impl_->fault_rates = r;
 }
 
 std::mutex& sim_exchange::market_mutex() const { return impl_->market_mu; }

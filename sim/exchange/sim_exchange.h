@@ -50,6 +50,7 @@
 
 #include "core/fixed8.h"
 #include "core/triangle_index.h"
+#include "sim/frame_faults.h"
 #include "sim/market.h"
 
 namespace triarb {
@@ -126,9 +127,8 @@ class sim_exchange {
                        double reorder);
   // The same, plus bad_price: the bid price written with an exponent
   // ("1e25.35..."), which the parser must reject as an attributed error.
-  struct fault_rates {
-    double garbage = 0, truncated = 0, oversized_qty = 0, duplicate = 0, reorder = 0, bad_price = 0;
-  };
+  // The one frame-fault injector's rates (sim/frame_faults.h).
+  using fault_rates = sim::frame_fault_rates;
   void set_fault_rates(const fault_rates& r);
   // Status BREAK in exchangeInfo from now on, and no more frames for it.
   // Throws std::invalid_argument for a name not in the universe.
