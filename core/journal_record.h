@@ -1,0 +1,165 @@
+// journal_record: one record of the decision journal and its line format --
+// the record types, the error codes, canonical serialisation, hashing and
+// parsing of a single line (docs/journal-format.md). Chains of records are
+// checked by journal_verify.h and written by journal_writer.h; journal.h
+// includes all three.
+//
+//   std::string hash;
+//   std::string line = format_line(0, record_body{genesis}, kZeroHash, &hash);
+//   record_parse_result r = parse_record(line);   // r.ok(), r.record == what was written
+//
+// Thread safety: every function here is safe to call from any thread (each
+// thread keeps its own simdjson parser and SHA-256 context in thread_local
+// storage). Nothing here starts a thread or prints.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "core/fixed8.h"
+#include "core/quote.h"
+#include "core/triangle_index.h"
+
+namespace triarb {
+
+// ---------------------------------------------------------------------------
+// Records (what the writer takes and the reader gives back)
+// ---------------------------------------------------------------------------
+
+// Why a genesis record was written.
+enum class genesis_reason : std::uint8_t {
+  start,     // the first record of a new chain
+  restart,   // a writer reopened an existing chain and continues it
+  rotation,  // the first record of the next rotated file
+};
+
+struct genesis_record {
+  std::int64_t time_ns = 0;  // writer start time (Unix ns)
+  genesis_reason reason = genesis_reason::start;
+  std::string version;        // binary version string
+  std::string config_sha256;  // lower-case hex SHA-256 of config's bytes
+  std::string config;         // the configuration text, exactly as given
+  std::string universe;       // the universe fingerprint/hash, as the caller gives it
+  friend bool operator==(const genesis_record&, const genesis_record&) = default;
+};
+
+// One leg as the evaluator saw it (mirrors leg_decision, with the symbol's name).
+struct journal_leg {
+  std::string symbol;  // "BTCUSDT"
+  side dir = side::buy;
+  fixed8 price;
+  fixed8 book_qty;
+  fixed8 fill_qty;
+  std::uint64_t update_id = 0;
+  std::int64_t age_ns = 0;
+  bool valid = false;
+  bool qty_capped = false;
+  // The quote came from a REST re-seed, not from frame update_id. Written as
+  // "reseeded":true after qty_capped only when set; absent means false (so
+  // records written before the key existed stay valid and canonical).
+  bool reseeded = false;
+  friend bool operator==(const journal_leg&, const journal_leg&) = default;
+};
+
+struct opportunity_record {
+  std::int64_t time_ns = 0;  // opportunity::decided_ns
+  triangle_id triangle = 0;
+  std::string triangle_name;  // "USDT>BTC>ETH>USDT"
+  std::array<journal_leg, 3> legs;
+  std::string ratio;  // exact decimal string: digit+ ['.' digit+]
+  fixed8 amount_in;
+  fixed8 amount_out;
+  fixed8 profit;
+  std::string rounding = "against_trade";  // the rounding direction the evaluator used
+  friend bool operator==(const opportunity_record&, const opportunity_record&) = default;
+};
+
+struct checkpoint_record {
+  std::int64_t time_ns = 0;
+  std::string counters_json;  // one compact JSON object (telemetry::render_json), embedded verbatim
+  friend bool operator==(const checkpoint_record&, const checkpoint_record&) = default;
+};
+
+using record_body = std::variant<genesis_record, opportunity_record, checkpoint_record>;
+
+// A record as it is stored: the body plus the chain fields.
+struct journal_record {
+  std::uint64_t seq = 0;
+  record_body body;
+  std::string prev_hash;  // 64 lower-case hex digits
+  std::string hash;       // 64 lower-case hex digits
+};
+
+inline constexpr std::string_view kZeroHash =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+enum class journal_errc : std::uint8_t {
+  ok = 0,
+  // Verification: the first bad record and why.
+  io_error,         // a file could not be opened or read
+  empty,            // the file has no records at all
+  truncated_tail,   // the last line has no newline (a torn write or a cut file)
+  garbage,          // a line without the `,"hash":"<64 hex>"}` ending, or not JSON
+  malformed,        // JSON with the hash ending, but fields missing, misordered or invalid
+  edited,           // the hash does not match the line's bytes
+  not_canonical,    // the hash matches, but the line is not in canonical form
+  no_genesis,       // the first record is not a genesis record with seq 0 and zero prev_hash
+  deleted,          // seq jumps forward and the missing seq is nowhere later
+  reordered,        // seq jumps forward and the missing seq comes later
+  inserted,         // seq goes backwards (a copied or injected record)
+  chain_broken,     // seq is right but prev_hash is not the previous record's hash
+  config_mismatch,  // a genesis record's config_sha256 is not the expected one
+  // Appending (per-record errors, returned as values and counted).
+  invalid_record,  // a string that is not UTF-8, counters that are not one JSON object, ...
+  write_failed,    // write/fsync failed; the record is not in the journal
+  writer_failed,   // an earlier failure left the file in an unknown state; nothing is written
+};
+
+// A short, stable name ("truncated_tail").
+[[nodiscard]] std::string_view to_string(journal_errc ec) noexcept;
+
+// Start-up errors (open, recovery, rotation set-up): what and where.
+class journal_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// ---------------------------------------------------------------------------
+// Format
+// ---------------------------------------------------------------------------
+
+// Lower-case hex SHA-256 (OpenSSL EVP) of bytes.
+[[nodiscard]] std::string sha256_hex(std::string_view bytes);
+
+// The JSON string literal for s, quotes included: '"' and '\\' escaped, control
+// characters as \n \r \t \b \f or \u00XX, everything else (UTF-8) as is.
+void append_json_string(std::string& out, std::string_view s);
+
+// The canonical bytes that are hashed: the whole line up to and including
+// `"prev_hash":"<hex>"`, then '}'. REQUIRES: prev_hash is 64 hex digits.
+[[nodiscard]] std::string canonical_body(std::uint64_t seq, const record_body& body,
+                                         std::string_view prev_hash);
+// The full line, '\n' included: canonical body with `,"hash":"<hex>"` before the final '}'.
+[[nodiscard]] std::string format_line(std::uint64_t seq, const record_body& body,
+                                      std::string_view prev_hash, std::string* hash_out = nullptr);
+
+struct [[nodiscard]] record_parse_result {
+  journal_record record;
+  journal_errc ec = journal_errc::ok;  // ok, garbage, malformed, edited or not_canonical
+  std::string detail;                  // what was wrong, for messages
+  [[nodiscard]] bool ok() const noexcept { return ec == journal_errc::ok; }
+};
+
+// Parses one line (with or without its trailing '\n') and checks its own hash
+// and canonical form (not its links to neighbours; verify_journal does that).
+record_parse_result parse_record(std::string_view line);
+
+}  // namespace triarb
