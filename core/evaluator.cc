@@ -9,8 +9,6 @@
 namespace triarb {
 namespace {
 
-using internal::u128;
-
 constexpr std::uint64_t kScale = static_cast<std::uint64_t>(fixed8::kScale);
 
 void require(bool ok, const char* what) {

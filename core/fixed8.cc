@@ -8,8 +8,6 @@
 namespace triarb {
 namespace {
 
-using internal::i128;
-
 constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
 // |min()| as an unsigned raw value.

@@ -8,8 +8,6 @@
 namespace triarb {
 namespace {
 
-using internal::u128;
-
 constexpr int bit_length(u128 v) noexcept {
   const auto hi = static_cast<std::uint64_t>(v >> 64);
   if (hi != 0) return 128 - __builtin_clzll(hi);

@@ -78,7 +78,7 @@ static_assert(sizeof(rate) == 16);
 // num / den rounded in direction r to 64 significant bits (exact floor or
 // ceil of the quotient at that precision). num == 0 gives zero.
 // REQUIRES: den != 0.
-[[nodiscard]] rate rate_from_quotient(internal::u128 num, internal::u128 den, rounding r) noexcept;
+[[nodiscard]] rate rate_from_quotient(u128 num, u128 den, rounding r) noexcept;
 
 // An exact conversion of a non-negative fixed8 (raw / 10^8) would need
 // rounding too: this is rate_from_quotient(raw, 10^8, r).
@@ -90,15 +90,14 @@ static_assert(sizeof(rate) == 16);
 // fixed8 quotients does, by a margin of 2^30).
 [[nodiscard]] inline rate mul(rate a, rate b, rounding r) noexcept {
   if (a.is_zero() || b.is_zero()) return rate{};
-  const internal::u128 p =
-      static_cast<internal::u128>(a.mantissa()) * static_cast<internal::u128>(b.mantissa());
+  const u128 p = static_cast<u128>(a.mantissa()) * static_cast<u128>(b.mantissa());
   // Both mantissas are in [2^63, 2^64), so p is in [2^126, 2^128).
   const bool top = (p >> 127) != 0;
   const unsigned shift = top ? 64U : 63U;
   std::uint64_t m = static_cast<std::uint64_t>(p >> shift);
   std::int32_t e = a.exponent() + b.exponent() + static_cast<std::int32_t>(shift);
   if (r == rounding::up) {
-    const internal::u128 mask = (internal::u128{1} << shift) - 1;
+    const u128 mask = (u128{1} << shift) - 1;
     if ((p & mask) != 0) {
       ++m;
       if (m == 0) {  // 2^64: renormalise

@@ -25,8 +25,8 @@ namespace {
 
 using triarb::fixed8;
 using triarb::fixed8_errc;
+using triarb::i128;
 using triarb::rounding;
-using triarb::internal::i128;
 
 constexpr i128 kMax = INT64_MAX;
 constexpr i128 kMin = INT64_MIN;

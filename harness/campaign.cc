@@ -34,8 +34,8 @@
 namespace triarb {
 namespace {
 
-using internal::plan;
-using internal::plan_for;
+using harness_internal::plan;
+using harness_internal::plan_for;
 
 constexpr std::int64_t kMs = 1'000'000;
 constexpr std::int64_t kSec = 1'000'000'000;
@@ -867,7 +867,7 @@ campaign_report run_campaign(const campaign_options& o) {
   }
   campaign_report r;
   if (o.network) {
-    r = internal::run_network_scenario(o);
+    r = harness_internal::run_network_scenario(o);
   } else {
     campaign_run run(o);
     r = run.run();
@@ -947,12 +947,12 @@ std::string report_json(const campaign_options& o, const campaign_report& r) {
   j += ",\"network\":" + std::string(o.network ? "true" : "false");
   if (o.network) {
     j += ",\"time_constants_ns\":{\"max_leg_age\":" +
-         std::to_string(internal::kNetMaxLegAgeMs * kMs) +
-         ",\"pong_deadline\":" + std::to_string(internal::kNetPongDeadlineMs * kMs) +
-         ",\"quiet\":" + std::to_string(internal::kNetQuietMs * kMs) +
-         ",\"in_flight\":" + std::to_string(internal::kNetInFlightMs * kMs) +
-         ",\"backoff_initial\":" + std::to_string(internal::kNetBackoffInitialMs * kMs) +
-         ",\"backoff_max\":" + std::to_string(internal::kNetBackoffMaxMs * kMs) + "}";
+         std::to_string(harness_internal::kNetMaxLegAgeMs * kMs) +
+         ",\"pong_deadline\":" + std::to_string(harness_internal::kNetPongDeadlineMs * kMs) +
+         ",\"quiet\":" + std::to_string(harness_internal::kNetQuietMs * kMs) +
+         ",\"in_flight\":" + std::to_string(harness_internal::kNetInFlightMs * kMs) +
+         ",\"backoff_initial\":" + std::to_string(harness_internal::kNetBackoffInitialMs * kMs) +
+         ",\"backoff_max\":" + std::to_string(harness_internal::kNetBackoffMaxMs * kMs) + "}";
   } else {
     j += ",\"time_constants_ns\":{\"max_leg_age\":" + std::to_string(kMaxLegAgeNs) +
          ",\"pong_deadline\":" + std::to_string(kPongDeadlineNs) +

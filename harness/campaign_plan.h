@@ -11,7 +11,7 @@
 #include "harness/campaign.h"
 #include "sim/frame_faults.h"
 
-namespace triarb::internal {
+namespace triarb::harness_internal {
 
 // What a scenario turns on.
 struct plan {
@@ -83,4 +83,4 @@ inline plan plan_for(scenario s) {
   return p;
 }
 
-}  // namespace triarb::internal
+}  // namespace triarb::harness_internal

@@ -26,7 +26,7 @@
 #include "sim/market.h"
 #include "sim/rng.h"
 
-namespace triarb::internal {
+namespace triarb::harness_internal {
 namespace {
 
 using steady = std::chrono::steady_clock;
@@ -612,4 +612,4 @@ campaign_report run_network_scenario(const campaign_options& o) {
   return run.run();
 }
 
-}  // namespace triarb::internal
+}  // namespace triarb::harness_internal

@@ -40,7 +40,7 @@
 
 #include "harness/campaign.h"
 
-namespace triarb::internal {
+namespace triarb::harness_internal {
 
 // Runs o.sc over the network; the verdict (passed/why) is left to
 // run_campaign. Throws std::runtime_error if the exchange cannot start or
@@ -56,4 +56,4 @@ inline constexpr std::int64_t kNetBackoffInitialMs = 100;
 inline constexpr std::int64_t kNetBackoffMaxMs = 1'000;
 inline constexpr double kNetUpdatesPerSecond = 20'000;
 
-}  // namespace triarb::internal
+}  // namespace triarb::harness_internal

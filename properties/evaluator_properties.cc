@@ -39,7 +39,6 @@ namespace {
 
 using boost::multiprecision::cpp_int;
 using boost::multiprecision::cpp_rational;
-using internal::u128;
 
 constexpr std::int64_t kMaxRaw = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kNow = 5'000'000'000'000;

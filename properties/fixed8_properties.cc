@@ -35,7 +35,6 @@ namespace {
 
 using boost::multiprecision::cpp_int;
 using boost::multiprecision::cpp_rational;
-using internal::i128;
 
 constexpr std::int64_t kMaxRaw = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kMinRaw = std::numeric_limits<std::int64_t>::min();

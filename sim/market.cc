@@ -9,7 +9,6 @@
 namespace triarb::sim {
 namespace {
 
-using internal::u128;
 constexpr double kScale = 1e8;
 
 fixed8 to_fixed8_floor(double x) {

@@ -54,8 +54,8 @@ struct market_params {
 struct true_quote {
   fixed8 bid;
   fixed8 ask;
-  internal::u128 bid_qty_raw = 0;
-  internal::u128 ask_qty_raw = 0;
+  u128 bid_qty_raw = 0;
+  u128 ask_qty_raw = 0;
   std::uint64_t update_id = 0;
   bool present = false;  // quoted at least once
 };
@@ -169,6 +169,6 @@ class market {
 
 // Exact decimal text of a raw (scaled by 10^8) quantity with `decimals`
 // fractional digits (truncated), e.g. 1e20 raw with 2 decimals -> "1000000000000.00".
-[[nodiscard]] std::string format_raw_qty(internal::u128 raw, int decimals);
+[[nodiscard]] std::string format_raw_qty(u128 raw, int decimals);
 
 }  // namespace triarb::sim

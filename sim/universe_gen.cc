@@ -16,8 +16,6 @@
 namespace triarb::sim {
 namespace {
 
-using internal::u128;
-
 constexpr std::uint64_t kPicoPerUsd = 1'000'000'000'000ULL;  // usd_pico of 1 USD
 constexpr std::int64_t kScale = fixed8::kScale;
 constexpr std::int64_t kMinPriceRaw = 178;  // 0.00000178 (DOGEBTC): >= 178 ticks

@@ -9,8 +9,6 @@
 namespace triarb {
 namespace {
 
-using internal::u128;
-
 constexpr std::uint64_t kTop = rate::kTopBit;
 
 TEST(Rate, ZeroIsTheDefaultAndBelowEveryPositiveValue) {

@@ -69,7 +69,7 @@ TEST(Market, QuotesAreNeverCrossedAndOnTick) {
 }
 
 TEST(Market, FormatsHugeQuantitiesExactly) {
-  const internal::u128 raw = static_cast<internal::u128>(1'000'000'000'000ULL) * 100'000'000ULL;
+  const u128 raw = static_cast<u128>(1'000'000'000'000ULL) * 100'000'000ULL;
   EXPECT_EQ(sim::format_raw_qty(raw, 8), "1000000000000.00000000");
   EXPECT_EQ(sim::format_raw_qty(raw + 12'345'678, 2), "1000000000000.12");
   EXPECT_EQ(sim::format_raw_qty(5, 8), "0.00000005");
