@@ -3,21 +3,27 @@
 # `fuzz` preset (clang-14, -fsanitize=fuzzer, ASan+UBSan). Installs nothing
 # (ci/install-deps.sh does).
 #
-#   ci/fuzz.sh [--seconds N] [--fork J] [--merge] [TARGET...]
+#   ci/fuzz.sh [--seconds N] [--fork J] [TARGET...]
 #     --seconds N  run each target for N seconds (default 30)
 #     --fork J     use libFuzzer's -fork=J (J worker processes; nightly runs)
-#     --merge      merge new coverage into corpus/<target>/ even when $CI is set
 #     TARGET       fuzz/<TARGET>.cc; default: every fuzz/*.cc target
+#   ci/fuzz.sh --promote [TARGET...]
+#     copies what earlier runs found (build/fuzz-corpus/<target>/: new coverage
+#     inputs, regression-* files and their REPRODUCE-* notes) into
+#     corpus/<target>/, the corpus every build replays; then commit the ones
+#     worth keeping (HACKING.md, "Fuzzing").
 #
 # Each target runs on a scratch copy of corpus/<target>/, with fuzz/<target>.dict
 # and the flags in fuzz/<target>.options (one per line, '#' comments) when they
-# exist. Afterwards:
-#   - inputs that add coverage are merged back into corpus/<target>/ (-merge=1),
-#     only outside CI ($CI unset) or with --merge, so CI never dirties the checkout;
-#   - each crash (crash-/leak-/timeout-/oom- artifact) is minimised
-#     (-minimize_crash=1) into corpus/<target>/regression-<kind>-<sha1>, with a
-#     one-line note corpus/<target>/REPRODUCE-regression-<kind>-<sha1>.txt. The
-#     regression file then fails the fuzz-replay ctest until the bug is fixed.
+# exist. Nothing is written to the source tree; afterwards, under
+# build/fuzz-corpus/<target>/:
+#   - the corpus merged with the inputs that add coverage (-merge=1; names are
+#     content hashes, so new ones are the names corpus/<target>/ lacks);
+#   - each crash (crash-/leak-/timeout-/oom- artifact) minimised
+#     (-minimize_crash=1) into regression-<kind>-<sha1>, with a one-line note
+#     REPRODUCE-regression-<kind>-<sha1>.txt. Promoted into corpus/<target>/, the
+#     regression file fails the fuzz-replay ctest in every build until the bug
+#     is fixed.
 # Exits non-zero if any target failed to build or crashed. Appends
 # "fuzz <targets run> <targets failed>" to $TRIARB_CI_TALLY when it is set
 # (the same "<name> <total> <failed>" shape as test_preset in ci/lib.sh).
@@ -26,19 +32,18 @@ root=$(pwd)
 
 seconds=30
 fork=0
-merge=0
+promote=0
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
     --fork) fork=$2; shift 2 ;;
-    --merge) merge=1; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    --promote) promote=1; shift ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
 done
-if [ -z "${CI:-}" ]; then merge=1; fi
 
 if [ ${#targets[@]} -eq 0 ]; then
   for f in fuzz/*.cc; do
@@ -52,6 +57,25 @@ if [ ${#targets[@]} -eq 0 ]; then
   exit 1
 fi
 
+findings="$root/build/fuzz-corpus"
+
+if [ "$promote" -eq 1 ]; then
+  for target in "${targets[@]}"; do
+    src="$findings/$target"
+    [ -d "$src" ] || { echo "fuzz.sh: $target: nothing to promote ($src does not exist)" >&2; continue; }
+    mkdir -p "corpus/$target"
+    n=0
+    for f in "$src"/*; do
+      [ -f "$f" ] || continue
+      [ -e "corpus/$target/$(basename "$f")" ] && continue
+      cp "$f" "corpus/$target/"
+      n=$((n + 1))
+    done
+    echo "fuzz.sh: $target: $n new files -> corpus/$target/ (review, then git add the ones worth keeping)"
+  done
+  exit 0
+fi
+
 bin_dir="$root/build/fuzz/fuzz"
 passed=0
 failed=0
@@ -63,14 +87,15 @@ target_options() {
   [ -f "$file" ] && grep -v '^[[:space:]]*\(#\|$\)' "$file" || true
 }
 
-# minimise_crash TARGET BIN ARTIFACT: writes corpus/<target>/regression-* and its note.
+# minimise_crash TARGET BIN ARTIFACT: writes build/fuzz-corpus/<target>/regression-* and its note.
 minimise_crash() {
   local target=$1 bin=$2 artifact=$3
   local kind sha name out
   kind=$(basename "$artifact" | cut -d- -f1)
   sha=$(sha1sum "$artifact" | cut -c1-12)
   name="regression-$kind-$sha"
-  out="$root/corpus/$target/$name"
+  mkdir -p "$findings/$target"
+  out="$findings/$target/$name"
   local -a opts
   mapfile -t opts < <(target_options "$target")
   local min_secs=$(( seconds < 60 ? (seconds < 10 ? 10 : seconds) : 60 ))
@@ -88,9 +113,9 @@ minimise_crash() {
     rm -f "$out.min"
   fi
   rm -f "$out.minlog"
-  printf '%s\n' "$kind found by ci/fuzz.sh on $(date -u +%Y-%m-%d) in fuzz_$target; reproduce: cmake --preset fuzz && cmake --build --preset fuzz --target fuzz_$target && build/fuzz/fuzz/fuzz_$target corpus/$target/$name (or, any build: build/default/fuzz/fuzz_$target corpus/$target/$name)" \
-    > "$root/corpus/$target/REPRODUCE-$name.txt"
-  echo "fuzz.sh: $target: $kind -> corpus/$target/$name (see REPRODUCE-$name.txt)" >&2
+  printf '%s\n' "$kind found by ci/fuzz.sh on $(date -u +%Y-%m-%d) in fuzz_$target; reproduce: cmake --preset fuzz && cmake --build --preset fuzz --target fuzz_$target && build/fuzz/fuzz/fuzz_$target corpus/$target/$name (or, any build: build/default/fuzz/fuzz_$target corpus/$target/$name); ci/fuzz.sh --promote $target puts it in corpus/" \
+    > "$findings/$target/REPRODUCE-$name.txt"
+  echo "fuzz.sh: $target: $kind -> build/fuzz-corpus/$target/$name (see REPRODUCE-$name.txt; ci/fuzz.sh --promote $target adds it to corpus/)" >&2
 }
 
 for target in "${targets[@]}"; do
@@ -132,13 +157,15 @@ for target in "${targets[@]}"; do
     for a in "${artifacts[@]}"; do minimise_crash "$target" "$bin" "$a"; done
   fi
 
-  if [ "$merge" -eq 1 ]; then
-    n0=$(find "corpus/$target" -type f ! -name 'REPRODUCE-*' | wc -l)
-    (cd "$work" && "$bin" "${opts[@]}" -merge=1 "$root/corpus/$target" "$work/corpus") \
-      >"$work/merge.log" 2>&1 || echo "fuzz.sh: $target: merge failed (see $work/merge.log)" >&2
-    n1=$(find "corpus/$target" -type f ! -name 'REPRODUCE-*' | wc -l)
-    echo "== merge $target: corpus/$target $n0 -> $n1 files" >&2
-  fi
+  # Merge into build/fuzz-corpus/<target>/ (the corpus plus what adds coverage).
+  merged="$findings/$target"
+  mkdir -p "$merged"
+  find "corpus/$target" -type f ! -name 'REPRODUCE-*' ! -name '.*' -exec cp -n {} "$merged/" \;
+  n0=$(find "corpus/$target" -type f ! -name 'REPRODUCE-*' | wc -l)
+  (cd "$work" && "$bin" "${opts[@]}" -merge=1 "$merged" "$work/corpus") \
+    >"$work/merge.log" 2>&1 || echo "fuzz.sh: $target: merge failed (see $work/merge.log)" >&2
+  n1=$(find "$merged" -type f ! -name 'REPRODUCE-*' | wc -l)
+  echo "== merge $target: corpus/$target $n0 files, build/fuzz-corpus/$target $n1 ($((n1 - n0)) new; ci/fuzz.sh --promote $target)" >&2
 
   if [ $crashed -eq 1 ]; then
     failed=$((failed + 1)); failed_names+=("$target")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The nightly job: long libFuzzer runs of every target (ci/fuzz.sh --fork:
-# corpus merged, crashes minimised into corpus/<target>/regression-*), the
+# corpus merged and crashes minimised into build/fuzz-corpus/<target>/), the
 # RapidCheck suites with a high max_success and a logged seed, and the fault
 # campaign over many seeds, in-process and through the real network path.
 # Writes build/nightly/REPORT.md with the figures and
