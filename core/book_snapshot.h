@@ -1,6 +1,6 @@
 // book_snapshot: one consistent read of one symbol's book record. Validity,
 // update id and receive time come from the same seqlock read as the prices,
-// so "may I use it" and "what is the price" are one read, not two (contract 2).
+// so "may I use it" and "what is the price" are one read, not two (docs/design.md, contract 2).
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // evaluator: for every triangle a symbol update touches, read the three legs
 // from the book and decide, conservatively, whether the cycle is an
-// opportunity (contract 4).
+// opportunity (docs/design.md, contract 4).
 //
 // An opportunity is emitted only when all three leg snapshots are valid,
 // younger than max_leg_age, have the side they need, and the rounded-down

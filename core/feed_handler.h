@@ -7,7 +7,7 @@
 //   frame_result r = fh.on_frame(c, buf, now_ns);   // r.control for serverShutdown
 //   fh.on_connection_lost(c);                        // drop, stall or rotation
 //
-// What each result does (contract 1, DESIGN.md):
+// What each result does (docs/design.md, contract 1):
 //   quote              book.write; applied -> mark dirty (qty_capped counted);
 //                      older or equal update id -> dropped and counted, the
 //                      stored quote stays as it is (it is still the latest).
@@ -64,7 +64,7 @@ class basic_feed_handler {
     return apply(c, parser_.parse_padded(data, size), recv_ns);
   }
 
-  // Contract 3: the connection dropped, stalled past its deadline or was
+  // docs/design.md, contract 3: the connection dropped, stalled past its deadline or was
   // rotated; all its symbols are invalid until each gets a fresh frame.
   // Returns how many were valid and are now invalid.
   std::size_t on_connection_lost(connection_id c) {

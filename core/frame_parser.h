@@ -1,6 +1,6 @@
 // frame_parser: one WebSocket text frame from the bookTicker stream -> exactly
 // one frame_result (a quote, an attributed error, an unattributed error, or a
-// control message). This is the producer side of contract 1 (DESIGN.md).
+// control message). This is the producer side of docs/design.md, contract 1.
 //
 //   symbol_table symbols({"BNBUSDT", "BTCUSDT"});
 //   frame_parser parser(symbols);

@@ -1,5 +1,5 @@
 // journal_bridge: the evaluator's opportunity as the journal records it
-// (contract 4: per leg, what was assumed and checked, with names).
+// (docs/design.md, contract 4: per leg, what was assumed and checked, with names).
 #pragma once
 
 #include <string>

@@ -1,5 +1,5 @@
 // order_book: the top of book of every symbol, with per-symbol validity, as
-// the feed thread writes it and the evaluator thread reads it (contract 2).
+// the feed thread writes it and the evaluator thread reads it (docs/design.md, contract 2).
 //
 // Each symbol is one seqlock_record (one cache line) holding bid, bid qty,
 // ask, ask qty, update id, receive time and the flags (valid, qty_capped,

@@ -1,5 +1,5 @@
 // telemetry: a named counter for every path a frame, a symbol or a triangle
-// can take (contract 5: no warning is only a log line).
+// can take (docs/design.md, contract 5: no warning is only a log line).
 //
 // Counters are grouped by the one thread that writes them (feed, evaluator,
 // journal), each group on its own cache lines, so an increment is a relaxed

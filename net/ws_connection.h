@@ -1,5 +1,5 @@
 // ws_connection: one WSS combined-stream connection for a group of symbols
-// (Boost.Beast over OpenSSL), the producer side of contract 3: it tells its
+// (Boost.Beast over OpenSSL), the producer side of docs/design.md, contract 3: it tells its
 // handler when it is open, hands over every text frame, and reports every
 // drop, stall and rotation so the caller invalidates the symbols it carried.
 //

@@ -1,5 +1,5 @@
 // Model-based property of the synchronous pipeline (contracts 1, 2 and 4 of
-// DESIGN.md together): no opportunity ever uses an invalid or stale leg, and
+// docs/design.md together): no opportunity ever uses an invalid or stale leg, and
 // every cycle that is really profitable is reported.
 //
 // Universe: USDT, BTC, ETH, BNB, LUNC with 8 symbols (LUNCUSDT ~0.000089,

@@ -166,7 +166,7 @@ struct live_bot::state : ws_handler {
     if (o.on_connection_lost) o.on_connection_lost(i, why);
   }
   void on_quiet(std::size_t i) override {
-    // Still open, but no data for quiet_ms: contract 3 as for a stall, without
+    // Still open, but no data for quiet_ms: as for a stall (docs/design.md, contract 3), without
     // the reconnect; each symbol revalidates on its next frame.
     feed->on_connection_lost(static_cast<connection_id>(i));
     if (o.on_connection_quiet) o.on_connection_quiet(i);

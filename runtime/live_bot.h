@@ -3,7 +3,7 @@
 //   exchangeInfo (REST) -> universe, triangle index, book
 //   feed thread (the caller of run()): one io_context running every
 //     ws_connection, each on its own strand, feeding feed_handler; drops,
-//     stalls and rotations -> feed_handler::on_connection_lost (contract 3);
+//     stalls and rotations -> feed_handler::on_connection_lost (docs/design.md, contract 3);
 //     no data frame for cfg.quiet_ms on an open connection -> its symbols
 //     invalidated until fresh frames (ws_connection.h "Quiet")
 //     every (re)opened connection -> REST bookTicker re-seed of its symbols

@@ -208,7 +208,7 @@ TEST(Evaluator, EmptySideIsSkippedOnlyWhereThatSideIsNeeded) {
 }
 
 TEST(Evaluator, StaleLegIsSkippedAndALegMustBeYoungerThanTheLimit) {
-  // DESIGN contract 4: "younger than max_leg_age": an age equal to it is stale.
+  // docs/design.md, contract 4: "younger than max_leg_age": an age equal to it is stale.
   evaluator_config cfg;
   cfg.max_leg_age_ns = 5'000'000;
   btc_eth_world w(cfg);

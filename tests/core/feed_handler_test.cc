@@ -1,6 +1,6 @@
 // feed_handler: each frame result becomes exactly one book action, counted
-// (contract 1, consumer side); a lost connection invalidates exactly its
-// symbols (contract 3).
+// (docs/design.md, contract 1, consumer side); a lost connection invalidates exactly its
+// symbols (docs/design.md, contract 3).
 #include "core/feed_handler.h"
 
 #include <gtest/gtest.h>

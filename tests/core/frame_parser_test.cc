@@ -1,4 +1,4 @@
-// Unit tests for frame_parser (contract 1): both shapes, control messages,
+// Unit tests for frame_parser (docs/design.md, contract 1): both shapes, control messages,
 // and every error class with its attribution and precedence.
 #include "core/frame_parser.h"
 

@@ -1,5 +1,5 @@
 // Unit tests of order_book: update-id ordering, validity, invalidation, the
-// single-writer check (contract 2).
+// single-writer check (docs/design.md, contract 2).
 #include "core/order_book.h"
 
 #include <gtest/gtest.h>
