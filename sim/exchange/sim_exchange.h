@@ -1,7 +1,6 @@
 // sim_exchange: the simulated exchange, speaking the real Binance spot
 // protocol over TLS on loopback, so the bot's real network code is what gets
-// tested (DESIGN.md "The simulated exchange"; protocol in the network seam
-// spec). One port serves both:
+// tested (docs/design.md, "The simulated exchange"). One port serves both:
 //   REST  GET /api/v3/exchangeInfo             the generated document (sim/universe_gen.h)
 //         GET /api/v3/ticker/bookTicker[?symbol=X]   current true quotes
 //                                        (halted symbols left out / HTTP 400)
@@ -169,7 +168,7 @@ class sim_exchange {
   };
   [[nodiscard]] stats get_stats() const;
 
-  struct impl;  // opaque: defined in sim_exchange.cc (keeps Beast out of this header)
+  struct impl;  // opaque: defined in internal/impl.h (keeps Beast out of this header)
 
  private:
   [[nodiscard]] std::mutex& market_mutex() const;
