@@ -117,24 +117,6 @@ std::string_view to_string(drop_reason r) noexcept {
   return "?";
 }
 
-void connect_budget::expire(std::int64_t now_ns) {
-  while (!taken_.empty() && now_ns - taken_.front() >= kWindowNs) taken_.pop_front();
-}
-bool connect_budget::try_take(std::int64_t now_ns) {
-  expire(now_ns);
-  if (taken_.size() >= limit_) return false;
-  taken_.push_back(now_ns);
-  return true;
-}
-std::int64_t connect_budget::next_free_ns(std::int64_t now_ns) {
-  expire(now_ns);
-  return taken_.size() < limit_ ? now_ns : taken_.front() + kWindowNs;
-}
-std::size_t connect_budget::used(std::int64_t now_ns) {
-  expire(now_ns);
-  return taken_.size();
-}
-
 struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
   impl(net::io_context& ioc, tls_context& tls, const endpoint_url& url, std::string tgt,
        std::size_t idx, const ws_options& o, connect_budget& b, conn_counters& c, ws_handler& h)

@@ -52,7 +52,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -61,6 +60,7 @@
 
 #include "core/telemetry.h"
 #include "net/bot_clock.h"
+#include "net/connect_budget.h"
 #include "net/tls_client.h"
 
 namespace boost::asio {
@@ -106,25 +106,6 @@ using conn_counters = counter_block<conn_counter>;
 
 enum class drop_reason : std::uint8_t { error, stalled, rotated, server_shutdown };
 [[nodiscard]] std::string_view to_string(drop_reason r) noexcept;
-
-// Attempts in a sliding five-minute window, shared by every connection.
-// Thread safety: the feed thread only.
-class connect_budget {
- public:
-  static constexpr std::int64_t kWindowNs = 300'000'000'000;
-  explicit connect_budget(int per_5min)
-      : limit_(per_5min > 0 ? static_cast<std::size_t>(per_5min) : 1U) {}
-  // Takes a token at steady time now_ns; false (nothing taken) if none is left.
-  bool try_take(std::int64_t now_ns);
-  // When the next token frees up (now_ns if one is free).
-  [[nodiscard]] std::int64_t next_free_ns(std::int64_t now_ns);
-  [[nodiscard]] std::size_t used(std::int64_t now_ns);
-
- private:
-  void expire(std::int64_t now_ns);
-  std::size_t limit_;
-  std::deque<std::int64_t> taken_;
-};
 
 struct ws_options {
   std::int64_t pong_deadline_ms = 60'000;

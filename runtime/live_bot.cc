@@ -28,6 +28,7 @@
 #include "core/telemetry.h"
 #include "core/universe.h"
 #include "net/rest_client.h"
+#include "runtime/latency_histogram.h"
 #include "runtime/metrics_server.h"
 
 namespace triarb {

@@ -5,17 +5,13 @@
 //   metrics_server m("127.0.0.1:9464", [&] { return render_prometheus(...); });  // throws
 //   m.start();  ...  m.stop();
 //
-// Also here: latency_histogram (log-spaced buckets, single writer, any reader)
-// and the text helpers used by live_bot to render every telemetry counter as
-// `triarb_<group>_<name>_total`.
+// Also here: the text helpers used by live_bot to render every telemetry
+// counter as `triarb_<group>_<name>_total` (histograms: latency_histogram.h).
 //
 // Thread safety: start/stop from one owner thread; render() runs on the
-// server's thread. latency_histogram: record() from one writer thread,
-// reads from any thread.
+// server's thread.
 #pragma once
 
-#include <array>
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -32,28 +28,6 @@ namespace triarb {
 class metrics_error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
-};
-
-// Bucket i holds values <= bound(i) ns; bounds grow by 2^(1/4) from 250 ns
-// to ~70 s; the last bucket is +Inf.
-class latency_histogram {
- public:
-  static constexpr std::size_t kBuckets = 116;
-  [[nodiscard]] static std::int64_t bound(std::size_t i) noexcept;  // REQUIRES: i + 1 < kBuckets
-  // REQUIRES: the single writer thread.
-  void record(std::int64_t ns) noexcept;
-  [[nodiscard]] std::uint64_t count() const noexcept;
-  [[nodiscard]] std::uint64_t bucket(std::size_t i) const noexcept;
-  [[nodiscard]] std::int64_t sum_ns() const noexcept;
-  // Upper bound of the bucket holding quantile q (0..1); 0 if empty.
-  [[nodiscard]] std::int64_t quantile_ns(double q) const noexcept;
-  // `name_bucket{le=...}`, `name_sum`, `name_count` in seconds.
-  void render(std::string& out, std::string_view name, std::string_view help) const;
-
- private:
-  std::array<std::atomic<std::uint64_t>, kBuckets> buckets_{};
-  std::atomic<std::uint64_t> count_{0};
-  std::atomic<std::int64_t> sum_{0};
 };
 
 // One `# TYPE name counter` block per counter of the block, named
