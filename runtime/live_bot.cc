@@ -30,6 +30,7 @@
 #include "net/rest_client.h"
 #include "runtime/latency_histogram.h"
 #include "runtime/metrics_server.h"
+#include "runtime/reseed_tracker.h"
 
 namespace triarb {
 namespace {
@@ -82,20 +83,10 @@ struct live_bot::state : ws_handler {
   // re-seed requests (feed thread -> re-seed thread)
   std::mutex rmu;
   std::condition_variable rcv;
-  // A request: the connection, and the update id each of its symbols held
-  // when it (re)opened. The snapshot is fetched after that moment, so it is
-  // newer than those ids; a symbol whose book moved on since (a newer frame,
-  // then an invalidation) is not re-seeded from it -- that snapshot may be
-  // older than what the book already saw.
-  // It is dropped if the connection was lost or reopened since (epoch).
-  struct reseed_request {
-    std::size_t connection;
-    std::uint64_t epoch;
-    std::vector<std::uint64_t> ids_at_open;  // parallel to groups[connection]
-    int retries_left = 1;  // superseded, still-invalid symbols get one fresh request
-  };
+  // What each request may apply is reseed_tracker's decision (feed thread
+  // only: it sees every frame result, loss, quiet and open in order).
+  std::unique_ptr<reseed_tracker> reseed;
   std::vector<reseed_request> rqueue;
-  std::vector<std::uint64_t> conn_epoch;  // per connection; feed thread only
   std::atomic<std::uint64_t> reseed_superseded{0}, reseed_stale{0};
   bool rstop = false;
   std::atomic<std::uint64_t> reseed_failures{0};
@@ -136,14 +127,12 @@ struct live_bot::state : ws_handler {
   // ---- ws_handler (feed thread)
   void on_open(std::size_t i) override {
     open_count.fetch_add(1, std::memory_order_relaxed);  // display only
-    ++conn_epoch[i];
+    reseed->on_open(i);
     queue_reseed(i, 1);
   }
   // Feed thread: asks the re-seed thread for a snapshot of connection i's symbols.
   void queue_reseed(std::size_t i, int retries) {
-    reseed_request req{i, conn_epoch[i], {}, retries};
-    req.ids_at_open.reserve(groups[i].size());
-    for (symbol_id s : groups[i]) req.ids_at_open.push_back(book->read(s).update_id);
+    reseed_request req = reseed->make_request(i, retries);
     std::lock_guard<std::mutex> lk(rmu);
     rqueue.push_back(std::move(req));
     rcv.notify_one();
@@ -155,6 +144,7 @@ struct live_bot::state : ws_handler {
       record << '\n';
     }
     const frame_result r = feed->on_frame_padded(static_cast<connection_id>(i), data, size, recv);
+    reseed->on_frame(i, r);
     if (r.kind == frame_kind::control && r.control == control_kind::server_shutdown) {
       conns[i]->request_rotation();
     }
@@ -162,14 +152,15 @@ struct live_bot::state : ws_handler {
   }
   void on_lost(std::size_t i, drop_reason why) override {
     open_count.fetch_sub(1, std::memory_order_relaxed);  // display only
-    ++conn_epoch[i];  // a re-seed requested before this loss must not apply
     feed->on_connection_lost(static_cast<connection_id>(i));
+    reseed->on_lost(i);  // a re-seed requested before this loss must not apply
     if (o.on_connection_lost) o.on_connection_lost(i, why);
   }
   void on_quiet(std::size_t i) override {
     // Still open, but no data for quiet_ms: as for a stall (docs/design.md, contract 3), without
     // the reconnect; each symbol revalidates on its next frame.
     feed->on_connection_lost(static_cast<connection_id>(i));
+    reseed->on_invalidated(i);
     if (o.on_connection_quiet) o.on_connection_quiet(i);
   }
   void on_fatal(std::size_t i, const std::string& what) override {
@@ -188,40 +179,25 @@ struct live_bot::state : ws_handler {
   void apply_reseed(const reseed_request& req, const std::vector<quote>& by_symbol,
                     const std::vector<bool>& have, std::int64_t recv) {
     const std::size_t i = req.connection;
-    if (req.epoch != conn_epoch[i]) {
-      reseed_stale.fetch_add(1, std::memory_order_relaxed);  // lost (or reopened) since
-      return;
-    }
-    reseeds.fetch_add(1, std::memory_order_relaxed);  // display only
-    bool retry = false;
-    for (std::size_t k = 0; k < groups[i].size(); ++k) {
-      const symbol_id s = groups[i][k];
-      if (!have[s]) continue;
-      const std::uint64_t held = book->read(s).update_id;
-      if (held != req.ids_at_open[k]) {
-        // A frame moved the book since the request: the snapshot may be
-        // older than it (see reseed_request). If the symbol is invalid
-        // anyway, one fresh request; after that it waits for a frame.
-        if (!book->read(s).valid) {
-          reseed_superseded.fetch_add(1, std::memory_order_relaxed);
-          retry = true;
-        }
-        continue;
-      }
-      const bool never = held == 0;
-      if (!book->reseed_if_invalid(by_symbol[s], recv)) continue;
+    const reseed_outcome out = reseed->apply(req, by_symbol, have, *book, recv, [&](symbol_id s) {
       reseeded.fetch_add(1, std::memory_order_relaxed);  // display only
       dirty->mark(s);
       if (record.is_open()) {
-        if (never) {
+        if (book->read(s).update_id == 0) {  // never had a frame: a "u":0 frame replays it
           record << recv << '\t' << i << '\t' << seed_frame(by_symbol[s], symbols->name(s)) << '\n';
         } else {
           unrecordable.fetch_add(1, std::memory_order_relaxed);
         }
         drain_inline(recv);
       }
+    });
+    if (out.stale) {
+      reseed_stale.fetch_add(1, std::memory_order_relaxed);  // lost (or reopened) since
+      return;
     }
-    if (retry && req.retries_left > 0) queue_reseed(i, req.retries_left - 1);
+    reseeds.fetch_add(1, std::memory_order_relaxed);  // display only
+    reseed_superseded.fetch_add(out.superseded, std::memory_order_relaxed);
+    if (out.retry) queue_reseed(i, req.retries_left - 1);
   }
 
   void reseed_loop() {
@@ -428,7 +404,7 @@ live_report live_bot::run() {
 
   // Connections: the URL length of each is checked here, before any connect.
   s.groups = split_into_connections(n, static_cast<std::size_t>(cfg.symbols_per_connection));
-  s.conn_epoch.assign(s.groups.size(), 0);
+  s.reseed = std::make_unique<reseed_tracker>(s.groups, s.symbols->size());
   ws_options wo = s.o.ws;
   wo.clock = &s.clock;
   wo.pong_deadline_ms = cfg.pong_deadline_ms;
