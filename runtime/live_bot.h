@@ -7,13 +7,14 @@
 //     no data frame for cfg.quiet_ms on an open connection -> its symbols
 //     invalidated until fresh frames (ws_connection.h "Quiet")
 //     every (re)opened connection -> REST bookTicker re-seed of its symbols
-//     (order_book::reseed_if_invalid: only symbols no fresh frame revalidated,
-//     and only those whose book no frame moved since the connection opened:
-//     a snapshot fetched then may be older than a frame applied since, so
-//     such a symbol gets one fresh request, then waits for its next frame --
-//     counted as reseed superseded; a snapshot requested before the
-//     connection was lost or reopened is not applied at all -- reseed stale;
-//     a re-seeded leg's receive time is when its request was sent)
+//     (reseed_tracker.h decides: only symbols that are still invalid and
+//     that nothing touched on the feed since the request -- no frame, good
+//     or bad, no invalidation: the snapshot may be older than what was
+//     delivered meanwhile, so such a symbol gets one fresh request, then
+//     waits for its next frame -- counted as reseed superseded; a snapshot
+//     requested before the connection was lost or reopened is not applied
+//     at all -- reseed stale; a re-seeded leg's receive time is when its
+//     request was sent)
 //   evaluator thread (optionally pinned): dirty_set -> evaluator::on_symbol
 //   journal writer thread: bounded queue <- evaluator sink; a full queue
 //     makes the sink return false (journal_full, in the tick), never a silent drop

@@ -1,7 +1,6 @@
 // reseed_tracker: see reseed_tracker.h.
 #include "runtime/reseed_tracker.h"
 
-#include <algorithm>
 #include <utility>
 
 namespace triarb {
@@ -11,16 +10,27 @@ reseed_tracker::reseed_tracker(std::vector<std::vector<symbol_id>> groups, std::
 
 void reseed_tracker::on_open(std::size_t c) noexcept { ++epoch_[c]; }
 void reseed_tracker::on_lost(std::size_t c) noexcept { ++epoch_[c]; }
-void reseed_tracker::on_invalidated(std::size_t c) noexcept { (void)c; }
+void reseed_tracker::on_invalidated(std::size_t c) noexcept { touch_all(c); }
 
 void reseed_tracker::on_frame(std::size_t c, const frame_result& r) noexcept {
-  (void)c;
-  // The update id the book holds: the newest applied quote's, or a failed
-  // frame's when it could be read (the book raises its id to it).
-  if (r.kind == frame_kind::quote) mark_[r.symbol] = std::max(mark_[r.symbol], r.q.update_id);
-  if (r.kind == frame_kind::attributed_error && r.update_id_known) {
-    mark_[r.symbol] = std::max(mark_[r.symbol], r.failed_update_id);
+  switch (r.kind) {
+    case frame_kind::quote:
+    case frame_kind::attributed_error:
+      ++mark_[r.symbol];  // delivered, good or not: it may be newer than the snapshot
+      break;
+    case frame_kind::unattributed_error:
+      // Every symbol of the connection was invalidated: any of them may have
+      // lost an update newer than the snapshot (feed_handler.h: except
+      // unknown_symbol, which touched nothing we track).
+      if (r.error != frame_errc::unknown_symbol) touch_all(c);
+      break;
+    case frame_kind::control:
+      break;
   }
+}
+
+void reseed_tracker::touch_all(std::size_t c) noexcept {
+  for (symbol_id s : groups_[c]) ++mark_[s];
 }
 
 reseed_request reseed_tracker::make_request(std::size_t c, int retries) const {

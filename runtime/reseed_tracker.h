@@ -108,8 +108,12 @@ class reseed_tracker {
 
  private:
   std::vector<std::vector<symbol_id>> groups_;
-  std::vector<std::uint64_t> epoch_;  // per connection
-  std::vector<std::uint64_t> mark_;   // per symbol
+  void touch_all(std::size_t c) noexcept;
+
+  std::vector<std::uint64_t> epoch_;  // per connection: opens and losses
+  // Per symbol: how many feed events touched it (frames attributed to it,
+  // connection-wide invalidations). Any change since a request supersedes it.
+  std::vector<std::uint64_t> mark_;
 };
 
 }  // namespace triarb
