@@ -308,7 +308,7 @@ void campaign_run::plan_events() {
   poisson(p_.shutdowns_per_s, [&](std::int64_t at) { schedule(at, {event_kind::shutdown, 0, 0}); });
   poisson(p_.clock_jumps_per_s, [&](std::int64_t at) {
     // Forward by 0.2 to 3 max_leg_age: the bot's clock is monotonic
-    // (bot/bot_clock.h), so time can pass in one go (a paused process) but
+    // (net/bot_clock.h), so time can pass in one go (a paused process) but
     // never step back; a backward step of an age clock would make a frozen
     // leg look young, which no age check can see (net_campaign.cc, plan_events).
     const auto delta =
@@ -894,7 +894,7 @@ campaign_report run_campaign(const campaign_options& o) {
 
 std::string reproduce_command(const campaign_options& o) {
   std::string c = "cmake --preset " + o.preset + " && cmake --build --preset " + o.preset +
-                  " --target triarb && build/" + o.preset + "/bot/triarb sim --seed " +
+                  " --target triarb && build/" + o.preset + "/apps/triarb/triarb sim --seed " +
                   std::to_string(o.seed) + " --scenario " + std::string(to_string(o.sc)) +
                   " --duration " + seconds_text(o.duration_ns);
   if (o.mutant_drop_capped) c += " --mutant drop-capped";

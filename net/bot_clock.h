@@ -9,7 +9,7 @@
 //   std::int64_t recv = clock.now_ns();      // stamp a frame
 //   std::int64_t age = clock.now_ns() - recv;
 //
-// jump() exists for the fault campaign (bot/campaign.h, clock-jump over the
+// jump() exists for the fault campaign (harness/campaign.h, clock-jump over the
 // network): it moves every later reading forward by delta, as time passing
 // in one go would (a paused process or VM). Production code never calls it.
 //

@@ -1,4 +1,4 @@
-// The fault campaign (bot/campaign.h): every named scenario on a few seeds
+// The fault campaign (harness/campaign.h): every named scenario on a few seeds
 // reports zero phantoms, zero missed and full recall; the same seed gives the
 // same report and journal bytes; the previous bot's drop-on-overflow is
 // caught by the oracle on the same seed; a configuration past the URL limit
@@ -142,6 +142,23 @@ TEST(Campaign, OracleBitesThePreviousBotsDropOnOverflow) {
   EXPECT_NE(verdict_line(o, bad).find("FAIL lunc-overflow seed=3"), std::string::npos);
   EXPECT_NE(reproduce_command(o).find("--seed 3 --scenario lunc-overflow"), std::string::npos);
   EXPECT_NE(reproduce_command(o).find("--mutant drop-capped"), std::string::npos);
+}
+
+// The reproduce line is pasted into a shell from the source tree: the binary
+// it names must be the one CMake builds for the preset (TRIARB_BINARY is
+// $<TARGET_FILE:triarb> of this build; the default preset's tree is
+// build/default under the source directory).
+TEST(Campaign, ReproduceLineNamesTheBinaryThisBuildMakes) {
+  campaign_options o = options(scenario::mixed, 7);
+  o.preset = "default";
+  const std::string cmd = reproduce_command(o);
+  const std::string binary = TRIARB_BINARY;
+  const std::string root = TRIARB_SOURCE_DIR "/";
+  ASSERT_EQ(binary.rfind(root, 0), 0u) << binary;
+  const std::string relative = binary.substr(root.size());  // build/<dir>/.../triarb
+  const std::string expected = "build/default/" + relative.substr(relative.find('/', 6) + 1);
+  EXPECT_NE(cmd.find("&& " + expected + " sim --seed 7"), std::string::npos)
+      << cmd << "\nexpected the binary at " << expected;
 }
 
 TEST(Campaign, UrlPastTheGatewayLimitIsRejectedBeforeConnecting) {

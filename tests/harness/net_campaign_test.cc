@@ -1,4 +1,4 @@
-// The fault campaign through the real network path (bot/net_campaign.h):
+// The fault campaign through the real network path (harness/net_campaign.h):
 // every named scenario runs the simulated exchange on 127.0.0.1 and the live
 // bot over TLS WebSocket, with the scenario's faults injected by the
 // exchange's knobs, and is judged by the exchange's ground truth: zero
