@@ -121,8 +121,9 @@ struct finding {
 
 class auditor {
  public:
-  auditor(const audit_options& o, const universe& u, const triangle_index& idx)
-      : o_(o), u_(u), idx_(idx), threshold_(1 + exact(o.min_profit)) {}
+  auditor(const audit_options& o, const evaluator_config& e, const universe& u,
+          const triangle_index& idx)
+      : o_(o), e_(e), u_(u), idx_(idx), threshold_(1 + exact(e.min_profit)) {}
 
   // Check 1: the legs against the book as it is now, at time t.
   std::optional<finding> check_legs(const opportunity_record& r, const order_book& book,
@@ -166,9 +167,9 @@ class auditor {
         std::optional<finding> f;
         if (!j.valid) {
           f = bad("valid", "invalid", "an emitted opportunity needs three valid legs");
-        } else if (j.age_ns < 0 || j.age_ns >= o_.max_leg_age_ns) {
+        } else if (j.age_ns < 0 || j.age_ns >= e_.max_leg_age_ns) {
           f = bad("age_ns", std::to_string(j.age_ns),
-                  "max_leg_age_ns " + std::to_string(o_.max_leg_age_ns));
+                  "max_leg_age_ns " + std::to_string(e_.max_leg_age_ns));
         } else if (j.fill_qty > j.book_qty || j.fill_qty <= fixed8::zero()) {
           f = bad("fill_qty", to_string(j.fill_qty), "book_qty " + to_string(j.book_qty));
         }
@@ -195,9 +196,9 @@ class auditor {
         f = bad("book_qty", "", "");
       } else if (j.age_ns != t - b.recv_ns) {
         f = bad("age_ns", "", "");
-      } else if (j.age_ns < 0 || j.age_ns >= o_.max_leg_age_ns) {
+      } else if (j.age_ns < 0 || j.age_ns >= e_.max_leg_age_ns) {
         f = bad("age_ns", std::to_string(j.age_ns),
-                "max_leg_age_ns " + std::to_string(o_.max_leg_age_ns));
+                "max_leg_age_ns " + std::to_string(e_.max_leg_age_ns));
       } else if (j.qty_capped != b.qty_capped) {
         f = bad("qty_capped", j.qty_capped ? "true" : "false", b.qty_capped ? "true" : "false");
       } else if (j.fill_qty > j.book_qty || j.fill_qty <= fixed8::zero()) {
@@ -222,8 +223,10 @@ class auditor {
     };
     cpp_rational ratio = 1;
     for (const journal_leg& l : r.legs) {
-      const auto it = o_.fee_overrides.find(l.symbol);
-      const cpp_rational keep = 1 - exact(it == o_.fee_overrides.end() ? o_.fee : it->second);
+      const symbol_id s = u_.find_symbol(l.symbol);
+      const fixed8 fee =
+          s != kNoSymbol && s < e_.fee_by_symbol.size() ? e_.fee_by_symbol[s] : e_.default_fee;
+      const cpp_rational keep = 1 - exact(fee);
       if (l.price <= fixed8::zero()) return bad("price", to_string(l.price), "> 0", "");
       ratio *= l.dir == side::sell ? exact(l.price) * keep : keep / exact(l.price);
     }
@@ -259,6 +262,7 @@ class auditor {
 
  private:
   const audit_options& o_;
+  const evaluator_config& e_;
   const universe& u_;
   const triangle_index& idx_;
   cpp_rational threshold_;
@@ -322,7 +326,7 @@ audit_report run_audit(const audit_options& o) {
   }
   const universe u = load_exchange_info_file(o.exchange_info);
   std::vector<asset_id> starts;
-  for (const std::string& a : o.start_assets) {
+  for (const std::string& a : o.config.start_assets) {
     const auto id = u.find_asset(a);
     if (!id) throw std::runtime_error("start asset " + a + " is not traded in " + o.exchange_info);
     starts.push_back(*id);
@@ -334,7 +338,8 @@ audit_report run_audit(const audit_options& o) {
                              std::string(kRecordedFramesHeader) +
                              "' header): an audit needs each frame's receive time and connection");
   }
-  if (o.symbols_per_connection == 0) throw std::runtime_error("symbols_per_connection is 0");
+  const std::size_t per_connection = static_cast<std::size_t>(o.config.symbols_per_connection);
+  if (per_connection == 0) throw std::runtime_error("symbols_per_connection is 0");
   const std::vector<located_record> recs = read_located(o.journal);
 
   // Sessions: each start/restart genesis begins one; its opportunity records follow.
@@ -349,25 +354,16 @@ audit_report run_audit(const audit_options& o) {
     }
   }
 
-  const auditor check(o, u, idx);
-  evaluator_config cfg;
-  cfg.default_fee = o.fee;
-  cfg.min_profit = o.min_profit;
-  cfg.max_leg_age_ns = o.max_leg_age_ns;
-  cfg.fee_by_symbol.assign(u.symbols().size(), o.fee);
-  for (const auto& [name, fee] : o.fee_overrides) {
-    const symbol_id s = u.find_symbol(name);
-    if (s != kNoSymbol) cfg.fee_by_symbol[s] = fee;
-  }
-  const std::size_t conn_count =
-      (u.symbols().size() + o.symbols_per_connection - 1) / o.symbols_per_connection;
+  const evaluator_config cfg = to_evaluator_config(o.config, u);  // config_error on a typo
+  const auditor check(o, cfg, u, idx);
+  const std::size_t conn_count = (u.symbols().size() + per_connection - 1) / per_connection;
 
   for (const auto& session : sessions) {
     ++rep.sessions;
     if (session.empty()) continue;
     telemetry tel;
     sync_pipeline p(u, idx, cfg, tel);
-    for (auto& group : split_into_connections(u.symbols().size(), o.symbols_per_connection)) {
+    for (auto& group : split_into_connections(u.symbols().size(), per_connection)) {
       (void)p.feed().add_connection(group);
     }
     auto count = [&](const opportunity&) {

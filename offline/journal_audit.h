@@ -46,6 +46,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "core/fixed8.h"
 
 namespace triarb {
@@ -54,12 +55,12 @@ struct audit_options {
   std::string journal;        // the chain's first file
   std::string frames;         // recorded frames (kRecordedFramesHeader format)
   std::string exchange_info;  // the exchangeInfo document of the run
-  std::vector<std::string> start_assets{"USDT"};
-  fixed8 fee = fixed8::from_raw(100'000);       // taker fee, 0.001
-  std::map<std::string, fixed8> fee_overrides;  // symbol -> fee
-  fixed8 min_profit = fixed8::zero();
-  std::int64_t max_leg_age_ns = 10'000'000'000;
-  std::size_t symbols_per_connection = 200;  // the run's split (connection ids in the frames)
+  // The run's configuration: start assets, fees, min_profit, max_leg_age and
+  // symbols_per_connection (the split the frames' connection ids follow).
+  // Fees and budgets reach the audit through to_evaluator_config, the one
+  // mapping every mode uses: an override naming a symbol the exchange does
+  // not trade is a config_error here as in `run` and `replay`.
+  bot_config config;
 };
 
 enum class audit_result : std::uint8_t {

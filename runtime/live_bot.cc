@@ -386,20 +386,10 @@ live_report live_bot::run() {
   s.book = std::make_unique<order_book>(n);
   s.dirty = std::make_unique<dirty_set>(n);
   s.feed = std::make_unique<feed_handler>(*s.symbols, *s.book, *s.dirty, s.tel);
-  evaluator_config ec;
-  ec.default_fee = cfg.fee;
-  ec.min_profit = cfg.min_profit;
-  ec.default_budget = cfg.budget;
-  ec.max_leg_age_ns = cfg.max_leg_age_ms * 1'000'000;
-  ec.fee_by_symbol.assign(n, cfg.fee);
-  for (const auto& [name, fee] : cfg.fee_overrides) {
-    const symbol_id id = s.symbols->find(name);
-    if (id != kNoSymbol) ec.fee_by_symbol[id] = fee;
-  }
-  ec.budget_by_asset.assign(s.u->assets().size(), fixed8::zero());
-  for (const auto& [asset, b] : cfg.budgets) {
-    if (const auto id = s.u->find_asset(asset)) ec.budget_by_asset[*id] = b;
-  }
+  // The one configuration -> evaluator mapping (config.h): a fee override or
+  // budget naming a symbol or asset the exchange does not trade is an error
+  // here, before connecting, as in replay and the audit.
+  const evaluator_config ec = to_evaluator_config(cfg, *s.u);
   s.eval = std::make_unique<evaluator>(*s.u, *s.idx, ec, s.tel);
 
   // Connections: the URL length of each is checked here, before any connect.

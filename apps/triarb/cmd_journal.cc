@@ -27,21 +27,15 @@ int verify(const journal_flags& f) {
 }
 
 int audit(const journal_flags& f) {
-  bot_config cfg;
-  if (!f.config.empty()) cfg = load_config_file(f.config);
   audit_options ao;
   ao.journal = f.file;
   ao.frames = f.frames;
   ao.exchange_info = f.exchange_info;
-  ao.start_assets = cfg.start_assets;
-  ao.fee = cfg.fee;
-  ao.fee_overrides = cfg.fee_overrides;
-  ao.min_profit = cfg.min_profit;
-  ao.max_leg_age_ns = cfg.max_leg_age_ms * 1'000'000;
-  ao.symbols_per_connection = static_cast<std::size_t>(cfg.symbols_per_connection);
-  if (!f.starts.empty()) ao.start_assets = split_assets(f.starts);
-  if (!f.fee.empty()) ao.fee = decimal_flag("--fee", f.fee);
-  if (!f.min_profit.empty()) ao.min_profit = decimal_flag("--min-profit", f.min_profit);
+  if (!f.config.empty()) ao.config = load_config_file(f.config);
+  if (!f.starts.empty()) ao.config.start_assets = split_assets(f.starts);
+  if (!f.fee.empty()) ao.config.fee = decimal_flag("--fee", f.fee);
+  if (!f.min_profit.empty()) ao.config.min_profit = decimal_flag("--min-profit", f.min_profit);
+  validate(ao.config);
   const audit_report r = run_audit(ao);
   std::cout << r.message() << "\n";
   return r.ok() ? kExitOk : kExitProblem;

@@ -337,11 +337,31 @@ TEST(JournalAudit, ReEvaluatesWithTheGivenFees) {
   // The run used a 0.001 fee; audited at 0.002 every recorded ratio is above
   // what exact arithmetic gives, and the first record says so.
   audit_options o = options_for(the_run().journal);
-  o.fee = fixed8::from_raw(200'000);
+  o.config.fee = fixed8::from_raw(200'000);
   const audit_report a = run_audit(o);
   ASSERT_FALSE(a.ok());
   EXPECT_EQ(a.result, audit_result::decision) << a.message();
   EXPECT_EQ(a.records, 0u);
+}
+
+// The audit maps fees as the run did (to_evaluator_config): an override for a
+// symbol the exchange does not trade is the run's configuration error, not a
+// default fee that would agree with an overstated ratio.
+TEST(JournalAudit, FeeOverrideForAnUntradedSymbolIsAConfigError) {
+  audit_options o = options_for(the_run().journal);
+  o.config.fee_overrides["BTCUSDX"] = fixed8::from_raw(200'000);
+  EXPECT_THROW((void)run_audit(o), config_error);
+}
+
+// A fee override the run used is the fee the audit re-evaluates with.
+TEST(JournalAudit, ReEvaluatesWithTheRunsFeeOverrides) {
+  audit_options o = options_for(the_run().journal);
+  const universe u = load_exchange_info_file(the_run().exchange_info);
+  for (const symbol_info& s : u.symbols())
+    o.config.fee_overrides[s.name] = fixed8::from_raw(200'000);
+  const audit_report a = run_audit(o);
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.result, audit_result::decision) << a.message();
 }
 
 TEST(JournalAudit, ReportsABrokenChainBeforeReplaying) {

@@ -185,6 +185,25 @@ TEST(LiveBot, ConfigOverThePerConnectionCapIsRejectedBeforeConnecting) {
   EXPECT_EQ(ex.get_stats().rejected_414 + ex.get_stats().rejected_too_many_streams, 0U);
 }
 
+// A misspelled fee override (or budget) is an error before connecting, as in
+// `replay` and `journal audit` (one mapping, to_evaluator_config): silently
+// falling back to the default fee would overstate every profit on it.
+TEST(LiveBot, FeeOverrideOrBudgetTheExchangeDoesNotTradeIsRejectedBeforeConnecting) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  for (int which = 0; which < 2; ++which) {
+    live_options o = bot_for(ex);
+    if (which == 0) {
+      o.cfg.fee_overrides["BTCUSDX"] = fixed8::from_raw(200'000);
+    } else {
+      o.cfg.budgets["USDX"] = fixed8::from_units(10);
+    }
+    live_bot bot(std::move(o));
+    EXPECT_THROW((void)bot.run(), config_error) << which;
+  }
+  EXPECT_EQ(ex.get_stats().connections_accepted, 0U);
+}
+
 TEST(LiveBot, UrlOverTheGatewayLimitIsAClearErrorBeforeConnecting) {
   sim_exchange ex(fast_exchange());
   ex.start();
