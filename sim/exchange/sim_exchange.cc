@@ -126,7 +126,7 @@ void sim_exchange::impl::schedule_housekeeping() {
 }
 
 void sim_exchange::impl::fan_out(const frame_batch& batch, steady::time_point made) {
-  if (stalled.load(std::memory_order_relaxed)) return;  // see `stalled`
+  if (frames_stopped()) return;  // see `stalled`
   const auto live = live_sessions();
   if (live.empty()) return;
   for (const auto& [s, frame] : batch) {
@@ -191,7 +191,7 @@ void sim_exchange::impl::market_loop() {
         last_frame[s] = std::move(clean);
       }
     }
-    if (batch.empty() || stalled.load(std::memory_order_relaxed)) continue;  // see `stalled`
+    if (batch.empty() || frames_stopped()) continue;  // see `stalled`
     net::post(ioc, [this, b = std::move(batch), made = steady::now()] { fan_out(b, made); });
   }
 }
@@ -297,6 +297,12 @@ void sim_exchange::kill_connections(std::function<bool(std::size_t)> which) {
 void sim_exchange::stall_connections(bool stalled) {
   impl& x = *impl_;
   x.stalled.store(stalled, std::memory_order_relaxed);  // see impl::stalled
+  x.run_on_io([] {});  // returns once every batch posted before the store has run
+}
+
+void sim_exchange::stall_data(bool stalled) {
+  impl& x = *impl_;
+  x.data_stalled.store(stalled, std::memory_order_relaxed);  // see impl::stalled
   x.run_on_io([] {});  // returns once every batch posted before the store has run
 }
 

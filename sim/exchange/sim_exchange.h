@@ -115,6 +115,10 @@ class sim_exchange {
   // Stop sending frames AND pings (the connection stays open; the market keeps
   // moving; pong deadlines are suspended) until called with false.
   void stall_connections(bool stalled);
+  // Stop sending data frames only: pings go on and are answered, so the
+  // connection looks alive to anything that counts pings as life (the failure
+  // a data-silence detector, quiet_ms, exists for) until called with false.
+  void stall_data(bool stalled);
   // {"e":"serverShutdown","E":<ms>} to every connection, then a normal close
   // shutdown_notice_ms later.
   void send_server_shutdown();

@@ -304,6 +304,39 @@ TEST(LiveBot, QuietConnectionInvalidatesItsSymbolsWithoutADropUntilFramesResume)
   EXPECT_TRUE(r.fatal_errors.empty());
 }
 
+// The failure the quiet detector exists for: the stream stops sending data
+// while the socket keeps answering pings, pinged more often than quiet_ms, so
+// neither the pong deadline nor any ping-based liveness ever fires. Only data
+// silence shows it (a detector that counted pings as data would miss it).
+TEST(LiveBot, DataOnlyStallWithPingsFlowingIsQuiet) {
+  sim_exchange_options xo = fast_exchange();
+  xo.ping_interval_ms = 50;  // far more often than quiet_ms
+  sim_exchange ex(xo);
+  ex.start();
+  live_options o = bot_for(ex);
+  o.cfg.quiet_ms = 400;
+  std::atomic<int> quiet{0};
+  o.on_connection_quiet = [&](std::size_t) { ++quiet; };
+  running_bot b(std::move(o));
+  ASSERT_TRUE(wait_for([&] { return b.bot.running(); }));
+  const std::size_t conns = b.bot.connection_count();
+  ASSERT_TRUE(wait_for([&] { return b.bot.open_connections() == conns; }));
+  ASSERT_TRUE(wait_for([&] { return b.bot.frames() > 2000; }));
+  EXPECT_EQ(quiet.load(), 0) << "a busy connection is never quiet";
+  const std::uint64_t pings_before = ex.get_stats().pings_sent;
+  ex.stall_data(true);
+  ASSERT_TRUE(wait_for([&] { return quiet.load() >= static_cast<int>(conns); }, 5s))
+      << "data stopped, pings go on: every connection must go quiet";
+  std::size_t valid = 0;
+  for (symbol_id s = 0; s < b.bot.symbol_count(); ++s) valid += b.bot.read(s).valid ? 1 : 0;
+  EXPECT_EQ(valid, 0U) << "no symbol of a silent stream may stay valid";
+  EXPECT_GT(ex.get_stats().pings_sent, pings_before) << "the stall kept pinging";
+  ex.stall_data(false);
+  const live_report r = b.finish();
+  EXPECT_EQ(b.bot.counter(conn_counter::stalls), 0U) << "pongs kept it alive";
+  EXPECT_TRUE(r.fatal_errors.empty());
+}
+
 TEST(LiveBot, ServerShutdownLeadsToACleanRotation) {
   sim_exchange_options xo = fast_exchange();
   xo.shutdown_notice_ms = 300;

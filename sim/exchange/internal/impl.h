@@ -92,10 +92,14 @@ struct sim_exchange::impl {
   sim::sim_rng fault_rng{1};
   std::vector<std::shared_ptr<const std::string>> last_frame;
 
-  // Stall flag: stored by stall_connections, loaded by the market thread and
-  // the I/O thread. Relaxed suffices: it guards no other data, and a stale
-  // read only delays the stall by one batch or tick.
-  std::atomic<bool> stalled{false};
+  // Stall flags: stored by stall_connections / stall_data, loaded by the
+  // market thread and the I/O thread. Relaxed suffices: they guard no other
+  // data, and a stale read only delays the stall by one batch or tick.
+  std::atomic<bool> stalled{false};       // frames and pings stop
+  std::atomic<bool> data_stalled{false};  // frames stop, pings go on
+  [[nodiscard]] bool frames_stopped() const noexcept {
+    return stalled.load(std::memory_order_relaxed) || data_stalled.load(std::memory_order_relaxed);
+  }
 
   // Counters: relaxed increments, read by get_stats with relaxed loads; they
   // publish no other data, so no ordering is needed.
