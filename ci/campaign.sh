@@ -3,13 +3,18 @@
 # --scenario` (harness/campaign.h) on seeds 1..N, judged by the simulator's
 # ground truth (phantom, missed, recall, stale legs). Nightly: thousands.
 #
-#   ci/campaign.sh [--seeds N] [--duration T] [--network] [--preset P] [--out DIR] [SCENARIO...]
+#   ci/campaign.sh [--seeds N] [--duration T] [--network] [--preset P] [--out DIR]
+#                  [--shard K/N] [SCENARIO...]
 #     --seeds N     seeds 1..N per scenario (default 20)
 #     --duration T  seconds per run (default 5; simulated, or real with --network)
 #     --network     through the real TLS WebSocket path on 127.0.0.1 (one run
 #                   at a time: each uses both cores; reports in DIR-network)
 #     --preset P    build preset whose triarb runs (default: default)
 #     --out DIR     where reports go (default build/campaign-report)
+#     --shard K/N   run only the K-th of N equal slices of the (scenario, seed)
+#                   runs (K = 1..N; run i, counted from 0 in scenario-then-seed
+#                   order, belongs to slice i mod N + 1), so N machines or a CI
+#                   matrix split one sweep; each shard reports its own runs
 #     SCENARIO      default: every scenario
 #
 # Writes DIR/<scenario>-<seed>.json per run, DIR/summary.tsv (one line per
@@ -25,6 +30,8 @@ preset=default
 out=build/campaign-report
 scenarios=()
 network=()
+shard_k=1
+shard_n=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --seeds) seeds=$2; shift 2 ;;
@@ -32,7 +39,13 @@ while [ $# -gt 0 ]; do
     --network) network=(--network); shift ;;
     --preset) preset=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --shard)
+      if ! [[ $2 =~ ^([0-9]+)/([0-9]+)$ ]] || [ "${BASH_REMATCH[2]}" -lt 1 ] ||
+         [ "${BASH_REMATCH[1]}" -lt 1 ] || [ "${BASH_REMATCH[1]}" -gt "${BASH_REMATCH[2]}" ]; then
+        echo "campaign.sh: --shard takes K/N with 1 <= K <= N (got '$2')" >&2; exit 2
+      fi
+      shard_k=${BASH_REMATCH[1]}; shard_n=${BASH_REMATCH[2]}; shift 2 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     -*) echo "campaign.sh: unknown option $1" >&2; exit 2 ;;
     *) scenarios+=("$1"); shift ;;
   esac
@@ -71,10 +84,15 @@ export -f run_one
 network_flag="${network[*]}"
 export bin out duration preset network_flag
 
-echo "== campaign: ${#scenarios[@]} scenarios x $seeds seeds, ${duration}s $mode each" >&2
+echo "== campaign: ${#scenarios[@]} scenarios x $seeds seeds, ${duration}s $mode each" \
+  "(shard $shard_k/$shard_n)" >&2
+i=0
 for sc in "${scenarios[@]}"; do
-  for seed in $(seq 1 "$seeds"); do echo "$sc $seed"; done
-done | xargs -P "$par" -n 2 bash -c 'run_one "$0" "$1"'
+  for seed in $(seq 1 "$seeds"); do
+    [ $((i % shard_n + 1)) -eq "$shard_k" ] && echo "$sc $seed"
+    i=$((i + 1))
+  done
+done | xargs -r -P "$par" -n 2 bash -c 'run_one "$0" "$1"'
 
 python3 - "$out" <<'PY'
 import json, os, sys
@@ -96,6 +114,7 @@ PY
 
 runs=$(find "$out" -name '*.verdict' | wc -l)
 failed=0
+shopt -s nullglob
 for v in "$out"/*.verdict; do
   if ! grep -m 1 -E "^(PASS|FAIL) " "$v" | grep -q "^PASS "; then
     failed=$((failed + 1))
@@ -109,6 +128,6 @@ for sc in "${scenarios[@]}"; do
 done
 label="campaign"
 [ ${#network[@]} -gt 0 ] && label="campaign-network"
-echo "$label: $runs runs, $failed failed (reports in $out)"
+echo "$label: $runs runs, $failed failed (shard $shard_k/$shard_n; reports in $out)"
 if [ -n "${TRIARB_CI_TALLY:-}" ]; then echo "$label $runs $failed" >> "$TRIARB_CI_TALLY"; fi
 [ "$failed" -eq 0 ]

@@ -8,7 +8,9 @@
 # non-zero if anything failed. HACKING.md says how to reproduce a failure.
 #
 #   ci/nightly.sh [--fuzz-seconds N] [--fork J] [--rc-success N] [--seeds N] [--duration T]
-#                 [--net-seeds N] [--net-duration T]
+#                 [--net-seeds N] [--net-duration T] [--shard K/N]
+#   --shard K/N: this machine runs the K-th of N slices of both campaign
+#   sweeps (ci/campaign.sh --shard); fuzzing and properties run in full.
 #   defaults: 3600 s per fuzz target, fork 2, max_success 20000, 2000 seeds of
 #   5 simulated s, 50 network seeds of 8 real s (11 x 50 x ~9 s: ~80 min).
 source "$(dirname "$0")/lib.sh"
@@ -20,6 +22,7 @@ seeds=2000
 duration=5
 net_seeds=50
 net_duration=8
+shard=1/1
 while [ $# -gt 0 ]; do
   case "$1" in
     --fuzz-seconds) fuzz_seconds=$2; shift 2 ;;
@@ -29,7 +32,8 @@ while [ $# -gt 0 ]; do
     --duration) duration=$2; shift 2 ;;
     --net-seeds) net_seeds=$2; shift 2 ;;
     --net-duration) net_duration=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --shard) shard=$2; shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "nightly.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -59,11 +63,12 @@ fi
 
 # 3. The campaign.
 camp_rc=0
-ci/campaign.sh --seeds "$seeds" --duration "$duration" --out "$dir/campaign" \
+ci/campaign.sh --seeds "$seeds" --duration "$duration" --shard "$shard" --out "$dir/campaign" \
   >"$dir/campaign.log" 2>&1 || camp_rc=$?
 [ $camp_rc -eq 0 ] || status=1
 net_rc=0
-ci/campaign.sh --network --seeds "$net_seeds" --duration "$net_duration" --out "$dir/campaign" \
+ci/campaign.sh --network --seeds "$net_seeds" --duration "$net_duration" --shard "$shard" \
+  --out "$dir/campaign" \
   >"$dir/campaign-network.log" 2>&1 || net_rc=$?
 [ $net_rc -eq 0 ] || status=1
 
