@@ -215,12 +215,47 @@ void apply(bot_config& c, std::string_view src, const toml::table& root) {
   }
 }
 
-bool is_loopback_address(std::string_view hostport) {
-  return hostport.starts_with("127.") || hostport.starts_with("[::1]") ||
-         hostport.starts_with("localhost:");
+// Digits only, value <= max; nullopt otherwise (empty, sign, space, suffix).
+std::optional<std::uint32_t> parse_decimal(std::string_view s, std::uint32_t max) {
+  if (s.empty() || s.size() > 5) return std::nullopt;
+  std::uint32_t v = 0;
+  for (char ch : s) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    v = v * 10 + static_cast<std::uint32_t>(ch - '0');
+  }
+  if (v > max) return std::nullopt;
+  return v;
+}
+
+bool is_loopback_ipv4(std::string_view host) {
+  int parts = 0;
+  std::uint32_t first = 0;
+  while (true) {
+    const auto dot = host.find('.');
+    const std::string_view part = host.substr(0, dot);
+    if (part.size() > 3) return false;
+    const auto v = parse_decimal(part, 255);
+    if (!v) return false;
+    if (parts == 0) first = *v;
+    ++parts;
+    if (dot == std::string_view::npos) break;
+    host.remove_prefix(dot + 1);
+  }
+  return parts == 4 && first == 127;
 }
 
 }  // namespace
+
+std::optional<loopback_endpoint> parse_loopback_address(std::string_view hostport) {
+  const auto colon = hostport.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  const std::string_view host = hostport.substr(0, colon);
+  const auto port = parse_decimal(hostport.substr(colon + 1), 65535);
+  if (!port) return std::nullopt;
+  if (host == "[::1]") return loopback_endpoint{"::1", static_cast<std::uint16_t>(*port)};
+  if (!is_loopback_ipv4(host)) return std::nullopt;
+  return loopback_endpoint{std::string(host), static_cast<std::uint16_t>(*port)};
+}
 
 void validate(const bot_config& c) {
   const std::string_view src = "config";
@@ -253,9 +288,19 @@ void validate(const bot_config& c) {
   if (!c.rest_url.starts_with("https://")) {
     fail(src, "exchange.rest_url", c.rest_url, "an https:// URL (TLS is required)");
   }
-  if (!c.metrics_address.empty() && !is_loopback_address(c.metrics_address)) {
+  if (!c.metrics_address.empty() && !parse_loopback_address(c.metrics_address)) {
     fail(src, "telemetry.metrics_address", c.metrics_address,
-         "a loopback host:port (127.0.0.1:PORT or [::1]:PORT), or empty for none");
+         "a loopback IP and a decimal port (127.0.0.1:PORT or [::1]:PORT, PORT 0 to 65535; "
+         "no host names), or empty for none");
+  }
+  if (c.quiet_ms == 0 && c.max_leg_age_ms > kMaxLegAgeWithoutQuietMs) {
+    fail(src, "connections.quiet_ms", "0",
+         "a data-silence threshold (50 ms up to connections.pong_deadline_ms) while "
+         "strategy.max_leg_age_ms is " +
+             std::to_string(c.max_leg_age_ms) +
+             ": with both, a stream that stops sending data but answers pings would leave its "
+             "legs usable for that long; turn quiet_ms on or keep max_leg_age_ms at or below " +
+             std::to_string(kMaxLegAgeWithoutQuietMs));
   }
   if (c.journal_path.empty()) fail(src, "journal.path", "\"\"", "a file path");
 }

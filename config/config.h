@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -80,6 +81,21 @@ struct bot_config {
                                             std::string_view source_name = "config");
 // Checks cross-field rules; load_* call it. Throws config_error.
 void validate(const bot_config& c);
+
+// With quiet_ms off, a stream that stops sending data while it answers pings
+// leaves its legs usable for max_leg_age_ms; above this, validate() refuses
+// the pair (every guard against a silent stall off at once).
+inline constexpr std::int64_t kMaxLegAgeWithoutQuietMs = 60'000;
+
+// A loopback "host:port": host an IPv4 literal in 127.0.0.0/8 or "[::1]",
+// port 0 to 65535 in decimal digits only (0: any free port). The metrics
+// server binds what this returns; validate() refuses what it refuses, so a
+// configuration that passes never fails later at bind time.
+struct loopback_endpoint {
+  std::string host;  // "127.0.0.1" or "::1" (no brackets)
+  std::uint16_t port = 0;
+};
+[[nodiscard]] std::optional<loopback_endpoint> parse_loopback_address(std::string_view hostport);
 
 // The evaluator's view of the configuration for one universe: fees per
 // symbol id, budgets per asset id, min_profit, max_leg_age. A fee override

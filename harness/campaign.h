@@ -83,8 +83,9 @@ struct campaign_options {
   fsync_policy journal_fsync{fsync_policy::kind::never};
   bool new_journal = false;
   std::string preset = "default";  // build preset, for the reproduce line
-  // Network runs: the bot without its staleness defences (max_leg_age and
-  // the pong deadline set to an hour): stalled and halted legs stay usable.
+  // Network runs: the bot without its staleness defences (max_leg_age, the
+  // pong deadline and quiet_ms set to an hour): stalled and halted legs stay
+  // usable.
   // Must report phantoms (the network oracle bites).
   bool mutant_no_staleness = false;
   // Through the real network path instead (net_campaign.h): the simulated

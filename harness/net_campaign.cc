@@ -145,9 +145,13 @@ bot_config net_run::bot_cfg() const {
   c.rest_url = ex_.rest_url();
   c.ws_url = ex_.ws_url();
   c.metrics_address.clear();
+  // The no-staleness mutant: every staleness guard an hour long (age, pong
+  // deadline, data silence), which for a run of seconds is none at all. quiet
+  // is an hour, not 0: validate() refuses quiet off with legs usable for an
+  // hour (config.h, kMaxLegAgeWithoutQuietMs), and the runtime validates.
   c.max_leg_age_ms = o_.mutant_no_staleness ? 3'600'000 : kNetMaxLegAgeMs;
   c.pong_deadline_ms = o_.mutant_no_staleness ? 3'600'000 : kNetPongDeadlineMs;
-  c.quiet_ms = o_.mutant_no_staleness ? 0 : kNetQuietMs;
+  c.quiet_ms = o_.mutant_no_staleness ? 3'600'000 : kNetQuietMs;
   c.symbols_per_connection = static_cast<int>(p_.symbols_per_connection);
   c.telemetry_interval_ms = 60'000;
   if (!o_.journal_path.empty()) {

@@ -6,6 +6,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <optional>
+
+#include "config/config.h"
 
 namespace triarb {
 namespace {
@@ -62,23 +65,17 @@ struct metrics_server::impl {
 metrics_server::metrics_server(const std::string& address, std::function<std::string()> render)
     : impl_(std::make_unique<impl>()) {
   impl_->render = std::move(render);
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos) throw metrics_error("metrics_address '" + address + "': no port");
-  std::string host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  error_code ec;
-  const net::ip::address a = net::ip::make_address(host, ec);
-  if (ec) throw metrics_error("metrics_address '" + address + "': not an IP address");
-  if (!a.is_loopback()) throw metrics_error("metrics_address '" + address + "': must be loopback");
-  unsigned long p = 0;
-  try {
-    p = std::stoul(address.substr(colon + 1));
-  } catch (...) {
-    throw metrics_error("metrics_address '" + address + "': bad port");
+  // The one parser validate() uses (config.h): what passes there binds here.
+  const std::optional<loopback_endpoint> ep = parse_loopback_address(address);
+  if (!ep) {
+    throw metrics_error("metrics_address '" + address +
+                        "': not a loopback IP and a decimal port (127.0.0.1:PORT or [::1]:PORT)");
   }
-  if (p > 65535) throw metrics_error("metrics_address '" + address + "': bad port");
-  impl_->ep = tcp::endpoint(a, static_cast<std::uint16_t>(p));
+  error_code ec;
+  const net::ip::address a = net::ip::make_address(ep->host, ec);
+  if (ec || !a.is_loopback())
+    throw metrics_error("metrics_address '" + address + "': not loopback");
+  impl_->ep = tcp::endpoint(a, ep->port);
 }
 
 metrics_server::~metrics_server() { stop(); }

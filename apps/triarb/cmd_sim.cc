@@ -100,10 +100,11 @@ void add_sim(CLI::App& app, std::vector<command>& out) {
              "Run a named fault scenario with the oracle (phantom, missed, recall): " + names)
           ->check(CLI::IsMember(valid));
   sim->add_option("--report", f->report_path, "With --scenario: write the JSON report here");
-  sim->add_option("--mutant", f->mutant,
-                  "With --scenario: restore an old bug to show the oracle bites "
-                  "(drop-capped, in-process: drop frames whose quantity overflows, no age limit; "
-                  "no-staleness, with --network: max_leg_age and pong deadline of an hour)")
+  sim->add_option(
+         "--mutant", f->mutant,
+         "With --scenario: restore an old bug to show the oracle bites "
+         "(drop-capped, in-process: drop frames whose quantity overflows, no age limit; "
+         "no-staleness, with --network: max_leg_age, pong deadline and quiet_ms of an hour)")
       ->check(CLI::IsMember({"drop-capped", "no-staleness"}));
   sim->add_flag("--network", f->network,
                 "With --scenario: run it through the real network path instead (the simulated "

@@ -79,6 +79,45 @@ TEST(Config, QuietThresholdIsOffOrBetween50msAndThePongDeadline) {
   EXPECT_NE(e.find("connections.quiet_ms = 2500"), std::string::npos) << e;
 }
 
+// The metrics address is parsed by the one function the metrics server uses
+// (parse_loopback_address), so validation refuses exactly what the runtime
+// would: before, "localhost:PORT" passed validation, then failed after the
+// journal's genesis was written.
+TEST(Config, MetricsAddressIsALoopbackIpAndADecimalPort) {
+  for (const char* bad : {"localhost:9464", "127.0.0.1:9464abc", "127.0.0.1: 9464",
+                          "127.0.0.1:", "127.0.0.1", "127.0.0.1:65536", "127.0.0.256:9464",
+                          "10.0.0.1:9464", "[::2]:9464", "[::1]9464", "::1:9464"}) {
+    EXPECT_NE(error_of(std::string("[telemetry]\nmetrics_address = \"") + bad + "\"\n")
+                  .find("telemetry.metrics_address"),
+              std::string::npos)
+        << bad;
+    EXPECT_FALSE(parse_loopback_address(bad).has_value()) << bad;
+  }
+  for (const char* good : {"127.0.0.1:9464", "127.1.2.3:1", "[::1]:9464", "127.0.0.1:0"}) {
+    EXPECT_EQ(error_of(std::string("[telemetry]\nmetrics_address = \"") + good + "\"\n"), "")
+        << good;
+    EXPECT_TRUE(parse_loopback_address(good).has_value()) << good;
+  }
+  const auto a = parse_loopback_address("[::1]:9464");
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->host, "::1");
+  EXPECT_EQ(a->port, 9464);
+}
+
+// Every guard against a silent stall off at once -- no data-silence detector
+// and legs usable for an hour -- is the configuration the no-staleness
+// mutant exists to show failing: refused, saying why.
+TEST(Config, RefusesTurningEveryStalenessGuardOff) {
+  const std::string e = error_of(
+      "[strategy]\nmax_leg_age_ms = 3600000\n[connections]\nquiet_ms = 0\n"
+      "pong_deadline_ms = 600000\n");
+  EXPECT_NE(e.find("connections.quiet_ms"), std::string::npos) << e;
+  EXPECT_NE(e.find("max_leg_age_ms"), std::string::npos) << e;
+  // Either guard alone is enough.
+  EXPECT_EQ(error_of("[strategy]\nmax_leg_age_ms = 3600000\n[connections]\nquiet_ms = 3000\n"), "");
+  EXPECT_EQ(error_of("[strategy]\nmax_leg_age_ms = 10000\n[connections]\nquiet_ms = 0\n"), "");
+}
+
 TEST(Config, RefusesLiveTrading) {
   const std::string e = error_of("dry_run = false\n");
   EXPECT_NE(e.find("live order placement is not built"), std::string::npos) << e;
