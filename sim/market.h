@@ -113,7 +113,13 @@ class market {
   // REST re-seed keeps the older id, and prices recur): every such span
   // counts. A leg whose price is not one the market sent, among the kept
   // quotes at or after that id, cannot be vouched for and is judged not real.
-  static constexpr std::size_t kHistory = 32;
+  // The history must reach back further than the bot can lag: a bot slowed
+  // down (sanitizers, a loaded machine) reads quotes seconds after they were
+  // made, and with 32 kept a busy symbol's real quote had already dropped out
+  // (judged unknown_quote, a phantom the bot did not make). 256 per symbol is
+  // ~17 s of an average symbol in the fast market; the in-flight allowance,
+  // not the history, decides how old a leg may be.
+  static constexpr std::size_t kHistory = 256;
   enum class verdict : std::uint8_t {
     real,              // all legs true and simultaneous, and profitable on them
     not_profitable,    // true and simultaneous, but not above the threshold

@@ -216,6 +216,33 @@ TEST(Market, JudgeVouchesForSimultaneousLegsAndCatchesAFrozenOne) {
   EXPECT_EQ(m.judge(c, fee, any), sim::market::verdict::unknown_quote);
 }
 
+// A bot that lags (sanitizers, a loaded machine) holds a quote its symbol
+// replaced 100 quotes ago. It was sent: with an in-flight allowance that
+// covers the lag the judge must vouch for it, not call it unknown_quote
+// because the quote fell out of a history shorter than the lag.
+TEST(Market, JudgeRemembersQuotesFurtherBackThanABotLags) {
+  sim_world w;
+  sim::market m(w.u, sim::reference_prices(w.gen), {.seed = 3});
+  m.seed_all();
+  const asset_id usdt = *w.u.find_asset("USDT");
+  const triangle_index idx = triangle_index::build(w.u, std::span<const asset_id>(&usdt, 1));
+  const triangle& t = idx.triangle_at(0);
+  auto claim = [&](std::size_t i) {
+    const sim::true_quote& q = m.quote_of(t.legs[i].symbol);
+    return sim::market::leg_claim{t.legs[i].symbol, t.legs[i].dir,
+                                  t.legs[i].dir == side::buy ? q.ask : q.bid, q.update_id};
+  };
+  std::array<sim::market::leg_claim, 3> c{claim(0), claim(1), claim(2)};
+  // Leg 0's symbol is quoted 100 more times; the claim keeps the old quote.
+  const symbol_id s0 = t.legs[0].symbol;
+  for (int requotes = 0; requotes < 100;) {
+    if (m.step().symbol == s0) ++requotes;
+  }
+  const fixed8 fee = fixed8::from_raw(100'000);
+  EXPECT_EQ(m.judge(c, fee, sim::exact(0), 1'000'000'000), sim::market::verdict::real)
+      << "a quote the market sent, within the allowance";
+}
+
 TEST(Market, JudgeVouchesForARecurringPriceUnderAnOlderId) {
   // A REST re-seed keeps the leg's older update id while its price is the
   // current one; a price that recurred is current again. The judge looks at
