@@ -192,7 +192,7 @@ struct live_bot::state : ws_handler {
       }
     });
     if (out.stale) {
-      reseed_stale.fetch_add(1, std::memory_order_relaxed);  // lost (or reopened) since
+      reseed_stale.fetch_add(1, std::memory_order_relaxed);  // lost, reopened or quiet since
       return;
     }
     reseeds.fetch_add(1, std::memory_order_relaxed);  // display only

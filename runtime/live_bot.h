@@ -12,9 +12,9 @@
 //     or bad, no invalidation: the snapshot may be older than what was
 //     delivered meanwhile, so such a symbol gets one fresh request, then
 //     waits for its next frame -- counted as reseed superseded; a snapshot
-//     requested before the connection was lost or reopened is not applied
-//     at all -- reseed stale; a re-seeded leg's receive time is when its
-//     request was sent)
+//     requested before the connection was lost, reopened or went quiet is
+//     not applied at all -- reseed stale; a re-seeded leg's receive time is
+//     when its request was sent)
 //   evaluator thread (optionally pinned): dirty_set -> evaluator::on_symbol
 //   journal writer thread: bounded queue <- evaluator sink; a full queue
 //     makes the sink return false (journal_full, in the tick), never a silent drop

@@ -10,7 +10,13 @@ reseed_tracker::reseed_tracker(std::vector<std::vector<symbol_id>> groups, std::
 
 void reseed_tracker::on_open(std::size_t c) noexcept { ++epoch_[c]; }
 void reseed_tracker::on_lost(std::size_t c) noexcept { ++epoch_[c]; }
-void reseed_tracker::on_invalidated(std::size_t c) noexcept { touch_all(c); }
+void reseed_tracker::on_invalidated(std::size_t c) noexcept {
+  // Quiet: the stream went silent. Its symbols wait for frames; no snapshot
+  // asked for before may apply, nor start a retry that would revalidate a
+  // silent stream's legs for max_leg_age (the quiet guard switched off).
+  ++epoch_[c];
+  touch_all(c);
+}
 
 void reseed_tracker::on_frame(std::size_t c, const frame_result& r) noexcept {
   switch (r.kind) {

@@ -1,14 +1,15 @@
 // reseed_tracker: when a REST bookTicker snapshot may re-seed a symbol
 // (docs/design.md, contract 3). Pure: no I/O, no clock, no threads; the live
 // bot feeds it events on the feed thread and asks it, when a snapshot
-// arrives, what each of the request's symbols may do with it. The campaign
-// and the unit tests drive the same class.
+// arrives, what each of the request's symbols may do with it. The unit tests
+// drive it directly and the network campaign through the live bot; the
+// in-process campaign does not yet (it models re-seeding itself).
 //
 //   reseed_tracker t(groups, symbols.size());
 //   t.on_open(c);                                    // (re)opened
 //   reseed_request req = t.make_request(c, 1);       // then ask REST
 //   t.on_frame(c, feed.on_frame(c, buf, now));       // every frame result, as it comes
-//   t.on_lost(c);  t.on_invalidated(c);              // drop / quiet
+//   t.on_lost(c);  t.on_invalidated(c);              // drop / quiet (both: stale)
 //   ... the snapshot arrives (quotes by symbol id, have[s]: s is in it):
 //   reseed_outcome o = t.apply(req, quotes, have, book, sent_ns,
 //                              [&](symbol_id s) { dirty.mark(s); });
@@ -18,7 +19,15 @@
 // request and the reply. A symbol may take it only if nothing happened to the
 // symbol on the feed in that span: a frame delivered meanwhile (good or bad)
 // may carry an update newer than the snapshot, and a snapshot applied over a
-// lost update would revalidate an old price -- the stale-leg class.
+// lost update would revalidate an old price -- the stale-leg class. A
+// connection lost, reopened or gone quiet since the request makes the whole
+// request stale: nothing applies and nothing is retried (a quiet stream's
+// symbols wait for its frames).
+//
+// Assumed of the exchange, and not checkable (a REST snapshot carries no
+// update id): a snapshot is taken no earlier than the request that asks for
+// it. A snapshot served from an older cache could re-seed a symbol with a
+// price older than a frame the book applied before the request.
 //
 // Thread safety: the feed thread only (it sees every event in order).
 #pragma once
@@ -34,7 +43,7 @@ namespace triarb {
 
 // What applying one snapshot did.
 struct reseed_outcome {
-  bool stale = false;              // the connection was lost or reopened since: nothing applied
+  bool stale = false;              // lost, reopened or quiet since: nothing applied
   std::vector<symbol_id> applied;  // re-seeded (were invalid, now valid from the snapshot)
   std::size_t superseded = 0;      // invalid symbols that had an event since the request
   bool retry = false;              // superseded && retries_left > 0: ask again
@@ -57,13 +66,14 @@ class reseed_tracker {
   // Events, in the order the feed thread sees them.
   void on_open(std::size_t c) noexcept;  // a request made before is stale
   void on_lost(std::size_t c) noexcept;  // dropped, stalled, rotated: the same
-  // Every symbol of c invalidated without a loss (quiet).
+  // Every symbol of c invalidated without a loss (quiet): the same.
   void on_invalidated(std::size_t c) noexcept;
   // A frame's result on connection c (quote, attributed or unattributed error).
   void on_frame(std::size_t c, const frame_result& r) noexcept;
 
   [[nodiscard]] reseed_request make_request(std::size_t c, int retries) const;
-  // The connection was lost or reopened since the request: apply nothing.
+  // The connection was lost, reopened or went quiet since the request:
+  // apply nothing, retry nothing.
   [[nodiscard]] bool stale(const reseed_request& r) const noexcept;
   // Symbol k of the request had an event since: the snapshot may be older
   // than what the feed delivered. REQUIRES: !stale(r).
@@ -110,7 +120,7 @@ class reseed_tracker {
   std::vector<std::vector<symbol_id>> groups_;
   void touch_all(std::size_t c) noexcept;
 
-  std::vector<std::uint64_t> epoch_;  // per connection: opens and losses
+  std::vector<std::uint64_t> epoch_;  // per connection: opens, losses, quiets
   // Per symbol: how many feed events touched it (frames attributed to it,
   // connection-wide invalidations). Any change since a request supersedes it.
   std::vector<std::uint64_t> mark_;

@@ -145,7 +145,7 @@ TEST_F(ReseedTracker, AttributedErrorWithoutIdSinceTheRequestSupersedesTheSnapsh
 
 // A quiet connection (no loss) invalidates its symbols; a snapshot requested
 // before that may predate the updates that were not delivered.
-TEST_F(ReseedTracker, QuietSinceTheRequestSupersedesTheSnapshot) {
+TEST_F(ReseedTracker, QuietSinceTheRequestMakesTheSnapshotStale) {
   feed(c1, good("ETHBTC", 3));
   lose(c1);
   t.on_open(c1);
@@ -156,9 +156,90 @@ TEST_F(ReseedTracker, QuietSinceTheRequestSupersedesTheSnapshot) {
   std::vector<bool> have;
   snapshot("10.01000000", qs, have);
   const reseed_outcome o = t.apply(req, qs, have, book, 5, [](symbol_id) {});
+  EXPECT_TRUE(o.stale);
   EXPECT_TRUE(o.applied.empty());
-  EXPECT_EQ(o.superseded, 1u);
-  EXPECT_FALSE(o.retry) << "no retries left";
+  EXPECT_FALSE(book.read(2).valid);
+}
+
+// A quiet connection stays invalid until its frames resume: no snapshot
+// requested before the quiet may apply, and none may start a retry whose
+// snapshot (fresh, but of a stream that has gone silent) would revalidate the
+// legs for max_leg_age and switch the data-silence guard off.
+TEST_F(ReseedTracker, NoRetryRevalidatesAQuietConnection) {
+  feed(c1, good("ETHBTC", 3));
+  lose(c1);
+  t.on_open(c1);
+  const reseed_request req = t.make_request(c1, 1);  // one retry allowed
+  fh.on_connection_lost(c1);                         // quiet
+  t.on_invalidated(c1);
+  std::vector<quote> qs;
+  std::vector<bool> have;
+  snapshot("10.01000000", qs, have);
+  const reseed_outcome o = t.apply(req, qs, have, book, 5, [](symbol_id) {});
+  EXPECT_FALSE(o.retry) << "a retry would re-seed the quiet connection";
+  if (o.retry) {
+    const reseed_request again = t.make_request(c1, req.retries_left - 1);
+    (void)t.apply(again, qs, have, book, 6, [](symbol_id) {});
+  }
+  EXPECT_FALSE(book.read(2).valid) << "a quiet connection's leg revalidated by REST";
+}
+
+// The retry records what the tracker knows when it is made: an event after
+// it supersedes the retry too.
+TEST_F(ReseedTracker, RetryTakesItsMarksWhenItIsMade) {
+  lose(c0);
+  t.on_open(c0);
+  const reseed_request req = t.make_request(c0, 1);
+  feed(c0, "{\"u\":\"x\",\"s\":\"BTCUSDT\",\"b\":\"1\",\"B\":\"1\",\"a\":\"2\",\"A\":\"1\"}");
+  std::vector<quote> qs;
+  std::vector<bool> have;
+  snapshot("10.01000000", qs, have);
+  const reseed_outcome first = t.apply(req, qs, have, book, 5, [](symbol_id) {});
+  ASSERT_TRUE(first.retry);
+  const reseed_request retry = t.make_request(c0, req.retries_left - 1);
+  feed(c0, "{\"u\":\"x\",\"s\":\"BTCUSDT\",\"b\":\"1\",\"B\":\"1\",\"a\":\"2\",\"A\":\"1\"}");
+  const reseed_outcome second = t.apply(retry, qs, have, book, 6, [](symbol_id) {});
+  EXPECT_EQ(second.superseded, 1u);
+  EXPECT_FALSE(second.retry);
+  EXPECT_FALSE(book.read(0).valid);
+}
+
+// What supersedes and what does not, frame kind by frame kind.
+TEST_F(ReseedTracker, ControlMessagesAndUnknownSymbolsDoNotSupersedeDuplicatesDo) {
+  feed(c0, good("BTCUSDT", 10));
+  lose(c0);
+  t.on_open(c0);
+  const reseed_request req = t.make_request(c0, 0);
+  feed(c0, "{\"result\":null,\"id\":1}");  // control
+  feed(c0,
+       "{\"u\":5,\"s\":\"XYZUSDT\",\"b\":\"1\",\"B\":\"1\",\"a\":\"2\",\"A\":\"1\"}");  // unknown
+  feed(c0, good("ETHUSDT", 0));   // ETHUSDT's first frame: applied
+  feed(c0, good("BTCUSDT", 10));  // a duplicate of what the book holds: dropped
+  std::vector<quote> qs;
+  std::vector<bool> have;
+  snapshot("10.01000000", qs, have);
+  const reseed_outcome o = t.apply(req, qs, have, book, 5, [](symbol_id) {});
+  EXPECT_FALSE(o.stale);
+  EXPECT_TRUE(o.applied.empty()) << "both symbols had a frame since the request";
+  EXPECT_EQ(o.superseded, 1u) << "BTCUSDT (invalid; its duplicate frame still counts)";
+}
+
+// on_applied runs right after each re-seed, before the next symbol's (record
+// mode evaluates there; replay applies the recorded re-seeds one by one).
+TEST_F(ReseedTracker, OnAppliedRunsBeforeTheNextSymbolIsReseeded) {
+  lose(c0);
+  t.on_open(c0);
+  const reseed_request req = t.make_request(c0, 0);
+  std::vector<quote> qs;
+  std::vector<bool> have;
+  snapshot("10.01000000", qs, have);
+  std::vector<bool> next_valid_when_called;
+  const reseed_outcome o = t.apply(req, qs, have, book, 5, [&](symbol_id s) {
+    if (s == 0) next_valid_when_called.push_back(book.read(1).valid);
+  });
+  ASSERT_EQ(o.applied.size(), 2u);
+  ASSERT_EQ(next_valid_when_called.size(), 1u);
+  EXPECT_FALSE(next_valid_when_called[0]);
 }
 
 TEST_F(ReseedTracker, EventsOnAnotherConnectionDoNotSupersede) {
