@@ -38,8 +38,22 @@ class ReseedTracker : public ::testing::Test {
     return "{\"u\":" + std::to_string(u) + ",\"s\":\"" + std::string(sym) + "\",\"b\":\"" +
            std::string(bid) + "\",\"B\":\"1.5\",\"a\":\"10.10000000\",\"A\":\"2.00\"}";
   }
+  // The connection drops and reopens; the re-seed request it makes.
+  reseed_request reopen(connection_id c, int retries) {
+    lose(c);
+    t.on_open(c);
+    return t.make_request(c, retries);
+  }
+  // The REST reply to r: the snapshot (bid 10.01 for every symbol) applied.
+  reseed_outcome reply(const reseed_request& r, std::int64_t sent_ns = 5) {
+    return t.apply(r, qs, have, book, sent_ns, [](symbol_id) {});
+  }
+  void SetUp() override { snapshot("10.01000000"); }
+  std::vector<quote> qs;
+  std::vector<bool> have;
+
   // A REST snapshot holding `bid` for every symbol.
-  void snapshot(std::string_view bid, std::vector<quote>& qs, std::vector<bool>& have) {
+  void snapshot(std::string_view bid) {
     qs.assign(3, quote{});
     have.assign(3, true);
     for (symbol_id s = 0; s < 3; ++s) {
@@ -59,13 +73,8 @@ class ReseedTracker : public ::testing::Test {
 
 TEST_F(ReseedTracker, ReopenedConnectionIsReseededFromTheSnapshot) {
   feed(c0, good("BTCUSDT", 10));
-  lose(c0);
-  t.on_open(c0);
-  const reseed_request req = t.make_request(c0, 1);
-  std::vector<quote> qs;
-  std::vector<bool> have;
-  snapshot("10.01000000", qs, have);
-  const reseed_outcome o = t.apply(req, qs, have, book, 5, [](symbol_id) {});
+  const reseed_request req = reopen(c0, 1);
+  const reseed_outcome o = reply(req);
   EXPECT_FALSE(o.stale);
   EXPECT_EQ(o.applied, (std::vector<symbol_id>{0, 1}));
   EXPECT_TRUE(book.read(0).valid);
@@ -76,14 +85,9 @@ TEST_F(ReseedTracker, ReopenedConnectionIsReseededFromTheSnapshot) {
 
 TEST_F(ReseedTracker, RequestMadeBeforeALossIsStale) {
   feed(c0, good("BTCUSDT", 10));
-  lose(c0);
-  t.on_open(c0);
-  const reseed_request req = t.make_request(c0, 1);
+  const reseed_request req = reopen(c0, 1);
   lose(c0);  // lost again before the reply
-  std::vector<quote> qs;
-  std::vector<bool> have;
-  snapshot("10.01000000", qs, have);
-  const reseed_outcome o = t.apply(req, qs, have, book, 5, [](symbol_id) {});
+  const reseed_outcome o = reply(req);
   EXPECT_TRUE(o.stale);
   EXPECT_TRUE(o.applied.empty());
   EXPECT_FALSE(book.read(0).valid);
@@ -91,14 +95,9 @@ TEST_F(ReseedTracker, RequestMadeBeforeALossIsStale) {
 
 TEST_F(ReseedTracker, NewerGoodFrameSupersedesTheSnapshot) {
   feed(c0, good("BTCUSDT", 10));
-  lose(c0);
-  t.on_open(c0);
-  const reseed_request req = t.make_request(c0, 1);
+  const reseed_request req = reopen(c0, 1);
   feed(c0, good("BTCUSDT", 11, "10.05000000"));  // valid again, newer than the snapshot may be
-  std::vector<quote> qs;
-  std::vector<bool> have;
-  snapshot("10.01000000", qs, have);
-  const reseed_outcome o = t.apply(req, qs, have, book, 5, [](symbol_id) {});
+  const reseed_outcome o = reply(req);
   EXPECT_EQ(o.applied, (std::vector<symbol_id>{1}));
   EXPECT_EQ(book.read(0).bid, *parse_price("10.05000000")) << "the frame's price stays";
 }
@@ -111,15 +110,11 @@ TEST_F(ReseedTracker, NewerGoodFrameSupersedesTheSnapshot) {
 // old price.
 TEST_F(ReseedTracker, UnattributedErrorSinceTheRequestSupersedesTheSnapshot) {
   feed(c0, good("BTCUSDT", 10));
-  lose(c0);
-  t.on_open(c0);
-  const reseed_request req = t.make_request(c0, 1);
+  const reseed_request req = reopen(c0, 1);
   const std::string update11 = good("BTCUSDT", 11, "10.05000000");
   feed(c0, update11.substr(0, update11.size() / 2));  // truncated
-  std::vector<quote> qs;
-  std::vector<bool> have;
-  snapshot("10.01000000", qs, have);  // may be from before update 11
-  const reseed_outcome o = t.apply(req, qs, have, book, 5, [](symbol_id) {});
+  // The snapshot (SetUp) may be from before update 11.
+  const reseed_outcome o = reply(req);
   EXPECT_TRUE(o.applied.empty());
   EXPECT_FALSE(book.read(0).valid) << "re-seeded over a lost update: a stale leg";
   EXPECT_FALSE(book.read(1).valid);
@@ -130,15 +125,10 @@ TEST_F(ReseedTracker, UnattributedErrorSinceTheRequestSupersedesTheSnapshot) {
 // The same with an attributed error whose update id could not be read.
 TEST_F(ReseedTracker, AttributedErrorWithoutIdSinceTheRequestSupersedesTheSnapshot) {
   feed(c0, good("BTCUSDT", 10));
-  lose(c0);
-  t.on_open(c0);
-  const reseed_request req = t.make_request(c0, 1);
+  const reseed_request req = reopen(c0, 1);
   feed(c0, "{\"u\":\"x\",\"s\":\"BTCUSDT\",\"b\":\"1\",\"B\":\"1\",\"a\":\"2\",\"A\":\"1\"}");
   ASSERT_EQ(tel.feed.get(feed_counter::attributed_errors), 1u);
-  std::vector<quote> qs;
-  std::vector<bool> have;
-  snapshot("10.01000000", qs, have);
-  const reseed_outcome o = t.apply(req, qs, have, book, 5, [](symbol_id) {});
+  const reseed_outcome o = reply(req);
   EXPECT_FALSE(book.read(0).valid) << "re-seeded over a lost update: a stale leg";
   EXPECT_EQ(o.applied, (std::vector<symbol_id>{1})) << "ETHUSDT had no event: it takes it";
 }
@@ -147,15 +137,10 @@ TEST_F(ReseedTracker, AttributedErrorWithoutIdSinceTheRequestSupersedesTheSnapsh
 // before that may predate the updates that were not delivered.
 TEST_F(ReseedTracker, QuietSinceTheRequestMakesTheSnapshotStale) {
   feed(c1, good("ETHBTC", 3));
-  lose(c1);
-  t.on_open(c1);
-  const reseed_request req = t.make_request(c1, 0);
+  const reseed_request req = reopen(c1, 0);
   fh.on_connection_lost(c1);  // what live_bot does on quiet
   t.on_invalidated(c1);
-  std::vector<quote> qs;
-  std::vector<bool> have;
-  snapshot("10.01000000", qs, have);
-  const reseed_outcome o = t.apply(req, qs, have, book, 5, [](symbol_id) {});
+  const reseed_outcome o = reply(req);
   EXPECT_TRUE(o.stale);
   EXPECT_TRUE(o.applied.empty());
   EXPECT_FALSE(book.read(2).valid);
@@ -167,19 +152,14 @@ TEST_F(ReseedTracker, QuietSinceTheRequestMakesTheSnapshotStale) {
 // legs for max_leg_age and switch the data-silence guard off.
 TEST_F(ReseedTracker, NoRetryRevalidatesAQuietConnection) {
   feed(c1, good("ETHBTC", 3));
-  lose(c1);
-  t.on_open(c1);
-  const reseed_request req = t.make_request(c1, 1);  // one retry allowed
-  fh.on_connection_lost(c1);                         // quiet
+  const reseed_request req = reopen(c1, 1);  // one retry allowed
+  fh.on_connection_lost(c1);                 // quiet
   t.on_invalidated(c1);
-  std::vector<quote> qs;
-  std::vector<bool> have;
-  snapshot("10.01000000", qs, have);
-  const reseed_outcome o = t.apply(req, qs, have, book, 5, [](symbol_id) {});
+  const reseed_outcome o = reply(req);
   EXPECT_FALSE(o.retry) << "a retry would re-seed the quiet connection";
   if (o.retry) {
     const reseed_request again = t.make_request(c1, req.retries_left - 1);
-    (void)t.apply(again, qs, have, book, 6, [](symbol_id) {});
+    (void)reply(again, 6);
   }
   EXPECT_FALSE(book.read(2).valid) << "a quiet connection's leg revalidated by REST";
 }
@@ -187,18 +167,13 @@ TEST_F(ReseedTracker, NoRetryRevalidatesAQuietConnection) {
 // The retry records what the tracker knows when it is made: an event after
 // it supersedes the retry too.
 TEST_F(ReseedTracker, RetryTakesItsMarksWhenItIsMade) {
-  lose(c0);
-  t.on_open(c0);
-  const reseed_request req = t.make_request(c0, 1);
+  const reseed_request req = reopen(c0, 1);
   feed(c0, "{\"u\":\"x\",\"s\":\"BTCUSDT\",\"b\":\"1\",\"B\":\"1\",\"a\":\"2\",\"A\":\"1\"}");
-  std::vector<quote> qs;
-  std::vector<bool> have;
-  snapshot("10.01000000", qs, have);
-  const reseed_outcome first = t.apply(req, qs, have, book, 5, [](symbol_id) {});
+  const reseed_outcome first = reply(req);
   ASSERT_TRUE(first.retry);
   const reseed_request retry = t.make_request(c0, req.retries_left - 1);
   feed(c0, "{\"u\":\"x\",\"s\":\"BTCUSDT\",\"b\":\"1\",\"B\":\"1\",\"a\":\"2\",\"A\":\"1\"}");
-  const reseed_outcome second = t.apply(retry, qs, have, book, 6, [](symbol_id) {});
+  const reseed_outcome second = reply(retry, 6);
   EXPECT_EQ(second.superseded, 1u);
   EXPECT_FALSE(second.retry);
   EXPECT_FALSE(book.read(0).valid);
@@ -207,18 +182,13 @@ TEST_F(ReseedTracker, RetryTakesItsMarksWhenItIsMade) {
 // What supersedes and what does not, frame kind by frame kind.
 TEST_F(ReseedTracker, ControlMessagesAndUnknownSymbolsDoNotSupersedeDuplicatesDo) {
   feed(c0, good("BTCUSDT", 10));
-  lose(c0);
-  t.on_open(c0);
-  const reseed_request req = t.make_request(c0, 0);
+  const reseed_request req = reopen(c0, 0);
   feed(c0, "{\"result\":null,\"id\":1}");  // control
   feed(c0,
        "{\"u\":5,\"s\":\"XYZUSDT\",\"b\":\"1\",\"B\":\"1\",\"a\":\"2\",\"A\":\"1\"}");  // unknown
   feed(c0, good("ETHUSDT", 0));   // ETHUSDT's first frame: applied
   feed(c0, good("BTCUSDT", 10));  // a duplicate of what the book holds: dropped
-  std::vector<quote> qs;
-  std::vector<bool> have;
-  snapshot("10.01000000", qs, have);
-  const reseed_outcome o = t.apply(req, qs, have, book, 5, [](symbol_id) {});
+  const reseed_outcome o = reply(req);
   EXPECT_FALSE(o.stale);
   EXPECT_TRUE(o.applied.empty()) << "both symbols had a frame since the request";
   EXPECT_EQ(o.superseded, 1u) << "BTCUSDT (invalid; its duplicate frame still counts)";
@@ -227,12 +197,7 @@ TEST_F(ReseedTracker, ControlMessagesAndUnknownSymbolsDoNotSupersedeDuplicatesDo
 // on_applied runs right after each re-seed, before the next symbol's (record
 // mode evaluates there; replay applies the recorded re-seeds one by one).
 TEST_F(ReseedTracker, OnAppliedRunsBeforeTheNextSymbolIsReseeded) {
-  lose(c0);
-  t.on_open(c0);
-  const reseed_request req = t.make_request(c0, 0);
-  std::vector<quote> qs;
-  std::vector<bool> have;
-  snapshot("10.01000000", qs, have);
+  const reseed_request req = reopen(c0, 0);
   std::vector<bool> next_valid_when_called;
   const reseed_outcome o = t.apply(req, qs, have, book, 5, [&](symbol_id s) {
     if (s == 0) next_valid_when_called.push_back(book.read(1).valid);
@@ -243,14 +208,9 @@ TEST_F(ReseedTracker, OnAppliedRunsBeforeTheNextSymbolIsReseeded) {
 }
 
 TEST_F(ReseedTracker, EventsOnAnotherConnectionDoNotSupersede) {
-  lose(c0);
-  t.on_open(c0);
-  const reseed_request req = t.make_request(c0, 1);
+  const reseed_request req = reopen(c0, 1);
   feed(c1, "\x01\x02 not json {");  // garbage on c1 only
-  std::vector<quote> qs;
-  std::vector<bool> have;
-  snapshot("10.01000000", qs, have);
-  const reseed_outcome o = t.apply(req, qs, have, book, 5, [](symbol_id) {});
+  const reseed_outcome o = reply(req);
   EXPECT_EQ(o.applied, (std::vector<symbol_id>{0, 1}));
 }
 
