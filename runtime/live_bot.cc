@@ -437,8 +437,16 @@ live_report live_bot::run() {
   }
   std::unique_ptr<metrics_server> metrics;
   if (!cfg.metrics_address.empty()) {
-    metrics =
-        std::make_unique<metrics_server>(cfg.metrics_address, [&s] { return s.prometheus(); });
+    metrics = std::make_unique<metrics_server>(cfg.metrics_address, [&s, &metrics] {
+      std::string out = s.prometheus();
+      // The server's own failure paths (runs on its thread, after start()).
+      const metrics_server::counters m = metrics->stats();
+      render_counter(out, "triarb_metrics_served_total", m.served);
+      render_counter(out, "triarb_metrics_timed_out_total", m.timed_out);
+      render_counter(out, "triarb_metrics_refused_total", m.refused);
+      render_counter(out, "triarb_metrics_bad_requests_total", m.bad);
+      return out;
+    });
     metrics->start();
   }
 

@@ -1,11 +1,14 @@
 // metrics_server: a minimal HTTP/1.1 server (Beast) answering every request
-// with the Prometheus text format; one connection at a time, on its own
-// io_context and thread.
+// with the Prometheus text format; asynchronous sessions with deadlines, on
+// its own io_context and thread.
 #include "runtime/metrics_server.h"
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
+#include <memory>
 #include <optional>
 
 #include "config/config.h"
@@ -25,46 +28,86 @@ void render_counter(std::string& out, std::string_view name, std::uint64_t v) {
 }
 
 struct metrics_server::impl {
+  // Declared before ioc, so they outlive it: sessions still queued in ioc
+  // when it is destroyed (after stop()) touch `open` in their destructors.
+  std::function<std::string()> render;
+  metrics_options opt;
+  std::size_t open = 0;  // sessions alive (server thread only)
+  // Relaxed: statistics only, read by stats() from any thread.
+  std::atomic<std::uint64_t> served{0}, timed_out{0}, refused{0}, bad{0};
   net::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
-  std::function<std::string()> render;
   std::thread thread;
   std::uint16_t port = 0;
   tcp::endpoint ep;
 
+  // One request per connection, each with a deadline; all on this thread.
+  struct session : std::enable_shared_from_this<session> {
+    impl& srv;
+    beast::tcp_stream stream;
+    beast::flat_buffer buf;
+    http::request<http::empty_body> req;
+    http::response<http::string_body> res;
+    session(impl& s, tcp::socket sock) : srv(s), stream(std::move(sock)) { ++srv.open; }
+    ~session() { --srv.open; }
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
+
+    void run() {
+      stream.expires_after(std::chrono::milliseconds(srv.opt.read_timeout_ms));
+      http::async_read(stream, buf, req, [self = shared_from_this()](error_code ec, std::size_t) {
+        self->on_read(ec);
+      });
+    }
+    void on_read(error_code ec) {
+      if (ec) {
+        (ec == beast::error::timeout ? srv.timed_out : srv.bad)
+            .fetch_add(1, std::memory_order_relaxed);
+        return;  // the stream closes with the session
+      }
+      res = {http::status::ok, req.version()};
+      if (req.target() != "/metrics" && req.target() != "/") {
+        res.result(http::status::not_found);
+        res.body() = "not found; try /metrics\n";
+      } else {
+        res.body() = srv.render();
+      }
+      res.set(http::field::content_type, "text/plain; version=0.0.4");
+      res.keep_alive(false);
+      res.prepare_payload();
+      stream.expires_after(std::chrono::milliseconds(srv.opt.read_timeout_ms));
+      http::async_write(stream, res, [self = shared_from_this()](error_code wec, std::size_t) {
+        if (wec == beast::error::timeout) {
+          self->srv.timed_out.fetch_add(1, std::memory_order_relaxed);
+        } else if (!wec) {
+          self->srv.served.fetch_add(1, std::memory_order_relaxed);
+        }
+        error_code ignored;
+        self->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      });
+    }
+  };
+
   void accept() {
     acceptor.async_accept([this](error_code ec, tcp::socket s) {
-      if (ec) return;
-      serve(std::move(s));
+      if (ec) return;  // closed by stop()
+      if (open >= opt.max_connections) {
+        refused.fetch_add(1, std::memory_order_relaxed);
+        error_code ignored;
+        s.close(ignored);
+      } else {
+        std::make_shared<session>(*this, std::move(s))->run();
+      }
       accept();
     });
   }
-  // One request per connection, synchronously on this thread (a scrape is
-  // small and rare); a slow client cannot hurt the feed, only other scrapes.
-  void serve(tcp::socket s) {
-    error_code ec;
-    beast::flat_buffer buf;
-    http::request<http::empty_body> req;
-    http::read(s, buf, req, ec);
-    if (ec) return;
-    http::response<http::string_body> res{http::status::ok, req.version()};
-    if (req.target() != "/metrics" && req.target() != "/") {
-      res.result(http::status::not_found);
-      res.body() = "not found; try /metrics\n";
-    } else {
-      res.body() = render();
-    }
-    res.set(http::field::content_type, "text/plain; version=0.0.4");
-    res.keep_alive(false);
-    res.prepare_payload();
-    http::write(s, res, ec);
-    s.shutdown(tcp::socket::shutdown_both, ec);
-  }
 };
 
-metrics_server::metrics_server(const std::string& address, std::function<std::string()> render)
+metrics_server::metrics_server(const std::string& address, std::function<std::string()> render,
+                               metrics_options opt)
     : impl_(std::make_unique<impl>()) {
   impl_->render = std::move(render);
+  impl_->opt = opt;
   // The one parser validate() uses (config.h): what passes there binds here.
   const std::optional<loopback_endpoint> ep = parse_loopback_address(address);
   if (!ep) {
@@ -105,5 +148,12 @@ void metrics_server::stop() {
 }
 
 std::uint16_t metrics_server::port() const noexcept { return impl_->port; }
+
+metrics_server::counters metrics_server::stats() const noexcept {
+  return {impl_->served.load(std::memory_order_relaxed),
+          impl_->timed_out.load(std::memory_order_relaxed),
+          impl_->refused.load(std::memory_order_relaxed),
+          impl_->bad.load(std::memory_order_relaxed)};
+}
 
 }  // namespace triarb
