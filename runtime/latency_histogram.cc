@@ -6,6 +6,13 @@
 
 namespace triarb {
 
+bool latency_histogram::record_decision(const book_snapshot& before,
+                                        std::int64_t decided_ns) noexcept {
+  if (before.reseeded) return false;
+  record(decided_ns - before.recv_ns);
+  return true;
+}
+
 std::int64_t latency_histogram::bound(std::size_t i) noexcept {
   return static_cast<std::int64_t>(250.0 * std::pow(2.0, static_cast<double>(i) / 4.0));
 }

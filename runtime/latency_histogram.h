@@ -17,6 +17,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/book_snapshot.h"
+
 namespace triarb {
 
 // Bucket i holds values <= bound(i) ns; bounds grow by 2^(1/4) from 250 ns
@@ -27,6 +29,13 @@ class latency_histogram {
   [[nodiscard]] static std::int64_t bound(std::size_t i) noexcept;  // REQUIRES: i + 1 < kBuckets
   // REQUIRES: the single writer thread.
   void record(std::int64_t ns) noexcept;
+  // Frame receive -> decision: records decided_ns - before.recv_ns, where
+  // `before` is the symbol's book as read before the evaluator ran (a frame
+  // applied meanwhile must not shorten the span). A quote from a REST
+  // re-seed is not a frame -- its receive time is when the request was sent,
+  // so the span would be a REST round trip -- and is not recorded. Returns
+  // whether it recorded. REQUIRES: the single writer thread.
+  bool record_decision(const book_snapshot& before, std::int64_t decided_ns) noexcept;
   [[nodiscard]] std::uint64_t count() const noexcept;
   [[nodiscard]] std::uint64_t bucket(std::size_t i) const noexcept;
   [[nodiscard]] std::int64_t sum_ns() const noexcept;

@@ -114,11 +114,13 @@ struct live_bot::state : ws_handler {
 
   void evaluate_symbol(symbol_id s, std::int64_t now) {
     tel.eval.add(eval_counter::symbols_drained);
+    // Frame-to-decision latency from the book the evaluator judges, read
+    // before it runs (latency_histogram::record_decision: frames only).
+    const book_snapshot before = book->read(s);
     if (o.before_decision) o.before_decision(s);
     eval->on_symbol(*book, s, now, [this](const opportunity& op) { return sink(op); });
     if (o.after_decision) o.after_decision(s, now);
-    const std::int64_t done = now_ns();
-    latency.record(done - book->read(s).recv_ns);
+    (void)latency.record_decision(before, now_ns());
   }
   void drain_inline(std::int64_t now) {
     dirty->drain([&](symbol_id s) { evaluate_symbol(s, now); });
