@@ -112,10 +112,6 @@ class reseed_tracker {
     return out;
   }
 
-  [[nodiscard]] const std::vector<symbol_id>& symbols_of(std::size_t c) const noexcept {
-    return groups_[c];
-  }
-
  private:
   std::vector<std::vector<symbol_id>> groups_;
   void touch_all(std::size_t c) noexcept;

@@ -174,6 +174,17 @@ TEST(Replay, UnknownStartAssetAndMissingFilesAreClearErrors) {
 namespace triarb {
 namespace {
 
+// What a bot holding the market's current quotes of t's legs would claim.
+std::array<sim::market::leg_claim, 3> current_claims(const sim::market& m, const triangle& t) {
+  std::array<sim::market::leg_claim, 3> c;
+  for (std::size_t i = 0; i < 3; ++i) {
+    const sim::true_quote& q = m.quote_of(t.legs[i].symbol);
+    c[i] = {t.legs[i].symbol, t.legs[i].dir, t.legs[i].dir == side::buy ? q.ask : q.bid,
+            q.update_id};
+  }
+  return c;
+}
+
 TEST(Market, JudgeVouchesForSimultaneousLegsAndCatchesAFrozenOne) {
   sim_world w;
   sim::market m(w.u, sim::reference_prices(w.gen), {.seed = 3});
@@ -181,15 +192,7 @@ TEST(Market, JudgeVouchesForSimultaneousLegsAndCatchesAFrozenOne) {
   const asset_id usdt = *w.u.find_asset("USDT");
   const triangle_index idx = triangle_index::build(w.u, std::span<const asset_id>(&usdt, 1));
   const triangle& t = idx.triangle_at(0);
-  auto claims_now = [&] {
-    std::array<sim::market::leg_claim, 3> c;
-    for (std::size_t i = 0; i < 3; ++i) {
-      const sim::true_quote& q = m.quote_of(t.legs[i].symbol);
-      c[i] = {t.legs[i].symbol, t.legs[i].dir, t.legs[i].dir == side::buy ? q.ask : q.bid,
-              q.update_id};
-    }
-    return c;
-  };
+  auto claims_now = [&] { return current_claims(m, t); };
   const fixed8 fee = fixed8::from_raw(100'000);
   const sim::exact any(0);  // profitable means ratio > 0 here: the judge's other checks decide
   ASSERT_EQ(m.judge(claims_now(), fee, any), sim::market::verdict::real);
@@ -227,12 +230,7 @@ TEST(Market, JudgeRemembersQuotesFurtherBackThanABotLags) {
   const asset_id usdt = *w.u.find_asset("USDT");
   const triangle_index idx = triangle_index::build(w.u, std::span<const asset_id>(&usdt, 1));
   const triangle& t = idx.triangle_at(0);
-  auto claim = [&](std::size_t i) {
-    const sim::true_quote& q = m.quote_of(t.legs[i].symbol);
-    return sim::market::leg_claim{t.legs[i].symbol, t.legs[i].dir,
-                                  t.legs[i].dir == side::buy ? q.ask : q.bid, q.update_id};
-  };
-  std::array<sim::market::leg_claim, 3> c{claim(0), claim(1), claim(2)};
+  const std::array<sim::market::leg_claim, 3> c = current_claims(m, t);
   // Leg 0's symbol is quoted 100 more times; the claim keeps the old quote.
   const symbol_id s0 = t.legs[0].symbol;
   for (int requotes = 0; requotes < 100;) {
@@ -275,12 +273,7 @@ TEST(Market, JudgeVouchesForARecurringPriceUnderAnOlderId) {
       }
     }
     if (!found) continue;
-    std::array<sim::market::leg_claim, 3> c;
-    for (std::size_t i = 0; i < 3; ++i) {
-      const sim::true_quote& q = m.quote_of(t.legs[i].symbol);
-      c[i] = {t.legs[i].symbol, t.legs[i].dir, t.legs[i].dir == side::buy ? q.ask : q.bid,
-              q.update_id};
-    }
+    std::array<sim::market::leg_claim, 3> c = current_claims(m, t);
     c[0].update_id = id;  // the older id, the price current again
     EXPECT_EQ(m.judge(c, fee, any), sim::market::verdict::real);
   }
