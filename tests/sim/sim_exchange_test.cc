@@ -7,17 +7,8 @@
 #include "sim/exchange/sim_exchange.h"
 
 #include <gtest/gtest.h>
-#include <openssl/ssl.h>
 #include <simdjson.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
 #include <functional>
 #include <iostream>
@@ -32,6 +23,7 @@
 #include "core/triangle_index.h"
 #include "core/universe.h"
 #include "sim/exchange/tls_cert.h"
+#include "tests/sim/test_client.h"
 
 namespace triarb {
 namespace {
@@ -39,162 +31,9 @@ namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
-namespace net = boost::asio;
-namespace ssl = net::ssl;
-using tcp = net::ip::tcp;
+using testing_client::http_reply;
+using testing_client::test_client;
 using namespace std::chrono_literals;
-
-constexpr auto kIoTimeout = 3s;
-
-// One client connection (TLS, then HTTP or WebSocket); every operation is
-// asynchronous with a deadline, run to completion on the client's own context.
-class test_client {
- public:
-  test_client(const std::string& ca_pem, std::uint16_t port, std::string verify_host = "127.0.0.1",
-              std::string address = "127.0.0.1")
-      : port_(port), verify_host_(std::move(verify_host)), address_(std::move(address)) {
-    ctx_.add_certificate_authority(net::buffer(ca_pem));
-    ctx_.set_verify_mode(ssl::verify_peer);
-  }
-
-  // TCP connect + TLS handshake with host-name verification.
-  beast::error_code connect() {
-    stream_.emplace(ioc_, ctx_);
-    if (verify_host_.find_first_not_of("0123456789.:") != std::string::npos) {
-      // SNI for DNS names (the function, not the casting macro).
-      SSL_ctrl(stream_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-               const_cast<char*>(verify_host_.c_str()));
-    }
-    stream_->set_verify_callback(ssl::host_name_verification(verify_host_));
-    beast::error_code result;
-    beast::get_lowest_layer(*stream_).expires_after(kIoTimeout);
-    beast::get_lowest_layer(*stream_).async_connect(
-        tcp::endpoint(net::ip::make_address(address_), port_),
-        [&](beast::error_code ec) { result = ec; });
-    run();
-    if (result) return result;
-    beast::get_lowest_layer(*stream_).expires_after(kIoTimeout);
-    stream_->async_handshake(ssl::stream_base::client, [&](beast::error_code ec) { result = ec; });
-    run();
-    return result;
-  }
-
-  // GET on a fresh connection. REQUIRES: the TLS handshake succeeds.
-  http::response<http::string_body> get(const std::string& target) {
-    EXPECT_FALSE(connect()) << "connect for GET " << target.substr(0, 80);
-    return request(target);
-  }
-
-  // Another GET on the same connection (keep-alive).
-  http::response<http::string_body> request(const std::string& target) {
-    http::request<http::empty_body> req{http::verb::get, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    beast::error_code result;
-    beast::get_lowest_layer(*stream_).expires_after(kIoTimeout);
-    http::async_write(*stream_, req, [&](beast::error_code ec, std::size_t) { result = ec; });
-    run();
-    EXPECT_FALSE(result) << result.message();
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(64 << 20);
-    beast::get_lowest_layer(*stream_).expires_after(kIoTimeout);
-    http::async_read(*stream_, buf_, parser,
-                     [&](beast::error_code ec, std::size_t) { result = ec; });
-    run();
-    EXPECT_FALSE(result) << result.message();
-    return parser.release();
-  }
-
-  // WebSocket upgrade. On refusal, `refused` holds the gateway's response.
-  beast::error_code ws_open(const std::string& target,
-                            websocket::response_type* refused = nullptr) {
-    if (beast::error_code ec = connect()) return ec;
-    ws_.emplace(std::move(*stream_));
-    websocket::response_type res;
-    beast::error_code result;
-    beast::get_lowest_layer(*ws_).expires_after(kIoTimeout);
-    ws_->async_handshake(res, "127.0.0.1", target, [&](beast::error_code ec) { result = ec; });
-    run();
-    if (refused != nullptr) *refused = res;
-    return result;
-  }
-
-  // One message; pings are answered with pongs while reading.
-  beast::error_code ws_read(std::string& out, std::chrono::milliseconds timeout = kIoTimeout) {
-    beast::error_code result;
-    beast::flat_buffer b;
-    beast::get_lowest_layer(*ws_).expires_after(timeout);
-    ws_->async_read(b, [&](beast::error_code ec, std::size_t) { result = ec; });
-    run();
-    out = beast::buffers_to_string(b.data());
-    return result;
-  }
-
-  beast::error_code ws_write(const std::string& text) {
-    beast::error_code result;
-    beast::get_lowest_layer(*ws_).expires_after(kIoTimeout);
-    ws_->text(true);
-    ws_->async_write(net::buffer(text), [&](beast::error_code ec, std::size_t) { result = ec; });
-    run();
-    return result;
-  }
-
-  // Raw TCP, for clients that do not speak TLS.
-  static void raw_tcp(std::uint16_t port, const std::string& bytes) {
-    net::io_context ioc;
-    tcp::socket s(ioc);
-    beast::error_code ec;
-    s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
-    if (ec) return;
-    if (!bytes.empty()) net::write(s, net::buffer(bytes), ec);
-    s.close(ec);
-  }
-
-  // TLS, then raw bytes (malformed HTTP), then hang up.
-  void tls_raw(const std::string& bytes) {
-    ASSERT_FALSE(connect());
-    beast::error_code result;
-    beast::get_lowest_layer(*stream_).expires_after(kIoTimeout);
-    net::async_write(*stream_, net::buffer(bytes),
-                     [&](beast::error_code ec, std::size_t) { result = ec; });
-    run();
-    std::string reply;
-    reply.resize(4096);
-    beast::get_lowest_layer(*stream_).expires_after(kIoTimeout);
-    stream_->async_read_some(net::buffer(reply), [&](beast::error_code ec, std::size_t n) {
-      result = ec;
-      reply.resize(n);
-    });
-    run();
-    last_raw_reply_ = reply;
-  }
-  const std::string& last_raw_reply() const { return last_raw_reply_; }
-
- private:
-  // Runs the started operation to completion. Backstop: Beast's WebSocket
-  // teardown reads the raw socket (no tcp_stream deadline), so if nothing
-  // completes in time the socket is closed, which ends every operation.
-  void run() {
-    ioc_.restart();
-    ioc_.run_for(kIoTimeout + 2s);
-    if (!ioc_.stopped()) {
-      beast::error_code ec;
-      if (ws_) beast::get_lowest_layer(*ws_).socket().close(ec);
-      if (stream_) beast::get_lowest_layer(*stream_).socket().close(ec);
-      ioc_.restart();
-      ioc_.run();
-    }
-  }
-
-  net::io_context ioc_;
-  ssl::context ctx_{ssl::context::tls_client};
-  std::uint16_t port_;
-  std::string verify_host_;
-  std::string address_;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> stream_;
-  std::optional<websocket::stream<beast::ssl_stream<beast::tcp_stream>>> ws_;
-  beast::flat_buffer buf_;
-  std::string last_raw_reply_;
-};
 
 sim_exchange_options fast_options() {
   sim_exchange_options o;
@@ -343,7 +182,7 @@ TEST(SimExchange, TargetOverTheGatewayLimitGets414) {
   const std::string target = streams_target(u, 0, 450);
   ASSERT_GT(target.size(), 8192u);
   test_client c(ex.ca_pem(), ex.port());
-  websocket::response_type res;
+  http_reply res;
   const beast::error_code ec = c.ws_open(target, &res);
   EXPECT_EQ(ec, websocket::error::upgrade_declined);
   EXPECT_EQ(res.result(), http::status::uri_too_long);
@@ -363,7 +202,7 @@ TEST(SimExchange, MoreThan1024StreamsGets400AndExactly1024IsAccepted) {
   const universe u = load_exchange_info(ex.exchange_info());
   ASSERT_GT(u.symbols().size(), 1025u);
   test_client c(ex.ca_pem(), ex.port());
-  websocket::response_type res;
+  http_reply res;
   EXPECT_EQ(c.ws_open(streams_target(u, 0, 1025), &res), websocket::error::upgrade_declined);
   EXPECT_EQ(res.result(), http::status::bad_request);
   EXPECT_NE(res.body().find("Too many streams"), std::string::npos) << res.body();
@@ -432,7 +271,7 @@ TEST(SimExchange, ClientTrustingAnotherCaFailsTheHandshake) {
   test_client c(other.ca_pem, ex.port());
   const beast::error_code ec = c.connect();
   ASSERT_TRUE(ec);
-  EXPECT_EQ(ec.category(), net::error::get_ssl_category()) << ec.message();
+  EXPECT_TRUE(test_client::is_tls_error(ec)) << ec.message();
   // The right CA but a host name the certificate does not name fails too;
   // "localhost" (DNS SAN, with SNI) succeeds.
   test_client wrong_host(ex.ca_pem(), ex.port(), "example.com");
@@ -585,7 +424,7 @@ TEST(SimExchange, HaltedSymbolIsBreakAndSilent) {
   const std::string all = c.request("/api/v3/ticker/bookTicker").body();
   EXPECT_EQ(all.find("\"symbol\":\"" + name + "\""), std::string::npos);
   EXPECT_NE(all.find("\"symbol\":\"" + before.symbol(4).name + "\""), std::string::npos);
-  EXPECT_EQ(c.request("/api/v3/ticker/bookTicker?symbol=" + name).result_int(), 400);
+  EXPECT_EQ(c.request("/api/v3/ticker/bookTicker?symbol=" + name).result(), http::status::bad_request);
   EXPECT_THROW(ex.halt_symbol("NOPENOPE"), std::invalid_argument);
 }
 
@@ -613,7 +452,7 @@ TEST(SimExchange, ConnectionAttemptsOverTheBudgetGet429) {
   test_client a(ex.ca_pem(), ex.port()), b(ex.ca_pem(), ex.port()), c(ex.ca_pem(), ex.port());
   EXPECT_FALSE(a.ws_open(streams_target(u, 0, 1)));
   EXPECT_FALSE(b.ws_open(streams_target(u, 0, 1)));
-  websocket::response_type res;
+  http_reply res;
   EXPECT_EQ(c.ws_open(streams_target(u, 0, 1), &res), websocket::error::upgrade_declined);
   EXPECT_EQ(res.result(), http::status::too_many_requests);
   EXPECT_EQ(ex.get_stats().rejected_429, 1u);
