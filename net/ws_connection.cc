@@ -18,7 +18,6 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
 #include <cstring>
-#include <random>
 
 #include "core/frame_parser.h"
 
@@ -63,60 +62,6 @@ std::string build_stream_target(std::string_view path, const std::vector<std::st
   return t;
 }
 
-std::string_view to_string(conn_counter c) noexcept {
-  switch (c) {
-    case conn_counter::connect_attempts:
-      return "connect_attempts";
-    case conn_counter::connects_opened:
-      return "connects_opened";
-    case conn_counter::connect_failures:
-      return "connect_failures";
-    case conn_counter::tls_verify_failures:
-      return "tls_verify_failures";
-    case conn_counter::http_414:
-      return "http_414";
-    case conn_counter::http_400:
-      return "http_400";
-    case conn_counter::http_429:
-      return "http_429";
-    case conn_counter::http_other:
-      return "http_other";
-    case conn_counter::drops:
-      return "drops";
-    case conn_counter::stalls:
-      return "stalls";
-    case conn_counter::quiet:
-      return "quiet";
-    case conn_counter::rotations:
-      return "rotations";
-    case conn_counter::server_shutdowns:
-      return "server_shutdowns";
-    case conn_counter::budget_waits:
-      return "budget_waits";
-    case conn_counter::fatal_stops:
-      return "fatal_stops";
-    case conn_counter::frames:
-      return "frames";
-    case conn_counter::kCount:
-      break;
-  }
-  return "?";
-}
-
-std::string_view to_string(drop_reason r) noexcept {
-  switch (r) {
-    case drop_reason::error:
-      return "error";
-    case drop_reason::stalled:
-      return "stalled";
-    case drop_reason::rotated:
-      return "rotated";
-    case drop_reason::server_shutdown:
-      return "server_shutdown";
-  }
-  return "?";
-}
-
 struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
   impl(net::io_context& ioc, tls_context& tls, const endpoint_url& url, std::string tgt,
        std::size_t idx, const ws_options& o, connect_budget& b, conn_counters& c, ws_handler& h)
@@ -129,11 +74,8 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
         target(std::move(tgt)),
         index(idx),
         opt(o),
-        budget(b),
-        counters(c),
-        handler(h),
-        rng(o.jitter_seed + idx),
-        backoff_ms(o.backoff_initial_ms) {}
+        policy(o, idx, b, c),
+        handler(h) {}
 
   net::strand<net::io_context::executor_type> strand;
   tcp::resolver resolver;
@@ -144,34 +86,47 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
   std::string target;
   std::size_t index;
   ws_options opt;
-  connect_budget& budget;
-  conn_counters& counters;
+  conn_policy policy;  // every decision; this struct only does the I/O
   ws_handler& handler;
-  std::mt19937_64 rng;
-  std::int64_t backoff_ms;
-  std::int64_t min_next_wait_ms = 0;  // set by a 429
 
   std::shared_ptr<ws_stream> ws;
   beast::flat_buffer buffer;
   frame_buffer frame;
   http::response<http::string_body> upgrade_response;
   std::uint64_t gen = 0;
-  bool open = false;
   bool stopped = false;
-  bool failed = false;
   bool rotate_requested = false;
-  std::int64_t opened_at_ns = 0;
-  std::int64_t last_activity_ns = 0;
-  std::int64_t last_frame_ns = 0;  // data frames only (quiet_ms)
-  bool quiet_reported = false;
 
-  void fatal(const std::string& what) {
-    failed = true;
-    stopped = true;
-    ++gen;
-    counters.add(conn_counter::fatal_stops);
-    close_now();
-    handler.on_fatal(index, "connection " + std::to_string(index) + ": " + what);
+  // Carries out what the policy answered.
+  void act(const conn_action& a) {
+    switch (a.k) {
+      case conn_action::kind::none:
+        return;
+      case conn_action::kind::connect:
+        return start_attempt();
+      case conn_action::kind::wait:
+        return schedule_timer(a.at_ns);
+      case conn_action::kind::quiet:
+        return handler.on_quiet(index);
+      case conn_action::kind::lose: {
+        ++gen;
+        watchdog.cancel();
+        if (a.why == drop_reason::server_shutdown) {
+          close_cleanly();  // from on_read: no read pending
+        } else {
+          close_now();
+        }
+        handler.on_lost(index, a.why);
+        if (stopped) return;
+        return schedule_timer(a.at_ns);
+      }
+      case conn_action::kind::fatal:
+        stopped = true;
+        ++gen;
+        close_now();
+        handler.on_fatal(index, "connection " + std::to_string(index) + ": " + a.what);
+        return;
+    }
   }
 
   // Closes the socket at once. Every pending operation on the stream holds
@@ -201,32 +156,16 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
     });
   }
 
-  std::int64_t next_backoff_ms() {
-    const std::int64_t cap = backoff_ms;
-    backoff_ms = std::min(backoff_ms * 2, opt.backoff_max_ms);
-    std::uniform_int_distribution<std::int64_t> d(cap / 2, cap);  // jitter in [cap/2, cap]
-    return std::max(d(rng), min_next_wait_ms);
-  }
-
-  void schedule_connect(std::int64_t delay_ms) {
-    min_next_wait_ms = 0;
-    retry_timer.expires_after(std::chrono::milliseconds(delay_ms));
+  void schedule_timer(std::int64_t at_ns) {
+    const std::int64_t delay = std::max<std::int64_t>(at_ns - steady_ns(), 0);
+    retry_timer.expires_after(std::chrono::nanoseconds(delay));
     retry_timer.async_wait([self = shared_from_this(), g = gen](error_code ec) {
       if (ec || self->stopped || g != self->gen) return;
-      self->do_connect();
+      self->act(self->policy.on_timer(steady_ns()));
     });
   }
 
-  void do_connect() {
-    if (stopped) return;
-    const std::int64_t now = steady_ns();
-    if (!budget.try_take(now)) {
-      counters.add(conn_counter::budget_waits);
-      const std::int64_t wait_ms = (budget.next_free_ns(now) - now) / 1'000'000 + 1;
-      schedule_connect(wait_ms);
-      return;
-    }
-    counters.add(conn_counter::connect_attempts);
+  void start_attempt() {
     const std::uint64_t g = ++gen;
     ws = std::make_shared<ws_stream>(strand, tls_.native());
     if (!set_sni(ws->next_layer().native_handle(), url_.host.c_str())) {
@@ -269,14 +208,14 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
     beast::get_lowest_layer(*ws).expires_never();
     websocket::stream_base::timeout t{};
     t.handshake_timeout = std::chrono::milliseconds(opt.handshake_timeout_ms);
-    t.idle_timeout = websocket::stream_base::none();  // our own watchdog decides
+    t.idle_timeout = websocket::stream_base::none();  // the policy's watchdog decides
     t.keep_alive_pings = false;
     ws->set_option(t);
     ws->read_message_max(1U << 20);
     ws->control_callback([this](websocket::frame_type, beast::string_view) {
       // A ping (Beast answers it with a pong of the same payload), a pong or
-      // a close: the peer is alive.
-      last_activity_ns = steady_ns();
+      // a close: the peer is alive, though it sent no data.
+      policy.on_control(steady_ns());
     });
     upgrade_response = {};
     ws->async_handshake(upgrade_response, url_.host + ":" + url_.port, target,
@@ -290,50 +229,33 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
     if (ec) {
       if (ec == websocket::error::upgrade_declined) {
         const int status = static_cast<int>(upgrade_response.result_int());
-        const std::string body = upgrade_response.body().substr(0, 200);
-        if (status == 414) {
-          counters.add(conn_counter::http_414);
-          return fatal("HTTP 414 URI Too Long on upgrade: the gateway refused the " +
-                       std::to_string(target.size()) +
-                       "-byte subscription target (our check: " + std::to_string(kMaxTargetBytes) +
-                       " bytes); lower symbols_per_connection. Not retried.");
-        }
-        if (status == 400) {
-          counters.add(conn_counter::http_400);
-          return fatal("HTTP 400 on upgrade (" + body +
-                       "): too many or unknown streams; a configuration error. Not retried.");
-        }
-        if (status == 429) {
-          counters.add(conn_counter::http_429);
-          min_next_wait_ms = opt.backoff_429_ms;
-          return fail_connect(g, ec, "upgrade (HTTP 429: too many connection attempts)");
-        }
-        counters.add(conn_counter::http_other);
-        return fail_connect(g, ec, "upgrade (HTTP " + std::to_string(status) + ")");
+        close_now();
+        const std::string detail = status == 414 ? "the " + std::to_string(target.size()) +
+                                                       "-byte subscription target (our check: " +
+                                                       std::to_string(kMaxTargetBytes) + " bytes)"
+                                                 : upgrade_response.body().substr(0, 200);
+        return act(policy.on_connect_failed(steady_ns(), connect_failure::upgrade_declined, status,
+                                            detail));
       }
       return fail_connect(g, ec, "websocket handshake");
     }
-    counters.add(conn_counter::connects_opened);
-    open = true;
     rotate_requested = false;
-    backoff_ms = opt.backoff_initial_ms;
-    opened_at_ns = last_activity_ns = last_frame_ns = steady_ns();
-    quiet_reported = false;
+    policy.on_open(steady_ns());
     handler.on_open(index);
+    if (g != gen || stopped) return;  // the handler stopped us
     arm_watchdog();
     do_read(g);
   }
 
   void fail_connect(std::uint64_t g, error_code ec, const std::string& stage) {
     if (g != gen) return;
-    counters.add(conn_counter::connect_failures);
-    if (is_verify_failure(ec)) {
-      counters.add(conn_counter::tls_verify_failures);
-      return fatal(stage + ": the server certificate does not verify against the trust anchors (" +
-                   tls_.trust_description() + "): " + ec.message() + ". Not retried.");
-    }
     close_now();
-    schedule_connect(next_backoff_ms());
+    if (is_verify_failure(ec)) {
+      return act(policy.on_connect_failed(
+          steady_ns(), connect_failure::tls_verify, 0,
+          stage + " (trust anchors: " + tls_.trust_description() + "): " + ec.message()));
+    }
+    act(policy.on_connect_failed(steady_ns(), connect_failure::transport, 0, stage));
   }
 
   void do_read(std::uint64_t g) {
@@ -345,11 +267,9 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
 
   void on_read(std::uint64_t g, error_code ec) {
     if (g != gen || stopped) return;
-    if (ec) return drop(drop_reason::error);
+    if (ec) return act(policy.on_read_error(steady_ns()));
     const std::int64_t recv = (opt.clock != nullptr ? *opt.clock : bot_clock::process()).now_ns();
-    last_activity_ns = last_frame_ns = steady_ns();
-    quiet_reported = false;
-    counters.add(conn_counter::frames);
+    policy.on_data(steady_ns());
     const std::size_t n = buffer.size();
     frame.clear();
     std::span<char> room = frame.prepare(n);
@@ -358,60 +278,24 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
     buffer.consume(n);
     handler.on_frame(index, frame.data(), frame.size(), recv);
     if (g != gen || stopped) return;  // the handler stopped us
-    if (rotate_requested) {
-      counters.add(conn_counter::server_shutdowns);
-      return drop(drop_reason::server_shutdown);
-    }
+    if (rotate_requested) return act(policy.on_server_shutdown(steady_ns()));
     do_read(g);
   }
 
   void arm_watchdog() {
-    std::int64_t period = opt.pong_deadline_ms / 4;
-    if (opt.quiet_ms > 0) period = std::min(period, opt.quiet_ms / 4);
-    period = std::clamp<std::int64_t>(period, 5, 1000);
-    watchdog.expires_after(std::chrono::milliseconds(period));
+    watchdog.expires_after(std::chrono::milliseconds(policy.tick_period_ms()));
     watchdog.async_wait([self = shared_from_this(), g = gen](error_code ec) {
-      if (ec || g != self->gen || self->stopped || !self->open) return;
-      const std::int64_t now = steady_ns();
-      if (now - self->last_activity_ns > self->opt.pong_deadline_ms * 1'000'000) {
-        self->counters.add(conn_counter::stalls);
-        return self->drop(drop_reason::stalled);
-      }
-      if (self->opt.quiet_ms > 0 && !self->quiet_reported &&
-          now - self->last_frame_ns > self->opt.quiet_ms * 1'000'000) {
-        self->quiet_reported = true;
-        self->counters.add(conn_counter::quiet);
-        self->handler.on_quiet(self->index);
-        if (g != self->gen || self->stopped) return;  // the handler stopped us
-      }
-      if (now - self->opened_at_ns >= self->opt.rotate_after_ms * 1'000'000) {
-        self->counters.add(conn_counter::rotations);
-        return self->drop(drop_reason::rotated);
-      }
+      if (ec || g != self->gen || self->stopped || !self->policy.open()) return;
+      self->act(self->policy.on_tick(steady_ns()));
+      if (g != self->gen || self->stopped || !self->policy.open()) return;  // lost or stopped
       self->arm_watchdog();
     });
-  }
-
-  void drop(drop_reason why) {
-    open = false;
-    ++gen;
-    watchdog.cancel();
-    const bool planned = why == drop_reason::rotated || why == drop_reason::server_shutdown;
-    if (why == drop_reason::error) counters.add(conn_counter::drops);
-    if (why == drop_reason::server_shutdown) {
-      close_cleanly();  // from on_read: no read pending
-    } else {
-      close_now();
-    }
-    handler.on_lost(index, why);
-    if (stopped) return;
-    schedule_connect(planned ? 0 : next_backoff_ms());
   }
 
   void stop() {
     if (stopped) return;
     stopped = true;
-    open = false;
+    policy.stop();
     ++gen;
     error_code ignored;
     resolver.cancel();
@@ -444,14 +328,18 @@ std::shared_ptr<ws_connection> ws_connection::make(net::io_context& ioc, tls_con
 ws_connection::~ws_connection() = default;
 
 void ws_connection::start() {
-  net::post(impl_->strand, [p = impl_] { p->do_connect(); });
+  net::post(impl_->strand, [p = impl_] {
+    if (!p->stopped) p->act(p->policy.on_timer(steady_ns()));
+  });
 }
 void ws_connection::stop() {
   net::post(impl_->strand, [p = impl_] { p->stop(); });
 }
 void ws_connection::request_rotation() { impl_->rotate_requested = true; }
-bool ws_connection::is_open() const noexcept { return impl_->open; }
-bool ws_connection::failed() const noexcept { return impl_->failed; }
+bool ws_connection::is_open() const noexcept { return impl_->policy.open(); }
+bool ws_connection::failed() const noexcept {
+  return impl_->policy.current() == conn_policy::state::failed;
+}
 const std::string& ws_connection::target() const noexcept { return impl_->target; }
 
 }  // namespace triarb

@@ -15,34 +15,16 @@
 //   checked against kMaxTargetBytes when the connection is made, BEFORE
 //   connecting: a longer target is a ws_config_error naming the length, the
 //   limit and the fix (fewer symbols_per_connection).
-// - TLS with SNI and host-name verification (tls_client.h); a certificate
-//   that does not verify is a fatal error for the connection (retrying
-//   cannot fix a wrong trust anchor), reported once through on_fatal.
+// - TLS with SNI and host-name verification (tls_client.h).
 // - Pings are answered with pongs carrying the same payload (Beast does it
-//   while a read is pending, and a read is always pending while open). Any
-//   frame, ping or pong counts as life; silence past pong_deadline_ms is a
-//   dead connection (stalled): dropped and reconnected.
-// - Quiet: no data frame for quiet_ms (pings do not count) while open: the
-//   handler's on_quiet is called once (its symbols are then invalidated
-//   until each gets a fresh frame), counted; the connection stays open. A
-//   busy group of streams is never that quiet, so it is the fast sign of a
-//   stall: the pong deadline (a minute on Binance) is far longer than
-//   max_leg_age, and legs frozen by a stalled connection would stay usable
-//   until then.
-// - Rotation: after rotate_after_ms open (before the server's 24 h limit),
-//   and when the handler calls request_rotation() (serverShutdown), the
-//   connection is closed and reopened at once (no backoff). After
+//   while a read is pending, and a read is always pending while open).
+// - Every lifecycle decision (connect budget, backoff and jitter, stall,
+//   quiet, rotation, serverShutdown, 414/400/429 and certificate failures)
+//   is conn_policy's (conn_policy.h): this file feeds it what the socket
+//   does, on steady_clock, and carries out what it answers. After
 //   serverShutdown the close is clean (a close frame, no read pending); a
-//   timed rotation and stop() close the socket at once, since a read is
-//   pending then (see close_cleanly in the .cc).
-// - Reconnects: exponential backoff with full jitter (backoff_initial_ms
-//   doubling to backoff_max_ms), and every attempt of every connection takes
-//   one token of the shared connect_budget (the exchange allows
-//   reconnect_attempts_per_5min per IP); with no token left it waits.
-// - Upgrade refused with HTTP 414 or 400: a configuration error (too long a
-//   URL, too many or unknown streams): counted, reported through on_fatal,
-//   the connection stops -- no retry storm. HTTP 429: counted, and the next
-//   attempt waits at least backoff_429_ms.
+//   timed rotation, a stall, a quiet reconnect and stop() close the socket
+//   at once, since a read is pending then (see close_cleanly in the .cc).
 //
 // Thread safety: a connection lives on its own strand of the io_context;
 // start/stop/request_rotation and all handler calls happen on the thread
@@ -58,8 +40,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/telemetry.h"
 #include "net/bot_clock.h"
+#include "net/conn_policy.h"
 #include "net/connect_budget.h"
 #include "net/tls_client.h"
 
@@ -82,45 +64,6 @@ class ws_config_error : public std::runtime_error {
 [[nodiscard]] std::string build_stream_target(std::string_view path,
                                               const std::vector<std::string>& symbol_names);
 
-enum class conn_counter : std::uint8_t {
-  connect_attempts,     // TCP connects started
-  connects_opened,      // WebSocket upgrades that succeeded
-  connect_failures,     // resolve/TCP/TLS/handshake failures (any)
-  tls_verify_failures,  // the peer's certificate did not verify (fatal)
-  http_414,             // upgrade refused: URI too long (fatal, configuration)
-  http_400,             // upgrade refused: bad request, e.g. too many streams (fatal)
-  http_429,             // upgrade refused: too many connection attempts (backs off)
-  http_other,           // upgrade refused with another status
-  drops,                // an open connection failed (read error, reset, close)
-  stalls,               // silence past pong_deadline_ms
-  quiet,                // no data frame for quiet_ms (symbols invalidated, still open)
-  rotations,            // rotate_after_ms reached
-  server_shutdowns,     // serverShutdown received (rotation)
-  budget_waits,         // an attempt waited for the connect budget
-  fatal_stops,          // connections stopped for good (fatal errors)
-  frames,               // text frames received
-  kCount,
-};
-[[nodiscard]] std::string_view to_string(conn_counter c) noexcept;
-using conn_counters = counter_block<conn_counter>;
-
-enum class drop_reason : std::uint8_t { error, stalled, rotated, server_shutdown };
-[[nodiscard]] std::string_view to_string(drop_reason r) noexcept;
-
-struct ws_options {
-  std::int64_t pong_deadline_ms = 60'000;
-  std::int64_t quiet_ms = 0;  // 0: off (see Quiet above)
-  std::int64_t rotate_after_ms = 23LL * 3600 * 1000;
-  std::int64_t handshake_timeout_ms = 10'000;
-  std::int64_t backoff_initial_ms = 250;
-  std::int64_t backoff_max_ms = 30'000;
-  std::int64_t backoff_429_ms = 30'000;
-  std::uint64_t jitter_seed = 0x7419a3;
-  // Stamps each frame's receive time (nullptr: bot_clock::process()).
-  // REQUIRES: outlives the connection.
-  const bot_clock* clock = nullptr;
-};
-
 // Called on the feed thread.
 class ws_handler {
  public:
@@ -130,9 +73,11 @@ class ws_handler {
   // One text frame; data[0, size + kFramePadding) readable until return.
   virtual void on_frame(std::size_t index, const char* data, std::size_t size,
                         std::int64_t recv_ns) = 0;
-  // The open connection is gone (its symbols must be invalidated).
+  // The open connection is gone (its symbols must be invalidated); a
+  // reconnect follows unless it was stopped.
   virtual void on_lost(std::size_t index, drop_reason why) = 0;
   // No data frame for quiet_ms; still open (its symbols must be invalidated).
+  // Still none at kQuietReconnectFactor x quiet_ms: on_lost(quiet).
   virtual void on_quiet(std::size_t index) { (void)index; }
   // The connection stopped for good (configuration or trust error).
   virtual void on_fatal(std::size_t index, const std::string& what) = 0;

@@ -262,11 +262,12 @@ TEST(LiveBot, CertificateFromAnotherCaIsRefused) {
 TEST(LiveBot, QuietConnectionInvalidatesItsSymbolsWithoutADropUntilFramesResume) {
   // A stall shows as data silence long before the pong deadline (a minute):
   // after quiet_ms without a frame the connection's symbols are invalid, the
-  // connection stays open, and fresh frames revalidate them.
+  // connection stays open, and fresh frames revalidate them (before
+  // kQuietReconnectFactor x quiet_ms, 2 s here, would reconnect it).
   sim_exchange ex(fast_exchange());
   ex.start();
   live_options o = bot_for(ex);
-  o.cfg.quiet_ms = 200;
+  o.cfg.quiet_ms = 500;
   live_bot* self = nullptr;
   std::atomic<int> quiet{0}, not_invalid{0};
   o.on_connection_quiet = [&](std::size_t c) {
@@ -334,6 +335,43 @@ TEST(LiveBot, DataOnlyStallWithPingsFlowingIsQuiet) {
   ex.stall_data(false);
   const live_report r = b.finish();
   EXPECT_EQ(b.bot.counter(conn_counter::stalls), 0U) << "pongs kept it alive";
+  EXPECT_TRUE(r.fatal_errors.empty());
+}
+
+// A stream that stays data-silent is reconnected (kQuietReconnectFactor x
+// quiet_ms): invalidating its symbols alone would leave them dark for as long
+// as the exchange keeps pinging a dead subscription.
+TEST(LiveBot, AStreamThatStaysDataSilentIsReconnected) {
+  sim_exchange_options xo = fast_exchange();
+  xo.ping_interval_ms = 50;
+  sim_exchange ex(xo);
+  ex.start();
+  live_options o = bot_for(ex);
+  o.cfg.quiet_ms = 100;
+  o.ws.backoff_initial_ms = 50;
+  o.ws.backoff_max_ms = 200;
+  running_bot b(std::move(o));
+  ASSERT_TRUE(wait_for([&] { return b.bot.running(); }));
+  const std::size_t conns = b.bot.connection_count();
+  ASSERT_TRUE(wait_for([&] { return b.bot.open_connections() == conns; }));
+  ASSERT_TRUE(wait_for([&] { return b.bot.frames() > 2000; }));
+  ex.stall_data(true);
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return b.bot.counter(conn_counter::quiet_reconnects) >= conns &&
+               b.bot.counter(conn_counter::connects_opened) >= 2 * conns;
+      },
+      10s))
+      << "quiet_reconnects=" << b.bot.counter(conn_counter::quiet_reconnects)
+      << " connects_opened=" << b.bot.counter(conn_counter::connects_opened);
+  EXPECT_EQ(b.bot.counter(conn_counter::stalls), 0U) << "pings answered: never a stall";
+  ex.stall_data(false);
+  ASSERT_TRUE(wait_for([&] {
+    std::size_t v = 0;
+    for (symbol_id s = 0; s < b.bot.symbol_count(); ++s) v += b.bot.read(s).valid ? 1 : 0;
+    return v > 100;
+  })) << "the new subscription's frames revalidate";
+  const live_report r = b.finish();
   EXPECT_TRUE(r.fatal_errors.empty());
 }
 
