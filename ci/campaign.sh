@@ -52,7 +52,8 @@ while [ $# -gt 0 ]; do
 done
 if [ ${#scenarios[@]} -eq 0 ]; then
   scenarios=(lunc-overflow garbage-frames truncated-frames duplicate-and-reordered stall
-             disconnect-storm server-shutdown url-too-long symbol-halted clock-jump mixed)
+             disconnect-storm server-shutdown url-too-long symbol-halted clock-jump mixed
+             data-stall reseed-race)
 fi
 
 par=$jobs

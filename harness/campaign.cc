@@ -25,7 +25,10 @@
 #include "core/universe.h"
 #include "harness/campaign_plan.h"
 #include "harness/net_campaign.h"
+#include "net/conn_policy.h"
+#include "net/connect_budget.h"
 #include "net/ws_connection.h"  // kMaxTargetBytes, build_stream_target
+#include "runtime/feed_session.h"
 #include "sim/frame_faults.h"
 #include "sim/market.h"
 #include "sim/rng.h"
@@ -41,15 +44,31 @@ constexpr std::int64_t kMs = 1'000'000;
 constexpr std::int64_t kSec = 1'000'000'000;
 
 // The connection layer's time constants, scaled to the simulated market.
+// Every connection decision is the runtime's own conn_policy (net/
+// conn_policy.h) and every re-seed decision its feed_session (runtime/
+// feed_session.h), driven here on simulated time.
 constexpr std::int64_t kMaxLegAgeNs = 1 * kSec;
 constexpr std::int64_t kPongDeadlineNs = 3 * kSec;
-// No frame for this long on an open connection: its symbols are invalidated
-// (ws_connection's quiet_ms). ~7,000 frames/s per connection here.
+// No data frame for this long on an open connection: its symbols are
+// invalidated (quiet_ms). ~7,000 frames/s per connection here.
 constexpr std::int64_t kQuietNs = 50 * kMs;
 constexpr std::int64_t kBackoffInitialNs = 100 * kMs;
 constexpr std::int64_t kBackoffMaxNs = 3'200 * kMs;
-constexpr std::int64_t kHandshakeNs = 20 * kMs;
-constexpr std::int64_t kStableNs = 5 * kSec;  // open this long: backoff starts over
+constexpr std::int64_t kHandshakeNs = 20 * kMs;  // connect + TLS + upgrade
+constexpr std::int64_t kPingNs = 200 * kMs;      // the exchange's pings (< pong deadline)
+constexpr std::int64_t kRotateNs = 4 * kSec;     // rotation, so a run sees some
+
+ws_options campaign_ws_options(std::uint64_t seed) {
+  ws_options w;
+  w.pong_deadline_ms = kPongDeadlineNs / kMs;
+  w.quiet_ms = kQuietNs / kMs;
+  w.rotate_after_ms = kRotateNs / kMs;
+  w.backoff_initial_ms = kBackoffInitialNs / kMs;
+  w.backoff_max_ms = kBackoffMaxNs / kMs;
+  w.backoff_429_ms = kBackoffMaxNs / kMs;
+  w.jitter_seed = seed;
+  return w;
+}
 
 constexpr std::array<scenario, static_cast<std::size_t>(scenario::kCount)> kAll = {
     scenario::lunc_overflow,
@@ -63,33 +82,52 @@ constexpr std::array<scenario, static_cast<std::size_t>(scenario::kCount)> kAll 
     scenario::symbol_halted,
     scenario::clock_jump,
     scenario::mixed,
+    scenario::data_stall,
+    scenario::reseed_race,
 };
 
 enum class event_kind : std::uint8_t {
+  // Faults.
   stall_start,
   stall_end,
+  data_stall_start,
   drop,
-  reopen,
   shutdown,
   halt,
   clock_jump,
+  // The connection's own I/O, simulated: conn_policy's timer, an attempt's
+  // handshake finishing, the watchdog tick, an exchange ping, and a REST
+  // snapshot being taken and arriving.
+  timer,
+  handshake_done,
+  tick,
+  ping,
+  rest_snapshot,
+  rest_reply,
 };
 
 struct event {
   event_kind k;
-  std::uint32_t target = 0;  // connection or symbol
-  std::int64_t value = 0;    // stall length, clock delta, or reopen generation
+  std::uint32_t target = 0;  // connection, symbol or REST request
+  std::int64_t value = 0;    // stall length, clock delta, or socket generation
 };
 
 struct conn_state {
   std::vector<symbol_id> syms;
-  bool open = true;
-  bool stalled = false;
-  bool quiet = false;              // quiet reported, no frame since
-  std::int64_t last_life_bot = 0;  // bot clock
-  std::int64_t opened_at = 0;      // sim time
-  int attempts = 0;
-  std::int64_t generation = 0;
+  std::unique_ptr<conn_policy> policy;
+  std::int64_t generation = 0;          // bumps per socket: events of an old one do nothing
+  bool stalled = false;                 // this socket sends nothing (frames, pings)
+  std::int64_t data_stalled_until = 0;  // sim time: the stream's data stops until then
+  bool opened_before = false;
+};
+
+// A REST snapshot in flight: the feed session's request, when it was sent
+// (bot clock), and the quotes the exchange took.
+struct rest_call {
+  reseed_request req;
+  std::int64_t sent_bot_ns = 0;
+  std::int64_t taken_at = -1;  // sim time; -1: not yet
+  std::vector<std::pair<symbol_id, quote>> quotes;
 };
 
 using sim::exact;
@@ -152,7 +190,8 @@ class campaign_run {
         book_(u_.symbols().size()),
         dirty_(u_.symbols().size()),
         feed_(symbols_, book_, dirty_, tel_),
-        eval_(u_, idx_, eval_config(o), tel_) {}
+        eval_(u_, idx_, eval_config(o), tel_),
+        budget_(bot_config{}.reconnect_attempts_per_5min) {}
 
   campaign_report run();
 
@@ -184,8 +223,12 @@ class campaign_run {
   void schedule(std::int64_t at, event e) { events_.emplace(at, e); }
   void plan_events();
   void run_event(std::int64_t at, const event& e);
-  void connection_lost(std::uint32_t c, fault_kind why, std::int64_t at);
-  void reopen(std::uint32_t c);
+  void act(std::uint32_t c, const conn_action& a);
+  void opened(std::uint32_t c);
+  void request_snapshot(const reseed_request& req);
+  void snapshot_arrived(std::uint32_t id);
+  void invalidate_noted(std::uint32_t c, fault_kind why);
+  bool stale_reseed(symbol_id s) const;
   void emit(symbol_id s);
   void deliver(const std::string& frame, symbol_id s, fault_kind kind, bool faulty);
   void evaluate();
@@ -209,6 +252,12 @@ class campaign_run {
   dirty_set dirty_;
   feed_handler feed_;
   evaluator eval_;
+  connect_budget budget_;
+  conn_counters conn_counters_;
+  feed_session_counters reseed_counts_;
+  std::unique_ptr<feed_session> session_;
+  std::vector<rest_call> rest_;
+  std::vector<int> in_flight_;  // per connection: snapshots taken, not yet answered
   std::unique_ptr<journal_writer> journal_;
 
   campaign_report r_;
@@ -302,6 +351,14 @@ void campaign_run::plan_events() {
                                                static_cast<double>(kPongDeadlineNs));
     schedule(at, {event_kind::stall_start, static_cast<std::uint32_t>(rng_.below(nconn)), len});
   });
+  poisson(p_.data_stalls_per_s, [&](std::int64_t at) {
+    // Each outlasts the quiet reconnect (kQuietReconnectFactor x quiet), so
+    // the stream is reopened (and re-seeded) while its data is still stopped.
+    const auto len =
+        static_cast<std::int64_t>((5.0 + rng_.uniform() * 15.0) * static_cast<double>(kQuietNs));
+    schedule(at,
+             {event_kind::data_stall_start, static_cast<std::uint32_t>(rng_.below(nconn)), len});
+  });
   poisson(p_.drops_per_s, [&](std::int64_t at) {
     schedule(at, {event_kind::drop, static_cast<std::uint32_t>(rng_.below(nconn)), 0});
   });
@@ -345,54 +402,131 @@ void campaign_run::note_maybe_revalid(symbol_id s) {
   invalid_since_[s] = -1;
 }
 
-void campaign_run::connection_lost(std::uint32_t c, fault_kind why, std::int64_t at) {
-  conn_state& cs = conns_[c];
-  if (!cs.open) return;
-  for (symbol_id s : cs.syms) {
-    if (book_.read(s).valid) note_invalidated(s, why, at);
+// Every valid symbol of c is about to be invalidated by `why`.
+void campaign_run::invalidate_noted(std::uint32_t c, fault_kind why) {
+  for (symbol_id s : conns_[c].syms) {
+    if (book_.read(s).valid) note_invalidated(s, why, m_.now_ns());
   }
-  (void)feed_.on_connection_lost(c);
-  cs.open = false;
-  cs.stalled = false;
-  if (at - cs.opened_at > kStableNs) cs.attempts = 0;
-  std::int64_t delay = kHandshakeNs;
-  if (why != fault_kind::server_shutdown) {
-    // Exponential backoff with full jitter.
-    const std::int64_t cap =
-        std::min(kBackoffMaxNs, kBackoffInitialNs << std::min(cs.attempts, 10));
-    delay += static_cast<std::int64_t>(rng_.uniform() * static_cast<double>(cap));
-    ++cs.attempts;
-  }
-  ++cs.generation;
-  schedule(at + delay, {event_kind::reopen, c, cs.generation});
 }
 
-void campaign_run::reopen(std::uint32_t c) {
+// Carries out what connection c's policy answered, as ws_connection.cc does
+// on sockets: here the I/O is simulated and time is the simulator's.
+void campaign_run::act(std::uint32_t c, const conn_action& a) {
   conn_state& cs = conns_[c];
-  cs.open = true;
-  cs.stalled = false;
-  cs.last_life_bot = bot_now();
-  cs.opened_at = m_.now_ns();
-  ++r_.reconnects;
-  // Subscribed: re-seed from the REST snapshot (the true quotes now), only
-  // what is still invalid; a halted symbol is not in the snapshot.
-  for (symbol_id s : cs.syms) {
-    if (halted_[s]) continue;
-    if (book_.reseed_if_invalid(truth(s), bot_now())) {
-      ++r_.reseeded;
-      written_at_[s] = m_.now_ns();
-      dirty_.mark(s);
-      note_maybe_revalid(s);
+  const std::int64_t now = m_.now_ns();
+  switch (a.k) {
+    case conn_action::kind::none:
+      return;
+    case conn_action::kind::connect:
+      ++cs.generation;
+      schedule(now + kHandshakeNs, {event_kind::handshake_done, c, cs.generation});
+      return;
+    case conn_action::kind::wait:
+      schedule(a.at_ns, {event_kind::timer, c, cs.generation});
+      return;
+    case conn_action::kind::quiet:
+      count(fault_kind::quiet);
+      invalidate_noted(c, fault_kind::quiet);
+      session_->on_quiet(c);
+      evaluate();
+      return;
+    case conn_action::kind::lose: {
+      fault_kind why = fault_kind::drop;
+      switch (a.why) {
+        case drop_reason::error:
+          break;
+        case drop_reason::stalled:
+          why = fault_kind::stall_detected;
+          count(why);
+          break;
+        case drop_reason::rotated:
+        case drop_reason::server_shutdown:
+          why = fault_kind::server_shutdown;
+          break;
+        case drop_reason::quiet:
+          why = fault_kind::quiet_reconnect;
+          count(why);
+          break;
+      }
+      invalidate_noted(c, why);
+      session_->on_lost(c);
+      ++cs.generation;
+      cs.stalled = false;  // a stall is the socket's: the next one is fresh
+      evaluate();
+      schedule(a.at_ns, {event_kind::timer, c, cs.generation});
+      return;
     }
+    case conn_action::kind::fatal:
+      if (!r_.fatal_errors.empty()) r_.fatal_errors += "; ";
+      r_.fatal_errors += "connection " + std::to_string(c) + ": " + a.what;
+      return;
   }
+}
+
+// The upgrade succeeded: the policy and the session are told, the watchdog
+// and the exchange's pings start, and the session's REST request goes out.
+void campaign_run::opened(std::uint32_t c) {
+  conn_state& cs = conns_[c];
+  const std::int64_t now = m_.now_ns();
+  cs.policy->on_open(now);
+  if (cs.opened_before) ++r_.reconnects;
+  cs.opened_before = true;
+  request_snapshot(session_->on_open(c));
+  schedule(now + cs.policy->tick_period_ms() * kMs, {event_kind::tick, c, cs.generation});
+  schedule(now + kPingNs, {event_kind::ping, c, cs.generation});
+}
+
+void campaign_run::request_snapshot(const reseed_request& req) {
+  const std::int64_t now = m_.now_ns();
+  const auto span_ms = static_cast<double>(p_.rest_max_ms - p_.rest_min_ms);
+  const auto latency = (p_.rest_min_ms + static_cast<std::int64_t>(rng_.uniform() * span_ms)) * kMs;
+  const auto taken = static_cast<std::int64_t>(rng_.uniform() * static_cast<double>(latency));
+  const auto id = static_cast<std::uint32_t>(rest_.size());
+  rest_.push_back({req, bot_now(), -1, {}});
+  schedule(now + taken, {event_kind::rest_snapshot, id, 0});
+  schedule(now + latency, {event_kind::rest_reply, id, 0});
+}
+
+// Symbol s holds a re-seeded quote that is no longer the exchange's, on a
+// stream that is flowing. In-process, frames arrive as the market moves, so
+// the update that replaced the snapshot was delivered (and must have
+// superseded it) or lost (and must have kept the symbol invalid): either way
+// the bot should have known. A stalled stream's is the quiet window's
+// business (sink's judge).
+bool campaign_run::stale_reseed(symbol_id s) const {
+  const book_snapshot b = book_.read(s);
+  if (!b.valid || !b.reseeded || halted_[s]) return false;
+  const conn_state& cs = conns_[conn_of_[s]];
+  if (cs.stalled || m_.now_ns() < cs.data_stalled_until) return false;
+  return !same_quote(b, truth(s));
+}
+
+void campaign_run::snapshot_arrived(std::uint32_t id) {
+  rest_call& call = rest_[id];
+  std::vector<quote> by_symbol(u_.symbols().size());
+  std::vector<bool> have(u_.symbols().size(), false);
+  for (const auto& [s, q] : call.quotes) {
+    by_symbol[s] = q;
+    have[s] = true;
+  }
+  const std::int64_t taken_at = call.taken_at;
+  const std::optional<reseed_request> again =
+      session_->on_snapshot(call.req, by_symbol, have, call.sent_bot_ns, [&](symbol_id s) {
+        ++r_.reseeded;
+        written_at_[s] = taken_at;  // the quote is the exchange's as of then
+        if (stale_reseed(s)) ++r_.reseed_stale_applied;
+        note_maybe_revalid(s);
+      });
+  call.quotes.clear();
   evaluate();
+  if (again) request_snapshot(*again);
 }
 
 void campaign_run::run_event(std::int64_t at, const event& e) {
   switch (e.k) {
     case event_kind::stall_start: {
       conn_state& cs = conns_[e.target];
-      if (!cs.open || cs.stalled) return;
+      if (!cs.policy->open() || cs.stalled) return;
       cs.stalled = true;
       count(fault_kind::stall);
       schedule(at + e.value, {event_kind::stall_end, e.target, cs.generation});
@@ -400,24 +534,29 @@ void campaign_run::run_event(std::int64_t at, const event& e) {
     }
     case event_kind::stall_end: {
       conn_state& cs = conns_[e.target];
-      if (cs.generation == e.value && cs.open) cs.stalled = false;  // frames resume
+      if (cs.generation == e.value) cs.stalled = false;  // frames and pings resume
       return;
     }
-    case event_kind::drop:
-      if (!conns_[e.target].open) return;
+    case event_kind::data_stall_start: {
+      conn_state& cs = conns_[e.target];
+      if (cs.data_stalled_until > at) return;
+      cs.data_stalled_until = at + e.value;
+      count(fault_kind::data_stall);
+      return;
+    }
+    case event_kind::drop: {
+      conn_state& cs = conns_[e.target];
+      if (!cs.policy->open()) return;
       count(fault_kind::drop);
-      connection_lost(e.target, fault_kind::drop, at);
-      evaluate();
+      act(e.target, cs.policy->on_read_error(at));
       return;
-    case event_kind::reopen:
-      if (conns_[e.target].generation == e.value && !conns_[e.target].open) reopen(e.target);
-      return;
+    }
     case event_kind::shutdown:
       count(fault_kind::server_shutdown);
       for (std::uint32_t c = 0; c < conns_.size(); ++c) {
-        connection_lost(c, fault_kind::server_shutdown, at);
+        // The serverShutdown frame, then the rotation the bot answers it with.
+        if (conns_[c].policy->open()) act(c, conns_[c].policy->on_server_shutdown(at));
       }
-      evaluate();
       return;
     case event_kind::halt:
       if (halted_[e.target]) return;
@@ -431,6 +570,53 @@ void campaign_run::run_event(std::int64_t at, const event& e) {
       count(fault_kind::clock_jump);
       return;
     }
+    case event_kind::timer: {
+      conn_state& cs = conns_[e.target];
+      if (cs.generation == e.value) act(e.target, cs.policy->on_timer(at));
+      return;
+    }
+    case event_kind::handshake_done: {
+      conn_state& cs = conns_[e.target];
+      if (cs.generation != e.value) return;
+      if (p_.connect_fail_p > 0 && rng_.uniform() < p_.connect_fail_p) {
+        ++r_.connect_failures;
+        act(e.target, cs.policy->on_connect_failed(at, connect_failure::transport, 0,
+                                                   "simulated connect failure"));
+        return;
+      }
+      opened(e.target);
+      return;
+    }
+    case event_kind::tick: {
+      conn_state& cs = conns_[e.target];
+      if (cs.generation != e.value || !cs.policy->open()) return;
+      act(e.target, cs.policy->on_tick(at));
+      if (cs.generation == e.value && cs.policy->open()) {
+        schedule(at + cs.policy->tick_period_ms() * kMs, {event_kind::tick, e.target, e.value});
+      }
+      return;
+    }
+    case event_kind::ping: {
+      conn_state& cs = conns_[e.target];
+      if (cs.generation != e.value || !cs.policy->open()) return;
+      if (!cs.stalled) cs.policy->on_control(at);  // answered: the peer is alive
+      schedule(at + kPingNs, {event_kind::ping, e.target, e.value});
+      return;
+    }
+    case event_kind::rest_snapshot: {
+      // The exchange's book now; a halted symbol is not in it.
+      rest_call& call = rest_[e.target];
+      call.taken_at = at;
+      ++in_flight_[call.req.connection];
+      for (symbol_id s : conns_[call.req.connection].syms) {
+        if (!halted_[s]) call.quotes.emplace_back(s, truth(s));
+      }
+      return;
+    }
+    case event_kind::rest_reply:
+      --in_flight_[rest_[e.target].req.connection];
+      snapshot_arrived(e.target);
+      return;
   }
 }
 
@@ -447,23 +633,38 @@ bool campaign_run::sink(const opportunity& op) {
     const std::int64_t e = open_episode_[l.symbol];
     if (e >= 0) episodes_[static_cast<std::size_t>(e)].caught = true;
   }
+  // A re-seeded leg the exchange had already replaced, on a flowing stream:
+  // a phantom whatever the ratio says (the stale re-seed, contract 3).
+  bool stale_leg = false;
+  for (const leg& l : t.legs) stale_leg = stale_leg || stale_reseed(l.symbol);
+  if (stale_leg) {
+    ++r_.phantom_strict;
+    ++r_.phantom;
+    if (r_.first_phantom.empty()) {
+      r_.first_phantom = "t=" + std::to_string(m_.now_ns()) + "ns triangle " +
+                         std::to_string(op.triangle) + ": a re-seeded leg the exchange replaced";
+    }
+    return journal_append(op);
+  }
   // A halted leg is judged on the exchange's frozen book (truth() returns it).
   if (true_ratio(t) > threshold_) {
     ++r_.real;
     return journal_append(op);
   }
   // Not profitable on the true quotes now. A stall is invisible until the
-  // connection has been quiet for kQuietNs, so a leg the market replaced
-  // within that window is one the bot could not know was gone: the report
-  // is judged on quotes the market really sent, current together within
-  // that window, and profitable on them (sim::market::judge).
+  // connection has been quiet for kQuietNs (seen at the policy's next tick),
+  // so a leg the market replaced within that window is one the bot could
+  // not know was gone: the report is judged on quotes the market really
+  // sent, current together within that window, and profitable on them
+  // (sim::market::judge).
   ++r_.phantom_strict;
   std::array<sim::market::leg_claim, 3> claims;
   for (std::size_t i = 0; i < 3; ++i) {
     claims[i] = {op.legs[i].symbol, op.legs[i].dir, op.legs[i].price, op.legs[i].update_id};
   }
+  const std::int64_t quiet_seen_ns = kQuietNs + kQuietNs / 4;  // + conn_policy's tick
   const auto window_updates =
-      static_cast<std::uint64_t>(kQuietNs / sim::market_params{}.mean_step_ns);
+      static_cast<std::uint64_t>(quiet_seen_ns / sim::market_params{}.mean_step_ns);
   if (m_.judge(claims, eval_.config().default_fee, threshold_, window_updates) ==
       sim::market::verdict::real) {
     ++r_.real;
@@ -544,7 +745,7 @@ void campaign_run::evaluate() {
 void campaign_run::deliver(const std::string& frame, symbol_id s, fault_kind kind, bool faulty) {
   ++r_.frames;
   const std::uint32_t c = conn_of_[s];
-  conns_[c].last_life_bot = bot_now();
+  conns_[c].policy->on_data(m_.now_ns());
   // Which symbols an unattributed error will invalidate: those valid now.
   const bool conn_wide = faulty && (kind == fault_kind::garbage || kind == fault_kind::truncated);
   if (conn_wide) {
@@ -555,7 +756,7 @@ void campaign_run::deliver(const std::string& frame, symbol_id s, fault_kind kin
   const book_snapshot before = book_.read(s);
   const bool was_valid = before.valid;
   buf_.assign(frame);
-  (void)feed_.on_frame(c, buf_, bot_now());
+  (void)session_->on_frame(c, buf_, bot_now());
   const book_snapshot after = book_.read(s);
   if (after.update_id != before.update_id || after.recv_ns != before.recv_ns) {
     written_at_[s] = m_.now_ns();
@@ -584,7 +785,13 @@ void campaign_run::emit(symbol_id s) {
   if (o_.mutant_drop_capped && truth(s).qty_capped) return;  // the old bug
   const std::string clean = frame;
   fault_kind kind = fault_kind::kCount;
-  switch (sim::corrupt_frame(frame, p_.frames, rng_)) {
+  sim::frame_fault f = sim::corrupt_frame(frame, p_.frames, rng_);
+  if (f == sim::frame_fault::none && p_.race_truncated > 0 && in_flight_[conn_of_[s]] > 0) {
+    sim::frame_fault_rates race;  // a snapshot of this connection is in flight
+    race.truncated = p_.race_truncated;
+    f = sim::corrupt_frame(frame, race, rng_);
+  }
+  switch (f) {
     case sim::frame_fault::none:
       break;
     case sim::frame_fault::garbage:
@@ -648,13 +855,17 @@ campaign_report campaign_run::run() {
   }
 
   conn_of_.assign(n, 0);
+  const ws_options wo = campaign_ws_options(o_.seed);
   for (const std::vector<symbol_id>& g : groups) {
     const connection_id c = feed_.add_connection(g);
     for (symbol_id s : g) conn_of_[s] = c;
     conn_state cs;
     cs.syms = g;
+    cs.policy = std::make_unique<conn_policy>(wo, c, budget_, conn_counters_);
     conns_.push_back(std::move(cs));
   }
+  session_ = std::make_unique<feed_session>(feed_, book_, dirty_, groups, n, reseed_counts_);
+  in_flight_.assign(conns_.size(), 0);
   halted_.assign(n, 0);
   halted_at_bot_.assign(n, 0);
   frozen_.assign(n, quote{});
@@ -701,7 +912,11 @@ campaign_report campaign_run::run() {
 
   plan_events();
   m_.seed_all();
-  for (symbol_id s = 0; s < n; ++s) emit(s);
+  // Every connection starts at once; the book is seeded by each one's REST
+  // snapshot, then kept by its frames.
+  for (std::uint32_t c = 0; c < conns_.size(); ++c) {
+    schedule(0, {event_kind::timer, c, conns_[c].generation});
+  }
   const int disloc_updates = sim::market_params{}.dislocation_updates;
   while (m_.now_ns() < o_.duration_ns) {
     const sim::market_update up = m_.step();
@@ -714,31 +929,10 @@ campaign_report campaign_run::run() {
         episode_left_[s] = disloc_updates;
       }
     }
-    // Stall detection on the bot's clock: silence past the pong deadline.
-    for (std::uint32_t c = 0; c < conns_.size(); ++c) {
-      conn_state& cs = conns_[c];
-      if (!cs.open) continue;
-      if (!cs.stalled) {
-        cs.last_life_bot = std::max(cs.last_life_bot, bot_now());  // frames and pings flow
-        cs.quiet = false;
-      } else if (!cs.quiet && bot_now() - cs.last_life_bot > kQuietNs) {
-        // Still open, no data: its symbols are invalid until fresh frames.
-        cs.quiet = true;
-        count(fault_kind::quiet);
-        for (symbol_id x : cs.syms) {
-          if (book_.read(x).valid) note_invalidated(x, fault_kind::quiet, m_.now_ns());
-        }
-        (void)feed_.on_connection_lost(c);
-        evaluate();
-      }
-      if (cs.stalled && bot_now() - cs.last_life_bot > kPongDeadlineNs) {
-        count(fault_kind::stall_detected);
-        connection_lost(c, fault_kind::stall_detected, m_.now_ns());
-        evaluate();
-      }
-    }
     const conn_state& cs = conns_[conn_of_[s]];
-    if (cs.open && !cs.stalled && !halted_[s]) emit(s);
+    if (cs.policy->open() && !cs.stalled && up.time_ns >= cs.data_stalled_until && !halted_[s]) {
+      emit(s);
+    }
     // Events due by now run after the update's frame is delivered: the
     // market has already moved to this update, so judging anything before
     // its frame arrives would count a frame still in flight as a phantom.
@@ -767,6 +961,9 @@ campaign_report campaign_run::run() {
       if (e.caught) ++r_.episodes_caught;
     }
   }
+  r_.reseed_requests = reseed_counts_.reseeds.load(std::memory_order_relaxed);
+  r_.reseed_superseded = reseed_counts_.superseded.load(std::memory_order_relaxed);
+  r_.reseed_stale = reseed_counts_.stale.load(std::memory_order_relaxed);
   r_.telemetry_json = tel_.render_json(bot_now());
   if (journal_) (void)journal_->sync();
   return r_;
@@ -809,6 +1006,10 @@ std::string_view to_string(scenario s) noexcept {
       return "clock-jump";
     case scenario::mixed:
       return "mixed";
+    case scenario::data_stall:
+      return "data-stall";
+    case scenario::reseed_race:
+      return "reseed-race";
     case scenario::kCount:
       break;
   }
@@ -840,6 +1041,10 @@ std::string_view to_string(fault_kind k) noexcept {
       return "qty_overflow";
     case fault_kind::stall:
       return "stall";
+    case fault_kind::data_stall:
+      return "data_stall";
+    case fault_kind::quiet_reconnect:
+      return "quiet_reconnect";
     case fault_kind::stall_detected:
       return "stall_detected";
     case fault_kind::quiet:
@@ -884,6 +1089,9 @@ campaign_report run_campaign(const campaign_options& o) {
   if (r.contract_violations != 0)
     fail(std::to_string(r.contract_violations) + " contract-4 violations");
   if (r.stale_used != 0) fail(std::to_string(r.stale_used) + " stale legs used");
+  if (r.reseed_stale_applied != 0) {
+    fail(std::to_string(r.reseed_stale_applied) + " re-seeds revalidated a replaced quote");
+  }
   if (r.halted_used != 0) fail(std::to_string(r.halted_used) + " reports through a halted symbol");
   if (r.recall() < 0.99) fail("recall below 99%");
   if (!r.fatal_errors.empty()) fail("connections stopped for good: " + r.fatal_errors);
@@ -995,6 +1203,14 @@ std::string report_json(const campaign_options& o, const campaign_report& r) {
   j += ",\"episodes_caught\":" + std::to_string(r.episodes_caught);
   j += ",\"reconnects\":" + std::to_string(r.reconnects);
   j += ",\"reseeded\":" + std::to_string(r.reseeded);
+  if (!o.network) {
+    j += ",\"reseed_requests\":" + std::to_string(r.reseed_requests);
+    j += ",\"reseed_superseded\":" + std::to_string(r.reseed_superseded);
+    j += ",\"reseed_stale\":" + std::to_string(r.reseed_stale);
+    j += ",\"reseed_stale_applied\":" + std::to_string(r.reseed_stale_applied);
+    j += ",\"connect_failures\":" + std::to_string(r.connect_failures);
+    j += ",\"fatal_errors\":\"" + json_escape(r.fatal_errors) + "\"";
+  }
   j += ",\"faults\":{";
   for (std::size_t k = 0; k < r.faults.size(); ++k) {
     j += (k ? "," : "") + std::string("\"") + std::string(to_string(static_cast<fault_kind>(k))) +

@@ -61,6 +61,8 @@ enum class scenario : std::uint8_t {
   symbol_halted,
   clock_jump,
   mixed,
+  data_stall,   // a stream's data stops while its pings go on
+  reseed_race,  // REST snapshots in flight while frames are lost (the stale re-seed)
   kCount,
 };
 [[nodiscard]] std::string_view to_string(scenario s) noexcept;
@@ -106,8 +108,10 @@ enum class fault_kind : std::uint8_t {
   reordered,        // an older frame of the symbol delivered after a newer one
   qty_overflow,     // a frame whose quantities exceed fixed8::max() (LUNC)
   stall,            // a connection silent (frames and pings) for a while
+  data_stall,       // a stream's data frames stop, its pings go on
   stall_detected,   // silence past the pong deadline: connection lost
   quiet,            // no data for the quiet threshold: symbols invalidated, still open
+  quiet_reconnect,  // still no data long after: reconnected (conn_policy.h)
   drop,             // a connection dropped (detected at once)
   server_shutdown,  // every connection rotated
   halt,             // a symbol went to BREAK: its frames stop
@@ -152,6 +156,16 @@ struct campaign_report {
   std::uint64_t episodes_caught = 0;    // eligible and a cycle through it reported
   std::uint64_t reconnects = 0;
   std::uint64_t reseeded = 0;  // symbols re-seeded from the REST snapshot
+  // REST re-seeds (in-process runs): snapshots applied, symbols left to their
+  // next frame because the feed touched them while the snapshot was in
+  // flight, and requests made stale by a loss, reopen or quiet since.
+  std::uint64_t reseed_requests = 0;
+  std::uint64_t reseed_superseded = 0;
+  std::uint64_t reseed_stale = 0;
+  // Oracle: re-seeds applied with a quote the exchange had already replaced
+  // on a flowing stream (the stale re-seed; must be 0).
+  std::uint64_t reseed_stale_applied = 0;
+  std::uint64_t connect_failures = 0;  // attempts that failed (in-process: injected)
   std::array<std::uint64_t, static_cast<std::size_t>(fault_kind::kCount)> faults{};
   std::array<latency_summary, static_cast<std::size_t>(fault_kind::kCount)> revalidate{};
   latency_summary revalidate_all;

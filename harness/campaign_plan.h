@@ -20,10 +20,22 @@ struct plan {
   sim::frame_fault_rates frames;  // oversized_qty stays 0: `lunc` overflows one symbol
   bool lunc = false;
   double stalls_per_s = 0;
+  double data_stalls_per_s = 0;  // frames stop, pings go on
   double drops_per_s = 0;
   double shutdowns_per_s = 0;
   int halts = 0;
   double clock_jumps_per_s = 0;
+  // In-process only: a connection attempt fails with this probability, and
+  // a REST snapshot takes [rest_min_ms, rest_max_ms] (taken by the exchange
+  // at a uniform moment in between).
+  double connect_fail_p = 0;
+  std::int64_t rest_min_ms = 2;
+  std::int64_t rest_max_ms = 20;
+  // In-process only: while a connection's REST snapshot has been taken and
+  // not yet answered, each of its frames is cut short with this probability
+  // (the race a re-seed must not lose: an update newer than the snapshot,
+  // lost on the feed).
+  double race_truncated = 0;
 };
 
 inline plan plan_for(scenario s) {
@@ -47,6 +59,7 @@ inline plan plan_for(scenario s) {
       break;
     case scenario::disconnect_storm:
       p.drops_per_s = 4.0;
+      p.connect_fail_p = 0.3;  // the backoff grows
       break;
     case scenario::server_shutdown:
       p.shutdowns_per_s = 0.4;
@@ -76,6 +89,20 @@ inline plan plan_for(scenario s) {
       p.shutdowns_per_s = 0.1;
       p.halts = 1;
       p.clock_jumps_per_s = 0.3;
+      break;
+    case scenario::data_stall:
+      p.calm = true;
+      p.data_stalls_per_s = 1.0;
+      break;
+    case scenario::reseed_race:
+      // Re-seeds often, each in flight long enough for frames of its
+      // symbols to arrive meanwhile, some of them cut short: a snapshot
+      // applied over such a frame would revalidate an old price.
+      p.drops_per_s = 6.0;
+      p.frames.truncated = 0.0005;
+      p.rest_min_ms = 50;
+      p.rest_max_ms = 200;
+      p.race_truncated = 0.01;
       break;
     case scenario::kCount:
       break;

@@ -48,7 +48,16 @@ bool same_as_truth(const book_snapshot& b, const quote& q, std::uint64_t true_id
 }
 
 // What the driver thread does, and when (ns after the bot is running).
-enum class net_event : std::uint8_t { stall_start, stall_end, kill, shutdown, halt, clock_jump };
+enum class net_event : std::uint8_t {
+  stall_start,
+  stall_end,
+  data_stall_start,
+  data_stall_end,
+  kill,
+  shutdown,
+  halt,
+  clock_jump
+};
 struct scheduled {
   std::int64_t at;
   net_event k;
@@ -173,9 +182,11 @@ void net_run::plan_events(std::size_t connections) {
     }
   };
   const auto nconn = static_cast<std::uint64_t>(std::max<std::size_t>(connections, 1));
-  // The exchange's stall knob silences every connection at once; stalls do
-  // not overlap. Some end before the pong deadline (frames resume), most
-  // not; the first always outlasts it, so every run sees a stall detected.
+  // The exchange's stall knob silences every connection at once, new ones
+  // too; stalls do not overlap. Each is seen as quiet, and the silent
+  // sockets are replaced by the quiet reconnect (kQuietReconnectFactor x
+  // quiet_ms) well before the pong deadline; the first is the longest, so
+  // every run sees reconnects into a stall that is still on.
   std::int64_t stall_free_at = 0;
   bool first_stall = true;
   poisson(p_.stalls_per_s, [&](std::int64_t at) {
@@ -187,6 +198,18 @@ void net_run::plan_events(std::size_t connections) {
     events_.push_back({at, net_event::stall_start, 0, 0});
     events_.push_back({at + len, net_event::stall_end, 0, 0});
     stall_free_at = at + len + 500 * kMs;
+  });
+  // Data stalls: the exchange's data knob, every connection at once, never
+  // overlapping; each outlasts the quiet reconnect (kQuietReconnectFactor x
+  // quiet_ms), so the bot reopens streams that are still silent.
+  std::int64_t data_free_at = 0;
+  poisson(p_.data_stalls_per_s, [&](std::int64_t at) {
+    if (at < data_free_at) return;
+    const auto len = static_cast<std::int64_t>((1.5 + rng_.uniform()) * kQuietReconnectFactor *
+                                               static_cast<double>(kNetQuietMs * kMs));
+    events_.push_back({at, net_event::data_stall_start, 0, 0});
+    events_.push_back({at + len, net_event::data_stall_end, 0, 0});
+    data_free_at = at + len + 500 * kMs;
   });
   poisson(p_.drops_per_s, [&](std::int64_t at) {
     events_.push_back({at, net_event::kill, rng_.below(nconn), 0});
@@ -444,6 +467,13 @@ void net_run::drive(live_bot& bot) {
         case net_event::stall_end:
           ex_.stall_connections(false);
           break;
+        case net_event::data_stall_start:
+          count(fault_kind::data_stall);
+          ex_.stall_data(true);
+          break;
+        case net_event::data_stall_end:
+          ex_.stall_data(false);
+          break;
         case net_event::kill: {
           count(fault_kind::drop);
           const std::size_t target = e.a;
@@ -473,6 +503,7 @@ void net_run::drive(live_bot& bot) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   ex_.stall_connections(false);
+  ex_.stall_data(false);
   bot.request_stop();
 }
 
@@ -521,6 +552,8 @@ campaign_report net_run::run() {
       k = fault_kind::stall_detected;
     } else if (why == drop_reason::server_shutdown || why == drop_reason::rotated) {
       k = fault_kind::server_shutdown;
+    } else if (why == drop_reason::quiet) {
+      k = fault_kind::quiet;
     }
     std::lock_guard<std::mutex> lk(reval_mu_);
     for (symbol_id s : bot_->symbols_of(c)) {
@@ -585,6 +618,8 @@ campaign_report net_run::run() {
   r_.faults[static_cast<std::size_t>(fault_kind::stall_detected)] =
       bot.counter(conn_counter::stalls);
   r_.faults[static_cast<std::size_t>(fault_kind::quiet)] = bot.counter(conn_counter::quiet);
+  r_.faults[static_cast<std::size_t>(fault_kind::quiet_reconnect)] =
+      bot.counter(conn_counter::quiet_reconnects);
   {
     std::lock_guard<std::mutex> lk(reval_mu_);
     std::vector<std::int64_t> all;

@@ -28,9 +28,9 @@
 #include "core/telemetry.h"
 #include "core/universe.h"
 #include "net/rest_client.h"
+#include "runtime/feed_session.h"
 #include "runtime/latency_histogram.h"
 #include "runtime/metrics_server.h"
-#include "runtime/reseed_tracker.h"
 
 namespace triarb {
 namespace {
@@ -68,7 +68,7 @@ struct live_bot::state : ws_handler {
   std::vector<std::vector<symbol_id>> groups;
   std::vector<std::string> fatal_errors;
   std::atomic<std::size_t> open_count{0};
-  std::atomic<std::uint64_t> reseeds{0}, reseeded{0}, unrecordable{0};
+  std::atomic<std::uint64_t> unrecordable{0};
   std::ofstream record;
   std::string last_tick;
 
@@ -83,11 +83,12 @@ struct live_bot::state : ws_handler {
   // re-seed requests (feed thread -> re-seed thread)
   std::mutex rmu;
   std::condition_variable rcv;
-  // What each request may apply is reseed_tracker's decision (feed thread
-  // only: it sees every frame result, loss, quiet and open in order).
-  std::unique_ptr<reseed_tracker> reseed;
+  // Every connection event goes to the feed handler and the re-seed tracker
+  // through the session (feed thread only: it sees them all in order), as
+  // in the in-process campaign.
+  std::unique_ptr<feed_session> session;
+  feed_session_counters reseed_counts;  // the session's (display, metrics)
   std::vector<reseed_request> rqueue;
-  std::atomic<std::uint64_t> reseed_superseded{0}, reseed_stale{0};
   bool rstop = false;
   std::atomic<std::uint64_t> reseed_failures{0};
 
@@ -129,12 +130,10 @@ struct live_bot::state : ws_handler {
   // ---- ws_handler (feed thread)
   void on_open(std::size_t i) override {
     open_count.fetch_add(1, std::memory_order_relaxed);  // display only
-    reseed->on_open(i);
-    queue_reseed(i, 1);
+    queue_reseed(session->on_open(i));
   }
-  // Feed thread: asks the re-seed thread for a snapshot of connection i's symbols.
-  void queue_reseed(std::size_t i, int retries) {
-    reseed_request req = reseed->make_request(i, retries);
+  // Feed thread: asks the re-seed thread for a snapshot of a connection's symbols.
+  void queue_reseed(reseed_request req) {
     std::lock_guard<std::mutex> lk(rmu);
     rqueue.push_back(std::move(req));
     rcv.notify_one();
@@ -145,8 +144,7 @@ struct live_bot::state : ws_handler {
       record.write(data, static_cast<std::streamsize>(size));
       record << '\n';
     }
-    const frame_result r = feed->on_frame_padded(static_cast<connection_id>(i), data, size, recv);
-    reseed->on_frame(i, r);
+    const frame_result r = session->on_frame_padded(i, data, size, recv);
     if (r.kind == frame_kind::control && r.control == control_kind::server_shutdown) {
       conns[i]->request_rotation();
     }
@@ -154,15 +152,14 @@ struct live_bot::state : ws_handler {
   }
   void on_lost(std::size_t i, drop_reason why) override {
     open_count.fetch_sub(1, std::memory_order_relaxed);  // display only
-    feed->on_connection_lost(static_cast<connection_id>(i));
-    reseed->on_lost(i);  // a re-seed requested before this loss must not apply
+    session->on_lost(i);  // its symbols invalid; an earlier re-seed request stale
     if (o.on_connection_lost) o.on_connection_lost(i, why);
   }
   void on_quiet(std::size_t i) override {
     // Still open, but no data for quiet_ms: as for a stall (docs/design.md, contract 3), without
-    // the reconnect; each symbol revalidates on its next frame.
-    feed->on_connection_lost(static_cast<connection_id>(i));
-    reseed->on_invalidated(i);
+    // the reconnect (that follows if the silence lasts, conn_policy.h); each
+    // symbol revalidates on its next frame.
+    session->on_quiet(i);
     if (o.on_connection_quiet) o.on_connection_quiet(i);
   }
   void on_fatal(std::size_t i, const std::string& what) override {
@@ -181,9 +178,7 @@ struct live_bot::state : ws_handler {
   void apply_reseed(const reseed_request& req, const std::vector<quote>& by_symbol,
                     const std::vector<bool>& have, std::int64_t recv) {
     const std::size_t i = req.connection;
-    const reseed_outcome out = reseed->apply(req, by_symbol, have, *book, recv, [&](symbol_id s) {
-      reseeded.fetch_add(1, std::memory_order_relaxed);  // display only
-      dirty->mark(s);
+    const auto again = session->on_snapshot(req, by_symbol, have, recv, [&](symbol_id s) {
       if (record.is_open()) {
         if (book->read(s).update_id == 0) {  // never had a frame: a "u":0 frame replays it
           record << recv << '\t' << i << '\t' << seed_frame(by_symbol[s], symbols->name(s)) << '\n';
@@ -193,13 +188,7 @@ struct live_bot::state : ws_handler {
         drain_inline(recv);
       }
     });
-    if (out.stale) {
-      reseed_stale.fetch_add(1, std::memory_order_relaxed);  // lost, reopened or quiet since
-      return;
-    }
-    reseeds.fetch_add(1, std::memory_order_relaxed);  // display only
-    reseed_superseded.fetch_add(out.superseded, std::memory_order_relaxed);
-    if (out.retry) queue_reseed(i, req.retries_left - 1);
+    if (again) queue_reseed(*again);
   }
 
   void reseed_loop() {
@@ -298,11 +287,12 @@ struct live_bot::state : ws_handler {
       j += "\"" + std::string(to_string(c)) + "\":" + std::to_string(conn.get(c));
     }
     j += ",\"open\":" + std::to_string(open_count.load(std::memory_order_relaxed)) + "}";
-    j += ",\"reseed\":{\"requests\":" + std::to_string(reseeds.load(std::memory_order_relaxed)) +
-         ",\"symbols\":" + std::to_string(reseeded.load(std::memory_order_relaxed)) +
+    const feed_session_counters& rs = reseed_counts;
+    j += ",\"reseed\":{\"requests\":" + std::to_string(rs.reseeds.load(std::memory_order_relaxed)) +
+         ",\"symbols\":" + std::to_string(rs.reseeded.load(std::memory_order_relaxed)) +
          ",\"failures\":" + std::to_string(reseed_failures.load(std::memory_order_relaxed)) +
-         ",\"superseded\":" + std::to_string(reseed_superseded.load(std::memory_order_relaxed)) +
-         ",\"stale\":" + std::to_string(reseed_stale.load(std::memory_order_relaxed)) + "}";
+         ",\"superseded\":" + std::to_string(rs.superseded.load(std::memory_order_relaxed)) +
+         ",\"stale\":" + std::to_string(rs.stale.load(std::memory_order_relaxed)) + "}";
     j += ",\"journal\":{\"written\":" +
          std::to_string(journal_written.load(std::memory_order_relaxed)) +
          ",\"errors\":" + std::to_string(journal_errors.load(std::memory_order_relaxed)) +
@@ -318,13 +308,14 @@ struct live_bot::state : ws_handler {
     render_counters(out, "parse_errors", tel.parse_errors);
     render_counters(out, "eval", tel.eval);
     render_counters(out, "conn", conn);
-    render_counter(out, "triarb_reseed_requests_total", reseeds.load(std::memory_order_relaxed));
-    render_counter(out, "triarb_reseed_symbols_total", reseeded.load(std::memory_order_relaxed));
+    const feed_session_counters& rs = reseed_counts;
+    render_counter(out, "triarb_reseed_requests_total", rs.reseeds.load(std::memory_order_relaxed));
+    render_counter(out, "triarb_reseed_symbols_total", rs.reseeded.load(std::memory_order_relaxed));
     render_counter(out, "triarb_reseed_failures_total",
                    reseed_failures.load(std::memory_order_relaxed));
     render_counter(out, "triarb_reseed_superseded_total",
-                   reseed_superseded.load(std::memory_order_relaxed));
-    render_counter(out, "triarb_reseed_stale_total", reseed_stale.load(std::memory_order_relaxed));
+                   rs.superseded.load(std::memory_order_relaxed));
+    render_counter(out, "triarb_reseed_stale_total", rs.stale.load(std::memory_order_relaxed));
     render_counter(out, "triarb_journal_written_total",
                    journal_written.load(std::memory_order_relaxed));
     render_counter(out, "triarb_journal_errors_total",
@@ -355,7 +346,7 @@ std::size_t live_bot::open_connections() const noexcept {
 }
 std::uint64_t live_bot::counter(conn_counter c) const noexcept { return s_->conn.get(c); }
 std::uint64_t live_bot::reseeded_symbols() const noexcept {
-  return s_->reseeded.load(std::memory_order_relaxed);
+  return s_->reseed_counts.reseeded.load(std::memory_order_relaxed);
 }
 std::uint64_t live_bot::frames() const noexcept {
   return s_->tel.feed.get(feed_counter::frames_received);
@@ -396,7 +387,6 @@ live_report live_bot::run() {
 
   // Connections: the URL length of each is checked here, before any connect.
   s.groups = split_into_connections(n, static_cast<std::size_t>(cfg.symbols_per_connection));
-  s.reseed = std::make_unique<reseed_tracker>(s.groups, s.symbols->size());
   ws_options wo = s.o.ws;
   wo.clock = &s.clock;
   wo.pong_deadline_ms = cfg.pong_deadline_ms;
@@ -410,6 +400,8 @@ live_report live_bot::run() {
         ws_connection::make(s.ioc, *s.tls, ws_url, names, i, wo, *s.budget, s.conn, s));
     (void)s.feed->add_connection(s.groups[i]);
   }
+  s.session =
+      std::make_unique<feed_session>(*s.feed, *s.book, *s.dirty, s.groups, n, s.reseed_counts);
 
   if (!s.o.record_path.empty()) {
     s.record.open(s.o.record_path, std::ios::binary | std::ios::trunc);
@@ -514,8 +506,8 @@ live_report live_bot::run() {
   r.opportunities = s.tel.eval.get(eval_counter::opportunities);
   r.journal_full = s.tel.eval.get(eval_counter::journal_full);
   r.journal_written = s.journal_written.load(std::memory_order_relaxed);
-  r.reseeds = s.reseeds.load(std::memory_order_relaxed);
-  r.reseeded_symbols = s.reseeded.load(std::memory_order_relaxed);
+  r.reseeds = s.reseed_counts.reseeds.load(std::memory_order_relaxed);
+  r.reseeded_symbols = s.reseed_counts.reseeded.load(std::memory_order_relaxed);
   r.unrecordable_reseeds = s.unrecordable.load(std::memory_order_relaxed);
   r.latency_p50_ns = s.latency.quantile_ns(0.5);
   r.latency_p99_ns = s.latency.quantile_ns(0.99);

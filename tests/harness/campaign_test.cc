@@ -91,18 +91,35 @@ TEST(Campaign, EachScenarioInjectsItsFaults) {
   EXPECT_GT(storm.reseeded, 0U);
   EXPECT_GT(storm.revalidate_all.count, 0U);
   EXPECT_GT(n(faults(scenario::symbol_halted), fault_kind::halt), 0U);
+  EXPECT_GT(storm.connect_failures, 0U) << "attempts fail too: the backoff grows";
   const campaign_report jump = faults(scenario::clock_jump);
   EXPECT_GT(n(jump, fault_kind::clock_jump), 0U);
   EXPECT_GT(n(jump, fault_kind::halt), 0U);
+  // Data stops, pings go on: quiet, then the silent stream is reopened;
+  // never a pong-deadline stall.
+  const campaign_report data = faults(scenario::data_stall);
+  EXPECT_GT(n(data, fault_kind::data_stall), 0U);
+  EXPECT_GT(n(data, fault_kind::quiet), 0U);
+  EXPECT_GT(n(data, fault_kind::quiet_reconnect), 0U);
+  EXPECT_EQ(n(data, fault_kind::stall_detected), 0U);
+  // Snapshots in flight while frames arrive: some symbols are left to their
+  // next frame (superseded), and the others are re-seeded.
+  const campaign_report race = faults(scenario::reseed_race);
+  EXPECT_GT(race.reseed_superseded, 0U);
+  EXPECT_GT(race.reseeded, 0U);
+  EXPECT_GT(n(race, fault_kind::truncated), 0U);
 }
 
-TEST(Campaign, StallPastThePongDeadlineIsDetectedAndReseeded) {
+// A stall (no frames, no pings) is seen as data silence first (quiet, symbols
+// invalid), and the silent socket is replaced long before the pong deadline
+// (conn_policy's quiet reconnect), then re-seeded.
+TEST(Campaign, StallIsSeenAsQuietThenReconnectedAndReseeded) {
   campaign_options o = options(scenario::stall, 3);
-  o.duration_ns = 8'000'000'000;  // longer than a stall plus the deadline
+  o.duration_ns = 8'000'000'000;
   const campaign_report r = run_campaign(o);
   EXPECT_GT(r.faults[static_cast<std::size_t>(fault_kind::quiet)], 0U)
       << "data silence is seen first: " << verdict_line(o, r);
-  EXPECT_GT(r.faults[static_cast<std::size_t>(fault_kind::stall_detected)], 0U)
+  EXPECT_GT(r.faults[static_cast<std::size_t>(fault_kind::quiet_reconnect)], 0U)
       << verdict_line(o, r);
   EXPECT_GT(r.reseeded, 0U);
   EXPECT_EQ(r.phantom, 0U);
