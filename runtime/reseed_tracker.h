@@ -1,9 +1,9 @@
 // reseed_tracker: when a REST bookTicker snapshot may re-seed a symbol
-// (docs/design.md, contract 3). Pure: no I/O, no clock, no threads; the live
-// bot feeds it events on the feed thread and asks it, when a snapshot
-// arrives, what each of the request's symbols may do with it. The unit tests
-// drive it directly and the network campaign through the live bot; the
-// in-process campaign does not yet (it models re-seeding itself).
+// (docs/design.md, contract 3). Pure: no I/O, no clock, no threads;
+// feed_session.h feeds it every event on the feed thread, in the live bot and
+// in the in-process campaign alike, and asks it, when a snapshot arrives,
+// what each of the request's symbols may do with it. The unit tests drive it
+// directly.
 //
 //   reseed_tracker t(groups, symbols.size());
 //   t.on_open(c);                                    // (re)opened
