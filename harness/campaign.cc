@@ -57,6 +57,10 @@ constexpr std::int64_t kBackoffMaxNs = 3'200 * kMs;
 constexpr std::int64_t kHandshakeNs = 20 * kMs;  // connect + TLS + upgrade
 constexpr std::int64_t kPingNs = 200 * kMs;      // the exchange's pings (< pong deadline)
 constexpr std::int64_t kRotateNs = 4 * kSec;     // rotation, so a run sees some
+// Data for this long and the backoff starts over: shorter than a rotation, so
+// runs see both a growing backoff and its reset.
+constexpr std::int64_t kBackoffResetNs = 500 * kMs;
+static_assert(kBackoffResetNs < kRotateNs);
 
 ws_options campaign_ws_options(std::uint64_t seed) {
   ws_options w;
@@ -66,6 +70,7 @@ ws_options campaign_ws_options(std::uint64_t seed) {
   w.backoff_initial_ms = kBackoffInitialNs / kMs;
   w.backoff_max_ms = kBackoffMaxNs / kMs;
   w.backoff_429_ms = kBackoffMaxNs / kMs;
+  w.backoff_reset_after_ms = kBackoffResetNs / kMs;
   w.jitter_seed = seed;
   return w;
 }
@@ -258,6 +263,10 @@ class campaign_run {
   std::unique_ptr<feed_session> session_;
   std::vector<rest_call> rest_;
   std::vector<int> in_flight_;  // per connection: snapshots taken, not yet answered
+  // Per symbol: the market changed it since its last frame was sent (a
+  // closed or stalled stream, a mutant's dropped frame, LUNC's flip).
+  std::vector<char> unsent_;
+  bool lunc_flipped_ = false;
   std::unique_ptr<journal_writer> journal_;
 
   campaign_report r_;
@@ -351,14 +360,18 @@ void campaign_run::plan_events() {
                                                static_cast<double>(kPongDeadlineNs));
     schedule(at, {event_kind::stall_start, static_cast<std::uint32_t>(rng_.below(nconn)), len});
   });
-  poisson(p_.data_stalls_per_s, [&](std::int64_t at) {
+  const auto data_stall = [&](std::int64_t at) {
     // Each outlasts the quiet reconnect (kQuietReconnectFactor x quiet), so
     // the stream is reopened (and re-seeded) while its data is still stopped.
     const auto len =
         static_cast<std::int64_t>((5.0 + rng_.uniform() * 15.0) * static_cast<double>(kQuietNs));
     schedule(at,
              {event_kind::data_stall_start, static_cast<std::uint32_t>(rng_.below(nconn)), len});
-  });
+  };
+  // The first at a tenth of the run, so a short run (one simulated second
+  // under the sanitizers) sees one too; then Poisson.
+  if (p_.data_stalls_per_s > 0) data_stall(o_.duration_ns / 10);
+  poisson(p_.data_stalls_per_s, data_stall);
   poisson(p_.drops_per_s, [&](std::int64_t at) {
     schedule(at, {event_kind::drop, static_cast<std::uint32_t>(rng_.below(nconn)), 0});
   });
@@ -491,11 +504,12 @@ void campaign_run::request_snapshot(const reseed_request& req) {
 // stream that is flowing. In-process, frames arrive as the market moves, so
 // the update that replaced the snapshot was delivered (and must have
 // superseded it) or lost (and must have kept the symbol invalid): either way
-// the bot should have known. A stalled stream's is the quiet window's
-// business (sink's judge).
+// the bot should have known. A change the exchange never sent (a stalled or
+// closed stream's updates, LUNC's quantities overflowing at lunc_from_:
+// unsent_) is the quiet window's business (sink's judge).
 bool campaign_run::stale_reseed(symbol_id s) const {
   const book_snapshot b = book_.read(s);
-  if (!b.valid || !b.reseeded || halted_[s]) return false;
+  if (!b.valid || !b.reseeded || halted_[s] || unsent_[s]) return false;
   const conn_state& cs = conns_[conn_of_[s]];
   if (cs.stalled || m_.now_ns() < cs.data_stalled_until) return false;
   return !same_quote(b, truth(s));
@@ -510,6 +524,22 @@ void campaign_run::snapshot_arrived(std::uint32_t id) {
     have[s] = true;
   }
   const std::int64_t taken_at = call.taken_at;
+  if (o_.mutant_reseed_unchecked) {
+    // The mutant: every still-invalid symbol takes the snapshot, whatever
+    // happened on the feed while it was in flight.
+    for (const auto& [s, q] : call.quotes) {
+      (void)q;
+      if (!book_.reseed_if_invalid(by_symbol[s], call.sent_bot_ns)) continue;
+      ++r_.reseeded;
+      written_at_[s] = taken_at;
+      dirty_.mark(s);
+      if (stale_reseed(s)) ++r_.reseed_stale_applied;
+      note_maybe_revalid(s);
+    }
+    call.quotes.clear();
+    evaluate();
+    return;
+  }
   const std::optional<reseed_request> again =
       session_->on_snapshot(call.req, by_symbol, have, call.sent_bot_ns, [&](symbol_id s) {
         ++r_.reseeded;
@@ -782,7 +812,11 @@ void campaign_run::emit(symbol_id s) {
     (void)sim::overflow_quantities(frame);  // as LUNC's twelve-zero frames were
     count(fault_kind::qty_overflow);
   }
-  if (o_.mutant_drop_capped && truth(s).qty_capped) return;  // the old bug
+  if (o_.mutant_drop_capped && truth(s).qty_capped) {
+    unsent_[s] = 1;
+    return;  // the old bug
+  }
+  unsent_[s] = 0;  // sent (faulty or not): the bot is told the truth changed
   const std::string clean = frame;
   fault_kind kind = fault_kind::kCount;
   sim::frame_fault f = sim::corrupt_frame(frame, p_.frames, rng_);
@@ -866,6 +900,7 @@ campaign_report campaign_run::run() {
   }
   session_ = std::make_unique<feed_session>(feed_, book_, dirty_, groups, n, reseed_counts_);
   in_flight_.assign(conns_.size(), 0);
+  unsent_.assign(n, 0);
   halted_.assign(n, 0);
   halted_at_bot_.assign(n, 0);
   frozen_.assign(n, quote{});
@@ -929,9 +964,15 @@ campaign_report campaign_run::run() {
         episode_left_[s] = disloc_updates;
       }
     }
+    if (lunc_ != kNoSymbol && !lunc_flipped_ && m_.now_ns() >= lunc_from_) {
+      lunc_flipped_ = true;  // its quantities overflow from now on, no frame said so yet
+      unsent_[lunc_] = 1;
+    }
     const conn_state& cs = conns_[conn_of_[s]];
     if (cs.policy->open() && !cs.stalled && up.time_ns >= cs.data_stalled_until && !halted_[s]) {
       emit(s);
+    } else {
+      unsent_[s] = 1;
     }
     // Events due by now run after the update's frame is delivered: the
     // market has already moved to this update, so judging anything before
@@ -1064,8 +1105,9 @@ std::string_view to_string(fault_kind k) noexcept {
 }
 
 campaign_report run_campaign(const campaign_options& o) {
-  if (o.network && o.mutant_drop_capped) {
-    throw std::invalid_argument("the drop-capped mutant runs in-process only (without --network)");
+  if (o.network && (o.mutant_drop_capped || o.mutant_reseed_unchecked)) {
+    throw std::invalid_argument(
+        "the drop-capped and reseed-unchecked mutants run in-process only (without --network)");
   }
   if (!o.network && o.mutant_no_staleness) {
     throw std::invalid_argument("the no-staleness mutant runs over the network only (--network)");
@@ -1107,6 +1149,7 @@ std::string reproduce_command(const campaign_options& o) {
                   " --duration " + seconds_text(o.duration_ns);
   if (o.mutant_drop_capped) c += " --mutant drop-capped";
   if (o.mutant_no_staleness) c += " --mutant no-staleness";
+  if (o.mutant_reseed_unchecked) c += " --mutant reseed-unchecked";
   if (o.network) c += " --network";
   return c;
 }

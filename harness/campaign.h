@@ -90,6 +90,11 @@ struct campaign_options {
   // usable.
   // Must report phantoms (the network oracle bites).
   bool mutant_no_staleness = false;
+  // In-process: REST snapshots applied to every still-invalid symbol,
+  // bypassing the re-seed tracker (the campaign's old model, which re-seeded
+  // at the instant of reopening). Must fail reseed-race (the stale re-seed
+  // oracle bites).
+  bool mutant_reseed_unchecked = false;
   // Through the real network path instead (net_campaign.h): the simulated
   // exchange on loopback, the live bot over TLS WebSocket, real time
   // (duration_ns is then real time). Not byte-identical; judged by the same

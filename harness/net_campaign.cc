@@ -182,11 +182,11 @@ void net_run::plan_events(std::size_t connections) {
     }
   };
   const auto nconn = static_cast<std::uint64_t>(std::max<std::size_t>(connections, 1));
-  // The exchange's stall knob silences every connection at once, new ones
-  // too; stalls do not overlap. Each is seen as quiet, and the silent
-  // sockets are replaced by the quiet reconnect (kQuietReconnectFactor x
-  // quiet_ms) well before the pong deadline; the first is the longest, so
-  // every run sees reconnects into a stall that is still on.
+  // The exchange's stall knob silences every connection at once (frames and
+  // pings), new ones too; stalls do not overlap. Each is seen as quiet, then
+  // as a stall (no ping either) at kQuietReconnectFactor x quiet_ms, well
+  // before the pong deadline; the first is the longest, so every run sees
+  // reconnects into a stall that is still on.
   std::int64_t stall_free_at = 0;
   bool first_stall = true;
   poisson(p_.stalls_per_s, [&](std::int64_t at) {

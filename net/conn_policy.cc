@@ -75,8 +75,12 @@ std::int64_t conn_policy::next_backoff_ns() {
   const std::int64_t cap =
       std::min(o_.backoff_initial_ms << n, std::max(o_.backoff_max_ms, o_.backoff_initial_ms));
   ++failures_;
-  std::uniform_int_distribution<std::int64_t> d(cap / 2, cap);  // jitter in [cap/2, cap]
-  const std::int64_t wait = std::max(d(rng_) * kMsNs, min_wait_ns_);
+  // Jitter in [cap/2, cap]. mt19937_64's output is specified exactly (a
+  // standard distribution's is not), so a seed gives the same waits with any
+  // standard library: the campaign's reproduce lines stay true.
+  const auto span = static_cast<std::uint64_t>(cap - cap / 2 + 1);
+  const std::int64_t jittered = cap / 2 + static_cast<std::int64_t>(rng_() % span);
+  const std::int64_t wait = std::max(jittered * kMsNs, min_wait_ns_);
   min_wait_ns_ = 0;
   return wait;
 }
@@ -152,7 +156,13 @@ conn_action conn_policy::on_tick(std::int64_t now_ns) {
   }
   if (o_.quiet_ms > 0) {
     const std::int64_t silent = now_ns - last_data_ns_;
-    if (silent > kQuietReconnectFactor * o_.quiet_ms * kMsNs) {
+    const std::int64_t give_up_ns = kQuietReconnectFactor * o_.quiet_ms * kMsNs;
+    if (silent > give_up_ns) {
+      if (now_ns - last_life_ns_ > give_up_ns) {
+        // Not even a ping or a pong: the socket is dead, not just the stream.
+        counters_.add(conn_counter::stalls);
+        return lose(now_ns, drop_reason::stalled);
+      }
       counters_.add(conn_counter::quiet_reconnects);
       return lose(now_ns, drop_reason::quiet);
     }

@@ -26,12 +26,13 @@
 //   HTTP 414 or 400 (too long a target, too many or unknown streams) and a
 //   certificate that does not verify: fatal, never retried.
 // - Stall: no frame of any kind (data, ping, pong, close) for
-//   pong_deadline_ms: lost (stalled), reconnect after backoff.
+//   pong_deadline_ms, or for kQuietReconnectFactor x quiet_ms when quiet is
+//   on: lost (stalled), reconnect after backoff.
 // - Quiet: no data frame for quiet_ms (pings do not count): `quiet` once (its
 //   symbols are invalidated; still open). Still no data at
-//   kQuietReconnectFactor x quiet_ms: lost (quiet), reconnect after backoff
-//   (a stream that stopped sending data while the socket answers pings would
-//   otherwise never recover).
+//   kQuietReconnectFactor x quiet_ms while pings or pongs still arrive: lost
+//   (quiet), reconnect after backoff (a stream that stopped sending data
+//   while the socket answers pings would otherwise never recover).
 // - Rotation: open for rotate_after_ms, or serverShutdown received: lost
 //   (rotated / server_shutdown), reconnect at once, no backoff.
 //
@@ -41,7 +42,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <random>
+#include <random>  // std::mt19937_64 (its output is specified exactly)
 #include <string>
 #include <string_view>
 
@@ -61,7 +62,7 @@ enum class conn_counter : std::uint8_t {
   http_429,             // upgrade refused: too many connection attempts (backs off)
   http_other,           // upgrade refused with another status
   drops,                // an open connection failed (read error, reset, close)
-  stalls,               // silence past pong_deadline_ms
+  stalls,               // no frame at all past pong_deadline_ms (or 4 x quiet_ms)
   quiet,                // no data frame for quiet_ms (symbols invalidated, still open)
   quiet_reconnects,     // still no data at kQuietReconnectFactor x quiet_ms: reconnected
   rotations,            // rotate_after_ms reached

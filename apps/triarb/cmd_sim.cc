@@ -30,8 +30,9 @@ int run_scenario(CLI::App* cmd, const sim_cmd_flags& f) {
     co.duration_ns = static_cast<std::int64_t>(f.sim.duration_s * 1e9);
   co.mutant_drop_capped = f.mutant == "drop-capped";
   co.mutant_no_staleness = f.mutant == "no-staleness";
-  if (f.network && co.mutant_drop_capped) {
-    std::cerr << "triarb sim: --mutant drop-capped runs in-process only; drop --network\n";
+  co.mutant_reseed_unchecked = f.mutant == "reseed-unchecked";
+  if (f.network && (co.mutant_drop_capped || co.mutant_reseed_unchecked)) {
+    std::cerr << "triarb sim: --mutant " << f.mutant << " runs in-process only; drop --network\n";
     return kExitUsage;
   }
   if (!f.network && co.mutant_no_staleness) {
@@ -104,8 +105,10 @@ void add_sim(CLI::App& app, std::vector<command>& out) {
          "--mutant", f->mutant,
          "With --scenario: restore an old bug to show the oracle bites "
          "(drop-capped, in-process: drop frames whose quantity overflows, no age limit; "
-         "no-staleness, with --network: max_leg_age, pong deadline and quiet_ms of an hour)")
-      ->check(CLI::IsMember({"drop-capped", "no-staleness"}));
+         "no-staleness, with --network: max_leg_age, pong deadline and quiet_ms of an hour; "
+         "reseed-unchecked, in-process: REST snapshots applied to every invalid symbol, "
+         "bypassing the re-seed tracker)")
+      ->check(CLI::IsMember({"drop-capped", "no-staleness", "reseed-unchecked"}));
   sim->add_flag("--network", f->network,
                 "With --scenario: run it through the real network path instead (the simulated "
                 "exchange on 127.0.0.1, the live bot over TLS WebSocket, --duration real seconds, "

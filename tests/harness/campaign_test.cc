@@ -111,16 +111,18 @@ TEST(Campaign, EachScenarioInjectsItsFaults) {
 }
 
 // A stall (no frames, no pings) is seen as data silence first (quiet, symbols
-// invalid), and the silent socket is replaced long before the pong deadline
-// (conn_policy's quiet reconnect), then re-seeded.
-TEST(Campaign, StallIsSeenAsQuietThenReconnectedAndReseeded) {
+// invalid); with no ping either it is a dead socket, replaced at 4 x quiet_ms
+// (long before the pong deadline), then re-seeded.
+TEST(Campaign, StallIsSeenAsQuietThenDetectedAndReseeded) {
   campaign_options o = options(scenario::stall, 3);
   o.duration_ns = 8'000'000'000;
   const campaign_report r = run_campaign(o);
   EXPECT_GT(r.faults[static_cast<std::size_t>(fault_kind::quiet)], 0U)
       << "data silence is seen first: " << verdict_line(o, r);
-  EXPECT_GT(r.faults[static_cast<std::size_t>(fault_kind::quiet_reconnect)], 0U)
+  EXPECT_GT(r.faults[static_cast<std::size_t>(fault_kind::stall_detected)], 0U)
       << verdict_line(o, r);
+  EXPECT_EQ(r.faults[static_cast<std::size_t>(fault_kind::quiet_reconnect)], 0U)
+      << "no ping either: a stall, not a quiet stream";
   EXPECT_GT(r.reseeded, 0U);
   EXPECT_EQ(r.phantom, 0U);
 }
@@ -159,6 +161,23 @@ TEST(Campaign, OracleBitesThePreviousBotsDropOnOverflow) {
   EXPECT_NE(verdict_line(o, bad).find("FAIL lunc-overflow seed=3"), std::string::npos);
   EXPECT_NE(reproduce_command(o).find("--seed 3 --scenario lunc-overflow"), std::string::npos);
   EXPECT_NE(reproduce_command(o).find("--mutant drop-capped"), std::string::npos);
+}
+
+TEST(Campaign, OracleBitesAReseedThatBypassesTheTracker) {
+  // reseed-race: the runtime's feed_session passes; REST snapshots applied to
+  // every invalid symbol whatever the feed did meanwhile (the campaign's old
+  // model) revalidate quotes the exchange had already replaced.
+  campaign_options o = options(scenario::reseed_race, 1);
+  const campaign_report good = run_campaign(o);
+  EXPECT_TRUE(good.passed) << verdict_line(o, good);
+  EXPECT_EQ(good.reseed_stale_applied, 0U);
+  o.mutant_reseed_unchecked = true;
+  const campaign_report bad = run_campaign(o);
+  EXPECT_FALSE(bad.passed);
+  EXPECT_GT(bad.reseed_stale_applied, 0U) << verdict_line(o, bad);
+  EXPECT_NE(reproduce_command(o).find("--mutant reseed-unchecked"), std::string::npos);
+  o.network = true;
+  EXPECT_THROW((void)run_campaign(o), std::invalid_argument) << "in-process only";
 }
 
 // The reproduce line is pasted into a shell from the source tree: the binary

@@ -8,7 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <set>
+#include <vector>
 
 namespace triarb {
 namespace {
@@ -204,6 +206,48 @@ TEST(ConnPolicy, AStreamStillSilentAfterItWentQuietIsReconnected) {
   EXPECT_GT(a.at_ns, t * kMs) << "after a backoff";
   EXPECT_EQ(f.n(conn_counter::quiet_reconnects), 1U);
   EXPECT_FALSE(f.p.open());
+}
+
+TEST(ConnPolicy, NoFrameAtAllPastFourQuietIsAStallNotAQuietReconnect) {
+  // Not even a ping: the socket is dead, whatever the pong deadline says.
+  fixture f;
+  f.open_at(0);
+  conn_action a;
+  std::int64_t t = 0;
+  for (t = 10; t <= 1'000; t += 10) {
+    a = f.p.on_tick(t * kMs);
+    if (a.k == conn_action::kind::lose) break;
+  }
+  ASSERT_EQ(a.k, conn_action::kind::lose);
+  EXPECT_EQ(a.why, drop_reason::stalled);
+  EXPECT_LE(t, kQuietReconnectFactor * 100 + 10);
+  EXPECT_EQ(f.n(conn_counter::stalls), 1U);
+  EXPECT_EQ(f.n(conn_counter::quiet_reconnects), 0U);
+}
+
+TEST(ConnPolicy, JitterDrawsArePinnedForASeed) {
+  // The campaign's reproduce lines depend on these: mt19937_64 and plain
+  // arithmetic, no standard distribution (whose output is not specified).
+  fixture a, b;
+  std::vector<std::int64_t> first, second;
+  std::int64_t now = 0;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(a.p.on_timer(now).k, conn_action::kind::connect);
+    ASSERT_EQ(b.p.on_timer(now).k, conn_action::kind::connect);
+    const std::int64_t wa = a.p.on_connect_failed(now, connect_failure::transport, 0, "").at_ns;
+    const std::int64_t wb = b.p.on_connect_failed(now, connect_failure::transport, 0, "").at_ns;
+    first.push_back(wa - now);
+    second.push_back(wb - now);
+    now = wa;
+  }
+  EXPECT_EQ(first, second);
+  std::mt19937_64 rng(42);  // jitter_seed 42 + index 0
+  std::int64_t cap = 100;
+  for (std::size_t i = 0; i < first.size(); ++i) {
+    const auto span = static_cast<std::uint64_t>(cap - cap / 2 + 1);
+    EXPECT_EQ(first[i], (cap / 2 + static_cast<std::int64_t>(rng() % span)) * kMs) << i;
+    cap = std::min<std::int64_t>(cap * 2, 1'600);
+  }
 }
 
 TEST(ConnPolicy, SilencePastThePongDeadlineIsAStall) {
