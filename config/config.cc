@@ -360,36 +360,62 @@ bot_config load_config_file(const std::string& path) {
   return load_config_string(ss.str(), path);
 }
 
-std::string bot_config::to_toml() const {
-  std::ostringstream os;
-  auto q = [](std::string_view s) {
-    std::string out = "\"";
-    for (char ch : s) {
-      if (ch == '"' || ch == '\\') out += '\\';
-      out += ch;
-    }
-    return out + "\"";
-  };
-  os << "dry_run = " << (dry_run ? "true" : "false") << "\n";
-  os << "[exchange]\nrest_url = " << q(rest_url) << "\nws_url = " << q(ws_url)
-     << "\nca_file = " << q(ca_file) << "\n";
+namespace {
+
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "\"";
+}
+
+// The [strategy] table, as both texts write it.
+void write_strategy(std::ostream& os, const bot_config& c) {
+  const auto q = quoted;
   os << "[strategy]\nstart_assets = [";
-  for (std::size_t i = 0; i < start_assets.size(); ++i) os << (i ? ", " : "") << q(start_assets[i]);
-  os << "]\nfee = " << q(to_string(fee)) << "\nmin_profit = " << q(to_string(min_profit))
-     << "\nbudget = " << q(to_string(budget)) << "\nmax_leg_age_ms = " << max_leg_age_ms << "\n";
+  for (std::size_t i = 0; i < c.start_assets.size(); ++i) {
+    os << (i ? ", " : "") << q(c.start_assets[i]);
+  }
+  os << "]\nfee = " << q(to_string(c.fee)) << "\nmin_profit = " << q(to_string(c.min_profit))
+     << "\nbudget = " << q(to_string(c.budget)) << "\nmax_leg_age_ms = " << c.max_leg_age_ms
+     << "\n";
   os << "fee_overrides = {";
   bool first = true;
-  for (const auto& [k, v] : fee_overrides) {
+  for (const auto& [k, v] : c.fee_overrides) {
     os << (first ? " " : ", ") << k << " = " << q(to_string(v));
     first = false;
   }
   os << " }\nbudgets = {";
   first = true;
-  for (const auto& [k, v] : budgets) {
+  for (const auto& [k, v] : c.budgets) {
     os << (first ? " " : ", ") << k << " = " << q(to_string(v));
     first = false;
   }
-  os << " }\n[connections]\nsymbols_per_connection = " << symbols_per_connection
+  os << " }\n";
+}
+
+}  // namespace
+
+std::string bot_config::decision_toml() const {
+  std::ostringstream os;
+  os << "dry_run = " << (dry_run ? "true" : "false") << "\n";
+  os << "[exchange]\nrest_url = " << quoted(rest_url) << "\nws_url = " << quoted(ws_url) << "\n";
+  write_strategy(os, *this);
+  os << "[connections]\npong_deadline_ms = " << pong_deadline_ms << "\nquiet_ms = " << quiet_ms
+     << "\n";
+  return os.str();
+}
+
+std::string bot_config::to_toml() const {
+  std::ostringstream os;
+  const auto q = quoted;
+  os << "dry_run = " << (dry_run ? "true" : "false") << "\n";
+  os << "[exchange]\nrest_url = " << q(rest_url) << "\nws_url = " << q(ws_url)
+     << "\nca_file = " << q(ca_file) << "\n";
+  write_strategy(os, *this);
+  os << "[connections]\nsymbols_per_connection = " << symbols_per_connection
      << "\npong_deadline_ms = " << pong_deadline_ms << "\nquiet_ms = " << quiet_ms
      << "\nrotate_after_ms = " << rotate_after_ms
      << "\nreconnect_attempts_per_5min = " << reconnect_attempts_per_5min << "\n";

@@ -71,8 +71,16 @@ struct bot_config {
   // top level
   bool dry_run = true;  // live order placement is not built; false is refused
 
-  // The configuration as canonical text (for the journal's genesis record).
+  // The configuration as canonical text, every knob.
   [[nodiscard]] std::string to_toml() const;
+  // Only the knobs that change decisions, as canonical text: the exchange,
+  // [strategy] (start assets, fees, budgets, min_profit, max_leg_age_ms) and
+  // the staleness guards (pong_deadline_ms, quiet_ms). The journal's genesis
+  // records this text and its hash, so a chain continues across restarts
+  // that change only operational knobs (metrics address, telemetry, CA file,
+  // rotation, budgets of the connection layer, the journal's own settings)
+  // and refuses one that would change what the bot decides.
+  [[nodiscard]] std::string decision_toml() const;
 };
 
 // Throws config_error (with the file name) on a syntax error or a bad value.

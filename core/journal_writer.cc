@@ -213,13 +213,23 @@ journal_writer journal_writer::open(const std::string& path, const journal_optio
   } else {
     w.file_index_ = files.size() - 1;
     w.open_file_for_append(files.back(), /*create=*/false);
-    genesis_reason reason = genesis_reason::restart;
+    // A new process is a new session: a restart genesis (the audit starts a
+    // session per start or restart genesis). If the last file is empty
+    // because the process died between creating it and writing its genesis,
+    // that file's first line is still the genesis its format requires (start
+    // for the first file, rotation for PATH.k, completing the rotation), and
+    // a rotated file's restart genesis follows it.
+    std::vector<genesis_reason> reasons{genesis_reason::restart};
     if (continue_in_empty) {
-      reason = w.file_index_ == 0 ? genesis_reason::start : genesis_reason::rotation;
+      reasons = w.file_index_ == 0 ? std::vector<genesis_reason>{genesis_reason::start}
+                                   : std::vector<genesis_reason>{genesis_reason::rotation,
+                                                                 genesis_reason::restart};
     }
-    if (w.write_genesis(reason, opt.start_ns) != journal_errc::ok) {
-      throw journal_error("journal: cannot write the genesis record to " + files.back() + ": " +
-                          errno_text(errno));
+    for (const genesis_reason reason : reasons) {
+      if (w.write_genesis(reason, opt.start_ns) != journal_errc::ok) {
+        throw journal_error("journal: cannot write the genesis record to " + files.back() + ": " +
+                            errno_text(errno));
+      }
     }
   }
   // A genesis record is always made durable, whatever the policy.

@@ -60,7 +60,7 @@ replay_report run_replay(const replay_options& o) {
   if (!o.journal_path.empty()) {
     journal_options jo;
     jo.version = "triarb replay";
-    jo.config_text = o.config.to_toml();
+    jo.config_text = o.config.decision_toml();
     jo.universe = std::to_string(u.fingerprint());
     jo.fsync.k = fsync_policy::kind::never;
     journal = std::make_unique<journal_writer>(journal_writer::open(o.journal_path, jo));

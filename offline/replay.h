@@ -33,7 +33,7 @@ struct replay_options {
   // Every knob as the live run had it: start assets, fees and their
   // overrides, min_profit, budgets, max_leg_age (recorded frames only) and
   // symbols_per_connection (the live split, for garbage attribution). The
-  // journal's genesis record carries config.to_toml().
+  // journal's genesis record carries config.decision_toml().
   bot_config config;
   std::string journal_path;  // empty: none
   // Time every frame, bytes to decision (two steady_clock reads per frame,

@@ -78,6 +78,13 @@ struct live_bot::state : ws_handler {
   std::deque<opportunity> jqueue;
   bool jstop = false;
   std::atomic<std::uint64_t> journal_written{0}, journal_errors{0};
+  // The writer's own counters (journal_stats), published by the journal
+  // thread after every batch, and what this loop adds: checkpoints written,
+  // fsyncs that failed (the interval's and the final one).
+  std::atomic<std::uint64_t> journal_rotations{0}, journal_rotation_failures{0},
+      journal_torn_moved{0}, journal_chains_set_aside{0}, journal_fsyncs{0}, journal_checkpoints{0},
+      journal_sync_errors{0};
+  std::string journal_final_sync_error;  // journal thread; read after it joined
   std::unique_ptr<journal_writer> journal;
 
   // re-seed requests (feed thread -> re-seed thread)
@@ -91,6 +98,9 @@ struct live_bot::state : ws_handler {
   std::vector<reseed_request> rqueue;
   bool rstop = false;
   std::atomic<std::uint64_t> reseed_failures{0};
+  // bookTicker entries that were not usable (fields missing, bad numbers, a
+  // crossed book): skipped, their symbols wait for frames.
+  std::atomic<std::uint64_t> reseed_malformed{0};
 
   std::atomic<bool> eval_stop{false};
 
@@ -216,10 +226,12 @@ struct live_bot::state : ws_handler {
       auto qs = std::make_shared<std::vector<quote>>(symbols->size());
       auto have = std::make_shared<std::vector<bool>>(symbols->size(), false);
       try {
-        for (const quote& q : parse_book_ticker(r.body, *symbols)) {
+        std::size_t bad = 0;
+        for (const quote& q : parse_book_ticker(r.body, *symbols, &bad)) {
           (*qs)[q.symbol] = q;
           (*have)[q.symbol] = true;
         }
+        reseed_malformed.fetch_add(bad, std::memory_order_relaxed);
       } catch (const std::exception& e) {
         reseed_failures.fetch_add(1, std::memory_order_relaxed);
         std::cerr << "triarb: re-seed: " << e.what() << "\n";
@@ -233,6 +245,8 @@ struct live_bot::state : ws_handler {
   }
 
   void journal_loop() {
+    const std::int64_t every = o.cfg.journal_checkpoint_ms * 1'000'000;
+    std::int64_t next_checkpoint = now_ns() + every;
     for (;;) {
       std::deque<opportunity> batch;
       {
@@ -248,9 +262,39 @@ struct live_bot::state : ws_handler {
           journal_errors.fetch_add(1, std::memory_order_relaxed);
         }
       }
-      (void)journal->tick(now_ns());
+      const std::int64_t now = now_ns();
+      if (now >= next_checkpoint) {
+        // The telemetry counters, in the chain (docs/design.md, "The journal").
+        if (journal->append(checkpoint_record{now, tel.render_json(now)}, now) ==
+            journal_errc::ok) {
+          journal_checkpoints.fetch_add(1, std::memory_order_relaxed);
+        } else {
+          journal_errors.fetch_add(1, std::memory_order_relaxed);
+        }
+        next_checkpoint = now + every;
+      }
+      if (journal->tick(now) != journal_errc::ok) {
+        journal_sync_errors.fetch_add(1, std::memory_order_relaxed);
+      }
+      publish_journal_stats();
     }
-    (void)journal->sync();
+    const journal_errc ec = journal->sync();
+    if (ec != journal_errc::ok) {
+      journal_sync_errors.fetch_add(1, std::memory_order_relaxed);
+      journal_final_sync_error = std::string(to_string(ec));
+      std::cerr << "triarb: the journal's final fsync failed (" << to_string(ec)
+                << "): its last records may not be on disk\n";
+    }
+    publish_journal_stats();
+  }
+
+  void publish_journal_stats() {
+    const journal_stats& st = journal->stats();
+    journal_rotations.store(st.rotations, std::memory_order_relaxed);
+    journal_rotation_failures.store(st.rotation_failures, std::memory_order_relaxed);
+    journal_torn_moved.store(st.torn_moved, std::memory_order_relaxed);
+    journal_chains_set_aside.store(st.chains_set_aside, std::memory_order_relaxed);
+    journal_fsyncs.store(st.fsyncs, std::memory_order_relaxed);
   }
 
   void evaluator_loop() {
@@ -292,14 +336,37 @@ struct live_bot::state : ws_handler {
          ",\"symbols\":" + std::to_string(rs.reseeded.load(std::memory_order_relaxed)) +
          ",\"failures\":" + std::to_string(reseed_failures.load(std::memory_order_relaxed)) +
          ",\"superseded\":" + std::to_string(rs.superseded.load(std::memory_order_relaxed)) +
-         ",\"stale\":" + std::to_string(rs.stale.load(std::memory_order_relaxed)) + "}";
-    j += ",\"journal\":{\"written\":" +
-         std::to_string(journal_written.load(std::memory_order_relaxed)) +
-         ",\"errors\":" + std::to_string(journal_errors.load(std::memory_order_relaxed)) +
-         ",\"full\":" + std::to_string(tel.eval.get(eval_counter::journal_full)) + "}";
+         ",\"stale\":" + std::to_string(rs.stale.load(std::memory_order_relaxed)) +
+         ",\"malformed\":" + std::to_string(reseed_malformed.load(std::memory_order_relaxed)) + "}";
+    j += ",\"journal\":{";
+    bool first = true;
+    for (const auto& [name, value] : journal_counts()) {
+      j += (first ? "\"" : ",\"") + std::string(name) + "\":" + std::to_string(value);
+      first = false;
+    }
+    j += "}";
+    j += ",\"record\":{\"unrecordable_reseeds\":" +
+         std::to_string(unrecordable.load(std::memory_order_relaxed)) + "}";
     j += ",\"latency_us\":{\"p50\":" + std::to_string(latency.quantile_ns(0.5) / 1000) +
          ",\"p99\":" + std::to_string(latency.quantile_ns(0.99) / 1000) + "}}";
     return j;
+  }
+
+  // The journal's counters, one list for the tick line and the metrics.
+  std::vector<std::pair<std::string_view, std::uint64_t>> journal_counts() const {
+    const auto get = [](const std::atomic<std::uint64_t>& a) {
+      return a.load(std::memory_order_relaxed);
+    };
+    return {{"written", get(journal_written)},
+            {"errors", get(journal_errors)},
+            {"full", tel.eval.get(eval_counter::journal_full)},
+            {"checkpoints", get(journal_checkpoints)},
+            {"sync_errors", get(journal_sync_errors)},
+            {"fsyncs", get(journal_fsyncs)},
+            {"rotations", get(journal_rotations)},
+            {"rotation_failures", get(journal_rotation_failures)},
+            {"torn_tails_moved", get(journal_torn_moved)},
+            {"chains_set_aside", get(journal_chains_set_aside)}};
   }
 
   std::string prometheus() {
@@ -316,10 +383,13 @@ struct live_bot::state : ws_handler {
     render_counter(out, "triarb_reseed_superseded_total",
                    rs.superseded.load(std::memory_order_relaxed));
     render_counter(out, "triarb_reseed_stale_total", rs.stale.load(std::memory_order_relaxed));
-    render_counter(out, "triarb_journal_written_total",
-                   journal_written.load(std::memory_order_relaxed));
-    render_counter(out, "triarb_journal_errors_total",
-                   journal_errors.load(std::memory_order_relaxed));
+    render_counter(out, "triarb_reseed_malformed_entries_total",
+                   reseed_malformed.load(std::memory_order_relaxed));
+    for (const auto& [name, value] : journal_counts()) {
+      render_counter(out, "triarb_journal_" + std::string(name) + "_total", value);
+    }
+    render_counter(out, "triarb_record_unrecordable_reseeds_total",
+                   unrecordable.load(std::memory_order_relaxed));
     latency.render(out, "triarb_frame_to_decision_seconds",
                    "Frame receive to evaluation of the symbol it made dirty");
     return out;
@@ -411,7 +481,8 @@ live_report live_bot::run() {
   if (s.o.journal && !cfg.journal_path.empty()) {
     journal_options jo;
     jo.version = "triarb live";
-    jo.config_text = cfg.to_toml();
+    jo.config_text = cfg.decision_toml();  // operational knobs may change across restarts
+    jo.start_new_on_broken = s.o.new_journal;
     jo.universe = std::to_string(s.u->fingerprint());
     jo.start_ns = s.now_ns();
     switch (cfg.journal_fsync) {
@@ -428,6 +499,7 @@ live_report live_bot::run() {
     jo.fsync.interval_ns = cfg.journal_fsync_interval_ms * 1'000'000;
     jo.rotate_bytes = static_cast<std::uint64_t>(cfg.journal_rotate_bytes);
     s.journal = std::make_unique<journal_writer>(journal_writer::open(cfg.journal_path, jo));
+    s.publish_journal_stats();  // a torn tail moved or a chain set aside at open
   }
   std::unique_ptr<metrics_server> metrics;
   if (!cfg.metrics_address.empty()) {
@@ -509,6 +581,7 @@ live_report live_bot::run() {
   r.reseeds = s.reseed_counts.reseeds.load(std::memory_order_relaxed);
   r.reseeded_symbols = s.reseed_counts.reseeded.load(std::memory_order_relaxed);
   r.unrecordable_reseeds = s.unrecordable.load(std::memory_order_relaxed);
+  r.journal_sync_error = s.journal_final_sync_error;
   r.latency_p50_ns = s.latency.quantile_ns(0.5);
   r.latency_p99_ns = s.latency.quantile_ns(0.99);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -59,10 +59,14 @@ namespace triarb {
 
 struct live_options {
   bot_config cfg;
-  tls_options tls;                // empty: cfg.ca_file, else the system store
-  std::int64_t duration_ms = 0;   // 0: until request_stop()
-  std::string record_path;        // non-empty: record mode (see above)
-  bool journal = true;            // write cfg.journal_path
+  tls_options tls;               // empty: cfg.ca_file, else the system store
+  std::int64_t duration_ms = 0;  // 0: until request_stop()
+  std::string record_path;       // non-empty: record mode (see above)
+  bool journal = true;           // write cfg.journal_path
+  // The existing journal does not verify, or records other decision knobs
+  // (bot_config::decision_toml): set its files aside (*.broken-N) and start
+  // a new chain instead of refusing.
+  bool new_journal = false;
   int evaluator_cpu = -1;         // >= 0: pin the evaluator thread to this CPU
   std::ostream* ticks = nullptr;  // telemetry tick lines (nullptr: none)
   std::size_t journal_queue = 4096;
@@ -92,6 +96,7 @@ struct live_report {
   std::int64_t latency_p50_ns = 0, latency_p99_ns = 0;  // frame receive -> decision
   double seconds = 0;
   std::vector<std::string> fatal_errors;  // connections stopped for good
+  std::string journal_sync_error;         // the final fsync failed: why (empty: it did not)
   std::string telemetry_json;             // the last tick's full line
 };
 

@@ -5,6 +5,7 @@
 
 #include "apps/triarb/command.h"
 #include "config/config.h"
+#include "core/journal_record.h"
 #include "runtime/live_bot.h"
 
 namespace triarb::app {
@@ -14,6 +15,7 @@ struct run_flags {
   std::string config, ca_file, record_out;
   double duration_s = 0;
   int pin_cpu = -1;
+  bool new_journal = false;
 };
 
 int run_live(const run_flags& f) {
@@ -23,14 +25,25 @@ int run_live(const run_flags& f) {
   lo.duration_ms = static_cast<std::int64_t>(f.duration_s * 1000);
   lo.record_path = f.record_out;
   lo.evaluator_cpu = f.pin_cpu;
+  lo.new_journal = f.new_journal;
   lo.ticks = &std::cerr;
   live_bot bot(std::move(lo));
   install_stop_signals(bot);
-  const live_report r = bot.run();
+  live_report r;
+  try {
+    r = bot.run();
+  } catch (const journal_error& e) {
+    // The way forward, one flag away (the files are kept either way).
+    throw journal_error(std::string(e.what()) +
+                        "\n  to keep those files and start a new chain: add --new-journal");
+  }
+  if (!r.journal_sync_error.empty()) {
+    std::cerr << "triarb: the journal's final fsync failed: " << r.journal_sync_error << "\n";
+  }
   std::cout << "triarb: " << r.frames << " frames over " << r.connections << " connections in "
             << r.seconds << " s; " << r.opportunities << " opportunities (" << r.journal_full
             << " refused by a full journal queue)\ncounters: " << r.telemetry_json << "\n";
-  return r.fatal_errors.empty() ? kExitOk : kExitProblem;
+  return r.fatal_errors.empty() && r.journal_sync_error.empty() ? kExitOk : kExitProblem;
 }
 
 }  // namespace
@@ -56,6 +69,10 @@ void add_run(CLI::App& app, std::vector<command>& out) {
     c->add_option("--duration", f->duration_s, "Stop after this many seconds (0: until Ctrl-C)")
         ->check(CLI::Range(0.0, 1e9));
     c->add_option("--pin-evaluator", f->pin_cpu, "Pin the evaluator thread to this CPU");
+    c->add_flag("--new-journal", f->new_journal,
+                "If the journal does not verify or records other decision knobs (strategy, "
+                "fees, budgets, ages, exchange), set its files aside (*.broken-N) and start a "
+                "new chain instead of refusing");
   }
   record_cmd->add_option("--out", f->record_out, "Frames file to write")->required();
   out.push_back({run_cmd, [f] { return run_live(*f); }});

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 
 namespace triarb {
@@ -154,6 +155,52 @@ TEST(Config, CanonicalTextLoadsBackToTheSameConfig) {
   const bot_config d = load_config_string(c.to_toml());
   EXPECT_EQ(d.to_toml(), c.to_toml());
   EXPECT_EQ(d.fee_overrides.at("ETHBTC"), parse_fixed8("0.0009").value);
+}
+
+// The journal's continuity covers what changes decisions and nothing else
+// (issue 11, defect 5: a changed metrics address or telemetry interval made
+// the next run refuse its own journal).
+TEST(Config, DecisionTextHoldsTheDecisionKnobsOnly) {
+  const bot_config base;
+  const std::string text = base.decision_toml();
+  // Operational knobs: the same decision text.
+  for (auto change : std::vector<std::function<void(bot_config&)>>{
+           [](bot_config& c) { c.metrics_address = "127.0.0.1:9999"; },
+           [](bot_config& c) { c.telemetry_interval_ms = 5000; },
+           [](bot_config& c) { c.ca_file = "/etc/other-ca.pem"; },
+           [](bot_config& c) { c.symbols_per_connection = 100; },
+           [](bot_config& c) { c.rotate_after_ms = 3'600'000; },
+           [](bot_config& c) { c.reconnect_attempts_per_5min = 100; },
+           [](bot_config& c) { c.journal_rotate_bytes = 1 << 20; },
+           [](bot_config& c) { c.journal_checkpoint_ms = 500; },
+           [](bot_config& c) { c.journal_fsync = journal_fsync_mode::every_record; }}) {
+    bot_config c = base;
+    change(c);
+    EXPECT_EQ(c.decision_toml(), text) << c.to_toml();
+    EXPECT_NE(c.to_toml(), base.to_toml());
+  }
+  // Decision knobs: a different text.
+  for (auto change : std::vector<std::function<void(bot_config&)>>{
+           [](bot_config& c) { c.fee = fixed8::from_raw(75'000); },
+           [](bot_config& c) { c.fee_overrides["BTCUSDT"] = fixed8::from_raw(50'000); },
+           [](bot_config& c) { c.min_profit = fixed8::from_raw(10'000); },
+           [](bot_config& c) { c.budget = fixed8::from_units(500); },
+           [](bot_config& c) { c.budgets["BTC"] = fixed8::from_units(1); },
+           [](bot_config& c) {
+             c.start_assets = {"USDT", "BTC"};
+           },
+           [](bot_config& c) { c.max_leg_age_ms = 2000; }, [](bot_config& c) { c.quiet_ms = 500; },
+           [](bot_config& c) { c.pong_deadline_ms = 30'000; },
+           [](bot_config& c) { c.ws_url = "wss://other.example:9443"; }}) {
+    bot_config c = base;
+    change(c);
+    EXPECT_NE(c.decision_toml(), text) << c.decision_toml();
+  }
+  // It is a configuration itself: it loads, and says the same again.
+  bot_config tuned = base;
+  tuned.fee_overrides["BTCUSDT"] = fixed8::from_raw(50'000);
+  tuned.budgets["BTC"] = fixed8::from_units(1);
+  EXPECT_EQ(load_config_string(tuned.decision_toml()).decision_toml(), tuned.decision_toml());
 }
 
 }  // namespace

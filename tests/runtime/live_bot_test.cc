@@ -10,12 +10,14 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 
 #include "config/config.h"
+#include "core/journal.h"
 #include "net/rest_client.h"
 #include "offline/replay.h"
 #include "sim/exchange/sim_exchange.h"
@@ -44,6 +46,13 @@ live_options bot_for(const sim_exchange& ex) {
   o.ws.backoff_initial_ms = 50;
   o.ws.backoff_max_ms = 500;
   return o;
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::vector<std::string> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
 }
 
 // Polls cond every 10 ms until it holds or the deadline passes.
@@ -373,6 +382,94 @@ TEST(LiveBot, AStreamThatStaysDataSilentIsReconnected) {
   })) << "the new subscription's frames revalidate";
   const live_report r = b.finish();
   EXPECT_TRUE(r.fatal_errors.empty());
+}
+
+// The journal's failure paths are counted where an operator sees them (the
+// tick line and the metrics), and journal.checkpoint_ms writes the telemetry
+// counters into the chain (issue 11, defect 6: it was read and hashed but no
+// checkpoint was ever written, and rotation failures, torn tails moved,
+// chains set aside, failed fsyncs and malformed snapshot entries were never
+// exported).
+TEST(LiveBot, JournalWritesCheckpointsAndExportsItsCounters) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  live_options o = bot_for(ex);
+  const std::string path = ::testing::TempDir() + "live_bot_checkpoints.jsonl";
+  std::remove(path.c_str());
+  o.journal = true;
+  o.cfg.journal_path = path;
+  o.cfg.journal_checkpoint_ms = 100;
+  running_bot b(std::move(o));
+  ASSERT_TRUE(wait_for([&] { return b.bot.running(); }));
+  std::this_thread::sleep_for(900ms);
+  const live_report r = b.finish();
+  EXPECT_TRUE(r.journal_sync_error.empty()) << r.journal_sync_error;
+  std::ifstream in(path);
+  std::string line;
+  std::size_t checkpoints = 0;
+  while (std::getline(in, line)) {
+    if (line.find("\"type\":\"checkpoint\"") != std::string::npos) ++checkpoints;
+  }
+  EXPECT_GE(checkpoints, 3U) << "about one every 100 ms for 0.9 s";
+  const std::string& t = r.telemetry_json;
+  EXPECT_NE(t.find("\"checkpoints\":" + std::to_string(checkpoints)), std::string::npos) << t;
+  for (const char* key :
+       {"\"sync_errors\":0", "\"rotation_failures\":0", "\"torn_tails_moved\":0",
+        "\"chains_set_aside\":0", "\"malformed\":0", "\"unrecordable_reseeds\":0"}) {
+    EXPECT_NE(t.find(key), std::string::npos) << key << " in " << t;
+  }
+  std::remove(path.c_str());
+}
+
+// Restart continuity (issue 11, defect 5): a journal chain continues across
+// restarts that change operational knobs only (telemetry, rotation of the
+// connections, the journal's checkpoints), refuses one that changes a
+// decision knob, and a new chain is one option away (the old files kept).
+TEST(LiveBot, JournalContinuesAcrossOperationalChangesAndRefusesADecisionChange) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  const std::string path = ::testing::TempDir() + "live_bot_restart.jsonl";
+  for (const char* f : {"", ".broken-1"}) std::remove((path + f).c_str());
+  // refused: run() throws before it runs (finish() rethrows it).
+  const auto run_once = [&](const std::function<void(live_options&)>& tweak,
+                            bool refused = false) {
+    live_options o = bot_for(ex);
+    o.journal = true;
+    o.cfg.journal_path = path;
+    tweak(o);
+    running_bot b(std::move(o));
+    if (!refused) {
+      EXPECT_TRUE(wait_for([&] { return b.bot.running(); }));
+    }
+    return b.finish();
+  };
+  (void)run_once([](live_options&) {});
+  (void)run_once([](live_options& o) {
+    o.cfg.telemetry_interval_ms = 250;
+    o.cfg.rotate_after_ms = 3'600'000;
+    o.cfg.journal_checkpoint_ms = 500;
+    o.cfg.reconnect_attempts_per_5min = 100;
+  });
+  const verify_report ok = verify_journal(path, {});
+  ASSERT_TRUE(ok.ok()) << ok.message();
+  std::size_t restarts = 0;
+  for (const std::string& line : read_lines(path)) {
+    restarts += line.find("\"reason\":\"restart\"") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(restarts, 1U) << "one chain: start, then restart";
+  // Another fee changes decisions: refused, the files untouched.
+  const auto higher_fee = [](live_options& o) { o.cfg.fee = fixed8::from_raw(200'000); };
+  EXPECT_THROW((void)run_once(higher_fee, /*refused=*/true), journal_error);
+  EXPECT_TRUE(verify_journal(path, {}).ok());
+  // ... unless a new chain is asked for: the old one is set aside, counted.
+  const live_report r = run_once([&](live_options& o) {
+    higher_fee(o);
+    o.new_journal = true;
+  });
+  EXPECT_NE(r.telemetry_json.find("\"chains_set_aside\":1"), std::string::npos) << r.telemetry_json;
+  EXPECT_TRUE(std::ifstream(path + ".broken-1").good()) << "the old chain is kept";
+  EXPECT_TRUE(verify_journal(path, {}).ok());
+  for (const char* f : {"", ".broken-1"}) std::remove((path + f).c_str());
 }
 
 TEST(LiveBot, ServerShutdownLeadsToACleanRotation) {
