@@ -77,7 +77,10 @@ class net_run {
     sim_exchange_options x;
     x.seed = o.seed;
     x.updates_per_second = kNetUpdatesPerSecond;
-    x.ping_interval_ms = 500;  // the bot hears life even on a quiet connection
+    // The bot hears life even on a data-silent connection: pings more often
+    // than the quiet give-up (kQuietReconnectFactor x kNetQuietMs), so a
+    // data stall is a quiet reconnect and only a full stall is a stall.
+    x.ping_interval_ms = kNetQuietMs;
     x.pong_deadline_ms = 5'000;
     x.shutdown_notice_ms = 200;
     return x;
