@@ -786,7 +786,7 @@ void campaign_run::deliver(const std::string& frame, symbol_id s, fault_kind kin
   const book_snapshot before = book_.read(s);
   const bool was_valid = before.valid;
   buf_.assign(frame);
-  (void)session_->on_frame(c, buf_, bot_now());
+  (void)session_->on_frame_padded(c, buf_.data(), buf_.size(), bot_now());  // as live_bot
   const book_snapshot after = book_.read(s);
   if (after.update_id != before.update_id || after.recv_ns != before.recv_ns) {
     written_at_[s] = m_.now_ns();

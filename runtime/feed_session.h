@@ -7,7 +7,7 @@
 //
 //   feed_session fs(feed, book, dirty, groups, symbols, counters);
 //   queue(fs.on_open(c));                           // subscribed: ask REST
-//   frame_result r = fs.on_frame(c, buf, recv_ns);  // r.control: serverShutdown
+//   frame_result r = fs.on_frame_padded(c, data, size, recv_ns);  // r.control: serverShutdown
 //   fs.on_lost(c);  fs.on_quiet(c);                 // drop / data silence
 //   ... the snapshot arrives (taken after the request was sent at sent_ns):
 //   if (auto again = fs.on_snapshot(req, quotes, have, sent_ns, on_applied))
@@ -28,7 +28,6 @@
 
 #include "core/dirty_set.h"
 #include "core/feed_handler.h"
-#include "core/frame_buffer.h"
 #include "core/order_book.h"
 #include "runtime/reseed_tracker.h"
 
@@ -61,11 +60,9 @@ class feed_session {
     tracker_.on_open(c);
     return tracker_.make_request(c, kRetries);
   }
-  frame_result on_frame(std::size_t c, const frame_buffer& buf, std::int64_t recv_ns) {
-    const frame_result r = feed_.on_frame(static_cast<connection_id>(c), buf, recv_ns);
-    tracker_.on_frame(c, r);
-    return r;
-  }
+  // One frame as the socket handed it over: data[0, size + kFramePadding)
+  // readable (ws_connection's frame_buffer; the campaign's too, so both run
+  // this one path).
   frame_result on_frame_padded(std::size_t c, const char* data, std::size_t size,
                                std::int64_t recv_ns) {
     const frame_result r =

@@ -39,7 +39,7 @@ class FeedSession : public ::testing::Test {
   }
   frame_result frame(connection_id c, const std::string& text) {
     buf.assign(text);
-    return fs.on_frame(c, buf, 1);
+    return fs.on_frame_padded(c, buf.data(), buf.size(), 1);
   }
   static std::string good(std::string_view sym, int u) {
     return "{\"u\":" + std::to_string(u) + ",\"s\":\"" + std::string(sym) +
