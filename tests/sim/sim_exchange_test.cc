@@ -424,7 +424,8 @@ TEST(SimExchange, HaltedSymbolIsBreakAndSilent) {
   const std::string all = c.request("/api/v3/ticker/bookTicker").body();
   EXPECT_EQ(all.find("\"symbol\":\"" + name + "\""), std::string::npos);
   EXPECT_NE(all.find("\"symbol\":\"" + before.symbol(4).name + "\""), std::string::npos);
-  EXPECT_EQ(c.request("/api/v3/ticker/bookTicker?symbol=" + name).result(), http::status::bad_request);
+  EXPECT_EQ(c.request("/api/v3/ticker/bookTicker?symbol=" + name).result(),
+            http::status::bad_request);
   EXPECT_THROW(ex.halt_symbol("NOPENOPE"), std::invalid_argument);
 }
 
