@@ -524,29 +524,25 @@ void campaign_run::snapshot_arrived(std::uint32_t id) {
     have[s] = true;
   }
   const std::int64_t taken_at = call.taken_at;
+  // Right after s took the snapshot (marked dirty already).
+  const auto applied = [&](symbol_id s) {
+    ++r_.reseeded;
+    written_at_[s] = taken_at;  // the quote is the exchange's as of then
+    if (stale_reseed(s)) ++r_.reseed_stale_applied;
+    note_maybe_revalid(s);
+  };
+  std::optional<reseed_request> again;
   if (o_.mutant_reseed_unchecked) {
     // The mutant: every still-invalid symbol takes the snapshot, whatever
     // happened on the feed while it was in flight.
     for (const auto& [s, q] : call.quotes) {
-      (void)q;
-      if (!book_.reseed_if_invalid(by_symbol[s], call.sent_bot_ns)) continue;
-      ++r_.reseeded;
-      written_at_[s] = taken_at;
+      if (!book_.reseed_if_invalid(q, call.sent_bot_ns)) continue;
       dirty_.mark(s);
-      if (stale_reseed(s)) ++r_.reseed_stale_applied;
-      note_maybe_revalid(s);
+      applied(s);
     }
-    call.quotes.clear();
-    evaluate();
-    return;
+  } else {
+    again = session_->on_snapshot(call.req, by_symbol, have, call.sent_bot_ns, applied);
   }
-  const std::optional<reseed_request> again =
-      session_->on_snapshot(call.req, by_symbol, have, call.sent_bot_ns, [&](symbol_id s) {
-        ++r_.reseeded;
-        written_at_[s] = taken_at;  // the quote is the exchange's as of then
-        if (stale_reseed(s)) ++r_.reseed_stale_applied;
-        note_maybe_revalid(s);
-      });
   call.quotes.clear();
   evaluate();
   if (again) request_snapshot(*again);

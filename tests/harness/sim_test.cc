@@ -24,6 +24,12 @@ struct sim_world {
   symbol_table table = make_symbol_table(u);
 };
 
+// The universe's triangles that start and end at USDT.
+triangle_index usdt_triangles(const universe& u) {
+  const asset_id usdt = *u.find_asset("USDT");
+  return triangle_index::build(u, std::span<const asset_id>(&usdt, 1));
+}
+
 TEST(Market, FramesParseBackToTheTrueQuotesIncludingCappedQuantities) {
   sim_world w;
   sim::market m(w.u, sim::reference_prices(w.gen), {.seed = 3});
@@ -189,8 +195,7 @@ TEST(Market, JudgeVouchesForSimultaneousLegsAndCatchesAFrozenOne) {
   sim_world w;
   sim::market m(w.u, sim::reference_prices(w.gen), {.seed = 3});
   m.seed_all();
-  const asset_id usdt = *w.u.find_asset("USDT");
-  const triangle_index idx = triangle_index::build(w.u, std::span<const asset_id>(&usdt, 1));
+  const triangle_index idx = usdt_triangles(w.u);
   const triangle& t = idx.triangle_at(0);
   auto claims_now = [&] { return current_claims(m, t); };
   const fixed8 fee = fixed8::from_raw(100'000);
@@ -227,8 +232,7 @@ TEST(Market, JudgeRemembersQuotesFurtherBackThanABotLags) {
   sim_world w;
   sim::market m(w.u, sim::reference_prices(w.gen), {.seed = 3});
   m.seed_all();
-  const asset_id usdt = *w.u.find_asset("USDT");
-  const triangle_index idx = triangle_index::build(w.u, std::span<const asset_id>(&usdt, 1));
+  const triangle_index idx = usdt_triangles(w.u);
   const triangle& t = idx.triangle_at(0);
   const std::array<sim::market::leg_claim, 3> c = current_claims(m, t);
   // Leg 0's symbol is quoted 100 more times; the claim keeps the old quote.
@@ -248,8 +252,7 @@ TEST(Market, JudgeVouchesForARecurringPriceUnderAnOlderId) {
   sim_world w;
   sim::market m(w.u, sim::reference_prices(w.gen), {.seed = 5});
   m.seed_all();
-  const asset_id usdt = *w.u.find_asset("USDT");
-  const triangle_index idx = triangle_index::build(w.u, std::span<const asset_id>(&usdt, 1));
+  const triangle_index idx = usdt_triangles(w.u);
   const fixed8 fee = fixed8::from_raw(100'000);
   const sim::exact any(0);
   // Find a triangle whose leg 0 price leaves and comes back (ticks are coarse).

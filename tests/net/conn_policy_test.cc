@@ -40,6 +40,17 @@ struct fixture {
     p.on_open(now);
     ASSERT_TRUE(p.open());
   }
+  // Open, no data: ticks every 10 ms (with a ping before each if `pings`)
+  // until the policy gives the connection up, or 1 s. Sets the time in t_ms.
+  conn_action tick_until_lost(bool pings, std::int64_t& t_ms) {
+    conn_action a;
+    for (t_ms = 10; t_ms <= 1'000; t_ms += 10) {
+      if (pings) p.on_control(t_ms * kMs);
+      a = p.on_tick(t_ms * kMs);
+      if (a.k == conn_action::kind::lose) break;
+    }
+    return a;
+  }
   connect_budget budget;
   conn_counters counters;
   conn_policy p;
@@ -192,13 +203,8 @@ TEST(ConnPolicy, PingsKeepTheConnectionAliveButAreNotData) {
 TEST(ConnPolicy, AStreamStillSilentAfterItWentQuietIsReconnected) {
   fixture f;
   f.open_at(0);
-  conn_action a;
   std::int64_t t = 0;
-  for (t = 10; t <= 1'000; t += 10) {
-    f.p.on_control(t * kMs);
-    a = f.p.on_tick(t * kMs);
-    if (a.k == conn_action::kind::lose) break;
-  }
+  const conn_action a = f.tick_until_lost(/*pings=*/true, t);
   ASSERT_EQ(a.k, conn_action::kind::lose) << "a data-silent stream must not stay open forever";
   EXPECT_EQ(a.why, drop_reason::quiet);
   EXPECT_GT(t, kQuietReconnectFactor * 100);
@@ -212,12 +218,8 @@ TEST(ConnPolicy, NoFrameAtAllPastFourQuietIsAStallNotAQuietReconnect) {
   // Not even a ping: the socket is dead, whatever the pong deadline says.
   fixture f;
   f.open_at(0);
-  conn_action a;
   std::int64_t t = 0;
-  for (t = 10; t <= 1'000; t += 10) {
-    a = f.p.on_tick(t * kMs);
-    if (a.k == conn_action::kind::lose) break;
-  }
+  const conn_action a = f.tick_until_lost(/*pings=*/false, t);
   ASSERT_EQ(a.k, conn_action::kind::lose);
   EXPECT_EQ(a.why, drop_reason::stalled);
   EXPECT_LE(t, kQuietReconnectFactor * 100 + 10);

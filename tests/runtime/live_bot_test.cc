@@ -55,6 +55,13 @@ std::vector<std::string> read_lines(const std::string& path) {
   return out;
 }
 
+// How many symbols the bot's book holds valid right now.
+std::size_t valid_symbols(const live_bot& bot) {
+  std::size_t n = 0;
+  for (symbol_id s = 0; s < bot.symbol_count(); ++s) n += bot.read(s).valid ? 1 : 0;
+  return n;
+}
+
 // Polls cond every 10 ms until it holds or the deadline passes.
 template <class F>
 bool wait_for(F cond, std::chrono::milliseconds limit = 15s) {
@@ -113,11 +120,7 @@ TEST(LiveBot, SubscribesEverySymbolOverCeilNBy200ConnectionsAndFramesFlow) {
   // The symbols become usable, from the REST snapshot or their own frames
   // (how many from which depends on how long the snapshot took: a symbol
   // with a frame while it was in flight waits for frames; reseed_tracker.h).
-  ASSERT_TRUE(wait_for([&] {
-    std::size_t valid = 0;
-    for (symbol_id s = 0; s < n; ++s) valid += b.bot.read(s).valid ? 1 : 0;
-    return valid > n / 2;
-  }));
+  ASSERT_TRUE(wait_for([&] { return valid_symbols(b.bot) > n / 2; }));
   std::size_t covered = 0;
   for (std::size_t c = 0; c < want; ++c) covered += b.bot.symbols_of(c).size();
   EXPECT_EQ(covered, n);
@@ -302,17 +305,11 @@ TEST(LiveBot, QuietConnectionInvalidatesItsSymbolsWithoutADropUntilFramesResume)
   ex.stall_connections(true);
   ASSERT_TRUE(wait_for([&] { return quiet.load() == static_cast<int>(conns); }));
   EXPECT_EQ(not_invalid.load(), 0);
-  std::size_t valid = 0;
-  for (symbol_id s = 0; s < b.bot.symbol_count(); ++s) valid += b.bot.read(s).valid ? 1 : 0;
-  EXPECT_EQ(valid, 0U) << "every connection is quiet: no symbol may be valid";
+  EXPECT_EQ(valid_symbols(b.bot), 0U) << "every connection is quiet: no symbol may be valid";
   ex.stall_connections(false);
   const std::uint64_t frames = b.bot.frames();
   ASSERT_TRUE(wait_for([&] { return b.bot.frames() > frames + 500; })) << "frames flow again";
-  ASSERT_TRUE(wait_for([&] {
-    std::size_t v = 0;
-    for (symbol_id s = 0; s < b.bot.symbol_count(); ++s) v += b.bot.read(s).valid ? 1 : 0;
-    return v > 100;
-  })) << "fresh frames revalidate";
+  ASSERT_TRUE(wait_for([&] { return valid_symbols(b.bot) > 100; })) << "fresh frames revalidate";
   const live_report r = b.finish();
   EXPECT_EQ(b.bot.counter(conn_counter::quiet), conns);
   EXPECT_EQ(b.bot.counter(conn_counter::stalls), 0U) << "no pong-deadline drop";
@@ -344,9 +341,7 @@ TEST(LiveBot, DataOnlyStallWithPingsFlowingIsQuiet) {
   ex.stall_data(true);
   ASSERT_TRUE(wait_for([&] { return quiet.load() >= static_cast<int>(conns); }, 5s))
       << "data stopped, pings go on: every connection must go quiet";
-  std::size_t valid = 0;
-  for (symbol_id s = 0; s < b.bot.symbol_count(); ++s) valid += b.bot.read(s).valid ? 1 : 0;
-  EXPECT_EQ(valid, 0U) << "no symbol of a silent stream may stay valid";
+  EXPECT_EQ(valid_symbols(b.bot), 0U) << "no symbol of a silent stream may stay valid";
   EXPECT_GT(ex.get_stats().pings_sent, pings_before) << "the stall kept pinging";
   ex.stall_data(false);
   const live_report r = b.finish();
@@ -382,11 +377,8 @@ TEST(LiveBot, AStreamThatStaysDataSilentIsReconnected) {
       << " connects_opened=" << b.bot.counter(conn_counter::connects_opened);
   EXPECT_EQ(b.bot.counter(conn_counter::stalls), 0U) << "pings answered: never a stall";
   ex.stall_data(false);
-  ASSERT_TRUE(wait_for([&] {
-    std::size_t v = 0;
-    for (symbol_id s = 0; s < b.bot.symbol_count(); ++s) v += b.bot.read(s).valid ? 1 : 0;
-    return v > 100;
-  })) << "the new subscription's frames revalidate";
+  ASSERT_TRUE(wait_for([&] { return valid_symbols(b.bot) > 100; }))
+      << "the new subscription's frames revalidate";
   const live_report r = b.finish();
   EXPECT_TRUE(r.fatal_errors.empty());
 }
