@@ -1,46 +1,79 @@
-// frames_file: reading a file of WebSocket frames, shared by `triarb replay`
-// and `triarb journal audit`. The whole file is read into one buffer with
-// kFramePadding bytes after it, so every frame is parsed in place. Two
-// formats (see replay.h):
+// frames_file: recordings of what the bot received, shared by `triarb
+// replay`, `triarb journal audit`, `triarb run --record` and `triarb sim
+// --frames-out`. The whole file is read into one buffer with kFramePadding
+// bytes after it, so every frame is parsed in place. Three formats (see
+// replay.h):
 //  - plain: one raw frame per line (no time, no connection);
-//  - recorded: a first line kRecordedFramesHeader, then
-//    `<recv_ns>\t<connection>\t<frame>` per line.
-// Empty lines are skipped (and counted); a trailing '\r' is dropped.
+//  - recorded v1 (read only): a first line "#triarb-frames v1", then
+//    `<recv_ns>\t<connection>\t<frame>` per line;
+//  - recorded v2 (kRecordedFramesHeader, what frames_recorder writes): a
+//    first line "#triarb-frames v2", then one event per line,
+//    `<time_ns>\t<connection>\t<kind>[\t<fields>]`:
+//      frame      <bytes>     a frame with no '\n' in it, as received
+//      frame-hex  <hex>       a frame that held a '\n', hex-encoded
+//      lost                   the connection dropped, stalled or rotated
+//      quiet                  the connection went quiet (symbols invalid)
+//      reseed     <symbol> <recv_ns> <update_id> <bid> <bid_qty> <ask>
+//                 <ask_qty> <qty_capped 0|1>
+//                             a REST snapshot re-seeded one symbol: the
+//                             leg's receive time (when the request was
+//                             sent) and the update id the book kept
+//      start                  a new process: every connection new, the book
+//                             empty (connection 0; appends after a restart)
+//    Every event changes the book; replaying them in order rebuilds it
+//    exactly, decisions included.
+// Empty lines are skipped (and counted); in plain and v1 files a trailing
+// '\r' is dropped.
 //
 //   const frames_file f("frames.txt");                  // throws std::runtime_error
 //   f.for_each(connection_count, [&](const frame_line& l) {
-//     p.process(l.connection, l.data, l.size, l.recv_ns, sink);
+//     if (l.event == frame_event::frame) p.process(l.connection, l.data, l.size, l.recv_ns, sink);
 //     return true;                                       // false stops the walk
 //   });
 //
+//   frames_recorder rec(path);      // appends; writes the header to a new file
+//   rec.start(now);  rec.frame(recv, c, data, size);  rec.lost(now, c);
+//
 // Thread safety: a loaded frames_file is immutable; for_each may run on any
-// thread, on several at once.
+// thread, on several at once. A frames_recorder is used by one thread.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <fstream>
 #include <string>
 #include <string_view>
 
 #include "core/feed_handler.h"
+#include "core/quote.h"
 
 namespace triarb {
 
-inline constexpr std::string_view kRecordedFramesHeader = "#triarb-frames v1";
+inline constexpr std::string_view kRecordedFramesHeaderV1 = "#triarb-frames v1";
+inline constexpr std::string_view kRecordedFramesHeader = "#triarb-frames v2";
 
-// One frame of the file. data[0, size + kFramePadding) is readable and lives
-// as long as the frames_file.
+enum class frame_event : std::uint8_t { frame, lost, quiet, reseed, start };
+
+// One event of the file. For a frame, data[0, size + kFramePadding) is
+// readable while the callback runs.
 struct frame_line {
   std::uint64_t line_no = 0;     // 1-based line number in the file
   std::int64_t recv_ns = 0;      // recorded: as recorded; plain: 0
   connection_id connection = 0;  // recorded: as recorded; plain: 0 (the caller routes)
-  const char* data = nullptr;
+  frame_event event = frame_event::frame;
+  const char* data = nullptr;  // frame only
   std::size_t size = 0;
+  // reseed only: the symbol's name as recorded, and its quote (symbol left
+  // kNoSymbol for the caller to look up; update_id: the id the book kept)
+  // with the leg's receive time.
+  std::string_view symbol;
+  quote reseed;
+  std::int64_t reseed_recv_ns = 0;
   [[nodiscard]] std::string_view view() const noexcept { return {data, size}; }
 };
 
 struct frames_walk {
-  std::uint64_t frames = 0;       // frames given to the callback
+  std::uint64_t frames = 0;       // events given to the callback (frames and the rest)
   std::uint64_t empty_lines = 0;  // lines skipped
   bool stopped = false;           // the callback returned false
 };
@@ -48,41 +81,48 @@ struct frames_walk {
 class frames_file {
  public:
   // Reads the whole file. Throws std::runtime_error naming the file when it
-  // cannot be read.
+  // cannot be read, or when it starts with "#triarb-frames" and a version
+  // this build does not read.
   explicit frames_file(const std::string& path);
 
-  [[nodiscard]] bool recorded() const noexcept { return recorded_; }
+  // Recorded (v1 or v2): times and connections are the recorded ones.
+  [[nodiscard]] bool recorded() const noexcept { return version_ > 0; }
+  // 0 plain, 1 or 2. Only v2 holds events other than frames.
+  [[nodiscard]] int version() const noexcept { return version_; }
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
   // Calls f(const frame_line&) -> bool for every non-empty line in order,
-  // until it returns false. For a recorded file, a line that is not
-  // <recv_ns>TAB<connection>TAB<frame> with connection < connection_count
-  // throws std::runtime_error naming the file and line (frames before it have
-  // been given to f). connection_count is ignored for plain files.
+  // until it returns false. For a recorded file, a line that is not as the
+  // format says, or names a connection >= connection_count, throws
+  // std::runtime_error naming the file and line (events before it have been
+  // given to f). connection_count is ignored for plain files.
   template <class F>
   frames_walk for_each(std::size_t connection_count, F&& f) const;
 
  private:
-  // Splits one recorded line; throws as for_each says.
+  // Splits one recorded line; throws as for_each says. A frame-hex frame is
+  // decoded into hex_buf (with padding) and points there.
   frame_line split_recorded(std::string_view line, std::uint64_t line_no,
-                            std::size_t connection_count) const;
+                            std::size_t connection_count, std::string& hex_buf) const;
 
   std::string path_;
   std::string bytes_;  // the file, then kFramePadding zero bytes
   std::size_t size_ = 0;
-  bool recorded_ = false;
+  std::size_t header_size_ = 0;  // bytes of the header line, '\n' included
+  int version_ = 0;
 };
 
 template <class F>
 frames_walk frames_file::for_each(std::size_t connection_count, F&& f) const {
   frames_walk w;
-  std::size_t pos = recorded_ ? kRecordedFramesHeader.size() + 1 : 0;
-  std::uint64_t line_no = recorded_ ? 1 : 0;
+  std::size_t pos = header_size_;
+  std::uint64_t line_no = header_size_ > 0 ? 1 : 0;
+  std::string hex_buf;
   while (pos < size_) {
     const std::size_t nl = bytes_.find('\n', pos);
     const std::size_t end = nl == std::string::npos || nl > size_ ? size_ : nl;
     std::size_t len = end - pos;
-    if (len > 0 && bytes_[pos + len - 1] == '\r') --len;
+    if (version_ < 2 && len > 0 && bytes_[pos + len - 1] == '\r') --len;
     ++line_no;
     const std::size_t begin = pos;
     pos = end + 1;
@@ -91,8 +131,9 @@ frames_walk frames_file::for_each(std::size_t connection_count, F&& f) const {
       continue;
     }
     frame_line l;
-    if (recorded_) {
-      l = split_recorded(std::string_view(bytes_.data() + begin, len), line_no, connection_count);
+    if (version_ > 0) {
+      l = split_recorded(std::string_view(bytes_.data() + begin, len), line_no, connection_count,
+                         hex_buf);
     } else {
       l.line_no = line_no;
       l.data = bytes_.data() + begin;
@@ -106,5 +147,44 @@ frames_walk frames_file::for_each(std::size_t connection_count, F&& f) const {
   }
   return w;
 }
+
+// Writes a v2 recording. Opening appends to an existing recording (a
+// restart continues it; call start() first), after cutting off a torn last
+// line (a crash mid-write) into `<path>.torn`; a new or empty file gets the
+// header. Each event is one line, written before the bot acts on it. A
+// failed write is counted (write_failures) and the recording is incomplete
+// from there: replay would disagree with the run, so say so.
+class frames_recorder {
+ public:
+  // Throws std::runtime_error naming the file when it cannot be opened, is
+  // not a v2 recording (an older or foreign file is never appended to), or
+  // its torn tail cannot be set aside.
+  explicit frames_recorder(const std::string& path);
+
+  void start(std::int64_t now_ns);
+  void frame(std::int64_t recv_ns, std::size_t c, const char* data, std::size_t size);
+  void lost(std::int64_t now_ns, std::size_t c);
+  void quiet(std::int64_t now_ns, std::size_t c);
+  // q: the quote the book now holds for `symbol` (its update_id kept),
+  // received at recv_ns; applied at now_ns.
+  void reseed(std::int64_t now_ns, std::size_t c, std::string_view symbol, const quote& q,
+              std::int64_t recv_ns);
+  // Flushes; false (and counted) if the stream failed.
+  bool flush();
+
+  [[nodiscard]] std::uint64_t write_failures() const noexcept { return write_failures_; }
+  // Bytes of a torn last line cut off at open (0: none).
+  [[nodiscard]] std::uint64_t torn_bytes() const noexcept { return torn_bytes_; }
+
+ private:
+  void event(std::int64_t t, std::size_t c, std::string_view kind);
+  void check();
+
+  std::string path_;
+  std::ofstream out_;
+  std::uint64_t write_failures_ = 0;
+  std::uint64_t torn_bytes_ = 0;
+  bool failed_ = false;
+};
 
 }  // namespace triarb

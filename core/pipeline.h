@@ -77,6 +77,23 @@ class sync_pipeline {
     return r;
   }
 
+  // A connection dropped, stalled, rotated or went quiet: its symbols are
+  // invalid. Returns how many were valid.
+  std::size_t connection_lost(connection_id c) { return feed_.on_connection_lost(c); }
+
+  // A REST snapshot re-seeds q.symbol as the live bot's re-seed tracker did
+  // (order_book::reseed_if_invalid: only an invalid symbol, its update id
+  // kept), received at recv_ns, then evaluates it at now_ns. Returns false,
+  // and writes nothing, if the symbol was valid.
+  // REQUIRES: q.symbol < the universe's symbol count.
+  template <class Sink>
+  bool reseed(const quote& q, std::int64_t recv_ns, std::int64_t now_ns, Sink&& sink) {
+    if (!book_.reseed_if_invalid(q, recv_ns)) return false;
+    dirty_.mark(q.symbol);
+    evaluate_dirty(now_ns, sink);
+    return true;
+  }
+
   // Evaluates every dirty symbol's triangles (after connection events too).
   template <class Sink>
   std::size_t evaluate_dirty(std::int64_t now_ns, Sink&& sink) {

@@ -112,11 +112,13 @@ sim_report run_sim(const sim_options& o, std::ostream& ticks) {
     jo.start_new_on_broken = o.new_journal;
     journal = std::make_unique<journal_writer>(journal_writer::open(o.journal_path, jo));
   }
-  std::ofstream frames_out;
+  // A simulated run is one process: its recording starts over (as the
+  // file was truncated before) with one start event.
+  std::unique_ptr<frames_recorder> frames_out;
   if (!o.frames_out.empty()) {
-    frames_out.open(o.frames_out, std::ios::binary);
-    if (!frames_out) throw std::runtime_error(o.frames_out + ": cannot write");
-    frames_out << kRecordedFramesHeader << '\n';
+    { std::ofstream(o.frames_out, std::ios::binary | std::ios::trunc); }
+    frames_out = std::make_unique<frames_recorder>(o.frames_out);
+    frames_out->start(0);
   }
 
   sim_report r;
@@ -147,7 +149,7 @@ sim_report run_sim(const sim_options& o, std::ostream& ticks) {
   };
   auto deliver = [&](const std::string& frame, symbol_id s, std::int64_t now) {
     ++r.frames;
-    if (frames_out.is_open()) frames_out << now << '\t' << conn_of[s] << '\t' << frame << '\n';
+    if (frames_out) frames_out->frame(now, conn_of[s], frame.data(), frame.size());
     buf.assign(frame);
     (void)p.process(conn_of[s], buf.data(), buf.size(), now, sink);
   };
@@ -189,6 +191,10 @@ sim_report run_sim(const sim_options& o, std::ostream& ticks) {
   r.dislocations = m.dislocations();
   r.telemetry_json = tel.render_json(m.now_ns());
   if (journal) (void)journal->sync();
+  if (frames_out && !frames_out->flush()) {
+    throw std::runtime_error(o.frames_out + ": " + std::to_string(frames_out->write_failures()) +
+                             " events could not be written");
+  }
   return r;
 }
 

@@ -15,6 +15,7 @@
 #include "core/pipeline.h"
 #include "core/triangle_index.h"
 #include "core/universe.h"
+#include "offline/recorded_event.h"
 
 namespace triarb {
 namespace {
@@ -121,9 +122,16 @@ struct finding {
 
 class auditor {
  public:
+  // reseeds_recorded: the recording holds every re-seed (v2), so the book
+  // replays re-seeded legs exactly and they are checked like any other.
   auditor(const audit_options& o, const evaluator_config& e, const universe& u,
-          const triangle_index& idx)
-      : o_(o), e_(e), u_(u), idx_(idx), threshold_(1 + exact(e.min_profit)) {}
+          const triangle_index& idx, bool reseeds_recorded)
+      : o_(o),
+        e_(e),
+        u_(u),
+        idx_(idx),
+        threshold_(1 + exact(e.min_profit)),
+        reseeds_recorded_(reseeds_recorded) {}
 
   // Check 1: the legs against the book as it is now, at time t.
   std::optional<finding> check_legs(const opportunity_record& r, const order_book& book,
@@ -159,7 +167,7 @@ class auditor {
         return bad("side", std::string(side_name(j.dir)), std::string(side_name(l.dir)));
       }
       const book_snapshot b = book.read(l.symbol);
-      if (j.reseeded) {
+      if (j.reseeded && !reseeds_recorded_) {
         // Re-seeded from REST (not replayable): the quote is a REST snapshot
         // the recorded frames do not hold, and update_id only names the last
         // frame before it, so the replayed book cannot confirm it. Check what
@@ -199,6 +207,8 @@ class auditor {
       } else if (j.age_ns < 0 || j.age_ns >= e_.max_leg_age_ns) {
         f = bad("age_ns", std::to_string(j.age_ns),
                 "max_leg_age_ns " + std::to_string(e_.max_leg_age_ns));
+      } else if (j.reseeded != b.reseeded) {
+        f = bad("reseeded", j.reseeded ? "true" : "false", b.reseeded ? "true" : "false");
       } else if (j.qty_capped != b.qty_capped) {
         f = bad("qty_capped", j.qty_capped ? "true" : "false", b.qty_capped ? "true" : "false");
       } else if (j.fill_qty > j.book_qty || j.fill_qty <= fixed8::zero()) {
@@ -266,6 +276,7 @@ class auditor {
   const universe& u_;
   const triangle_index& idx_;
   cpp_rational threshold_;
+  bool reseeds_recorded_;
 };
 
 audit_report fail(audit_report r, const located_record& at, finding f) {
@@ -295,6 +306,12 @@ std::string audit_report::message() const {
              (reseeded_records == 1 ? " record" : " records") +
              " re-seeded from REST (not replayable): decision checked, quote not compared "
              "with the book";
+      }
+      if (unrecorded_sessions > 0) {
+        m += "; " + std::to_string(unrecorded_sessions) +
+             (unrecorded_sessions == 1 ? " earlier session" : " earlier sessions") + " with " +
+             std::to_string(unrecorded_records) +
+             " records not audited (the recording begins after them)";
       }
       return m;
     }
@@ -355,10 +372,36 @@ audit_report run_audit(const audit_options& o) {
   }
 
   const evaluator_config cfg = to_evaluator_config(o.config, u);  // config_error on a typo
-  const auditor check(o, cfg, u, idx);
+  const bool v2 = frames.version() >= 2;
+  const auditor check(o, cfg, u, idx, v2);
   const std::size_t conn_count = (u.symbols().size() + per_connection - 1) / per_connection;
 
-  for (const auto& session : sessions) {
+  // The recording's processes (start events). One process serves every
+  // session (a restarted simulation replays its seed from the start);
+  // several (a live recording continued across restarts) pair with the
+  // journal's last sessions, in order, and earlier sessions were not
+  // recorded.
+  std::size_t processes = 0;
+  if (v2) {
+    (void)frames.for_each(conn_count, [&](const frame_line& l) {
+      processes += l.event == frame_event::start ? 1U : 0U;
+      return true;
+    });
+  }
+  processes = std::max<std::size_t>(processes, 1);
+
+  for (std::size_t si = 0; si < sessions.size(); ++si) {
+    const auto& session = sessions[si];
+    // The process of the recording this session replays (0-based).
+    std::size_t process = 0;
+    if (processes > 1) {
+      if (si + processes < sessions.size()) {
+        ++rep.unrecorded_sessions;
+        rep.unrecorded_records += session.size();
+        continue;
+      }
+      process = si + processes - sessions.size();
+    }
     ++rep.sessions;
     if (session.empty()) continue;
     telemetry tel;
@@ -379,7 +422,7 @@ audit_report run_audit(const audit_options& o) {
         bad = fail(rep, at, std::move(*f));
         return false;
       }
-      if (const std::size_t n = reseeded_legs(r); n > 0) {
+      if (const std::size_t n = v2 ? 0 : reseeded_legs(r); n > 0) {  // v2: compared in full
         rep.reseeded_legs += n;
         ++rep.reseeded_records;
       }
@@ -406,9 +449,17 @@ audit_report run_audit(const audit_options& o) {
       }
       return true;
     };
-    const frames_walk w = frames.for_each(conn_count, [&](const frame_line& l) {
-      if (!settle_reseeded(l.recv_ns)) return false;
-      (void)p.process(l.connection, l.data, l.size, l.recv_ns, count);
+    std::size_t seen = 0;  // start events seen
+    std::uint64_t replayed = 0;
+    (void)frames.for_each(conn_count, [&](const frame_line& l) {
+      if (l.event == frame_event::start) {
+        ++seen;
+        return processes == 1 || seen <= process + 1;  // stop at the next process
+      }
+      if (processes > 1 && seen != process + 1) return true;  // an earlier process's
+      if (!v2 && !settle_reseeded(l.recv_ns)) return false;
+      (void)apply_recorded(p, l, frames.path(), count);
+      replayed += l.event == frame_event::frame ? 1U : 0U;
       while (k < session.size()) {
         const located_record& at = *session[k];
         const auto& r = std::get<opportunity_record>(at.rec.body);
@@ -429,8 +480,8 @@ audit_report run_audit(const audit_options& o) {
       }
       return k < session.size();
     });
-    if (!bad) (void)settle_reseeded(std::numeric_limits<std::int64_t>::max());
-    rep.frames += w.frames;
+    if (!bad && !v2) (void)settle_reseeded(std::numeric_limits<std::int64_t>::max());
+    rep.frames += replayed;
     if (bad) {
       bad->frames = rep.frames;
       return *bad;

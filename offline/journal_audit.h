@@ -19,19 +19,25 @@
 // frozen LUNC leg) fails check 1 even though its hash chain is perfect.
 //
 // A leg marked "reseeded" took its quote from a REST re-seed after a
-// reconnect, which recorded frames cannot express (live_bot.h): its
-// update_id names the last frame before the re-seed, not the quote. Such a
-// leg is re-seeded from REST (not replayable): check 1 checks only its
-// symbol, side, validity, age bound and fill_qty, not the book; check 2 is
-// unchanged; it is counted in reseeded_legs and the OK message says so. A
-// record with such a leg that matches no frame's time is checked against
-// the book as it stood at its own time (the re-seed came between frames).
-// A journal without reseeded legs audits exactly as before.
+// reconnect. A v2 recording holds every re-seed with the quote and update id
+// the book kept (frames_file.h), so the replayed book holds the same leg and
+// it is checked like any other (its reseeded flag included). A v1 recording
+// holds frames only: there such a leg is re-seeded from REST (not
+// replayable): check 1 checks only its symbol, side, validity, age bound and
+// fill_qty, not the book; check 2 is unchanged; it is counted in
+// reseeded_legs and the OK message says so; a record with such a leg that
+// matches no frame's time is checked against the book as it stood at its
+// own time (the re-seed came between frames).
 //
-// Each writer session (a `start` or `restart` genesis) is audited against the
-// frames from their beginning with an empty book: a restarted simulation
-// replays its seed from the start. Checkpoints and rotation genesis records
-// are chain-checked only.
+// Each writer session (a `start` or `restart` genesis) is audited with an
+// empty book. A recording of one process serves every session, from its
+// beginning (a restarted simulation replays its seed from the start). A
+// recording of several processes (start events: `triarb record` continued
+// across restarts) pairs its processes, in order, with the journal's last
+// sessions; sessions before those were not recorded and are counted
+// (unrecorded_sessions), not audited. Losses and quiet connections replay
+// as they happened. Checkpoints and rotation genesis records are
+// chain-checked only.
 //
 //   audit_options o;
 //   o.journal = "j.jsonl";  o.frames = "frames.txt";  o.exchange_info = "x.json";
@@ -77,10 +83,14 @@ struct audit_report {
   std::uint64_t sessions = 0;              // writer sessions replayed
   std::uint64_t frames = 0;                // frames replayed (all sessions)
   std::uint64_t replay_opportunities = 0;  // what the replayed evaluator itself decided
-  // Legs (and the records holding them) re-seeded from REST (not replayable):
+  // v1 recordings: legs (and the records holding them) re-seeded from REST (not replayable):
   // audited OK, decision checked, quote not compared with the replayed book.
   std::uint64_t reseeded_legs = 0;
   std::uint64_t reseeded_records = 0;
+  // Sessions the recording does not cover (it began later), and their
+  // opportunity records: not audited, and the OK message says so.
+  std::uint64_t unrecorded_sessions = 0;
+  std::uint64_t unrecorded_records = 0;
   // The first bad record.
   std::string file;
   std::uint64_t line = 0;  // 1-based line in file

@@ -11,6 +11,7 @@
 #include "core/journal.h"
 #include "core/journal_bridge.h"
 #include "core/pipeline.h"
+#include "offline/recorded_event.h"
 
 namespace triarb {
 namespace {
@@ -44,12 +45,18 @@ replay_report run_replay(const replay_options& o) {
   const auto per_connection = static_cast<std::size_t>(o.config.symbols_per_connection);
   if (!recorded) cfg.max_leg_age_ns = std::numeric_limits<std::int64_t>::max();  // logical clock
   telemetry tel;
-  sync_pipeline p(u, idx, cfg, tel);
+  // One pipeline per process the recording holds: a start event (a restart)
+  // begins a fresh one, with an empty book, as the new process had.
+  std::unique_ptr<sync_pipeline> pipe;
   std::vector<connection_id> conn_of(u.symbols().size());
-  for (auto& group : split_into_connections(u.symbols().size(), per_connection)) {
-    const connection_id c = p.feed().add_connection(group);
-    for (symbol_id s : group) conn_of[s] = c;
-  }
+  auto fresh_pipeline = [&] {
+    pipe = std::make_unique<sync_pipeline>(u, idx, cfg, tel);
+    for (auto& group : split_into_connections(u.symbols().size(), per_connection)) {
+      const connection_id c = pipe->feed().add_connection(group);
+      for (symbol_id s : group) conn_of[s] = c;
+    }
+  };
+  fresh_pipeline();
   // A frame goes to the connection of the symbol it names; one that names no
   // tracked symbol (garbage) to the connection of the previous frame, where
   // it would have arrived live.
@@ -85,12 +92,17 @@ replay_report run_replay(const replay_options& o) {
                                       : std::chrono::steady_clock::time_point{};
     if (recorded) {
       clock = l.recv_ns;
-      (void)p.process(l.connection, l.data, l.size, clock, sink);
+      if (l.event == frame_event::start) {
+        if (++r.sessions > 1) fresh_pipeline();
+      } else {
+        (void)apply_recorded(*pipe, l, frames.path(), sink);
+        ++r.events[static_cast<std::size_t>(l.event)];
+      }
     } else {
-      const symbol_id s = named_symbol(l.view(), p.symbols());
+      const symbol_id s = named_symbol(l.view(), pipe->symbols());
       const connection_id c = s == kNoSymbol ? last_conn : conn_of[s];
       last_conn = c;
-      (void)p.process(c, l.data, l.size, ++clock, sink);
+      (void)pipe->process(c, l.data, l.size, ++clock, sink);
     }
     if (o.measure_latency) latency.push_back((std::chrono::steady_clock::now() - f0).count());
     return true;
@@ -106,7 +118,9 @@ replay_report run_replay(const replay_options& o) {
     r.latency_p99_ns = at(0.99);
     r.latency_max_ns = *std::max_element(latency.begin(), latency.end());
   }
-  r.frames = w.frames;
+  if (!recorded) r.events[static_cast<std::size_t>(frame_event::frame)] = w.frames;
+  r.frames = r.events[static_cast<std::size_t>(frame_event::frame)];
+  r.sessions = std::max<std::uint64_t>(r.sessions, 1);
   r.empty_lines = w.empty_lines;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (journal) (void)journal->sync();

@@ -5,11 +5,14 @@
 //    nanoseconds) and no leg is ever stale by age; each frame goes to the
 //    connection of the symbol it names (split by symbols_per_connection),
 //    a frame naming none to the connection of the frame before it.
-//  - recorded (what `triarb sim --frames-out` and `record` write): a first
-//    line kRecordedFramesHeader, then `<recv_ns>\t<connection>\t<frame>`
-//    per line. Times and connections are the recorded ones and legs go stale
-//    after max_leg_age as they did live, so the replay decides exactly what
-//    the live run decided.
+//  - recorded (what `triarb sim --frames-out` and `triarb run --record`
+//    write; frames_file.h has the format): every event that changed the
+//    book, in order -- frames, losses, quiet connections, REST re-seeds with
+//    the update id the book kept, and restarts. Times and connections are
+//    the recorded ones and legs go stale after max_leg_age as they did live,
+//    so the replay decides exactly what the live run decided (a restart
+//    begins a fresh book, as the new process had). v1 recordings hold
+//    frames only.
 //
 //   replay_options o{.exchange_info = "x.json", .frames = "f.txt"};
 //   replay_report r = run_replay(o);
@@ -43,6 +46,10 @@ struct replay_options {
 
 struct replay_report {
   std::uint64_t frames = 0;
+  // Recorded events by frame_event: frame, lost, quiet, reseed (start: see
+  // sessions).
+  std::uint64_t events[5] = {};
+  std::uint64_t sessions = 0;  // processes the recording holds (start events; at least 1)
   std::uint64_t empty_lines = 0;
   std::size_t symbols = 0;
   std::size_t triangles = 0;

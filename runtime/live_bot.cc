@@ -20,7 +20,7 @@
 #include "core/dirty_set.h"
 #include "core/feed_handler.h"
 #include "core/frame_parser.h"
-#include "core/frames_file.h"  // kRecordedFramesHeader
+#include "core/frames_file.h"  // frames_recorder
 #include "core/journal.h"
 #include "core/journal_bridge.h"
 #include "core/order_book.h"
@@ -36,13 +36,6 @@ namespace triarb {
 namespace {
 
 namespace net = boost::asio;
-
-// A REST snapshot quote as a raw frame the parser accepts, update id 0.
-std::string seed_frame(const quote& q, std::string_view name) {
-  return "{\"u\":0,\"s\":\"" + std::string(name) + "\",\"b\":\"" + to_string(q.bid) +
-         "\",\"B\":\"" + to_string(q.bid_qty) + "\",\"a\":\"" + to_string(q.ask) + "\",\"A\":\"" +
-         to_string(q.ask_qty) + "\"}";
-}
 
 }  // namespace
 
@@ -68,8 +61,10 @@ struct live_bot::state : ws_handler {
   std::vector<std::vector<symbol_id>> groups;
   std::vector<std::string> fatal_errors;
   std::atomic<std::size_t> open_count{0};
-  std::atomic<std::uint64_t> unrecordable{0};
-  std::ofstream record;
+  // Record mode (feed thread only): every event that changes the book.
+  std::unique_ptr<frames_recorder> record;
+  // Events the recording failed to write (any thread reads it).
+  std::atomic<std::uint64_t> record_failures{0};
   std::string last_tick;
 
   // evaluator -> journal writer
@@ -149,19 +144,26 @@ struct live_bot::state : ws_handler {
     rcv.notify_one();
   }
   void on_frame(std::size_t i, const char* data, std::size_t size, std::int64_t recv) override {
-    if (record.is_open()) {
-      record << recv << '\t' << i << '\t';
-      record.write(data, static_cast<std::streamsize>(size));
-      record << '\n';
+    if (record) {
+      record->frame(recv, i, data, size);
+      record_failures.store(record->write_failures(), std::memory_order_relaxed);
     }
     const frame_result r = session->on_frame_padded(i, data, size, recv);
     if (r.kind == frame_kind::control && r.control == control_kind::server_shutdown) {
       conns[i]->request_rotation();
     }
-    if (record.is_open()) drain_inline(recv);
+    if (record) drain_inline(recv);
+  }
+  // Record mode: an event other than a frame, written before it is applied.
+  template <class Write>
+  void record_event(Write&& write) {
+    if (!record) return;
+    write(*record, now_ns());
+    record_failures.store(record->write_failures(), std::memory_order_relaxed);
   }
   void on_lost(std::size_t i, drop_reason why) override {
     open_count.fetch_sub(1, std::memory_order_relaxed);  // display only
+    record_event([&](frames_recorder& r, std::int64_t now) { r.lost(now, i); });
     session->on_lost(i);  // its symbols invalid; an earlier re-seed request stale
     if (o.on_connection_lost) o.on_connection_lost(i, why);
   }
@@ -169,6 +171,7 @@ struct live_bot::state : ws_handler {
     // Still open, but no data for quiet_ms: as for a stall (docs/design.md, contract 3), without
     // the reconnect (that follows if the silence lasts, conn_policy.h); each
     // symbol revalidates on its next frame.
+    record_event([&](frames_recorder& r, std::int64_t now) { r.quiet(now, i); });
     session->on_quiet(i);
     if (o.on_connection_quiet) o.on_connection_quiet(i);
   }
@@ -189,14 +192,20 @@ struct live_bot::state : ws_handler {
                     const std::vector<bool>& have, std::int64_t recv) {
     const std::size_t i = req.connection;
     const auto again = session->on_snapshot(req, by_symbol, have, recv, [&](symbol_id s) {
-      if (record.is_open()) {
-        if (book->read(s).update_id == 0) {  // never had a frame: a "u":0 frame replays it
-          record << recv << '\t' << i << '\t' << seed_frame(by_symbol[s], symbols->name(s)) << '\n';
-        } else {
-          unrecordable.fetch_add(1, std::memory_order_relaxed);
-        }
-        drain_inline(recv);
-      }
+      // Record mode: the quote the book now holds (its update id kept), and
+      // the decision at the moment it applied, as the evaluator thread would.
+      record_event([&](frames_recorder& r, std::int64_t now) {
+        const book_snapshot b = book->read(s);
+        quote q;
+        q.update_id = b.update_id;
+        q.bid = b.bid;
+        q.bid_qty = b.bid_qty;
+        q.ask = b.ask;
+        q.ask_qty = b.ask_qty;
+        q.qty_capped = b.qty_capped;
+        r.reseed(now, i, symbols->name(s), q, b.recv_ns);
+        drain_inline(now);
+      });
     });
     if (again) queue_reseed(*again);
   }
@@ -345,8 +354,8 @@ struct live_bot::state : ws_handler {
       first = false;
     }
     j += "}";
-    j += ",\"record\":{\"unrecordable_reseeds\":" +
-         std::to_string(unrecordable.load(std::memory_order_relaxed)) + "}";
+    j += ",\"record\":{\"write_failures\":" +
+         std::to_string(record_failures.load(std::memory_order_relaxed)) + "}";
     j += ",\"latency_us\":{\"p50\":" + std::to_string(latency.quantile_ns(0.5) / 1000) +
          ",\"p99\":" + std::to_string(latency.quantile_ns(0.99) / 1000) + "}}";
     return j;
@@ -388,8 +397,8 @@ struct live_bot::state : ws_handler {
     for (const auto& [name, value] : journal_counts()) {
       render_counter(out, "triarb_journal_" + std::string(name) + "_total", value);
     }
-    render_counter(out, "triarb_record_unrecordable_reseeds_total",
-                   unrecordable.load(std::memory_order_relaxed));
+    render_counter(out, "triarb_record_write_failures_total",
+                   record_failures.load(std::memory_order_relaxed));
     latency.render(out, "triarb_frame_to_decision_seconds",
                    "Frame receive to evaluation of the symbol it made dirty");
     return out;
@@ -474,9 +483,15 @@ live_report live_bot::run() {
       std::make_unique<feed_session>(*s.feed, *s.book, *s.dirty, s.groups, n, s.reseed_counts);
 
   if (!s.o.record_path.empty()) {
-    s.record.open(s.o.record_path, std::ios::binary | std::ios::trunc);
-    if (!s.record) throw std::runtime_error(s.o.record_path + ": cannot write");
-    s.record << kRecordedFramesHeader << '\n';
+    // Appends across restarts: the start event tells replay a new process
+    // (an empty book) begins here.
+    s.record = std::make_unique<frames_recorder>(s.o.record_path);
+    if (s.record->torn_bytes() > 0) {
+      std::cerr << "triarb: " << s.o.record_path << ": its last line was torn ("
+                << s.record->torn_bytes() << " bytes, a crash mid-write); set aside in "
+                << s.o.record_path << ".torn\n";
+    }
+    s.record->start(s.now_ns());
   }
   if (s.o.journal && !cfg.journal_path.empty()) {
     journal_options jo;
@@ -518,7 +533,7 @@ live_report live_bot::run() {
 
   std::thread journal_thread, eval_thread;
   if (s.journal) journal_thread = std::thread([&s] { s.journal_loop(); });
-  const bool inline_eval = s.record.is_open();
+  const bool inline_eval = s.record != nullptr;
   if (!inline_eval) eval_thread = std::thread([&s] { s.evaluator_loop(); });
   std::thread reseed_thread([&s] { s.reseed_loop(); });
 
@@ -566,7 +581,10 @@ live_report live_bot::run() {
   }
   if (journal_thread.joinable()) journal_thread.join();
   if (metrics) metrics->stop();
-  if (s.record.is_open()) s.record.flush();
+  if (s.record) {
+    (void)s.record->flush();
+    s.record_failures.store(s.record->write_failures(), std::memory_order_relaxed);
+  }
   s.running.store(false, std::memory_order_release);
 
   live_report r;
@@ -580,7 +598,7 @@ live_report live_bot::run() {
   r.journal_written = s.journal_written.load(std::memory_order_relaxed);
   r.reseeds = s.reseed_counts.reseeds.load(std::memory_order_relaxed);
   r.reseeded_symbols = s.reseed_counts.reseeded.load(std::memory_order_relaxed);
-  r.unrecordable_reseeds = s.unrecordable.load(std::memory_order_relaxed);
+  r.record_write_failures = s.record_failures.load(std::memory_order_relaxed);
   r.journal_sync_error = s.journal_final_sync_error;
   r.latency_p50_ns = s.latency.quantile_ns(0.5);
   r.latency_p99_ns = s.latency.quantile_ns(0.99);

@@ -25,13 +25,15 @@
 //   live_bot bot(std::move(o));
 //   live_report r = bot.run();      // blocks; request_stop() from a signal handler ends it
 //
-// Record mode (record_path set): every frame received is written as
-// `<recv_ns>\t<connection>\t<frame>` after kRecordedFramesHeader, and the
-// evaluator runs inline on the feed thread at each frame's receive time, so
-// `triarb replay` of the file decides exactly what the run decided. REST
-// re-seeds of never-seen symbols are recorded as frames with "u":0 (which a
-// fresh book applies exactly as the re-seed did); a re-seed after a drop
-// cannot be expressed in the v1 format and is counted as unrecordable.
+// Record mode (record_path set): every event that changes the book is
+// written to a frames_recorder (frames_file.h: v2) before it is applied --
+// frames with their receive time and connection, losses, quiet connections,
+// each symbol a REST snapshot re-seeded (the quote and update id the book
+// then holds), and a start event per process, appended across restarts --
+// and the evaluator runs inline on the feed thread, at each frame's receive
+// time or the moment a re-seed applied, so `triarb replay` of the file
+// decides exactly what the run decided. Failed writes are counted
+// (record.write_failures) and make the run's exit status 1.
 //
 // Thread safety: run() once, from the thread that becomes the feed thread.
 // request_stop() from any thread or a signal handler. The accessors marked
@@ -92,7 +94,8 @@ struct live_options {
 struct live_report {
   std::size_t symbols = 0, assets = 0, triangles = 0, connections = 0;
   std::uint64_t frames = 0, opportunities = 0, journal_full = 0, journal_written = 0;
-  std::uint64_t reseeds = 0, reseeded_symbols = 0, unrecordable_reseeds = 0;
+  std::uint64_t reseeds = 0, reseeded_symbols = 0;
+  std::uint64_t record_write_failures = 0;              // record mode: events not written
   std::int64_t latency_p50_ns = 0, latency_p99_ns = 0;  // frame receive -> decision
   double seconds = 0;
   std::vector<std::string> fatal_errors;  // connections stopped for good

@@ -32,6 +32,13 @@ int run(replay_flags& f) {
   std::cout << "replay: " << r.frames << " frames, " << r.symbols << " symbols, " << r.triangles
             << " triangles, " << r.opportunities << " opportunities, "
             << static_cast<double>(r.frames) / (r.seconds > 0 ? r.seconds : 1e-9) << " frames/s\n";
+  const auto ev = [&](frame_event e) { return r.events[static_cast<std::size_t>(e)]; };
+  if (r.sessions > 1 ||
+      ev(frame_event::lost) + ev(frame_event::quiet) + ev(frame_event::reseed) > 0) {
+    std::cout << "events: " << r.sessions << (r.sessions == 1 ? " session, " : " sessions, ")
+              << ev(frame_event::lost) << " losses, " << ev(frame_event::quiet) << " quiet, "
+              << ev(frame_event::reseed) << " re-seeded symbols\n";
+  }
   if (ro.measure_latency) {
     std::cout << "latency: frame bytes -> decision p50 " << r.latency_p50_ns << " ns, p99 "
               << r.latency_p99_ns << " ns, max " << r.latency_max_ns << " ns\n";
@@ -52,11 +59,16 @@ int run(replay_flags& f) {
 void add_replay(CLI::App& app, std::vector<command>& out) {
   auto f = std::make_shared<replay_flags>();
   CLI::App* replay = app.add_subcommand(
-      "replay", "Run the pipeline offline over recorded frames (one raw frame per line)");
+      "replay",
+      "Run the pipeline offline over recorded frames (a recording, or one raw frame per "
+      "line)");
   replay->add_option("--exchange-info", f->ro.exchange_info, "exchangeInfo JSON document")
       ->required()
       ->check(CLI::ExistingFile);
-  replay->add_option("--frames", f->ro.frames, "Frames file: one WebSocket text frame per line")
+  replay
+      ->add_option("--frames", f->ro.frames,
+                   "Frames file: a recording (`run --record`, `sim --frames-out`) or one raw "
+                   "WebSocket text frame per line")
       ->required()
       ->check(CLI::ExistingFile);
   replay->add_option("--config", f->config_path, "TOML configuration (flags below override it)")

@@ -40,10 +40,17 @@ int run_live(const run_flags& f) {
   if (!r.journal_sync_error.empty()) {
     std::cerr << "triarb: the journal's final fsync failed: " << r.journal_sync_error << "\n";
   }
+  if (r.record_write_failures > 0) {
+    std::cerr << "triarb: " << f.record_out << ": " << r.record_write_failures
+              << " events could not be written; the recording is incomplete and a replay of it "
+                 "will not reproduce this run\n";
+  }
   std::cout << "triarb: " << r.frames << " frames over " << r.connections << " connections in "
             << r.seconds << " s; " << r.opportunities << " opportunities (" << r.journal_full
             << " refused by a full journal queue)\ncounters: " << r.telemetry_json << "\n";
-  return r.fatal_errors.empty() && r.journal_sync_error.empty() ? kExitOk : kExitProblem;
+  return r.fatal_errors.empty() && r.journal_sync_error.empty() && r.record_write_failures == 0
+             ? kExitOk
+             : kExitProblem;
 }
 
 }  // namespace
@@ -56,9 +63,9 @@ void add_run(CLI::App& app, std::vector<command>& out) {
       "no order is placed); Ctrl-C stops cleanly");
   CLI::App* record_cmd = app.add_subcommand(
       "record",
-      "As run, and write every frame received (with receive time and connection) to "
-      "--out in the format `triarb replay` reads; decisions are made per frame so "
-      "replay reproduces them");
+      "As run, and write every event that changes the book (frames with receive time and "
+      "connection, losses, re-seeds, restarts) to --out in the format `triarb replay` reads; "
+      "decisions are made per event so replay reproduces them");
   for (CLI::App* c : {run_cmd, record_cmd}) {
     c->add_option("--config", f->config, "TOML configuration")
         ->required()
@@ -74,7 +81,10 @@ void add_run(CLI::App& app, std::vector<command>& out) {
                 "fees, budgets, ages, exchange), set its files aside (*.broken-N) and start a "
                 "new chain instead of refusing");
   }
-  record_cmd->add_option("--out", f->record_out, "Frames file to write")->required();
+  record_cmd
+      ->add_option("--out", f->record_out,
+                   "Recording to write; an existing one is continued (a restart appends)")
+      ->required();
   out.push_back({run_cmd, [f] { return run_live(*f); }});
   out.push_back({record_cmd, [f] { return run_live(*f); }});
 }

@@ -63,6 +63,30 @@ audit_options options_for(const std::string& journal) {
   return o;
 }
 
+// The run's recording in the v1 format (frames only, as older versions
+// wrote): re-seeds are not in it, so a leg marked reseeded cannot be
+// compared with the book.
+audit_options options_for_v1(const std::string& journal) {
+  static const std::string v1 = [] {
+    const std::string path = ::testing::TempDir() + "audit_frames_v1.txt";
+    std::ifstream in(the_run().frames, std::ios::binary);
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    std::string line;
+    std::getline(in, line);
+    EXPECT_EQ(line, kRecordedFramesHeader);
+    out << kRecordedFramesHeaderV1 << '\n';
+    while (std::getline(in, line)) {
+      // <t> TAB <c> TAB frame TAB <frame>  ->  <t> TAB <c> TAB <frame>
+      const auto t2 = line.find('\t', line.find('\t') + 1);
+      if (line.compare(t2 + 1, 6, "frame\t") == 0) out << line.erase(t2 + 1, 6) << '\n';
+    }
+    return path;
+  }();
+  audit_options o = options_for(journal);
+  o.frames = v1;
+  return o;
+}
+
 // Writes the run's records (one changed) into a fresh, properly chained journal.
 std::string rechain(const std::string& name, std::size_t changed_index,
                     const opportunity_record& replacement) {
@@ -210,7 +234,7 @@ TEST(JournalAudit, CatchesARecordBuiltFromAStaleLeg) {
   EXPECT_EQ(a.reseeded_legs, 0u);
 }
 
-TEST(JournalAudit, ReportsAReseededLegAsNotReplayableNotAsAMismatch) {
+TEST(JournalAudit, V1RecordingReportsAReseededLegAsNotReplayableNotAsAMismatch) {
   // A real record whose leg carries an older update id than the book held
   // (the id a REST re-seed keeps: the last frame before it) and the price
   // the decision used. Marked reseeded, the audit cannot and does not
@@ -224,14 +248,15 @@ TEST(JournalAudit, ReportsAReseededLegAsNotReplayableNotAsAMismatch) {
   journal_leg& l = op.legs[static_cast<std::size_t>(t->leg)];
   l.update_id = t->stale.update_id;
 
-  const audit_report plain = run_audit(options_for(rechain("audit_unmarked.jsonl", t->index, op)));
+  const audit_report plain =
+      run_audit(options_for_v1(rechain("audit_unmarked.jsonl", t->index, op)));
   ASSERT_FALSE(plain.ok());
   EXPECT_EQ(plain.field, "update_id") << plain.message();
 
   l.reseeded = true;
   const std::string path = rechain("audit_reseeded_leg.jsonl", t->index, op);
   ASSERT_TRUE(verify_journal(path, {}).ok());
-  const audit_report a = run_audit(options_for(path));
+  const audit_report a = run_audit(options_for_v1(path));
   ASSERT_TRUE(a.ok()) << a.message();
   EXPECT_EQ(a.records, r.report.opportunities);
   EXPECT_EQ(a.reseeded_legs, 1u);
@@ -242,7 +267,7 @@ TEST(JournalAudit, ReportsAReseededLegAsNotReplayableNotAsAMismatch) {
   // A reseeded leg must still be a valid leg.
   l.valid = false;
   const audit_report inv =
-      run_audit(options_for(rechain("audit_reseeded_invalid.jsonl", t->index, op)));
+      run_audit(options_for_v1(rechain("audit_reseeded_invalid.jsonl", t->index, op)));
   ASSERT_FALSE(inv.ok());
   EXPECT_EQ(inv.result, audit_result::leg) << inv.message();
   EXPECT_EQ(inv.field, "valid") << inv.message();
@@ -250,7 +275,7 @@ TEST(JournalAudit, ReportsAReseededLegAsNotReplayableNotAsAMismatch) {
       << inv.message();
 }
 
-TEST(JournalAudit, ReseededLegStillHasItsDecisionChecked) {
+TEST(JournalAudit, V1RecordingReseededLegStillHasItsDecisionChecked) {
   const std::vector<journal_record> recs = read_journal(the_run().journal);
   const std::size_t i = first_opportunity(recs, recs.size() / 3);
   ASSERT_LT(i, recs.size());
@@ -258,26 +283,26 @@ TEST(JournalAudit, ReseededLegStillHasItsDecisionChecked) {
   op.legs[0].reseeded = true;
   // Unchanged except for the flag: audits OK, one re-seeded leg counted.
   const std::string same = rechain("audit_reseeded_same.jsonl", i, op);
-  const audit_report ok = run_audit(options_for(same));
+  const audit_report ok = run_audit(options_for_v1(same));
   ASSERT_TRUE(ok.ok()) << ok.message();
   EXPECT_EQ(ok.reseeded_legs, 1u);
   // An overstated ratio is still caught.
   op.ratio = plus_one_nano(op.ratio);
   const std::string over = rechain("audit_reseeded_over.jsonl", i, op);
-  const audit_report a = run_audit(options_for(over));
+  const audit_report a = run_audit(options_for_v1(over));
   ASSERT_FALSE(a.ok());
   EXPECT_EQ(a.result, audit_result::decision) << a.message();
   EXPECT_EQ(a.seq, recs[i].seq);
   EXPECT_EQ(a.field, "ratio");
 }
 
-TEST(JournalAudit, ReseededRecordBetweenFramesIsCheckedAtItsOwnTime) {
+TEST(JournalAudit, V1RecordingReseededRecordBetweenFramesIsCheckedAtItsOwnTime) {
   // A live bot decides right after applying a REST re-seed, between frames:
   // no frame has the record's time. Move a real record 1 ns later (every
   // age 1 ns older) and mark a leg re-seeded: it is checked against the book
   // as it stood then. Unmarked, the same record matches no frame.
   const std::vector<journal_record> recs = read_journal(the_run().journal);
-  const frames_file frames(the_run().frames);
+  const frames_file frames(options_for_v1(the_run().journal).frames);
   std::optional<std::size_t> target;
   for (std::size_t i = first_opportunity(recs, recs.size() / 3); i < recs.size() && !target;
        i = first_opportunity(recs, i + 1)) {
@@ -299,22 +324,47 @@ TEST(JournalAudit, ReseededRecordBetweenFramesIsCheckedAtItsOwnTime) {
   op.time_ns += 1;
   for (journal_leg& l : op.legs) l.age_ns += 1;
 
-  const audit_report plain = run_audit(options_for(rechain("audit_between.jsonl", *target, op)));
+  const audit_report plain = run_audit(options_for_v1(rechain("audit_between.jsonl", *target, op)));
   ASSERT_FALSE(plain.ok());
   EXPECT_EQ(plain.field, "time_ns") << plain.message();
 
   op.legs[2].reseeded = true;
   const audit_report a =
-      run_audit(options_for(rechain("audit_between_reseeded.jsonl", *target, op)));
+      run_audit(options_for_v1(rechain("audit_between_reseeded.jsonl", *target, op)));
   ASSERT_TRUE(a.ok()) << a.message();
   EXPECT_EQ(a.reseeded_legs, 1u);
   // ...and its other legs are still compared with the book.
   op.legs[0].age_ns += 1;
   const audit_report b =
-      run_audit(options_for(rechain("audit_between_reseeded_age.jsonl", *target, op)));
+      run_audit(options_for_v1(rechain("audit_between_reseeded_age.jsonl", *target, op)));
   ASSERT_FALSE(b.ok());
   EXPECT_EQ(b.leg, 0) << b.message();
   EXPECT_EQ(b.field, "age_ns") << b.message();
+}
+
+TEST(JournalAudit, ARecordingWithItsReseedsComparesAReseededLegWithTheBook) {
+  // A v2 recording holds every re-seed, so the replayed book holds what the
+  // live book held: a leg marked reseeded gets no allowance. The v1 test
+  // above audits this record OK; here its old update id is a mismatch, and
+  // the flag itself is compared.
+  const std::vector<journal_record> recs = read_journal(the_run().journal);
+  const std::optional<stale_leg_record> t = find_stale_leg();
+  ASSERT_TRUE(t) << "no leg with an older, different quote in the run";
+  opportunity_record op = std::get<opportunity_record>(recs[t->index].body);
+  journal_leg& l = op.legs[static_cast<std::size_t>(t->leg)];
+  l.update_id = t->stale.update_id;
+  l.reseeded = true;
+  const audit_report a = run_audit(options_for(rechain("audit_v2_reseeded.jsonl", t->index, op)));
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.field, "update_id") << a.message();
+  EXPECT_EQ(a.reseeded_legs, 0u);
+
+  opportunity_record flag_only = std::get<opportunity_record>(recs[t->index].body);
+  flag_only.legs[0].reseeded = true;
+  const audit_report f =
+      run_audit(options_for(rechain("audit_v2_reseeded_flag.jsonl", t->index, flag_only)));
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.field, "reseeded") << f.message();
 }
 
 TEST(JournalAudit, CatchesAnOverstatedRatio) {

@@ -17,8 +17,10 @@
 #include <thread>
 
 #include "config/config.h"
+#include "core/frames_file.h"
 #include "core/journal.h"
 #include "net/rest_client.h"
+#include "offline/journal_audit.h"
 #include "offline/replay.h"
 #include "sim/exchange/sim_exchange.h"
 
@@ -412,9 +414,8 @@ TEST(LiveBot, JournalWritesCheckpointsAndExportsItsCounters) {
   EXPECT_GE(checkpoints, 3U) << "about one every 100 ms for 0.9 s";
   const std::string& t = r.telemetry_json;
   EXPECT_NE(t.find("\"checkpoints\":" + std::to_string(checkpoints)), std::string::npos) << t;
-  for (const char* key :
-       {"\"sync_errors\":0", "\"rotation_failures\":0", "\"torn_tails_moved\":0",
-        "\"chains_set_aside\":0", "\"malformed\":0", "\"unrecordable_reseeds\":0"}) {
+  for (const char* key : {"\"sync_errors\":0", "\"rotation_failures\":0", "\"torn_tails_moved\":0",
+                          "\"chains_set_aside\":0", "\"malformed\":0", "\"write_failures\":0"}) {
     EXPECT_NE(t.find(key), std::string::npos) << key << " in " << t;
   }
   std::remove(path.c_str());
@@ -517,7 +518,7 @@ TEST(LiveBot, ReplayOfARecordedSessionReproducesTheDecisions) {
   live_bot bot(std::move(o));
   const live_report live = bot.run();
   ASSERT_GT(live.frames, 1000U);
-  EXPECT_EQ(live.unrecordable_reseeds, 0U);
+  EXPECT_EQ(live.record_write_failures, 0U);
 
   replay_options ro;
   ro.exchange_info = info;
@@ -530,6 +531,103 @@ TEST(LiveBot, ReplayOfARecordedSessionReproducesTheDecisions) {
       << "every evaluator counter (triangles evaluated, skips, opportunities) matches";
   std::remove(frames.c_str());
   std::remove(info.c_str());
+}
+
+// The opportunity records of a journal, in order (every session).
+std::vector<opportunity_record> opportunities_in(const std::string& journal) {
+  std::vector<opportunity_record> out;
+  for (const journal_record& r : read_journal(journal)) {
+    if (const auto* op = std::get_if<opportunity_record>(&r.body)) out.push_back(*op);
+  }
+  return out;
+}
+
+// Defect 4 of the runtime review: a recording must hold every event that
+// changes the book. Two processes (a restart continues the recording and
+// the journal), each with a connection killed (loss, reconnect, REST
+// re-seed), a data-only stall (quiet) and garbage and truncated frames:
+// the replay makes exactly the decisions the live run journaled, and the
+// audit compares every leg, re-seeded ones included, with the replayed book.
+TEST(LiveBot, ARecordingWithFaultsAndARestartReplaysToTheSameDecisions) {
+  sim_exchange_options xo = fast_exchange();
+  xo.ping_interval_ms = 50;
+  sim_exchange ex(xo);
+  ex.start();
+  sim_exchange::fault_rates fr;
+  fr.garbage = fr.truncated = 0.001;
+  ex.set_fault_rates(fr);
+  const std::string dir = ::testing::TempDir();
+  const std::string frames = dir + "live_bot_test_faults_frames.txt";
+  const std::string info = dir + "live_bot_test_faults_exchange_info.json";
+  const std::string journal = dir + "live_bot_test_faults_journal.jsonl";
+  const std::string replayed = dir + "live_bot_test_faults_replayed.jsonl";
+  for (const std::string& f : {frames, journal, replayed}) std::remove(f.c_str());
+  {
+    std::ofstream f(info, std::ios::binary);
+    f << ex.exchange_info();
+  }
+  bot_config cfg;
+  std::uint64_t live_opportunities = 0;
+  for (int process = 0; process < 2; ++process) {
+    live_options o = bot_for(ex);
+    o.record_path = frames;
+    o.journal = true;
+    o.cfg.journal_path = journal;
+    o.cfg.quiet_ms = 300;
+    cfg = o.cfg;
+    running_bot b(std::move(o));
+    ASSERT_TRUE(wait_for([&] { return b.bot.running(); }));
+    const std::size_t conns = b.bot.connection_count();
+    ASSERT_TRUE(wait_for([&] { return b.bot.open_connections() == conns; }));
+    ASSERT_TRUE(wait_for([&] { return b.bot.frames() > 2000; }));
+    const std::uint64_t reseeded = b.bot.reseeded_symbols();
+    ex.kill_connections([](std::size_t i) { return i == 0; });
+    ASSERT_TRUE(wait_for([&] { return b.bot.counter(conn_counter::connects_opened) > conns; }));
+    ASSERT_TRUE(wait_for([&] { return b.bot.reseeded_symbols() > reseeded; }))
+        << "the reconnected connection's snapshot re-seeded symbols";
+    ex.stall_data(true);
+    ASSERT_TRUE(wait_for([&] { return b.bot.counter(conn_counter::quiet) > 0; }, 5s));
+    ex.stall_data(false);
+    const std::uint64_t f0 = b.bot.frames();
+    ASSERT_TRUE(wait_for([&] { return b.bot.frames() > f0 + 2000; }));
+    const live_report r = b.finish();
+    EXPECT_EQ(r.record_write_failures, 0U);
+    EXPECT_TRUE(r.fatal_errors.empty());
+    live_opportunities += r.opportunities;
+  }
+  const std::vector<opportunity_record> live = opportunities_in(journal);
+  ASSERT_EQ(live.size(), live_opportunities);
+
+  replay_options ro;
+  ro.exchange_info = info;
+  ro.frames = frames;
+  ro.config = cfg;
+  ro.journal_path = replayed;
+  const replay_report rep = run_replay(ro);
+  EXPECT_EQ(rep.sessions, 2U);
+  EXPECT_GT(rep.events[static_cast<std::size_t>(frame_event::lost)], 0U);
+  EXPECT_GT(rep.events[static_cast<std::size_t>(frame_event::quiet)], 0U);
+  EXPECT_GT(rep.events[static_cast<std::size_t>(frame_event::reseed)], 0U);
+  const std::vector<opportunity_record> again = opportunities_in(replayed);
+  ASSERT_EQ(again.size(), live.size());
+  std::size_t reseeded_legs = 0;
+  for (std::size_t i = 0; i < live.size(); ++i) {
+    ASSERT_EQ(again[i], live[i]) << "decision " << i << " differs";
+    for (const journal_leg& l : live[i].legs) reseeded_legs += l.reseeded ? 1 : 0;
+  }
+
+  audit_options ao;
+  ao.journal = journal;
+  ao.frames = frames;
+  ao.exchange_info = info;
+  ao.config = cfg;
+  const audit_report a = run_audit(ao);
+  ASSERT_TRUE(a.ok()) << a.message();
+  EXPECT_EQ(a.sessions, 2U);
+  EXPECT_EQ(a.records, live.size());
+  EXPECT_EQ(a.reseeded_legs, 0U) << "every leg compared with the book, " << reseeded_legs
+                                 << " re-seeded ones included";
+  for (const std::string& f : {frames, info, journal, replayed}) std::remove(f.c_str());
 }
 
 }  // namespace

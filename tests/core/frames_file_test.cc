@@ -1,0 +1,196 @@
+// frames_file_test: the recording format round-trips every event the live
+// bot writes (frames_recorder -> frames_file), a restart appends after
+// setting a torn last line aside, and bad files fail with file and line.
+#include "core/frames_file.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace triarb {
+namespace {
+
+std::string temp(const std::string& name) {
+  const std::string p = ::testing::TempDir() + name;
+  std::remove(p.c_str());
+  std::remove((p + ".torn").c_str());
+  return p;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void spit(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+std::vector<frame_line> events(const frames_file& f, std::vector<std::string>* frames = nullptr) {
+  std::vector<frame_line> out;
+  (void)f.for_each(8, [&](const frame_line& l) {
+    out.push_back(l);
+    if (frames != nullptr) frames->emplace_back(l.data == nullptr ? "" : std::string(l.view()));
+    return true;
+  });
+  return out;
+}
+
+quote sample_quote() {
+  quote q;
+  q.update_id = 41;
+  q.bid = parse_fixed8("25.3519").value;
+  q.bid_qty = fixed8::max();
+  q.ask = parse_fixed8("25.352").value;
+  q.ask_qty = parse_fixed8("0.00000001").value;
+  q.qty_capped = true;
+  return q;
+}
+
+TEST(FramesFile, EveryEventTheBotRecordsReadsBackAsWritten) {
+  const std::string path = temp("ff_roundtrip.txt");
+  const std::string with_newline = "{\"s\":\"A\",\n\"b\":\"1\"}";
+  const std::string with_cr = "{\"s\":\"B\"}\r";
+  {
+    frames_recorder r(path);
+    r.start(10);
+    r.frame(11, 1, with_newline.data(), with_newline.size());
+    r.frame(12, 2, with_cr.data(), with_cr.size());
+    r.frame(13, 0, "", 0);
+    r.lost(14, 3);
+    r.quiet(15, 4);
+    r.reseed(16, 5, "LUNCUSDT", sample_quote(), 9);
+    ASSERT_TRUE(r.flush());
+    EXPECT_EQ(r.write_failures(), 0u);
+  }
+  const frames_file f(path);
+  EXPECT_TRUE(f.recorded());
+  EXPECT_EQ(f.version(), 2);
+  std::vector<std::string> frames;
+  const std::vector<frame_line> e = events(f, &frames);
+  ASSERT_EQ(e.size(), 7u);
+  EXPECT_EQ(e[0].event, frame_event::start);
+  EXPECT_EQ(e[0].recv_ns, 10);
+  EXPECT_EQ(e[1].event, frame_event::frame);
+  EXPECT_EQ(frames[1], with_newline) << "a frame holding a newline is hex-encoded, not split";
+  EXPECT_EQ(e[1].connection, 1u);
+  EXPECT_EQ(frames[2], with_cr) << "a trailing CR is the frame's own byte";
+  EXPECT_EQ(e[3].event, frame_event::frame);
+  EXPECT_EQ(e[3].size, 0u);
+  EXPECT_EQ(e[4].event, frame_event::lost);
+  EXPECT_EQ(e[4].connection, 3u);
+  EXPECT_EQ(e[5].event, frame_event::quiet);
+  EXPECT_EQ(e[5].recv_ns, 15);
+  ASSERT_EQ(e[6].event, frame_event::reseed);
+  EXPECT_EQ(e[6].recv_ns, 16);
+  EXPECT_EQ(e[6].symbol, "LUNCUSDT");
+  EXPECT_EQ(e[6].reseed_recv_ns, 9);
+  const quote q = sample_quote();
+  EXPECT_EQ(e[6].reseed.update_id, q.update_id);
+  EXPECT_EQ(e[6].reseed.bid, q.bid);
+  EXPECT_EQ(e[6].reseed.bid_qty, q.bid_qty);
+  EXPECT_EQ(e[6].reseed.ask, q.ask);
+  EXPECT_EQ(e[6].reseed.ask_qty, q.ask_qty);
+  EXPECT_TRUE(e[6].reseed.qty_capped);
+}
+
+TEST(FramesFile, ARestartAppendsAndSetsATornLastLineAside) {
+  const std::string path = temp("ff_restart.txt");
+  {
+    frames_recorder r(path);
+    r.start(1);
+    r.frame(2, 0, "{}", 2);
+  }
+  // A crash in the middle of writing a line.
+  std::ofstream(path, std::ios::binary | std::ios::app) << "3\t0\tframe\t{\"s\":\"TR";
+  {
+    frames_recorder r(path);
+    EXPECT_EQ(r.torn_bytes(), 18u);
+    r.start(4);
+    r.frame(5, 0, "{}", 2);
+  }
+  EXPECT_EQ(slurp(path + ".torn"), "3\t0\tframe\t{\"s\":\"TR\n") << "nothing recorded is lost";
+  const std::vector<frame_line> e = events(frames_file(path));
+  ASSERT_EQ(e.size(), 4u);
+  EXPECT_EQ(e[0].event, frame_event::start);
+  EXPECT_EQ(e[1].recv_ns, 2);
+  EXPECT_EQ(e[2].event, frame_event::start);
+  EXPECT_EQ(e[3].recv_ns, 5);
+  EXPECT_EQ(slurp(path).find("#triarb-frames", 1), std::string::npos) << "one header";
+}
+
+TEST(FramesFile, ATornHeaderStartsTheFileAgain) {
+  const std::string path = temp("ff_torn_header.txt");
+  spit(path, "#triarb-fr");
+  {
+    frames_recorder r(path);
+    r.start(1);
+  }
+  EXPECT_EQ(slurp(path), std::string(kRecordedFramesHeader) + "\n1\t0\tstart\n");
+}
+
+TEST(FramesFile, NeverAppendsToAFileThatIsNotAV2Recording) {
+  for (const std::string& bytes :
+       {std::string("#triarb-frames v1\n1\t0\t{}\n"), std::string("{\"s\":\"A\"}\n")}) {
+    const std::string path = temp("ff_foreign.txt");
+    spit(path, bytes);
+    try {
+      frames_recorder r(path);
+      ADD_FAILURE() << "appended to " << bytes;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("refusing to append"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(slurp(path), bytes) << "left as it was";
+  }
+}
+
+TEST(FramesFile, BadLinesAreErrorsNamingFileAndLine) {
+  const std::string head = std::string(kRecordedFramesHeader) + "\n1\t0\tstart\n";
+  for (const auto& [line, why] : std::vector<std::pair<std::string, std::string>>{
+           {"x\t0\tframe\t{}", "not <time_ns>"},
+           {"1\t9\tframe\t{}", "connection below 8"},
+           {"1\t0\tteleport", "unknown event 'teleport'"},
+           {"1\t0\tframe-hex\t7", "odd number"},
+           {"1\t0\tframe-hex\tZZ", "not lower-case hex"},
+           {"1\t0\treseed\tA\t1\t2", "want 8 fields"},
+           {"1\t0\treseed\tA\t1\t2\t-1\t1\t1\t1\t0", "not a decimal"},
+           {"1\t0\treseed\tA\t1\t2\t1\t1\t1\t1\t2", "<0|1>"}}) {
+    const std::string path = temp("ff_bad.txt");
+    spit(path, head + line + "\n");
+    const frames_file f(path);
+    std::size_t seen = 0;
+    try {
+      (void)f.for_each(8, [&](const frame_line&) {
+        ++seen;
+        return true;
+      });
+      ADD_FAILURE() << "accepted " << line;
+    } catch (const std::runtime_error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find(path + ":3: "), std::string::npos) << what;
+      EXPECT_NE(what.find(why), std::string::npos) << what;
+    }
+    EXPECT_EQ(seen, 1u) << "the events before it were given";
+  }
+}
+
+TEST(FramesFile, AVersionThisBuildCannotReadIsRefused) {
+  const std::string path = temp("ff_v9.txt");
+  spit(path, "#triarb-frames v9\n");
+  EXPECT_THROW(frames_file{path}, std::runtime_error);
+  spit(path, "#triarb-frames v1\n5\t0\t{\"x\":1}\r\n");
+  const frames_file v1(path);
+  EXPECT_EQ(v1.version(), 1);
+  std::vector<std::string> frames;
+  ASSERT_EQ(events(v1, &frames).size(), 1u);
+  EXPECT_EQ(frames[0], "{\"x\":1}") << "v1 drops a CR before the newline, as it always did";
+}
+
+}  // namespace
+}  // namespace triarb
