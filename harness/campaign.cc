@@ -25,6 +25,7 @@
 #include "core/universe.h"
 #include "harness/campaign_plan.h"
 #include "harness/net_campaign.h"
+#include "harness/oracle_cycles.h"
 #include "net/conn_policy.h"
 #include "net/connect_budget.h"
 #include "net/ws_connection.h"  // kMaxTargetBytes, build_stream_target
@@ -189,6 +190,7 @@ class campaign_run {
         gen_(sim::generate_universe({}, o.seed)),
         u_(load_exchange_info(gen_.exchange_info_json)),
         idx_(build_index(u_)),
+        cycles_(u_, *u_.find_asset("USDT")),
         m_(u_, sim::reference_prices(gen_), market_params(o, p_)),
         rng_(o.seed ^ 0xca3a1a16ULL),
         symbols_(make_symbol_table(u_)),
@@ -249,6 +251,7 @@ class campaign_run {
   sim::generated_universe gen_;
   universe u_;
   triangle_index idx_;
+  oracle_cycles cycles_;  // the oracle's own cycles, not the bot's index
   sim::market m_;
   sim::sim_rng rng_;
   telemetry tel_;
@@ -294,8 +297,8 @@ class campaign_run {
   std::vector<std::int64_t> invalid_since_;
   std::vector<fault_kind> invalid_why_;
   std::array<std::vector<std::int64_t>, static_cast<std::size_t>(fault_kind::kCount)> reval_;
-  std::vector<triangle_id> reported_now_;
-  std::vector<std::int64_t> written_at_;  // per symbol: sim time of its book's last write
+  std::vector<oracle_cycles::key> reported_now_;  // this decision's reports, by their legs
+  std::vector<std::int64_t> written_at_;          // per symbol: sim time of its book's last write
   exact threshold_;
   double threshold_d_ = 1.0;
 };
@@ -648,7 +651,7 @@ void campaign_run::run_event(std::int64_t at, const event& e) {
 
 bool campaign_run::sink(const opportunity& op) {
   ++r_.opportunities;
-  reported_now_.push_back(op.triangle);
+  reported_now_.push_back(oracle_cycles::key_of(op));
   const triangle& t = idx_.triangle_at(op.triangle);
   const std::int64_t max_age = eval_.config().max_leg_age_ns;
   for (const leg_decision& l : op.legs) {
@@ -722,8 +725,8 @@ bool campaign_run::journal_append(const opportunity& op) {
 
 void campaign_run::check_decision(symbol_id s, std::int64_t now) {
   const double margin_d = threshold_d_ * (1.0 + kMissedMargin) * (1.0 - 1e-9);
-  for (const leg_ref& ref : idx_.touching(s)) {
-    const triangle& t = idx_.triangle_at(ref.triangle);
+  for (const std::uint32_t ci : cycles_.touching(s)) {
+    const triangle& t = cycles_.at(ci);
     std::array<book_snapshot, 3> legs;
     bool usable = true;
     for (std::size_t i = 0; i < 3 && usable; ++i) {
@@ -746,12 +749,11 @@ void campaign_run::check_decision(symbol_id s, std::int64_t now) {
       const std::int64_t e = open_episode_[l.symbol];
       if (e >= 0) episodes_[static_cast<std::size_t>(e)].eligible = true;
     }
-    if (std::find(reported_now_.begin(), reported_now_.end(), ref.triangle) ==
+    if (std::find(reported_now_.begin(), reported_now_.end(), oracle_cycles::key_of(t)) ==
         reported_now_.end()) {
       ++r_.missed;
       if (r_.first_missed.empty()) {
-        r_.first_missed =
-            "t=" + std::to_string(m_.now_ns()) + "ns triangle " + std::to_string(ref.triangle);
+        r_.first_missed = "t=" + std::to_string(m_.now_ns()) + "ns cycle " + cycles_.name(ci, u_);
       }
     }
   }
@@ -855,6 +857,7 @@ campaign_report campaign_run::run() {
   const std::size_t n = u_.symbols().size();
   r_.symbols = n;
   r_.triangles = idx_.size();
+  r_.oracle_triangles = cycles_.size();
   r_.market = p_.calm ? "calm" : "fast";
   const auto groups = split_into_connections(n, p_.symbols_per_connection);
   r_.connections = groups.size();
@@ -1122,6 +1125,10 @@ campaign_report run_campaign(const campaign_options& o) {
   } else if (r.config_rejected) {
     fail("configuration rejected: " + r.config_error);
   }
+  if (r.oracle_triangles != r.triangles) {
+    fail("the bot indexed " + std::to_string(r.triangles) + " triangles, the asset graph has " +
+         std::to_string(r.oracle_triangles));
+  }
   if (r.phantom != 0) fail(std::to_string(r.phantom) + " phantom");
   if (r.missed != 0) fail(std::to_string(r.missed) + " missed");
   if (r.contract_violations != 0)
@@ -1212,6 +1219,7 @@ std::string report_json(const campaign_options& o, const campaign_report& r) {
   j += ",\"config_error\":\"" + json_escape(r.config_error) + "\"";
   j += ",\"symbols\":" + std::to_string(r.symbols);
   j += ",\"triangles\":" + std::to_string(r.triangles);
+  j += ",\"oracle_triangles\":" + std::to_string(r.oracle_triangles);
   j += ",\"connections\":" + std::to_string(r.connections);
   j += ",\"frames\":" + std::to_string(r.frames);
   j += ",\"decisions\":" + std::to_string(r.decisions);

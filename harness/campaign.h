@@ -140,7 +140,8 @@ struct campaign_report {
   std::string config_error;
 
   std::size_t symbols = 0;
-  std::size_t triangles = 0;
+  std::size_t triangles = 0;         // the bot's index
+  std::size_t oracle_triangles = 0;  // the oracle's, by brute force from the asset graph (equal)
   std::size_t connections = 0;
   std::uint64_t frames = 0;     // delivered to the parser
   std::uint64_t decisions = 0;  // symbols drained and evaluated

@@ -19,6 +19,7 @@
 #include "core/triangle_index.h"
 #include "core/universe.h"
 #include "harness/campaign_plan.h"
+#include "harness/oracle_cycles.h"
 #include "net/bot_clock.h"
 #include "net/ws_connection.h"
 #include "runtime/live_bot.h"
@@ -108,7 +109,8 @@ class net_run {
   sim::sim_rng rng_;
   bot_clock clock_;
   std::unique_ptr<universe> u_;
-  std::unique_ptr<triangle_index> idx_;
+  std::unique_ptr<triangle_index> idx_;    // the evaluator's (sizing only)
+  std::unique_ptr<oracle_cycles> cycles_;  // the oracle's own cycles, not the bot's index
   telemetry oracle_tel_;
   std::unique_ptr<evaluator> oracle_;  // the same configuration as the bot's: its sizing
   evaluator_config ecfg_;
@@ -136,12 +138,12 @@ class net_run {
 
   // Evaluator thread only (read by run() after the bot has joined it).
   campaign_report r_;
-  std::vector<triangle_id> reported_now_;
+  std::vector<oracle_cycles::key> reported_now_;  // this decision's reports, by their legs
   std::vector<book_snapshot> before_;
   std::vector<char> eligible_, caught_;
   std::vector<char> swept_eligible_;  // driver thread only (sweep_episodes)
   using sweep_key = std::array<std::pair<std::uint64_t, std::int64_t>, 3>;  // (id, recv) per leg
-  std::map<triangle_id, sweep_key> seen_before_;  // reportable at the last sweep
+  std::map<std::uint32_t, sweep_key> seen_before_;  // by oracle cycle: reportable at the last sweep
 
   // Revalidation (feed thread -> driver).
   std::mutex reval_mu_;
@@ -234,7 +236,7 @@ void net_run::plan_events(std::size_t connections) {
   for (int h = 0; h < p_.halts; ++h) {
     for (int tries = 0; tries < 1000; ++tries) {
       const auto c = static_cast<symbol_id>(rng_.below(u_->symbols().size()));
-      if (idx_->touching(c).size() >= 3) {
+      if (cycles_->touching(c).size() >= 3) {
         const auto at = static_cast<std::int64_t>((0.1 + 0.5 * rng_.uniform()) * duration);
         events_.push_back({at, net_event::halt, c, 0});
         break;
@@ -258,7 +260,7 @@ std::int64_t net_run::episode_of(const sim::market& m, symbol_id s, std::uint64_
 
 void net_run::on_opportunity(const opportunity& op, const triangle& t) {
   ++r_.opportunities;
-  reported_now_.push_back(op.triangle);
+  reported_now_.push_back(oracle_cycles::key_of(op));
   const std::int64_t now = steady_ns();
   const std::int64_t flight_ms = in_flight_ms();
   for (const leg_decision& l : op.legs) {
@@ -316,9 +318,8 @@ void net_run::on_opportunity(const opportunity& op, const triangle& t) {
 void net_run::before_decision(symbol_id s) {
   reported_now_.clear();
   before_.clear();
-  for (const leg_ref& ref : idx_->touching(s)) {
-    const triangle& t = idx_->triangle_at(ref.triangle);
-    for (const leg& l : t.legs) before_.push_back(bot_->read(l.symbol));
+  for (const std::uint32_t ci : cycles_->touching(s)) {
+    for (const leg& l : cycles_->at(ci).legs) before_.push_back(bot_->read(l.symbol));
   }
 }
 
@@ -349,8 +350,8 @@ void net_run::after_decision(symbol_id s, std::int64_t now) {
   const fixed8 fee = ecfg_.default_fee;
   const double keep = 1.0 - fee.to_double();
   std::size_t k = 0;
-  for (const leg_ref& ref : idx_->touching(s)) {
-    const triangle& t = idx_->triangle_at(ref.triangle);
+  for (const std::uint32_t ci : cycles_->touching(s)) {
+    const triangle& t = cycles_->at(ci);
     std::array<book_snapshot, 3> legs;
     bool usable = true, raced = false;
     double ratio = 1;
@@ -377,12 +378,12 @@ void net_run::after_decision(symbol_id s, std::int64_t now) {
     if (!reportable_now(t, legs, now, episode)) continue;
     ++r_.oracle_exact;
     for (std::int64_t e : episode) mark_episode(eligible_, e);
-    if (std::find(reported_now_.begin(), reported_now_.end(), ref.triangle) ==
+    if (std::find(reported_now_.begin(), reported_now_.end(), oracle_cycles::key_of(t)) ==
         reported_now_.end()) {
       ++r_.missed;
       if (r_.first_missed.empty()) {
-        r_.first_missed = "triangle " + std::to_string(ref.triangle) + " at " +
-                          std::to_string(now) + "ns (bot clock)";
+        r_.first_missed =
+            "cycle " + cycles_->name(ci, *u_) + " at " + std::to_string(now) + "ns (bot clock)";
       }
     }
   }
@@ -409,10 +410,10 @@ void net_run::sweep_episodes() {
     }
     return 0;
   });
-  std::map<triangle_id, sweep_key> seen_now;
+  std::map<std::uint32_t, sweep_key> seen_now;
   for (const live_episode& ep : open) {
-    for (const leg_ref& ref : idx_->touching(ep.symbol)) {
-      const triangle& t = idx_->triangle_at(ref.triangle);
+    for (const std::uint32_t ci : cycles_->touching(ep.symbol)) {
+      const triangle& t = cycles_->at(ci);
       std::array<book_snapshot, 3> legs;
       const std::int64_t now = clock_.now_ns();
       bool usable = true;
@@ -429,8 +430,8 @@ void net_run::sweep_episodes() {
       // clock jump in between cannot have taken the decision away.
       sweep_key key{};
       for (std::size_t i = 0; i < 3; ++i) key[i] = {legs[i].update_id, legs[i].recv_ns};
-      seen_now.emplace(ref.triangle, key);
-      const auto before = seen_before_.find(ref.triangle);
+      seen_now.emplace(ci, key);
+      const auto before = seen_before_.find(ci);
       if (before != seen_before_.end() && before->second == key) {
         for (std::int64_t e : episode) mark_episode(swept_eligible_, e);
       }
@@ -517,6 +518,7 @@ campaign_report net_run::run() {
   if (!usdt) throw std::runtime_error("generated universe has no USDT");
   const asset_id starts[] = {*usdt};
   idx_ = std::make_unique<triangle_index>(triangle_index::build(*u_, starts));
+  cycles_ = std::make_unique<oracle_cycles>(*u_, *usdt);
   const bot_config cfg = bot_cfg();
   ecfg_ = to_evaluator_config(cfg, *u_);
   oracle_ = std::make_unique<evaluator>(*u_, *idx_, ecfg_, oracle_tel_);
@@ -529,6 +531,7 @@ campaign_report net_run::run() {
   lost_why_.assign(n, fault_kind::drop);
   r_.symbols = n;
   r_.triangles = idx_->size();
+  r_.oracle_triangles = cycles_->size();
   r_.market = "fast";
 
   sim::frame_fault_rates rates = p_.frames;
@@ -609,6 +612,7 @@ campaign_report net_run::run() {
   }
   r_.connections = r_.config_rejected ? 0 : lr.connections;
   r_.frames = lr.frames;
+  if (!r_.config_rejected) r_.triangles = lr.triangles;  // the bot's own index
   r_.max_send_lag_ns = xs.max_send_lag_ns;
   r_.reconnects = bot.counter(conn_counter::connects_opened);
   r_.reseeded = lr.reseeded_symbols;
