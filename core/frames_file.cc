@@ -58,8 +58,12 @@ frames_file::frames_file(const std::string& path) : path_(path) {
   };
   if (header(kRecordedFramesHeaderV1)) {
     version_ = 1;
-  } else if (header(kRecordedFramesHeader)) {
+  } else if (first == kRecordedFramesHeader) {
     version_ = 2;
+  } else if (header(kRecordedFramesHeader)) {
+    throw std::runtime_error(path +
+                             ": CRLF line endings; a v2 recording's lines end in LF only "
+                             "(a CR is a frame's own byte)");
   } else if (first.starts_with("#triarb-frames")) {
     throw std::runtime_error(path + ": '" + std::string(first) +
                              "' is a recording this build cannot read (it reads v1 and v2)");
@@ -112,18 +116,18 @@ frame_line frames_file::split_recorded(std::string_view line, std::uint64_t line
     l.size = body.size() / 2;
     return l;
   }
-  if (t3 == std::string_view::npos) {
-    if (kind == "lost")
-      l.event = frame_event::lost;
-    else if (kind == "quiet")
-      l.event = frame_event::quiet;
-    else if (kind == "start")
-      l.event = frame_event::start;
-    else
-      throw bad("unknown event '" + std::string(kind) + "'");
+  const bool bare = t3 == std::string_view::npos;
+  if (kind == "lost" || kind == "quiet" || kind == "start") {
+    if (!bare) throw bad("'" + std::string(kind) + "' takes no fields");
+    l.event = kind == "lost"    ? frame_event::lost
+              : kind == "quiet" ? frame_event::quiet
+                                : frame_event::start;
     return l;
   }
-  if (kind != "reseed") throw bad("unknown event '" + std::string(kind) + "'");
+  if (kind != "frame" && kind != "frame-hex" && kind != "reseed") {
+    throw bad("unknown event '" + std::string(kind) + "'");
+  }
+  if (bare) throw bad("'" + std::string(kind) + "' without its fields");
   const std::vector<std::string_view> f = fields(body);
   // symbol recv_ns update_id bid bid_qty ask ask_qty qty_capped
   if (f.size() != 8) throw bad("reseed: want 8 fields, got " + std::to_string(f.size()));
@@ -150,46 +154,65 @@ frame_line frames_file::split_recorded(std::string_view line, std::uint64_t line
 frames_recorder::frames_recorder(const std::string& path) : path_(path) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  std::string bytes;
-  if (fs::exists(path, ec)) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (!in) throw std::runtime_error(path + ": cannot read the recording to continue it");
-    bytes = std::move(ss).str();
+  // A regular file is continued; anything else (a device, a pipe) is
+  // written from its start.
+  const fs::file_status st = fs::status(path, ec);  // not found: ec set, type not_found
+  const std::uint64_t size = fs::is_regular_file(st) ? fs::file_size(path, ec) : 0;
+  if (ec && fs::exists(st)) {
+    throw std::runtime_error(path + ": cannot read the recording to continue it: " + ec.message());
   }
+  std::ifstream in;
+  auto read_at = [&](std::uint64_t at, std::uint64_t n) {
+    std::string out(n, '\0');
+    in.seekg(static_cast<std::streamoff>(at));
+    in.read(out.data(), static_cast<std::streamsize>(n));
+    if (!in) throw std::runtime_error(path + ": cannot read the recording to continue it");
+    return out;
+  };
+  if (size > 0) in.open(path, std::ios::binary);
+  const std::string want = std::string(kRecordedFramesHeader) + "\n";
+  const std::string head = size > 0 ? read_at(0, std::min<std::uint64_t>(size, want.size())) : "";
   // Empty, or a crash while the header was written: the file starts again.
-  bool fresh = bytes.find('\n') == std::string::npos &&
-               std::string_view(kRecordedFramesHeader).starts_with(bytes);
-  std::size_t keep = 0;
+  const bool fresh = head.size() < want.size() && want.starts_with(head);
+  std::uint64_t keep = fresh ? 0 : size;
+  if (!fresh && head != want) {
+    throw std::runtime_error(
+        path + ": not a '" + std::string(kRecordedFramesHeader) + "' recording (it begins '" +
+        head.substr(0, head.find('\n')) +
+        "'); refusing to append to it: move it aside or record to another file");
+  }
   if (!fresh) {
-    // An existing recording: it must be ours, and a torn last line (a crash
-    // mid-write) is set aside before anything is appended.
-    const std::string_view first = std::string_view(bytes).substr(0, bytes.find('\n'));
-    if (first != kRecordedFramesHeader) {
-      throw std::runtime_error(
-          path + ": not a '" + std::string(kRecordedFramesHeader) + "' recording (it begins '" +
-          std::string(first.substr(0, 40)) +
-          "'); refusing to append to it: move it aside or record to another file");
+    // A torn last line (a crash mid-write) is set aside before anything is
+    // appended: find the last newline, reading back from the end (the
+    // header ends with one).
+    constexpr std::uint64_t kChunk = 64 * 1024;
+    for (std::uint64_t end = size; end > 0;) {
+      const std::uint64_t from = end > kChunk ? end - kChunk : 0;
+      const std::string chunk = read_at(from, end - from);
+      const std::size_t nl = chunk.rfind('\n');
+      if (nl != std::string::npos) {
+        keep = from + nl + 1;
+        break;
+      }
+      end = from;
     }
-    keep = bytes.rfind('\n') + 1;  // the header ends with one
-    if (keep < bytes.size()) {
-      torn_bytes_ = bytes.size() - keep;
+    if (keep < size) {
+      const std::string tail = read_at(keep, size - keep);
+      torn_bytes_ = tail.size();
       std::ofstream torn(path + ".torn", std::ios::binary | std::ios::app);
-      torn.write(bytes.data() + keep, static_cast<std::streamsize>(torn_bytes_));
-      torn << '\n';
+      torn << tail << '\n';
       torn.flush();
       if (!torn) throw std::runtime_error(path + ".torn: cannot set the torn last line aside");
     }
   }
-  if (!bytes.empty() && keep < bytes.size()) {
+  in.close();
+  if (keep < size) {
     fs::resize_file(path, keep, ec);
     if (ec) throw std::runtime_error(path + ": cannot cut its torn end: " + ec.message());
   }
   out_.open(path, std::ios::binary | std::ios::app);
+  if (fresh) out_ << kRecordedFramesHeader << '\n' << std::flush;
   if (!out_) throw std::runtime_error(path + ": cannot write");
-  if (fresh) out_ << kRecordedFramesHeader << '\n';
-  check();
 }
 
 void frames_recorder::check() {
@@ -248,7 +271,7 @@ void frames_recorder::reseed(std::int64_t now_ns, std::size_t c, std::string_vie
 
 bool frames_recorder::flush() {
   out_.flush();
-  check();
+  failed_ = failed_ || !out_;
   return !failed_;
 }
 

@@ -23,7 +23,8 @@
 //    Every event changes the book; replaying them in order rebuilds it
 //    exactly, decisions included.
 // Empty lines are skipped (and counted); in plain and v1 files a trailing
-// '\r' is dropped.
+// '\r' is dropped. A v2 file's last line without its newline is torn (a crash
+// mid-write): skipped, and frames_walk says so.
 //
 //   const frames_file f("frames.txt");                  // throws std::runtime_error
 //   f.for_each(connection_count, [&](const frame_line& l) {
@@ -75,7 +76,10 @@ struct frame_line {
 struct frames_walk {
   std::uint64_t frames = 0;       // events given to the callback (frames and the rest)
   std::uint64_t empty_lines = 0;  // lines skipped
-  bool stopped = false;           // the callback returned false
+  // v2: the last line had no newline (a crash mid-write): not given to the
+  // callback; its bytes.
+  std::uint64_t torn_bytes = 0;
+  bool stopped = false;  // the callback returned false
 };
 
 class frames_file {
@@ -122,6 +126,10 @@ frames_walk frames_file::for_each(std::size_t connection_count, F&& f) const {
     const std::size_t nl = bytes_.find('\n', pos);
     const std::size_t end = nl == std::string::npos || nl > size_ ? size_ : nl;
     std::size_t len = end - pos;
+    if (version_ == 2 && end == size_ && (nl == std::string::npos || nl >= size_)) {
+      w.torn_bytes = len;  // the recorder ends every line with a newline
+      break;
+    }
     if (version_ < 2 && len > 0 && bytes_[pos + len - 1] == '\r') --len;
     ++line_no;
     const std::size_t begin = pos;
@@ -150,15 +158,19 @@ frames_walk frames_file::for_each(std::size_t connection_count, F&& f) const {
 
 // Writes a v2 recording. Opening appends to an existing recording (a
 // restart continues it; call start() first), after cutting off a torn last
-// line (a crash mid-write) into `<path>.torn`; a new or empty file gets the
-// header. Each event is one line, written before the bot acts on it. A
-// failed write is counted (write_failures) and the recording is incomplete
-// from there: replay would disagree with the run, so say so.
+// line (a crash mid-write) into `<path>.torn` (only the header and the tail
+// are read); a new or empty file gets the header. Each event is one line:
+// the live bot writes a frame, loss or quiet before applying it, and a
+// re-seed right after the book took it, before evaluating. Lines are
+// buffered: flush() before anything that depends on them reaches disk (the
+// live bot flushes before a decision goes to the journal). A failed write
+// is counted (write_failures) and the recording is incomplete from there:
+// replay would disagree with the run, so say so.
 class frames_recorder {
  public:
-  // Throws std::runtime_error naming the file when it cannot be opened, is
-  // not a v2 recording (an older or foreign file is never appended to), or
-  // its torn tail cannot be set aside.
+  // Throws std::runtime_error naming the file when it cannot be opened or
+  // its header written, is not a v2 recording (an older or foreign file is
+  // never appended to), or its torn tail cannot be set aside.
   explicit frames_recorder(const std::string& path);
 
   void start(std::int64_t now_ns);
@@ -169,9 +181,10 @@ class frames_recorder {
   // received at recv_ns; applied at now_ns.
   void reseed(std::int64_t now_ns, std::size_t c, std::string_view symbol, const quote& q,
               std::int64_t recv_ns);
-  // Flushes; false (and counted) if the stream failed.
+  // Flushes; false if the stream has failed.
   bool flush();
 
+  // Events not written: once the stream fails, every later event counts.
   [[nodiscard]] std::uint64_t write_failures() const noexcept { return write_failures_; }
   // Bytes of a torn last line cut off at open (0: none).
   [[nodiscard]] std::uint64_t torn_bytes() const noexcept { return torn_bytes_; }

@@ -106,6 +106,10 @@ sim_report run_sim(const sim_options& o, std::ostream& ticks) {
   if (!o.journal_path.empty()) {
     journal_options jo;
     jo.version = "triarb sim";
+    // The genesis's time is the wall clock's (the recording's start event is
+    // at simulated time 0, so the audit never pairs them by time: the one
+    // simulated process serves every session, restarts included).
+    jo.start_ns = wall_ns();
     jo.config_text = sim_config_text(o);
     jo.universe = std::to_string(u.fingerprint());
     jo.fsync = o.journal_fsync;

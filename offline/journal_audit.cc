@@ -309,9 +309,13 @@ std::string audit_report::message() const {
       }
       if (unrecorded_sessions > 0) {
         m += "; " + std::to_string(unrecorded_sessions) +
-             (unrecorded_sessions == 1 ? " earlier session" : " earlier sessions") + " with " +
-             std::to_string(unrecorded_records) +
-             " records not audited (the recording begins after them)";
+             (unrecorded_sessions == 1 ? " session" : " sessions") + " with " +
+             std::to_string(unrecorded_records) + " records not audited (not recorded)";
+      }
+      if (unjournaled_processes > 0) {
+        m += "; " + std::to_string(unjournaled_processes) +
+             (unjournaled_processes == 1 ? " recorded process" : " recorded processes") +
+             " with no journal session";
       }
       return m;
     }
@@ -361,9 +365,13 @@ audit_report run_audit(const audit_options& o) {
 
   // Sessions: each start/restart genesis begins one; its opportunity records follow.
   std::vector<std::vector<const located_record*>> sessions;
+  std::vector<std::int64_t> session_start;  // its genesis time_ns
   for (const located_record& r : recs) {
     if (const auto* g = std::get_if<genesis_record>(&r.rec.body)) {
-      if (g->reason != genesis_reason::rotation) sessions.emplace_back();
+      if (g->reason != genesis_reason::rotation) {
+        sessions.emplace_back();
+        session_start.push_back(g->time_ns);
+      }
     } else if (std::holds_alternative<checkpoint_record>(r.rec.body)) {
       ++rep.checkpoints;
     } else if (!sessions.empty()) {
@@ -376,32 +384,54 @@ audit_report run_audit(const audit_options& o) {
   const auditor check(o, cfg, u, idx, v2);
   const std::size_t conn_count = (u.symbols().size() + per_connection - 1) / per_connection;
 
-  // The recording's processes (start events). One process serves every
-  // session (a restarted simulation replays its seed from the start);
-  // several (a live recording continued across restarts) pair with the
-  // journal's last sessions, in order, and earlier sessions were not
-  // recorded.
-  std::size_t processes = 0;
+  // The recording's processes (start events, v2). The live bot writes each
+  // with its journal genesis's time, so a session replays the process that
+  // started when it did; a session with none was not recorded, a process
+  // with none was not journaled (both counted). A recording whose starts
+  // match no session (v1 has none; a simulation starts at 0) is one process
+  // that serves every session: a restarted simulation replays its seed from
+  // the start.
+  std::vector<std::int64_t> process_start;
   if (v2) {
     (void)frames.for_each(conn_count, [&](const frame_line& l) {
-      processes += l.event == frame_event::start ? 1U : 0U;
+      if (l.event == frame_event::start) process_start.push_back(l.recv_ns);
       return true;
     });
   }
-  processes = std::max<std::size_t>(processes, 1);
+  std::vector<std::optional<std::size_t>> process_of(sessions.size());
+  std::vector<char> journaled(process_start.size(), 0);
+  bool by_time = false;
+  for (std::size_t si = 0; si < sessions.size(); ++si) {
+    for (std::size_t k = 0; k < process_start.size(); ++k) {
+      if (!journaled[k] && process_start[k] == session_start[si]) {
+        process_of[si] = k;
+        journaled[k] = 1;
+        by_time = true;
+        break;
+      }
+    }
+  }
+  if (!by_time) {
+    if (process_start.size() > 1) {
+      throw std::runtime_error(o.frames + ": its " + std::to_string(process_start.size()) +
+                               " recorded processes started at times no session of " + o.journal +
+                               " began at: not this journal's recording");
+    }
+    for (auto& p : process_of) p = 0;
+  } else {
+    for (const char j : journaled) rep.unjournaled_processes += j ? 0U : 1U;
+  }
+  // Stop events at the next start only when there are processes to tell apart.
+  const bool split = by_time;
 
   for (std::size_t si = 0; si < sessions.size(); ++si) {
     const auto& session = sessions[si];
-    // The process of the recording this session replays (0-based).
-    std::size_t process = 0;
-    if (processes > 1) {
-      if (si + processes < sessions.size()) {
-        ++rep.unrecorded_sessions;
-        rep.unrecorded_records += session.size();
-        continue;
-      }
-      process = si + processes - sessions.size();
+    if (!process_of[si]) {
+      ++rep.unrecorded_sessions;
+      rep.unrecorded_records += session.size();
+      continue;
     }
+    const std::size_t process = *process_of[si];
     ++rep.sessions;
     if (session.empty()) continue;
     telemetry tel;
@@ -454,9 +484,9 @@ audit_report run_audit(const audit_options& o) {
     (void)frames.for_each(conn_count, [&](const frame_line& l) {
       if (l.event == frame_event::start) {
         ++seen;
-        return processes == 1 || seen <= process + 1;  // stop at the next process
+        return !split || seen <= process + 1;  // stop at the next process
       }
-      if (processes > 1 && seen != process + 1) return true;  // an earlier process's
+      if (split && seen != process + 1) return true;  // an earlier process's
       if (!v2 && !settle_reseeded(l.recv_ns)) return false;
       (void)apply_recorded(p, l, frames.path(), count);
       replayed += l.event == frame_event::frame ? 1U : 0U;

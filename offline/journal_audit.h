@@ -30,14 +30,17 @@
 // own time (the re-seed came between frames).
 //
 // Each writer session (a `start` or `restart` genesis) is audited with an
-// empty book. A recording of one process serves every session, from its
-// beginning (a restarted simulation replays its seed from the start). A
-// recording of several processes (start events: `triarb record` continued
-// across restarts) pairs its processes, in order, with the journal's last
-// sessions; sessions before those were not recorded and are counted
-// (unrecorded_sessions), not audited. Losses and quiet connections replay
-// as they happened. Checkpoints and rotation genesis records are
-// chain-checked only.
+// empty book. The live bot writes a recording's start event with its
+// journal genesis's time, so a session replays the recorded process that
+// started when it did; sessions with none (a run without recording) are
+// counted as unrecorded, processes with none (a run without a journal) as
+// unjournaled, neither audited. A recording whose start events match no
+// session (v1 has none; a simulation's starts at 0) is one process that
+// serves every session from its beginning (a restarted simulation replays
+// its seed from the start); several such processes are an error (not this
+// journal's recording). Losses, quiet connections and re-seeds replay as
+// they happened. Checkpoints and rotation genesis records are chain-checked
+// only.
 //
 //   audit_options o;
 //   o.journal = "j.jsonl";  o.frames = "frames.txt";  o.exchange_info = "x.json";
@@ -87,10 +90,12 @@ struct audit_report {
   // audited OK, decision checked, quote not compared with the replayed book.
   std::uint64_t reseeded_legs = 0;
   std::uint64_t reseeded_records = 0;
-  // Sessions the recording does not cover (it began later), and their
-  // opportunity records: not audited, and the OK message says so.
+  // Sessions the recording does not cover, and their opportunity records:
+  // not audited, and the OK message says so. Recorded processes no session
+  // began with (the journal was off, or refused to open).
   std::uint64_t unrecorded_sessions = 0;
   std::uint64_t unrecorded_records = 0;
+  std::uint64_t unjournaled_processes = 0;
   // The first bad record.
   std::string file;
   std::uint64_t line = 0;  // 1-based line in file

@@ -122,6 +122,7 @@ replay_report run_replay(const replay_options& o) {
   r.frames = r.events[static_cast<std::size_t>(frame_event::frame)];
   r.sessions = std::max<std::uint64_t>(r.sessions, 1);
   r.empty_lines = w.empty_lines;
+  r.torn_bytes = w.torn_bytes;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (journal) (void)journal->sync();
   r.telemetry_json = tel.render_json(clock);

@@ -51,6 +51,7 @@ struct replay_report {
   std::uint64_t events[5] = {};
   std::uint64_t sessions = 0;  // processes the recording holds (start events; at least 1)
   std::uint64_t empty_lines = 0;
+  std::uint64_t torn_bytes = 0;  // a v2 recording's torn last line (a crash mid-write), skipped
   std::size_t symbols = 0;
   std::size_t triangles = 0;
   std::uint64_t opportunities = 0;

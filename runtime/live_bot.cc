@@ -111,6 +111,13 @@ struct live_bot::state : ws_handler {
   bool sink(const opportunity& op) {
     if (o.on_opportunity) o.on_opportunity(op, idx->triangle_at(op.triangle));
     if (!journal) return true;
+    // Record mode (this is the feed thread): the events behind a decision
+    // reach the file before the decision reaches the journal, so a crash
+    // never leaves a journaled decision the recording cannot replay.
+    if (record) {
+      (void)record->flush();
+      record_failures.store(record->write_failures(), std::memory_order_relaxed);
+    }
     std::lock_guard<std::mutex> lk(jmu);
     if (jqueue.size() >= o.journal_queue) return false;  // fail closed: journal_full
     jqueue.push_back(op);
@@ -483,23 +490,26 @@ live_report live_bot::run() {
       std::make_unique<feed_session>(*s.feed, *s.book, *s.dirty, s.groups, n, s.reseed_counts);
 
   if (!s.o.record_path.empty()) {
-    // Appends across restarts: the start event tells replay a new process
-    // (an empty book) begins here.
+    // Appends across restarts (checked here, before the journal writes
+    // anything); the start event, below, tells replay a new process (an
+    // empty book) begins.
     s.record = std::make_unique<frames_recorder>(s.o.record_path);
     if (s.record->torn_bytes() > 0) {
       std::cerr << "triarb: " << s.o.record_path << ": its last line was torn ("
                 << s.record->torn_bytes() << " bytes, a crash mid-write); set aside in "
                 << s.o.record_path << ".torn\n";
     }
-    s.record->start(s.now_ns());
   }
+  // One time for the journal's genesis and the recording's start event: the
+  // audit pairs a session with its recorded process by it.
+  const std::int64_t started = s.now_ns();
   if (s.o.journal && !cfg.journal_path.empty()) {
     journal_options jo;
     jo.version = "triarb live";
     jo.config_text = cfg.decision_toml();  // operational knobs may change across restarts
     jo.start_new_on_broken = s.o.new_journal;
     jo.universe = std::to_string(s.u->fingerprint());
-    jo.start_ns = s.now_ns();
+    jo.start_ns = started;
     switch (cfg.journal_fsync) {
       case journal_fsync_mode::every_record:
         jo.fsync.k = fsync_policy::kind::every_record;
@@ -516,6 +526,7 @@ live_report live_bot::run() {
     s.journal = std::make_unique<journal_writer>(journal_writer::open(cfg.journal_path, jo));
     s.publish_journal_stats();  // a torn tail moved or a chain set aside at open
   }
+  if (s.record) s.record->start(started);  // after the journal opened (it may refuse)
   std::unique_ptr<metrics_server> metrics;
   if (!cfg.metrics_address.empty()) {
     metrics = std::make_unique<metrics_server>(cfg.metrics_address, [&s, &metrics] {

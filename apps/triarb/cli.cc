@@ -28,7 +28,9 @@ void add_sim_flags(CLI::App* c, sim_flags& f) {
   c->add_flag("--new-journal", f.new_journal,
               "If the existing journal does not verify, set its files aside (*.broken-N) and "
               "start a new chain instead of refusing");
-  c->add_option("--frames-out", f.frames_out, "Write every delivered frame, one per line");
+  c->add_option(
+      "--frames-out", f.frames_out,
+      "Record every delivered frame, for `replay` and `journal audit` (starts the file over)");
   c->add_option("--exchange-info-out", f.exchange_info_out,
                 "Write the generated exchangeInfo document");
 }

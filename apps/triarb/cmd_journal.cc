@@ -78,7 +78,9 @@ void add_journal(CLI::App& app, std::vector<command>& out) {
       "Replay the recorded frames and check every opportunity's leg quotes against the book "
       "and its decision against an exact-rational re-evaluation");
   audit_cmd->add_option("FILE", f->file, "Journal file (the first of a rotated chain)")->required();
-  audit_cmd->add_option("--frames", f->frames, "Recorded frames of the run (#triarb-frames v1)")
+  audit_cmd
+      ->add_option("--frames", f->frames,
+                   "The run's recording (`record --out`, `sim --frames-out`; v1 or v2)")
       ->required()
       ->check(CLI::ExistingFile);
   audit_cmd

@@ -39,6 +39,10 @@ int run(replay_flags& f) {
               << ev(frame_event::lost) << " losses, " << ev(frame_event::quiet) << " quiet, "
               << ev(frame_event::reseed) << " re-seeded symbols\n";
   }
+  if (r.torn_bytes > 0) {
+    std::cout << "torn: the last line (" << r.torn_bytes
+              << " bytes) has no newline, a crash mid-write: not replayed\n";
+  }
   if (ro.measure_latency) {
     std::cout << "latency: frame bytes -> decision p50 " << r.latency_p50_ns << " ns, p99 "
               << r.latency_p99_ns << " ns, max " << r.latency_max_ns << " ns\n";

@@ -4,7 +4,9 @@
 #include "core/frames_file.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -156,6 +158,8 @@ TEST(FramesFile, BadLinesAreErrorsNamingFileAndLine) {
            {"x\t0\tframe\t{}", "not <time_ns>"},
            {"1\t9\tframe\t{}", "connection below 8"},
            {"1\t0\tteleport", "unknown event 'teleport'"},
+           {"1\t0\tlost\tx", "'lost' takes no fields"},
+           {"1\t0\tframe", "'frame' without its fields"},
            {"1\t0\tframe-hex\t7", "odd number"},
            {"1\t0\tframe-hex\tZZ", "not lower-case hex"},
            {"1\t0\treseed\tA\t1\t2", "want 8 fields"},
@@ -177,6 +181,86 @@ TEST(FramesFile, BadLinesAreErrorsNamingFileAndLine) {
       EXPECT_NE(what.find(why), std::string::npos) << what;
     }
     EXPECT_EQ(seen, 1u) << "the events before it were given";
+  }
+}
+
+TEST(FramesFile, AV2LastLineWithoutItsNewlineIsTornAndSkipped) {
+  const std::string path = temp("ff_reader_torn.txt");
+  spit(path, std::string(kRecordedFramesHeader) + "\n1\t0\tstart\n2\t0\tframe\t{}\n3\t0\tlo");
+  const frames_file f(path);
+  std::size_t n = 0;
+  const frames_walk w = f.for_each(8, [&](const frame_line&) {
+    ++n;
+    return true;
+  });
+  EXPECT_EQ(n, 2u);
+  EXPECT_EQ(w.torn_bytes, 6u);  // "3\t0\tlo"
+}
+
+TEST(FramesFile, ATornLineLongerThanTheTailChunkIsFoundAndSetAside) {
+  const std::string path = temp("ff_long_torn.txt");
+  const std::string big(200 * 1024, 'x');  // no newline: read back over several chunks
+  spit(path, std::string(kRecordedFramesHeader) + "\n1\t0\tstart\n2\t0\tframe\t" + big);
+  {
+    frames_recorder r(path);
+    EXPECT_EQ(r.torn_bytes(), 10u + big.size());
+  }
+  EXPECT_EQ(slurp(path), std::string(kRecordedFramesHeader) + "\n1\t0\tstart\n");
+  EXPECT_EQ(slurp(path + ".torn").size(), 10u + big.size() + 1);
+}
+
+TEST(FramesFile, AppendsToAFileHoldingOnlyTheHeader) {
+  const std::string path = temp("ff_header_only.txt");
+  spit(path, std::string(kRecordedFramesHeader) + "\n");
+  {
+    frames_recorder r(path);
+    EXPECT_EQ(r.torn_bytes(), 0u);
+    r.start(1);
+  }
+  EXPECT_EQ(slurp(path), std::string(kRecordedFramesHeader) + "\n1\t0\tstart\n");
+}
+
+TEST(FramesFile, AFullDiskFailsAtOpenOrIsCountedPerEvent) {
+  if (!std::ifstream("/dev/full")) GTEST_SKIP() << "no /dev/full here";
+  // The header cannot be written: a clear error before the bot starts.
+  try {
+    frames_recorder r("/dev/full");
+    ADD_FAILURE() << "opened a recording on a full device";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("/dev/full: cannot write"), std::string::npos) << e.what();
+  }
+  // The disk fills up mid-run (a file size limit, its signal ignored): each
+  // event from there on is counted, none is silently lost.
+  const std::string path = temp("ff_full.txt");
+  rlimit old{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit small = old;
+  small.rlim_cur = 4096;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  std::uint64_t failures = 0;
+  bool flushed = true;
+  {
+    frames_recorder r(path);
+    for (int i = 0; i < 10000; ++i) r.frame(i, 0, "{\"u\":1}", 7);
+    flushed = r.flush();
+    failures = r.write_failures();
+  }
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);
+  (void)std::signal(SIGXFSZ, old_handler);
+  EXPECT_FALSE(flushed);
+  EXPECT_GT(failures, 9000u) << "every event after the limit";
+  EXPECT_LE(slurp(path).size(), 4096u);
+}
+
+TEST(FramesFile, AV2RecordingWithCrlfLineEndingsIsRefused) {
+  const std::string path = temp("ff_crlf.txt");
+  spit(path, std::string(kRecordedFramesHeader) + "\r\n1\t0\tstart\r\n");
+  try {
+    const frames_file f(path);
+    ADD_FAILURE() << "read a CRLF v2 recording";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("CRLF"), std::string::npos) << e.what();
   }
 }
 

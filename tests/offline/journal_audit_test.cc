@@ -367,6 +367,56 @@ TEST(JournalAudit, ARecordingWithItsReseedsComparesAReseededLegWithTheBook) {
   EXPECT_EQ(f.field, "reseeded") << f.message();
 }
 
+TEST(JournalAudit, RecordedProcessesThatMatchNoSessionAreNotThisJournalsRecording) {
+  // A simulation's recording starts at 0 and serves every session; two
+  // processes, neither starting when a session began, cannot be paired.
+  const std::string two = ::testing::TempDir() + "audit_two_processes.txt";
+  {
+    std::ifstream in(the_run().frames, std::ios::binary);
+    std::ofstream out(two, std::ios::binary | std::ios::trunc);
+    out << in.rdbuf() << "1\t0\tstart\n";
+  }
+  audit_options o = options_for(the_run().journal);
+  o.frames = two;
+  try {
+    (void)run_audit(o);
+    ADD_FAILURE() << "paired processes with sessions by guesswork";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("not this journal's recording"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(JournalAudit, ARestartedSimulationAuditsEverySessionAgainstItsOneRecording) {
+  // The same seed twice on one journal: a restart genesis, then the same
+  // decisions again. The recording (of the second run) serves both sessions.
+  const std::string dir = ::testing::TempDir();
+  const std::string journal = dir + "audit_restarted.jsonl";
+  const std::string frames = dir + "audit_restarted_frames.txt";
+  std::remove(journal.c_str());
+  std::uint64_t opportunities = 0;
+  for (int run = 0; run < 2; ++run) {
+    sim_options o;
+    o.seed = 9;
+    o.duration_ns = 500'000'000;
+    o.journal_path = journal;
+    o.journal_fsync.k = fsync_policy::kind::never;
+    o.frames_out = frames;
+    std::ostringstream ticks;
+    opportunities += run_sim(o, ticks).opportunities;
+  }
+  audit_options o = options_for(journal);
+  o.frames = frames;
+  const audit_report a = run_audit(o);
+  ASSERT_TRUE(a.ok()) << a.message();
+  EXPECT_EQ(a.sessions, 2u);
+  EXPECT_EQ(a.records, opportunities);
+  EXPECT_GT(opportunities, 0u);
+  EXPECT_EQ(a.unrecorded_sessions, 0u);
+  std::remove(journal.c_str());
+  std::remove(frames.c_str());
+}
+
 TEST(JournalAudit, CatchesAnOverstatedRatio) {
   const std::vector<journal_record> recs = read_journal(the_run().journal);
   const std::size_t i = first_opportunity(recs, recs.size() / 3);

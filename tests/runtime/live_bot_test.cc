@@ -543,11 +543,14 @@ std::vector<opportunity_record> opportunities_in(const std::string& journal) {
 }
 
 // Defect 4 of the runtime review: a recording must hold every event that
-// changes the book. Two processes (a restart continues the recording and
-// the journal), each with a connection killed (loss, reconnect, REST
-// re-seed), a data-only stall (quiet) and garbage and truncated frames:
-// the replay makes exactly the decisions the live run journaled, and the
-// audit compares every leg, re-seeded ones included, with the replayed book.
+// changes the book. Three processes on one journal: the first not recorded,
+// the next two recorded (a restart continues the recording), each with a
+// connection killed (loss, reconnect, REST re-seed), a data-only stall
+// (quiet) and garbage and truncated frames. The replay makes exactly the
+// decisions the two recorded processes journaled, and the audit pairs each
+// with its session by start time and compares every leg, re-seeded ones
+// included, with the replayed book; the first session is reported as not
+// recorded.
 TEST(LiveBot, ARecordingWithFaultsAndARestartReplaysToTheSameDecisions) {
   sim_exchange_options xo = fast_exchange();
   xo.ping_interval_ms = 50;
@@ -567,10 +570,10 @@ TEST(LiveBot, ARecordingWithFaultsAndARestartReplaysToTheSameDecisions) {
     f << ex.exchange_info();
   }
   bot_config cfg;
-  std::uint64_t live_opportunities = 0;
-  for (int process = 0; process < 2; ++process) {
+  std::uint64_t live_opportunities = 0, unrecorded = 0;
+  for (int process = 0; process < 3; ++process) {
     live_options o = bot_for(ex);
-    o.record_path = frames;
+    if (process > 0) o.record_path = frames;
     o.journal = true;
     o.cfg.journal_path = journal;
     o.cfg.quiet_ms = 300;
@@ -593,10 +596,11 @@ TEST(LiveBot, ARecordingWithFaultsAndARestartReplaysToTheSameDecisions) {
     const live_report r = b.finish();
     EXPECT_EQ(r.record_write_failures, 0U);
     EXPECT_TRUE(r.fatal_errors.empty());
-    live_opportunities += r.opportunities;
+    (process > 0 ? live_opportunities : unrecorded) += r.opportunities;
   }
-  const std::vector<opportunity_record> live = opportunities_in(journal);
-  ASSERT_EQ(live.size(), live_opportunities);
+  std::vector<opportunity_record> live = opportunities_in(journal);
+  ASSERT_EQ(live.size(), unrecorded + live_opportunities);
+  live.erase(live.begin(), live.begin() + static_cast<std::ptrdiff_t>(unrecorded));
 
   replay_options ro;
   ro.exchange_info = info;
@@ -624,6 +628,9 @@ TEST(LiveBot, ARecordingWithFaultsAndARestartReplaysToTheSameDecisions) {
   const audit_report a = run_audit(ao);
   ASSERT_TRUE(a.ok()) << a.message();
   EXPECT_EQ(a.sessions, 2U);
+  EXPECT_EQ(a.unrecorded_sessions, 1U);
+  EXPECT_EQ(a.unrecorded_records, unrecorded);
+  EXPECT_EQ(a.unjournaled_processes, 0U);
   EXPECT_EQ(a.records, live.size());
   EXPECT_EQ(a.reseeded_legs, 0U) << "every leg compared with the book, " << reseeded_legs
                                  << " re-seeded ones included";
