@@ -305,6 +305,16 @@ void validate(const bot_config& c) {
   if (c.journal_path.empty()) fail(src, "journal.path", "\"\"", "a file path");
 }
 
+std::vector<asset_id> start_asset_ids(const bot_config& c, const universe& u) {
+  std::vector<asset_id> out;
+  for (const std::string& a : c.start_assets) {
+    const auto id = u.find_asset(a);
+    if (!id) throw config_error("start_assets: '" + a + "' is not traded on the exchange");
+    out.push_back(*id);
+  }
+  return out;
+}
+
 evaluator_config to_evaluator_config(const bot_config& c, const universe& u) {
   evaluator_config e;
   e.default_fee = c.fee;

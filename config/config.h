@@ -111,4 +111,9 @@ struct loopback_endpoint {
 // config_error (a typo must not silently leave the default in place).
 [[nodiscard]] evaluator_config to_evaluator_config(const bot_config& c, const universe& u);
 
+// The start assets' ids in this universe, in the configured order (run,
+// replay and audit build their triangle index from them). An asset the
+// universe does not trade is a config_error naming it.
+[[nodiscard]] std::vector<asset_id> start_asset_ids(const bot_config& c, const universe& u);
+
 }  // namespace triarb

@@ -346,13 +346,7 @@ audit_report run_audit(const audit_options& o) {
     return rep;
   }
   const universe u = load_exchange_info_file(o.exchange_info);
-  std::vector<asset_id> starts;
-  for (const std::string& a : o.config.start_assets) {
-    const auto id = u.find_asset(a);
-    if (!id) throw std::runtime_error("start asset " + a + " is not traded in " + o.exchange_info);
-    starts.push_back(*id);
-  }
-  const triangle_index idx = triangle_index::build(u, starts);
+  const triangle_index idx = triangle_index::build(u, start_asset_ids(o.config, u));
   const frames_file frames(o.frames);
   if (!frames.recorded()) {
     throw std::runtime_error(o.frames + ": not recorded frames (no '" +

@@ -113,7 +113,8 @@ struct audit_report {
 };
 
 // Throws std::runtime_error (universe_error...) naming the file for inputs
-// that cannot be read, plain (unrecorded) frames, or unknown start assets.
+// that cannot be read or plain (unrecorded) frames; config_error for a start
+// asset, fee override or budget the exchange info does not trade.
 [[nodiscard]] audit_report run_audit(const audit_options& o);
 
 }  // namespace triarb

@@ -63,7 +63,9 @@ struct replay_report {
 };
 
 // Throws std::runtime_error (universe_error, journal_error...) with a clear
-// message for unreadable inputs or unknown start assets.
+// message for unreadable inputs or a recording the replay cannot follow;
+// config_error for a start asset, fee override or budget the exchange info
+// does not trade.
 [[nodiscard]] replay_report run_replay(const replay_options& o);
 
 }  // namespace triarb

@@ -453,13 +453,8 @@ live_report live_bot::run() {
     rest_client rest(*s.tls, cfg.rest_url);
     s.u = std::make_unique<universe>(load_exchange_info(rest.exchange_info()));
   }
-  std::vector<asset_id> starts;
-  for (const std::string& a : cfg.start_assets) {
-    const auto id = s.u->find_asset(a);
-    if (!id) throw config_error("start_assets: '" + a + "' is not traded on the exchange");
-    starts.push_back(*id);
-  }
-  s.idx = std::make_unique<triangle_index>(triangle_index::build(*s.u, starts));
+  s.idx = std::make_unique<triangle_index>(
+      triangle_index::build(*s.u, start_asset_ids(cfg, *s.u)));  // config_error: not traded
   s.symbols = std::make_unique<symbol_table>(make_symbol_table(*s.u));
   const std::size_t n = s.symbols->size();
   s.book = std::make_unique<order_book>(n);

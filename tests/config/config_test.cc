@@ -241,5 +241,21 @@ TEST(Config, OverrideForASymbolTheExchangeDoesNotTradeIsAnError) {
   }
 }
 
+TEST(Config, StartAssetsMapToIdsInOrderAndAnUntradedOneIsAnError) {
+  const universe u({{"BTCUSDT", "BTC", "USDT", {}}, {"ETHBTC", "ETH", "BTC", {}}});
+  bot_config c;
+  c.start_assets = {"USDT", "BTC"};
+  EXPECT_EQ(start_asset_ids(c, u),
+            (std::vector<asset_id>{*u.find_asset("USDT"), *u.find_asset("BTC")}));
+  c.start_assets = {"USDT", "DOGE"};
+  try {
+    (void)start_asset_ids(c, u);
+    FAIL() << "expected config_error";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("start_assets: 'DOGE' is not traded"), std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace triarb
