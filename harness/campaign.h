@@ -178,7 +178,7 @@ struct campaign_report {
   // Network runs: why each phantom was judged so (they sum to phantom), and context.
   std::uint64_t unknown_quote = 0;   // a leg price the exchange never sent at or after its id
   std::uint64_t not_profitable = 0;  // legs true and simultaneous, cycle not profitable on them
-  std::uint64_t frozen_fresh = 0;    // real, but a leg was replaced > in-flight allowance before
+  std::uint64_t frozen_fresh = 0;    // real only because the update replacing a leg was never sent
                                      // the newest (allowed while younger than max_leg_age)
   std::uint64_t still_real = 0;      // still profitable on the exchange's quotes at decision time
   std::uint64_t oracle_raced = 0;    // decisions whose legs moved during the check (not judged)

@@ -25,16 +25,18 @@ struct plan {
   double shutdowns_per_s = 0;
   int halts = 0;
   double clock_jumps_per_s = 0;
-  // In-process only: a connection attempt fails with this probability, and
-  // a REST snapshot takes [rest_min_ms, rest_max_ms] (taken by the exchange
-  // at a uniform moment in between).
+  // In-process: a connection attempt fails with this probability, and a
+  // REST snapshot takes [rest_min_ms, rest_max_ms] (taken by the exchange at
+  // a uniform moment in between). Over the network connect_fail_p is unused
+  // and the delay applies with race_truncated (below).
   double connect_fail_p = 0;
   std::int64_t rest_min_ms = 2;
   std::int64_t rest_max_ms = 20;
-  // In-process only: while a connection's REST snapshot has been taken and
-  // not yet answered, each of its frames is cut short with this probability
-  // (the race a re-seed must not lose: an update newer than the snapshot,
-  // lost on the feed).
+  // While a REST snapshot has been taken and not yet answered, each frame
+  // (in-process: of its connection) is cut short with this probability (the
+  // race a re-seed must not lose: an update newer than the snapshot, lost on
+  // the feed). Over the network the exchange delays its snapshots by
+  // [rest_min_ms, rest_max_ms] then (sim_exchange::set_rest_race).
   double race_truncated = 0;
 };
 

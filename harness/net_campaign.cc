@@ -273,21 +273,28 @@ void net_run::on_opportunity(const opportunity& op, const triangle& t) {
     claims[i] = {op.legs[i].symbol, op.legs[i].dir, op.legs[i].price, op.legs[i].update_id};
   }
   const fixed8 fee = ecfg_.default_fee;
-  sim::market::verdict strict{}, lenient{};
+  // The legs must have been current together within what was in flight. A
+  // quote replaced by an update the exchange never sent (a halted symbol's,
+  // frames a stall dropped) can only be caught by the bot's own guards, so it
+  // may count as current for max_leg_age more (the no-staleness mutant, its
+  // guards an hour long, still fails). Nothing excuses a quote replaced by an
+  // update that was sent: a re-seed that revalidated one is a phantom here too.
+  sim::market::verdict verdict{}, as_the_market_saw{};
   bool still = false;
   ex_.with_market([&](const sim::market& m) {
-    strict = m.judge(claims, fee, threshold_, updates_in(flight_ms));
-    lenient = m.judge(claims, fee, threshold_, updates_in(kNetMaxLegAgeMs + flight_ms));
+    verdict = m.judge(claims, fee, threshold_, updates_in(flight_ms),
+                      updates_in(kNetMaxLegAgeMs + flight_ms));
+    as_the_market_saw = m.judge(claims, fee, threshold_, updates_in(flight_ms));
     still = m.truth_ratio(t, fee) > threshold_;
     for (const leg_decision& l : op.legs)
       mark_episode(caught_, episode_of(m, l.symbol, l.update_id));
     return 0;
   });
   if (still) ++r_.still_real;
-  switch (lenient) {
+  switch (verdict) {
     case sim::market::verdict::real:
       ++r_.real;
-      if (strict == sim::market::verdict::not_simultaneous) ++r_.frozen_fresh;
+      if (as_the_market_saw == sim::market::verdict::not_simultaneous) ++r_.frozen_fresh;
       return;
     case sim::market::verdict::not_profitable:
       ++r_.not_profitable;
@@ -302,8 +309,8 @@ void net_run::on_opportunity(const opportunity& op, const triangle& t) {
   ++r_.phantom;
   if (r_.first_phantom.empty()) {
     r_.first_phantom = "triangle " + std::to_string(op.triangle) + " judged " +
-                       (lenient == sim::market::verdict::not_profitable     ? "not_profitable"
-                        : lenient == sim::market::verdict::not_simultaneous ? "not_simultaneous"
+                       (verdict == sim::market::verdict::not_profitable     ? "not_profitable"
+                        : verdict == sim::market::verdict::not_simultaneous ? "not_simultaneous"
                                                                             : "unknown_quote") +
                        ":";
     for (const leg_decision& l : op.legs) {
@@ -537,6 +544,7 @@ campaign_report net_run::run() {
   sim::frame_fault_rates rates = p_.frames;
   rates.oversized_qty = p_.lunc ? 0.002 : 0.0;
   ex_.set_fault_rates(rates);
+  if (p_.race_truncated > 0) ex_.set_rest_race(p_.rest_min_ms, p_.rest_max_ms, p_.race_truncated);
 
   live_options lo;
   lo.cfg = cfg;

@@ -156,15 +156,29 @@ void market::requote(symbol_id s, double distortion) {
   history_[s][history_count_[s]++ % kHistory] = {q.update_id, q.bid, q.ask};
 }
 
+void market::mark_unsent(symbol_id s, std::uint64_t update_id) {
+  const std::uint32_t n = history_count_[s];
+  const auto kept = static_cast<std::uint32_t>(std::min<std::size_t>(n, kHistory));
+  for (std::uint32_t k = n; k-- > n - kept;) {  // newest first: it is usually the last
+    past_quote& p = history_[s][k % kHistory];
+    if (p.update_id == update_id) {
+      p.sent = false;
+      return;
+    }
+    if (p.update_id < update_id) return;
+  }
+}
+
 market::verdict market::judge(const std::array<leg_claim, 3>& legs, fixed8 fee,
-                              const exact& threshold, std::uint64_t in_flight_updates) const {
+                              const exact& threshold, std::uint64_t in_flight_updates,
+                              std::uint64_t unsent_updates) const {
   // For each leg, every kept quote at or after the claimed id whose price on
   // the leg's side is the claimed price: the spans [born, died) in which the
   // claimed price was the exchange's. (Usually one: the claimed quote itself.
   // More when the price recurred, e.g. a REST re-seed that kept an older id.)
   struct span_t {
     std::uint64_t born;
-    std::uint64_t died;  // max: still current
+    std::uint64_t until;  // current at m < until (the allowance included); max: still current
   };
   constexpr std::uint64_t kCurrent = std::numeric_limits<std::uint64_t>::max();
   std::array<std::array<span_t, kHistory>, 3> spans;
@@ -177,9 +191,23 @@ market::verdict market::judge(const std::array<leg_claim, 3>& legs, fixed8 fee,
       const past_quote& p = history_[c.symbol][k % kHistory];
       if (p.update_id < c.update_id) continue;
       if ((c.dir == side::buy ? p.ask : p.bid) != c.price) continue;
-      const std::uint64_t died =
-          k + 1 < n ? history_[c.symbol][(k + 1) % kHistory].update_id : kCurrent;
-      spans[i][count[i]++] = {p.update_id, died};
+      // Replaced by the next update: a sent one ends it within the in-flight
+      // allowance; an unsent one within unsent_updates, or the next sent one.
+      const auto plus = [&](std::uint64_t id, std::uint64_t d) {
+        return id > kCurrent - d ? kCurrent - 1 : id + d;
+      };
+      std::uint64_t until = kCurrent;
+      for (std::uint32_t next = k + 1; next < n; ++next) {
+        const past_quote& q = history_[c.symbol][next % kHistory];
+        if (q.sent) {
+          until = std::min(until, plus(q.update_id, in_flight_updates));
+          break;
+        }
+        if (next == k + 1) {
+          until = plus(q.update_id, std::max(unsent_updates, in_flight_updates));
+        }
+      }
+      spans[i][count[i]++] = {p.update_id, until};
     }
     if (count[i] == 0) return verdict::unknown_quote;
   }
@@ -189,7 +217,7 @@ market::verdict market::judge(const std::array<leg_claim, 3>& legs, fixed8 fee,
   const auto current_at = [&](std::size_t i, std::uint64_t m) {
     for (std::size_t k = 0; k < count[i]; ++k) {
       const span_t& sp = spans[i][k];
-      if (sp.born <= m && (sp.died == kCurrent || m < sp.died + in_flight_updates)) return true;
+      if (sp.born <= m && m < sp.until) return true;
     }
     return false;
   };

@@ -136,8 +136,19 @@ class market {
   // another connection (legs arrive over several connections, each in order
   // but not with each other); a leg replaced at most that many updates
   // before the newest leg was sent still counts as current. 0 in-process.
+  // A quote replaced by an update marked unsent (mark_unsent: it never
+  // reached the bot) may count as current for unsent_updates past that
+  // update instead of in_flight_updates -- the bot's own guards (max_leg_age)
+  // are what bound it -- but never past the next sent update plus
+  // in_flight_updates. unsent_updates below in_flight_updates counts as
+  // in_flight_updates (the default: unsent updates judged as sent).
   [[nodiscard]] verdict judge(const std::array<leg_claim, 3>& legs, fixed8 fee,
-                              const exact& threshold, std::uint64_t in_flight_updates = 0) const;
+                              const exact& threshold, std::uint64_t in_flight_updates = 0,
+                              std::uint64_t unsent_updates = 0) const;
+  // The exchange never sent symbol s's update update_id (a halted symbol; a
+  // stall that dropped the frames): see judge(). An update no longer kept
+  // is ignored.
+  void mark_unsent(symbol_id s, std::uint64_t update_id);
 
  private:
   void requote(symbol_id s, double distortion);
@@ -151,6 +162,7 @@ class market {
     std::uint64_t update_id = 0;
     fixed8 bid;
     fixed8 ask;
+    bool sent = true;  // mark_unsent
   };
   std::vector<std::array<past_quote, kHistory>> history_;  // per symbol, a ring
   std::vector<std::uint32_t> history_count_;               // quotes ever sent, per symbol

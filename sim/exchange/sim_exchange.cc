@@ -125,8 +125,14 @@ void sim_exchange::impl::schedule_housekeeping() {
   });
 }
 
-void sim_exchange::impl::fan_out(const frame_batch& batch, steady::time_point made) {
-  if (frames_stopped()) return;  // see `stalled`
+void sim_exchange::impl::fan_out(const frame_batch& batch,
+                                 const std::vector<std::pair<symbol_id, std::uint64_t>>& ids,
+                                 steady::time_point made) {
+  if (frames_stopped()) {  // see `stalled`: these updates are never sent
+    std::lock_guard mlock(market_mu);
+    for (const auto& [s, id] : ids) market->mark_unsent(s, id);
+    return;
+  }
   const auto live = live_sessions();
   if (live.empty()) return;
   for (const auto& [s, frame] : batch) {
@@ -150,13 +156,19 @@ void sim_exchange::impl::market_loop() {
     done += static_cast<double>(n);
     frame_batch batch;
     batch.reserve(static_cast<std::size_t>(n) + 8);
+    std::vector<std::pair<symbol_id, std::uint64_t>> ids;
+    ids.reserve(static_cast<std::size_t>(n));
     {
       std::lock_guard mlock(market_mu);
       for (std::int64_t i = 0; i < n; ++i) {
         const sim::market_update up = market->step();
         bump(c.market_updates);
         const symbol_id s = up.symbol;
-        if (halted[s]) continue;
+        if (halted[s]) {  // its book frozen for every client: never sent
+          market->mark_unsent(s, market->quote_of(s).update_id);
+          continue;
+        }
+        ids.emplace_back(s, market->quote_of(s).update_id);
         auto clean = std::make_shared<const std::string>(sim::encode_frame(*market, s, true));
         std::shared_ptr<const std::string> sent = clean;
         std::string f = *clean;
@@ -176,6 +188,17 @@ void sim_exchange::impl::market_loop() {
             fault(c.faults_bad_price);
             break;
         }
+        // The re-seed race: an update lost on the feed while a snapshot is
+        // in flight (set_rest_race). rest_in_flight pairs with nothing: a
+        // stale read only moves the race by one update.
+        if (f == *clean && race_truncate_p > 0 &&
+            rest_in_flight.load(std::memory_order_relaxed) > 0) {
+          sim::frame_fault_rates race;
+          race.truncated = race_truncate_p;
+          if (sim::corrupt_frame(f, race, fault_rng) == sim::frame_fault::truncated) {
+            fault(c.faults_truncated);
+          }
+        }
         if (f != *clean) sent = std::make_shared<const std::string>(std::move(f));
         batch.emplace_back(s, sent);
         const sim::repeat_faults rep =
@@ -191,8 +214,15 @@ void sim_exchange::impl::market_loop() {
         last_frame[s] = std::move(clean);
       }
     }
-    if (batch.empty() || frames_stopped()) continue;  // see `stalled`
-    net::post(ioc, [this, b = std::move(batch), made = steady::now()] { fan_out(b, made); });
+    if (batch.empty()) continue;
+    if (frames_stopped()) {  // see `stalled`: these updates are never sent
+      std::lock_guard mlock(market_mu);
+      for (const auto& [s, id] : ids) market->mark_unsent(s, id);
+      continue;
+    }
+    net::post(ioc, [this, b = std::move(batch), ids = std::move(ids), made = steady::now()] {
+      fan_out(b, ids, made);
+    });
   }
 }
 
@@ -328,6 +358,16 @@ void sim_exchange::set_fault_rates(double garbage, double truncated, double over
 void sim_exchange::set_fault_rates(const fault_rates& r) {
   std::lock_guard lock(impl_->market_mu);
   impl_->fault_rates = r;
+}
+
+void sim_exchange::set_rest_race(std::int64_t min_ms, std::int64_t max_ms, double truncate_p) {
+  if (min_ms < 0 || max_ms < min_ms || !(truncate_p >= 0 && truncate_p <= 1)) {
+    throw std::invalid_argument("set_rest_race: want 0 <= min_ms <= max_ms and 0 <= p <= 1");
+  }
+  std::lock_guard lock(impl_->market_mu);
+  impl_->rest_delay_min_ms = min_ms;
+  impl_->rest_delay_max_ms = max_ms;
+  impl_->race_truncate_p = truncate_p;
 }
 
 std::mutex& sim_exchange::market_mutex() const { return impl_->market_mu; }

@@ -133,6 +133,15 @@ class sim_exchange {
   // The one frame-fault injector's rates (sim/frame_faults.h).
   using fault_rates = sim::frame_fault_rates;
   void set_fault_rates(const fault_rates& r);
+  // The re-seed race (the runtime review's defect 1): every full bookTicker
+  // snapshot is taken when its request arrives and answered [min_ms, max_ms]
+  // later (uniform); while any is unanswered, each frame is cut short (as a
+  // truncated fault, counted as one) with probability truncate_p. So updates
+  // newer than a snapshot are lost on the feed while it is in flight, and a
+  // bot that applied the snapshot over them would revalidate old prices.
+  // REQUIRES: 0 <= min_ms <= max_ms, 0 <= truncate_p <= 1 (else
+  // std::invalid_argument). max_ms == 0: answered at once (the default).
+  void set_rest_race(std::int64_t min_ms, std::int64_t max_ms, double truncate_p);
   // Status BREAK in exchangeInfo from now on, and no more frames for it.
   // Throws std::invalid_argument for a name not in the universe.
   void halt_symbol(const std::string& name);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -302,8 +303,20 @@ class http_session : public std::enable_shared_from_this<http_session> {
       return;
     }
     sim_exchange::impl::bump(ex_.c.rest_requests);
-    auto [status, body] = ex_.rest(target);
-    respond(status, "application/json", std::move(body), keep_alive, version);
+    auto [status, body] = ex_.rest(target);  // the snapshot, taken now
+    const std::int64_t delay = target == "/api/v3/ticker/bookTicker" ? ex_.rest_delay_ms() : 0;
+    if (delay <= 0) {
+      respond(status, "application/json", std::move(body), keep_alive, version);
+      return;
+    }
+    // set_rest_race: answered later; frames meanwhile may be cut short.
+    ex_.rest_in_flight.fetch_add(1, std::memory_order_relaxed);
+    auto timer = std::make_shared<net::steady_timer>(stream_.get_executor(), ms(delay));
+    timer->async_wait([self = shared_from_this(), timer, status, body = std::move(body), keep_alive,
+                       version](beast::error_code) mutable {
+      self->ex_.rest_in_flight.fetch_sub(1, std::memory_order_relaxed);
+      self->respond(status, "application/json", std::move(body), keep_alive, version);
+    });
   }
 
   void upgrade(http::request<http::string_body> req, std::string_view target) {

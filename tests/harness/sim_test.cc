@@ -224,6 +224,57 @@ TEST(Market, JudgeVouchesForSimultaneousLegsAndCatchesAFrozenOne) {
   EXPECT_EQ(m.judge(c, fee, any), sim::market::verdict::unknown_quote);
 }
 
+// The exchange never sent the updates that replaced a leg (its symbol was
+// halted, or a stall dropped their frames): only the bot's own guards can
+// catch that, so the judge gives such a quote an allowance of its own (the
+// network campaign: max_leg_age), but none past the next update that was
+// sent. A quote replaced by a sent update gets the in-flight allowance only.
+TEST(Market, AnUpdateNeverSentHasItsOwnAllowanceUntilOneIsSent) {
+  sim_world w;
+  sim::market m(w.u, sim::reference_prices(w.gen), {.seed = 3});
+  m.seed_all();
+  const triangle_index idx = usdt_triangles(w.u);
+  const triangle& t = idx.triangle_at(0);
+  const fixed8 fee = fixed8::from_raw(100'000);
+  const sim::exact any(0);
+  const std::uint64_t lots = 1'000'000'000;  // an allowance for unsent updates that covers it
+  const sim::market::leg_claim frozen = current_claims(m, t)[0];
+  auto side_price = [&] {
+    const sim::true_quote& q = m.quote_of(frozen.symbol);
+    return frozen.dir == side::buy ? q.ask : q.bid;
+  };
+  // Leg 0's symbol requotes to a new price, then leg 1 requotes; each of
+  // leg 0's updates is kept.
+  std::vector<std::uint64_t> replacing;
+  auto step = [&] {
+    if (m.step().symbol == frozen.symbol) replacing.push_back(m.quote_of(frozen.symbol).update_id);
+  };
+  while (side_price() == frozen.price) step();
+  const std::uint64_t other_id = m.quote_of(t.legs[1].symbol).update_id;
+  while (m.quote_of(t.legs[1].symbol).update_id == other_id || side_price() == frozen.price) step();
+  ASSERT_FALSE(replacing.empty());
+  std::array<sim::market::leg_claim, 3> c = current_claims(m, t);
+  c[0] = frozen;
+  ASSERT_EQ(m.judge(c, fee, any, 0, lots), sim::market::verdict::not_simultaneous)
+      << "replaced, and sent: the allowance for unsent updates does not apply";
+  for (const std::uint64_t id : replacing) m.mark_unsent(frozen.symbol, id);
+  EXPECT_EQ(m.judge(c, fee, any, 0, lots), sim::market::verdict::real)
+      << "replaced, but never sent: within the allowance for that";
+  EXPECT_EQ(m.judge(c, fee, any), sim::market::verdict::not_simultaneous)
+      << "unsent judged as sent (the default)";
+  EXPECT_EQ(m.judge(c, fee, any, 0, 1), sim::market::verdict::not_simultaneous)
+      << "replaced longer ago than the allowance for unsent updates";
+  // Once an update of the symbol is sent, the old quote is replaced for good:
+  // a leg quoted after that is never current with it.
+  while (m.step().symbol != frozen.symbol) {
+  }
+  const std::uint64_t sent_id = m.quote_of(t.legs[1].symbol).update_id;
+  while (m.quote_of(t.legs[1].symbol).update_id == sent_id) (void)m.step();
+  c[1] = current_claims(m, t)[1];
+  c[2] = current_claims(m, t)[2];
+  EXPECT_EQ(m.judge(c, fee, any, 0, lots), sim::market::verdict::not_simultaneous);
+}
+
 // A bot that lags (sanitizers, a loaded machine) holds a quote its symbol
 // replaced 100 quotes ago. It was sent: with an in-flight allowance that
 // covers the lag the judge must vouch for it, not call it unknown_quote

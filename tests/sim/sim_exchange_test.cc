@@ -410,6 +410,30 @@ TEST(SimExchange, FaultsReachTheClientAsTheParserClassifiesThem) {
   EXPECT_GT(ex.get_stats().faults_injected, 0u);
 }
 
+// set_rest_race: a full snapshot is answered late, and while it is in
+// flight every frame (p = 1) is cut short; with nothing in flight, none is.
+TEST(SimExchange, ARacedSnapshotIsAnsweredLateAndFramesMeanwhileAreCutShort) {
+  sim_exchange ex(fast_options());
+  ex.start();
+  EXPECT_THROW(ex.set_rest_race(10, 5, 0.5), std::invalid_argument);
+  EXPECT_THROW(ex.set_rest_race(0, 5, 1.5), std::invalid_argument);
+  ex.set_rest_race(300, 300, 1.0);
+  const std::uint64_t before = ex.get_stats().faults_truncated;
+  test_client c(ex.ca_pem(), ex.port());
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto all = c.get("/api/v3/ticker/bookTicker");
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_EQ(all.result(), http::status::ok);
+  EXPECT_GE(took, std::chrono::milliseconds(300)) << "answered after its delay, not before";
+  const std::uint64_t during = ex.get_stats().faults_truncated;
+  EXPECT_GT(during, before) << "frames cut short while the snapshot was in flight";
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(ex.get_stats().faults_truncated, during) << "and none once it was answered";
+  // A single-symbol request is not a snapshot of a connection: no delay.
+  EXPECT_EQ(c.get("/api/v3/ticker/bookTicker?symbol=BTCUSDT").result(), http::status::ok);
+  EXPECT_EQ(ex.get_stats().faults_truncated, during);
+}
+
 TEST(SimExchange, HaltedSymbolIsBreakAndSilent) {
   sim_exchange ex(fast_options());
   ex.start();

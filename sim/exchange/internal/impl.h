@@ -89,6 +89,11 @@ struct sim_exchange::impl {
   std::string exchange_info_doc;
   std::vector<char> halted;
   sim::frame_fault_rates fault_rates;  // sim/frame_faults.h
+  // set_rest_race (guarded by market_mu, but rest_in_flight: any thread).
+  std::int64_t rest_delay_min_ms = 0, rest_delay_max_ms = 0;
+  double race_truncate_p = 0;
+  std::uint64_t rest_delays_drawn = 0;
+  std::atomic<int> rest_in_flight{0};  // delayed snapshots not yet answered
   sim::sim_rng fault_rng{1};
   std::vector<std::shared_ptr<const std::string>> last_frame;
 
@@ -153,13 +158,19 @@ struct sim_exchange::impl {
 
   void do_accept();
   void market_loop();
-  void fan_out(const frame_batch& batch, steady::time_point made);
+  // ids: the (symbol, update id) of each market update in the batch, marked
+  // unsent in the market if a stall drops the batch (market::judge).
+  void fan_out(const frame_batch& batch,
+               const std::vector<std::pair<symbol_id, std::uint64_t>>& ids,
+               steady::time_point made);
   void schedule_housekeeping();
   [[nodiscard]] ms housekeeping_period() const;
   // Live sessions in acceptance order (prunes dead ones). I/O thread only.
   std::vector<std::shared_ptr<ws_session>> live_sessions();
 
   std::string book_ticker_json(symbol_id s) const;  // REQUIRES: market_mu held
+  // The next full snapshot's delay (set_rest_race), 0 if none; any thread.
+  std::int64_t rest_delay_ms();
   // REST: status + body for a GET target.
   std::pair<http::status, std::string> rest(std::string_view target);
 };
