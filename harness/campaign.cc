@@ -1250,7 +1250,10 @@ std::string report_json(const campaign_options& o, const campaign_report& r) {
   j += ",\"episodes_caught\":" + std::to_string(r.episodes_caught);
   j += ",\"reconnects\":" + std::to_string(r.reconnects);
   j += ",\"reseeded\":" + std::to_string(r.reseeded);
-  if (!o.network) {
+  if (o.network) {
+    j += ",\"reseed_stale_applied\":" + std::to_string(r.reseed_stale_applied);
+    j += ",\"first_stale_reseed\":\"" + json_escape(r.first_stale_reseed) + "\"";
+  } else {
     j += ",\"reseed_requests\":" + std::to_string(r.reseed_requests);
     j += ",\"reseed_superseded\":" + std::to_string(r.reseed_superseded);
     j += ",\"reseed_stale\":" + std::to_string(r.reseed_stale);

@@ -169,8 +169,13 @@ struct campaign_report {
   std::uint64_t reseed_superseded = 0;
   std::uint64_t reseed_stale = 0;
   // Oracle: re-seeds applied with a quote the exchange had already replaced
-  // on a flowing stream (the stale re-seed; must be 0).
+  // on a flowing stream (the stale re-seed; must be 0). Over the network:
+  // re-seeded legs a decision could use whose quote an update sent on the
+  // same connection had replaced before the frame that triggered the
+  // decision (that update had reached the bot, or was lost and should have
+  // invalidated the leg).
   std::uint64_t reseed_stale_applied = 0;
+  std::string first_stale_reseed;      // network: the first such leg
   std::uint64_t connect_failures = 0;  // attempts that failed (in-process: injected)
   std::array<std::uint64_t, static_cast<std::size_t>(fault_kind::kCount)> faults{};
   std::array<latency_summary, static_cast<std::size_t>(fault_kind::kCount)> revalidate{};

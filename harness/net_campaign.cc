@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -127,6 +128,11 @@ class net_run {
     return static_cast<std::uint64_t>(kNetUpdatesPerSecond * static_cast<double>(ms) / 1e3);
   }
   void sweep_episodes();  // driver thread: recall eligibility without a decision
+  // Evaluator thread: a valid re-seeded leg on the deciding frame's
+  // connection must still have been current at that frame
+  // (reseed_stale_applied).
+  void check_reseeded(const triangle& t, const std::array<book_snapshot, 3>& legs);
+  std::set<symbol_id> checked_now_;  // this decision's re-seeded legs already checked
   // The legs equal the exchange's current quotes, the cycle is truly
   // profitable by kMissedMargin, and the evaluator's own sizing fills it at
   // now; episode[i]: leg i's dislocation (episode_of), or -1. Takes the
@@ -140,6 +146,9 @@ class net_run {
   campaign_report r_;
   std::vector<oracle_cycles::key> reported_now_;  // this decision's reports, by their legs
   std::vector<book_snapshot> before_;
+  std::uint64_t trigger_id_ = 0;      // before_decision: the deciding frame's id, 0: none
+  std::size_t trigger_conn_ = 0;      // ... and its connection
+  std::vector<std::size_t> conn_of_;  // the bot's split of symbols over connections
   std::vector<char> eligible_, caught_;
   std::vector<char> swept_eligible_;  // driver thread only (sweep_episodes)
   using sweep_key = std::array<std::pair<std::uint64_t, std::int64_t>, 3>;  // (id, recv) per leg
@@ -325,6 +334,13 @@ void net_run::on_opportunity(const opportunity& op, const triangle& t) {
 void net_run::before_decision(symbol_id s) {
   reported_now_.clear();
   before_.clear();
+  checked_now_.clear();
+  // The deciding symbol's frame: the bot has received it, so every update
+  // sent before it on the same connection has reached the bot too (one
+  // stream, in order; other connections may lag behind it by any amount).
+  const book_snapshot trigger = bot_->read(s);
+  trigger_id_ = trigger.valid && !trigger.reseeded ? trigger.update_id : 0;
+  trigger_conn_ = conn_of_[s];
   for (const std::uint32_t ci : cycles_->touching(s)) {
     for (const leg& l : cycles_->at(ci).legs) before_.push_back(bot_->read(l.symbol));
   }
@@ -379,6 +395,7 @@ void net_run::after_decision(symbol_id s, std::int64_t now) {
       ++r_.oracle_raced;
       continue;
     }
+    check_reseeded(t, legs);
     if (!usable || ratio <= margin_d) continue;
     ++r_.oracle_candidates;
     std::array<std::int64_t, 3> episode{-1, -1, -1};
@@ -392,6 +409,29 @@ void net_run::after_decision(symbol_id s, std::int64_t now) {
         r_.first_missed =
             "cycle " + cycles_->name(ci, *u_) + " at " + std::to_string(now) + "ns (bot clock)";
       }
+    }
+  }
+}
+
+void net_run::check_reseeded(const triangle& t, const std::array<book_snapshot, 3>& legs) {
+  if (trigger_id_ == 0) return;
+  for (std::size_t i = 0; i < 3; ++i) {
+    const book_snapshot& b = legs[i];
+    const symbol_id ls = t.legs[i].symbol;
+    if (!b.valid || !b.reseeded || conn_of_[ls] != trigger_conn_) continue;
+    if (!checked_now_.insert(ls).second) continue;
+    // Same connection: no in-flight allowance. An update the exchange never
+    // sent (a stall's) gets max_leg_age, as in the judge.
+    const bool current = ex_.with_market([&](const sim::market& m) {
+      return m.quote_current_from(ls, b.bid, b.ask, b.update_id, trigger_id_, 0,
+                                  updates_in(kNetMaxLegAgeMs));
+    });
+    if (current) continue;
+    ++r_.reseed_stale_applied;
+    if (r_.first_stale_reseed.empty()) {
+      r_.first_stale_reseed = u_->symbol(ls).name + " re-seeded bid " + to_string(b.bid) + " ask " +
+                              to_string(b.ask) + " (kept id " + std::to_string(b.update_id) +
+                              ") in a decision on update " + std::to_string(trigger_id_);
     }
   }
 }
@@ -589,7 +629,12 @@ campaign_report net_run::run() {
   };
   live_bot bot(std::move(lo));
   bot_ = &bot;  // before run(): the hooks above run on threads run() starts
-  plan_events(split_into_connections(n, p_.symbols_per_connection).size());
+  const auto groups = split_into_connections(n, p_.symbols_per_connection);
+  conn_of_.assign(n, 0);
+  for (std::size_t c = 0; c < groups.size(); ++c) {
+    for (const symbol_id s : groups[c]) conn_of_[s] = c;
+  }
+  plan_events(groups.size());
 
   std::thread driver([this, &bot] { drive(bot); });
   live_report lr;

@@ -169,18 +169,50 @@ void market::mark_unsent(symbol_id s, std::uint64_t update_id) {
   }
 }
 
+std::uint64_t market::current_until(symbol_id s, std::uint32_t k, std::uint64_t in_flight_updates,
+                                    std::uint64_t unsent_updates) const {
+  // Replaced by the next update: a sent one ends it within the in-flight
+  // allowance; an unsent one within unsent_updates, or the next sent one.
+  constexpr std::uint64_t kCurrent = std::numeric_limits<std::uint64_t>::max();
+  const auto plus = [&](std::uint64_t id, std::uint64_t d) {
+    return id > kCurrent - 1 - d ? kCurrent - 1 : id + d;
+  };
+  const std::uint32_t n = history_count_[s];
+  std::uint64_t until = kCurrent;
+  for (std::uint32_t next = k + 1; next < n; ++next) {
+    const past_quote& q = history_[s][next % kHistory];
+    if (q.sent) return std::min(until, plus(q.update_id, in_flight_updates));
+    if (next == k + 1) until = plus(q.update_id, std::max(unsent_updates, in_flight_updates));
+  }
+  return until;
+}
+
+bool market::quote_current_from(symbol_id s, fixed8 bid, fixed8 ask, std::uint64_t update_id,
+                                std::uint64_t m, std::uint64_t in_flight_updates,
+                                std::uint64_t unsent_updates) const {
+  const std::uint32_t n = history_count_[s];
+  const auto kept = static_cast<std::uint32_t>(std::min<std::size_t>(n, kHistory));
+  for (std::uint32_t k = n - kept; k < n; ++k) {
+    const past_quote& p = history_[s][k % kHistory];
+    if (p.update_id < update_id || p.bid != bid || p.ask != ask) continue;
+    // Born at or before m, or after it (a snapshot newer than m): either way
+    // not yet replaced at m.
+    if (m < current_until(s, k, in_flight_updates, unsent_updates)) return true;
+  }
+  return false;
+}
+
 market::verdict market::judge(const std::array<leg_claim, 3>& legs, fixed8 fee,
                               const exact& threshold, std::uint64_t in_flight_updates,
                               std::uint64_t unsent_updates) const {
   // For each leg, every kept quote at or after the claimed id whose price on
-  // the leg's side is the claimed price: the spans [born, died) in which the
-  // claimed price was the exchange's. (Usually one: the claimed quote itself.
+  // the leg's side is the claimed price: the spans [born, until) in which the
+  // claimed price counts as the exchange's. (Usually one: the claimed quote itself.
   // More when the price recurred, e.g. a REST re-seed that kept an older id.)
   struct span_t {
     std::uint64_t born;
-    std::uint64_t until;  // current at m < until (the allowance included); max: still current
+    std::uint64_t until;  // current at m < until (current_until: the allowance included)
   };
-  constexpr std::uint64_t kCurrent = std::numeric_limits<std::uint64_t>::max();
   std::array<std::array<span_t, kHistory>, 3> spans;
   std::array<std::size_t, 3> count{};
   for (std::size_t i = 0; i < 3; ++i) {
@@ -191,23 +223,8 @@ market::verdict market::judge(const std::array<leg_claim, 3>& legs, fixed8 fee,
       const past_quote& p = history_[c.symbol][k % kHistory];
       if (p.update_id < c.update_id) continue;
       if ((c.dir == side::buy ? p.ask : p.bid) != c.price) continue;
-      // Replaced by the next update: a sent one ends it within the in-flight
-      // allowance; an unsent one within unsent_updates, or the next sent one.
-      const auto plus = [&](std::uint64_t id, std::uint64_t d) {
-        return id > kCurrent - d ? kCurrent - 1 : id + d;
-      };
-      std::uint64_t until = kCurrent;
-      for (std::uint32_t next = k + 1; next < n; ++next) {
-        const past_quote& q = history_[c.symbol][next % kHistory];
-        if (q.sent) {
-          until = std::min(until, plus(q.update_id, in_flight_updates));
-          break;
-        }
-        if (next == k + 1) {
-          until = plus(q.update_id, std::max(unsent_updates, in_flight_updates));
-        }
-      }
-      spans[i][count[i]++] = {p.update_id, until};
+      spans[i][count[i]++] = {p.update_id,
+                              current_until(c.symbol, k, in_flight_updates, unsent_updates)};
     }
     if (count[i] == 0) return verdict::unknown_quote;
   }

@@ -145,6 +145,16 @@ class market {
   [[nodiscard]] verdict judge(const std::array<leg_claim, 3>& legs, fixed8 fee,
                               const exact& threshold, std::uint64_t in_flight_updates = 0,
                               std::uint64_t unsent_updates = 0) const;
+  // Was symbol s's quote (bid, ask), at or after update_id, still current at
+  // update m or later -- not replaced before m, within judge()'s allowances
+  // (a quote born after m counts: a REST snapshot may be newer than a
+  // stream)? A bot's leg that is not -- a re-seed that revalidated a quote a
+  // sent update had replaced, or a price never quoted -- is stale however
+  // young it looks.
+  [[nodiscard]] bool quote_current_from(symbol_id s, fixed8 bid, fixed8 ask,
+                                        std::uint64_t update_id, std::uint64_t m,
+                                        std::uint64_t in_flight_updates,
+                                        std::uint64_t unsent_updates) const;
   // The exchange never sent symbol s's update update_id (a halted symbol; a
   // stall that dropped the frames): see judge(). An update no longer kept
   // is ignored.
@@ -152,6 +162,9 @@ class market {
 
  private:
   void requote(symbol_id s, double distortion);
+  // Kept quote k of symbol s counts as current at m < this (judge()).
+  std::uint64_t current_until(symbol_id s, std::uint32_t k, std::uint64_t in_flight_updates,
+                              std::uint64_t unsent_updates) const;
 
   const universe& u_;
   market_params p_;

@@ -239,6 +239,7 @@ TEST(Market, AnUpdateNeverSentHasItsOwnAllowanceUntilOneIsSent) {
   const sim::exact any(0);
   const std::uint64_t lots = 1'000'000'000;  // an allowance for unsent updates that covers it
   const sim::market::leg_claim frozen = current_claims(m, t)[0];
+  const sim::true_quote was = m.quote_of(frozen.symbol);
   auto side_price = [&] {
     const sim::true_quote& q = m.quote_of(frozen.symbol);
     return frozen.dir == side::buy ? q.ask : q.bid;
@@ -257,9 +258,21 @@ TEST(Market, AnUpdateNeverSentHasItsOwnAllowanceUntilOneIsSent) {
   c[0] = frozen;
   ASSERT_EQ(m.judge(c, fee, any, 0, lots), sim::market::verdict::not_simultaneous)
       << "replaced, and sent: the allowance for unsent updates does not apply";
+  // One leg alone, as the network oracle checks a re-seeded leg.
+  const sim::true_quote now0 = m.quote_of(frozen.symbol);
+  const std::uint64_t newest = m.quote_of(t.legs[1].symbol).update_id;
+  EXPECT_TRUE(m.quote_current_from(frozen.symbol, now0.bid, now0.ask, 0, newest, 0, 0));
+  EXPECT_FALSE(m.quote_current_from(frozen.symbol, now0.bid, fixed8::from_raw(now0.ask.raw() + 1),
+                                    0, newest, 0, 0))
+      << "a quote never sent";
+  EXPECT_FALSE(
+      m.quote_current_from(frozen.symbol, was.bid, was.ask, was.update_id, newest, 0, lots))
+      << "replaced by a sent update before the newest";
   for (const std::uint64_t id : replacing) m.mark_unsent(frozen.symbol, id);
   EXPECT_EQ(m.judge(c, fee, any, 0, lots), sim::market::verdict::real)
       << "replaced, but never sent: within the allowance for that";
+  EXPECT_TRUE(
+      m.quote_current_from(frozen.symbol, was.bid, was.ask, was.update_id, newest, 0, lots));
   EXPECT_EQ(m.judge(c, fee, any), sim::market::verdict::not_simultaneous)
       << "unsent judged as sent (the default)";
   EXPECT_EQ(m.judge(c, fee, any, 0, 1), sim::market::verdict::not_simultaneous)
