@@ -131,7 +131,8 @@ class net_run {
   // Evaluator thread: a valid re-seeded leg on the deciding frame's
   // connection must still have been current at that frame
   // (reseed_stale_applied).
-  void check_reseeded(const triangle& t, const std::array<book_snapshot, 3>& legs);
+  void check_reseeded(const triangle& t, const std::array<book_snapshot, 3>& legs,
+                      std::int64_t now);
   std::set<symbol_id> checked_now_;  // this decision's re-seeded legs already checked
   // The legs equal the exchange's current quotes, the cycle is truly
   // profitable by kMissedMargin, and the evaluator's own sizing fills it at
@@ -395,7 +396,7 @@ void net_run::after_decision(symbol_id s, std::int64_t now) {
       ++r_.oracle_raced;
       continue;
     }
-    check_reseeded(t, legs);
+    check_reseeded(t, legs, now);
     if (!usable || ratio <= margin_d) continue;
     ++r_.oracle_candidates;
     std::array<std::int64_t, 3> episode{-1, -1, -1};
@@ -413,18 +414,25 @@ void net_run::after_decision(symbol_id s, std::int64_t now) {
   }
 }
 
-void net_run::check_reseeded(const triangle& t, const std::array<book_snapshot, 3>& legs) {
+void net_run::check_reseeded(const triangle& t, const std::array<book_snapshot, 3>& legs,
+                             std::int64_t now) {
   if (trigger_id_ == 0) return;
   for (std::size_t i = 0; i < 3; ++i) {
     const book_snapshot& b = legs[i];
     const symbol_id ls = t.legs[i].symbol;
     if (!b.valid || !b.reseeded || conn_of_[ls] != trigger_conn_) continue;
+    // Only a leg the decision could use: one the bot's own clock finds fresh.
+    const std::int64_t age = now - b.recv_ns;
+    if (age < 0 || age >= ecfg_.max_leg_age_ns) continue;
     if (!checked_now_.insert(ls).second) continue;
-    // Same connection: no in-flight allowance. An update the exchange never
-    // sent (a stall's) gets max_leg_age, as in the judge.
+    // Same connection: no in-flight allowance for an update that was sent.
+    // One the exchange never sent (a stall's) gets max_leg_age, as in the
+    // judge, with the in-flight allowance for the time-to-updates conversion
+    // (the market catches up in bursts after a hiccup).
+    const std::int64_t flight_ms = in_flight_ms();
     const bool current = ex_.with_market([&](const sim::market& m) {
       return m.quote_current_from(ls, b.bid, b.ask, b.update_id, trigger_id_, 0,
-                                  updates_in(kNetMaxLegAgeMs));
+                                  updates_in(kNetMaxLegAgeMs + flight_ms));
     });
     if (current) continue;
     ++r_.reseed_stale_applied;
