@@ -122,7 +122,7 @@ class net_run {
   // long), as update counts at the exchange's rate.
   std::int64_t in_flight_ms() const {
     const std::int64_t lag_ms = ex_.get_stats().max_send_lag_ns / kMs;
-    return std::max<std::int64_t>(kNetInFlightMs, lag_ms);
+    return std::max<std::int64_t>(kNetInFlightMs, lag_ms) + kNetBurstMs;
   }
   static std::uint64_t updates_in(std::int64_t ms) {
     return static_cast<std::uint64_t>(kNetUpdatesPerSecond * static_cast<double>(ms) / 1e3);

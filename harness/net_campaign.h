@@ -11,10 +11,17 @@
 //   phantom  the exchange's judge (sim::market::judge) does not vouch for a
 //            reported cycle: a leg price it never sent at or after the leg's
 //            update id (unknown_quote), legs that were never current together
-//            within max_leg_age plus the in-flight time (stale_used), or a
-//            cycle not profitable on its legs (not_profitable). In flight:
+//            within the in-flight time (stale_used; a quote replaced by an
+//            update the exchange never sent -- a halted symbol's, a stall's
+//            dropped frames -- within max_leg_age more), or a cycle not
+//            profitable on its legs (not_profitable). In flight:
 //            kNetInFlightMs, or the exchange's worst update-to-write lag so
-//            far if longer (a frame queued behind a slow reader);
+//            far if longer (a frame queued behind a slow reader), plus
+//            kNetBurstMs (the market catches up in bursts after a hiccup);
+//   stale re-seed  a decision found a re-seeded leg, fresh by the bot's
+//            clock and on the deciding frame's connection, whose quote an
+//            update sent before that frame had replaced
+//            (reseed_stale_applied);
 //   missed   around each decision the oracle reads the bot's book before and
 //            after the evaluator ran (unchanged, so exactly what it saw); a
 //            cycle whose three legs were valid, fresh at the decision time,
@@ -52,6 +59,10 @@ inline constexpr std::int64_t kNetMaxLegAgeMs = 500;
 inline constexpr std::int64_t kNetPongDeadlineMs = 1'500;
 inline constexpr std::int64_t kNetQuietMs = 100;  // ~2,800 frames/s per connection here
 inline constexpr std::int64_t kNetInFlightMs = 150;
+// The simulated exchange catches up after a hiccup with at most 50 ms of
+// updates at once (its market loop's max_backlog): a span of N ms may hold
+// N + 50 ms of updates, so the judge converts time to updates with this more.
+inline constexpr std::int64_t kNetBurstMs = 50;
 inline constexpr std::int64_t kNetBackoffInitialMs = 100;
 inline constexpr std::int64_t kNetBackoffMaxMs = 1'000;
 inline constexpr double kNetUpdatesPerSecond = 20'000;

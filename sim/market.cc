@@ -175,7 +175,7 @@ std::uint64_t market::current_until(symbol_id s, std::uint32_t k, std::uint64_t 
   // allowance; an unsent one within unsent_updates, or the next sent one.
   constexpr std::uint64_t kCurrent = std::numeric_limits<std::uint64_t>::max();
   const auto plus = [&](std::uint64_t id, std::uint64_t d) {
-    return id > kCurrent - 1 - d ? kCurrent - 1 : id + d;
+    return d > kCurrent - 1 - id ? kCurrent - 1 : id + d;  // id < kCurrent: never wraps
   };
   const std::uint32_t n = history_count_[s];
   std::uint64_t until = kCurrent;
