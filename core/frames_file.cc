@@ -151,8 +151,14 @@ frame_line frames_file::split_recorded(std::string_view line, std::uint64_t line
   return l;
 }
 
-frames_recorder::frames_recorder(const std::string& path) : path_(path) {
+frames_recorder::frames_recorder(const std::string& path, open_mode mode) : path_(path) {
   namespace fs = std::filesystem;
+  if (mode == open_mode::start_over) {
+    out_.open(path, std::ios::binary | std::ios::trunc);
+    out_ << kRecordedFramesHeader << '\n' << std::flush;
+    if (!out_) throw std::runtime_error(path + ": cannot write");
+    return;
+  }
   std::error_code ec;
   // A regular file is continued; anything else (a device, a pipe) is
   // written from its start.

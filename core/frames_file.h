@@ -156,10 +156,11 @@ frames_walk frames_file::for_each(std::size_t connection_count, F&& f) const {
   return w;
 }
 
-// Writes a v2 recording. Opening appends to an existing recording (a
-// restart continues it; call start() first), after cutting off a torn last
+// Writes a v2 recording. Opening continues an existing recording (a
+// restart appends to it; call start() first), after cutting off a torn last
 // line (a crash mid-write) into `<path>.torn` (only the header and the tail
-// are read); a new or empty file gets the header. Each event is one line:
+// are read); a new or empty file, or one opened with start_over (a simulated
+// run, a demo: one process each), gets the header. Each event is one line:
 // the live bot writes a frame, loss or quiet before applying it, and a
 // re-seed right after the book took it, before evaluating. Lines are
 // buffered: flush() before anything that depends on them reaches disk (the
@@ -171,7 +172,8 @@ class frames_recorder {
   // Throws std::runtime_error naming the file when it cannot be opened or
   // its header written, is not a v2 recording (an older or foreign file is
   // never appended to), or its torn tail cannot be set aside.
-  explicit frames_recorder(const std::string& path);
+  enum class open_mode : std::uint8_t { continue_existing, start_over };
+  explicit frames_recorder(const std::string& path, open_mode mode = open_mode::continue_existing);
 
   void start(std::int64_t now_ns);
   void frame(std::int64_t recv_ns, std::size_t c, const char* data, std::size_t size);

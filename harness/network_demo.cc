@@ -37,13 +37,10 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
   o.tls.ca_pem = ex.ca_pem();
   o.duration_ms = static_cast<std::int64_t>(d.duration_s * 1000);
   o.ticks = &ticks;
-  // A demo is one process against an exchange of its own: its recording
-  // starts over (the live bot would append, as a restart does).
-  if (!d.record_path.empty()) {
-    std::ofstream f(d.record_path, std::ios::binary | std::ios::trunc);
-    if (!f) throw std::runtime_error(d.record_path + ": cannot write");
-  }
   o.record_path = d.record_path;
+  // A demo is one process against an exchange of its own: its recording
+  // starts over (a restarted `triarb record` continues its file).
+  o.record_mode = frames_recorder::open_mode::start_over;
   o.journal = !d.journal_path.empty();
   if (o.journal) {
     o.cfg.journal_path = d.journal_path;

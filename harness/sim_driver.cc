@@ -116,12 +116,12 @@ sim_report run_sim(const sim_options& o, std::ostream& ticks) {
     jo.start_new_on_broken = o.new_journal;
     journal = std::make_unique<journal_writer>(journal_writer::open(o.journal_path, jo));
   }
-  // A simulated run is one process: its recording starts over (as the
-  // file was truncated before) with one start event.
+  // A simulated run is one process: its recording starts over with one
+  // start event.
   std::unique_ptr<frames_recorder> frames_out;
   if (!o.frames_out.empty()) {
-    { std::ofstream(o.frames_out, std::ios::binary | std::ios::trunc); }
-    frames_out = std::make_unique<frames_recorder>(o.frames_out);
+    frames_out =
+        std::make_unique<frames_recorder>(o.frames_out, frames_recorder::open_mode::start_over);
     frames_out->start(0);
   }
 

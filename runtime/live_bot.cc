@@ -488,7 +488,7 @@ live_report live_bot::run() {
     // Appends across restarts (checked here, before the journal writes
     // anything); the start event, below, tells replay a new process (an
     // empty book) begins.
-    s.record = std::make_unique<frames_recorder>(s.o.record_path);
+    s.record = std::make_unique<frames_recorder>(s.o.record_path, s.o.record_mode);
     if (s.record->torn_bytes() > 0) {
       std::cerr << "triarb: " << s.o.record_path << ": its last line was torn ("
                 << s.record->torn_bytes() << " bytes, a crash mid-write); set aside in "

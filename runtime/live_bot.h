@@ -52,6 +52,7 @@
 #include "config/config.h"
 #include "core/book_snapshot.h"
 #include "core/evaluator.h"
+#include "core/frames_file.h"  // frames_recorder::open_mode
 #include "core/triangle_index.h"
 #include "net/bot_clock.h"
 #include "net/tls_client.h"
@@ -64,7 +65,8 @@ struct live_options {
   tls_options tls;               // empty: cfg.ca_file, else the system store
   std::int64_t duration_ms = 0;  // 0: until request_stop()
   std::string record_path;       // non-empty: record mode (see above)
-  bool journal = true;           // write cfg.journal_path
+  frames_recorder::open_mode record_mode = frames_recorder::open_mode::continue_existing;
+  bool journal = true;  // write cfg.journal_path
   // The existing journal does not verify, or records other decision knobs
   // (bot_config::decision_toml): set its files aside (*.broken-N) and start
   // a new chain instead of refusing.

@@ -127,6 +127,16 @@ TEST(FramesFile, ARestartAppendsAndSetsATornLastLineAside) {
   EXPECT_EQ(slurp(path).find("#triarb-frames", 1), std::string::npos) << "one header";
 }
 
+TEST(FramesFile, StartOverReplacesWhatTheFileHeld) {
+  const std::string path = temp("ff_start_over.txt");
+  spit(path, "not a recording at all\n");
+  {
+    frames_recorder r(path, frames_recorder::open_mode::start_over);
+    r.start(7);
+  }
+  EXPECT_EQ(slurp(path), std::string(kRecordedFramesHeader) + "\n7\t0\tstart\n");
+}
+
 TEST(FramesFile, ATornHeaderStartsTheFileAgain) {
   const std::string path = temp("ff_torn_header.txt");
   spit(path, "#triarb-fr");
