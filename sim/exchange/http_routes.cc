@@ -103,13 +103,8 @@ std::string sim_exchange::impl::book_ticker_json(symbol_id s) const {
 std::int64_t sim_exchange::impl::rest_delay_ms() {
   std::lock_guard lock(market_mu);
   if (rest_delay_max_ms <= 0) return 0;
-  // splitmix64 of a counter: deterministic per exchange, no shared generator.
-  std::uint64_t z = ++rest_delays_drawn * 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
   const auto span = static_cast<std::uint64_t>(rest_delay_max_ms - rest_delay_min_ms + 1);
-  return rest_delay_min_ms + static_cast<std::int64_t>(z % span);
+  return rest_delay_min_ms + static_cast<std::int64_t>(rest_rng.below(span));
 }
 
 std::pair<http::status, std::string> sim_exchange::impl::rest(std::string_view target) {

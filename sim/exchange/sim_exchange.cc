@@ -72,6 +72,7 @@ sim_exchange::impl::impl(sim_exchange_options o) : opt(std::move(o)) {
   market = std::make_unique<sim::market>(u, sim::reference_prices(gen), mp);
   market->seed_all();
   fault_rng = sim::sim_rng(opt.seed ^ 0xfa017ULL);
+  rest_rng = sim::sim_rng(opt.seed ^ 0x7e57ULL);
 
   identity = make_loopback_identity();
   ssl_ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
@@ -125,12 +126,15 @@ void sim_exchange::impl::schedule_housekeeping() {
   });
 }
 
-void sim_exchange::impl::fan_out(const frame_batch& batch,
-                                 const std::vector<std::pair<symbol_id, std::uint64_t>>& ids,
+void sim_exchange::impl::mark_unsent(const update_ids& ids) {
+  std::lock_guard mlock(market_mu);
+  for (const auto& [s, id] : ids) market->mark_unsent(s, id);
+}
+
+void sim_exchange::impl::fan_out(const frame_batch& batch, const update_ids& ids,
                                  steady::time_point made) {
-  if (frames_stopped()) {  // see `stalled`: these updates are never sent
-    std::lock_guard mlock(market_mu);
-    for (const auto& [s, id] : ids) market->mark_unsent(s, id);
+  if (frames_stopped()) {  // see `stalled`
+    mark_unsent(ids);
     return;
   }
   const auto live = live_sessions();
@@ -156,7 +160,7 @@ void sim_exchange::impl::market_loop() {
     done += static_cast<double>(n);
     frame_batch batch;
     batch.reserve(static_cast<std::size_t>(n) + 8);
-    std::vector<std::pair<symbol_id, std::uint64_t>> ids;
+    update_ids ids;
     ids.reserve(static_cast<std::size_t>(n));
     {
       std::lock_guard mlock(market_mu);
@@ -215,9 +219,8 @@ void sim_exchange::impl::market_loop() {
       }
     }
     if (batch.empty()) continue;
-    if (frames_stopped()) {  // see `stalled`: these updates are never sent
-      std::lock_guard mlock(market_mu);
-      for (const auto& [s, id] : ids) market->mark_unsent(s, id);
+    if (frames_stopped()) {  // see `stalled`
+      mark_unsent(ids);
       continue;
     }
     net::post(ioc, [this, b = std::move(batch), ids = std::move(ids), made = steady::now()] {

@@ -92,7 +92,7 @@ struct sim_exchange::impl {
   // set_rest_race (guarded by market_mu, but rest_in_flight: any thread).
   std::int64_t rest_delay_min_ms = 0, rest_delay_max_ms = 0;
   double race_truncate_p = 0;
-  std::uint64_t rest_delays_drawn = 0;
+  sim::sim_rng rest_rng{1};            // the snapshots' delays (seeded from opt.seed)
   std::atomic<int> rest_in_flight{0};  // delayed snapshots not yet answered
   sim::sim_rng fault_rng{1};
   std::vector<std::shared_ptr<const std::string>> last_frame;
@@ -160,9 +160,11 @@ struct sim_exchange::impl {
   void market_loop();
   // ids: the (symbol, update id) of each market update in the batch, marked
   // unsent in the market if a stall drops the batch (market::judge).
-  void fan_out(const frame_batch& batch,
-               const std::vector<std::pair<symbol_id, std::uint64_t>>& ids,
-               steady::time_point made);
+  using update_ids = std::vector<std::pair<symbol_id, std::uint64_t>>;
+  void fan_out(const frame_batch& batch, const update_ids& ids, steady::time_point made);
+  // A stall dropped these updates: never sent (market::mark_unsent). Takes
+  // market_mu.
+  void mark_unsent(const update_ids& ids);
   void schedule_housekeeping();
   [[nodiscard]] ms housekeeping_period() const;
   // Live sessions in acceptance order (prunes dead ones). I/O thread only.
