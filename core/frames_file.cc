@@ -96,14 +96,25 @@ frame_line frames_file::split_recorded(std::string_view line, std::uint64_t line
   }
   const auto t3 = rest.find('\t');
   const std::string_view kind = rest.substr(0, t3);
-  const std::string_view body =
-      t3 == std::string_view::npos ? std::string_view{} : rest.substr(t3 + 1);
-  if (kind == "frame" && t3 != std::string_view::npos) {
+  const bool bare = t3 == std::string_view::npos;
+  const std::string_view body = bare ? std::string_view{} : rest.substr(t3 + 1);
+  if (kind == "lost" || kind == "quiet" || kind == "start") {
+    if (!bare) throw bad("'" + std::string(kind) + "' takes no fields");
+    l.event = kind == "lost"    ? frame_event::lost
+              : kind == "quiet" ? frame_event::quiet
+                                : frame_event::start;
+    return l;
+  }
+  if (kind != "frame" && kind != "frame-hex" && kind != "reseed") {
+    throw bad("unknown event '" + std::string(kind) + "'");
+  }
+  if (bare) throw bad("'" + std::string(kind) + "' without its fields");
+  if (kind == "frame") {
     l.data = body.data();
     l.size = body.size();
     return l;
   }
-  if (kind == "frame-hex" && t3 != std::string_view::npos) {
+  if (kind == "frame-hex") {
     if (body.size() % 2 != 0) throw bad("frame-hex: an odd number of hex digits");
     hex_buf.assign(body.size() / 2 + kFramePadding, '\0');
     for (std::size_t i = 0; i < body.size(); i += 2) {
@@ -116,18 +127,6 @@ frame_line frames_file::split_recorded(std::string_view line, std::uint64_t line
     l.size = body.size() / 2;
     return l;
   }
-  const bool bare = t3 == std::string_view::npos;
-  if (kind == "lost" || kind == "quiet" || kind == "start") {
-    if (!bare) throw bad("'" + std::string(kind) + "' takes no fields");
-    l.event = kind == "lost"    ? frame_event::lost
-              : kind == "quiet" ? frame_event::quiet
-                                : frame_event::start;
-    return l;
-  }
-  if (kind != "frame" && kind != "frame-hex" && kind != "reseed") {
-    throw bad("unknown event '" + std::string(kind) + "'");
-  }
-  if (bare) throw bad("'" + std::string(kind) + "' without its fields");
   const std::vector<std::string_view> f = fields(body);
   // symbol recv_ns update_id bid bid_qty ask ask_qty qty_capped
   if (f.size() != 8) throw bad("reseed: want 8 fields, got " + std::to_string(f.size()));

@@ -415,9 +415,6 @@ audit_report run_audit(const audit_options& o) {
   } else {
     for (const char j : journaled) rep.unjournaled_processes += j ? 0U : 1U;
   }
-  // Stop events at the next start only when there are processes to tell apart.
-  const bool split = by_time;
-
   for (std::size_t si = 0; si < sessions.size(); ++si) {
     const auto& session = sessions[si];
     if (!process_of[si]) {
@@ -478,9 +475,9 @@ audit_report run_audit(const audit_options& o) {
     (void)frames.for_each(conn_count, [&](const frame_line& l) {
       if (l.event == frame_event::start) {
         ++seen;
-        return !split || seen <= process + 1;  // stop at the next process
+        return !by_time || seen <= process + 1;  // paired: stop at the next process
       }
-      if (split && seen != process + 1) return true;  // an earlier process's
+      if (by_time && seen != process + 1) return true;  // an earlier process's
       if (!v2 && !settle_reseeded(l.recv_ns)) return false;
       (void)apply_recorded(p, l, frames.path(), count);
       replayed += l.event == frame_event::frame ? 1U : 0U;

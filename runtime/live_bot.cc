@@ -161,7 +161,8 @@ struct live_bot::state : ws_handler {
     }
     if (record) drain_inline(recv);
   }
-  // Record mode: an event other than a frame, written before it is applied.
+  // Record mode: an event other than a frame (a loss or quiet before it is
+  // applied; a re-seed after the book took it, before its evaluation).
   template <class Write>
   void record_event(Write&& write) {
     if (!record) return;

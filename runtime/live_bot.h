@@ -26,7 +26,10 @@
 //   live_report r = bot.run();      // blocks; request_stop() from a signal handler ends it
 //
 // Record mode (record_path set): every event that changes the book is
-// written to a frames_recorder (frames_file.h: v2) before it is applied --
+// written to a frames_recorder (frames_file.h: v2) in the order it is
+// applied (a frame, loss or quiet before, a re-seed right after the book
+// took it and before it is evaluated; flushed before a decision reaches the
+// journal) --
 // frames with their receive time and connection, losses, quiet connections,
 // each symbol a REST snapshot re-seeded (the quote and update id the book
 // then holds), and a start event per process, appended across restarts --

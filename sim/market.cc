@@ -157,9 +157,7 @@ void market::requote(symbol_id s, double distortion) {
 }
 
 void market::mark_unsent(symbol_id s, std::uint64_t update_id) {
-  const std::uint32_t n = history_count_[s];
-  const auto kept = static_cast<std::uint32_t>(std::min<std::size_t>(n, kHistory));
-  for (std::uint32_t k = n; k-- > n - kept;) {  // newest first: it is usually the last
+  for (std::uint32_t k = history_count_[s]; k-- > first_kept(s);) {  // newest first
     past_quote& p = history_[s][k % kHistory];
     if (p.update_id == update_id) {
       p.sent = false;
@@ -190,9 +188,7 @@ std::uint64_t market::current_until(symbol_id s, std::uint32_t k, std::uint64_t 
 bool market::quote_current_from(symbol_id s, fixed8 bid, fixed8 ask, std::uint64_t update_id,
                                 std::uint64_t m, std::uint64_t in_flight_updates,
                                 std::uint64_t unsent_updates) const {
-  const std::uint32_t n = history_count_[s];
-  const auto kept = static_cast<std::uint32_t>(std::min<std::size_t>(n, kHistory));
-  for (std::uint32_t k = n - kept; k < n; ++k) {
+  for (std::uint32_t k = first_kept(s); k < history_count_[s]; ++k) {
     const past_quote& p = history_[s][k % kHistory];
     if (p.update_id < update_id || p.bid != bid || p.ask != ask) continue;
     // Born at or before m, or after it (a snapshot newer than m): either way
@@ -217,9 +213,7 @@ market::verdict market::judge(const std::array<leg_claim, 3>& legs, fixed8 fee,
   std::array<std::size_t, 3> count{};
   for (std::size_t i = 0; i < 3; ++i) {
     const leg_claim& c = legs[i];
-    const std::uint32_t n = history_count_[c.symbol];
-    const auto kept = static_cast<std::uint32_t>(std::min<std::size_t>(n, kHistory));
-    for (std::uint32_t k = n - kept; k < n; ++k) {
+    for (std::uint32_t k = first_kept(c.symbol); k < history_count_[c.symbol]; ++k) {
       const past_quote& p = history_[c.symbol][k % kHistory];
       if (p.update_id < c.update_id) continue;
       if ((c.dir == side::buy ? p.ask : p.bid) != c.price) continue;

@@ -21,6 +21,7 @@
 // Thread safety: none; one market per thread.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <boost/multiprecision/cpp_int.hpp>
 #include <cstdint>
@@ -162,6 +163,11 @@ class market {
 
  private:
   void requote(symbol_id s, double distortion);
+  // The index (into the quotes ever made for s) of the oldest one kept.
+  [[nodiscard]] std::uint32_t first_kept(symbol_id s) const {
+    const std::uint32_t n = history_count_[s];
+    return n - static_cast<std::uint32_t>(std::min<std::size_t>(n, kHistory));
+  }
   // Kept quote k of symbol s counts as current at m < this (judge()).
   std::uint64_t current_until(symbol_id s, std::uint32_t k, std::uint64_t in_flight_updates,
                               std::uint64_t unsent_updates) const;
