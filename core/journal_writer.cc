@@ -30,6 +30,28 @@ using internal::sha256_hex_to;
 
 namespace {
 
+// What a path is when it is not a regular file, for the error ("a FIFO", ...).
+const char* file_kind(mode_t mode) noexcept {
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a file";
+}
+
+// A journal file must be a regular file (through symlinks) or absent: opening
+// a FIFO to verify it blocks until a writer appears, and a device or
+// directory holds no chain. Throws journal_error naming the path and its kind.
+void require_regular_or_absent(const std::string& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return;  // absent (or unreadable: open says why)
+  if (!S_ISREG(st.st_mode)) {
+    throw journal_error("journal: " + file + " is " + file_kind(st.st_mode) +
+                        ", not a regular file (the journal path must be a regular file or absent)");
+  }
+}
+
 void fsync_dir_of(const std::string& path) {
   const std::size_t slash = path.rfind('/');
   const std::string dir =
@@ -158,7 +180,9 @@ journal_writer journal_writer::open(const std::string& path, const journal_optio
   verify_options vopt;
   vopt.expected_config_sha256 = w.config_sha256_;
 
+  require_regular_or_absent(path);
   const std::vector<std::string> files = chain_files(path);
+  for (const std::string& f : files) require_regular_or_absent(f);
   bool fresh = files.empty();
   bool continue_in_empty = false;  // the last file exists and is empty
   if (!fresh) {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -836,6 +837,36 @@ TEST(JournalWriter, MovedWriterKeepsAppendingToTheSameChain) {
   EXPECT_EQ(b.stats().records_written, 3u);
   EXPECT_EQ(b.current_file(), path);
   EXPECT_EQ(verify_journal(path, {}).records, 3u);
+}
+
+// Hostile input: a journal path that is a FIFO blocked forever in open()
+// (reading it for verification waits for a writer), ignoring --duration; a
+// directory or device is no journal either. The path must be a regular file
+// or absent, and the error says what it is.
+TEST(JournalWriter, RefusesAPathThatIsNotARegularFile) {
+  temp_dir d;
+  const std::string fifo = d.file("fifo.jsonl");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string dir = d.file("dir.jsonl");
+  fs::create_directory(dir);
+  const std::string rotated_fifo = d.file("r.jsonl.1");
+  ASSERT_EQ(::mkfifo(rotated_fifo.c_str(), 0600), 0);
+  write_file(d.file("r.jsonl"), "");
+  for (const auto& [path, what] : {std::pair<std::string, std::string>{fifo, "a FIFO"},
+                                   {dir, "a directory"},
+                                   {"/dev/null", "a character device"},
+                                   {rotated_fifo.substr(0, rotated_fifo.size() - 2), "a FIFO"}}) {
+    try {
+      journal_writer w = journal_writer::open(path, test_options());
+      ADD_FAILURE() << path << " was opened as a journal";
+    } catch (const journal_error& e) {
+      EXPECT_NE(std::string(e.what()).find("is " + what + ", not a regular file"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_TRUE(fs::is_fifo(fifo));  // nothing was moved or replaced
+  EXPECT_TRUE(fs::is_directory(dir));
 }
 
 }  // namespace
