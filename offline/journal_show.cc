@@ -100,7 +100,66 @@ std::string short_ratio(const std::string& r) {
   return dot == std::string::npos || r.size() <= dot + 11 ? r : r.substr(0, dot + 11);
 }
 
+// The length of the valid UTF-8 sequence at s[i] (1 to 4), or 0 when the
+// byte there does not start one (overlong forms and surrogates are invalid).
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const auto cont = [&](std::size_t k) { return i + k < s.size() && (b(k) & 0xC0) == 0x80; };
+  const unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (c == 0xE0 && b(1) < 0xA0) return 0;  // overlong
+    if (c == 0xED && b(1) > 0x9F) return 0;  // surrogate
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xF0 && b(1) < 0x90) return 0;  // overlong
+    if (c == 0xF4 && b(1) > 0x8F) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
 }  // namespace
+
+std::string terminal_safe(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  const auto hex_byte = [&](const char* prefix, unsigned char c) {
+    out += prefix;
+    out += kHex[c >> 4];
+    out += kHex[c & 0xF];
+  };
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t n = utf8_length(text, i);
+    if (n == 0) {
+      hex_byte("\\x", c);
+      ++i;
+      continue;
+    }
+    if (n == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      hex_byte("\\u00", static_cast<unsigned char>(text[i + 1]));  // C1 control
+    } else if (n > 1) {
+      out.append(text.substr(i, n));
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else if (c >= 0x07 && c <= 0x0D) {
+      out += '\\';
+      out += "abtnvfr"[c - 0x07];
+    } else if (c < 0x20 || c == 0x7F) {
+      hex_byte("\\x", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+    i += n;
+  }
+  return out;
+}
 
 std::optional<std::int64_t> parse_time(std::string_view s) {
   if (s.empty()) return std::nullopt;
@@ -203,10 +262,10 @@ show_counts show_journal(const std::string& path, const show_options& o, std::os
           pad(format_time(c->time_ns), 32) + "checkpoint: " + summarise_counters(c->counters_json);
       ++n.other;
     }
-    out << row << '\n';
+    out << terminal_safe(row) << '\n';
   }
   out << n.opportunities << " opportunities shown";
-  if (!o.triangle.empty()) out << " for " << o.triangle;
+  if (!o.triangle.empty()) out << " for " << terminal_safe(o.triangle);
   if (o.since_ns) out << " since " << format_time(*o.since_ns);
   out << "; chain of " << n.records << " records verified OK\n";
   return n;

@@ -34,6 +34,13 @@ struct show_counts {
 // when the file is missing or the chain does not verify.
 show_counts show_journal(const std::string& path, const show_options& o, std::ostream& out);
 
+// text made safe for a terminal: backslash, the C0 controls, DEL and the C1
+// controls (U+0080 to U+009F) become escapes (\\, \a \b \t \n \v \f \r,
+// \xNN, \u00NN), and so does each byte that is not part of valid UTF-8
+// (\xNN); every other character is unchanged. show_journal passes every line
+// through it: a journal that verifies is still the writer's text.
+[[nodiscard]] std::string terminal_safe(std::string_view text);
+
 // A time given as integer nanoseconds since the Unix epoch, or ISO-8601 UTC:
 // "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS[.fraction][Z]" (up to 9 fractional
 // digits). nullopt when it is neither.

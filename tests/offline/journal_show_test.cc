@@ -110,6 +110,45 @@ TEST(JournalShow, RefusesABrokenOrMissingJournal) {
   EXPECT_THROW((void)show_journal("/nonexistent/j.jsonl", {}, out), journal_error);
 }
 
+// Hostile input: strings in a journal that verifies (after re-hashing) are
+// the writer's, not ours. A triangle name holding ESC [2J, a C1 control
+// (U+009B, a one-character CSI on many terminals) or a newline reached the
+// terminal as is. Every control character, DEL and backslash is shown as an
+// escape; the rest of the line is unchanged.
+TEST(JournalShow, EscapesControlCharactersFromTheJournal) {
+  const std::string path = ::testing::TempDir() + "show_controls.jsonl";
+  std::remove(path.c_str());
+  journal_options jo;
+  jo.version = "v1\n\a";
+  jo.config_text = "x = 1\n";
+  jo.start_ns = 1'700'000'000'000'000'000;
+  jo.fsync.k = fsync_policy::kind::never;
+  {
+    journal_writer w = journal_writer::open(path, jo);
+    opportunity_record r = sample(1'700'000'001'000'000'000,
+                                  "USDT\x1b[2J>BTC>\xc2\x9b"
+                                  "31m",
+                                  10);
+    r.legs[0].symbol = "BTC\tUSDT\x7f\\";
+    EXPECT_EQ(w.append(r, 0), journal_errc::ok);
+  }
+  std::ostringstream out;
+  (void)show_journal(path, {}, out);
+  const std::string s = out.str();
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    EXPECT_TRUE(c == '\n' || (c >= 0x20 && c != 0x7f)) << "byte " << int(c) << " at " << i;
+    if (c == 0xc2 && i + 1 < s.size()) {
+      EXPECT_FALSE(static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+                   static_cast<unsigned char>(s[i + 1]) <= 0x9f)
+          << "C1 control at " << i;
+    }
+  }
+  EXPECT_NE(s.find(R"(USDT\x1b[2J>BTC>\u009b31m)"), std::string::npos) << s;
+  EXPECT_NE(s.find(R"(buy BTC\tUSDT\x7f\\ 0.00000178)"), std::string::npos) << s;
+  EXPECT_NE(s.find(R"(genesis (start): v1\n\a,)"), std::string::npos) << s;
+}
+
 TEST(JournalShow, TimesParseAndFormatAsIsoUtc) {
   EXPECT_EQ(parse_time("0"), 0);
   EXPECT_EQ(parse_time("1700000000000000000"), 1'700'000'000'000'000'000);
