@@ -324,6 +324,22 @@ generated_universe generate_universe(const universe_gen_params& p, std::uint64_t
   constexpr std::array<std::string_view, 8> kMajors = {"USDT", "BTC",   "ETH", "BNB",
                                                        "USDC", "FDUSD", "SOL", "XRP"};
   for (std::size_t i = 0; i < plan.size(); ++i) {
+    const std::string& name = plan[i].name;
+    const bool ticker =
+        !name.empty() && name.size() <= 20 && std::all_of(name.begin(), name.end(), [](char c) {
+          return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        });
+    if (!ticker) {
+      std::string shown;  // the name as hex: it may hold anything
+      for (const char c : name) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        shown += kHex[static_cast<unsigned char>(c) >> 4];
+        shown += kHex[static_cast<unsigned char>(c) & 0xF];
+      }
+      throw std::invalid_argument("universe_gen: quote plan entry " + std::to_string(i) + " (hex " +
+                                  shown +
+                                  ") is not a ticker: 1 to 20 upper-case letters and digits");
+    }
     if (plan[i].usd_pico == 0 || !used.insert(plan[i].name).second) {
       throw std::invalid_argument("universe_gen: bad quote plan entry " + plan[i].name);
     }

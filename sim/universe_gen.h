@@ -87,7 +87,8 @@ struct generated_universe {
   std::size_t break_symbols = 0;  // == universe::skipped_not_trading() after loading
 };
 
-// REQUIRES: the plan's names are unique upper-case tickers and values > 0.
+// Throws std::invalid_argument unless the plan's names are unique tickers (1
+// to 20 of A-Z, 0-9) and its values > 0.
 [[nodiscard]] generated_universe generate_universe(const universe_gen_params& p,
                                                    std::uint64_t seed);
 [[nodiscard]] std::string generate_exchange_info(const universe_gen_params& p, std::uint64_t seed);

@@ -6,6 +6,8 @@
 #include <array>
 #include <cstdio>
 #include <sstream>
+#include <stdexcept>
+#include <string>
 
 #include "core/frame_parser.h"
 #include "core/journal.h"
@@ -55,6 +57,30 @@ TEST(Market, FramesParseBackToTheTrueQuotesIncludingCappedQuantities) {
     }
   }
   EXPECT_GT(capped, 0u) << "the market must produce quantities above fixed8::max()";
+}
+
+// Hostile input: the generator took any quote-asset name, so the simulated
+// exchange served symbols named with quotes, newlines and ESC into every
+// journal and terminal downstream. A name is 1 to 20 upper-case letters and
+// digits, as the exchange's tickers are; anything else is refused, named.
+TEST(UniverseGen, RefusesAQuoteAssetNameThatIsNotATicker) {
+  for (const std::string bad :
+       {std::string("US\"DT"), std::string("USDT\n"), std::string("\x1b[2J"), std::string(""),
+        std::string("usdt"), std::string(21, 'A'), std::string("US DT")}) {
+    sim::universe_gen_params p;
+    p.quotes = {{bad, 1'000'000'000'000, 10}, {"BTC", 60'000'000'000'000'000, 5}};
+    try {
+      (void)sim::generate_universe(p, 1);
+      ADD_FAILURE() << "accepted quote asset name of " << bad.size() << " bytes";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("not a ticker"), std::string::npos) << e.what();
+    }
+  }
+  sim::universe_gen_params ok;
+  ok.quotes = {{"USDT", 1'000'000'000'000, 10},
+               {"BTC", 60'000'000'000'000'000, 5},
+               {"A1B2C3D4E5F6G7H8I9J0", 1'000'000'000'000, 3}};
+  EXPECT_NO_THROW((void)sim::generate_universe(ok, 1));
 }
 
 TEST(Market, QuotesAreNeverCrossedAndOnTick) {
