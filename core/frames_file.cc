@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
@@ -16,10 +17,56 @@
 namespace triarb {
 namespace {
 
+// A decimal integer in T's range: digits, with a leading '-' only for a
+// signed T; nothing else (no '+', no spaces), and never a silent wrap.
 template <class T>
 bool parse_int(std::string_view s, T& out) {
-  return !s.empty() &&
-         std::from_chars(s.data(), s.data() + s.size(), out).ptr == s.data() + s.size();
+  if (s.empty()) return false;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && ptr == s.data() + s.size();
+}
+
+// v for an error message, quoted and cut short.
+std::string quoted(std::string_view v) {
+  constexpr std::size_t kMax = 40;
+  return "'" + std::string(v.substr(0, kMax)) + (v.size() > kMax ? "...'" : "'");
+}
+
+template <class T>
+std::string range_of() {
+  return "[" + std::to_string(std::numeric_limits<T>::min()) + ", " +
+         std::to_string(std::numeric_limits<T>::max()) + "]";
+}
+
+// "<name> '<v>' is not a decimal in [min, max]".
+template <class T>
+std::string not_in_range(std::string_view name, std::string_view v) {
+  return std::string(name) + " " + quoted(v) + " is not a decimal in " + range_of<T>();
+}
+
+// A first line meant as a recording's header: after white space, a byte
+// order mark and '#'s, "triarb-frames" in any case. Such a line that is not
+// exactly a header is an error, never a plain frame.
+bool looks_like_header(std::string_view first) {
+  std::size_t i = 0;
+  while (i < first.size()) {
+    const char c = first[i];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == '#') {
+      ++i;
+    } else if (first.substr(i, 3) == "\xef\xbb\xbf") {
+      i += 3;
+    } else {
+      break;
+    }
+  }
+  constexpr std::string_view kName = "triarb-frames";
+  if (first.size() - i < kName.size()) return false;
+  for (std::size_t k = 0; k < kName.size(); ++k) {
+    char c = first[i + k];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != kName[k]) return false;
+  }
+  return true;
 }
 
 int hex_value(char c) {
@@ -52,21 +99,27 @@ frames_file::frames_file(const std::string& path) : path_(path) {
   bytes_.append(kFramePadding, '\0');
   const std::string_view all(bytes_.data(), size_);
   const std::string_view first = all.substr(0, all.find('\n'));
-  auto header = [&](std::string_view h) {
-    return first == h ||
-           (first.size() == h.size() + 1 && first.starts_with(h) && first.back() == '\r');
-  };
-  if (header(kRecordedFramesHeaderV1)) {
+  const std::string_view bare =
+      first.ends_with('\r') ? first.substr(0, first.size() - 1) : first;  // v1 allowed CRLF
+  constexpr std::string_view kPrefix = "#triarb-frames v";
+  if (bare == kRecordedFramesHeaderV1) {
     version_ = 1;
   } else if (first == kRecordedFramesHeader) {
     version_ = 2;
-  } else if (header(kRecordedFramesHeader)) {
+  } else if (bare == kRecordedFramesHeader) {
     throw std::runtime_error(path +
-                             ": CRLF line endings; a v2 recording's lines end in LF only "
+                             ":1: CRLF line endings; a v2 recording's lines end in LF only "
                              "(a CR is a frame's own byte)");
-  } else if (first.starts_with("#triarb-frames")) {
-    throw std::runtime_error(path + ": '" + std::string(first) +
-                             "' is a recording this build cannot read (it reads v1 and v2)");
+  } else if (bare.starts_with(kPrefix) && bare.size() > kPrefix.size() &&
+             bare.find_first_not_of("0123456789", kPrefix.size()) == std::string_view::npos) {
+    throw std::runtime_error(path + ":1: " + quoted(bare) + ": recording format version v" +
+                             std::string(bare.substr(kPrefix.size())) +
+                             " is not one this build reads (it reads v1 and v2)");
+  } else if (looks_like_header(first)) {
+    throw std::runtime_error(path + ":1: " + quoted(first) + " looks like a recording header " +
+                             "but is not exactly '" + std::string(kRecordedFramesHeader) +
+                             "' (or '" + std::string(kRecordedFramesHeaderV1) +
+                             "'): no white space or other bytes around it");
   }
   if (version_ > 0) header_size_ = std::min(size_, first.size() + 1);
 }
@@ -83,11 +136,18 @@ frame_line frames_file::split_recorded(std::string_view line, std::uint64_t line
   const auto t2 = t1 == std::string_view::npos ? t1 : line.find('\t', t1 + 1);
   const char* want = version_ == 1 ? "not <recv_ns>TAB<connection>TAB<frame>"
                                    : "not <time_ns>TAB<connection>TAB<event>";
-  if (t2 == std::string_view::npos || !parse_int(line.substr(0, t1), l.recv_ns) ||
-      !parse_int(line.substr(t1 + 1, t2 - t1 - 1), l.connection) ||
-      l.connection >= connection_count) {
-    throw bad(std::string(want) + " with a connection below " + std::to_string(connection_count));
+  const std::string shape =
+      std::string(want) + " with a connection below " + std::to_string(connection_count);
+  if (t2 == std::string_view::npos) throw bad(shape);
+  const std::string_view time = line.substr(0, t1);
+  const std::string_view conn = line.substr(t1 + 1, t2 - t1 - 1);
+  if (!parse_int(time, l.recv_ns)) {
+    throw bad(shape + ": " + not_in_range<std::int64_t>("time_ns", time));
   }
+  if (!parse_int(conn, l.connection)) {
+    throw bad(shape + ": " + not_in_range<connection_id>("connection", conn));
+  }
+  if (l.connection >= connection_count) throw bad(shape + ": connection " + quoted(conn));
   const std::string_view rest = line.substr(t2 + 1);
   if (version_ == 1) {
     l.data = rest.data();
@@ -138,9 +198,14 @@ frame_line frames_file::split_recorded(std::string_view line, std::uint64_t line
     if (!r.ok()) throw bad("reseed: '" + std::string(f[3 + i]) + "' is not a decimal");
     v[i] = r.value;
   }
-  if (f[0].empty() || !parse_int(f[1], l.reseed_recv_ns) || !parse_int(f[2], l.reseed.update_id) ||
-      (f[7] != "0" && f[7] != "1")) {
-    throw bad("reseed: not <symbol> <recv_ns> <update_id> <bid> <bid_qty> <ask> <ask_qty> <0|1>");
+  const std::string reseed_shape =
+      "reseed: not <symbol> <recv_ns> <update_id> <bid> <bid_qty> <ask> <ask_qty> <0|1>";
+  if (f[0].empty() || (f[7] != "0" && f[7] != "1")) throw bad(reseed_shape);
+  if (!parse_int(f[1], l.reseed_recv_ns)) {
+    throw bad(reseed_shape + ": " + not_in_range<std::int64_t>("recv_ns", f[1]));
+  }
+  if (!parse_int(f[2], l.reseed.update_id)) {
+    throw bad(reseed_shape + ": " + not_in_range<std::uint64_t>("update_id", f[2]));
   }
   l.reseed.bid = v[0];
   l.reseed.bid_qty = v[1];

@@ -85,8 +85,10 @@ struct frames_walk {
 class frames_file {
  public:
   // Reads the whole file. Throws std::runtime_error naming the file when it
-  // cannot be read, or when it starts with "#triarb-frames" and a version
-  // this build does not read.
+  // cannot be read, when its first line is "#triarb-frames v<N>" for a
+  // version this build does not read (the error names it), or when the
+  // first line looks like a header without being one exactly (white space
+  // or a byte order mark around it, no '#', another case: never plain frames).
   explicit frames_file(const std::string& path);
 
   // Recorded (v1 or v2): times and connections are the recorded ones.
@@ -97,9 +99,11 @@ class frames_file {
 
   // Calls f(const frame_line&) -> bool for every non-empty line in order,
   // until it returns false. For a recorded file, a line that is not as the
-  // format says, or names a connection >= connection_count, throws
-  // std::runtime_error naming the file and line (events before it have been
-  // given to f). connection_count is ignored for plain files.
+  // format says (a time not a decimal in the int64 range, a connection not
+  // one below 2^32, an update id not one in the uint64 range: never a silent
+  // 0), or names a connection >= connection_count, throws std::runtime_error
+  // naming the file, line and field (events before it have been given to f).
+  // connection_count is ignored for plain files.
   template <class F>
   frames_walk for_each(std::size_t connection_count, F&& f) const;
 

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <array>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -191,6 +193,95 @@ TEST(FramesFile, BadLinesAreErrorsNamingFileAndLine) {
       EXPECT_NE(what.find(why), std::string::npos) << what;
     }
     EXPECT_EQ(seen, 1u) << "the events before it were given";
+  }
+}
+
+// The error a recorded file with `line` as its third line gives (after a
+// header and a start event), or "" if the reader accepted it.
+std::string error_of_line(const std::string& header, const std::string& line,
+                          const std::string& path) {
+  spit(path, header + "\n1\t0\tstart\n" + line + "\n");
+  try {
+    (void)events(frames_file(path));
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(FramesFile, TimesConnectionsAndIdsMustBeDecimalsInRange) {
+  const std::string path = temp("ff_ranges.txt");
+  const std::string v2(kRecordedFramesHeader);
+  const std::string v1(kRecordedFramesHeaderV1);
+  for (const auto& [header, line, want] : std::vector<std::array<std::string, 3>>{
+           {v2, "99999999999999999999\t0\tstart", "time_ns '99999999999999999999'"},
+           {v2, "-99999999999999999999\t0\tstart", "time_ns '-99999999999999999999'"},
+           {v2, "\t0\tstart", "time_ns ''"},
+           {v2, "1\t\tlost", "connection ''"},
+           {v2, "1\t4294967296\tlost", "connection '4294967296'"},
+           {v2, "1\t99999999999999999999999\tlost", "connection '99999999999999999999999'"},
+           {v2, "1\t0\treseed\tA\t99999999999999999999\t2\t1\t1\t1\t1\t0",
+            "recv_ns '99999999999999999999'"},
+           {v2, "1\t0\treseed\tA\t1\t18446744073709551616\t1\t1\t1\t1\t0",
+            "update_id '18446744073709551616'"},
+           {v2, "1\t0\treseed\tA\t\t2\t1\t1\t1\t1\t0", "recv_ns ''"},
+           {v1, "99999999999999999999\t0\t{}", "time_ns '99999999999999999999'"},
+           {v1, "1\t4294967296\t{}", "connection '4294967296'"}}) {
+    const std::string what = error_of_line(header, line, path);
+    EXPECT_NE(what.find(path + ":3: "), std::string::npos) << line << " -> " << what;
+    EXPECT_NE(what.find(want), std::string::npos) << line << " -> " << what;
+  }
+  // The extremes of each range are read exactly.
+  spit(path, v2 + "\n-9223372036854775808\t4294967295\tlost\n9223372036854775807\t0\treseed\t" +
+                 "A\t-9223372036854775808\t18446744073709551615\t1\t1\t1\t1\t0\n");
+  const frames_file f(path);
+  std::vector<frame_line> e;
+  (void)f.for_each(std::size_t{1} << 33, [&](const frame_line& l) {
+    e.push_back(l);
+    return true;
+  });
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].recv_ns, INT64_MIN);
+  EXPECT_EQ(e[0].connection, UINT32_MAX);
+  EXPECT_EQ(e[1].recv_ns, INT64_MAX);
+  EXPECT_EQ(e[1].reseed_recv_ns, INT64_MIN);
+  EXPECT_EQ(e[1].reseed.update_id, UINT64_MAX);
+}
+
+TEST(FramesFile, AFirstLineThatLooksLikeAHeaderButIsNotExactIsAnError) {
+  const std::string path = temp("ff_near_header.txt");
+  for (const std::string& first :
+       {std::string(" #triarb-frames v2"), std::string("triarb-frames v2"),
+        std::string("\t#triarb-frames v2"), std::string("##triarb-frames v2"),
+        std::string("#TRIARB-FRAMES v2"), std::string("#triarb-frames  v2"),
+        std::string("#triarb-frames v2 "), std::string("\xef\xbb\xbf#triarb-frames v2")}) {
+    spit(path, first + "\n1\t0\tstart\n2\t0\tframe\t{}\n");
+    try {
+      const frames_file f(path);
+      ADD_FAILURE() << "'" << first << "' read as a version " << f.version() << " file";
+    } catch (const std::runtime_error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find(path + ":1: "), std::string::npos) << what;
+      EXPECT_NE(what.find("'#triarb-frames v2'"), std::string::npos) << what;
+    }
+  }
+  // A plain frames file is still one frame per line.
+  spit(path, "{\"s\":\"triarb-frames v2\"}\n");
+  EXPECT_EQ(frames_file(path).version(), 0);
+}
+
+TEST(FramesFile, AnUnknownVersionNamesItAndTheVersionsThisBuildReads) {
+  const std::string path = temp("ff_v10.txt");
+  for (const std::string v : {"v10", "v3", "v0", "v22"}) {
+    spit(path, "#triarb-frames " + v + "\n1\t0\tstart\n");
+    try {
+      const frames_file f(path);
+      ADD_FAILURE() << v << " read as version " << f.version();
+    } catch (const std::runtime_error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("version " + v), std::string::npos) << what;
+      EXPECT_NE(what.find("v1 and v2"), std::string::npos) << what;
+    }
   }
 }
 
