@@ -26,10 +26,24 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using error_code = boost::system::error_code;
 
-// Runs the io_context until the started operation completed.
-void run_all(net::io_context& ioc) {
+// Runs the io_context until the started operation completed (true), or
+// until stop() says so (false: the context is stopped, the operation's
+// handler never runs, and the caller returns operation_aborted). stop is
+// polled every kStopPollMs.
+bool run_all(net::io_context& ioc, const std::function<bool()>& stop) {
   ioc.restart();
-  ioc.run();
+  if (!stop) {
+    ioc.run();
+    return true;
+  }
+  for (;;) {
+    (void)ioc.run_for(std::chrono::milliseconds(kStopPollMs));
+    if (ioc.stopped()) return true;
+    if (stop()) {
+      ioc.stop();
+      return false;
+    }
+  }
 }
 
 // SNI: SSL_set_tlsext_host_name without its macro's old-style cast.
@@ -65,18 +79,18 @@ http_result rest_client::get(std::string_view target, error_code& ec) {
     ec = e;
     endpoints = std::move(r);
   });
-  run_all(ioc);
+  if (!run_all(ioc, opt_.stop)) ec = net::error::operation_aborted;
   if (ec) return out;
 
   beast::get_lowest_layer(stream).expires_after(opt_.connect_timeout);
   beast::get_lowest_layer(stream).async_connect(
       endpoints, [&](error_code e, const tcp::endpoint&) { ec = e; });
-  run_all(ioc);
+  if (!run_all(ioc, opt_.stop)) ec = net::error::operation_aborted;
   if (ec) return out;
 
   beast::get_lowest_layer(stream).expires_after(opt_.request_timeout);
   stream.async_handshake(net::ssl::stream_base::client, [&](error_code e) { ec = e; });
-  run_all(ioc);
+  if (!run_all(ioc, opt_.stop)) ec = net::error::operation_aborted;
   if (ec) return out;
 
   http::request<http::empty_body> req{http::verb::get, url_.path + std::string(target), 11};
@@ -84,14 +98,14 @@ http_result rest_client::get(std::string_view target, error_code& ec) {
   req.set(http::field::user_agent, "triarb");
   req.set(http::field::connection, "close");
   http::async_write(stream, req, [&](error_code e, std::size_t) { ec = e; });
-  run_all(ioc);
+  if (!run_all(ioc, opt_.stop)) ec = net::error::operation_aborted;
   if (ec) return out;
 
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(opt_.body_limit);
   http::async_read(stream, buffer, parser, [&](error_code e, std::size_t) { ec = e; });
-  run_all(ioc);
+  if (!run_all(ioc, opt_.stop)) ec = net::error::operation_aborted;
   if (ec) return out;
   out.status = static_cast<int>(parser.get().result_int());
   out.body = std::move(parser.get().body());
@@ -99,7 +113,7 @@ http_result rest_client::get(std::string_view target, error_code& ec) {
   // Best-effort TLS close_notify; the response is complete whatever happens.
   beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(500));
   stream.async_shutdown([](error_code) {});
-  run_all(ioc);
+  (void)run_all(ioc, opt_.stop);
   return out;
 }
 
@@ -108,6 +122,7 @@ std::string rest_client::get_ok(std::string_view target) {
   http_result r = get(target, ec);
   const std::string where =
       "GET https://" + url_.host + ":" + url_.port + url_.path + std::string(target);
+  if (ec == net::error::operation_aborted) throw rest_error(where + ": stopped before it answered");
   if (ec) throw rest_error(where + ": " + ec.message());
   if (r.status != 200) {
     throw rest_error(where + ": HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 200));

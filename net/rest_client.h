@@ -20,6 +20,7 @@
 #include <boost/system/error_code.hpp>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -40,7 +41,13 @@ struct rest_options {
   std::chrono::milliseconds connect_timeout{5000};   // resolve + TCP connect
   std::chrono::milliseconds request_timeout{15000};  // TLS handshake + request + response
   std::size_t body_limit = 64U << 20;                // larger responses are an error
+  // Polled every kStopPollMs while a request waits (resolve, connect, TLS,
+  // request, response); when it returns true the request ends at once with
+  // boost::asio::error::operation_aborted (get_ok: rest_error "stopped ...").
+  // Empty: only the timeouts end a request. Called on the requesting thread.
+  std::function<bool()> stop;
 };
+inline constexpr int kStopPollMs = 20;
 
 struct http_result {
   int status = 0;
