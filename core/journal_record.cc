@@ -30,6 +30,8 @@ std::string_view to_string(journal_errc ec) noexcept {
       return "empty";
     case journal_errc::truncated_tail:
       return "truncated_tail";
+    case journal_errc::line_too_long:
+      return "line_too_long";
     case journal_errc::garbage:
       return "garbage";
     case journal_errc::malformed:

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -94,6 +95,13 @@ struct journal_record {
   std::string hash;       // 64 lower-case hex digits
 };
 
+// The longest line a record may have, its '\n' excluded: 4 MiB, far above
+// any record the writer makes (a genesis carries the decision configuration,
+// a few KB). Verification never holds more than this (plus one read chunk)
+// of a line, so a file with a huge or endless line fails with bounded memory
+// (journal_errc::line_too_long), naming the file, the line and this limit.
+inline constexpr std::size_t kMaxRecordLine = std::size_t{4} << 20;
+
 inline constexpr std::string_view kZeroHash =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -107,6 +115,7 @@ enum class journal_errc : std::uint8_t {
   io_error,         // a file could not be opened or read
   empty,            // the file has no records at all
   truncated_tail,   // the last line has no newline (a torn write or a cut file)
+  line_too_long,    // a line longer than kMaxRecordLine (its '\n' excluded)
   garbage,          // a line without the `,"hash":"<64 hex>"}` ending, or not JSON
   malformed,        // JSON with the hash ending, but fields missing, misordered or invalid
   edited,           // the hash does not match the line's bytes

@@ -4,9 +4,12 @@
 // docs/journal-format.md.
 #include "core/journal_verify.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
 #include <istream>
 #include <optional>
 #include <string>
@@ -21,8 +24,6 @@ namespace triarb {
 
 using internal::errno_text;
 using internal::file_exists;
-using internal::read_stream;
-using internal::read_whole_file;
 
 namespace {
 
@@ -43,6 +44,77 @@ std::optional<std::uint64_t> peek_seq(std::string_view line) noexcept {
   return v;
 }
 
+// The lines of one file, from its bytes in memory or from a stream, never
+// more than kMaxRecordLine bytes of one line (plus one read chunk) held.
+class line_reader {
+ public:
+  enum class status : std::uint8_t {
+    line,      // a whole line (its '\n' not included)
+    torn,      // the last bytes, without a newline (at most kMaxRecordLine)
+    too_long,  // more than kMaxRecordLine bytes without a newline
+    end,       // nothing more
+    io_error,  // the stream failed
+  };
+
+  explicit line_reader(std::string_view bytes) noexcept : buf_view_(bytes), eof_(true) {}
+  explicit line_reader(std::istream& in) : in_(&in) {}
+
+  // The next line (valid until the next call) and its byte offset in the file.
+  status next(std::string_view& line, std::uint64_t& offset) {
+    for (;;) {
+      const std::string_view avail = buf_view_.substr(pos_);
+      const std::size_t nl = avail.find('\n', scanned_);
+      const std::size_t have = nl == std::string_view::npos ? avail.size() : nl;
+      if (have > kMaxRecordLine) {
+        offset = base_ + pos_;
+        return status::too_long;
+      }
+      if (nl != std::string_view::npos) {
+        line = avail.substr(0, nl);
+        offset = base_ + pos_;
+        pos_ += nl + 1;
+        scanned_ = 0;
+        return status::line;
+      }
+      scanned_ = avail.size();
+      if (eof_) {
+        offset = base_ + pos_;
+        if (avail.empty()) return status::end;
+        line = avail;
+        pos_ += avail.size();
+        scanned_ = 0;
+        return status::torn;
+      }
+      if (!fill()) return status::io_error;
+    }
+  }
+
+ private:
+  // Reads one more chunk from the stream, after dropping the lines already given.
+  bool fill() {
+    owned_.erase(0, pos_);
+    base_ += pos_;
+    pos_ = 0;
+    constexpr std::size_t kChunk = std::size_t{1} << 16;
+    const std::size_t old = owned_.size();
+    owned_.resize(old + kChunk);
+    in_->read(owned_.data() + old, static_cast<std::streamsize>(kChunk));
+    owned_.resize(old + static_cast<std::size_t>(in_->gcount()));
+    if (in_->bad()) return false;
+    if (!*in_) eof_ = true;
+    buf_view_ = owned_;
+    return true;
+  }
+
+  std::istream* in_ = nullptr;
+  std::string owned_;          // stream: the bytes read and not yet given
+  std::string_view buf_view_;  // the bytes lines are cut from
+  std::size_t pos_ = 0;        // start of the next line in buf_view_
+  std::size_t scanned_ = 0;    // bytes after pos_ known to hold no '\n'
+  std::uint64_t base_ = 0;     // file offset of buf_view_[0]
+  bool eof_ = false;
+};
+
 // State carried across the files of one chain.
 struct chain_state {
   std::uint64_t records = 0;
@@ -50,13 +122,17 @@ struct chain_state {
   std::optional<std::uint64_t> last_seq;
 };
 
-// Verifies one file's bytes; file_index 0 is the chain's first file.
-verify_report verify_file_bytes(std::string_view bytes, std::string_view name,
-                                std::size_t file_index, chain_state& st,
-                                const verify_options& opt) {
+std::string too_long_detail() {
+  return "the line is longer than the limit of " + std::to_string(kMaxRecordLine) +
+         " bytes (kMaxRecordLine): not a record; read no further";
+}
+
+// Verifies one file's lines; file_index 0 is the chain's first file.
+verify_report verify_file_lines(line_reader& lines, std::string_view name, std::size_t file_index,
+                                chain_state& st, const verify_options& opt) {
   verify_report rep;
   rep.file = std::string(name);
-  auto fill = [&](journal_errc ec, std::uint64_t line_no, std::size_t offset,
+  auto fill = [&](journal_errc ec, std::uint64_t line_no, std::uint64_t offset,
                   std::optional<std::uint64_t> seq, std::string detail) {
     rep.reason = ec;
     rep.line = line_no;
@@ -70,23 +146,32 @@ verify_report verify_file_bytes(std::string_view bytes, std::string_view name,
     rep.last_seq = st.last_seq;
     return rep;
   };
-  if (bytes.empty()) {
-    fill(journal_errc::empty, 1, 0, std::nullopt, "the file has no records");
-    return finish();
-  }
-  std::size_t pos = 0;
   std::uint64_t line_no = 0;
-  while (pos < bytes.size()) {
-    ++line_no;
-    const std::size_t nl = bytes.find('\n', pos);
-    if (nl == std::string_view::npos) {
-      const std::string_view rest = bytes.substr(pos);
-      fill(journal_errc::truncated_tail, line_no, pos, peek_seq(rest),
-           "the last line has no newline (" + std::to_string(rest.size()) +
-               " bytes): a torn write or a cut file");
+  for (;;) {
+    std::string_view line;
+    std::uint64_t pos = 0;
+    const line_reader::status got = lines.next(line, pos);
+    if (got == line_reader::status::end) {
+      if (line_no == 0) fill(journal_errc::empty, 1, 0, std::nullopt, "the file has no records");
       return finish();
     }
-    const std::string_view line = bytes.substr(pos, nl - pos);
+    ++line_no;
+    switch (got) {
+      case line_reader::status::io_error:
+        fill(journal_errc::io_error, line_no, pos, std::nullopt, "read error");
+        return finish();
+      case line_reader::status::too_long:
+        fill(journal_errc::line_too_long, line_no, pos, std::nullopt, too_long_detail());
+        return finish();
+      case line_reader::status::torn:
+        fill(journal_errc::truncated_tail, line_no, pos, peek_seq(line),
+             "the last line has no newline (" + std::to_string(line.size()) +
+                 " bytes): a torn write or a cut file");
+        return finish();
+      case line_reader::status::line:
+      case line_reader::status::end:
+        break;
+    }
     record_parse_result r = parse_record(line);
     if (!r.ok()) {
       fill(r.ec, line_no, pos, peek_seq(line), std::move(r.detail));
@@ -104,15 +189,19 @@ verify_report verify_file_bytes(std::string_view bytes, std::string_view name,
     } else {
       const std::uint64_t expected = *st.last_seq + 1;
       if (rec.seq > expected) {
-        // Is the missing seq somewhere later in this file? Then lines were moved.
+        // Is the missing seq somewhere later in this file? Then lines were
+        // moved. The search stops at a line over the limit.
         bool found_later = false;
-        std::size_t p = nl + 1;
-        while (p < bytes.size() && !found_later) {
-          std::size_t e = bytes.find('\n', p);
-          if (e == std::string_view::npos) e = bytes.size();
-          const auto s = peek_seq(bytes.substr(p, e - p));
-          found_later = s && *s == expected;
-          p = e + 1;
+        for (;;) {
+          std::string_view later;
+          std::uint64_t at = 0;
+          const line_reader::status s = lines.next(later, at);
+          if (s != line_reader::status::line && s != line_reader::status::torn) break;
+          const auto ls = peek_seq(later);
+          if (ls && *ls == expected) {
+            found_later = true;
+            break;
+          }
         }
         if (found_later) {
           fill(journal_errc::reordered, line_no, pos, rec.seq,
@@ -157,9 +246,32 @@ verify_report verify_file_bytes(std::string_view bytes, std::string_view name,
     ++st.records;
     st.last_hash = rec.hash;
     st.last_seq = rec.seq;
-    pos = nl + 1;
   }
-  return finish();
+}
+
+// "a FIFO", "a directory", ... for a file that is not regular.
+std::string kind_of(mode_t m) {
+  if (S_ISDIR(m)) return "a directory";
+  if (S_ISFIFO(m)) return "a FIFO";
+  if (S_ISCHR(m)) return "a character device";
+  if (S_ISBLK(m)) return "a block device";
+  if (S_ISSOCK(m)) return "a socket";
+  return "not a regular file";
+}
+
+// Opens one file of the chain for reading, after checking that it is a
+// regular file: a FIFO would block in open(), a device like /dev/zero never
+// ends (and neither is ever opened). Returns the error's detail, or "" when
+// `in` is open.
+std::string open_regular(const std::string& file, std::ifstream& in) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return "cannot open: " + errno_text(errno);
+  if (!S_ISREG(st.st_mode)) {
+    return kind_of(st.st_mode) + ", not a regular file (a journal is one; refused unread)";
+  }
+  in.open(file, std::ios::binary);
+  if (!in) return "cannot open: " + errno_text(errno);
+  return "";
 }
 
 }  // namespace
@@ -175,7 +287,7 @@ std::string verify_report::message() const {
     if (last_seq) m += ", last seq " + std::to_string(*last_seq) + ", last hash " + last_hash;
     return m;
   }
-  std::string m = file + " line " + std::to_string(line);
+  std::string m = line > 0 ? file + " line " + std::to_string(line) : file;
   if (bad_seq) m += " (seq " + std::to_string(*bad_seq) + ")";
   m += ": ";
   m += to_string(reason);
@@ -217,22 +329,19 @@ std::vector<std::string> chain_files(const std::string& path) {
 verify_report verify_journal_bytes(std::string_view bytes, std::string_view name,
                                    const verify_options& opt) {
   chain_state st;
-  verify_report r = verify_file_bytes(bytes, name, 0, st, opt);
+  line_reader lines(bytes);
+  verify_report r = verify_file_lines(lines, name, 0, st, opt);
   r.files = 1;
   return r;
 }
 
 verify_report verify_journal_stream(std::istream& in, std::string_view name,
                                     const verify_options& opt) {
-  const std::string bytes = read_stream(in);
-  if (in.bad()) {
-    verify_report r;
-    r.reason = journal_errc::io_error;
-    r.file = std::string(name);
-    r.detail = "read error";
-    return r;
-  }
-  return verify_journal_bytes(bytes, name, opt);
+  chain_state st;
+  line_reader lines(in);
+  verify_report r = verify_file_lines(lines, name, 0, st, opt);
+  r.files = 1;
+  return r;
 }
 
 verify_report verify_journal(const std::string& path, const verify_options& opt) {
@@ -261,20 +370,20 @@ verify_report verify_journal(const std::string& path, const verify_options& opt)
       r.files = i;
       return r;
     }
-    bool ok = true;
-    const std::string bytes = read_whole_file(files[i], ok);
-    if (!ok) {
+    std::ifstream in;
+    if (std::string why = open_regular(files[i], in); !why.empty()) {
       r = verify_report{};
       r.reason = journal_errc::io_error;
       r.file = files[i];
-      r.detail = "cannot read: " + errno_text(errno);
+      r.detail = std::move(why);
       r.records = st.records;
       r.last_hash = st.last_hash;
       r.last_seq = st.last_seq;
       r.files = i + 1;
       return r;
     }
-    r = verify_file_bytes(bytes, files[i], i, st, opt);
+    line_reader lines(in);
+    r = verify_file_lines(lines, files[i], i, st, opt);
     r.files = i + 1;
     if (!r.ok()) return r;
   }
@@ -287,16 +396,22 @@ std::vector<journal_record> read_journal(const std::string& path) {
   if (!rep.ok()) throw journal_error("journal: " + rep.message());
   std::vector<journal_record> out;
   for (const std::string& f : chain_files(path)) {
-    bool ok = true;
-    const std::string bytes = read_whole_file(f, ok);
-    if (!ok) throw journal_error("journal: cannot read " + f);
-    std::size_t pos = 0;
-    while (pos < bytes.size()) {
-      const std::size_t nl = bytes.find('\n', pos);
-      record_parse_result r = parse_record(std::string_view(bytes).substr(pos, nl - pos));
-      if (!r.ok()) throw journal_error("journal: " + f + " changed while being read");
+    std::ifstream in;
+    if (std::string why = open_regular(f, in); !why.empty()) {
+      throw journal_error("journal: " + f + ": " + why);
+    }
+    line_reader lines(in);
+    std::string_view line;
+    std::uint64_t offset = 0;
+    for (;;) {
+      const line_reader::status s = lines.next(line, offset);
+      if (s == line_reader::status::end) break;
+      record_parse_result r =
+          s == line_reader::status::line ? parse_record(line) : record_parse_result{};
+      if (s != line_reader::status::line || !r.ok()) {
+        throw journal_error("journal: " + f + " changed while being read");
+      }
       out.push_back(std::move(r.record));
-      pos = nl + 1;
     }
   }
   return out;

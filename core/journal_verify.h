@@ -55,9 +55,14 @@ struct verify_report {
   [[nodiscard]] std::string message() const;
 };
 
-// Verifies the chain starting at path (and its rotated successors).
+// Verifies the chain starting at path (and its rotated successors). Every
+// file must be a regular file: a FIFO, a device or a directory is refused
+// unread (io_error). Files are read line by line: a line longer than
+// kMaxRecordLine is line_too_long, and no more than that (plus one read
+// chunk) of any line is held, whatever the file holds.
 [[nodiscard]] verify_report verify_journal(const std::string& path, const verify_options& opt);
-// Verifies one stream as a whole chain; name is used in messages.
+// Verifies one stream as a whole chain, line by line as above; name is used
+// in messages.
 [[nodiscard]] verify_report verify_journal_stream(std::istream& in, std::string_view name,
                                                   const verify_options& opt);
 // Verifies bytes (one file's contents) as one whole chain; name is used in messages.
