@@ -61,6 +61,8 @@ struct live_bot::state : ws_handler {
   std::vector<std::vector<symbol_id>> groups;
   std::vector<std::string> fatal_errors;
   std::atomic<std::size_t> open_count{0};
+  // Per connection: opened at least once (feed thread; read after it ends).
+  std::vector<std::uint8_t> ever_opened;
   // Record mode (feed thread only): every event that changes the book.
   std::unique_ptr<frames_recorder> record;
   // Events the recording failed to write (any thread reads it).
@@ -142,6 +144,7 @@ struct live_bot::state : ws_handler {
   // ---- ws_handler (feed thread)
   void on_open(std::size_t i) override {
     open_count.fetch_add(1, std::memory_order_relaxed);  // display only
+    ever_opened[i] = 1;
     queue_reseed(session->on_open(i));
   }
   // Feed thread: asks the re-seed thread for a snapshot of a connection's symbols.
@@ -219,7 +222,11 @@ struct live_bot::state : ws_handler {
   }
 
   void reseed_loop() {
-    rest_client rest(*tls, o.cfg.rest_url);
+    // A snapshot still waited for when the run stops is abandoned (the
+    // thread is joined at shutdown; a silent server must not hold it).
+    rest_options ro;
+    ro.stop = [this] { return stop_requested.load(std::memory_order_relaxed); };
+    rest_client rest(*tls, o.cfg.rest_url, ro);
     for (;;) {
       std::vector<reseed_request> todo;
       {
@@ -233,6 +240,7 @@ struct live_bot::state : ws_handler {
       const std::int64_t recv = now_ns();
       boost::system::error_code ec;
       http_result r = rest.get("/api/v3/ticker/bookTicker", ec);
+      if (ec == boost::asio::error::operation_aborted) return;  // the run is stopping
       if (ec || r.status != 200) {
         reseed_failures.fetch_add(1, std::memory_order_relaxed);
         std::cerr << "triarb: re-seed failed ("
@@ -449,11 +457,33 @@ live_report live_bot::run() {
   s.tls = std::make_unique<tls_context>(to);
   const endpoint_url ws_url = parse_endpoint_url(cfg.ws_url);
 
-  // Start-up: exchangeInfo -> universe -> index.
+  const auto deadline = s.o.duration_ms > 0 ? t0 + std::chrono::milliseconds(s.o.duration_ms)
+                                            : std::chrono::steady_clock::time_point::max();
+  // Start-up: exchangeInfo -> universe -> index. Ctrl-C and --duration end
+  // the request (a server that accepts and never answers held it for the
+  // whole request timeout): the run ends there, nothing opened, and says so.
   {
-    rest_client rest(*s.tls, cfg.rest_url);
-    s.u = std::make_unique<universe>(load_exchange_info(rest.exchange_info()));
+    rest_options ro;
+    ro.stop = [&s, deadline] {
+      return s.stop_requested.load(std::memory_order_relaxed) ||
+             std::chrono::steady_clock::now() >= deadline;
+    };
+    rest_client rest(*s.tls, cfg.rest_url, ro);
+    try {
+      s.u = std::make_unique<universe>(load_exchange_info(rest.exchange_info()));
+    } catch (const rest_error& e) {
+      if (!ro.stop()) throw;
+      live_report r;
+      r.stopped_during_startup = std::string(e.what()) + " (" +
+                                 (s.stop_requested.load(std::memory_order_relaxed)
+                                      ? "stop requested"
+                                      : "--duration ended") +
+                                 ")";
+      r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      return r;
+    }
   }
+  check_connection_plan(cfg, s.u->symbols().size());  // config_error: the budget cannot open them
   s.idx = std::make_unique<triangle_index>(
       triangle_index::build(*s.u, start_asset_ids(cfg, *s.u)));  // config_error: not traded
   s.symbols = std::make_unique<symbol_table>(make_symbol_table(*s.u));
@@ -469,6 +499,7 @@ live_report live_bot::run() {
 
   // Connections: the URL length of each is checked here, before any connect.
   s.groups = split_into_connections(n, static_cast<std::size_t>(cfg.symbols_per_connection));
+  s.ever_opened.assign(s.groups.size(), 0);
   ws_options wo = s.o.ws;
   wo.clock = &s.clock;
   wo.pong_deadline_ms = cfg.pong_deadline_ms;
@@ -549,8 +580,6 @@ live_report live_bot::run() {
 
   // Poll for stop / duration; tick telemetry.
   net::steady_timer poll(s.ioc);
-  const auto deadline = s.o.duration_ms > 0 ? t0 + std::chrono::milliseconds(s.o.duration_ms)
-                                            : std::chrono::steady_clock::time_point::max();
   auto next_tick =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.telemetry_interval_ms);
   std::function<void(boost::system::error_code)> on_poll = [&](boost::system::error_code) {
@@ -611,6 +640,12 @@ live_report live_bot::run() {
   r.latency_p99_ns = s.latency.quantile_ns(0.99);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.fatal_errors = s.fatal_errors;
+  for (std::size_t i = 0; i < s.groups.size(); ++i) {
+    if (s.ever_opened[i] == 0) {
+      ++r.connections_never_opened;
+      r.symbols_never_subscribed += s.groups[i].size();
+    }
+  }
   r.telemetry_json = s.tick_line(s.now_ns());
   return r;
 }

@@ -104,8 +104,14 @@ struct live_report {
   std::int64_t latency_p50_ns = 0, latency_p99_ns = 0;  // frame receive -> decision
   double seconds = 0;
   std::vector<std::string> fatal_errors;  // connections stopped for good
-  std::string journal_sync_error;         // the final fsync failed: why (empty: it did not)
-  std::string telemetry_json;             // the last tick's full line
+  // Connections that never opened, and the symbols they carry (never
+  // subscribed: the run never saw them).
+  std::size_t connections_never_opened = 0, symbols_never_subscribed = 0;
+  // Non-empty: Ctrl-C or --duration ended the start-up's exchangeInfo request
+  // (what was waiting and why); nothing else in the report was reached.
+  std::string stopped_during_startup;
+  std::string journal_sync_error;  // the final fsync failed: why (empty: it did not)
+  std::string telemetry_json;      // the last tick's full line
 };
 
 class live_bot {
