@@ -1,4 +1,10 @@
 // cli: option helpers shared by the subcommands (see command.h).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -33,6 +39,18 @@ void add_sim_flags(CLI::App* c, sim_flags& f) {
       "Record every delivered frame, for `replay` and `journal audit` (starts the file over)");
   c->add_option("--exchange-info-out", f.exchange_info_out,
                 "Write the generated exchangeInfo document");
+}
+
+void require_input_file(const std::string& flag, const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    throw input_error(flag + " " + path + ": cannot read: " + std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) throw input_error(flag + " " + path + ": is a directory, not a file");
+  // O_NONBLOCK: opening a FIFO to check it must not wait for a writer.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw input_error(flag + " " + path + ": cannot read: " + std::strerror(errno));
+  ::close(fd);
 }
 
 fixed8 decimal_flag(const std::string& name, const std::string& text) {

@@ -21,12 +21,19 @@ struct journal_flags {
 };
 
 int verify(const journal_flags& f) {
+  require_input_file("journal", f.file);
   const verify_report v = verify_journal(f.file, {});
   std::cout << v.message() << "\n";
+  // A file of the chain that could not be read is unreadable input (3), not
+  // a journal that fails to verify (1).
+  if (v.reason == journal_errc::io_error) return kExitInput;
   return v.ok() ? kExitOk : kExitProblem;
 }
 
 int audit(const journal_flags& f) {
+  require_input_file("journal", f.file);
+  require_input_file("--frames", f.frames);
+  require_input_file("--exchange-info", f.exchange_info);
   audit_options ao;
   ao.journal = f.file;
   ao.frames = f.frames;
@@ -42,6 +49,7 @@ int audit(const journal_flags& f) {
 }
 
 int show(const journal_flags& f) {
+  require_input_file("journal", f.file);
   show_options so;
   so.triangle = f.triangle;
   if (!f.since.empty()) {
@@ -81,12 +89,10 @@ void add_journal(CLI::App& app, std::vector<command>& out) {
   audit_cmd
       ->add_option("--frames", f->frames,
                    "The run's recording (`record --out`, `sim --frames-out`; v1 or v2)")
-      ->required()
-      ->check(CLI::ExistingFile);
+      ->required();
   audit_cmd
       ->add_option("--exchange-info", f->exchange_info, "exchangeInfo JSON document of the run")
-      ->required()
-      ->check(CLI::ExistingFile);
+      ->required();
   audit_cmd->add_option("--config", f->config, "TOML configuration of the run (flags override it)")
       ->check(CLI::ExistingFile);
   audit_cmd->add_option("--start-assets", f->starts, "Comma-separated start assets (USDT,BTC)");

@@ -18,6 +18,8 @@ struct replay_flags {
 };
 
 int run(replay_flags& f) {
+  require_input_file("--exchange-info", f.ro.exchange_info);
+  require_input_file("--frames", f.ro.frames);
   bot_config cfg;
   if (!f.config_path.empty()) cfg = load_config_file(f.config_path);
   if (!f.start_assets.empty()) cfg.start_assets = split_assets(f.start_assets);
@@ -67,14 +69,12 @@ void add_replay(CLI::App& app, std::vector<command>& out) {
       "Run the pipeline offline over recorded frames (a recording, or one raw frame per "
       "line)");
   replay->add_option("--exchange-info", f->ro.exchange_info, "exchangeInfo JSON document")
-      ->required()
-      ->check(CLI::ExistingFile);
+      ->required();
   replay
       ->add_option("--frames", f->ro.frames,
                    "Frames file: a recording (`run --record`, `sim --frames-out`) or one raw "
                    "WebSocket text frame per line")
-      ->required()
-      ->check(CLI::ExistingFile);
+      ->required();
   replay->add_option("--config", f->config_path, "TOML configuration (flags below override it)")
       ->check(CLI::ExistingFile);
   replay->add_option("--start-assets", f->start_assets, "Comma-separated start assets (USDT,BTC)");

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,17 @@ struct sim_flags {
   bool new_journal = false;
 };
 void add_sim_flags(CLI::App* c, sim_flags& f);
+
+// An input file (a journal, a recording, an exchangeInfo document) that is
+// missing, a directory or unreadable is exit 3, like every other unreadable
+// input (CLI11's ExistingFile would make it 2, a usage error): the error
+// names the flag, the path and why. A --config or --ca-file is configuration
+// (2) and keeps CLI11's check.
+class input_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+void require_input_file(const std::string& flag, const std::string& path);
 
 // A non-negative decimal with at most 8 fractional digits; CLI::ValidationError naming the flag.
 [[nodiscard]] fixed8 decimal_flag(const std::string& name, const std::string& text);

@@ -1,0 +1,181 @@
+// exit_codes_test (labels hostile, integration): every command follows the
+// README's one exit-code table, run as a child process per case:
+//   0 success; 1 a problem found; 2 bad command line or configuration;
+//   3 an input (exchangeInfo, recording, journal, the exchange) missing,
+//   unreadable or not parseable.
+// Inputs are made once by `triarb sim` (a journal, its recording and its
+// exchangeInfo document); each case names the command, the arguments, the
+// code and a part of what it must say.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace triarb {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kBoundSeconds = 60;  // a child still running after this is killed: a failure
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct result {
+  int code = -1;       // -1: killed at the bound, or died of a signal
+  std::string output;  // stdout then stderr
+};
+
+result run(std::vector<std::string> args, const std::string& dir) {
+  args.insert(args.begin(), TRIARB_BINARY);
+  const std::string out = dir + "/out.txt", err = dir + "/err.txt";
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  result r;
+  if (rc != 0) return r;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(kBoundSeconds);
+  int status = 0;
+  for (;;) {
+    if (waitpid(pid, &status, WNOHANG) == pid) break;
+    if (std::chrono::steady_clock::now() > give_up) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      r.output = "(killed after " + std::to_string(kBoundSeconds) + " s)\n";
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (WIFEXITED(status)) r.code = WEXITSTATUS(status);
+  r.output += read_all(out) + read_all(err);
+  return r;
+}
+
+// A port nothing listens on (bound, then closed).
+int closed_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  (void)::bind(fd, reinterpret_cast<sockaddr*>(&a), len);
+  (void)::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+struct exit_case {
+  std::vector<std::string> args;  // $J journal, $T tampered journal, $F frames, $X exchangeInfo,
+                                  // $B bad JSON, $D a directory, $C config, $K bad config,
+                                  // $N missing file
+  int code;
+  std::string says;  // part of the output
+};
+
+TEST(ExitCodes, EveryCommandFollowsTheTable) {
+  const std::string dir = (fs::path(::testing::TempDir()) / "exit_codes").string();
+  fs::remove_all(dir);
+  fs::create_directories(dir + "/d");
+  std::map<std::string, std::string> v{
+      {"$J", dir + "/j.jsonl"}, {"$T", dir + "/t.jsonl"},  {"$F", dir + "/f.txt"},
+      {"$X", dir + "/x.json"},  {"$B", dir + "/bad.json"}, {"$D", dir + "/d"},
+      {"$C", dir + "/ok.toml"}, {"$K", dir + "/bad.toml"}, {"$N", dir + "/missing"}};
+  const result made = run({"sim", "--seed", "3", "--duration", "5", "--journal", v["$J"],
+                           "--frames-out", v["$F"], "--exchange-info-out", v["$X"]},
+                          dir);
+  ASSERT_EQ(made.code, 0) << made.output;
+  std::string journal = read_all(v["$J"]);
+  const auto digit = journal.find_first_of("123456789", journal.find("\"price\""));
+  ASSERT_NE(digit, std::string::npos) << "the sim journaled no opportunity";
+  journal[digit] = journal[digit] == '9' ? '8' : '9';  // an edited price
+  std::ofstream(v["$T"]) << journal;
+  std::ofstream(v["$B"]) << "{\"symbols\": [";
+  std::ofstream(v["$C"]) << "[exchange]\nrest_url = \"https://127.0.0.1:" << closed_port()
+                         << "\"\n[journal]\npath = \"" << dir
+                         << "/run.jsonl\"\n[telemetry]\nmetrics_address = \"\"\n";
+  std::ofstream(v["$K"]) << "[strategy]\nfee = \"-1\"\n";
+
+  const std::vector<exit_case> cases = {
+      // the command line
+      {{}, 2, "A subcommand is required"},
+      {{"bogus"}, 2, "A subcommand is required"},
+      {{"--help"}, 0, "Subcommands"},
+      {{"sim", "--duration", "-1"}, 2, "--duration"},
+      {{"sim", "--scenario", "no-such-scenario"}, 2, "no-such-scenario"},
+      {{"demo", "--duration", "0"}, 2, "--duration"},
+      {{"sim-exchange", "--host", "192.0.2.1"}, 2, "loopback"},
+      // replay
+      {{"replay", "--exchange-info", "$X", "--frames", "$F"}, 0, "opportunities"},
+      {{"replay", "--exchange-info", "$N", "--frames", "$F"}, 3, "--exchange-info"},
+      {{"replay", "--exchange-info", "$X", "--frames", "$N"}, 3, "--frames"},
+      {{"replay", "--exchange-info", "$X", "--frames", "$D"}, 3, "is a directory"},
+      {{"replay", "--exchange-info", "$B", "--frames", "$F"}, 3, "exchangeInfo"},
+      {{"replay", "--exchange-info", "$X", "--frames", "$F", "--start-assets", "NOPE"}, 2, "NOPE"},
+      {{"replay", "--exchange-info", "$X", "--frames", "$F", "--fee", "abc"}, 2, "--fee"},
+      {{"replay", "--exchange-info", "$X", "--frames", "$F", "--config", "$N"}, 2, "--config"},
+      {{"replay", "--exchange-info", "$X", "--frames", "$F", "--config", "$K"}, 2, "fee"},
+      // journal verify / show / audit
+      {{"journal", "verify", "$J"}, 0, "OK"},
+      {{"journal", "verify", "$T"}, 1, "edited"},
+      {{"journal", "verify", "$N"}, 3, "cannot read"},
+      {{"journal", "verify", "$D"}, 3, "is a directory"},
+      {{"journal", "show", "$J"}, 0, "verified OK"},
+      {{"journal", "show", "$T"}, 1, "edited"},
+      {{"journal", "show", "$N"}, 3, "cannot read"},
+      {{"journal", "show", "$J", "--since", "yesterday"}, 2, "--since"},
+      {{"journal", "audit", "$J", "--frames", "$F", "--exchange-info", "$X"}, 0, ""},
+      {{"journal", "audit", "$T", "--frames", "$F", "--exchange-info", "$X"}, 1, ""},
+      {{"journal", "audit", "$J", "--frames", "$N", "--exchange-info", "$X"}, 3, "--frames"},
+      {{"journal", "audit", "$N", "--frames", "$F", "--exchange-info", "$X"}, 3, "journal"},
+      // run / record
+      {{"run"}, 2, "--config"},
+      {{"run", "--config", "$N"}, 2, "--config"},
+      {{"run", "--config", "$K"}, 2, "fee"},
+      {{"run", "--config", "$C", "--duration", "5"}, 3, "exchangeInfo"},
+      {{"record", "--config", "$C"}, 2, "--out"},
+  };
+  for (exit_case c : cases) {
+    std::string shown;
+    for (std::string& a : c.args) {
+      if (v.count(a) != 0) a = v[a];
+      shown += " " + a;
+    }
+    SCOPED_TRACE("triarb" + shown);
+    const result r = run(c.args, dir);
+    EXPECT_EQ(r.code, c.code) << r.output;
+    EXPECT_NE(r.output.find(c.says), std::string::npos)
+        << "expected it to say '" << c.says << "':\n"
+        << r.output;
+  }
+}
+
+}  // namespace
+}  // namespace triarb
