@@ -3,7 +3,9 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -169,7 +171,8 @@ void apply(bot_config& c, std::string_view src, const toml::table& root) {
         } else if (key == "rotate_after_ms") {
           c.rotate_after_ms = read_int(src, full, v, 1000, 24LL * 3600 * 1000 - 60'000);
         } else if (key == "reconnect_attempts_per_5min") {
-          c.reconnect_attempts_per_5min = static_cast<int>(read_int(src, full, v, 1, 300));
+          c.reconnect_attempts_per_5min =
+              static_cast<int>(read_int(src, full, v, 1, kMaxConnectsPer5Min));
         } else {
           fail(src, full, describe(v),
                "unknown key (allowed: symbols_per_connection, pong_deadline_ms, quiet_ms, "
@@ -215,6 +218,111 @@ void apply(bot_config& c, std::string_view src, const toml::table& root) {
   }
 }
 
+[[noreturn]] void too_big(std::string_view source, std::string_view size) {
+  std::ostringstream os;
+  os << source << ": " << size << " bytes; a configuration is at most " << kMaxConfigBytes
+     << " bytes (kMaxConfigBytes)";
+  throw config_error(os.str());
+}
+
+bool is_bare_key_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-';
+}
+
+// The structural limits (config.h), checked on the text before the TOML
+// parser sees it. A conservative scan, not a TOML parser: outside comments
+// and strings (basic, literal, and both multi-line kinds, escapes included),
+// a run of bare or quoted parts joined by dots (spaces around a dot allowed)
+// counts as a dotted key or table header, and every '[' or '{' opens one
+// level until its ']' or '}'. A value such as 1.5 or a date is a run of at
+// most two parts, and a table header's own brackets are two levels, far
+// below the limits.
+void check_text_limits(std::string_view t, std::string_view src) {
+  std::size_t line = 1;
+  std::size_t line_start = 0;
+  std::size_t depth = 0;
+  std::size_t parts = 0;  // of the current dotted run; 0: none
+  const auto where = [&](std::size_t at) {
+    std::ostringstream os;
+    os << src << ":" << line << ":" << at - line_start + 1 << ": ";
+    return os.str();
+  };
+  const auto newline = [&](std::size_t at) {
+    ++line;
+    line_start = at + 1;
+  };
+  // Skips the string starting at i (its opening quote); returns the index
+  // after it. An unterminated single-line string ends before its newline
+  // (the parser reports it).
+  const auto skip_string = [&](std::size_t i) {
+    const char q = t[i];
+    const bool basic = q == '"';
+    const bool multi = t.substr(i, 3) == std::string(3, q);
+    i += multi ? 3 : 1;
+    while (i < t.size()) {
+      const char c = t[i];
+      if (basic && c == '\\') {
+        if (i + 1 < t.size() && t[i + 1] == '\n') newline(i + 1);
+        i += 2;
+      } else if (c == '\n') {
+        if (!multi) return i;
+        newline(i);
+        ++i;
+      } else if (c != q) {
+        ++i;
+      } else if (!multi) {
+        return i + 1;
+      } else if (t.substr(i, 3) == std::string(3, q)) {
+        i += 3;
+        for (int extra = 0; extra < 2 && i < t.size() && t[i] == q; ++extra) ++i;  // """a"""""
+        return i;
+      } else {
+        ++i;
+      }
+    }
+    return i;
+  };
+  std::size_t i = 0;
+  while (i < t.size()) {
+    const char c = t[i];
+    if (c == '"' || c == '\'') {
+      parts = std::max<std::size_t>(parts, 1);
+      i = skip_string(i);
+      continue;
+    }
+    if (c == '#') {
+      while (i < t.size() && t[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '.') {
+      parts = std::max<std::size_t>(parts, 1) + 1;
+      if (parts > kMaxConfigKeyParts) {
+        throw config_error(where(i) + "a dotted key or table header of more than " +
+                           std::to_string(kMaxConfigKeyParts) +
+                           " parts (the limit, kMaxConfigKeyParts; the deepest key a "
+                           "configuration has is strategy.fee_overrides.SYMBOL)");
+      }
+    } else if (is_bare_key_char(c)) {
+      parts = std::max<std::size_t>(parts, 1);
+    } else if (c != ' ' && c != '\t') {
+      parts = 0;
+      if (c == '\n') newline(i);
+      if (c == '[' || c == '{') {
+        if (++depth > kMaxConfigNesting) {
+          throw config_error(where(i) + "arrays or inline tables nested more than " +
+                             std::to_string(kMaxConfigNesting) +
+                             " deep (the limit, kMaxConfigNesting; a configuration needs one "
+                             "level)");
+        }
+      } else if ((c == ']' || c == '}') && depth > 0) {
+        --depth;
+      }
+    }
+    ++i;
+  }
+}
+
 // Digits only, value <= max; nullopt otherwise (empty, sign, space, suffix).
 std::optional<std::uint32_t> parse_decimal(std::string_view s, std::uint32_t max) {
   if (s.empty() || s.size() > 5) return std::nullopt;
@@ -257,8 +365,31 @@ std::optional<loopback_endpoint> parse_loopback_address(std::string_view hostpor
   return loopback_endpoint{std::string(host), static_cast<std::uint16_t>(*port)};
 }
 
-void validate(const bot_config& c) {
-  const std::string_view src = "config";
+namespace {
+
+// The decimal knobs' ranges (config.h).
+void validate_decimals(const bot_config& c, std::string_view src) {
+  const auto fee_ok = [](fixed8 f) { return !f.is_negative() && f < fixed8::one(); };
+  const std::string fee_range = "a fee below 1, from 0 to 0.99999999 (a fraction of each leg)";
+  if (!fee_ok(c.fee)) fail(src, "strategy.fee", to_string(c.fee), fee_range);
+  for (const auto& [sym, f] : c.fee_overrides) {
+    if (!fee_ok(f)) fail(src, "strategy.fee_overrides." + sym, to_string(f), fee_range);
+  }
+  if (c.min_profit.is_negative() || c.min_profit > kMaxMinProfit) {
+    fail(src, "strategy.min_profit", to_string(c.min_profit),
+         "a fraction from 0 to " + to_string(kMaxMinProfit) +
+             " (kMaxMinProfit; 0.0005 reports cycles returning more than 1.0005)");
+  }
+  const std::string budget_range = "a positive amount of the start asset, from 0.00000001 to " +
+                                   to_string(kMaxBudget) + " (kMaxBudget)";
+  const auto budget_ok = [](fixed8 b) { return b.is_positive() && b <= kMaxBudget; };
+  if (!budget_ok(c.budget)) fail(src, "strategy.budget", to_string(c.budget), budget_range);
+  for (const auto& [asset, b] : c.budgets) {
+    if (!budget_ok(b)) fail(src, "strategy.budgets." + asset, to_string(b), budget_range);
+  }
+}
+
+void validate_in(const bot_config& c, std::string_view src) {
   if (!c.dry_run) {
     fail(src, "dry_run", "false",
          "live order placement is not built in this version; only dry_run = true is allowed");
@@ -272,16 +403,12 @@ void validate(const bot_config& c) {
          "0 (off) or 50 ms up to connections.pong_deadline_ms (" +
              std::to_string(c.pong_deadline_ms) + ")");
   }
-  if (c.fee >= fixed8::one()) fail(src, "strategy.fee", to_string(c.fee), "a fee below 1");
-  for (const auto& [sym, f] : c.fee_overrides) {
-    if (f >= fixed8::one()) fail(src, "strategy.fee_overrides." + sym, to_string(f), "below 1");
+  if (c.reconnect_attempts_per_5min < 1 || c.reconnect_attempts_per_5min > kMaxConnectsPer5Min) {
+    fail(src, "connections.reconnect_attempts_per_5min",
+         std::to_string(c.reconnect_attempts_per_5min),
+         "1 to 300 (the exchange's limit per IP, kMaxConnectsPer5Min)");
   }
-  if (!c.budget.is_positive()) {
-    fail(src, "strategy.budget", to_string(c.budget), "a positive amount of the start asset");
-  }
-  for (const auto& [asset, b] : c.budgets) {
-    if (!b.is_positive()) fail(src, "strategy.budgets." + asset, to_string(b), "positive");
-  }
+  validate_decimals(c, src);
   if (!c.ws_url.starts_with("wss://")) {
     fail(src, "exchange.ws_url", c.ws_url, "a wss:// URL (TLS is required)");
   }
@@ -303,6 +430,49 @@ void validate(const bot_config& c) {
              std::to_string(kMaxLegAgeWithoutQuietMs));
   }
   if (c.journal_path.empty()) fail(src, "journal.path", "\"\"", "a file path");
+}
+
+}  // namespace
+
+void validate(const bot_config& c) { validate_in(c, "config"); }
+
+void check_connection_plan(const bot_config& c, std::size_t symbols) {
+  const auto per = static_cast<std::size_t>(std::max(c.symbols_per_connection, 1));
+  const auto budget = static_cast<std::size_t>(std::max(c.reconnect_attempts_per_5min, 1));
+  const std::size_t needed = (symbols + per - 1) / per;
+  if (needed <= budget) return;
+  constexpr auto kMaxPer = static_cast<std::size_t>(kMaxStreamsPerConnection);
+  constexpr auto kMaxBudget5Min = static_cast<std::size_t>(kMaxConnectsPer5Min);
+  std::ostringstream os;
+  os << "connections: " << symbols << " symbols / symbols_per_connection " << per << " = " << needed
+     << " connections; reconnect_attempts_per_5min " << budget << " allows " << budget
+     << " connection attempts in five minutes (the exchange allows " << kMaxConnectsPer5Min
+     << " per IP), so " << needed - budget
+     << " connections would wait five minutes or more (and earn HTTP 429s) before opening, "
+        "their symbols unwatched; ";
+  const std::size_t min_per = (symbols + budget - 1) / budget;
+  if (symbols > kMaxPer * kMaxBudget5Min) {
+    os << "no setting fits: " << symbols << " symbols are more than " << kMaxPer
+       << " streams per connection x " << kMaxBudget5Min
+       << " connections = " << kMaxPer * kMaxBudget5Min;
+  } else {
+    os << "it fits with";
+    if (min_per <= kMaxPer) {
+      os << " a symbols_per_connection of at least " << min_per << " (the limit is " << kMaxPer
+         << ")";
+      if (needed <= kMaxBudget5Min) os << " or";
+    }
+    if (needed <= kMaxBudget5Min) {
+      os << " a reconnect_attempts_per_5min of at least " << needed << " (the limit is "
+         << kMaxBudget5Min << ")";
+    }
+    if (min_per > kMaxPer && needed > kMaxBudget5Min) {
+      os << " both raised: symbols_per_connection of at least "
+         << (symbols + kMaxBudget5Min - 1) / kMaxBudget5Min << " and reconnect_attempts_per_5min "
+         << kMaxBudget5Min;
+    }
+  }
+  throw config_error(os.str());
 }
 
 std::vector<asset_id> start_asset_ids(const bot_config& c, const universe& u) {
@@ -347,6 +517,8 @@ evaluator_config to_evaluator_config(const bot_config& c, const universe& u) {
 }
 
 bot_config load_config_string(std::string_view toml_text, std::string_view source_name) {
+  if (toml_text.size() > kMaxConfigBytes) too_big(source_name, std::to_string(toml_text.size()));
+  check_text_limits(toml_text, source_name);
   toml::table root;
   try {
     root = toml::parse(toml_text, source_name);
@@ -356,18 +528,35 @@ bot_config load_config_string(std::string_view toml_text, std::string_view sourc
        << e.description();
     throw config_error(os.str());
   }
+  if (root.empty()) {
+    throw config_error(std::string(source_name) +
+                       ": no setting (empty, or comments only: a truncated or wrong file?); "
+                       "a configuration of every default says so: dry_run = true");
+  }
   bot_config c;
   apply(c, source_name, root);
-  validate(c);
+  validate_in(c, source_name);
   return c;
 }
 
 bot_config load_config_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (fs::is_directory(st)) throw config_error(path + ": a directory, not a configuration file");
+  if (fs::is_regular_file(st)) {
+    const std::uintmax_t size = fs::file_size(path, ec);
+    if (!ec && size > kMaxConfigBytes) too_big(path, std::to_string(size));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw config_error(path + ": cannot open the configuration file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return load_config_string(ss.str(), path);
+  // Bounded whatever the file is (one that grew since, a pipe, a device).
+  std::string text(kMaxConfigBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) throw config_error(path + ": read error");
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxConfigBytes) too_big(path, "more than " + std::to_string(kMaxConfigBytes));
+  return load_config_string(text, path);
 }
 
 namespace {

@@ -34,6 +34,9 @@ class config_error : public std::runtime_error {
 // subscription URLs; the documented hard limit is kMaxStreamsPerConnection.
 inline constexpr int kDefaultSymbolsPerConnection = 200;
 inline constexpr int kMaxStreamsPerConnection = 1024;
+// The exchange's documented limit on connection attempts: 300 per five
+// minutes per IP (net/connect_budget.h); reconnect_attempts_per_5min is at most this.
+inline constexpr int kMaxConnectsPer5Min = 300;
 
 enum class journal_fsync_mode : std::uint8_t { every_record, interval, never };
 
@@ -83,11 +86,32 @@ struct bot_config {
   [[nodiscard]] std::string decision_toml() const;
 };
 
-// Throws config_error (with the file name) on a syntax error or a bad value.
+// Limits applied to the text before the TOML parser sees it (the parser
+// recurses per dotted-key part and per nested value: 50,000 parts crashed
+// it). A real configuration is a few hundred bytes, keys of at most three
+// parts (strategy.fee_overrides.BNBUSDT) and one level of nesting.
+inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxConfigKeyParts = 16;  // a.b.c: 3 (keys and table headers)
+inline constexpr std::size_t kMaxConfigNesting = 16;   // arrays and inline tables, one in another
+
+// The decimal knobs' ranges (validate() refuses values outside): they keep the
+// evaluator's arithmetic inside fixed8 (1 + min_profit, and the sized amount
+// against budget x (1 + min_profit)), so no value that loads overflows later.
+// fee and fee_overrides: 0 to 0.99999999; budget and budgets: 0.00000001 to
+// kMaxBudget; min_profit: 0 to kMaxMinProfit.
+inline constexpr fixed8 kMaxMinProfit = fixed8::one();                    // a 100% cycle
+inline constexpr fixed8 kMaxBudget = fixed8::from_units(10'000'000'000);  // start-asset units
+
+// Throws config_error (with the file name) on a syntax error or a bad value,
+// a text over the limits above (naming the limit, and the line), and a text
+// with no setting at all (an empty or truncated file: `dry_run = true` is
+// the configuration of every default). load_config_file refuses a directory
+// and a file over kMaxConfigBytes before reading it.
 [[nodiscard]] bot_config load_config_file(const std::string& path);
 [[nodiscard]] bot_config load_config_string(std::string_view toml_text,
                                             std::string_view source_name = "config");
-// Checks cross-field rules; load_* call it. Throws config_error.
+// Checks every range (the decimal knobs' too, for a configuration built in
+// code) and the cross-field rules; load_* call it. Throws config_error.
 void validate(const bot_config& c);
 
 // With quiet_ms off, a stream that stops sending data while it answers pings
@@ -110,6 +134,16 @@ struct loopback_endpoint {
 // or budget naming a symbol or asset the universe does not trade is a
 // config_error (a typo must not silently leave the default in place).
 [[nodiscard]] evaluator_config to_evaluator_config(const bot_config& c, const universe& u);
+
+// The connections a universe of `symbols` needs,
+// ceil(symbols / symbols_per_connection), must all open within one window of
+// the connect budget (reconnect_attempts_per_5min, at most the exchange's 300
+// connection attempts per five minutes per IP): otherwise the start-up alone
+// exhausts it and the rest of the symbols wait on HTTP 429s for five minutes
+// and more. Throws config_error showing the arithmetic and the smallest
+// setting that fits. Pure; run and record call it once the universe is known,
+// before connecting.
+void check_connection_plan(const bot_config& c, std::size_t symbols);
 
 // The start assets' ids in this universe, in the configured order (run,
 // replay and audit build their triangle index from them). An asset the

@@ -3,8 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
+#include <vector>
+
+#include "core/telemetry.h"
+#include "core/triangle_index.h"
 
 namespace triarb {
 namespace {
@@ -19,7 +25,7 @@ std::string error_of(std::string_view toml) {
 }
 
 TEST(Config, DefaultsAreValidAndDryRun) {
-  const bot_config c = load_config_string("");
+  const bot_config c = load_config_string("dry_run = true\n");
   EXPECT_TRUE(c.dry_run);
   EXPECT_EQ(c.symbols_per_connection, 200);
   EXPECT_EQ(c.fee, parse_fixed8("0.001").value);
@@ -255,6 +261,193 @@ TEST(Config, StartAssetsMapToIdsInOrderAndAnUntradedOneIsAnError) {
     EXPECT_NE(std::string(e.what()).find("start_assets: 'DOGE' is not traded"), std::string::npos)
         << e.what();
   }
+}
+
+}  // namespace
+}  // namespace triarb
+
+// Hostile input: limits applied before the TOML parser sees the bytes (the
+// parser recurses per dotted-key part: 50,000 parts crashed the binary).
+namespace triarb {
+namespace {
+
+std::string dotted(std::size_t parts) {
+  std::string k = "a";
+  for (std::size_t i = 1; i < parts; ++i) k += ".a";
+  return k;
+}
+
+TEST(ConfigLimits, DottedKeysAndTableHeadersHaveAtMostKMaxConfigKeyParts) {
+  static_assert(kMaxConfigKeyParts == 16);
+  // At the limit the scanner lets it through (the key is then unknown).
+  EXPECT_NE(error_of("[" + dotted(16) + "]\n").find("unknown section"), std::string::npos);
+  for (const std::string& text :
+       {"dry_run = true\n\n[" + dotted(17) + "]\n", "dry_run = true\n\n" + dotted(17) + " = 1\n",
+        "dry_run = true\n\nx = { " + dotted(17) + " = 1 }\n",
+        "dry_run = true\n\n[strategy . \"q\" . " + dotted(15) + "]\n",
+        "dry_run = true\n\n[[" + dotted(50'000) + "]]\n"}) {
+    const std::string e = error_of(text);
+    EXPECT_NE(e.find("t.toml:3:"), std::string::npos) << e.substr(0, 300);
+    EXPECT_NE(e.find("more than 16 parts"), std::string::npos) << e.substr(0, 300);
+    EXPECT_NE(e.find("kMaxConfigKeyParts"), std::string::npos) << e.substr(0, 300);
+  }
+}
+
+TEST(ConfigLimits, ArraysAndInlineTablesNestAtMostKMaxConfigNestingDeep) {
+  static_assert(kMaxConfigNesting == 16);
+  const auto nested = [](std::size_t depth, char open, char close, std::string_view inner) {
+    return "x = " + std::string(depth, open) + std::string(inner) + std::string(depth, close) +
+           "\n";
+  };
+  EXPECT_NE(error_of(nested(16, '[', ']', "1")).find("t.toml: x = [...]: a section"),
+            std::string::npos);
+  std::string tables = "x = ";
+  for (int i = 0; i < 17; ++i) tables += "{ a = ";
+  tables += "1" + std::string(17, '}') + "\n";
+  for (const std::string& text :
+       {"\n" + nested(17, '[', ']', "1"), "\n" + nested(100'000, '[', ']', ""), "\n" + tables}) {
+    const std::string e = error_of(text);
+    EXPECT_NE(e.find("t.toml:2:"), std::string::npos) << e.substr(0, 300);
+    EXPECT_NE(e.find("nested more than 16 deep"), std::string::npos) << e.substr(0, 300);
+    EXPECT_NE(e.find("kMaxConfigNesting"), std::string::npos) << e.substr(0, 300);
+  }
+}
+
+// Dots and brackets in comments and strings of every kind are not structure.
+TEST(ConfigLimits, CommentsAndStringsDoNotCountTowardsTheLimits) {
+  const std::string many = dotted(40) + std::string(40, '[') + std::string(40, '{');
+  const bot_config c = load_config_string(
+      "# " + many + "\n[journal]  # " + many + "\npath = \"" + many + "\\\" " + many +
+      "\"\n[exchange]\nca_file = '''\n" + many + "\n" + many + "'''''\nrest_url = \"\"\"https://x" +
+      many + "\"\"\"\nws_url = 'wss://" + many + "'\n");
+  EXPECT_EQ(c.journal_path, many + "\" " + many);
+  EXPECT_EQ(c.ca_file, many + "\n" + many + "''");
+  EXPECT_EQ(c.rest_url, "https://x" + many);
+}
+
+TEST(ConfigLimits, TextOverKMaxConfigBytesIsRefused) {
+  static_assert(kMaxConfigBytes == 1024 * 1024);
+  std::string text = "dry_run = true\n#";
+  text.resize(kMaxConfigBytes, 'x');
+  EXPECT_TRUE(load_config_string(text).dry_run);
+  text += 'x';
+  const std::string e = error_of(text);
+  EXPECT_NE(e.find("t.toml: 1048577 bytes"), std::string::npos) << e;
+  EXPECT_NE(e.find("at most 1048576 bytes (kMaxConfigBytes)"), std::string::npos) << e;
+}
+
+std::string file_error_of(const std::string& path) {
+  try {
+    (void)load_config_file(path);
+  } catch (const config_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ConfigLimits, AFileOverTheLimitOrADirectoryIsRefusedBeforeReading) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(::testing::TempDir()) / "config_limits";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string big = (dir / "big.toml").string();
+  std::ofstream(big) << "dry_run = true\n";
+  fs::resize_file(big, kMaxConfigBytes + 1);  // sparse: never read
+  std::string e = file_error_of(big);
+  EXPECT_NE(e.find(big + ": 1048577 bytes"), std::string::npos) << e;
+  EXPECT_NE(e.find("kMaxConfigBytes"), std::string::npos) << e;
+  e = file_error_of(dir.string());
+  EXPECT_NE(e.find(dir.string() + ": a directory"), std::string::npos) << e;
+  e = file_error_of((dir / "missing.toml").string());
+  EXPECT_NE(e.find("cannot open"), std::string::npos) << e;
+  fs::remove_all(dir);
+}
+
+// An empty file (or one of comments only) is a truncated or wrong file far
+// more often than a wish for every default: it says so.
+TEST(ConfigLimits, AnEmptyConfigurationIsRefused) {
+  for (const char* text : {"", "\n\n", "# nothing here\n"}) {
+    const std::string e = error_of(text);
+    EXPECT_NE(e.find("t.toml: no setting"), std::string::npos) << e;
+    EXPECT_NE(e.find("dry_run = true"), std::string::npos) << e;
+  }
+}
+
+// Every decimal knob has a range that keeps the evaluator's arithmetic
+// (1 + min_profit, budget x (1 + min_profit)) inside fixed8: a value out of
+// it is a config_error naming key, value and range, never a later overflow.
+TEST(ConfigLimits, DecimalKnobsAreRangeChecked) {
+  const std::string huge = "\"92233720368.54775807\"";
+  struct probe {
+    std::string text, key, range;
+  };
+  for (const probe& p : std::vector<probe>{
+           {"min_profit = " + huge, "strategy.min_profit = 92233720368.54775807", "0 to 1"},
+           {"min_profit = \"1.00000001\"", "strategy.min_profit = 1.00000001", "0 to 1"},
+           {"budget = " + huge, "strategy.budget = 92233720368.54775807",
+            "0.00000001 to 10000000000"},
+           {"budgets = { BTC = " + huge + " }", "strategy.budgets.BTC = 92233720368.54775807",
+            "0.00000001 to 10000000000"},
+           {"fee = " + huge, "strategy.fee = 92233720368.54775807", "0 to 0.99999999"},
+           {"fee_overrides = { BTCUSDT = \"1\" }", "strategy.fee_overrides.BTCUSDT = 1",
+            "0 to 0.99999999"}}) {
+    const std::string e = error_of("[strategy]\n" + p.text + "\n");
+    EXPECT_NE(e.find(p.key), std::string::npos) << e;
+    EXPECT_NE(e.find(p.range), std::string::npos) << e;
+  }
+  // The same check for a configuration built in code (replay's flags).
+  bot_config c;
+  c.min_profit = fixed8::max();
+  EXPECT_THROW(validate(c), config_error);
+  // At the top of every range the evaluator accepts the configuration.
+  const bot_config top = load_config_string(
+      "[strategy]\nmin_profit = \"1\"\nbudget = \"10000000000\"\nfee = \"0.99999999\"\n");
+  EXPECT_EQ(top.min_profit, kMaxMinProfit);
+  EXPECT_EQ(top.budget, kMaxBudget);
+  const universe u({{"BTCUSDT", "BTC", "USDT", {}}});
+  const triangle_index idx = triangle_index::build(u, start_asset_ids(top, u));
+  telemetry tel;
+  EXPECT_NO_THROW(evaluator(u, idx, to_evaluator_config(top, u), tel));
+}
+
+TEST(ConnectionPlan, TheConnectionsTheUniverseNeedsMustFitTheConnectBudget) {
+  bot_config c;  // 200 per connection, 300 attempts per 5 minutes
+  EXPECT_NO_THROW(check_connection_plan(c, 1351));
+  EXPECT_NO_THROW(check_connection_plan(c, 0));
+  const auto error = [](const bot_config& cfg, std::size_t symbols) {
+    try {
+      check_connection_plan(cfg, symbols);
+    } catch (const config_error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  c.symbols_per_connection = 1;
+  EXPECT_NO_THROW(check_connection_plan(c, 300));
+  std::string e = error(c, 1351);
+  EXPECT_NE(e.find("1351 symbols / symbols_per_connection 1 = 1351 connections"), std::string::npos)
+      << e;
+  EXPECT_NE(e.find("reconnect_attempts_per_5min 300 allows 300"), std::string::npos) << e;
+  EXPECT_NE(e.find("symbols_per_connection of at least 5"), std::string::npos) << e;
+  EXPECT_NE(error(c, 301).find("= 301 connections"), std::string::npos);
+
+  c = bot_config{};
+  c.reconnect_attempts_per_5min = 1;
+  EXPECT_NO_THROW(check_connection_plan(c, 200));
+  e = error(c, 1351);
+  EXPECT_NE(e.find("1351 symbols / symbols_per_connection 200 = 7 connections"), std::string::npos)
+      << e;
+  EXPECT_NE(e.find("reconnect_attempts_per_5min 1 allows 1"), std::string::npos) << e;
+  EXPECT_NE(e.find("reconnect_attempts_per_5min of at least 7"), std::string::npos) << e;
+
+  // More symbols than 1024 streams x 300 connections: no setting fits.
+  c = bot_config{};
+  c.symbols_per_connection = kMaxStreamsPerConnection;
+  e = error(c, 400'000);
+  EXPECT_NE(e.find("400000 symbols / symbols_per_connection 1024 = 391 connections"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("307200"), std::string::npos) << e;
 }
 
 }  // namespace
