@@ -8,10 +8,11 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <set>
-#include <sstream>
 #include <utility>
 
 namespace triarb {
@@ -193,6 +194,24 @@ fixed8 decimal_field(object o, const json_path& path, bool cap) {
   return r.value;
 }
 
+// A filter value that parsed but makes no sense: the document is refused,
+// naming the place, the symbol, the filter and the value.
+[[noreturn]] void nonsense(const json_path& where, std::string_view symbol, std::string_view value,
+                           const std::string& what) {
+  fail(where, quote_value(value) + " for " + quote_value(symbol) + ": " + what);
+}
+
+std::string_view raw_field(object o, std::string_view key) {
+  std::string_view v;
+  (void)o.at_key(key).get(v);  // read before: present and a string
+  return v;
+}
+
+[[noreturn]] void too_big(std::string_view size) {
+  throw universe_error(std::string(size) + " bytes; an exchangeInfo document is at most " +
+                       std::to_string(kMaxExchangeInfoBytes) + " bytes (kMaxExchangeInfoBytes)");
+}
+
 }  // namespace
 
 universe::universe(std::vector<symbol_spec> specs, std::size_t skipped_not_trading)
@@ -291,6 +310,7 @@ std::uint64_t universe::fingerprint() const noexcept {
 }
 
 universe load_exchange_info(std::string_view json) {
+  if (json.size() > kMaxExchangeInfoBytes) too_big(std::to_string(json.size()));
   const simdjson::padded_string padded(json);
   simdjson::dom::parser parser;
   element root;
@@ -344,11 +364,27 @@ universe load_exchange_info(std::string_view json) {
       const std::string_view type = string_field(f, fpath.with("filterType"));
       if (type == "PRICE_FILTER") {
         spec.filters.tick_size = decimal_field(f, fpath.with("tickSize"), false);
+        if (!spec.filters.tick_size.is_positive()) {
+          nonsense(fpath.with("tickSize"), name, raw_field(f, "tickSize"),
+                   "PRICE_FILTER tickSize must be positive");
+        }
         have_price = true;
       } else if (type == "LOT_SIZE") {
         spec.filters.min_qty = decimal_field(f, fpath.with("minQty"), false);
         spec.filters.max_qty = decimal_field(f, fpath.with("maxQty"), true);
         spec.filters.step_size = decimal_field(f, fpath.with("stepSize"), false);
+        if (!spec.filters.max_qty.is_positive()) {
+          nonsense(fpath.with("maxQty"), name, raw_field(f, "maxQty"),
+                   "LOT_SIZE maxQty must be positive");
+        }
+        if (!spec.filters.step_size.is_positive()) {
+          nonsense(fpath.with("stepSize"), name, raw_field(f, "stepSize"),
+                   "LOT_SIZE stepSize must be positive");
+        }
+        if (spec.filters.min_qty > spec.filters.max_qty) {
+          nonsense(fpath.with("minQty"), name, raw_field(f, "minQty"),
+                   "LOT_SIZE minQty above maxQty " + quote_value(raw_field(f, "maxQty")));
+        }
         have_lot = true;
       } else if (type == "NOTIONAL" || type == "MIN_NOTIONAL") {
         spec.filters.min_notional = decimal_field(f, fpath.with("minNotional"), false);
@@ -365,13 +401,33 @@ universe load_exchange_info(std::string_view json) {
 }
 
 universe load_exchange_info_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw universe_error(path + ": cannot open");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) throw universe_error(path + ": read error");
+  namespace fs = std::filesystem;
+  std::string text;
   try {
-    return load_exchange_info(buf.str());
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    if (fs::is_directory(st)) throw universe_error("a directory, not an exchangeInfo document");
+    if (fs::is_regular_file(st)) {
+      const std::uintmax_t size = fs::file_size(path, ec);
+      if (!ec && size > kMaxExchangeInfoBytes) too_big(std::to_string(size));
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw universe_error("cannot open");
+    // Bounded whatever the file is (one that grew since, a pipe, a device).
+    std::array<char, 1 << 16> chunk;
+    while (in) {
+      in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+      if (text.size() > kMaxExchangeInfoBytes) {
+        too_big("more than " + std::to_string(kMaxExchangeInfoBytes));
+      }
+    }
+    if (in.bad()) throw universe_error("read error");
+  } catch (const universe_error& e) {
+    throw universe_error(path + ": " + e.what());
+  }
+  try {
+    return load_exchange_info(text);
   } catch (const universe_error& e) {
     throw universe_error(path + ": " + e.what());
   }

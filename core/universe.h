@@ -97,6 +97,10 @@ class universe {
   std::size_t skipped_not_trading_ = 0;
 };
 
+// The largest exchangeInfo document read, from a file or over REST
+// (rest_options::body_limit): Binance's is about 14 MB.
+inline constexpr std::size_t kMaxExchangeInfoBytes = 64U << 20;
+
 // Parses an exchangeInfo document. Reads `symbols[]`: per entry `symbol` and
 // `status`; for TRADING ones also `baseAsset`, `quoteAsset` and `filters[]`
 // (PRICE_FILTER tickSize, LOT_SIZE minQty/maxQty/stepSize, NOTIONAL or
@@ -105,12 +109,24 @@ class universe {
 // width up to 8 decimals; a maxQty above fixed8::max() saturates to max()
 // (the cap is far above any tradable size), any other filter value out of
 // range is an error. A symbol name listed twice (whatever its status) is an
-// error. Throws universe_error for malformed, truncated or inconsistent
-// input; the message starts with where: a JSON path
-// ("symbols[17].filters[2].stepSize: bad_char in \"0.0x1\"") or, for bad
-// JSON, a byte offset ("exchangeInfo: byte 1234: truncated document ...").
+// error.
+//
+// The rule for bad input: the whole document is refused, never one symbol
+// skipped (a universe silently missing symbols, or trading one on nonsense
+// filters, changes every decision built on it). Throws universe_error for
+// malformed, truncated or inconsistent input, including filter values that
+// parse but make no sense for a TRADING symbol: tickSize, stepSize or maxQty
+// not positive, minQty above maxQty (minNotional and minQty are unsigned, so
+// never negative; a stepSize of 0 sized every leg without rounding). The
+// message starts with where: a JSON path and, for a filter value, the value
+// and the symbol ("symbols[17].filters[1].stepSize: \"0\" for \"ETHBTC\":
+// LOT_SIZE stepSize must be positive", "symbols[17].filters[2].stepSize:
+// bad_char in \"0.0x1\"") or, for bad JSON, a byte offset ("exchangeInfo:
+// byte 1234: truncated document ..."). A document over kMaxExchangeInfoBytes
+// is refused before parsing.
 [[nodiscard]] universe load_exchange_info(std::string_view json);
-// Reads and parses a file; the error names the file too.
+// Reads and parses a file; the error names the file too. A directory, or a
+// file over kMaxExchangeInfoBytes, is refused before reading it.
 [[nodiscard]] universe load_exchange_info_file(const std::string& path);
 
 }  // namespace triarb

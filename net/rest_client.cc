@@ -123,6 +123,10 @@ std::string rest_client::get_ok(std::string_view target) {
   const std::string where =
       "GET https://" + url_.host + ":" + url_.port + url_.path + std::string(target);
   if (ec == net::error::operation_aborted) throw rest_error(where + ": stopped before it answered");
+  if (ec == http::error::body_limit) {
+    throw rest_error(where + ": the response body is more than " + std::to_string(opt_.body_limit) +
+                     " bytes (rest_options::body_limit)");
+  }
   if (ec) throw rest_error(where + ": " + ec.message());
   if (r.status != 200) {
     throw rest_error(where + ": HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 200));

@@ -28,6 +28,7 @@
 
 #include "core/quote.h"
 #include "core/symbol_table.h"
+#include "core/universe.h"  // kMaxExchangeInfoBytes
 #include "net/tls_client.h"
 
 namespace triarb {
@@ -40,7 +41,8 @@ class rest_error : public std::runtime_error {
 struct rest_options {
   std::chrono::milliseconds connect_timeout{5000};   // resolve + TCP connect
   std::chrono::milliseconds request_timeout{15000};  // TLS handshake + request + response
-  std::size_t body_limit = 64U << 20;                // larger responses are an error
+  // A larger response is an error naming this limit (exchangeInfo's: core/universe.h).
+  std::size_t body_limit = kMaxExchangeInfoBytes;
   // Polled every kStopPollMs while a request waits (resolve, connect, TLS,
   // request, response); when it returns true the request ends at once with
   // boost::asio::error::operation_aborted (get_ok: rest_error "stopped ...").

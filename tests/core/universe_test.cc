@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -262,6 +264,63 @@ TEST(UniverseErrors, FileErrorsNameTheFile) {
   } catch (const universe_error& e) {
     EXPECT_THAT(std::string(e.what()), HasSubstr("/nonexistent/exchange_info.json: cannot open"));
   }
+}
+
+// Filter values that make no sense refuse the document (the loader's rule for
+// any inconsistent input): a stepSize of 0 let every leg be sized without
+// rounding to a step (the review's replay: 428 opportunities became 684).
+TEST(UniverseErrors, NonsenseFiltersNameTheSymbolTheFilterAndTheValue) {
+  struct probe {
+    std::string json, message;
+  };
+  for (const probe& p : std::vector<probe>{
+           {doc({sym("ETHBTC", "ETH", "BTC", "TRADING", "0.01", "0")}),
+            "symbols[0].filters[1].stepSize: \"0\" for \"ETHBTC\": LOT_SIZE stepSize must be "
+            "positive"},
+           {doc({sym("BTCUSDT", "BTC", "USDT"),
+                 sym("ETHBTC", "ETH", "BTC", "TRADING", "0.00000000")}),
+            "symbols[1].filters[0].tickSize: \"0.00000000\" for \"ETHBTC\": PRICE_FILTER "
+            "tickSize must be positive"},
+           {doc({sym("ETHBTC", "ETH", "BTC", "TRADING", "0.01", "0.01", "0")}),
+            "symbols[0].filters[1].maxQty: \"0\" for \"ETHBTC\": LOT_SIZE maxQty must be "
+            "positive"},
+           {doc({sym("ETHBTC", "ETH", "BTC", "TRADING", "0.01", "10.5", "10.4")}),
+            "symbols[0].filters[1].minQty: \"10.5\" for \"ETHBTC\": LOT_SIZE minQty above "
+            "maxQty \"10.4\""}}) {
+    EXPECT_THAT(load_error(p.json), HasSubstr(p.message));
+  }
+  std::string neg = sym("ETHBTC", "ETH", "BTC");
+  neg.replace(neg.find(R"("minNotional":"5.00000000")"), 26, R"("minNotional":"-5")");
+  EXPECT_THAT(load_error(doc({neg})), HasSubstr("symbols[0].filters[3].minNotional: sign"));
+  // minQty equal to maxQty is a (tiny) market, not nonsense.
+  EXPECT_NO_THROW(
+      (void)load_exchange_info(doc({sym("ETHBTC", "ETH", "BTC", "TRADING", "0.01", "1", "1")})));
+  // A symbol that is not TRADING is not read, so its filters cannot refuse the document.
+  EXPECT_NO_THROW((void)load_exchange_info(
+      doc({sym("ETHBTC", "ETH", "BTC"), sym("XBTC", "X", "BTC", "BREAK", "0", "0")})));
+}
+
+TEST(UniverseErrors, AFileOverKMaxExchangeInfoBytesOrADirectoryIsRefusedBeforeReading) {
+  static_assert(kMaxExchangeInfoBytes == 64U << 20);
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(::testing::TempDir()) / "universe_limits";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string big = (dir / "big.json").string();
+  std::ofstream(big) << mixed_doc();
+  fs::resize_file(big, kMaxExchangeInfoBytes + 1);  // sparse: never read
+  const auto error_of = [](const std::string& path) {
+    try {
+      (void)load_exchange_info_file(path);
+    } catch (const universe_error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_THAT(error_of(big), HasSubstr(big + ": 67108865 bytes; an exchangeInfo document is at "
+                                             "most 67108864 bytes (kMaxExchangeInfoBytes)"));
+  EXPECT_THAT(error_of(dir.string()), HasSubstr(dir.string() + ": a directory"));
+  fs::remove_all(dir);
 }
 
 TEST(Universe, LoadsTheCorpusFile) {
