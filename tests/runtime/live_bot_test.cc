@@ -436,10 +436,15 @@ TEST(LiveBot, JournalContinuesAcrossOperationalChangesAndRefusesADecisionChange)
     o.journal = true;
     o.cfg.journal_path = path;
     tweak(o);
-    running_bot b(std::move(o));
-    if (!refused) {
-      EXPECT_TRUE(wait_for([&] { return b.bot.running(); }));
+    if (refused) {
+      // On this thread, unstopped: a stop during start-up now ends the run
+      // before the journal opens (and refuses). Bounded if it is not refused.
+      o.duration_ms = 10'000;
+      live_bot bot(std::move(o));
+      return bot.run();
     }
+    running_bot b(std::move(o));
+    EXPECT_TRUE(wait_for([&] { return b.bot.running(); }));
     return b.finish();
   };
   (void)run_once([](live_options&) {});
@@ -451,6 +456,18 @@ TEST(LiveBot, JournalContinuesAcrossOperationalChangesAndRefusesADecisionChange)
   });
   const verify_report ok = verify_journal(path, {});
   ASSERT_TRUE(ok.ok()) << ok.message();
+  // What docs/journal-format.md says the genesis holds (review finding 13:
+  // it said the config file's hash): `config` is the decision knobs as
+  // canonical text (bot_config::decision_toml, not the file's bytes) and
+  // `config_sha256` the SHA-256 of that text.
+  {
+    const std::vector<journal_record> recs = read_journal(path);
+    ASSERT_FALSE(recs.empty());
+    const auto* g = std::get_if<genesis_record>(&recs.front().body);
+    ASSERT_NE(g, nullptr);
+    EXPECT_EQ(g->config, bot_for(ex).cfg.decision_toml());
+    EXPECT_EQ(g->config_sha256, sha256_hex(g->config));
+  }
   std::size_t restarts = 0;
   for (const std::string& line : read_lines(path)) {
     restarts += line.find("\"reason\":\"restart\"") != std::string::npos ? 1 : 0;
