@@ -332,10 +332,12 @@ TEST_F(Hostile, ExchangeInfoOfBinaryGarbageEmptyOrDeeplyNested) {
                  {"probe.json: exchangeInfo:", "truncated"});
 }
 
+// An input file that cannot be read is exit 3 (README), unlike a
+// configuration file (exit 2, above).
 TEST_F(Hostile, ExchangeInfoThatIsADirectoryOrMissing) {
-  expect_refused(replay_with_exchange_info(dir_.string()), 2, {"--exchange-info", "directory"});
-  expect_refused(replay_with_exchange_info(path("missing.json")), 2,
-                 {"--exchange-info", "does not exist"});
+  expect_refused(replay_with_exchange_info(dir_.string()), 3, {"--exchange-info", "directory"});
+  expect_refused(replay_with_exchange_info(path("missing.json")), 3,
+                 {"--exchange-info", "missing.json", "cannot read"});
 }
 
 // --- the connection plan against the simulated exchange ----------------------
