@@ -341,7 +341,8 @@ bool is_loopback_ipv4(std::string_view host) {
   while (true) {
     const auto dot = host.find('.');
     const std::string_view part = host.substr(0, dot);
-    if (part.size() > 3) return false;
+    // No leading zero: inet_pton (the bind) refuses "127.0.0.01".
+    if (part.size() > 3 || (part.size() > 1 && part[0] == '0')) return false;
     const auto v = parse_decimal(part, 255);
     if (!v) return false;
     if (parts == 0) first = *v;

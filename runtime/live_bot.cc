@@ -365,8 +365,8 @@ struct live_bot::state : ws_handler {
          ",\"malformed\":" + std::to_string(reseed_malformed.load(std::memory_order_relaxed)) + "}";
     j += ",\"journal\":{";
     bool first = true;
-    for (const auto& [name, value] : journal_counts()) {
-      j += (first ? "\"" : ",\"") + std::string(name) + "\":" + std::to_string(value);
+    for (const journal_count& c : journal_counts()) {
+      j += (first ? "\"" : ",\"") + std::string(c.name) + "\":" + std::to_string(c.value);
       first = false;
     }
     j += "}";
@@ -378,42 +378,60 @@ struct live_bot::state : ws_handler {
   }
 
   // The journal's counters, one list for the tick line and the metrics.
-  std::vector<std::pair<std::string_view, std::uint64_t>> journal_counts() const {
+  struct journal_count {
+    std::string_view name;
+    std::uint64_t value;
+    std::string_view help;  // the metric's HELP text
+  };
+  std::vector<journal_count> journal_counts() const {
     const auto get = [](const std::atomic<std::uint64_t>& a) {
       return a.load(std::memory_order_relaxed);
     };
-    return {{"written", get(journal_written)},
-            {"errors", get(journal_errors)},
-            {"full", tel.eval.get(eval_counter::journal_full)},
-            {"checkpoints", get(journal_checkpoints)},
-            {"sync_errors", get(journal_sync_errors)},
-            {"fsyncs", get(journal_fsyncs)},
-            {"rotations", get(journal_rotations)},
-            {"rotation_failures", get(journal_rotation_failures)},
-            {"torn_tails_moved", get(journal_torn_moved)},
-            {"chains_set_aside", get(journal_chains_set_aside)}};
+    return {
+        {"written", get(journal_written), "Opportunities appended to the journal."},
+        {"errors", get(journal_errors),
+         "Journal appends (opportunities, checkpoints) that failed."},
+        {"full", tel.eval.get(eval_counter::journal_full),
+         "Opportunities not journaled because the journal queue was full."},
+        {"checkpoints", get(journal_checkpoints), "Telemetry checkpoints appended to the journal."},
+        {"sync_errors", get(journal_sync_errors), "Journal fsyncs that failed."},
+        {"fsyncs", get(journal_fsyncs), "Journal fsyncs done."},
+        {"rotations", get(journal_rotations), "Journal files rotated."},
+        {"rotation_failures", get(journal_rotation_failures),
+         "Journal rotations whose next file could not be created (appending continued)."},
+        {"torn_tails_moved", get(journal_torn_moved), "Torn journal tails moved aside at open."},
+        {"chains_set_aside", get(journal_chains_set_aside),
+         "Journal chains that did not verify, set aside at open."}};
   }
 
   std::string prometheus() {
     std::string out;
     render_counters(out, "feed", tel.feed);
-    render_counters(out, "parse_errors", tel.parse_errors);
+    render_counters(out, "parse_errors", tel.parse_errors, 1);  // frame_errc::ok is no error
     render_counters(out, "eval", tel.eval);
     render_counters(out, "conn", conn);
     const feed_session_counters& rs = reseed_counts;
-    render_counter(out, "triarb_reseed_requests_total", rs.reseeds.load(std::memory_order_relaxed));
-    render_counter(out, "triarb_reseed_symbols_total", rs.reseeded.load(std::memory_order_relaxed));
-    render_counter(out, "triarb_reseed_failures_total",
+    render_counter(out, "triarb_reseed_requests_total", "REST re-seed snapshots applied.",
+                   rs.reseeds.load(std::memory_order_relaxed));
+    render_counter(out, "triarb_reseed_symbols_total", "Symbols re-seeded from a REST snapshot.",
+                   rs.reseeded.load(std::memory_order_relaxed));
+    render_counter(out, "triarb_reseed_failures_total", "REST re-seed requests that failed.",
                    reseed_failures.load(std::memory_order_relaxed));
     render_counter(out, "triarb_reseed_superseded_total",
+                   "Invalid symbols not re-seeded: the feed touched them since the request.",
                    rs.superseded.load(std::memory_order_relaxed));
-    render_counter(out, "triarb_reseed_stale_total", rs.stale.load(std::memory_order_relaxed));
+    render_counter(out, "triarb_reseed_stale_total",
+                   "Re-seed snapshots not applied: their connection was lost, reopened or quiet "
+                   "since the request.",
+                   rs.stale.load(std::memory_order_relaxed));
     render_counter(out, "triarb_reseed_malformed_entries_total",
+                   "bookTicker entries not usable (fields missing, bad numbers, crossed book).",
                    reseed_malformed.load(std::memory_order_relaxed));
-    for (const auto& [name, value] : journal_counts()) {
-      render_counter(out, "triarb_journal_" + std::string(name) + "_total", value);
+    for (const journal_count& j : journal_counts()) {
+      render_counter(out, "triarb_journal_" + std::string(j.name) + "_total", j.help, j.value);
     }
     render_counter(out, "triarb_record_write_failures_total",
+                   "Record mode: events the recording failed to write.",
                    record_failures.load(std::memory_order_relaxed));
     latency.render(out, "triarb_frame_to_decision_seconds",
                    "Frame receive to evaluation of the symbol it made dirty");
@@ -556,17 +574,12 @@ live_report live_bot::run() {
   if (s.record) s.record->start(started);  // after the journal opened (it may refuse)
   std::unique_ptr<metrics_server> metrics;
   if (!cfg.metrics_address.empty()) {
-    metrics = std::make_unique<metrics_server>(cfg.metrics_address, [&s, &metrics] {
-      std::string out = s.prometheus();
-      // The server's own failure paths (runs on its thread, after start()).
-      const metrics_server::counters m = metrics->stats();
-      render_counter(out, "triarb_metrics_served_total", m.served);
-      render_counter(out, "triarb_metrics_timed_out_total", m.timed_out);
-      render_counter(out, "triarb_metrics_refused_total", m.refused);
-      render_counter(out, "triarb_metrics_bad_requests_total", m.bad);
-      return out;
-    });
+    // The server appends its own counters (metrics_server.h).
+    metrics =
+        std::make_unique<metrics_server>(cfg.metrics_address, [&s] { return s.prometheus(); });
     metrics->start();
+    if (metrics->any_port())
+      std::cerr << "triarb: metrics on " << metrics->local_endpoint() << "\n";
   }
 
   std::thread journal_thread, eval_thread;

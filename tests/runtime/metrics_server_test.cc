@@ -1,7 +1,12 @@
 // metrics_server: answers scrapes on loopback whatever other clients do. An
 // idle client or one that sends half a header must neither block the next
 // scrape nor keep stop() from returning (it once did: a blocking read on the
-// server's one thread).
+// server's one thread). GET answers, HEAD answers without the body, other
+// methods are 405, other paths 404, malformed requests 400 and oversized
+// ones 431 (before: HEAD got the body, DELETE and PUT the metrics, POST with
+// a body and bad or oversized requests a bare close), each refusal counted.
+// The address it binds is exactly what validation accepts. Hostile
+// clients: metrics_hostile_test.cc.
 #include "runtime/metrics_server.h"
 
 #include <arpa/inet.h>
@@ -15,6 +20,9 @@
 #include <future>
 #include <string>
 #include <thread>
+
+#include "config/config.h"
+#include "tests/runtime/prometheus_lint.h"
 
 namespace triarb {
 namespace {
@@ -38,19 +46,62 @@ struct client {
   client(const client&) = delete;
   client& operator=(const client&) = delete;
   void send(const std::string& s) const { (void)::send(fd, s.data(), s.size(), MSG_NOSIGNAL); }
-  // Everything until the server closes (or the receive timeout).
-  std::string read_all() const {
+  // Everything until the server closes (or the receive timeout: then
+  // `closed` stays false).
+  std::string read_all() {
     std::string out;
     char buf[4096];
     for (;;) {
       const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n == 0) closed = true;
       if (n <= 0) break;
       out.append(buf, static_cast<std::size_t>(n));
     }
     return out;
   }
   bool connected = false;
+  bool closed = false;  // read_all() saw the server close
 };
+
+// One raw request and what came back before the server closed.
+struct reply {
+  std::string raw;
+  bool closed = false;
+  [[nodiscard]] std::string status_line() const { return raw.substr(0, raw.find("\r\n")); }
+  [[nodiscard]] std::string head() const { return raw.substr(0, raw.find("\r\n\r\n")); }
+  [[nodiscard]] std::string body() const {
+    const auto at = raw.find("\r\n\r\n");
+    return at == std::string::npos ? "" : raw.substr(at + 4);
+  }
+  // The value of header `name` (as the server spells it), "" if absent.
+  [[nodiscard]] std::string header(const std::string& name) const {
+    const std::string h = head();
+    const auto at = h.find("\r\n" + name + ": ");
+    if (at == std::string::npos) return "";
+    const auto from = at + name.size() + 4;
+    return h.substr(from, h.find("\r\n", from) - from);
+  }
+};
+reply exchange(std::uint16_t port, const std::string& request) {
+  client c(port);
+  if (!c.connected) return {};
+  c.send(request);
+  reply r;
+  r.raw = c.read_all();
+  r.closed = c.closed;
+  return r;
+}
+
+// Waits (bounded) until every one of n connections is accounted for: the
+// server counts a 200 once its write completed, which the client may see
+// first.
+metrics_server::counters settled(const metrics_server& m, std::uint64_t n) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (m.stats().connections() < n && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return m.stats();
+}
 
 std::string scrape(std::uint16_t port) {
   client c(port);
@@ -107,10 +158,11 @@ TEST(MetricsServer, AClientThatNeverFinishesItsRequestIsTimedOutAndCounted) {
   // with `timeout`, which is when it is counted: the client can see the close
   // first (it did under ASan), so the count is awaited, bounded.
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (m.stats().timed_out == 0 && std::chrono::steady_clock::now() < until) {
+  while (m.stats().of(metrics_refusal::timeout) == 0 && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  EXPECT_EQ(m.stats().timed_out, 1u);
+  EXPECT_EQ(m.stats().of(metrics_refusal::timeout), 1u);
+  EXPECT_EQ(m.stats().connections(), 1u) << "counted once";
   m.stop();
 }
 
@@ -122,9 +174,209 @@ TEST(MetricsServer, ConnectionsAboveTheBoundAreRefusedAndCounted) {
   ASSERT_TRUE(a.connected && b.connected);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // both accepted
   client c(m.port());
-  EXPECT_EQ(c.read_all(), "") << "the third connection is closed at once";
-  EXPECT_EQ(m.stats().refused, 1u);
+  const std::string r = c.read_all();
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 503 Service Unavailable\r\n")) << r;
+  EXPECT_TRUE(c.closed) << "the third connection is closed at once";
+  EXPECT_EQ(m.stats().of(metrics_refusal::over_capacity), 1u);
   m.stop();
+}
+
+// The method decides: GET answers, HEAD answers the same headers without the
+// body, anything else is 405 naming what is allowed. Before, HEAD got the
+// body, DELETE the metrics and POST (with a body) no answer at all.
+TEST(MetricsServer, GetAnswersTheMetrics) {
+  metrics_server m("127.0.0.1:0", [] { return std::string("triarb_up 1\n"); });
+  m.start();
+  const reply r = exchange(m.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(r.status_line(), "HTTP/1.1 200 OK") << r.raw;
+  EXPECT_EQ(r.body().substr(0, 12), "triarb_up 1\n") << r.raw;
+  EXPECT_EQ(r.header("Content-Length"), std::to_string(r.body().size())) << r.raw;
+  EXPECT_TRUE(r.closed);
+  m.stop();
+}
+
+TEST(MetricsServer, HeadAnswersTheHeadersOfAGetWithoutTheBody) {
+  metrics_server m("127.0.0.1:0", [] { return std::string("triarb_up 1\n"); });
+  m.start();
+  const reply get = exchange(m.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+  const reply head = exchange(m.port(), "HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(head.status_line(), "HTTP/1.1 200 OK") << head.raw;
+  EXPECT_EQ(head.header("Content-Length"), std::to_string(get.body().size())) << head.raw;
+  EXPECT_NE(head.raw.find("\r\n\r\n"), std::string::npos) << head.raw;
+  EXPECT_EQ(head.body(), "") << "HEAD sent a body";
+  EXPECT_TRUE(head.closed);
+  const metrics_server::counters c = settled(m, 2);
+  EXPECT_EQ(c.served, 2u);
+  EXPECT_EQ(c.connections(), 2u);
+  m.stop();
+}
+
+TEST(MetricsServer, AnyOtherMethodIs405WithAllow) {
+  metrics_server m("127.0.0.1:0", [] { return std::string("triarb_up 1\n"); });
+  m.start();
+  for (const std::string& req :
+       {std::string("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\na=1"),
+        std::string("POST /metrics HTTP/1.1\r\nHost: x\r\n\r\n"),
+        std::string("PUT /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"),
+        std::string("DELETE /metrics HTTP/1.1\r\nHost: x\r\n\r\n"),
+        std::string("PATCH /metrics HTTP/1.1\r\nHost: x\r\n\r\n"),
+        std::string("OPTIONS /metrics HTTP/1.1\r\nHost: x\r\n\r\n"),
+        std::string("TRACE /metrics HTTP/1.1\r\nHost: x\r\n\r\n"),
+        std::string("BREW /metrics HTTP/1.1\r\nHost: x\r\n\r\n")}) {
+    const reply r = exchange(m.port(), req);
+    const std::string method = req.substr(0, req.find(' '));
+    EXPECT_EQ(r.status_line(), "HTTP/1.1 405 Method Not Allowed") << method << ": " << r.raw;
+    EXPECT_EQ(r.header("Allow"), "GET, HEAD") << method << ": " << r.raw;
+    EXPECT_NE(r.body(), "") << method;
+    EXPECT_EQ(r.raw.find("triarb_up"), std::string::npos) << method << " got the metrics";
+    EXPECT_TRUE(r.closed) << method;
+  }
+  EXPECT_EQ(settled(m, 8).of(metrics_refusal::method), 8u);
+  EXPECT_EQ(m.stats().served, 0u);
+  m.stop();
+}
+
+TEST(MetricsServer, AnUnknownPathIs404) {
+  metrics_server m("127.0.0.1:0", [] { return std::string("triarb_up 1\n"); });
+  m.start();
+  for (const char* path : {"/metricsx", "/metrics/", "/favicon.ico", "*"}) {
+    const reply r = exchange(m.port(), std::string("GET ") + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(r.status_line(), "HTTP/1.1 404 Not Found") << path << ": " << r.raw;
+    EXPECT_EQ(r.raw.find("triarb_up"), std::string::npos) << path;
+  }
+  EXPECT_EQ(settled(m, 4).of(metrics_refusal::not_found), 4u);
+  m.stop();
+}
+
+// A request that is not HTTP is answered 400 and closed (before: closed
+// without a word).
+TEST(MetricsServer, AMalformedRequestIs400AndClosed) {
+  metrics_server m("127.0.0.1:0", [] { return std::string("triarb_up 1\n"); });
+  m.start();
+  for (const std::string& req :
+       {std::string("\x01\x02\x03\r\n\r\n"), std::string("GET /metrics\r\n\r\n"),
+        std::string("GET /metrics HTTP/1.1\r\nBad Header\r\n\r\n"),
+        std::string("GET /metrics HTTP/1.1\r\nContent-Length: x\r\n\r\n"),
+        std::string("GET  /metrics HTTP/1.1\r\n\r\n"), std::string("GET /metrics HTTP/1.1\n\n")}) {
+    const reply r = exchange(m.port(), req);
+    EXPECT_EQ(r.status_line(), "HTTP/1.1 400 Bad Request")
+        << testing::PrintToString(req) << ": " << r.raw;
+    EXPECT_TRUE(r.closed) << testing::PrintToString(req);
+  }
+  EXPECT_EQ(settled(m, 6).of(metrics_refusal::malformed), 6u);
+  m.stop();
+}
+
+// A request line or header block above the limit is answered 431 and
+// closed (before: closed without a word).
+TEST(MetricsServer, AnOversizedRequestLineOrHeaderBlockIs431AndClosed) {
+  metrics_server m("127.0.0.1:0", [] { return std::string("triarb_up 1\n"); });
+  m.start();
+  std::string many_headers = "GET /metrics HTTP/1.1\r\n";
+  for (int i = 0; i < 400; ++i)
+    many_headers += "X-Filler-" + std::to_string(i) + ": " + std::string(60, 'v') + "\r\n";
+  many_headers += "\r\n";
+  for (const std::string& req :
+       {"GET /" + std::string(20'000, 'a') + " HTTP/1.1\r\n\r\n", many_headers}) {
+    const reply r = exchange(m.port(), req);
+    EXPECT_EQ(r.status_line(), "HTTP/1.1 431 Request Header Fields Too Large")
+        << req.size() << " bytes: " << r.raw.substr(0, 200);
+    EXPECT_TRUE(r.closed) << "a reset instead of a close: the answer may be lost";
+  }
+  EXPECT_EQ(settled(m, 2).of(metrics_refusal::too_large), 2u);
+  m.stop();
+}
+
+// The server's own families pass the lint, after render()'s, with HELP.
+TEST(MetricsServer, ItsOwnCountersAreWellFormedAndNameEachRefusal) {
+  metrics_server m("127.0.0.1:0", [] {
+    std::string out;
+    render_counter(out, "triarb_up_total", "Up.\nTwo lines, a back\\slash.", 1);
+    return out;
+  });
+  m.start();
+  (void)exchange(m.port(), "DELETE /metrics HTTP/1.1\r\n\r\n");
+  const reply r = exchange(m.port(), "GET /metrics HTTP/1.1\r\n\r\n");
+  const std::vector<std::string> problems = prometheus_lint(r.body());
+  EXPECT_TRUE(problems.empty()) << testing::PrintToString(problems) << r.body();
+  EXPECT_NE(r.body().find("# HELP triarb_up_total Up.\\nTwo lines, a back\\\\slash.\n"),
+            std::string::npos)
+      << r.body();
+  for (std::size_t i = 0; i < kMetricsRefusals; ++i) {
+    const std::string reason(to_string(static_cast<metrics_refusal>(i)));
+    EXPECT_NE(r.body().find("triarb_metrics_requests_refused_total{reason=\"" + reason + "\"} " +
+                            (reason == "method" ? "1" : "0") + "\n"),
+              std::string::npos)
+        << reason << "\n"
+        << r.body();
+  }
+  m.stop();
+}
+
+// The lint itself finds each problem it checks for (so a clean result means
+// something).
+TEST(PrometheusLint, FindsEachProblem) {
+  const std::string ok = "# HELP a_total A.\n# TYPE a_total counter\na_total{l=\"x\\\"y\"} 1\n";
+  EXPECT_TRUE(prometheus_lint(ok).empty()) << testing::PrintToString(prometheus_lint(ok));
+  for (const char* bad : {
+           "# TYPE a_total counter\na_total 1\n",                     // no HELP
+           "# HELP a_total \n# TYPE a_total counter\na_total 1\n",    // empty HELP
+           "# TYPE a_total counter\n# HELP a_total A.\na_total 1\n",  // HELP after TYPE
+           "# HELP a_total A.\n# HELP a_total A.\n# TYPE a_total counter\na_total 1\n",
+           "# HELP a_total A.\n# TYPE a_total counter\n# TYPE a_total counter\na_total 1\n",
+           "# HELP a_total A.\n# TYPE a_total counter\nb_total 1\n",               // foreign sample
+           "# HELP a_total A.\n# TYPE a_total counter\n",                          // no sample
+           "# HELP 1a_total A.\n# TYPE 1a_total counter\n1a_total 1\n",            // bad name
+           "# HELP a_total A.\n# TYPE a_total counter\na_total{l=\"x\\qy\"} 1\n",  // escape
+           "# HELP a_total A.\n# TYPE a_total counter\na_total{l=\"x\"} 1\na_total{l=\"x\"} 2\n",
+           "# HELP a_total A.\n# TYPE a_total counter\na_total one\n",  // not a number
+           "# HELP a A.\n# TYPE a counter\na 1\n",                      // counter sans _total
+           "# HELP h A.\n# TYPE h histogram\nh_bucket 1\nh_sum 1\nh_count 1\n",  // no le
+           "triarb_up 1\n",                                                      // no family
+       }) {
+    EXPECT_FALSE(prometheus_lint(bad).empty()) << bad;
+  }
+}
+
+// Finding 4: the address parser is strict, and the server binds exactly what
+// validate() accepts (parse_loopback_address): before, "127.0.0.01:9464"
+// passed validation, then the server refused it as "not loopback".
+TEST(MetricsServer, BindsExactlyTheAddressesValidationAccepts) {
+  for (const char* bad : {"127.0.0.1:19467abc",
+                          "127.0.0.1: 19468",
+                          "127.0.0.1:+1",
+                          "127.0.0.1:-1",
+                          "127.0.0.1:65536",
+                          "127.0.0.1:99999999999",
+                          "127.0.0.1:",
+                          "[::1]:",
+                          "127.0.0.1",
+                          "[::1]",
+                          ":9464",
+                          "localhost:9464",
+                          "127.0.0.1:0x10",
+                          "127.0.0.1:1 ",
+                          " 127.0.0.1:1",
+                          "127.0.0.01:9464",
+                          "127.0.0.1.:9464",
+                          "127.0.0:9464",
+                          "0.0.0.0:9464",
+                          "[::]:9464",
+                          "[::ffff:127.0.0.1]:9464",
+                          "127.0.0.1:9464\n"}) {
+    EXPECT_FALSE(parse_loopback_address(bad).has_value()) << bad;
+    try {
+      metrics_server m(bad, [] { return std::string(); });
+      ADD_FAILURE() << "'" << bad << "' was accepted by the metrics server";
+    } catch (const metrics_error& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("'") + bad + "'"), std::string::npos)
+          << e.what();
+    }
+  }
+  for (const char* good : {"127.0.0.1:0", "[::1]:0", "127.1.2.3:0", "127.0.0.1:00"}) {
+    EXPECT_TRUE(parse_loopback_address(good).has_value()) << good;
+    EXPECT_NO_THROW(metrics_server(good, [] { return std::string(); })) << good;
+  }
 }
 
 }  // namespace
