@@ -202,8 +202,8 @@ fixed8 decimal_field(object o, const json_path& path, bool cap) {
 }
 
 std::string_view raw_field(object o, std::string_view key) {
-  std::string_view v;
-  (void)o.at_key(key).get(v);  // read before: present and a string
+  std::string_view v;  // read before: present and a string
+  if (o.at_key(key).get(v) != simdjson::SUCCESS) return {};
   return v;
 }
 
