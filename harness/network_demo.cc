@@ -93,6 +93,11 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
   const live_report r = bot.run();
   const sim_exchange::stats xs = ex.get_stats();
   ex.stop();
+  if (!r.stopped_during_startup.empty()) {
+    out << "triarb demo: stopped during start-up, before any connection: "
+        << r.stopped_during_startup << "\n";
+    return 1;
+  }
 
   out << "summary (network demo)\n"
       << "  symbols            " << r.symbols << " over " << r.assets << " assets\n"
@@ -118,7 +123,18 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
       << " MB (exchange included)\n"
       << "  counters           " << r.telemetry_json << "\n";
   for (const std::string& e : r.fatal_errors) out << "  error              " << e << "\n";
-  return r.fatal_errors.empty() && phantom.load() == 0 ? 0 : 1;
+  // As `run`: a demo that watched nothing, or not every symbol, did not show
+  // what it claims.
+  if (r.symbols_never_subscribed > 0) {
+    out << "  error              " << r.symbols_never_subscribed << " of " << r.symbols
+        << " symbols never subscribed (" << r.connections_never_opened << " of " << r.connections
+        << " connections never opened)\n";
+  }
+  if (r.frames == 0) out << "  error              no frames were received\n";
+  return r.fatal_errors.empty() && phantom.load() == 0 && r.symbols_never_subscribed == 0 &&
+                 r.frames > 0
+             ? 0
+             : 1;
 }
 
 }  // namespace triarb

@@ -122,7 +122,8 @@ std::string rest_client::get_ok(std::string_view target) {
   http_result r = get(target, ec);
   const std::string where =
       "GET https://" + url_.host + ":" + url_.port + url_.path + std::string(target);
-  if (ec == net::error::operation_aborted) throw rest_error(where + ": stopped before it answered");
+  if (ec == net::error::operation_aborted)
+    throw rest_stopped(where + ": stopped before it answered");
   if (ec == http::error::body_limit) {
     throw rest_error(where + ": the response body is more than " + std::to_string(opt_.body_limit) +
                      " bytes (rest_options::body_limit)");

@@ -37,16 +37,24 @@ class rest_error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+// get_ok's error when rest_options::stop ended the request (not a failure of
+// the server or the network: the caller asked).
+class rest_stopped : public rest_error {
+ public:
+  using rest_error::rest_error;
+};
 
 struct rest_options {
   std::chrono::milliseconds connect_timeout{5000};   // resolve + TCP connect
   std::chrono::milliseconds request_timeout{15000};  // TLS handshake + request + response
   // A larger response is an error naming this limit (exchangeInfo's: core/universe.h).
   std::size_t body_limit = kMaxExchangeInfoBytes;
-  // Polled every kStopPollMs while a request waits (resolve, connect, TLS,
-  // request, response); when it returns true the request ends at once with
-  // boost::asio::error::operation_aborted (get_ok: rest_error "stopped ...").
-  // Empty: only the timeouts end a request. Called on the requesting thread.
+  // Polled every kStopPollMs while a request waits (connect, TLS, request,
+  // response); when it returns true the request ends at once with
+  // boost::asio::error::operation_aborted (get_ok: rest_stopped). A host name
+  // being resolved is the exception: its getaddrinfo runs to its end (the
+  // resolver's thread is joined), then the request ends. Empty: only the
+  // timeouts end a request. Called on the requesting thread.
   std::function<bool()> stop;
 };
 inline constexpr int kStopPollMs = 20;

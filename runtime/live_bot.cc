@@ -477,28 +477,32 @@ live_report live_bot::run() {
 
   const auto deadline = s.o.duration_ms > 0 ? t0 + std::chrono::milliseconds(s.o.duration_ms)
                                             : std::chrono::steady_clock::time_point::max();
-  // Start-up: exchangeInfo -> universe -> index. Ctrl-C and --duration end
-  // the request (a server that accepts and never answers held it for the
-  // whole request timeout): the run ends there, nothing opened, and says so.
+  // Ctrl-C and --duration end the start-up too: the exchangeInfo request (a
+  // server that accepts and never answers held it for the whole request
+  // timeout) and, checked once more before connecting, the loading and the
+  // journal's verification. The run ends there, nothing connected, and the
+  // report says where and why.
+  const auto stop_reason = [&s, deadline]() -> const char* {
+    if (s.stop_requested.load(std::memory_order_relaxed)) return "stop requested";
+    if (std::chrono::steady_clock::now() >= deadline) return "--duration ended";
+    return nullptr;
+  };
+  const auto stopped_report = [&](const std::string& where) {
+    live_report r;
+    const char* why = stop_reason();
+    r.stopped_during_startup = where + " (" + (why != nullptr ? why : "stopped") + ")";
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+  };
+  // Start-up: exchangeInfo -> universe -> index.
   {
     rest_options ro;
-    ro.stop = [&s, deadline] {
-      return s.stop_requested.load(std::memory_order_relaxed) ||
-             std::chrono::steady_clock::now() >= deadline;
-    };
+    ro.stop = [&stop_reason] { return stop_reason() != nullptr; };
     rest_client rest(*s.tls, cfg.rest_url, ro);
     try {
       s.u = std::make_unique<universe>(load_exchange_info(rest.exchange_info()));
-    } catch (const rest_error& e) {
-      if (!ro.stop()) throw;
-      live_report r;
-      r.stopped_during_startup = std::string(e.what()) + " (" +
-                                 (s.stop_requested.load(std::memory_order_relaxed)
-                                      ? "stop requested"
-                                      : "--duration ended") +
-                                 ")";
-      r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      return r;
+    } catch (const rest_stopped& e) {  // a real failure (timeout, HTTP, TLS) is not a stop
+      return stopped_report(e.what());
     }
   }
   check_connection_plan(cfg, s.u->symbols().size());  // config_error: the budget cannot open them
@@ -572,6 +576,7 @@ live_report live_bot::run() {
     s.publish_journal_stats();  // a torn tail moved or a chain set aside at open
   }
   if (s.record) s.record->start(started);  // after the journal opened (it may refuse)
+  if (stop_reason() != nullptr) return stopped_report("before connecting");
   std::unique_ptr<metrics_server> metrics;
   if (!cfg.metrics_address.empty()) {
     // The server appends its own counters (metrics_server.h).

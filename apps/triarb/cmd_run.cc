@@ -33,9 +33,12 @@ int run_live(const run_flags& f) {
   try {
     r = bot.run();
   } catch (const journal_error& e) {
-    // The way forward, one flag away (the files are kept either way).
-    throw journal_error(std::string(e.what()) +
-                        "\n  to keep those files and start a new chain: add --new-journal");
+    // A chain that does not verify or records other decision knobs: the way
+    // forward is one flag away (the files are kept either way). Other journal
+    // errors (a path that is no regular file, a full disk) it does not help.
+    const std::string what = e.what();
+    if (what.find("refusing to append") == std::string::npos) throw;
+    throw journal_error(what + "\n  to keep those files and start a new chain: add --new-journal");
   }
   if (!r.journal_sync_error.empty()) {
     std::cerr << "triarb: the journal's final fsync failed: " << r.journal_sync_error << "\n";

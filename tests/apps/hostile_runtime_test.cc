@@ -156,6 +156,9 @@ TEST_F(HostileRuntime, DurationEndsAStartUpRequestTheServerNeverAnswers) {
   const std::string err = read_all(c.err_file);
   EXPECT_NE(err.find("stopped during start-up"), std::string::npos) << err;
   EXPECT_NE(err.find("--duration ended"), std::string::npos) << err;
+  // The request itself was stopped (not ended by its 15 s timeout and
+  // then reported as a stop).
+  EXPECT_NE(err.find("stopped before it answered"), std::string::npos) << err;
 }
 
 TEST_F(HostileRuntime, CtrlCEndsAStartUpRequestTheServerNeverAnswers) {
@@ -169,6 +172,9 @@ TEST_F(HostileRuntime, CtrlCEndsAStartUpRequestTheServerNeverAnswers) {
   const std::string err = read_all(c.err_file);
   EXPECT_NE(err.find("stopped during start-up"), std::string::npos) << err;
   EXPECT_NE(err.find("stop requested"), std::string::npos) << err;
+  // The request itself was stopped (not ended by its 15 s timeout and
+  // then reported as a stop).
+  EXPECT_NE(err.find("stopped before it answered"), std::string::npos) << err;
 }
 
 class HostileRuntimeWithExchange : public HostileRuntime {
@@ -201,7 +207,7 @@ TEST_F(HostileRuntimeWithExchange, ARunThatReceivesNoFrameExitsOneAndSaysWhy) {
 
 TEST_F(HostileRuntimeWithExchange, AGoodRunExitsZero) {
   const child c = spawn({TRIARB_BINARY, "run", "--config", config(ex_->rest_url(), ex_->ws_url()),
-                         "--ca-file", ca_, "--duration", "4"},
+                         "--ca-file", ca_, "--duration", "8"},
                         dir_);
   ASSERT_GT(c.pid, 0);
   EXPECT_EQ(wait_bounded(c), 0) << read_all(c.err_file);

@@ -60,7 +60,7 @@ TEST(RestClient, AStopRequestEndsARequestTheServerNeverAnswers) {
   try {
     (void)rest.get_ok("/api/v3/exchangeInfo");
     ADD_FAILURE() << "get_ok returned";
-  } catch (const rest_error& e) {
+  } catch (const rest_stopped& e) {
     EXPECT_NE(std::string(e.what()).find("stopped"), std::string::npos) << e.what();
   }
 }
