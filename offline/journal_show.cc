@@ -125,7 +125,7 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
 
 }  // namespace
 
-std::string terminal_safe(std::string_view text) {
+std::string terminal_safe(std::string_view text, bool keep_newlines) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(text.size());
@@ -146,6 +146,8 @@ std::string terminal_safe(std::string_view text) {
       hex_byte("\\u00", static_cast<unsigned char>(text[i + 1]));  // C1 control
     } else if (n > 1) {
       out.append(text.substr(i, n));
+    } else if (c == '\n' && keep_newlines) {
+      out += '\n';
     } else if (c == '\\') {
       out += "\\\\";
     } else if (c >= 0x07 && c <= 0x0D) {

@@ -38,8 +38,10 @@ show_counts show_journal(const std::string& path, const show_options& o, std::os
 // controls (U+0080 to U+009F) become escapes (\\, \a \b \t \n \v \f \r,
 // \xNN, \u00NN), and so does each byte that is not part of valid UTF-8
 // (\xNN); every other character is unchanged. show_journal passes every line
-// through it: a journal that verifies is still the writer's text.
-[[nodiscard]] std::string terminal_safe(std::string_view text);
+// through it: a journal that verifies is still the writer's text; the
+// binary passes its error messages through it with keep_newlines (an error
+// may quote a field of a hostile file, and may span lines of its own).
+[[nodiscard]] std::string terminal_safe(std::string_view text, bool keep_newlines = false);
 
 // A time given as integer nanoseconds since the Unix epoch, or ISO-8601 UTC:
 // "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS[.fraction][Z]" (up to 9 fractional

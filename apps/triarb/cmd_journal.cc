@@ -20,10 +20,18 @@ struct journal_flags {
   std::string triangle, since;
 };
 
+// The journal FILE must be readable (exit 3 otherwise), unless its chain
+// goes on in FILE.1...: a missing first file is then the verifier's finding
+// (no_genesis, "the chain continues in FILE.1"), a problem (1).
+void require_journal(const std::string& file) {
+  if (chain_files(file).empty()) require_input_file("journal", file);
+}
+
 int verify(const journal_flags& f) {
-  require_input_file("journal", f.file);
+  require_journal(f.file);
   const verify_report v = verify_journal(f.file, {});
-  std::cout << v.message() << "\n";
+  // Messages may quote a hostile file's bytes: shown escaped.
+  std::cout << terminal_safe(v.message()) << "\n";
   // A file of the chain that could not be read is unreadable input (3), not
   // a journal that fails to verify (1).
   if (v.reason == journal_errc::io_error) return kExitInput;
@@ -31,7 +39,7 @@ int verify(const journal_flags& f) {
 }
 
 int audit(const journal_flags& f) {
-  require_input_file("journal", f.file);
+  require_journal(f.file);
   require_input_file("--frames", f.frames);
   require_input_file("--exchange-info", f.exchange_info);
   audit_options ao;
@@ -44,12 +52,12 @@ int audit(const journal_flags& f) {
   if (!f.min_profit.empty()) ao.config.min_profit = decimal_flag("--min-profit", f.min_profit);
   validate(ao.config);
   const audit_report r = run_audit(ao);
-  std::cout << r.message() << "\n";
+  std::cout << terminal_safe(r.message(), /*keep_newlines=*/true) << "\n";
   return r.ok() ? kExitOk : kExitProblem;
 }
 
 int show(const journal_flags& f) {
-  require_input_file("journal", f.file);
+  require_journal(f.file);
   show_options so;
   so.triangle = f.triangle;
   if (!f.since.empty()) {
@@ -63,7 +71,7 @@ int show(const journal_flags& f) {
   try {
     (void)show_journal(f.file, so, std::cout);
   } catch (const journal_error& e) {
-    std::cerr << "triarb: " << e.what() << "\n";
+    std::cerr << "triarb: " << terminal_safe(e.what()) << "\n";
     return kExitProblem;
   }
   return kExitOk;

@@ -2,11 +2,20 @@
 // in its own cmd_<name>.cc (command.h). This file parses, dispatches and
 // maps exceptions to the exit codes (command.h, README).
 #include <iostream>
+#include <string>
 #include <vector>
 
 #include "apps/triarb/command.h"
 #include "config/config.h"
 #include "core/journal.h"
+#include "net/ws_connection.h"
+#include "offline/journal_show.h"
+
+namespace {
+// An error may quote bytes of a hostile input (a journal field, a frame):
+// control characters are shown as escapes, the message's own lines kept.
+std::string safe(const char* what) { return triarb::terminal_safe(what, /*keep_newlines=*/true); }
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace triarb::app;
@@ -31,16 +40,21 @@ int main(int argc, char** argv) {
       if (c.app->parsed()) return c.run();
     }
   } catch (const triarb::journal_error& e) {
-    std::cerr << "triarb: " << e.what() << "\n";
+    std::cerr << "triarb: " << safe(e.what()) << "\n";
     return kExitInput;
   } catch (const triarb::config_error& e) {
-    std::cerr << "triarb: configuration: " << e.what() << "\n";
+    std::cerr << "triarb: configuration: " << safe(e.what()) << "\n";
+    return kExitUsage;
+  } catch (const triarb::ws_config_error& e) {
+    // A configuration the connections cannot carry (a subscription URL over
+    // the gateway's limit): configuration, as config_error.
+    std::cerr << "triarb: configuration: " << safe(e.what()) << "\n";
     return kExitUsage;
   } catch (const CLI::ValidationError& e) {
-    std::cerr << "triarb: " << e.what() << "\n";
+    std::cerr << "triarb: " << safe(e.what()) << "\n";
     return kExitUsage;
   } catch (const std::exception& e) {
-    std::cerr << "triarb: " << e.what() << "\n";
+    std::cerr << "triarb: " << safe(e.what()) << "\n";
     return kExitInput;
   }
   return kExitOk;

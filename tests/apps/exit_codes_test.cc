@@ -25,6 +25,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/journal.h"
+
 extern char** environ;
 
 namespace triarb {
@@ -95,7 +97,7 @@ int closed_port() {
 struct exit_case {
   std::vector<std::string> args;  // $J journal, $T tampered journal, $F frames, $X exchangeInfo,
                                   // $B bad JSON, $D a directory, $C config, $K bad config,
-                                  // $N missing file
+                                  // $N missing file, $E a journal quoting ESC
   int code;
   std::string says;  // part of the output
 };
@@ -104,10 +106,11 @@ TEST(ExitCodes, EveryCommandFollowsTheTable) {
   const std::string dir = (fs::path(::testing::TempDir()) / "exit_codes").string();
   fs::remove_all(dir);
   fs::create_directories(dir + "/d");
-  std::map<std::string, std::string> v{
-      {"$J", dir + "/j.jsonl"}, {"$T", dir + "/t.jsonl"},  {"$F", dir + "/f.txt"},
-      {"$X", dir + "/x.json"},  {"$B", dir + "/bad.json"}, {"$D", dir + "/d"},
-      {"$C", dir + "/ok.toml"}, {"$K", dir + "/bad.toml"}, {"$N", dir + "/missing"}};
+  std::map<std::string, std::string> v{{"$J", dir + "/j.jsonl"},  {"$T", dir + "/t.jsonl"},
+                                       {"$F", dir + "/f.txt"},    {"$X", dir + "/x.json"},
+                                       {"$B", dir + "/bad.json"}, {"$D", dir + "/d"},
+                                       {"$C", dir + "/ok.toml"},  {"$K", dir + "/bad.toml"},
+                                       {"$N", dir + "/missing"},  {"$E", dir + "/esc.jsonl"}};
   const result made = run({"sim", "--seed", "3", "--duration", "5", "--journal", v["$J"],
                            "--frames-out", v["$F"], "--exchange-info-out", v["$X"]},
                           dir);
@@ -117,6 +120,26 @@ TEST(ExitCodes, EveryCommandFollowsTheTable) {
   ASSERT_NE(digit, std::string::npos) << "the sim journaled no opportunity";
   journal[digit] = journal[digit] == '9' ? '8' : '9';  // an edited price
   std::ofstream(v["$T"]) << journal;
+  // A price that is an escape sequence (JSON-escaped in the file), the line
+  // re-hashed so that parsing judges it: the error quoting the value must
+  // not send ESC to the terminal.
+  {
+    std::istringstream lines(read_all(v["$J"]));
+    std::string line, escaped;
+    bool done = false;
+    while (std::getline(lines, line)) {
+      const auto price = line.find("\"price\":\"");
+      if (!done && price != std::string::npos) {
+        std::string body = line.substr(0, line.rfind(",\"hash\":\"")) + "}";
+        body.insert(price + 9, "\\u001b[2J");
+        line = body.substr(0, body.size() - 1) + ",\"hash\":\"" + sha256_hex(body) + "\"}";
+        done = true;
+      }
+      escaped += line + "\n";
+    }
+    ASSERT_TRUE(done);
+    std::ofstream(v["$E"]) << escaped;
+  }
   std::ofstream(v["$B"]) << "{\"symbols\": [";
   std::ofstream(v["$C"]) << "[exchange]\nrest_url = \"https://127.0.0.1:" << closed_port()
                          << "\"\n[journal]\npath = \"" << dir
@@ -146,7 +169,9 @@ TEST(ExitCodes, EveryCommandFollowsTheTable) {
       {{"journal", "verify", "$J"}, 0, "OK"},
       {{"journal", "verify", "$T"}, 1, "edited"},
       {{"journal", "verify", "$N"}, 3, "cannot read"},
-      {{"journal", "verify", "$D"}, 3, "is a directory"},
+      {{"journal", "verify", "$E"}, 1, "\\x1b[2J"},
+      {{"journal", "show", "$E"}, 1, "\\x1b[2J"},
+      {{"journal", "verify", "$D"}, 3, "directory"},
       {{"journal", "show", "$J"}, 0, "verified OK"},
       {{"journal", "show", "$T"}, 1, "edited"},
       {{"journal", "show", "$N"}, 3, "cannot read"},
@@ -171,6 +196,7 @@ TEST(ExitCodes, EveryCommandFollowsTheTable) {
     SCOPED_TRACE("triarb" + shown);
     const result r = run(c.args, dir);
     EXPECT_EQ(r.code, c.code) << r.output;
+    EXPECT_EQ(r.output.find('\x1b'), std::string::npos) << "ESC reached the terminal";
     EXPECT_NE(r.output.find(c.says), std::string::npos)
         << "expected it to say '" << c.says << "':\n"
         << r.output;
