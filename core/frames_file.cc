@@ -94,7 +94,19 @@ frames_file::frames_file(const std::string& path) : path_(path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) throw std::runtime_error(path + ": cannot read the frames file");
-  bytes_ = std::move(ss).str();
+  load(std::move(ss).str());
+}
+
+frames_file frames_file::from_bytes(std::string_view bytes, std::string name) {
+  frames_file f;
+  f.path_ = std::move(name);
+  f.load(std::string(bytes));
+  return f;
+}
+
+void frames_file::load(std::string bytes) {
+  const std::string& path = path_;  // the name errors give
+  bytes_ = std::move(bytes);
   size_ = bytes_.size();
   bytes_.append(kFramePadding, '\0');
   const std::string_view all(bytes_.data(), size_);
@@ -285,58 +297,106 @@ frames_recorder::frames_recorder(const std::string& path, open_mode mode) : path
   if (!out_) throw std::runtime_error(path + ": cannot write");
 }
 
-void frames_recorder::check() {
+void append_frames_event(std::string& out, const frame_line& e) {
+  const auto number = [&out](auto v) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
+  };
+  number(e.recv_ns);
+  out += '\t';
+  number(e.connection);
+  out += '\t';
+  switch (e.event) {
+    case frame_event::frame: {
+      const std::string_view f = e.view();
+      if (f.find('\n') == std::string_view::npos) {
+        out += "frame\t";
+        out += f;
+      } else {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out += "frame-hex\t";
+        for (const char ch : f) {
+          const auto b = static_cast<unsigned char>(ch);
+          out += kHex[b >> 4];
+          out += kHex[b & 15];
+        }
+      }
+      break;
+    }
+    case frame_event::lost:
+      out += "lost";
+      break;
+    case frame_event::quiet:
+      out += "quiet";
+      break;
+    case frame_event::start:
+      out += "start";
+      break;
+    case frame_event::reseed: {
+      const quote& q = e.reseed;
+      out += "reseed\t";
+      out += e.symbol;
+      out += '\t';
+      number(e.reseed_recv_ns);
+      out += '\t';
+      number(q.update_id);
+      for (const fixed8 v : {q.bid, q.bid_qty, q.ask, q.ask_qty}) {
+        out += '\t';
+        out += to_string(v);
+      }
+      out += q.qty_capped ? "\t1" : "\t0";
+      break;
+    }
+  }
+  out += '\n';
+}
+
+void frames_recorder::write(const frame_line& e) {
+  line_.clear();
+  append_frames_event(line_, e);
+  out_.write(line_.data(), static_cast<std::streamsize>(line_.size()));
   if (!out_) {
     failed_ = true;
     ++write_failures_;
   }
 }
 
-void frames_recorder::event(std::int64_t t, std::size_t c, std::string_view kind) {
-  out_ << t << '\t' << c << '\t' << kind;
+namespace {
+frame_line event_at(std::int64_t t, std::size_t c, frame_event kind) {
+  frame_line e;
+  e.recv_ns = t;
+  e.connection = static_cast<connection_id>(c);
+  e.event = kind;
+  return e;
 }
+}  // namespace
 
-void frames_recorder::start(std::int64_t now_ns) {
-  event(now_ns, 0, "start");
-  out_ << '\n';
-  check();
-}
+void frames_recorder::start(std::int64_t now_ns) { write(event_at(now_ns, 0, frame_event::start)); }
 
 void frames_recorder::frame(std::int64_t recv_ns, std::size_t c, const char* data,
                             std::size_t size) {
-  const std::string_view f(data, size);
-  if (f.find('\n') == std::string_view::npos) {
-    event(recv_ns, c, "frame\t");
-    out_.write(data, static_cast<std::streamsize>(size));
-  } else {
-    static constexpr char kHex[] = "0123456789abcdef";
-    event(recv_ns, c, "frame-hex\t");
-    for (const char ch : f) {
-      const auto b = static_cast<unsigned char>(ch);
-      out_.put(kHex[b >> 4]).put(kHex[b & 15]);
-    }
-  }
-  out_ << '\n';
-  check();
+  frame_line e = event_at(recv_ns, c, frame_event::frame);
+  e.data = data;
+  e.size = size;
+  write(e);
 }
 
 void frames_recorder::lost(std::int64_t now_ns, std::size_t c) {
-  event(now_ns, c, "lost\n");
-  check();
+  write(event_at(now_ns, c, frame_event::lost));
 }
 
 void frames_recorder::quiet(std::int64_t now_ns, std::size_t c) {
-  event(now_ns, c, "quiet\n");
-  check();
+  write(event_at(now_ns, c, frame_event::quiet));
 }
 
 void frames_recorder::reseed(std::int64_t now_ns, std::size_t c, std::string_view symbol,
                              const quote& q, std::int64_t recv_ns) {
-  event(now_ns, c, "reseed\t");
-  out_ << symbol << '\t' << recv_ns << '\t' << q.update_id << '\t' << to_string(q.bid) << '\t'
-       << to_string(q.bid_qty) << '\t' << to_string(q.ask) << '\t' << to_string(q.ask_qty) << '\t'
-       << (q.qty_capped ? '1' : '0') << '\n';
-  check();
+  frame_line e = event_at(now_ns, c, frame_event::reseed);
+  e.symbol = symbol;
+  e.reseed = q;
+  e.reseed_recv_ns = recv_ns;
+  write(e);
 }
 
 bool frames_recorder::flush() {

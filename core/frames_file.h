@@ -90,6 +90,9 @@ class frames_file {
   // first line looks like a header without being one exactly (white space
   // or a byte order mark around it, no '#', another case: never plain frames).
   explicit frames_file(const std::string& path);
+  // The same reader over bytes already in memory (fuzzing, tests); name
+  // stands for the file in errors.
+  [[nodiscard]] static frames_file from_bytes(std::string_view bytes, std::string name);
 
   // Recorded (v1 or v2): times and connections are the recorded ones.
   [[nodiscard]] bool recorded() const noexcept { return version_ > 0; }
@@ -112,6 +115,10 @@ class frames_file {
   // decoded into hex_buf (with padding) and points there.
   frame_line split_recorded(std::string_view line, std::uint64_t line_no,
                             std::size_t connection_count, std::string& hex_buf) const;
+
+  frames_file() = default;
+  // Takes the file's bytes: finds the header and adds the padding.
+  void load(std::string bytes);
 
   std::string path_;
   std::string bytes_;  // the file, then kFramePadding zero bytes
@@ -160,6 +167,16 @@ frames_walk frames_file::for_each(std::size_t connection_count, F&& f) const {
   return w;
 }
 
+// Appends to out the v2 line of one event, its '\n' included, exactly as
+// frames_recorder writes it (the recorder writes through this): e.event and
+// the fields it uses (recv_ns is the event's time; a frame's data and size;
+// a re-seed's symbol, reseed and reseed_recv_ns). Reading the line back
+// gives the same event, and writing that again the same bytes: a frame with
+// a '\n' in it is frame-hex, any other frame its bytes as they are.
+// REQUIRES: a re-seed's symbol holds no tab or newline (symbol_table's
+// names, printable ASCII, never do).
+void append_frames_event(std::string& out, const frame_line& e);
+
 // Writes a v2 recording. Opening continues an existing recording (a
 // restart appends to it; call start() first), after cutting off a torn last
 // line (a crash mid-write) into `<path>.torn` (only the header and the tail
@@ -179,6 +196,7 @@ class frames_recorder {
   enum class open_mode : std::uint8_t { continue_existing, start_over };
   explicit frames_recorder(const std::string& path, open_mode mode = open_mode::continue_existing);
 
+  // c: a connection_id (below 2^32), as the reader reads it back.
   void start(std::int64_t now_ns);
   void frame(std::int64_t recv_ns, std::size_t c, const char* data, std::size_t size);
   void lost(std::int64_t now_ns, std::size_t c);
@@ -196,10 +214,10 @@ class frames_recorder {
   [[nodiscard]] std::uint64_t torn_bytes() const noexcept { return torn_bytes_; }
 
  private:
-  void event(std::int64_t t, std::size_t c, std::string_view kind);
-  void check();
+  void write(const frame_line& e);
 
   std::string path_;
+  std::string line_;  // the line being written
   std::ofstream out_;
   std::uint64_t write_failures_ = 0;
   std::uint64_t torn_bytes_ = 0;
