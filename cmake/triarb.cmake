@@ -1,6 +1,6 @@
 # Shared flags and the small helpers that keep per-folder CMakeLists short:
 #   triarb_test(layer/name [LABELS l...] [LIBS lib...])   tests/<layer>/<name>.cc -> ctest <name>
-#   triarb_fuzzer(name)                             fuzz/<name>.cc -> replay test or libFuzzer binary
+#   triarb_fuzzer(name [LIBS lib...])               fuzz/<name>.cc -> replay test or libFuzzer binary
 #   triarb_beast_sources(file...)                   files that instantiate Beast's streams
 
 add_library(triarb_flags INTERFACE)
@@ -60,11 +60,12 @@ function(triarb_test path)
 endfunction()
 
 function(triarb_fuzzer name)
+  cmake_parse_arguments(F "" "" "LIBS" ${ARGN})
   if(TRIARB_TEST_SCOPE STREQUAL "tsan")
     return()
   endif()
   add_executable(fuzz_${name} ${name}.cc)
-  target_link_libraries(fuzz_${name} PRIVATE triarb_core triarb_fuzz_support)
+  target_link_libraries(fuzz_${name} PRIVATE triarb_core triarb_fuzz_support ${F_LIBS})
   if(TRIARB_FUZZ)
     target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
   else()

@@ -1,0 +1,187 @@
+// Fuzz target for the journal's record parser and chain verifier
+// (core/journal_record.h, core/journal_verify.h). The first input byte picks
+// the mode (its low bit):
+//   0  the rest is a journal file: verify_journal_bytes never crashes, the
+//      streaming verifier (verify_journal_stream, what verify_journal uses on
+//      a file) gives the same report, and when the chain verifies every line
+//      is exactly format_line() of the record parse_record read from it (the
+//      canonical form is the only one);
+//   1  a small valid journal is built in-process from the rest (a genesis,
+//      then opportunity and checkpoint records with fuzzer-chosen strings,
+//      numbers and legs, chained with format_line), it must verify; then one
+//      byte at a fuzzer-chosen offset is changed (XOR with a non-zero value,
+//      so it really changes), and verification must report it: a changed
+//      journal that still verifies is a finding.
+//
+//   build/fuzz/fuzz/fuzz_journal -dict=fuzz/journal.dict corpus/journal
+//   build/default/fuzz/fuzz_journal corpus/journal       # replay
+#include "core/journal.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include "fuzz_support.h"
+
+namespace {
+
+using triarb::fuzz::byte_consumer;
+
+// Raw mode: the verifier on arbitrary bytes.
+void check_bytes(std::string_view bytes) {
+  const triarb::verify_report a = triarb::verify_journal_bytes(bytes, "fuzz", {});
+  std::istringstream in{std::string(bytes)};
+  const triarb::verify_report b = triarb::verify_journal_stream(in, "fuzz", {});
+  if (a.message() != b.message() || a.bad_offset != b.bad_offset) {
+    std::fprintf(stderr, "bytes:  %s (offset %llu)\nstream: %s (offset %llu)\n",
+                 a.message().c_str(), static_cast<unsigned long long>(a.bad_offset),
+                 b.message().c_str(), static_cast<unsigned long long>(b.bad_offset));
+    TRIARB_FUZZ_CHECK(false, "verify_journal_bytes and verify_journal_stream disagree");
+  }
+  if (!a.ok()) return;
+  std::size_t pos = 0;
+  while (pos < bytes.size()) {
+    const std::size_t nl = bytes.find('\n', pos);
+    TRIARB_FUZZ_CHECK(nl != std::string_view::npos, "a verified journal's last line is torn");
+    const std::string_view line = bytes.substr(pos, nl + 1 - pos);
+    const triarb::record_parse_result r = triarb::parse_record(line);
+    TRIARB_FUZZ_CHECK(r.ok(), "a verified line does not parse");
+    std::string hash;
+    const std::string again =
+        triarb::format_line(r.record.seq, r.record.body, r.record.prev_hash, &hash);
+    TRIARB_FUZZ_CHECK(again == line, "a verified line is not format_line() of its record");
+    TRIARB_FUZZ_CHECK(hash == r.record.hash, "format_line() gives another hash");
+    pos = nl + 1;
+  }
+}
+
+// A string of up to 12 characters from a set that includes what needs
+// escaping and multi-byte UTF-8 (the writer refuses invalid UTF-8, so the
+// builder never makes it).
+std::string text(byte_consumer& in) {
+  static constexpr std::string_view kPieces[] = {
+      "A", "B", "USDT", "BTC", "\"", "\\", "\n", "\t", "\x01", "\x1f", "/",
+      "é", "€", "😀",    " ",   "0",  "9",  ">",  "{",  "}",    ",",    ":"};
+  std::string s;
+  const int n = in.in_range<int>(0, 12);
+  for (int i = 0; i < n; ++i) {
+    s += kPieces[in.in_range<std::size_t>(0, std::size(kPieces) - 1)];
+  }
+  return s;
+}
+
+triarb::fixed8 amount(byte_consumer& in) {
+  return triarb::fixed8::from_raw(in.integral<std::int64_t>());
+}
+
+std::string ratio(byte_consumer& in) {
+  std::string s = std::to_string(in.in_range<int>(0, 3));
+  const int frac = in.in_range<int>(0, 30);
+  if (frac > 0) {
+    s += '.';
+    for (int i = 0; i < frac; ++i) s += static_cast<char>('0' + in.in_range<int>(0, 9));
+  }
+  return s;
+}
+
+triarb::record_body body(byte_consumer& in) {
+  switch (in.in_range<int>(0, 2)) {
+    case 0: {
+      triarb::opportunity_record o;
+      o.time_ns = in.integral<std::int64_t>();
+      o.triangle = in.integral<std::uint32_t>();
+      o.triangle_name = text(in);
+      for (triarb::journal_leg& l : o.legs) {
+        l.symbol = text(in);
+        l.dir = in.boolean() ? triarb::side::buy : triarb::side::sell;
+        l.price = amount(in);
+        l.book_qty = amount(in);
+        l.fill_qty = amount(in);
+        l.update_id = in.integral<std::uint64_t>();
+        l.age_ns = in.integral<std::int64_t>();
+        l.valid = in.boolean();
+        l.qty_capped = in.boolean();
+        l.reseeded = in.boolean();
+      }
+      o.ratio = ratio(in);
+      o.amount_in = amount(in);
+      o.amount_out = amount(in);
+      o.profit = amount(in);
+      return o;
+    }
+    case 1: {
+      triarb::checkpoint_record c;
+      c.time_ns = in.integral<std::int64_t>();
+      c.counters_json = in.pick<std::string_view>(
+          {"{}", "{\"t_ns\":1}", "{\"feed\":{\"frames_received\":12,\"qty_capped\":0}}",
+           "{\"a\":[1,2,{\"b\":null}],\"c\":\"x\\\"y\",\"d\":-1.5e3,\"e\":true}"});
+      return c;
+    }
+    default: {
+      triarb::genesis_record g;
+      g.time_ns = in.integral<std::int64_t>();
+      g.reason = triarb::genesis_reason::restart;
+      g.version = text(in);
+      g.config = text(in);
+      g.config_sha256 = triarb::sha256_hex(g.config);
+      g.universe = text(in);
+      return g;
+    }
+  }
+}
+
+// Mutation mode: a valid journal, one byte changed, must not verify.
+void check_mutation(byte_consumer& in) {
+  triarb::genesis_record g;
+  g.time_ns = in.integral<std::int64_t>();
+  g.version = text(in);
+  g.config = text(in);
+  g.config_sha256 = triarb::sha256_hex(g.config);
+  g.universe = text(in);
+  std::string journal;
+  std::string prev(triarb::kZeroHash);
+  std::string hash;
+  journal += triarb::format_line(0, triarb::record_body{g}, prev, &hash);
+  prev = hash;
+  const int n = in.in_range<int>(0, 4);
+  for (int i = 1; i <= n; ++i) {
+    journal += triarb::format_line(static_cast<std::uint64_t>(i), body(in), prev, &hash);
+    prev = hash;
+  }
+  const triarb::verify_report clean = triarb::verify_journal_bytes(journal, "built", {});
+  if (!clean.ok()) {
+    std::fprintf(stderr, "%s\n%s", clean.message().c_str(), journal.c_str());
+    TRIARB_FUZZ_CHECK(false, "a journal built with format_line does not verify");
+  }
+  TRIARB_FUZZ_CHECK(clean.records == static_cast<std::uint64_t>(n) + 1, "records verified");
+
+  const std::size_t at = in.integral<std::uint32_t>() % journal.size();
+  const auto flip = static_cast<char>(in.in_range<int>(1, 255));
+  std::string changed = journal;
+  changed[at] = static_cast<char>(changed[at] ^ flip);
+  const triarb::verify_report r = triarb::verify_journal_bytes(changed, "changed", {});
+  if (r.ok()) {
+    std::fprintf(stderr, "byte %zu: 0x%02x -> 0x%02x still verifies: %s\n%s", at,
+                 static_cast<unsigned>(static_cast<unsigned char>(journal[at])),
+                 static_cast<unsigned>(static_cast<unsigned char>(changed[at])),
+                 r.message().c_str(), changed.c_str());
+    TRIARB_FUZZ_CHECK(false, "a one-byte change to a journal verifies");
+  }
+  TRIARB_FUZZ_CHECK(r.bad_offset <= at, "the report points after the changed byte");
+  check_bytes(changed);  // and the raw-mode properties hold for it
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  byte_consumer in(data, size);
+  if ((in.integral<std::uint8_t>() & 1U) == 0) {
+    check_bytes(in.rest());
+  } else {
+    check_mutation(in);
+  }
+  return 0;
+}
