@@ -562,11 +562,24 @@ bot_config load_config_file(const std::string& path) {
 
 namespace {
 
+// A TOML basic string: quote and backslash escaped, and every control
+// character TOML forbids raw in one (all of C0 but tab, and DEL) as \uXXXX,
+// so any string that loaded writes back as text that loads to it again.
 std::string quoted(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if ((c < 0x20 && ch != '\t') || c == 0x7F) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    } else {
+      out += ch;
+    }
   }
   return out + "\"";
 }

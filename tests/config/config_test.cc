@@ -163,6 +163,30 @@ TEST(Config, CanonicalTextLoadsBackToTheSameConfig) {
   EXPECT_EQ(d.fee_overrides.at("ETHBTC"), parse_fixed8("0.0009").value);
 }
 
+// Found by fuzz/config.cc (corpus/config/regression-crash-b23fa12e8b15): a
+// string holding a control character (a multi-line rest_url, "\u0001" in a
+// path) loaded, but to_toml() wrote it raw, and its own canonical text did
+// not load ("unescaped control characters other than TAB").
+TEST(Config, CanonicalTextEscapesControlCharacters) {
+  const bot_config c = load_config_string(
+      "[exchange]\nca_file = \"a\\u0001b\\fc\\u007fd\\te\\u0080\"\n"
+      "[journal]\npath = \"\"\"line one\nline two\\\\\"\"\"\n"
+      "[strategy]\nfee_overrides = { ETHBTC = \"0.0009\" }\n");
+  ASSERT_EQ(c.ca_file,
+            "a\x01"
+            "b\fc\x7f"
+            "d\te\xc2\x80");
+  ASSERT_EQ(c.journal_path, "line one\nline two\\");
+  try {
+    const bot_config d = load_config_string(c.to_toml());
+    EXPECT_EQ(d.to_toml(), c.to_toml());
+    EXPECT_EQ(d.ca_file, c.ca_file);
+    EXPECT_EQ(d.journal_path, c.journal_path);
+  } catch (const config_error& e) {
+    ADD_FAILURE() << e.what() << "\n" << c.to_toml();
+  }
+}
+
 // The journal's continuity covers what changes decisions and nothing else
 // (issue 11, defect 5: a changed metrics address or telemetry interval made
 // the next run refuse its own journal).
