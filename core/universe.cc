@@ -15,6 +15,8 @@
 #include <set>
 #include <utility>
 
+#include "core/symbol_table.h"
+
 namespace triarb {
 namespace {
 
@@ -37,6 +39,33 @@ std::string quote_value(std::string_view v) {
 
 [[noreturn]] void fail(const std::string& where, const std::string& what) {
   throw universe_error(where + ": " + what);
+}
+
+// A symbol or asset name the rest of the bot can carry: the symbol table's
+// rule (1 to kMaxNameLength printable ASCII characters, no space, quote or
+// backslash: the frame parser trusts a found name to be an escape-free JSON
+// string), applied to assets too (they make triangle names, journaled and
+// printed). The bad name is shown escaped: it may hold anything.
+void require_name(const std::string& where, std::string_view name) {
+  bool ok = !name.empty() && name.size() <= symbol_table::kMaxNameLength;
+  for (const char c : name) ok = ok && c > ' ' && c <= '~' && c != '"' && c != '\\';
+  if (ok) return;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string shown = "\"";
+  for (const char ch : name.substr(0, 40)) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c > ' ' && c <= '~' && c != '"' && c != '\\') {
+      shown += ch;
+    } else {
+      shown += "\\x";
+      shown += kHex[c >> 4];
+      shown += kHex[c & 0xF];
+    }
+  }
+  shown += name.size() > 40 ? "\"..." : "\"";
+  fail(where, shown + " (" + std::to_string(name.size()) + " bytes): a name is 1 to " +
+                  std::to_string(symbol_table::kMaxNameLength) +
+                  " printable ASCII characters without space, quote or backslash");
 }
 
 std::string_view type_name(simdjson::dom::element_type t) noexcept {
@@ -346,9 +375,12 @@ universe load_exchange_info(std::string_view json) {
       continue;
     }
     symbol_spec spec;
+    require_name(path.with("symbol").str(), name);
     spec.name = std::string(name);
     spec.base = std::string(string_field(sym, path.with("baseAsset")));
+    require_name(path.with("baseAsset").str(), spec.base);
     spec.quote = std::string(string_field(sym, path.with("quoteAsset")));
+    require_name(path.with("quoteAsset").str(), spec.quote);
     if (spec.base == spec.quote) {
       fail(path, "baseAsset and quoteAsset are both " + quote_value(spec.base));
     }

@@ -7,8 +7,9 @@
 //     all entries whatever their status, and a non-empty string "status";
 //   - an entry whose status is not "TRADING" is skipped and counted;
 //   - a TRADING one has non-empty strings "baseAsset" and "quoteAsset" that
-//     differ, and an array "filters" of objects, each with a non-empty string
-//     "filterType": PRICE_FILTER reads tickSize, LOT_SIZE minQty, maxQty and
+//     differ; its symbol and both asset names are 1 to 20 characters from
+//     '!' to '~' other than '"' and '\\'; and it has an array "filters" of objects, each with a
+//     non-empty string "filterType": PRICE_FILTER reads tickSize, LOT_SIZE minQty, maxQty and
 //     stepSize, NOTIONAL and MIN_NOTIONAL minNotional (a later filter of the
 //     same kind wins); other types are ignored; PRICE_FILTER and LOT_SIZE are
 //     required;
@@ -69,6 +70,17 @@ const std::string* text_member(const jnode& obj, std::string_view key) {
   return &v->text;
 }
 
+// The loader's name rule, written out: 1 to 20 bytes, each from '!' (0x21)
+// to '~' (0x7E) and neither '"' nor '\\'.
+bool carriable_name(const std::string& n) {
+  if (n.empty() || n.size() > 20) return false;
+  for (const char c : n) {
+    const int v = static_cast<unsigned char>(c);
+    if (v < 0x21 || v > 0x7E || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
 // A filter value; false if missing or not a decimal in range.
 bool decimal_member(const jnode& obj, std::string_view key, bool cap, big& out) {
   const std::string* s = text_member(obj, key);
@@ -102,6 +114,9 @@ expectation oracle(const jnode& doc) {
     const std::string* quote = text_member(sym, "quoteAsset");
     if (quote == nullptr) return refuse("quoteAsset");
     if (*base == *quote) return refuse("base == quote");
+    if (!carriable_name(*name) || !carriable_name(*base) || !carriable_name(*quote)) {
+      return refuse("a name the bot cannot carry");
+    }
     w.base = *base;
     w.quote = *quote;
     const jnode* filters = sym.first("filters");

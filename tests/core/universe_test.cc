@@ -252,6 +252,30 @@ TEST(UniverseErrors, DuplicateSymbolNamesNameBothPlaces) {
               HasSubstr("symbols[2].symbol: duplicate symbol \"BTCUSDT\" (first at symbols[0])"));
 }
 
+// Hostile input: a TRADING symbol or asset named with a newline, a quote, a
+// space, ESC or 21 characters loaded, then the symbol table refused it with
+// std::invalid_argument naming no path (exit 3 with a bare message), and an
+// asset name reached triangle names, journals and terminals as is. The
+// loader refuses the document naming the path; a BREAK symbol is not read.
+TEST(UniverseErrors, NamesThatAreNotPrintableTickersAreRefusedWithThePath) {
+  const std::string ok = sym("ETHBTC", "ETH", "BTC");
+  for (const std::string bad :
+       {std::string("ETH\\nBTC"), std::string("ETH BTC"), std::string("ETH\\\"BTC"),
+        std::string("ETH\\u001bBTC"), std::string(21, 'A'), std::string("")}) {
+    EXPECT_THAT(load_error(doc({ok, sym(bad, "XRP", "BTC")})), HasSubstr("symbols[1].symbol: "))
+        << bad;
+    EXPECT_THAT(load_error(doc({ok, sym("XRPBTC", bad, "BTC")})),
+                HasSubstr("symbols[1].baseAsset: "))
+        << bad;
+    EXPECT_THAT(load_error(doc({ok, sym("XRPBTC", "XRP", bad)})),
+                HasSubstr("symbols[1].quoteAsset: "))
+        << bad;
+  }
+  EXPECT_THAT(load_error(doc({ok, sym("X\\nY", "XRP", "BTC")})),
+              HasSubstr("1 to 20 printable ASCII characters"));
+  EXPECT_NO_THROW((void)load_exchange_info(doc({ok, sym("X Y", "XRP", "BTC", "BREAK")})));
+}
+
 TEST(UniverseErrors, BaseEqualToQuoteIsRejected) {
   EXPECT_THAT(load_error(doc({sym("BTCBTC", "BTC", "BTC")})),
               HasSubstr("symbols[0]: baseAsset and quoteAsset are both \"BTC\""));
