@@ -109,7 +109,9 @@ inline constexpr std::size_t kMaxExchangeInfoBytes = 64U << 20;
 // width up to 8 decimals; a maxQty above fixed8::max() saturates to max()
 // (the cap is far above any tradable size), any other filter value out of
 // range is an error. A symbol name listed twice (whatever its status) is an
-// error.
+// error, and so is a TRADING symbol whose name, baseAsset or quoteAsset is
+// not 1 to 20 printable ASCII characters without space, quote or backslash
+// (the symbol table's rule; names reach journals and terminals).
 //
 // The rule for bad input: the whole document is refused, never one symbol
 // skipped (a universe silently missing symbols, or trading one on nonsense
