@@ -45,11 +45,12 @@ std::string quote_value(std::string_view v) {
 // rule (1 to kMaxNameLength printable ASCII characters, no space, quote or
 // backslash: the frame parser trusts a found name to be an escape-free JSON
 // string), applied to assets too (they make triangle names, journaled and
-// printed). The bad name is shown escaped: it may hold anything.
-void require_name(const std::string& where, std::string_view name) {
+// printed). Empty when it can; else the name shown escaped (it may hold
+// anything) and why.
+std::string name_problem(std::string_view name) {
   bool ok = !name.empty() && name.size() <= symbol_table::kMaxNameLength;
   for (const char c : name) ok = ok && c > ' ' && c <= '~' && c != '"' && c != '\\';
-  if (ok) return;
+  if (ok) return {};
   static constexpr char kHex[] = "0123456789abcdef";
   std::string shown = "\"";
   for (const char ch : name.substr(0, 40)) {
@@ -63,9 +64,9 @@ void require_name(const std::string& where, std::string_view name) {
     }
   }
   shown += name.size() > 40 ? "\"..." : "\"";
-  fail(where, shown + " (" + std::to_string(name.size()) + " bytes): a name is 1 to " +
-                  std::to_string(symbol_table::kMaxNameLength) +
-                  " printable ASCII characters without space, quote or backslash");
+  return shown + " (" + std::to_string(name.size()) + " bytes; a name is 1 to " +
+         std::to_string(symbol_table::kMaxNameLength) +
+         " printable ASCII characters without space, quote or backslash)";
 }
 
 std::string_view type_name(simdjson::dom::element_type t) noexcept {
@@ -243,8 +244,9 @@ std::string_view raw_field(object o, std::string_view key) {
 
 }  // namespace
 
-universe::universe(std::vector<symbol_spec> specs, std::size_t skipped_not_trading)
-    : skipped_not_trading_(skipped_not_trading) {
+universe::universe(std::vector<symbol_spec> specs, std::size_t skipped_not_trading,
+                   unsupported_names unsupported)
+    : skipped_not_trading_(skipped_not_trading), unsupported_(std::move(unsupported)) {
   std::sort(specs.begin(), specs.end(),
             [](const symbol_spec& a, const symbol_spec& b) { return a.name < b.name; });
   for (std::size_t i = 0; i < specs.size(); ++i) {
@@ -353,6 +355,7 @@ universe load_exchange_info(std::string_view json) {
   std::vector<symbol_spec> specs;
   specs.reserve(symbols.size());
   std::size_t skipped = 0;
+  unsupported_names unsupported;
   // Every listed name, TRADING or not, must be unique: a document naming one
   // symbol twice is inconsistent whichever entry we would keep.
   std::unordered_map<std::string_view, std::size_t> seen;
@@ -375,12 +378,27 @@ universe load_exchange_info(std::string_view json) {
       continue;
     }
     symbol_spec spec;
-    require_name(path.with("symbol").str(), name);
     spec.name = std::string(name);
     spec.base = std::string(string_field(sym, path.with("baseAsset")));
-    require_name(path.with("baseAsset").str(), spec.base);
     spec.quote = std::string(string_field(sym, path.with("quoteAsset")));
-    require_name(path.with("quoteAsset").str(), spec.quote);
+    // A TRADING symbol the bot cannot carry (its name or an asset's): not
+    // read further, skipped and counted, the first one named, as the
+    // exchange may list one (a non-ASCII ticker) and the rest of the
+    // universe is still sound.
+    std::string problem;
+    for (const auto& [key, value] : {std::pair<const char*, std::string_view>{"symbol", name},
+                                     {"baseAsset", spec.base},
+                                     {"quoteAsset", spec.quote}}) {
+      if (problem.empty()) {
+        const std::string p = name_problem(value);
+        if (!p.empty()) problem = path.with(key).str() + ": " + p;
+      }
+    }
+    if (!problem.empty()) {
+      if (unsupported.count++ == 0) unsupported.first = problem;
+      ++path.sym;
+      continue;
+    }
     if (spec.base == spec.quote) {
       fail(path, "baseAsset and quoteAsset are both " + quote_value(spec.base));
     }
@@ -429,7 +447,7 @@ universe load_exchange_info(std::string_view json) {
     specs.push_back(std::move(spec));
     ++path.sym;
   }
-  return universe(std::move(specs), skipped);
+  return universe(std::move(specs), skipped, std::move(unsupported));
 }
 
 universe load_exchange_info_file(const std::string& path) {

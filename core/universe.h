@@ -59,16 +59,28 @@ struct symbol_spec {
   symbol_filters filters;
 };
 
+// TRADING symbols the loader skipped because the bot cannot carry a name
+// (the symbol's, its base's or its quote's): how many, and the first, as
+// "symbols[17].symbol: \"...\" (... bytes; a name is ...)".
+struct unsupported_names {
+  std::size_t count = 0;
+  std::string first;
+};
+
 class universe {
  public:
   universe() = default;
   // REQUIRES: names unique; base != quote. Throws universe_error otherwise.
-  explicit universe(std::vector<symbol_spec> specs, std::size_t skipped_not_trading = 0);
+  explicit universe(std::vector<symbol_spec> specs, std::size_t skipped_not_trading = 0,
+                    unsupported_names unsupported = {});
 
   [[nodiscard]] std::span<const std::string> assets() const noexcept { return assets_; }
   [[nodiscard]] std::span<const symbol_info> symbols() const noexcept { return symbols_; }
   [[nodiscard]] const symbol_info& symbol(symbol_id id) const { return symbols_.at(id); }
   [[nodiscard]] std::size_t skipped_not_trading() const noexcept { return skipped_not_trading_; }
+  [[nodiscard]] const unsupported_names& skipped_unsupported() const noexcept {
+    return unsupported_;
+  }
 
   // Not for the hot path (the frame parser has its own symbol_table).
   [[nodiscard]] symbol_id find_symbol(std::string_view name) const noexcept;
@@ -95,6 +107,7 @@ class universe {
   std::unordered_map<std::string, asset_id, name_hash, std::equal_to<>> asset_by_name_;
   std::unordered_map<std::uint64_t, symbol_id> symbol_by_pair_;  // key: min(a,b) << 32 | max(a,b)
   std::size_t skipped_not_trading_ = 0;
+  unsupported_names unsupported_;
 };
 
 // The largest exchangeInfo document read, from a file or over REST
@@ -109,9 +122,12 @@ inline constexpr std::size_t kMaxExchangeInfoBytes = 64U << 20;
 // width up to 8 decimals; a maxQty above fixed8::max() saturates to max()
 // (the cap is far above any tradable size), any other filter value out of
 // range is an error. A symbol name listed twice (whatever its status) is an
-// error, and so is a TRADING symbol whose name, baseAsset or quoteAsset is
-// not 1 to 20 printable ASCII characters without space, quote or backslash
-// (the symbol table's rule; names reach journals and terminals).
+// error. A TRADING symbol whose name, baseAsset or quoteAsset is not 1 to 20
+// printable ASCII characters without space, quote or backslash (the symbol
+// table's rule; names reach journals and terminals) is the one exception to
+// the rule below: the bot cannot carry it, so it is skipped, counted and the
+// first one named (skipped_unsupported(); `run` prints it at start-up), and
+// the rest of the document is read as usual.
 //
 // The rule for bad input: the whole document is refused, never one symbol
 // skipped (a universe silently missing symbols, or trading one on nonsense

@@ -6,9 +6,11 @@
 //   - each entry is an object with a non-empty string "symbol", unique over
 //     all entries whatever their status, and a non-empty string "status";
 //   - an entry whose status is not "TRADING" is skipped and counted;
+//   - a TRADING one whose symbol, baseAsset or quoteAsset is not 1 to 20
+//     characters from '!' to '~' other than '"' and '\\' is skipped and
+//     counted apart (read no further than those three strings);
 //   - a TRADING one has non-empty strings "baseAsset" and "quoteAsset" that
-//     differ; its symbol and both asset names are 1 to 20 characters from
-//     '!' to '~' other than '"' and '\\'; and it has an array "filters" of objects, each with a
+//     differ, and an array "filters" of objects, each with a
 //     non-empty string "filterType": PRICE_FILTER reads tickSize, LOT_SIZE minQty, maxQty and
 //     stepSize, NOTIONAL and MIN_NOTIONAL minNotional (a later filter of the
 //     same kind wins); other types are ignored; PRICE_FILTER and LOT_SIZE are
@@ -55,6 +57,7 @@ struct expectation {
   const char* why = "";                        // the rule that refused it (messages only)
   std::map<std::string, want_symbol> symbols;  // by name: ascending, as ids are
   std::size_t skipped = 0;
+  std::size_t unsupported = 0;  // TRADING entries whose names the bot cannot carry
 };
 
 expectation refuse(const char* why) {
@@ -113,10 +116,11 @@ expectation oracle(const jnode& doc) {
     if (base == nullptr) return refuse("baseAsset");
     const std::string* quote = text_member(sym, "quoteAsset");
     if (quote == nullptr) return refuse("quoteAsset");
-    if (*base == *quote) return refuse("base == quote");
     if (!carriable_name(*name) || !carriable_name(*base) || !carriable_name(*quote)) {
-      return refuse("a name the bot cannot carry");
+      ++e.unsupported;  // skipped, counted; the entry is not read further
+      continue;
     }
+    if (*base == *quote) return refuse("base == quote");
     w.base = *base;
     w.quote = *quote;
     const jnode* filters = sym.first("filters");
@@ -185,6 +189,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!accepted) return 0;
 
   TRIARB_FUZZ_CHECK(got.skipped_not_trading() == want.skipped, "skipped_not_trading");
+  TRIARB_FUZZ_CHECK(got.skipped_unsupported().count == want.unsupported, "skipped_unsupported");
   TRIARB_FUZZ_CHECK(got.symbols().size() == want.symbols.size(), "number of symbols");
   std::set<std::string> assets;
   for (const auto& [name, w] : want.symbols) {

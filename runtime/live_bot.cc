@@ -505,6 +505,11 @@ live_report live_bot::run() {
       return stopped_report(e.what());
     }
   }
+  if (const unsupported_names& skipped = s.u->skipped_unsupported(); skipped.count > 0) {
+    std::cerr << "triarb: exchangeInfo: " << skipped.count
+              << " TRADING symbols skipped, names the bot cannot carry (first: " << skipped.first
+              << ")\n";
+  }
   check_connection_plan(cfg, s.u->symbols().size());  // config_error: the budget cannot open them
   s.idx = std::make_unique<triangle_index>(
       triangle_index::build(*s.u, start_asset_ids(cfg, *s.u)));  // config_error: not traded

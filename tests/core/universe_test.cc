@@ -255,25 +255,34 @@ TEST(UniverseErrors, DuplicateSymbolNamesNameBothPlaces) {
 // Hostile input: a TRADING symbol or asset named with a newline, a quote, a
 // space, ESC or 21 characters loaded, then the symbol table refused it with
 // std::invalid_argument naming no path (exit 3 with a bare message), and an
-// asset name reached triangle names, journals and terminals as is. The
-// loader refuses the document naming the path; a BREAK symbol is not read.
-TEST(UniverseErrors, NamesThatAreNotPrintableTickersAreRefusedWithThePath) {
+// asset name reached triangle names, journals and terminals as is. The bot
+// cannot carry such a name (the exchange may list one: a non-ASCII ticker),
+// so the symbol is skipped, counted, and the first one named with its path;
+// the rest of the document loads.
+TEST(Universe, NamesThatAreNotPrintableTickersAreSkippedCountedAndNamed) {
   const std::string ok = sym("ETHBTC", "ETH", "BTC");
   for (const std::string bad :
        {std::string("ETH\\nBTC"), std::string("ETH BTC"), std::string("ETH\\\"BTC"),
-        std::string("ETH\\u001bBTC"), std::string(21, 'A'), std::string("")}) {
-    EXPECT_THAT(load_error(doc({ok, sym(bad, "XRP", "BTC")})), HasSubstr("symbols[1].symbol: "))
-        << bad;
-    EXPECT_THAT(load_error(doc({ok, sym("XRPBTC", bad, "BTC")})),
-                HasSubstr("symbols[1].baseAsset: "))
-        << bad;
-    EXPECT_THAT(load_error(doc({ok, sym("XRPBTC", "XRP", bad)})),
-                HasSubstr("symbols[1].quoteAsset: "))
-        << bad;
+        std::string("ETH\\u001bBTC"), std::string(21, 'A'), std::string("\xe5\xb8\x81USDT")}) {
+    for (const auto& [where, entry] :
+         {std::pair<std::string, std::string>{"symbols[1].symbol: ", sym(bad, "XRP", "BTC")},
+          {"symbols[1].baseAsset: ", sym("XRPBTC", bad, "BTC")},
+          {"symbols[1].quoteAsset: ", sym("XRPBTC", "XRP", bad)}}) {
+      const universe u = load_exchange_info(doc({ok, entry, sym("XRPETH", "XRP", "ETH")}));
+      EXPECT_EQ(u.symbols().size(), 2U) << bad;
+      EXPECT_EQ(u.skipped_unsupported().count, 1U) << bad;
+      EXPECT_THAT(u.skipped_unsupported().first, HasSubstr(where)) << bad;
+      EXPECT_EQ(u.skipped_unsupported().first.find_first_of("\n\x1b"), std::string::npos);
+    }
   }
-  EXPECT_THAT(load_error(doc({ok, sym("X\\nY", "XRP", "BTC")})),
-              HasSubstr("1 to 20 printable ASCII characters"));
-  EXPECT_NO_THROW((void)load_exchange_info(doc({ok, sym("X Y", "XRP", "BTC", "BREAK")})));
+  const universe u = load_exchange_info(doc({ok, sym("X\\nY", "XRP", "BTC")}));
+  EXPECT_THAT(u.skipped_unsupported().first,
+              HasSubstr("symbols[1].symbol: \"X\\x0aY\" (3 bytes; a name is 1 to 20 printable "
+                        "ASCII characters without space, quote or backslash)"));
+  EXPECT_EQ(
+      load_exchange_info(doc({ok, sym("X Y", "XRP", "BTC", "BREAK")})).skipped_unsupported().count,
+      0U)
+      << "a BREAK symbol is not read";
 }
 
 TEST(UniverseErrors, BaseEqualToQuoteIsRejected) {
