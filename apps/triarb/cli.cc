@@ -47,7 +47,18 @@ void require_input_file(const std::string& flag, const std::string& path) {
     throw input_error(flag + " " + path + ": cannot read: " + std::strerror(errno));
   }
   if (S_ISDIR(st.st_mode)) throw input_error(flag + " " + path + ": is a directory, not a file");
-  // O_NONBLOCK: opening a FIFO to check it must not wait for a writer.
+  // A FIFO would block the read until a writer came (ignoring --duration),
+  // and a device such as /dev/zero never ends: recordings, journals and
+  // exchangeInfo documents are files.
+  if (!S_ISREG(st.st_mode)) {
+    throw input_error(flag + " " + path + ": " +
+                      (S_ISFIFO(st.st_mode)   ? "is a FIFO"
+                       : S_ISCHR(st.st_mode)  ? "is a character device"
+                       : S_ISBLK(st.st_mode)  ? "is a block device"
+                       : S_ISSOCK(st.st_mode) ? "is a socket"
+                                              : "is not a file") +
+                      ", not a regular file (write it to a file first)");
+  }
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) throw input_error(flag + " " + path + ": cannot read: " + std::strerror(errno));
   ::close(fd);

@@ -55,7 +55,8 @@ struct sim_flags {
 void add_sim_flags(CLI::App* c, sim_flags& f);
 
 // An input file (a journal, a recording, an exchangeInfo document) that is
-// missing, a directory or unreadable is exit 3, like every other unreadable
+// missing, a directory, not a regular file (a FIFO, /dev/zero) or unreadable
+// is exit 3, like every other unreadable
 // input (CLI11's ExistingFile would make it 2, a usage error): the error
 // names the flag, the path and why. A --config or --ca-file is configuration
 // (2) and keeps CLI11's check.

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,7 +98,7 @@ int closed_port() {
 struct exit_case {
   std::vector<std::string> args;  // $J journal, $T tampered journal, $F frames, $X exchangeInfo,
                                   // $B bad JSON, $D a directory, $C config, $K bad config,
-                                  // $N missing file, $E a journal quoting ESC
+                                  // $N missing file, $E a journal quoting ESC, $P a FIFO
   int code;
   std::string says;  // part of the output
 };
@@ -106,11 +107,11 @@ TEST(ExitCodes, EveryCommandFollowsTheTable) {
   const std::string dir = (fs::path(::testing::TempDir()) / "exit_codes").string();
   fs::remove_all(dir);
   fs::create_directories(dir + "/d");
-  std::map<std::string, std::string> v{{"$J", dir + "/j.jsonl"},  {"$T", dir + "/t.jsonl"},
-                                       {"$F", dir + "/f.txt"},    {"$X", dir + "/x.json"},
-                                       {"$B", dir + "/bad.json"}, {"$D", dir + "/d"},
-                                       {"$C", dir + "/ok.toml"},  {"$K", dir + "/bad.toml"},
-                                       {"$N", dir + "/missing"},  {"$E", dir + "/esc.jsonl"}};
+  std::map<std::string, std::string> v{
+      {"$J", dir + "/j.jsonl"},   {"$T", dir + "/t.jsonl"},  {"$F", dir + "/f.txt"},
+      {"$X", dir + "/x.json"},    {"$B", dir + "/bad.json"}, {"$D", dir + "/d"},
+      {"$C", dir + "/ok.toml"},   {"$K", dir + "/bad.toml"}, {"$N", dir + "/missing"},
+      {"$E", dir + "/esc.jsonl"}, {"$P", dir + "/fifo"}};
   const result made = run({"sim", "--seed", "3", "--duration", "5", "--journal", v["$J"],
                            "--frames-out", v["$F"], "--exchange-info-out", v["$X"]},
                           dir);
@@ -140,6 +141,7 @@ TEST(ExitCodes, EveryCommandFollowsTheTable) {
     ASSERT_TRUE(done);
     std::ofstream(v["$E"]) << escaped;
   }
+  ASSERT_EQ(::mkfifo(v["$P"].c_str(), 0600), 0);  // no writer: a read would block
   std::ofstream(v["$B"]) << "{\"symbols\": [";
   std::ofstream(v["$C"]) << "[exchange]\nrest_url = \"https://127.0.0.1:" << closed_port()
                          << "\"\n[journal]\npath = \"" << dir
@@ -160,6 +162,9 @@ TEST(ExitCodes, EveryCommandFollowsTheTable) {
       {{"replay", "--exchange-info", "$N", "--frames", "$F"}, 3, "--exchange-info"},
       {{"replay", "--exchange-info", "$X", "--frames", "$N"}, 3, "--frames"},
       {{"replay", "--exchange-info", "$X", "--frames", "$D"}, 3, "is a directory"},
+      {{"replay", "--exchange-info", "$X", "--frames", "/dev/zero"}, 3, "character device"},
+      {{"replay", "--exchange-info", "$P", "--frames", "$F"}, 3, "is a FIFO"},
+      {{"journal", "audit", "$J", "--frames", "$P", "--exchange-info", "$X"}, 3, "is a FIFO"},
       {{"replay", "--exchange-info", "$B", "--frames", "$F"}, 3, "exchangeInfo"},
       {{"replay", "--exchange-info", "$X", "--frames", "$F", "--start-assets", "NOPE"}, 2, "NOPE"},
       {{"replay", "--exchange-info", "$X", "--frames", "$F", "--fee", "abc"}, 2, "--fee"},
