@@ -563,7 +563,8 @@ bot_config load_config_file(const std::string& path) {
 namespace {
 
 // A TOML basic string: quote and backslash escaped, and every control
-// character TOML forbids raw in one (all of C0 but tab, and DEL) as \uXXXX,
+// character TOML forbids raw in one (all of C0 but tab, and DEL) escaped:
+// \n \r \b \f short, the others as \u00XX,
 // so any string that loaded writes back as text that loads to it again.
 std::string quoted(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -573,6 +574,9 @@ std::string quoted(std::string_view s) {
     if (ch == '"' || ch == '\\') {
       out += '\\';
       out += ch;
+    } else if (ch == '\n' || ch == '\r' || ch == '\b' || ch == '\f') {
+      out += '\\';  // TOML's short escapes
+      out += ch == '\n' ? 'n' : ch == '\r' ? 'r' : ch == '\b' ? 'b' : 'f';
     } else if ((c < 0x20 && ch != '\t') || c == 0x7F) {
       out += "\\u00";
       out += kHex[c >> 4];

@@ -182,6 +182,10 @@ TEST(Config, CanonicalTextEscapesControlCharacters) {
     EXPECT_EQ(d.to_toml(), c.to_toml());
     EXPECT_EQ(d.ca_file, c.ca_file);
     EXPECT_EQ(d.journal_path, c.journal_path);
+    EXPECT_NE(c.to_toml().find(R"(path = "line one\nline two\\")"), std::string::npos)
+        << c.to_toml();
+    EXPECT_NE(c.to_toml().find(R"(ca_file = "a\u0001b\fc\u007Fd)"), std::string::npos)
+        << c.to_toml();
   } catch (const config_error& e) {
     ADD_FAILURE() << e.what() << "\n" << c.to_toml();
   }
