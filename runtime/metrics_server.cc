@@ -482,6 +482,10 @@ void metrics_server::stop() {
   });
   impl_->ioc.stop();
   impl_->thread.join();
+  // The posted close rarely runs before stop(): close here, so the port stops
+  // listening now (connections would queue in its backlog, never answered).
+  error_code ec;
+  impl_->acceptor.close(ec);
 }
 
 std::uint16_t metrics_server::port() const noexcept {
