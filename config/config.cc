@@ -529,9 +529,20 @@ bot_config load_config_string(std::string_view toml_text, std::string_view sourc
        << e.description();
     throw config_error(os.str());
   }
-  if (root.empty()) {
+  // Key/value pairs, not headers: a file cut after "[strategy]" holds none.
+  // An inline table ("budgets = {}") is a setting, even an empty one.
+  const auto settings = [](const toml::table& t, const auto& self) -> std::size_t {
+    std::size_t n = 0;
+    for (const auto& [key, node] : t) {
+      const toml::table* sub = node.as_table();
+      n += sub != nullptr && !sub->is_inline() ? self(*sub, self) : 1;
+    }
+    return n;
+  };
+  if (settings(root, settings) == 0) {
     throw config_error(std::string(source_name) +
-                       ": no setting (empty, or comments only: a truncated or wrong file?); "
+                       ": no setting (empty, comments or table headers only: a truncated or "
+                       "wrong file?); "
                        "a configuration of every default says so: dry_run = true");
   }
   bot_config c;
