@@ -52,6 +52,15 @@ void require_regular_or_absent(const std::string& file) {
   }
 }
 
+// Why a genesis could not be written: the line limit, or the system's error.
+std::string genesis_error_text(journal_errc ec) {
+  if (ec == journal_errc::line_too_long) {
+    return "its line (configuration, version and universe) is longer than kMaxRecordLine (" +
+           std::to_string(kMaxRecordLine) + " bytes)";
+  }
+  return errno_text(errno);
+}
+
 void fsync_dir_of(const std::string& path) {
   const std::size_t slash = path.rfind('/');
   const std::string dir =
@@ -230,9 +239,10 @@ journal_writer journal_writer::open(const std::string& path, const journal_optio
   if (fresh) {
     w.file_index_ = 0;
     w.open_file_for_append(path, /*create=*/true);
-    if (w.write_genesis(genesis_reason::start, opt.start_ns) != journal_errc::ok) {
+    if (const journal_errc ec = w.write_genesis(genesis_reason::start, opt.start_ns);
+        ec != journal_errc::ok) {
       throw journal_error("journal: cannot write the genesis record to " + path + ": " +
-                          errno_text(errno));
+                          genesis_error_text(ec));
     }
   } else {
     w.file_index_ = files.size() - 1;
@@ -250,9 +260,9 @@ journal_writer journal_writer::open(const std::string& path, const journal_optio
                                                                  genesis_reason::restart};
     }
     for (const genesis_reason reason : reasons) {
-      if (w.write_genesis(reason, opt.start_ns) != journal_errc::ok) {
+      if (const journal_errc ec = w.write_genesis(reason, opt.start_ns); ec != journal_errc::ok) {
         throw journal_error("journal: cannot write the genesis record to " + files.back() + ": " +
-                            errno_text(errno));
+                            genesis_error_text(ec));
       }
     }
   }
@@ -282,6 +292,9 @@ journal_errc journal_writer::write_genesis(genesis_reason reason, std::int64_t t
 
 journal_errc journal_writer::write_line(const std::string& line) {
   if (failed_ || fd_ < 0) return journal_errc::writer_failed;
+  // Never a line the verifier refuses (the next start would refuse its own
+  // journal): refused unwritten; the chain is unchanged.
+  if (line.size() > kMaxRecordLine + 1) return journal_errc::line_too_long;
   if (!write_all(fd_, line)) {
     // Cut back whatever part of the line reached the file, so the chain stays whole.
     if (::ftruncate(fd_, static_cast<off_t>(file_bytes_)) != 0) failed_ = true;

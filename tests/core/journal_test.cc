@@ -839,6 +839,33 @@ TEST(JournalWriter, MovedWriterKeepsAppendingToTheSameChain) {
   EXPECT_EQ(verify_journal(path, {}).records, 3u);
 }
 
+// The writer never writes a line the verifier would refuse as too long (it
+// would make the next start refuse its own journal): such a record is
+// refused unwritten, counted, and the chain stays whole; a genesis that long
+// is an error at open.
+TEST(JournalWriter, NeverWritesALineOverKMaxRecordLine) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  {
+    journal_writer w = journal_writer::open(path, test_options());
+    const std::string huge(kMaxRecordLine, '7');
+    EXPECT_EQ(w.append(checkpoint_record{1, "{\"n\":\"" + huge + "\"}"}, 0),
+              journal_errc::line_too_long);
+    EXPECT_EQ(w.stats().append_errors, 1u);
+    EXPECT_EQ(w.append(sample_opportunity(1), 0), journal_errc::ok) << "the writer goes on";
+  }
+  const verify_report r = verify_journal(path, {});
+  EXPECT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(r.records, 2u);
+  journal_options big = test_options(std::string(kMaxRecordLine, 'x'));
+  try {
+    journal_writer w = journal_writer::open(d.file("big.jsonl"), big);
+    ADD_FAILURE() << "a genesis over the line limit was written";
+  } catch (const journal_error& e) {
+    EXPECT_NE(std::string(e.what()).find("kMaxRecordLine"), std::string::npos) << e.what();
+  }
+}
+
 // Hostile input: a journal path that is a FIFO blocked forever in open()
 // (reading it for verification waits for a writer), ignoring --duration; a
 // directory or device is no journal either. The path must be a regular file
