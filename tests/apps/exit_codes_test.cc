@@ -6,16 +6,8 @@
 // Inputs are made once by `triarb sim` (a journal, its recording and its
 // exchangeInfo document); each case names the command, the arguments, the
 // code and a part of what it must say.
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -23,12 +15,11 @@
 #include <map>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/journal.h"
-
-extern char** environ;
+#include "tests/support/child_process.h"
+#include "tests/support/loopback.h"
 
 namespace triarb {
 namespace {
@@ -37,62 +28,12 @@ namespace fs = std::filesystem;
 
 constexpr int kBoundSeconds = 60;  // a child still running after this is killed: a failure
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::closed_port;
+using test::read_file;
 
-struct result {
-  int code = -1;       // -1: killed at the bound, or died of a signal
-  std::string output;  // stdout then stderr
-};
-
-result run(std::vector<std::string> args, const std::string& dir) {
+test::child_result run(std::vector<std::string> args, const std::string& dir) {
   args.insert(args.begin(), TRIARB_BINARY);
-  const std::string out = dir + "/out.txt", err = dir + "/err.txt";
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  result r;
-  if (rc != 0) return r;
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(kBoundSeconds);
-  int status = 0;
-  for (;;) {
-    if (waitpid(pid, &status, WNOHANG) == pid) break;
-    if (std::chrono::steady_clock::now() > give_up) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      r.output = "(killed after " + std::to_string(kBoundSeconds) + " s)\n";
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  if (WIFEXITED(status)) r.code = WEXITSTATUS(status);
-  r.output += read_all(out) + read_all(err);
-  return r;
-}
-
-// A port nothing listens on (bound, then closed).
-int closed_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  (void)::bind(fd, reinterpret_cast<sockaddr*>(&a), len);
-  (void)::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
+  return test::run_child(args, dir + "/out.txt", std::chrono::seconds(kBoundSeconds));
 }
 
 struct exit_case {
@@ -112,11 +53,12 @@ TEST(ExitCodes, EveryCommandFollowsTheTable) {
       {"$X", dir + "/x.json"},    {"$B", dir + "/bad.json"}, {"$D", dir + "/d"},
       {"$C", dir + "/ok.toml"},   {"$K", dir + "/bad.toml"}, {"$N", dir + "/missing"},
       {"$E", dir + "/esc.jsonl"}, {"$P", dir + "/fifo"}};
-  const result made = run({"sim", "--seed", "3", "--duration", "5", "--journal", v["$J"],
-                           "--frames-out", v["$F"], "--exchange-info-out", v["$X"]},
-                          dir);
+  const test::child_result made =
+      run({"sim", "--seed", "3", "--duration", "5", "--journal", v["$J"], "--frames-out", v["$F"],
+           "--exchange-info-out", v["$X"]},
+          dir);
   ASSERT_EQ(made.code, 0) << made.output;
-  std::string journal = read_all(v["$J"]);
+  std::string journal = read_file(v["$J"]);
   const auto digit = journal.find_first_of("123456789", journal.find("\"price\""));
   ASSERT_NE(digit, std::string::npos) << "the sim journaled no opportunity";
   journal[digit] = journal[digit] == '9' ? '8' : '9';  // an edited price
@@ -125,7 +67,7 @@ TEST(ExitCodes, EveryCommandFollowsTheTable) {
   // re-hashed so that parsing judges it: the error quoting the value must
   // not send ESC to the terminal.
   {
-    std::istringstream lines(read_all(v["$J"]));
+    std::istringstream lines(read_file(v["$J"]));
     std::string line, escaped;
     bool done = false;
     while (std::getline(lines, line)) {
@@ -199,7 +141,7 @@ TEST(ExitCodes, EveryCommandFollowsTheTable) {
       shown += " " + a;
     }
     SCOPED_TRACE("triarb" + shown);
-    const result r = run(c.args, dir);
+    const test::child_result r = run(c.args, dir);
     EXPECT_EQ(r.code, c.code) << r.output;
     EXPECT_EQ(r.output.find('\x1b'), std::string::npos) << "ESC reached the terminal";
     EXPECT_NE(r.output.find(c.says), std::string::npos)

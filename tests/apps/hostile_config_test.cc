@@ -11,11 +11,8 @@
 // connection plan (`symbols_per_connection`, `reconnect_attempts_per_5min`)
 // is checked by `triarb run` against `triarb sim-exchange` on 127.0.0.1. The
 // REST body limit is checked in-process against the simulated exchange.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -33,8 +30,7 @@
 #include "net/rest_client.h"
 #include "net/tls_client.h"
 #include "sim/exchange/sim_exchange.h"
-
-extern char** environ;
+#include "tests/support/child_process.h"
 
 namespace triarb {
 namespace {
@@ -45,56 +41,12 @@ using namespace std::chrono_literals;
 // Not a timing assertion: a bound on waiting for a child that hangs.
 constexpr auto kChildTimeout = 60s;
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::child_result;
+using test::read_file;
 
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
-
-pid_t spawn(const std::vector<std::string>& args, const std::string& out_file) {
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  return rc == 0 ? pid : -1;
-}
-
-// Waits for pid until the deadline; kills it (SIGKILL) if it is still running.
-// Returns the exit code, 128 + the signal if a signal ended it, or -1 if it
-// had to be killed.
-int wait_bounded(pid_t pid, std::chrono::steady_clock::duration limit) {
-  const auto give_up = std::chrono::steady_clock::now() + limit;
-  int status = 0;
-  while (true) {
-    const pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) break;
-    if (r < 0) return -1;
-    if (std::chrono::steady_clock::now() > give_up) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return -1;
-    }
-    std::this_thread::sleep_for(5ms);
-  }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
-}
-
-struct child_result {
-  int code = -1;       // see wait_bounded
-  std::string output;  // stdout and stderr
-};
 
 class Hostile : public ::testing::Test {
  protected:
@@ -110,7 +62,7 @@ class Hostile : public ::testing::Test {
                R"("a":"101.0","A":"1"}})"
                "\n");
     exchange_info_ = path("exchange_info.json");
-    write_file(exchange_info_, read_all(TRIARB_SOURCE_DIR "/tests/data/exchange_info/small.json"));
+    write_file(exchange_info_, read_file(TRIARB_SOURCE_DIR "/tests/data/exchange_info/small.json"));
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -119,14 +71,7 @@ class Hostile : public ::testing::Test {
   child_result run(std::vector<std::string> args) {
     args.insert(args.begin(), TRIARB_BINARY);
     const std::string out = path("out.txt");
-    const pid_t pid = spawn(args, out);
-    child_result r;
-    if (pid < 0) {
-      ADD_FAILURE() << "cannot start " << TRIARB_BINARY;
-      return r;
-    }
-    r.code = wait_bounded(pid, kChildTimeout);
-    r.output = read_all(out);
+    const child_result r = test::run_child(args, out, kChildTimeout);
     if (r.code == -1) ADD_FAILURE() << "killed after the timeout: " << r.output.substr(0, 500);
     return r;
   }
@@ -281,7 +226,7 @@ TEST_F(Hostile, ConfigThatIsADirectoryOrMissing) {
 // A 1 GB exchangeInfo reached 3.1 GB resident before failing.
 TEST_F(Hostile, ExchangeInfoOverTheSizeLimit) {
   const std::string p = path("big.json");
-  write_file(p, read_all(exchange_info_));
+  write_file(p, read_file(exchange_info_));
   fs::resize_file(p, (64U << 20) + 1);  // sparse: a reader that checks first never reads it
   expect_refused(replay_with_exchange_info(p), 3,
                  {p + ": 67108865 bytes", "67108864", "kMaxExchangeInfoBytes"});
@@ -289,7 +234,7 @@ TEST_F(Hostile, ExchangeInfoOverTheSizeLimit) {
 
 // One filter of one symbol (ETHBTC, the fixture's first) made nonsense.
 TEST_F(Hostile, ExchangeInfoWithNonsenseFilters) {
-  const std::string good = read_all(exchange_info_);
+  const std::string good = read_file(exchange_info_);
   struct probe {
     std::string from, to;
     std::vector<std::string> parts;
@@ -347,10 +292,10 @@ TEST_F(Hostile, ExchangeInfoThatIsADirectoryOrMissing) {
 class SimExchangeChild {
  public:
   SimExchangeChild(const std::string& out, const std::string& ca) {
-    pid_ = spawn({TRIARB_BINARY, "sim-exchange", "--port", "0", "--ca-out", ca}, out);
+    pid_ = test::spawn_child({TRIARB_BINARY, "sim-exchange", "--port", "0", "--ca-out", ca}, out);
     const auto give_up = std::chrono::steady_clock::now() + kChildTimeout;
     while (pid_ > 0 && std::chrono::steady_clock::now() < give_up) {
-      const std::string text = read_all(out);
+      const std::string text = read_file(out);
       const auto rest = text.find("rest ");
       const auto ws = text.find("ws   ");
       if (rest != std::string::npos && ws != std::string::npos &&
@@ -365,7 +310,7 @@ class SimExchangeChild {
   ~SimExchangeChild() {
     if (pid_ > 0) {
       kill(pid_, SIGTERM);
-      (void)wait_bounded(pid_, kChildTimeout);
+      (void)test::wait_child(pid_, kChildTimeout);
     }
   }
   SimExchangeChild(const SimExchangeChild&) = delete;
@@ -383,7 +328,7 @@ class SimExchangeChild {
 TEST_F(Hostile, RunRefusesAConnectionPlanTheConnectBudgetCannotCarry) {
   const std::string ca = path("ca.pem");
   SimExchangeChild ex(path("sim_exchange.txt"), ca);
-  ASSERT_TRUE(ex.ready()) << read_all(path("sim_exchange.txt"));
+  ASSERT_TRUE(ex.ready()) << read_file(path("sim_exchange.txt"));
   const std::string base = "[exchange]\nrest_url = \"" + ex.rest_url_ + "\"\nws_url = \"" +
                            ex.ws_url_ + "\"\nca_file = \"" + ca +
                            "\"\n[telemetry]\nmetrics_address = \"\"\n[journal]\npath = \"" +

@@ -3,46 +3,19 @@
 // timeout. Loopback only: a listening socket nobody reads.
 #include "net/rest_client.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/error.hpp>
 #include <chrono>
 #include <string>
 
+#include "tests/support/loopback.h"
+
 namespace triarb {
 namespace {
 
-// A TCP listener on 127.0.0.1 that never accepts: the kernel completes the
-// handshake from its backlog, so a client connects and then waits forever
-// for a TLS ServerHello.
-class silent_server {
- public:
-  silent_server() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
-        ::listen(fd_, 8) != 0 || ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-      ADD_FAILURE() << "cannot listen on 127.0.0.1";
-    }
-    port_ = ntohs(a.sin_port);
-  }
-  ~silent_server() { ::close(fd_); }
-  silent_server(const silent_server&) = delete;
-  silent_server& operator=(const silent_server&) = delete;
-  [[nodiscard]] std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
+using test::silent_server;
 
 TEST(RestClient, AStopRequestEndsARequestTheServerNeverAnswers) {
   silent_server server;

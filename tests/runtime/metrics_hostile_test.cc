@@ -21,72 +21,17 @@
 #include <vector>
 
 #include "runtime/metrics_server.h"
+#include "tests/runtime/http_client.h"
 
 namespace triarb {
 namespace {
 
 using namespace std::chrono_literals;
 
-// A loopback TCP client; every receive waits at most timeout_s.
-struct client {
-  int fd = -1;
-  bool connected = false;
-  bool closed = false;  // read_all() saw the server close (not a reset, not the timeout)
-  explicit client(std::uint16_t port, int timeout_s = 10) {
-    fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return;
-    timeval tv{timeout_s, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected = ::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
-  }
-  ~client() {
-    if (fd >= 0) ::close(fd);
-  }
-  client(const client&) = delete;
-  client& operator=(const client&) = delete;
-  bool send(const std::string& s) const {
-    std::size_t off = 0;
-    while (off < s.size()) {
-      const ssize_t n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      off += static_cast<std::size_t>(n);
-    }
-    return true;
-  }
-  std::string read_all() {
-    std::string out;
-    char buf[8192];
-    for (;;) {
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n == 0) closed = true;
-      if (n <= 0) break;
-      out.append(buf, static_cast<std::size_t>(n));
-    }
-    return out;
-  }
-};
+using test::client;
+using test::settled;
 
 std::string status_of(const std::string& raw) { return raw.substr(0, raw.find("\r\n")); }
-
-std::string get(std::uint16_t port) {
-  client c(port);
-  if (!c.connected) return "";
-  c.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
-  return c.read_all();
-}
-
-// Waits (bounded) until n connections are accounted for.
-metrics_server::counters settled(const metrics_server& m, std::uint64_t n) {
-  const auto until = std::chrono::steady_clock::now() + 10s;
-  while (m.stats().connections() < n && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(5ms);
-  }
-  return m.stats();
-}
 
 std::string render() { return "# HELP triarb_up Up.\n# TYPE triarb_up gauge\ntriarb_up 1\n"; }
 
@@ -157,7 +102,7 @@ TEST(MetricsHostile, OversizedRequestsAre431AndTheServerKeepsServing) {
         << "the answer names the limit: " << r;
   }
   EXPECT_EQ(settled(m, requests.size()).of(metrics_refusal::too_large), requests.size());
-  EXPECT_NE(get(m.port()).find("triarb_up 1"), std::string::npos);
+  EXPECT_NE(test::scrape(m.port()).find("triarb_up 1"), std::string::npos);
   m.stop();
 }
 
@@ -187,7 +132,7 @@ TEST(MetricsHostile, GarbageIs400OrClosedAndTheServerKeepsServing) {
   const metrics_server::counters s = settled(m, garbage.size());
   EXPECT_EQ(s.connections(), garbage.size()) << "each counted once";
   EXPECT_GE(s.of(metrics_refusal::malformed), garbage.size() - 1);
-  EXPECT_NE(get(m.port()).find("triarb_up 1"), std::string::npos);
+  EXPECT_NE(test::scrape(m.port()).find("triarb_up 1"), std::string::npos);
   m.stop();
 }
 
@@ -206,7 +151,7 @@ TEST(MetricsHostile, ASlowClientBlocksNoScrapeAndOneThatNeverEndsIsTimedOut) {
       std::this_thread::sleep_for(2ms);
     }
     // Half sent: another scrape is answered meanwhile.
-    EXPECT_NE(get(m.port()).find("triarb_up 1"), std::string::npos);
+    EXPECT_NE(test::scrape(m.port()).find("triarb_up 1"), std::string::npos);
     for (std::size_t i = req.size() / 2; i < req.size(); ++i) {
       slow.send(req.substr(i, 1));
       std::this_thread::sleep_for(2ms);
@@ -232,7 +177,7 @@ TEST(MetricsHostile, ASlowClientBlocksNoScrapeAndOneThatNeverEndsIsTimedOut) {
     }
     EXPECT_TRUE(server_closed) << "a client dripping header bytes was never closed";
     EXPECT_EQ(settled(m, 1).of(metrics_refusal::timeout), 1u);
-    EXPECT_NE(get(m.port()).find("triarb_up 1"), std::string::npos);
+    EXPECT_NE(test::scrape(m.port()).find("triarb_up 1"), std::string::npos);
     m.stop();
   }
 }
@@ -242,7 +187,7 @@ TEST(MetricsHostile, AnIdleClientBlocksNoScrapeAndIsTimedOut) {
   m.start();
   client idle(m.port());
   ASSERT_TRUE(idle.connected);
-  EXPECT_NE(get(m.port()).find("triarb_up 1"), std::string::npos);
+  EXPECT_NE(test::scrape(m.port()).find("triarb_up 1"), std::string::npos);
   EXPECT_EQ(idle.read_all(), "");
   EXPECT_TRUE(idle.closed) << "not closed by the server within the 10 s receive cap";
   const metrics_server::counters s = settled(m, 2);
@@ -287,7 +232,7 @@ TEST(MetricsHostile, TwoHundredConnectionsAtOnceAreEachAnsweredOrRefused) {
                 s.of(metrics_refusal::timeout),
             kClients);
   cs.clear();
-  const std::string after = get(m.port());
+  const std::string after = test::scrape(m.port());
   EXPECT_NE(after.find("triarb_up 1"), std::string::npos) << after;
   // The refusals are in the exposition.
   EXPECT_NE(after.find("triarb_metrics_requests_refused_total{reason=\"over_capacity\"} " +
@@ -343,7 +288,7 @@ TEST(MetricsHostile, AcceptingResumesAfterRunningOutOfFileDescriptors) {
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &old), 0);
   ASSERT_EQ(socket_errno, EMFILE) << "the descriptors did not run out after " << fds.size();
   EXPECT_GT(m.stats().accept_errors, 0u);
-  const std::string r = get(m.port());
+  const std::string r = test::scrape(m.port());
   EXPECT_NE(r.find("triarb_up 1"), std::string::npos)
       << "no answer after the server ran out of file descriptors";
   m.stop();

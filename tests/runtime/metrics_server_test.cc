@@ -22,46 +22,15 @@
 #include <thread>
 
 #include "config/config.h"
+#include "tests/runtime/http_client.h"
 #include "tests/runtime/prometheus_lint.h"
 
 namespace triarb {
 namespace {
 
-// A loopback TCP client with a receive timeout (the test never waits longer).
-struct client {
-  int fd = -1;
-  explicit client(std::uint16_t port, int timeout_s = 5) {
-    fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    timeval tv{timeout_s, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected = ::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
-  }
-  ~client() {
-    if (fd >= 0) ::close(fd);
-  }
-  client(const client&) = delete;
-  client& operator=(const client&) = delete;
-  void send(const std::string& s) const { (void)::send(fd, s.data(), s.size(), MSG_NOSIGNAL); }
-  // Everything until the server closes (or the receive timeout: then
-  // `closed` stays false).
-  std::string read_all() {
-    std::string out;
-    char buf[4096];
-    for (;;) {
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n == 0) closed = true;
-      if (n <= 0) break;
-      out.append(buf, static_cast<std::size_t>(n));
-    }
-    return out;
-  }
-  bool connected = false;
-  bool closed = false;  // read_all() saw the server close
-};
+using test::client;
+using test::scrape;
+using test::settled;
 
 // One raw request and what came back before the server closed.
 struct reply {
@@ -90,24 +59,6 @@ reply exchange(std::uint16_t port, const std::string& request) {
   r.raw = c.read_all();
   r.closed = c.closed;
   return r;
-}
-
-// Waits (bounded) until every one of n connections is accounted for: the
-// server counts a 200 once its write completed, which the client may see
-// first.
-metrics_server::counters settled(const metrics_server& m, std::uint64_t n) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (m.stats().connections() < n && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return m.stats();
-}
-
-std::string scrape(std::uint16_t port) {
-  client c(port);
-  if (!c.connected) return "";
-  c.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
-  return c.read_all();
 }
 
 TEST(MetricsServer, AnswersAScrape) {
