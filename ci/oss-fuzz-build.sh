@@ -7,8 +7,9 @@
 #   outputs $OUT/fuzz_<target>, $OUT/fuzz_<target>_seed_corpus.zip (corpus/<target>/),
 #           $OUT/fuzz_<target>.dict (fuzz/<target>.dict), $OUT/fuzz_<target>.options
 #           (fuzz/<target>.options turned into a [libfuzzer] section)
-# The core library is built by CMake with the platform's flags (not
-# TRIARB_FUZZ: the engine is linked only here, from $LIB_FUZZING_ENGINE).
+# Every target is built by CMake (TRIARB_FUZZ, without the bot's other
+# layers: the fuzz targets build the config and net libraries they need)
+# with the platform's flags and its engine (TRIARB_FUZZ_ENGINE).
 #
 # Locally:
 #   CC=clang-14 CXX=clang++-14 CFLAGS="-fsanitize=address,fuzzer-no-link" \
@@ -26,8 +27,8 @@ mkdir -p "$OUT"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_C_COMPILER="$CC" -DCMAKE_CXX_COMPILER="$CXX" \
   -DCMAKE_C_FLAGS="$CFLAGS" -DCMAKE_CXX_FLAGS="$CXXFLAGS" -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g" \
+  -DTRIARB_FUZZ=ON -DTRIARB_FUZZ_ENGINE="$LIB_FUZZING_ENGINE" \
   -DTRIARB_MARCH= -DTRIARB_BUILD_BENCH=OFF -DTRIARB_BUILD_BOT=OFF -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" --target triarb_core
 
 built=0
 for src in fuzz/*.cc; do
@@ -35,9 +36,8 @@ for src in fuzz/*.cc; do
   [ "$target" = replay_main ] && continue
   grep -q 'LLVMFuzzerTestOneInput' "$src" || continue
   name="fuzz_$target"
-  # shellcheck disable=SC2086  # flags are word lists
-  $CXX $CXXFLAGS -std=c++20 -Icore -Ifuzz "$src" -o "$OUT/$name" \
-    "$build/core/libtriarb_core.a" $LIB_FUZZING_ENGINE -lsimdjson -lcrypto
+  cmake --build "$build" --target "$name"
+  cp "$build/fuzz/$name" "$OUT/$name"
   if [ -d "corpus/$target" ]; then
     rm -f "$OUT/${name}_seed_corpus.zip"
     (cd "corpus/$target" && find . -type f ! -name 'REPRODUCE-*' ! -name '.*' -print |

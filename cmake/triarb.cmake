@@ -67,7 +67,10 @@ function(triarb_fuzzer name)
   add_executable(fuzz_${name} ${name}.cc)
   target_link_libraries(fuzz_${name} PRIVATE triarb_core triarb_fuzz_support ${F_LIBS})
   if(TRIARB_FUZZ)
-    target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+    # The engine: libFuzzer here; OSS-Fuzz passes its $LIB_FUZZING_ENGINE
+    # (ci/oss-fuzz-build.sh), a flag or a library path.
+    separate_arguments(engine UNIX_COMMAND "${TRIARB_FUZZ_ENGINE}")
+    target_link_options(fuzz_${name} PRIVATE ${engine})
   else()
     target_sources(fuzz_${name} PRIVATE replay_main.cc)
     add_test(NAME fuzz_replay_${name}
