@@ -297,7 +297,6 @@ struct ws_connection::impl : std::enable_shared_from_this<ws_connection::impl> {
     stopped = true;
     policy.stop();
     ++gen;
-    error_code ignored;
     resolver.cancel();
     retry_timer.cancel();
     watchdog.cancel();
