@@ -249,16 +249,6 @@ verify_report verify_file_lines(line_reader& lines, std::string_view name, std::
   }
 }
 
-// "a FIFO", "a directory", ... for a file that is not regular.
-std::string kind_of(mode_t m) {
-  if (S_ISDIR(m)) return "a directory";
-  if (S_ISFIFO(m)) return "a FIFO";
-  if (S_ISCHR(m)) return "a character device";
-  if (S_ISBLK(m)) return "a block device";
-  if (S_ISSOCK(m)) return "a socket";
-  return "not a regular file";
-}
-
 // Opens one file of the chain for reading, after checking that it is a
 // regular file: a FIFO would block in open(), a device like /dev/zero never
 // ends (and neither is ever opened). Returns the error's detail, or "" when
@@ -267,7 +257,8 @@ std::string open_regular(const std::string& file, std::ifstream& in) {
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0) return "cannot open: " + errno_text(errno);
   if (!S_ISREG(st.st_mode)) {
-    return kind_of(st.st_mode) + ", not a regular file (a journal is one; refused unread)";
+    return std::string(internal::file_kind(st.st_mode)) +
+           ", not a regular file (a journal is one; refused unread)";
   }
   in.open(file, std::ios::binary);
   if (!in) return "cannot open: " + errno_text(errno);

@@ -23,22 +23,13 @@ namespace triarb {
 using internal::canonical_body_to;
 using internal::errno_text;
 using internal::file_exists;
+using internal::file_kind;
 using internal::is_decimal;
 using internal::kHashKey;
 using internal::read_whole_file;
 using internal::sha256_hex_to;
 
 namespace {
-
-// What a path is when it is not a regular file, for the error ("a FIFO", ...).
-const char* file_kind(mode_t mode) noexcept {
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a file";
-}
 
 // A journal file must be a regular file (through symlinks) or absent: opening
 // a FIFO to verify it blocks until a writer appears, and a device or
@@ -47,7 +38,7 @@ void require_regular_or_absent(const std::string& file) {
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0) return;  // absent (or unreadable: open says why)
   if (!S_ISREG(st.st_mode)) {
-    throw journal_error("journal: " + file + " is " + file_kind(st.st_mode) +
+    throw journal_error("journal: " + file + " is " + std::string(file_kind(st.st_mode)) +
                         ", not a regular file (the journal path must be a regular file or absent)");
   }
 }

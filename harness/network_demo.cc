@@ -125,16 +125,9 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
   for (const std::string& e : r.fatal_errors) out << "  error              " << e << "\n";
   // As `run`: a demo that watched nothing, or not every symbol, did not show
   // what it claims.
-  if (r.symbols_never_subscribed > 0) {
-    out << "  error              " << r.symbols_never_subscribed << " of " << r.symbols
-        << " symbols never subscribed (" << r.connections_never_opened << " of " << r.connections
-        << " connections never opened)\n";
-  }
-  if (r.frames == 0) out << "  error              no frames were received\n";
-  return r.fatal_errors.empty() && phantom.load() == 0 && r.symbols_never_subscribed == 0 &&
-                 r.frames > 0
-             ? 0
-             : 1;
+  const std::vector<std::string> unwatched = r.unwatched();
+  for (const std::string& u : unwatched) out << "  error              " << u << "\n";
+  return r.fatal_errors.empty() && phantom.load() == 0 && unwatched.empty() ? 0 : 1;
 }
 
 }  // namespace triarb

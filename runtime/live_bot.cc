@@ -673,6 +673,17 @@ live_report live_bot::run() {
   return r;
 }
 
+std::vector<std::string> live_report::unwatched() const {
+  std::vector<std::string> out;
+  if (symbols_never_subscribed > 0) {
+    out.push_back(std::to_string(symbols_never_subscribed) + " of " + std::to_string(symbols) +
+                  " symbols were never subscribed (" + std::to_string(connections_never_opened) +
+                  " of " + std::to_string(connections) + " connections never opened)");
+  }
+  if (frames == 0) out.emplace_back("no frames were received");
+  return out;
+}
+
 // ---- signals, resident memory ----
 
 namespace {

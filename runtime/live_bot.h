@@ -110,6 +110,11 @@ struct live_report {
   // Non-empty: Ctrl-C or --duration ended the start-up's exchangeInfo request
   // (what was waiting and why); nothing else in the report was reached.
   std::string stopped_during_startup;
+  // What the run did not watch, one sentence each (empty: every symbol was
+  // subscribed and frames arrived): "N of M symbols were never subscribed
+  // (K of C connections never opened)", "no frames were received". `run` and
+  // the demo print them and exit 1.
+  [[nodiscard]] std::vector<std::string> unwatched() const;
   std::string journal_sync_error;  // the final fsync failed: why (empty: it did not)
   std::string telemetry_json;      // the last tick's full line
 };

@@ -58,18 +58,9 @@ int run_live(const run_flags& f) {
             << " refused by a full journal queue)\ncounters: " << r.telemetry_json << "\n";
   // A run that watched nothing, or not everything, did not do its job: say
   // so and exit 1 (a script must not read it as a good run).
-  bool watched_all = true;
-  if (r.symbols_never_subscribed > 0) {
-    std::cerr << "triarb: " << r.symbols_never_subscribed << " of " << r.symbols
-              << " symbols were never subscribed (" << r.connections_never_opened << " of "
-              << r.connections << " connections never opened)\n";
-    watched_all = false;
-  }
-  if (r.frames == 0) {
-    std::cerr << "triarb: no frames were received\n";
-    watched_all = false;
-  }
-  return watched_all && r.fatal_errors.empty() && r.journal_sync_error.empty() &&
+  const std::vector<std::string> unwatched = r.unwatched();
+  for (const std::string& u : unwatched) std::cerr << "triarb: " << u << "\n";
+  return unwatched.empty() && r.fatal_errors.empty() && r.journal_sync_error.empty() &&
                  r.record_write_failures == 0
              ? kExitOk
              : kExitProblem;

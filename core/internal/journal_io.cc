@@ -38,4 +38,13 @@ bool file_exists(const std::string& path) {
 
 std::string errno_text(int e) { return std::string(std::strerror(e)); }
 
+std::string_view file_kind(unsigned mode) noexcept {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
 }  // namespace triarb::internal

@@ -48,4 +48,8 @@ bool file_exists(const std::string& path);
 // strerror(e) as a string.
 std::string errno_text(int e);
 
+// What a file that is not regular is, for an error: "a FIFO", "a directory",
+// "a character device", "a block device", "a socket" (st_mode from stat).
+std::string_view file_kind(unsigned mode) noexcept;
+
 }  // namespace triarb::internal
