@@ -458,6 +458,9 @@ std::size_t live_bot::open_connections() const noexcept {
   return s_->open_count.load(std::memory_order_relaxed);
 }
 std::uint64_t live_bot::counter(conn_counter c) const noexcept { return s_->conn.get(c); }
+std::uint64_t live_bot::reseeds() const noexcept {
+  return s_->reseed_counts.reseeds.load(std::memory_order_relaxed);
+}
 std::uint64_t live_bot::reseeded_symbols() const noexcept {
   return s_->reseed_counts.reseeded.load(std::memory_order_relaxed);
 }

@@ -141,6 +141,7 @@ class live_bot {
   [[nodiscard]] book_snapshot read(symbol_id s) const noexcept;
   [[nodiscard]] std::size_t open_connections() const noexcept;
   [[nodiscard]] std::uint64_t counter(conn_counter c) const noexcept;
+  [[nodiscard]] std::uint64_t reseeds() const noexcept;  // snapshots applied (not stale)
   [[nodiscard]] std::uint64_t reseeded_symbols() const noexcept;
   [[nodiscard]] std::uint64_t frames() const noexcept;
 
