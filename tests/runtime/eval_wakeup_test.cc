@@ -1,0 +1,176 @@
+// The evaluator's wake-up (runtime/eval_wakeup.h) on real threads and the
+// real futex (labels unit and tsan: under ThreadSanitizer it must report
+// nothing). The protocol itself is model-checked by
+// tests/runtime/model/eval_wakeup_model.cc; here:
+//   - the counters and stop() on one thread, deterministic;
+//   - a stress: a feed thread marks symbols of the production dirty_set in
+//     bursts with pauses (so the evaluator parks often) and notifies; the
+//     evaluator blocks whenever nothing is dirty. Every write must reach the
+//     evaluator, the safety-net timeout must never find work (a missed
+//     wake-up), and the evaluator must really have parked;
+//   - spin policy: the evaluator never parks and the feed never makes a
+//     futex call.
+// Bounded by operation count; no wall-clock assertion (the timeouts only
+// bound a lost wake-up).
+#include "runtime/eval_wakeup.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <thread>
+
+#include "core/dirty_set.h"
+#include "core/seqlock.h"
+
+namespace triarb {
+namespace {
+
+constexpr std::int64_t kMs = 1'000'000;
+
+TEST(EvalWakeup, TakesWorkAtOnceWithoutWaiting) {
+  eval_wakeup w(wake_policy::block, 0, 1000 * kMs);
+  EXPECT_TRUE(w.wait_for_work([] { return true; }));
+  EXPECT_EQ(w.counters().waits.load(), 0U);
+}
+
+TEST(EvalWakeup, NotifyWithoutWaiterMakesNoWake) {
+  eval_wakeup w(wake_policy::block, 0, 1000 * kMs);
+  for (int i = 0; i < 100; ++i) w.notify();
+  EXPECT_EQ(w.counters().notifies.load(), 0U);
+}
+
+TEST(EvalWakeup, ReturnsFalseOnceStoppedAndIdle) {
+  eval_wakeup w(wake_policy::block, 0, 1000 * kMs);
+  w.stop();
+  EXPECT_FALSE(w.wait_for_work([] { return false; }));
+  eval_wakeup s(wake_policy::spin, 0, 1000 * kMs);
+  s.stop();
+  EXPECT_FALSE(s.wait_for_work([] { return false; }));
+}
+
+TEST(EvalWakeup, RecheckAfterAnnouncingFindsWork) {
+  eval_wakeup w(wake_policy::block, 0, 1000 * kMs);
+  int calls = 0;
+  // Nothing on the first look; work on the re-check after announcing.
+  EXPECT_TRUE(w.wait_for_work([&] { return ++calls == 2; }));
+  EXPECT_EQ(w.counters().recheck_found.load(), 1U);
+  EXPECT_EQ(w.counters().waits.load(), 0U);
+}
+
+TEST(EvalWakeup, TimeoutThatFindsWorkCountsAMissedWakeup) {
+  // Work appears without a notify (what a lost wake-up looks like): the
+  // safety net's timeout finds it and counts it.
+  eval_wakeup w(wake_policy::block, 0, 1 * kMs);
+  int calls = 0;
+  EXPECT_TRUE(w.wait_for_work([&] { return ++calls == 3; }));
+  EXPECT_EQ(w.counters().waits.load(), 1U);
+  EXPECT_EQ(w.counters().timeouts.load(), 1U);
+  EXPECT_EQ(w.counters().missed_wakeups.load(), 1U);
+}
+
+TEST(EvalWakeup, StopWakesAParkedEvaluator) {
+  eval_wakeup w(wake_policy::block, 0, 60'000 * kMs);  // only stop() can end the wait
+  std::thread eval([&] { EXPECT_FALSE(w.wait_for_work([] { return false; })); });
+  while (w.counters().waits.load() == 0) std::this_thread::yield();
+  w.stop();
+  eval.join();
+  EXPECT_EQ(w.counters().timeouts.load(), 0U);
+}
+
+constexpr symbol_id kSymbols = 16;
+
+struct stress_result {
+  std::uint64_t lost = 0, regressions = 0;
+};
+
+// The feed writes `bursts` bursts of up to 8 writes (symbol, update id in a
+// one-word seqlock record), marking and notifying after each, and pauses
+// between bursts (yield or a short sleep) so the evaluator runs dry and
+// parks; then stop(). The evaluator takes dirty symbols through
+// wait_for_work until stopped, then drains.
+stress_result stress(eval_wakeup& w, int bursts) {
+  std::array<seqlock_record<1>, kSymbols> book;
+  dirty_set dirty(kSymbols);
+  std::array<std::uint64_t, kSymbols> seen{}, last{};
+  stress_result r;
+  const auto take = [&] {
+    symbol_id s;
+    if (!dirty.pop(s)) return false;
+    const std::uint64_t u = book[s].read()[0];
+    if (u < seen[s]) ++r.regressions;
+    seen[s] = u;
+    return true;
+  };
+  std::thread eval([&] {
+    while (w.wait_for_work(take)) {
+    }
+  });
+  std::uint64_t x = 12345;
+  for (int b = 0; b < bursts; ++b) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    const unsigned n = 1 + static_cast<unsigned>((x >> 33) % 8);
+    for (unsigned i = 0; i < n; ++i) {
+      const auto s = static_cast<symbol_id>((x >> (40 + i)) % kSymbols);
+      book[s].write({++last[s]});
+      dirty.mark(s);
+      w.notify();
+    }
+    switch ((x >> 20) % 4) {
+      case 0:
+        std::this_thread::sleep_for(std::chrono::microseconds(20));
+        break;
+      case 1:
+        std::this_thread::yield();
+        break;
+      default:
+        break;  // back to back
+    }
+  }
+  w.stop();
+  eval.join();
+  while (take()) {
+  }
+  for (symbol_id s = 0; s < kSymbols; ++s) r.lost += seen[s] != last[s] ? 1 : 0;
+  return r;
+}
+
+TEST(EvalWakeup, BlockStressLosesNoWakeup) {
+  // A lost wake-up would stall the evaluator until the 20 ms safety net and
+  // show as missed_wakeups.
+  eval_wakeup w(wake_policy::block, 0, 20 * kMs);
+  const stress_result r = stress(w, 20'000);
+  const eval_wakeup_counters& c = w.counters();
+  EXPECT_EQ(r.lost, 0U);
+  EXPECT_EQ(r.regressions, 0U);
+  EXPECT_EQ(c.missed_wakeups.load(), 0U);
+  EXPECT_GT(c.waits.load(), 0U);     // the evaluator really parked
+  EXPECT_GT(c.notifies.load(), 0U);  // and was woken by the feed
+  std::printf("block: waits %llu wakeups %llu notifies %llu recheck_found %llu timeouts %llu\n",
+              static_cast<unsigned long long>(c.waits.load()),
+              static_cast<unsigned long long>(c.wakeups.load()),
+              static_cast<unsigned long long>(c.notifies.load()),
+              static_cast<unsigned long long>(c.recheck_found.load()),
+              static_cast<unsigned long long>(c.timeouts.load()));
+}
+
+TEST(EvalWakeup, BlockWithSpinStressLosesNoWakeup) {
+  eval_wakeup w(wake_policy::block, 5'000, 20 * kMs);  // polls 5 us before parking
+  const stress_result r = stress(w, 20'000);
+  EXPECT_EQ(r.lost, 0U);
+  EXPECT_EQ(r.regressions, 0U);
+  EXPECT_EQ(w.counters().missed_wakeups.load(), 0U);
+}
+
+TEST(EvalWakeup, SpinNeverParksAndFeedNeverWakes) {
+  eval_wakeup w(wake_policy::spin, 0, 20 * kMs);
+  const stress_result r = stress(w, 5'000);
+  EXPECT_EQ(r.lost, 0U);
+  EXPECT_EQ(r.regressions, 0U);
+  EXPECT_EQ(w.counters().waits.load(), 0U);
+  EXPECT_EQ(w.counters().notifies.load(), 0U);  // no futex call from the feed thread
+}
+
+}  // namespace
+}  // namespace triarb
