@@ -1,4 +1,4 @@
-// Fuzz target for parse_book_ticker (net/rest_client.h: the REST bookTicker
+// Fuzz target for parse_book_ticker (net/book_ticker.h: the REST bookTicker
 // snapshot the bot seeds and re-seeds its book from), with a differential
 // oracle: the same bytes are read by Boost.JSON (fuzz/json_oracle.h) and the
 // documented rules are applied to that tree slowly:
@@ -20,6 +20,8 @@
 //
 //   build/fuzz/fuzz/fuzz_book_ticker -dict=fuzz/book_ticker.dict corpus/book_ticker
 //   build/default/fuzz/fuzz_book_ticker corpus/book_ticker       # replay
+#include "net/book_ticker.h"
+
 #include <boost/json/src.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -32,7 +34,6 @@
 #include "core/symbol_table.h"
 #include "fuzz_support.h"
 #include "json_oracle.h"
-#include "net/rest_client.h"
 
 namespace {
 

@@ -28,21 +28,11 @@
 
 #include "core/quote.h"
 #include "core/symbol_table.h"
-#include "core/universe.h"  // kMaxExchangeInfoBytes
+#include "core/universe.h"    // kMaxExchangeInfoBytes
+#include "net/book_ticker.h"  // parse_book_ticker, rest_error
 #include "net/tls_client.h"
 
 namespace triarb {
-
-class rest_error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-// get_ok's error when rest_options::stop ended the request (not a failure of
-// the server or the network: the caller asked).
-class rest_stopped : public rest_error {
- public:
-  using rest_error::rest_error;
-};
 
 struct rest_options {
   std::chrono::milliseconds connect_timeout{5000};   // resolve + TCP connect
@@ -84,14 +74,5 @@ class rest_client {
   endpoint_url url_;
   rest_options opt_;
 };
-
-// The bookTicker array (or a single object) -> one quote per known symbol,
-// update_id 0 (REST carries none). Prices exact, quantities saturating
-// (qty_capped set) like the frame parser. Entries for unknown symbols are
-// skipped; malformed entries are skipped and counted in *bad if given.
-// Throws rest_error if the document is not JSON.
-[[nodiscard]] std::vector<quote> parse_book_ticker(std::string_view json,
-                                                   const symbol_table& symbols,
-                                                   std::size_t* bad = nullptr);
 
 }  // namespace triarb
