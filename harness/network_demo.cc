@@ -110,8 +110,7 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
       << xs.frames_sent << ", " << xs.faults_injected << " with faults\n"
       << "  re-seeds           " << r.reseeds << " REST snapshots, " << r.reseeded_symbols
       << " symbols re-seeded\n"
-      << "  latency            frame receive -> decision p50 " << r.latency_p50_ns / 1000
-      << " us, p99 " << r.latency_p99_ns / 1000 << " us (bucket upper bounds)\n"
+      << "  latency            frame receive -> decision " << r.latency.text() << "\n"
       << "  opportunities      " << r.opportunities << ": " << real.load()
       << " real (legs the exchange sent, current together, profitable), " << phantom.load()
       << " phantom (" << not_simultaneous.load() << " with a leg replaced over " << kInFlightMs

@@ -109,7 +109,9 @@ replay_report run_replay(const replay_options& o) {
       return latency[k];
     };
     r.latency_p50_ns = at(0.50);
+    r.latency_p90_ns = at(0.90);
     r.latency_p99_ns = at(0.99);
+    r.latency_p999_ns = at(0.999);
     r.latency_max_ns = *std::max_element(latency.begin(), latency.end());
   }
   if (!recorded) r.events[static_cast<std::size_t>(frame_event::frame)] = w.frames;

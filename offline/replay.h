@@ -55,9 +55,13 @@ struct replay_report {
   std::size_t symbols = 0;
   std::size_t triangles = 0;
   std::uint64_t opportunities = 0;
-  double seconds = 0;               // wall time of the frame loop only
-  std::int64_t latency_p50_ns = 0;  // with measure_latency: one frame, bytes to decision
+  double seconds = 0;  // wall time of the frame loop only
+  // With measure_latency: one frame, bytes to decision, exact (from every
+  // frame's time: the k-th smallest, k = floor(q * (n - 1)), 0-based).
+  std::int64_t latency_p50_ns = 0;
+  std::int64_t latency_p90_ns = 0;
   std::int64_t latency_p99_ns = 0;
+  std::int64_t latency_p999_ns = 0;
   std::int64_t latency_max_ns = 0;
   std::string telemetry_json;  // every counter
 };

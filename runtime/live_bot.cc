@@ -372,8 +372,11 @@ struct live_bot::state : ws_handler {
     j += "}";
     j += ",\"record\":{\"write_failures\":" +
          std::to_string(record_failures.load(std::memory_order_relaxed)) + "}";
-    j += ",\"latency_us\":{\"p50\":" + std::to_string(latency.quantile_ns(0.5) / 1000) +
-         ",\"p99\":" + std::to_string(latency.quantile_ns(0.99) / 1000) + "}}";
+    // Frame receive -> decision: quantiles in µs (ns exact), then the counts.
+    const latency_histogram::stats ls = latency.summarize();
+    j += ",\"latency_us\":" + ls.json_us() + ",\"latency\":{\"count\":" + std::to_string(ls.count) +
+         ",\"negative\":" + std::to_string(ls.negative) +
+         ",\"overflow\":" + std::to_string(ls.overflow) + "}}";
     return j;
   }
 
@@ -433,7 +436,7 @@ struct live_bot::state : ws_handler {
     render_counter(out, "triarb_record_write_failures_total",
                    "Record mode: events the recording failed to write.",
                    record_failures.load(std::memory_order_relaxed));
-    latency.render(out, "triarb_frame_to_decision_seconds",
+    latency.render(out, "triarb_frame_to_decision",
                    "Frame receive to evaluation of the symbol it made dirty");
     return out;
   }
@@ -662,8 +665,7 @@ live_report live_bot::run() {
   r.reseeded_symbols = s.reseed_counts.reseeded.load(std::memory_order_relaxed);
   r.record_write_failures = s.record_failures.load(std::memory_order_relaxed);
   r.journal_sync_error = s.journal_final_sync_error;
-  r.latency_p50_ns = s.latency.quantile_ns(0.5);
-  r.latency_p99_ns = s.latency.quantile_ns(0.99);
+  r.latency = s.latency.summarize();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.fatal_errors = s.fatal_errors;
   for (std::size_t i = 0; i < s.groups.size(); ++i) {

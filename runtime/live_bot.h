@@ -60,6 +60,7 @@
 #include "net/bot_clock.h"
 #include "net/tls_client.h"
 #include "net/ws_connection.h"
+#include "runtime/latency_histogram.h"
 
 namespace triarb {
 
@@ -100,8 +101,8 @@ struct live_report {
   std::size_t symbols = 0, assets = 0, triangles = 0, connections = 0;
   std::uint64_t frames = 0, opportunities = 0, journal_full = 0, journal_written = 0;
   std::uint64_t reseeds = 0, reseeded_symbols = 0;
-  std::uint64_t record_write_failures = 0;              // record mode: events not written
-  std::int64_t latency_p50_ns = 0, latency_p99_ns = 0;  // frame receive -> decision
+  std::uint64_t record_write_failures = 0;  // record mode: events not written
+  latency_histogram::stats latency;         // frame receive -> decision (frames only)
   double seconds = 0;
   std::vector<std::string> fatal_errors;  // connections stopped for good
   // Connections that never opened, and the symbols they carry (never

@@ -46,8 +46,9 @@ int run(replay_flags& f) {
               << " bytes) has no newline, a crash mid-write: not replayed\n";
   }
   if (ro.measure_latency) {
-    std::cout << "latency: frame bytes -> decision p50 " << r.latency_p50_ns << " ns, p99 "
-              << r.latency_p99_ns << " ns, max " << r.latency_max_ns << " ns\n";
+    std::cout << "latency: frame bytes -> decision p50 " << r.latency_p50_ns << " ns, p90 "
+              << r.latency_p90_ns << " ns, p99 " << r.latency_p99_ns << " ns, p99.9 "
+              << r.latency_p999_ns << " ns, max " << r.latency_max_ns << " ns (exact)\n";
   }
   std::cout << "counters: " << r.telemetry_json << "\n";
   if (!f.summary_path.empty()) {
@@ -89,7 +90,7 @@ void add_replay(CLI::App& app, std::vector<command>& out) {
   replay->add_option("--journal", f->ro.journal_path, "Write opportunities to this journal");
   replay->add_option("--summary", f->summary_path, "Write the summary as JSON to this file");
   replay->add_flag("--latency", f->ro.measure_latency,
-                   "Time every frame (bytes to decision) and print p50/p99/max");
+                   "Time every frame (bytes to decision) and print p50/p90/p99/p99.9/max");
   out.push_back({replay, [f] { return run(*f); }});
 }
 

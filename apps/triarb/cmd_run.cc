@@ -55,7 +55,8 @@ int run_live(const run_flags& f) {
   }
   std::cout << "triarb: " << r.frames << " frames over " << r.connections << " connections in "
             << r.seconds << " s; " << r.opportunities << " opportunities (" << r.journal_full
-            << " refused by a full journal queue)\ncounters: " << r.telemetry_json << "\n";
+            << " refused by a full journal queue)\nlatency: frame receive -> decision "
+            << r.latency.text() << "\ncounters: " << r.telemetry_json << "\n";
   // A run that watched nothing, or not everything, did not do its job: say
   // so and exit 1 (a script must not read it as a good run).
   const std::vector<std::string> unwatched = r.unwatched();
