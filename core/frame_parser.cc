@@ -1,14 +1,19 @@
-// frame_parser: simdjson On-Demand over a padded frame buffer, with exact
-// decimal conversion. See frame_parser.h for the contract and precedence.
+// frame_parser: a shape-specialised fast path, then simdjson On-Demand over
+// a padded frame buffer, with exact decimal conversion. See frame_parser.h
+// for the contract and precedence.
 //
-// Two paths. The fast path handles the frames the exchange really sends: it
-// walks the fields once, matches raw keys by their first byte, keeps raw
-// tokens and converts them straight into fixed8. It returns a quote only when
-// every rule of the contract is met; at the first surprise (unknown key,
-// duplicate, wrong type, escape, bad number, zero price, crossed book, ...)
-// it gives up, and the slow path re-parses the frame from scratch, validates
-// every byte of the first JSON value, and applies the precedence list of the
-// header literally. Errors are rare, so only the fast path needs to be fast.
+// Three layers. The shape path (internal/frame_shape.h) reads the two exact
+// byte shapes the exchange sends without a JSON parser and answers only
+// quotes; it declines anything else. The general path (parse_validating)
+// then decides, in two steps. Its fast step handles any field order: it
+// walks the fields once with On-Demand, matches raw keys by their first byte,
+// keeps raw tokens and converts them straight into fixed8. It returns a quote
+// only when every rule of the contract is met; at the first surprise
+// (unknown key, duplicate, wrong type, escape, bad number, zero price,
+// crossed book, ...) it gives up, and the slow step re-parses the frame from
+// scratch, validates every byte of the first JSON value, and applies the
+// precedence list of the header literally. Errors are rare, so only the
+// quote paths need to be fast.
 #include "core/frame_parser.h"
 
 #include <simdjson.h>
@@ -18,6 +23,7 @@
 #include <vector>
 
 #include "core/fixed8.h"
+#include "core/internal/frame_shape.h"
 
 static_assert(triarb::kFramePadding >= simdjson::SIMDJSON_PADDING,
               "frame_buffer padding must cover simdjson's read-ahead");
@@ -48,7 +54,7 @@ inline bool string_content(std::string_view tok, std::string_view& out) noexcept
 }
 
 // "u": a plain non-negative integer that fits 64 bits. REQUIRES: tok is a
-// grammatically valid JSON number (slow path) or is checked here (fast path:
+// grammatically valid JSON number (slow step) or is checked here (fast step:
 // digits only, no leading zero).
 inline bool parse_update_id(std::string_view tok, std::uint64_t& out) noexcept {
   if (tok.empty() || tok.size() > 20) return false;
@@ -213,9 +219,9 @@ frame_errc convert(std::string_view u_tok, const std::string_view (&text)[kBodyF
   return frame_errc::ok;
 }
 
-// ---------------------------------------------------------------- slow path
+// ---------------------------------------------------------------- slow step
 
-// One member of an object as the slow path records it.
+// One member of an object as the slow step records it.
 struct member {
   std::string_view key;  // raw bytes between the quotes
   bool key_escaped = false;
@@ -461,11 +467,17 @@ struct frame_parser_impl {
 
   frame_result parse(const char* data, std::size_t size) noexcept {
     frame_result r;
-    if (parse_fast(data, size, r)) return r;
+    if (parse_frame_shape(symbols, data, size, r)) return r;
+    return parse_validating(data, size);
+  }
+
+  frame_result parse_validating(const char* data, std::size_t size) noexcept {
+    frame_result r;
+    if (parse_ondemand(data, size, r)) return r;
     return parse_slow(data, size);
   }
 
-  // ------------------------------------------------------------ fast path
+  // ------------------------------------------- general path, fast step
   // Records one body field by its one-byte raw key. False at any surprise.
   static bool fast_field(const char* k, od::field& f, std::string_view (&tok)[kBodyFields],
                          unsigned& seen) noexcept {
@@ -500,7 +512,7 @@ struct frame_parser_impl {
     return followed_by_separator(tok[i]);
   }
 
-  // The fast path never consumes the scalar values it reads as raw tokens,
+  // The fast step never consumes the scalar values it reads as raw tokens,
   // and simdjson's skipping of an unconsumed value is lax: a string followed
   // by ':' is skipped as if it were a key, swallowing what follows
   // ({"A":"1":{}} would parse). A value inside an object must be followed by
@@ -513,7 +525,7 @@ struct frame_parser_impl {
 
   static constexpr unsigned kAllBody = (1U << kBodyFields) - 1;
 
-  bool parse_fast(const char* data, std::size_t size, frame_result& r) noexcept {
+  bool parse_ondemand(const char* data, std::size_t size, frame_result& r) noexcept {
     od::document doc;
     if (parser.iterate(data, size, size + kFramePadding).get(doc) != simdjson::SUCCESS) {
       return false;
@@ -532,8 +544,8 @@ struct frame_parser_impl {
       if (std::move(fr).get(f) != simdjson::SUCCESS) return false;
       const char* k = f.key().raw();
       if (k[0] == 's' && k[1] != '"') {
-        // Body fields before the wrapper: not a combined frame the fast path
-        // may accept (the slow path applies rules 4-6).
+        // Body fields before the wrapper: not a combined frame the fast step
+        // may accept (the slow step applies rules 4-6).
         if (top_body) return false;
         if (std::memcmp(k, "stream\"", 7) != 0 || have_stream) return false;
         have_stream = combined = true;
@@ -572,7 +584,7 @@ struct frame_parser_impl {
     // closing quote and kFramePadding readable bytes.
     static_assert(kFramePadding >= symbol_table::kPaddedRead);
     const symbol_id id = symbols.find_padded(text[kS].data(), text[kS].size());
-    // An unknown name is rare: the slow path decides between unknown_symbol
+    // An unknown name is rare: the slow step decides between unknown_symbol
     // and rule 8's stream_mismatch (a known stream with a mis-cased "s").
     if (id == kNoSymbol) return false;
     if (combined) {
@@ -592,7 +604,7 @@ struct frame_parser_impl {
     return true;
   }
 
-  // ------------------------------------------------------------ slow path
+  // ------------------------------------------- general path, slow step
   frame_result parse_slow(const char* data, std::size_t size) noexcept {
     try {
       return parse_slow_throwing(data, size);
@@ -657,7 +669,7 @@ struct frame_parser_impl {
     return decide(symbols, top, w.data());
   }
 
-  std::vector<char> scratch_;  // the slow path's wrapped copy of the frame
+  std::vector<char> scratch_;  // the slow step's wrapped copy of the frame
 };
 
 }  // namespace internal
@@ -721,6 +733,16 @@ frame_result frame_parser::parse(const frame_buffer& buf) noexcept {
 
 frame_result frame_parser::parse_padded(const char* data, std::size_t size) noexcept {
   return impl_->parse(data, size);
+}
+
+std::optional<frame_result> frame_parser::parse_fast(const frame_buffer& buf) const noexcept {
+  frame_result r;
+  if (internal::parse_frame_shape(impl_->symbols, buf.data(), buf.size(), r)) return r;
+  return std::nullopt;
+}
+
+frame_result frame_parser::parse_validating(const frame_buffer& buf) noexcept {
+  return impl_->parse_validating(buf.data(), buf.size());
 }
 
 }  // namespace triarb

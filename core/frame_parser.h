@@ -23,6 +23,15 @@
 //             {"e":"serverShutdown",...}
 // Ping/pong are WebSocket control frames and never reach this parser.
 //
+// Two paths, one contract. parse() first tries the fast path (parse_fast):
+// the two shapes exactly as the exchange writes them -- fields in the order
+// u, s, b, B, a, A, the combined wrapper as above, no white space, no escape,
+// nothing else -- read byte by byte without a JSON parser. It answers only a
+// quote and declines everything else (other order, white space, extra
+// fields, any error). Then the general path (parse_validating) decides. Where
+// the fast path answers, its result equals parse_validating()'s in every
+// field (fuzz/frame_parser_fast.cc, properties/frame_parser_properties.cc).
+//
 // CONTRACT 1 (parser -> book). Every frame ends in exactly one result:
 //  - frame_kind::quote: r.q is a quote for a known symbol (r.symbol == r.q.symbol).
 //    Prices are exact (parsed from the raw decimal text, never through double)
@@ -104,6 +113,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -164,6 +174,12 @@ class frame_parser {
   [[nodiscard]] frame_result parse(const frame_buffer& buf) noexcept;
   // REQUIRES: data[0, size + kFramePadding) is readable.
   [[nodiscard]] frame_result parse_padded(const char* data, std::size_t size) noexcept;
+
+  // The two paths of parse(), apart (tests, the differential fuzz target,
+  // benchmarks). parse_fast: the quote, or std::nullopt when it declines.
+  // parse_validating: every shape and every rule, without the fast path.
+  [[nodiscard]] std::optional<frame_result> parse_fast(const frame_buffer& buf) const noexcept;
+  [[nodiscard]] frame_result parse_validating(const frame_buffer& buf) noexcept;
 
  private:
   std::unique_ptr<internal::frame_parser_impl> impl_;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -370,6 +371,87 @@ TEST_F(FrameParser, ResultOutlivesTheBuffer) {
     EXPECT_EQ(parse(kCombined).kind, frame_kind::quote);
     EXPECT_EQ(parse("garbage").kind, frame_kind::unattributed_error);
   }
+}
+
+// ---------------------------------------------------------------- the two paths
+
+// Every field of two results (frame_result has no operator==).
+void expect_same(const frame_result& x, const frame_result& y) {
+  EXPECT_EQ(x.kind, y.kind);
+  EXPECT_EQ(x.error, y.error);
+  EXPECT_EQ(x.control, y.control);
+  EXPECT_EQ(x.symbol, y.symbol);
+  EXPECT_EQ(x.update_id_known, y.update_id_known);
+  EXPECT_EQ(x.failed_update_id, y.failed_update_id);
+  EXPECT_EQ(x.q.symbol, y.q.symbol);
+  EXPECT_EQ(x.q.update_id, y.q.update_id);
+  EXPECT_EQ(x.q.bid, y.q.bid);
+  EXPECT_EQ(x.q.bid_qty, y.q.bid_qty);
+  EXPECT_EQ(x.q.ask, y.q.ask);
+  EXPECT_EQ(x.q.ask_qty, y.q.ask_qty);
+  EXPECT_EQ(x.q.qty_capped, y.q.qty_capped);
+}
+
+class FrameParserPaths : public FrameParser {
+ protected:
+  // The fast path's answer (or nullopt), after checking that parse() is the
+  // general path's result either way.
+  std::optional<frame_result> fast(std::string_view frame) {
+    buf_.assign(frame);
+    const frame_result general = parser_.parse_validating(buf_);
+    expect_same(parser_.parse(buf_), general);
+    std::optional<frame_result> r = parser_.parse_fast(buf_);
+    if (r.has_value()) expect_same(*r, general);
+    return r;
+  }
+};
+
+TEST_F(FrameParserPaths, FastPathAnswersTheExchangesTwoShapes) {
+  for (const std::string_view f : {kRaw, kCombined, kLunc}) {
+    const std::optional<frame_result> r = fast(f);
+    ASSERT_TRUE(r.has_value()) << f;
+    EXPECT_EQ(r->kind, frame_kind::quote);
+  }
+  EXPECT_EQ(fast(kCombined)->q.bid.raw(), 2535190000);
+  const std::optional<frame_result> lunc = fast(kLunc);
+  EXPECT_EQ(lunc->symbol, kLuncId);
+  EXPECT_TRUE(lunc->q.qty_capped);
+  EXPECT_EQ(lunc->q.bid_qty, fixed8::max());
+  // Edge values the exchange may send in the same shape.
+  EXPECT_TRUE(
+      fast(
+          R"({"u":18446744073709551615,"s":"BNBUSDT","b":"0","B":"0","a":"92233720368.54775807","A":"00000000000000000001.5"})")
+          .has_value());
+  EXPECT_TRUE(
+      fast(
+          R"({"stream":"BNBUSDT@BOOKTICKER","data":{"u":0,"s":"BNBUSDT","b":"1.5","B":"1","a":"1.5","A":"1"}})")
+          .has_value());
+}
+
+TEST_F(FrameParserPaths, FastPathDeclinesEveryDeviationAndEveryError) {
+  const std::string_view declined[] = {
+      // other order, white space, an extra field, an escape, trailing bytes
+      R"({"s":"BNBUSDT","u":1,"b":"1","B":"1","a":"2","A":"1"})",
+      R"({"u":1, "s":"BNBUSDT","b":"1","B":"1","a":"2","A":"1"})",
+      R"({"u":1,"s":"BNBUSDT","b":"1","B":"1","a":"2","A":"1"} )",
+      R"({"e":"bookTicker","u":1,"s":"BNBUSDT","b":"1","B":"1","a":"2","A":"1"})",
+      R"({"u":1,"s":"BNBUSDT","b":"1","B":"1","a":"2","A":"1","T":5})",
+      R"({"u":1,"s":"BNB\u0055SDT","b":"1","B":"1","a":"2","A":"1"})",
+      R"({"data":{"u":1,"s":"BNBUSDT","b":"1","B":"1","a":"2","A":"1"},"stream":"bnbusdt@bookTicker"})",
+      // errors: every one is the general path's to report
+      R"({"u":1,"s":"BNBUSDT","b":"3","B":"1","a":"2","A":"1"})",   // crossed_book
+      R"({"u":1,"s":"BNBUSDT","b":"0","B":"1","a":"2","A":"1"})",   // zero_price
+      R"({"u":01,"s":"BNBUSDT","b":"1","B":"1","a":"2","A":"1"})",  // not_json
+      R"({"u":18446744073709551616,"s":"BNBUSDT","b":"1","B":"1","a":"2","A":"1"})",  // bad_update_id
+      R"({"u":1,"s":"BNBUSDT","b":"1.123456789","B":"1","a":"2","A":"1"})",           // bad_number
+      R"({"u":1,"s":"BNBUSDT","b":"92233720368.54775808","B":"1","a":"92233720369","A":"1"})",
+      R"({"u":1,"s":"DOGEUSDT","b":"1","B":"1","a":"2","A":"1"})",  // unknown_symbol
+      R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BNBUSDT","b":"1","B":"1","a":"2","A":"1"}})",
+      R"({"stream":"bnbusdt@bookTicker","data":{"u":1,"s":"bnbusdt","b":"1","B":"1","a":"2","A":"1"}})",
+      R"({"u":1,"s":"BNBUSDT","b":"1","B":"1","a":"2","A":"1")",  // truncated
+      "",
+  };
+  for (const std::string_view f : declined) EXPECT_FALSE(fast(f).has_value()) << f;
 }
 
 TEST(FrameBuffer, PrepareCommitGrowsAndKeepsContent) {
