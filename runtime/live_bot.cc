@@ -31,6 +31,7 @@
 #include "runtime/feed_session.h"
 #include "runtime/latency_histogram.h"
 #include "runtime/metrics_server.h"
+#include "runtime/stage_latency.h"
 
 namespace triarb {
 namespace {
@@ -99,7 +100,14 @@ struct live_bot::state : ws_handler {
   // crossed book): skipped, their symbols wait for frames.
   std::atomic<std::uint64_t> reseed_malformed{0};
 
-  std::atomic<bool> eval_stop{false};
+  // The evaluator thread's wait for dirty symbols (null: inline, no thread);
+  // the feed thread notifies it after marking (runtime/eval_wakeup.h).
+  std::unique_ptr<eval_wakeup> wake;
+  bool inline_eval = false;  // the feed thread evaluates (record mode, inline_feed)
+  // --stage-latency (null: off): the sampled frames' stamps, and a parser
+  // of the feed thread's own to time a sampled frame's parse once more.
+  std::unique_ptr<stage_sampler> stages;
+  std::unique_ptr<frame_parser> stage_parser;
 
   // Receive times, ages and decision times: monotonic (bot_clock.h).
   bot_clock own_clock;
@@ -128,12 +136,16 @@ struct live_bot::state : ws_handler {
   }
 
   void evaluate_symbol(symbol_id s, std::int64_t now) {
+    const std::int64_t picked = stages ? now_ns() : 0;
     tel.eval.add(eval_counter::symbols_drained);
     // Frame-to-decision latency from the book the evaluator judges, read
     // before it runs (latency_histogram::record_decision: frames only).
     const book_snapshot before = book->read(s);
     if (o.before_decision) o.before_decision(s);
     eval->on_symbol(*book, s, now, [this](const opportunity& op) { return sink(op); });
+    if (stages && before.valid && !before.reseeded && stages->sampled(s, before.update_id)) {
+      stages->on_eval({s, before.update_id, before.recv_ns, picked, now_ns()});
+    }
     if (o.after_decision) o.after_decision(s, now);
     (void)latency.record_decision(before, now_ns());
   }
@@ -154,6 +166,7 @@ struct live_bot::state : ws_handler {
     rcv.notify_one();
   }
   void on_frame(std::size_t i, const char* data, std::size_t size, std::int64_t recv) override {
+    const std::int64_t handler = stages ? now_ns() : 0;
     if (record) {
       record->frame(recv, i, data, size);
       record_failures.store(record->write_failures(), std::memory_order_relaxed);
@@ -162,7 +175,27 @@ struct live_bot::state : ws_handler {
     if (r.kind == frame_kind::control && r.control == control_kind::server_shutdown) {
       conns[i]->request_rotation();
     }
-    if (record) drain_inline(recv);
+    const std::int64_t applied = stages ? now_ns() : 0;
+    if (record) {
+      drain_inline(recv);  // at the receive time: replay decides the same
+    } else if (inline_eval) {
+      drain_inline(now_ns());
+    } else if (r.kind == frame_kind::quote) {
+      wake->notify();  // spin: nothing; block: a futex wake only if it is parked
+    }
+    if (stages && r.kind == frame_kind::quote) {
+      stamp_frame(r.q, data, size, recv, handler, applied);
+    }
+  }
+  // --stage-latency, feed thread: a quote frame applied (or dropped) and
+  // handed to the evaluator.
+  void stamp_frame(const quote& q, const char* data, std::size_t size, std::int64_t recv,
+                   std::int64_t handler, std::int64_t applied) {
+    if (!stages->sampled(q.symbol, q.update_id)) return;
+    const std::int64_t again = now_ns();
+    (void)stage_parser->parse_padded(data, size);  // the same bytes, once more: its parse alone
+    const std::int64_t parse_ns = now_ns() - again;
+    stages->on_feed({q.symbol, q.update_id, recv, handler, applied, parse_ns});
   }
   // Record mode: an event other than a frame (a loss or quiet before it is
   // applied; a re-seed after the book took it, before its evaluation).
@@ -219,6 +252,12 @@ struct live_bot::state : ws_handler {
       });
     });
     if (again) queue_reseed(*again);
+    if (record) return;  // evaluated inline above, as each symbol applied
+    if (inline_eval) {
+      drain_inline(now_ns());
+    } else {
+      wake->notify();
+    }
   }
 
   void reseed_loop() {
@@ -331,19 +370,11 @@ struct live_bot::state : ws_handler {
         std::cerr << "triarb: could not pin the evaluator to CPU " << o.evaluator_cpu << "\n";
       }
     }
-    // Acquire pairs with the release store in run()'s shutdown: nothing to
-    // publish, so relaxed would do; acquire keeps the final drain after it.
-    while (!eval_stop.load(std::memory_order_acquire)) {
-      std::size_t n = 0;
-      symbol_id s;
-      while (dirty->pop(s)) {
-        evaluate_symbol(s, now_ns());
-        ++n;
-      }
-      if (n == 0) std::this_thread::sleep_for(std::chrono::microseconds(50));
-    }
-    symbol_id last;
-    while (dirty->pop(last)) evaluate_symbol(last, now_ns());  // the final drain
+    // Spins or blocks while nothing is dirty (eval_wakeup.h); false once
+    // run()'s shutdown called wake->stop().
+    symbol_id s;
+    while (wake->wait_for_work([&] { return dirty->pop(s); })) evaluate_symbol(s, now_ns());
+    while (dirty->pop(s)) evaluate_symbol(s, now_ns());  // the final drain
   }
 
   std::string tick_line(std::int64_t now) {
@@ -363,6 +394,12 @@ struct live_bot::state : ws_handler {
          ",\"superseded\":" + std::to_string(rs.superseded.load(std::memory_order_relaxed)) +
          ",\"stale\":" + std::to_string(rs.stale.load(std::memory_order_relaxed)) +
          ",\"malformed\":" + std::to_string(reseed_malformed.load(std::memory_order_relaxed)) + "}";
+    j += ",\"evaluator\":{\"mode\":\"" +
+         std::string(inline_eval ? "inline" : to_string(wake->policy())) + "\"";
+    for (const wake_count& c : wake_counts()) {
+      j += ",\"" + std::string(c.name) + "\":" + std::to_string(c.value);
+    }
+    j += "}";
     j += ",\"journal\":{";
     bool first = true;
     for (const journal_count& c : journal_counts()) {
@@ -378,6 +415,31 @@ struct live_bot::state : ws_handler {
          ",\"negative\":" + std::to_string(ls.negative) +
          ",\"overflow\":" + std::to_string(ls.overflow) + "}}";
     return j;
+  }
+
+  // The evaluator's wake-up counters (eval_wakeup.h; zero when inline), one
+  // list for the tick line and the metrics.
+  struct wake_count {
+    std::string_view name;
+    std::uint64_t value;
+    std::string_view help;
+  };
+  std::vector<wake_count> wake_counts() const {
+    const auto get = [this](std::atomic<std::uint64_t> eval_wakeup_counters::*m) {
+      return wake ? (wake->counters().*m).load(std::memory_order_relaxed) : 0;
+    };
+    using c = eval_wakeup_counters;
+    return {
+        {"spin_found", get(&c::spin_found), "Evaluator polls (before blocking) that found work."},
+        {"recheck_found", get(&c::recheck_found),
+         "Evaluator waits avoided: work found on the re-check after announcing."},
+        {"waits", get(&c::waits), "Evaluator futex waits entered (nothing dirty)."},
+        {"wakeups", get(&c::wakeups), "Evaluator waits that ended before the timeout."},
+        {"timeouts", get(&c::timeouts), "Evaluator waits that reached the safety-net timeout."},
+        {"missed_wakeups", get(&c::missed_wakeups),
+         "Evaluator timeouts that found work: a wake-up that never came (must stay 0)."},
+        {"notifies", get(&c::notifies),
+         "Futex wakes the feed thread made for a parked evaluator."}};
   }
 
   // The journal's counters, one list for the tick line and the metrics.
@@ -432,6 +494,9 @@ struct live_bot::state : ws_handler {
                    reseed_malformed.load(std::memory_order_relaxed));
     for (const journal_count& j : journal_counts()) {
       render_counter(out, "triarb_journal_" + std::string(j.name) + "_total", j.help, j.value);
+    }
+    for (const wake_count& w : wake_counts()) {
+      render_counter(out, "triarb_evaluator_" + std::string(w.name) + "_total", w.help, w.value);
     }
     render_counter(out, "triarb_record_write_failures_total",
                    "Record mode: events the recording failed to write.",
@@ -560,6 +625,23 @@ live_report live_bot::run() {
                 << s.o.record_path << ".torn\n";
     }
   }
+  // The evaluator: its mode, and its wake-up (before the metrics thread,
+  // which reads the counters, starts).
+  live_options::evaluator_mode mode = s.o.evaluator;
+  if (mode == live_options::evaluator_mode::automatic) {
+    mode = s.o.evaluator_cpu >= 0 ? live_options::evaluator_mode::spin
+                                  : live_options::kUnpinnedDefault;
+  }
+  s.inline_eval = s.record != nullptr || mode == live_options::evaluator_mode::inline_feed;
+  if (!s.inline_eval) {
+    s.wake = std::make_unique<eval_wakeup>(
+        mode == live_options::evaluator_mode::spin ? wake_policy::spin : wake_policy::block,
+        s.o.evaluator_spin_ns, s.o.evaluator_wait_timeout_ns);
+  }
+  if (s.o.stage_every > 0) {
+    s.stages = std::make_unique<stage_sampler>(s.o.stage_every);
+    s.stage_parser = std::make_unique<frame_parser>(*s.symbols);
+  }
   // One time for the journal's genesis and the recording's start event: the
   // audit pairs a session with its recorded process by it.
   const std::int64_t started = s.now_ns();
@@ -600,8 +682,7 @@ live_report live_bot::run() {
 
   std::thread journal_thread, eval_thread;
   if (s.journal) journal_thread = std::thread([&s] { s.journal_loop(); });
-  const bool inline_eval = s.record != nullptr;
-  if (!inline_eval) eval_thread = std::thread([&s] { s.evaluator_loop(); });
+  if (!s.inline_eval) eval_thread = std::thread([&s] { s.evaluator_loop(); });
   std::thread reseed_thread([&s] { s.reseed_loop(); });
 
   for (auto& c : s.conns) c->start();
@@ -637,7 +718,7 @@ live_report live_bot::run() {
     s.rcv.notify_all();
   }
   reseed_thread.join();
-  s.eval_stop.store(true, std::memory_order_release);  // pairs with evaluator_loop's acquire
+  if (s.wake) s.wake->stop();  // the feed thread (this one) is the epoch's one writer
   if (eval_thread.joinable()) eval_thread.join();
   {
     std::lock_guard<std::mutex> lk(s.jmu);
@@ -667,6 +748,8 @@ live_report live_bot::run() {
   r.journal_sync_error = s.journal_final_sync_error;
   r.latency = s.latency.summarize();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.evaluator = !s.inline_eval ? std::string(to_string(s.wake->policy())) : "inline";
+  if (s.stages) r.stages = s.stages->summarize(&r.stage_samples);
   r.fatal_errors = s.fatal_errors;
   for (std::size_t i = 0; i < s.groups.size(); ++i) {
     if (s.ever_opened[i] == 0) {

@@ -15,7 +15,9 @@
 //     requested before the connection was lost, reopened or went quiet is
 //     not applied at all -- reseed stale; a re-seeded leg's receive time is
 //     when its request was sent)
-//   evaluator thread (optionally pinned): dirty_set -> evaluator::on_symbol
+//   evaluator thread (optionally pinned): dirty_set -> evaluator::on_symbol,
+//     woken by the feed thread (eval_wakeup.h: spin or block), or no thread
+//     (inline: the feed thread evaluates after each event)
 //   journal writer thread: bounded queue <- evaluator sink; a full queue
 //     makes the sink return false (journal_full, in the tick), never a silent drop
 //   re-seed thread: blocking REST calls, results posted to the feed thread
@@ -60,7 +62,9 @@
 #include "net/bot_clock.h"
 #include "net/tls_client.h"
 #include "net/ws_connection.h"
+#include "runtime/eval_wakeup.h"
 #include "runtime/latency_histogram.h"
+#include "runtime/stage_latency.h"
 
 namespace triarb {
 
@@ -75,7 +79,20 @@ struct live_options {
   // (bot_config::decision_toml): set its files aside (*.broken-N) and start
   // a new chain instead of refusing.
   bool new_journal = false;
-  int evaluator_cpu = -1;         // >= 0: pin the evaluator thread to this CPU
+  int evaluator_cpu = -1;  // >= 0: pin the evaluator thread to this CPU
+  // How dirty symbols reach the evaluator (docs/design.md, "The evaluator's
+  // wake-up"): its own thread spinning or blocking (runtime/eval_wakeup.h),
+  // or no thread: the feed thread evaluates after each event (record mode
+  // always does). automatic: spin when pinned (evaluator_cpu >= 0), else
+  // kUnpinnedDefault: a thread, so that embedders whose decision hooks are
+  // heavy (the network campaign's oracle) never slow the feed thread.
+  // `triarb run` chooses inline when not pinned (the lowest latency measured).
+  enum class evaluator_mode : std::uint8_t { automatic, spin, block, inline_feed };
+  static constexpr evaluator_mode kUnpinnedDefault = evaluator_mode::block;
+  evaluator_mode evaluator = evaluator_mode::automatic;
+  std::int64_t evaluator_spin_ns = 50'000;               // block: poll this long before blocking
+  std::int64_t evaluator_wait_timeout_ns = 100'000'000;  // block: each wait's safety net
+  std::uint32_t stage_every = 0;  // > 0: stage latencies of ~1 frame in N (stage_latency.h)
   std::ostream* ticks = nullptr;  // telemetry tick lines (nullptr: none)
   std::size_t journal_queue = 4096;
   ws_options ws;  // pong_deadline/rotate_after are taken from cfg
@@ -104,6 +121,10 @@ struct live_report {
   std::uint64_t record_write_failures = 0;  // record mode: events not written
   latency_histogram::stats latency;         // frame receive -> decision (frames only)
   double seconds = 0;
+  std::string evaluator;  // the evaluator mode the run used: spin, block, inline
+  // stage_every > 0: each stage's distribution and the sample counts.
+  std::vector<stage_summary> stages;
+  stage_counts stage_samples;
   std::vector<std::string> fatal_errors;  // connections stopped for good
   // Connections that never opened, and the symbols they carry (never
   // subscribed: the run never saw them).

@@ -16,6 +16,9 @@ struct run_flags {
   double duration_s = 0;
   int pin_cpu = -1;
   bool new_journal = false;
+  std::string evaluator = "auto";
+  double spin_us = 50;
+  std::uint32_t stage_every = 0;
 };
 
 int run_live(const run_flags& f) {
@@ -25,6 +28,16 @@ int run_live(const run_flags& f) {
   lo.duration_ms = static_cast<std::int64_t>(f.duration_s * 1000);
   lo.record_path = f.record_out;
   lo.evaluator_cpu = f.pin_cpu;
+  using mode = live_options::evaluator_mode;
+  // auto: spin on a pinned core, else inline on the feed thread, the
+  // lowest latency measured (docs/design.md, "The evaluator's wake-up").
+  lo.evaluator = f.evaluator == "spin"     ? mode::spin
+                 : f.evaluator == "block"  ? mode::block
+                 : f.evaluator == "inline" ? mode::inline_feed
+                 : f.pin_cpu >= 0          ? mode::spin
+                                           : mode::inline_feed;
+  lo.evaluator_spin_ns = static_cast<std::int64_t>(f.spin_us * 1000);
+  lo.stage_every = f.stage_every;
   lo.new_journal = f.new_journal;
   lo.ticks = &std::cerr;
   live_bot bot(std::move(lo));
@@ -57,6 +70,10 @@ int run_live(const run_flags& f) {
             << r.seconds << " s; " << r.opportunities << " opportunities (" << r.journal_full
             << " refused by a full journal queue)\nlatency: frame receive -> decision "
             << r.latency.text() << "\ncounters: " << r.telemetry_json << "\n";
+  if (!r.stages.empty()) {
+    std::cout << "stages (evaluator " << r.evaluator << ", ~1 frame in " << f.stage_every << "):\n"
+              << format_stages(r.stages, r.stage_samples);
+  }
   // A run that watched nothing, or not everything, did not do its job: say
   // so and exit 1 (a script must not read it as a good run).
   const std::vector<std::string> unwatched = r.unwatched();
@@ -90,6 +107,23 @@ void add_run(CLI::App& app, std::vector<command>& out) {
     c->add_option("--duration", f->duration_s, "Stop after this many seconds (0: until Ctrl-C)")
         ->check(CLI::Range(0.0, 1e9));
     c->add_option("--pin-evaluator", f->pin_cpu, "Pin the evaluator thread to this CPU");
+    c->add_option("--evaluator", f->evaluator,
+                  "How the evaluator waits for a changed symbol: spin (busy-polls, one core "
+                  "at 100 %), block (polls --spin-us, then sleeps until the feed thread wakes "
+                  "it), inline (no thread: the feed thread evaluates after each frame), auto "
+                  "(spin with --pin-evaluator, else inline); record always evaluates inline")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "spin", "block", "inline"}));
+    c->add_option("--spin-us", f->spin_us,
+                  "--evaluator block: microseconds to poll before sleeping")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1e6));
+    c->add_option("--stage-latency", f->stage_every,
+                  "Stamp about one frame in N at each stage (receive, handler, applied, "
+                  "picked up by the evaluator, decided) and print each stage's p50/p90/p99/max "
+                  "at the end (0: off)")
+        ->capture_default_str()
+        ->check(CLI::Range(0U, 1'000'000U));
     c->add_flag("--new-journal", f->new_journal,
                 "If the journal does not verify or records other decision knobs (strategy, "
                 "fees, budgets, ages, exchange), set its files aside (*.broken-N) and start a "
