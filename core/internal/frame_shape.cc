@@ -3,7 +3,7 @@
 //
 // Every read stays inside [data, data + size + kFramePadding): literals are
 // compared only when they fit before end, scans are bounded by end or read a
-// fixed number of words (at most 32 bytes) from a position before end.
+// fixed number of words (at most 40 bytes) from a position before end.
 #include "core/internal/frame_shape.h"
 
 #include <bit>
@@ -15,7 +15,7 @@ namespace triarb::internal {
 namespace {
 
 static_assert(std::endian::native == std::endian::little, "the word scans assume little-endian");
-static_assert(kFramePadding >= 32, "the word scans read up to 32 bytes from a position before end");
+static_assert(kFramePadding >= 40, "the word scans read up to 40 bytes from a position before end");
 static_assert(kFramePadding >= symbol_table::kPaddedRead);
 
 inline bool is_digit(char c) noexcept { return static_cast<unsigned char>(c - '0') < 10; }
@@ -27,28 +27,67 @@ inline std::uint64_t load8(const char* p) noexcept {
   return w;
 }
 
-// Consumes the literal s at p if it lies wholly before end.
+// The bytes [from, from + 8) of a literal as a little-endian word, zero
+// beyond its end (folded to a constant for a string literal).
+template <std::size_t N>
+constexpr std::uint64_t literal_word(const char (&s)[N], std::size_t from) noexcept {
+  std::uint64_t w = 0;
+  for (std::size_t i = 0; i < 8 && from + i < N - 1; ++i) {
+    w |= std::uint64_t{static_cast<unsigned char>(s[from + i])} << (8 * i);
+  }
+  return w;
+}
+
+// The low n bytes of a word (n <= 8).
+constexpr std::uint64_t low_bytes(std::size_t n) noexcept {
+  return n >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * n)) - 1;
+}
+
+// Consumes the literal s (at most 16 bytes) at p if it lies wholly before
+// end. Compares whole words: reads 16 bytes from p <= end (padding).
 template <std::size_t N>
 inline bool eat(const char*& p, const char* end, const char (&s)[N]) noexcept {
   constexpr std::size_t n = N - 1;
-  if (static_cast<std::size_t>(end - p) < n || std::memcmp(p, s, n) != 0) return false;
+  static_assert(n >= 1 && n <= 16);
+  if (static_cast<std::size_t>(end - p) < n) return false;
+  bool same = (load8(p) & low_bytes(n)) == literal_word(s, 0);
+  if constexpr (n > 8) same = same && (load8(p + 8) & low_bytes(n - 8)) == literal_word(s, 8);
+  if (!same) return false;
   p += n;
   return true;
 }
 
-// The index of the first '"' in the words words read from p, or 8 * words.
-// The lowest flagged byte of the zero-byte test is always a real zero (a
-// borrow only flags bytes above a real one), so the index is exact.
+constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+constexpr std::uint64_t kZeros = 0x3030303030303030ULL;  // "00000000"
+
+// The high bit of each byte of w equal to c, as the zero-byte test marks
+// them: the lowest marked byte is always a real match (a borrow only marks
+// bytes above a real one), so countr_zero of the result, or of an OR of two
+// such results, finds the first match exactly.
+inline std::uint64_t match(std::uint64_t w, char c) noexcept {
+  const std::uint64_t x = w ^ (kOnes * static_cast<unsigned char>(c));
+  return (x - kOnes) & ~x & kHigh;
+}
+
+inline std::size_t first_index(std::uint64_t marks) noexcept {
+  return static_cast<std::size_t>(std::countr_zero(marks) / 8);
+}
+
+// The index of the first '"' in the Words words read from p, or 8 * Words.
 template <int Words>
 inline std::size_t first_quote(const char* p) noexcept {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
   for (int k = 0; k < Words; ++k) {
-    const std::uint64_t x = load8(p + 8 * k) ^ (kOnes * '"');
-    const std::uint64_t t = (x - kOnes) & ~x & kHigh;
-    if (t != 0) return static_cast<std::size_t>(8 * k + std::countr_zero(t) / 8);
+    const std::uint64_t m = match(load8(p + 8 * k), '"');
+    if (m != 0) return static_cast<std::size_t>(8 * k) + first_index(m);
   }
   return 8 * Words;
+}
+
+// The first k (1..7) bytes of w as the last k digits of an eight-digit
+// field led by '0's: "123xxxxx" -> "00000123".
+inline std::uint64_t right_align(std::uint64_t w, std::size_t k) noexcept {
+  return (w << (8 * (8 - k))) | (kZeros >> (8 * k));
 }
 
 // Eight ASCII digits (simdjson's is_made_of_eight_digits_fast).
@@ -71,8 +110,8 @@ constexpr std::uint64_t kPow10[9] = {100000000, 10000000, 1000000, 100000, 10000
 
 // "u": a JSON number that is a plain non-negative integer fitting 64 bits
 // (no leading zero, no sign, fraction or exponent), followed by ','. Returns
-// the ',' or nullptr.
-inline const char* parse_u(const char* p, const char* end, std::uint64_t& out) noexcept {
+// the ',' or nullptr. Byte by byte: the general case of parse_u.
+const char* parse_u_bytewise(const char* p, const char* end, std::uint64_t& out) noexcept {
   const char* const b = p;
   std::uint64_t v = 0;
   // 19 digits never overflow (10^19 - 1 < 2^64).
@@ -90,6 +129,38 @@ inline const char* parse_u(const char* p, const char* end, std::uint64_t& out) n
   if (p >= end || *p != ',') return nullptr;
   out = v;
   return p;
+}
+
+// parse_u on words: up to 16 digits found and converted eight at a time.
+inline const char* parse_u(const char* p, const char* end, std::uint64_t& out) noexcept {
+  const std::uint64_t w = load8(p);
+  const std::uint64_t m = match(w, ',');
+  std::size_t k = 0;  // digits
+  std::uint64_t v = 0;
+  if (m != 0) {
+    k = first_index(m);
+    if (k == 0) return nullptr;
+    const std::uint64_t a = right_align(w, k);
+    if (!eight_digits(a)) return nullptr;
+    v = eight_digits_value(a);
+  } else {
+    const std::uint64_t w2 = load8(p + 8);
+    const std::uint64_t m2 = match(w2, ',');
+    if (m2 == 0) return parse_u_bytewise(p, end, out);  // 16 digits or more
+    const std::size_t k2 = first_index(m2);
+    if (!eight_digits(w)) return nullptr;
+    v = eight_digits_value(w);
+    if (k2 > 0) {
+      const std::uint64_t a = right_align(w2, k2);
+      if (!eight_digits(a)) return nullptr;
+      v = v * kPow10[8 - k2] + eight_digits_value(a);
+    }
+    k = 8 + k2;
+  }
+  if (static_cast<std::size_t>(end - p) <= k) return nullptr;  // the ',' lies past the frame
+  if (*p == '0' && k > 1) return nullptr;                      // a leading zero is not JSON
+  out = v;
+  return p + k;
 }
 
 // The general case of a decimal: the exact routines of fixed8.h on the
@@ -114,10 +185,10 @@ const char* general_decimal(const char* p, const char* end, decimal_kind kind, f
   return q + 1;
 }
 
-}  // namespace
-
-const char* parse_fast_decimal(const char* p, const char* end, decimal_kind kind, fixed8& value,
-                               bool& capped) noexcept {
+// parse_fast_decimal byte by byte: its general case (eight or more integer
+// digits).
+const char* decimal_bytewise(const char* p, const char* end, decimal_kind kind, fixed8& value,
+                             bool& capped) noexcept {
   const char* const b = p;
   // Up to 10 integer digits: below 10^10, so the value stays below
   // fixed8::max() (92233720368.54775807) and neither overflows nor caps.
@@ -147,6 +218,68 @@ const char* parse_fast_decimal(const char* p, const char* end, decimal_kind kind
   value = fixed8::from_raw(static_cast<std::int64_t>(int_part * kPow10[0] + frac));
   capped = false;
   return p + 1;
+}
+
+// stream, of length n + 11, is name (n bytes, printable ASCII) +
+// "@bookTicker", compared ASCII case-insensitively: exactly
+// symbol_table::stream_names_symbol, on words. A byte of the name may differ
+// from the stream's only by the case bit (0x20), and only where the name has
+// a letter. Reads 24 bytes from name and 40 from stream.
+inline bool stream_names(const char* stream, const char* name, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; i += 8) {
+    const std::uint64_t keep = low_bytes(n - i);
+    const std::uint64_t nw = load8(name + i) & keep;
+    const std::uint64_t x = (load8(stream + i) & keep) ^ nw;
+    if (x == 0) continue;
+    // Bytes below 0x80 (printable ASCII | 0x20): the sums never carry.
+    const std::uint64_t lower = nw | (kOnes * 0x20);
+    const std::uint64_t letters =
+        (lower + kOnes * (0x80 - 'a')) & ~(lower + kOnes * (0x80 - 'z' - 1)) & kHigh;
+    if ((x & ~(letters >> 2)) != 0) return false;
+  }
+  // "@bookTicker": '@' exactly, the letters in either case.
+  constexpr std::uint64_t kCase0 = 0x2020202020202000ULL;
+  constexpr std::uint64_t kCase1 = 0x0000000000202020ULL;
+  return (load8(stream + n) | kCase0) == literal_word("@booktic", 0) &&
+         ((load8(stream + n + 8) & low_bytes(3)) | kCase1) == literal_word("ker", 0);
+}
+
+}  // namespace
+
+const char* parse_fast_decimal(const char* p, const char* end, decimal_kind kind, fixed8& value,
+                               bool& capped) noexcept {
+  // The closing quote first, within 16 bytes: the next field's position
+  // depends only on it, so the conversion below runs beside the next
+  // field's parse instead of before it.
+  const std::uint64_t w0 = load8(p);
+  const std::uint64_t w1 = load8(p + 8);
+  const std::uint64_t q0 = match(w0, '"');
+  const std::uint64_t q1 = match(w1, '"');
+  if ((q0 | q1) == 0) return decimal_bytewise(p, end, kind, value, capped);
+  const std::size_t n = q0 != 0 ? first_index(q0) : 8 + first_index(q1);  // content length
+  if (static_cast<std::size_t>(end - p) <= n) return nullptr;  // the quote lies past the frame
+  // The integer digits end at the first '.' of the content, or at its end.
+  const std::uint64_t d0 = match(w0, '.');
+  const std::uint64_t d1 = match(w1, '.');
+  std::size_t k = d0 != 0 ? first_index(d0) : (d1 != 0 ? 8 + first_index(d1) : 16);
+  if (k > n) k = n;
+  if (k == 0) return nullptr;                                       // empty or missing_digits
+  if (k > 7) return decimal_bytewise(p, end, kind, value, capped);  // 8 integer digits or more
+  const std::uint64_t int_word = right_align(w0, k);
+  std::uint64_t frac_word = kZeros;
+  if (k < n) {
+    const std::size_t m = n - k - 1;      // fraction digits
+    if (m == 0 || m > 8) return nullptr;  // missing_digits, too_many_fraction_digits
+    frac_word = (load8(p + k + 1) & low_bytes(m)) | (kZeros & ~low_bytes(m));
+  }
+  // A sign, an exponent, a second '.', a backslash, any other byte: refused.
+  if (!eight_digits(int_word) || !eight_digits(frac_word)) return nullptr;
+  // Below 10^7 units: no overflow, no cap. The fraction's word is filled
+  // with '0's after its digits, so its value is already scaled to 10^-8.
+  value = fixed8::from_raw(static_cast<std::int64_t>(eight_digits_value(int_word) * kPow10[0] +
+                                                     eight_digits_value(frac_word)));
+  capped = false;
+  return p + n + 1;
 }
 
 bool parse_frame_shape(const symbol_table& symbols, const char* data, std::size_t size,
@@ -196,7 +329,10 @@ bool parse_frame_shape(const symbol_table& symbols, const char* data, std::size_
   // The stream names the symbol: it matched name + "@bookTicker" ASCII
   // case-insensitively, so it too is printable ASCII without quote or
   // backslash.
-  if (combined && !symbol_table::stream_names_symbol(stream, name)) return false;
+  if (combined && (stream.size() != name_len + symbol_table::kStreamSuffix.size() ||
+                   !stream_names(stream.data(), name.data(), name_len))) {
+    return false;
+  }
   // Rules 11-12 (their errors are the general path's to report).
   if (q.bid.is_zero() && !q.bid_qty.is_zero()) return false;
   if (q.ask.is_zero() && !q.ask_qty.is_zero()) return false;
