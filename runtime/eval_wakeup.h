@@ -228,7 +228,12 @@ class basic_eval_wakeup {
     // Seq_cst: see the file comment; it also releases the mark before it.
     const std::uint32_t e = Atomics::load(epoch_, std::memory_order_relaxed);
     Atomics::store(epoch_, e + 1, Orders::kBump);
-    // R: a waiter that announced itself before B (in S) is seen here.
+    // R: a waiter that announced itself before B (in S) is seen here. Until
+    // the woken evaluator runs and withdraws, each event wakes again (one
+    // syscall per event for a scheduler latency). Taking the announcement
+    // here instead (an exchange to 0) loses wake-ups: it can take a newer
+    // announcement whose epoch already includes this bump, and the next bump
+    // then sees no waiter (the model and the stress test both catch it).
     if (Atomics::load(waiting_, Orders::kSeeWaiter) != 0) {
       Atomics::notify_one(epoch_);
       count_one(counters_.notifies);
