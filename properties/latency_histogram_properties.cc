@@ -57,11 +57,12 @@ rc::Gen<std::int64_t> gen_value() {
       {{3, small}, {8, log_uniform}, {2, near_power}, {2, near_bound}, {1, over}, {1, negative}});
 }
 
-// The nearest rank of q among n values, ceil(q * n) clamped to 1..n, as the
-// header defines the quantile: the rank-th smallest value.
-std::uint64_t nearest_rank(double q, std::size_t n) {
-  return std::clamp<std::uint64_t>(
-      static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(n))), 1, n);
+// The nearest rank of q = k / 10^6 among n values, ceil(k * n / 10^6) at
+// least 1, as the header defines the quantile (the rank-th smallest value):
+// in integers, not the double product the code might use (0.07 * 100 =
+// 7.000000000000001 in doubles).
+std::uint64_t nearest_rank(std::uint64_t k, std::size_t n) {
+  return std::max<std::uint64_t>((k * n + 999'999) / 1'000'000, 1);
 }
 
 // "0.000001234" -> 1234, exactly (integer and fraction parsed apart).
@@ -76,8 +77,7 @@ std::int64_t parse_seconds_ns(std::string_view s) {
 
 RC_GTEST_PROP(LatencyHistogramProps, QuantilesWithinA128thAndTotalsExact, ()) {
   const auto values = *rc::gen::container<std::vector<std::int64_t>>(gen_value());
-  const double q_random = *rc::gen::map(rc::gen::inRange(0, 1'000'001),
-                                        [](int k) { return static_cast<double>(k) / 1e6; });
+  const auto k_random = static_cast<std::uint64_t>(*rc::gen::inRange(0, 1'000'001));
   latency_histogram h;
   for (const std::int64_t v : values) h.record(v);
 
@@ -105,8 +105,11 @@ RC_GTEST_PROP(LatencyHistogramProps, QuantilesWithinA128thAndTotalsExact, ()) {
   }
   RC_ASSERT(h.min_ns() == kept.front());
   RC_ASSERT(h.max_ns() == kept.back());
-  for (const double q : {0.0, 0.5, 0.9, 0.99, 0.999, 1.0, q_random}) {
-    const std::uint64_t rank = nearest_rank(q, kept.size());
+  for (const std::uint64_t k :
+       {std::uint64_t{0}, std::uint64_t{500'000}, std::uint64_t{900'000}, std::uint64_t{990'000},
+        std::uint64_t{999'000}, std::uint64_t{1'000'000}, k_random}) {
+    const double q = static_cast<double>(k) / 1e6;  // q = k / 10^6
+    const std::uint64_t rank = nearest_rank(k, kept.size());
     const std::int64_t exact = kept[rank - 1];
     const std::int64_t got = h.quantile_ns(q);
     RC_LOG() << "q " << q << " rank " << rank << " exact " << exact << " reported " << got << "\n";

@@ -65,6 +65,21 @@ std::string seconds_text(std::int64_t ns) {
   return s;
 }
 
+// HELP text: a backslash and a newline escaped (as metrics_server's).
+std::string escape_help(std::string_view s) {
+  std::string out;
+  for (const char ch : s) {
+    if (ch == '\\') {
+      out += "\\\\";
+    } else if (ch == '\n') {
+      out += "\\n";
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 bool latency_histogram::record_decision(const book_snapshot& before,
@@ -125,66 +140,93 @@ std::uint64_t latency_histogram::cumulative_at_export(std::size_t k) const noexc
   return c;
 }
 
-void latency_histogram::quantiles(const double (&qs)[kQuantiles],
-                                  std::int64_t (&out)[kQuantiles]) const noexcept {
-  const std::uint64_t n = count();
-  const std::int64_t lo = min_ns(), hi = max_ns();
-  std::uint64_t rank[kQuantiles];
-  for (std::size_t j = 0; j < kQuantiles; ++j) {
-    const double q = std::isnan(qs[j]) ? 0.0 : std::clamp(qs[j], 0.0, 1.0);
-    rank[j] = std::clamp<std::uint64_t>(
-        static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(n))), 1, n);
-    out[j] = hi;  // a rank the buckets have not reached yet (a racing reader), or overflow
+std::uint64_t latency_histogram::rank_of(double q, std::uint64_t n) noexcept {
+  if (n == 0) return 0;
+  q = std::isnan(q) ? 0.0 : std::clamp(q, 0.0, 1.0);
+  // q = k / 10^6 (0.5, 0.99, 0.07...): the rank in integers, since the double
+  // product is not exact (0.07 * 100 = 7.000000000000001 would be rank 8).
+  const double scaled = q * 1e6;
+  const auto k = static_cast<std::uint64_t>(std::llround(scaled));
+  if (static_cast<double>(k) / 1e6 == q) {
+    // ceil(k * n / 10^6) without overflow: n = a * 10^6 + b.
+    constexpr std::uint64_t kM = 1'000'000;
+    const std::uint64_t r = (n / kM) * k + ((n % kM) * k + kM - 1) / kM;
+    return std::max<std::uint64_t>(r, 1);
   }
-  if (n == 0) {
+  const double r = std::ceil(q * static_cast<double>(n));
+  if (r >= static_cast<double>(n)) return n;
+  return r < 1 ? 1 : static_cast<std::uint64_t>(r);
+}
+
+latency_histogram::view latency_histogram::read(const double (&qs)[kQuantiles],
+                                                std::int64_t (&out)[kQuantiles]) const noexcept {
+  // Every bucket read once; n is their sum, so each rank is found in them.
+  // The single writer stores bucket, min, max in turn, relaxed: a reader may
+  // see a value in a bucket before its min or max (or max still unset), so
+  // max is raised to the lower edge of the highest bucket seen and min kept
+  // at or below max: then every quantile lies in [min, max], in order.
+  view v;
+  std::array<std::uint64_t, kBuckets + 1> b;
+  std::size_t bottom = kBuckets + 1, top = 0;
+  for (std::size_t i = 0; i <= kBuckets; ++i) {
+    b[i] = buckets_[i].load(std::memory_order_relaxed);
+    if (b[i] == 0) continue;
+    v.n += b[i];
+    bottom = std::min(bottom, i);
+    top = i;
+  }
+  if (v.n == 0) {
     for (std::int64_t& o : out) o = 0;
-    return;
+    return v;
   }
-  std::size_t done = 0;  // quantiles found (qs ascending is not required: each checked)
-  bool found[kQuantiles] = {};
+  const std::int64_t top_lo = top == kOverflow ? kLimitNs : lower_ns(top);
+  v.max = std::max(max_.load(std::memory_order_relaxed), top_lo);
+  const std::int64_t bottom_hi = bottom == kOverflow ? v.max : upper_ns(bottom);
+  v.min = std::min({min_.load(std::memory_order_relaxed), bottom_hi, v.max});
+  v.overflow = b[kOverflow];
   for (std::size_t j = 0; j < kQuantiles; ++j) {
-    if (rank[j] == 1 || rank[j] == n) {  // the smallest and the largest value are kept exactly
-      out[j] = rank[j] == n ? hi : lo;
-      found[j] = true;
-      ++done;
+    const std::uint64_t rank = rank_of(qs[j], v.n);
+    if (rank == 1 || rank == v.n) {  // the smallest and the largest value are kept exactly
+      out[j] = rank == v.n ? v.max : v.min;
+      continue;
     }
-  }
-  std::uint64_t seen = 0;
-  for (std::size_t i = 0; i < kBuckets && done < kQuantiles; ++i) {
-    const std::uint64_t c = bucket(i);
-    if (c == 0) continue;
-    seen += c;
-    for (std::size_t j = 0; j < kQuantiles; ++j) {
-      if (found[j] || seen < rank[j]) continue;
-      found[j] = true;
-      ++done;
-      const std::int64_t mid = lower_ns(i) + ((upper_ns(i) - lower_ns(i) + 1) >> 1);
-      out[j] = lo <= hi ? std::clamp(mid, lo, hi) : mid;
+    std::uint64_t seen = 0;
+    std::size_t i = bottom;
+    for (; i < kBuckets; ++i) {
+      seen += b[i];
+      if (seen >= rank) break;
     }
+    if (i == kBuckets) {  // in the overflow bucket: the maximum
+      out[j] = v.max;
+      continue;
+    }
+    const std::int64_t mid = lower_ns(i) + ((upper_ns(i) - lower_ns(i) + 1) >> 1);
+    out[j] = std::clamp(mid, v.min, v.max);
   }
+  return v;
 }
 
 std::int64_t latency_histogram::quantile_ns(double q) const noexcept {
   const double qs[kQuantiles] = {q, q, q, q, q};
   std::int64_t out[kQuantiles];
-  quantiles(qs, out);
+  (void)read(qs, out);
   return out[0];
 }
 
 latency_histogram::stats latency_histogram::summarize() const noexcept {
   static constexpr double kQs[kQuantiles] = {0.5, 0.9, 0.99, 0.999, 1.0};
-  std::int64_t v[kQuantiles];
-  quantiles(kQs, v);
+  std::int64_t q[kQuantiles];
+  const view v = read(kQs, q);
   stats s;
-  s.count = count();
+  s.count = v.n;
   s.negative = negative();
-  s.overflow = overflow();
-  s.min_ns = min_ns();
-  s.p50_ns = v[0];
-  s.p90_ns = v[1];
-  s.p99_ns = v[2];
-  s.p999_ns = v[3];
-  s.max_ns = s.count == 0 ? 0 : max_ns();
+  s.overflow = v.overflow;
+  s.min_ns = v.min;
+  s.p50_ns = q[0];
+  s.p90_ns = q[1];
+  s.p99_ns = q[2];
+  s.p999_ns = q[3];
+  s.max_ns = v.max;
   return s;
 }
 
@@ -215,7 +257,7 @@ std::string latency_histogram::stats::json_us() const {
 
 void latency_histogram::render(std::string& out, std::string_view prefix,
                                std::string_view what) const {
-  const std::string p(prefix), w(what);
+  const std::string p(prefix), w = escape_help(what);
   const std::string h = p + "_seconds";
   out += "# HELP " + h + " " + w +
          ", seconds. le bounds 1-2-5 per decade from 100 ns to 10 s, each an exact count of "
@@ -232,18 +274,22 @@ void latency_histogram::render(std::string& out, std::string_view prefix,
   // _count is the +Inf bucket, read once (count_ may be a record ahead).
   out += h + "_sum " + seconds_text(sum_ns()) + "\n" + h + "_count " + std::to_string(cum) + "\n";
 
+  // A summary (the `quantile` label is a summary's): its quantiles, _count
+  // and max from one read of the fine buckets.
   const std::string g = p + "_quantile_seconds";
   static constexpr double kQs[kQuantiles] = {0.5, 0.9, 0.99, 0.999, 1.0};
   static constexpr const char* kLabels[kQuantiles] = {"0.5", "0.9", "0.99", "0.999", "1"};
-  std::int64_t v[kQuantiles];
-  quantiles(kQs, v);
+  std::int64_t q[kQuantiles];
+  const view v = read(kQs, q);
   out += "# HELP " + g + " " + w +
-         " since start, seconds: the nearest-rank quantile within 0.8 % (the fine histogram's "
-         "bucket midpoint); quantile 1 is the exact maximum; 0 before the first value.\n# TYPE " +
-         g + " gauge\n";
+         " since start (not over a sliding window), seconds: the nearest-rank quantile within "
+         "0.78125 % (the fine histogram's bucket midpoint); quantile 1 is the exact maximum; 0 "
+         "before the first value.\n# TYPE " +
+         g + " summary\n";
   for (std::size_t j = 0; j < kQuantiles; ++j) {
-    out += g + "{quantile=\"" + kLabels[j] + "\"} " + seconds_text(v[j]) + "\n";
+    out += g + "{quantile=\"" + kLabels[j] + "\"} " + seconds_text(q[j]) + "\n";
   }
+  out += g + "_sum " + seconds_text(sum_ns()) + "\n" + g + "_count " + std::to_string(v.n) + "\n";
   out += "# HELP " + p + "_negative_total " + w +
          ": negative spans (received after the decision: a clock fault), not in the "
          "histogram.\n# TYPE " +
@@ -252,7 +298,7 @@ void latency_histogram::render(std::string& out, std::string_view prefix,
   out += "# HELP " + p + "_overflow_total " + w +
          ": spans of 2^37 ns (137 s) or more, in the +Inf bucket; a quantile there reports the "
          "maximum.\n# TYPE " +
-         p + "_overflow_total counter\n" + p + "_overflow_total " + std::to_string(overflow()) +
+         p + "_overflow_total counter\n" + p + "_overflow_total " + std::to_string(v.overflow) +
          "\n";
 }
 

@@ -22,9 +22,11 @@
 //     negative() only, never in the distribution.
 //
 // Quantiles. quantile_ns(q) finds the bucket holding the nearest-rank
-// quantile -- the ceil(q * n)-th smallest value (the smallest for q = 0) --
+// quantile -- the ceil(q * n)-th smallest value (the smallest for q = 0),
+// the rank computed in integers for q = k / 10^6 (0.07 of 100 values is
+// rank 7, where the double product 7.000000000000001 would make it 8) --
 // and reports the bucket's midpoint, lower edge + width / 2, clamped to
-// [min, max]: within 1/128 (0.79 %) of the exact quantile, and exact below
+// [min, max]: within 1/128 (0.78125 %) of the exact quantile, and exact below
 // 128 ns, for q = 0 (min) and q = 1 (max). A quantile in the overflow
 // bucket reports max_ns() (the true value is between kLimitNs and max).
 // properties/latency_histogram_properties.cc checks these bounds against a
@@ -35,15 +37,22 @@
 // to 10 s, plus +Inf. Those decimal bounds do not fall on the binary fine
 // buckets' edges, so record() also keeps one counter per export bound:
 // each `le` count is the exact number of values <= the bound (no rounding).
-// Beside it: `_quantile_seconds{quantile=...}` gauges (0.5, 0.9, 0.99, 0.999
-// and 1 = max, since start, from the fine buckets), `_negative_total` and
-// `_overflow_total` counters. Every family has its HELP and TYPE.
+// Beside it: `<prefix>_quantile_seconds`, a summary (Prometheus puts the
+// `quantile` label on summaries only): quantile 0.5, 0.9, 0.99, 0.999 and
+// 1 = max, since start (not over a sliding window), from the fine buckets,
+// with its `_sum` and its `_count` (the values those quantiles were read
+// from); `_negative_total` and `_overflow_total` counters. Every family has
+// its HELP (escaped: backslash, newline) and TYPE.
 //
 // Thread safety: record() and record_decision() from one writer thread;
 // every reader from any thread. Each counter is a relaxed atomic written by
 // the one writer (load + store, no RMW), so a reader may see the buckets, the
-// count and the sum a few records apart; readers tolerate it (a quantile
-// whose rank the buckets have not reached yet reports max).
+// count, the sum, min and max a few records apart. summarize() and render()
+// read every fine bucket once and take n (count, _count) from their sum, so
+// every rank is found; max is raised to the lower edge of the highest bucket
+// seen and min kept at or below max (a value may be in its bucket before min
+// and max are stored): each read's quantiles are ordered, p50 <= ... <= max.
+// Quiescent, all of it is exact as above.
 #pragma once
 
 #include <array>
@@ -100,7 +109,8 @@ class latency_histogram {
   bool record_decision(const book_snapshot& before, std::int64_t decided_ns) noexcept;
 
   // Values recorded in the distribution (the overflow bucket included,
-  // negative values not).
+  // negative values not). Racing the writer, it may differ from the
+  // buckets' sum by a record or two (summarize().count is that sum).
   [[nodiscard]] std::uint64_t count() const noexcept;
   [[nodiscard]] std::uint64_t bucket(std::size_t i) const noexcept;  // REQUIRES: i <= kOverflow
   [[nodiscard]] std::uint64_t overflow() const noexcept { return bucket(kOverflow); }
@@ -130,14 +140,22 @@ class latency_histogram {
   [[nodiscard]] stats summarize() const noexcept;
 
   // Families `<prefix>_seconds` (histogram), `<prefix>_quantile_seconds`
-  // (gauges), `<prefix>_negative_total`, `<prefix>_overflow_total`; `what`
+  // (summary), `<prefix>_negative_total`, `<prefix>_overflow_total`; `what`
   // says what is measured, e.g. "Frame receive to decision", and starts
   // every HELP text.
   void render(std::string& out, std::string_view prefix, std::string_view what) const;
 
  private:
   static constexpr std::size_t kQuantiles = 5;
-  void quantiles(const double (&qs)[kQuantiles], std::int64_t (&out)[kQuantiles]) const noexcept;
+  // The nearest rank of q among n values: ceil(q * n) in 1..n, exact in
+  // integers for q = k / 10^6; 0 if n = 0.
+  [[nodiscard]] static std::uint64_t rank_of(double q, std::uint64_t n) noexcept;
+  struct view {
+    std::uint64_t n = 0, overflow = 0;
+    std::int64_t min = 0, max = 0;
+  };
+  // One consistent read for the quantiles qs (see the .cc).
+  view read(const double (&qs)[kQuantiles], std::int64_t (&out)[kQuantiles]) const noexcept;
 
   std::array<std::atomic<std::uint64_t>, kBuckets + 1> buckets_{};  // + the overflow bucket
   std::array<std::atomic<std::uint64_t>, kExport + 1> export_{};    // per le bound, + (.., +Inf)

@@ -9,9 +9,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include "tests/runtime/prometheus_lint.h"
@@ -204,8 +208,11 @@ TEST(LatencyHistogram, RendersLintCleanWithExactSecondsAndEveryFamilyHelped) {
            "triarb_frame_to_decision_seconds_bucket{le=\"+Inf\"} 100\n",
            "triarb_frame_to_decision_seconds_sum 0.001099\n",
            "triarb_frame_to_decision_seconds_count 100\n",
+           "# TYPE triarb_frame_to_decision_quantile_seconds summary\n",
            "triarb_frame_to_decision_quantile_seconds{quantile=\"0.5\"} 0.000001004\n",
            "triarb_frame_to_decision_quantile_seconds{quantile=\"1\"} 0.001\n",
+           "triarb_frame_to_decision_quantile_seconds_sum 0.001099\n",
+           "triarb_frame_to_decision_quantile_seconds_count 100\n",
            "triarb_frame_to_decision_negative_total 0\n",
            "triarb_frame_to_decision_overflow_total 0\n",
        }) {
@@ -230,6 +237,167 @@ TEST(LatencyHistogram, SummaryTextAndTickJsonCarryTheFiveQuantilesInMicroseconds
   EXPECT_EQ(s.json_us().rfind("{\"p50\":", 0), 0u) << s.json_us();
   EXPECT_NE(s.json_us().find(",\"max\":10.000}"), std::string::npos) << s.json_us();
   EXPECT_NE(s.text().find("max 10.000 us (1000 values)"), std::string::npos) << s.text();
+}
+
+TEST(LatencyHistogram, AnEmptyHistogramReportsZeros) {
+  // Before the first value: rank 0 of 0 (std::clamp(rank, 1, 0) was called
+  // with lo > hi here, undefined; _GLIBCXX_ASSERTIONS aborted).
+  latency_histogram h;
+  EXPECT_EQ(h.quantile_ns(0.5), 0);
+  EXPECT_EQ(h.quantile_ns(1.0), 0);
+  const latency_histogram::stats s = h.summarize();
+  EXPECT_EQ(s.count, 0u);
+  EXPECT_EQ(s.p50_ns, 0);
+  EXPECT_EQ(s.max_ns, 0);
+  std::string out;
+  h.render(out, "t", "Test span");
+  EXPECT_EQ(prometheus_lint(out), std::vector<std::string>{}) << out;
+  EXPECT_NE(out.find("t_quantile_seconds_count 0\n"), std::string::npos) << out;
+}
+
+TEST(LatencyHistogram, TheRankOfADecimalQuantileIsExact) {
+  // 1..100 ns: each value its own bucket, so the quantile is the value of
+  // its rank. 0.07 * 100 is 7.000000000000001 in doubles: ceil gave rank 8.
+  latency_histogram h;
+  for (int v = 1; v <= 100; ++v) h.record(v);
+  EXPECT_EQ(h.quantile_ns(0.07), 7);
+  EXPECT_EQ(h.quantile_ns(0.29), 29);
+  EXPECT_EQ(h.quantile_ns(0.57), 57);
+  EXPECT_EQ(h.quantile_ns(0.071), 8);  // 7.1 -> rank 8
+  EXPECT_EQ(h.quantile_ns(0.5), 50);
+}
+
+TEST(LatencyHistogram, HelpTextIsEscaped) {
+  latency_histogram h;
+  h.record(1'000);
+  std::string out;
+  h.render(out, "t", "Span a\\b\nsecond line");
+  EXPECT_EQ(prometheus_lint(out), std::vector<std::string>{}) << out;
+  EXPECT_NE(out.find("# HELP t_seconds Span a\\\\b\\nsecond line, seconds."), std::string::npos)
+      << out;
+}
+
+// The lint's histogram and summary rules find what they check for, the old
+// exposition's `quantile` label on a gauge included.
+TEST(PrometheusLint, FindsQuantileAndLeMisplacedAndBadHistogramBuckets) {
+  const std::string ok =
+      "# HELP h A.\n# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"2\"} 2\n"
+      "h_bucket{le=\"+Inf\"} 3\nh_sum 4\nh_count 3\n"
+      "# HELP s A.\n# TYPE s summary\ns{quantile=\"0.5\"} 1\ns_sum 4\ns_count 3\n";
+  EXPECT_EQ(prometheus_lint(ok), std::vector<std::string>{});
+  for (const char* bad : {
+           // The old render(): quantile gauges.
+           "# HELP q A.\n# TYPE q gauge\nq{quantile=\"0.5\"} 0.000001004\n",
+           "# HELP s A.\n# TYPE s summary\ns_sum{quantile=\"0.5\"} 1\ns_count 3\n",
+           "# HELP g A.\n# TYPE g gauge\ng{le=\"1\"} 1\n",
+           "# HELP h A.\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 3\nh_sum{le=\"1\"} 4\n"
+           "h_count 3\n",
+           // le not increasing
+           "# HELP h A.\n# TYPE h histogram\nh_bucket{le=\"2\"} 1\nh_bucket{le=\"1\"} 2\n"
+           "h_bucket{le=\"+Inf\"} 3\nh_sum 4\nh_count 3\n",
+           "# HELP h A.\n# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"1.0\"} 2\n"
+           "h_bucket{le=\"+Inf\"} 3\nh_sum 4\nh_count 3\n",
+           // a cumulative count that decreases
+           "# HELP h A.\n# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"2\"} 1\n"
+           "h_bucket{le=\"+Inf\"} 3\nh_sum 4\nh_count 3\n",
+           // no +Inf bucket
+           "# HELP h A.\n# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 4\nh_count 1\n",
+           // +Inf other than _count
+           "# HELP h A.\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 3\nh_sum 4\nh_count 4\n",
+           // no _count
+           "# HELP h A.\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 3\nh_sum 4\n",
+           // an le that is not a number
+           "# HELP h A.\n# TYPE h histogram\nh_bucket{le=\"one\"} 1\n"
+           "h_bucket{le=\"+Inf\"} 3\nh_sum 4\nh_count 3\n",
+       }) {
+    EXPECT_FALSE(prometheus_lint(bad).empty()) << bad;
+  }
+  // Two series of one histogram are checked apart.
+  EXPECT_EQ(prometheus_lint("# HELP h A.\n# TYPE h histogram\n"
+                            "h_bucket{a=\"x\",le=\"1\"} 5\nh_bucket{a=\"x\",le=\"+Inf\"} 5\n"
+                            "h_bucket{a=\"y\",le=\"1\"} 1\nh_bucket{a=\"y\",le=\"+Inf\"} 1\n"
+                            "h_sum{a=\"x\"} 1\nh_count{a=\"x\"} 5\nh_sum{a=\"y\"} 1\n"
+                            "h_count{a=\"y\"} 1\n"),
+            std::vector<std::string>{});
+}
+
+// "name{labels} value" -> value, for the lines starting with `start`.
+std::vector<std::string_view> values_of(std::string_view text, std::string_view start) {
+  std::vector<std::string_view> v;
+  while (!text.empty()) {
+    const std::string_view line = text.substr(0, text.find('\n'));
+    text.remove_prefix(std::min(text.size(), line.size() + 1));
+    if (line.starts_with(start)) v.push_back(line.substr(line.rfind(' ') + 1));
+  }
+  return v;
+}
+
+// One writer records while a reader summarises and renders: every read is
+// ordered (p50 <= p90 <= p99 <= p99.9 <= max, min below them) and each
+// render's `le` counts rise to a +Inf equal to _count, however far apart
+// the writer's relaxed stores are seen. Each round starts a new histogram, so
+// first records (min set, max not yet) are read many times. Bounded by the
+// writer's count, not by time.
+TEST(LatencyHistogram, AReaderRacingTheWriterSeesOrderedQuantilesAndConsistentBuckets) {
+  constexpr int kRounds = 64, kPerRound = 2'000;
+  std::vector<latency_histogram> hs(kRounds);
+  std::atomic<int> round{0};
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    std::uint64_t x = 88172645463325252ULL;  // xorshift64: spans over every octave
+    for (int r = 0; r < kRounds; ++r) {
+      round.store(r, std::memory_order_release);
+      for (int i = 0; i < kPerRound; ++i) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        const int e = static_cast<int>(x % 40);  // up to 2^39: overflow too
+        hs[static_cast<std::size_t>(r)].record(
+            static_cast<std::int64_t>((x >> 8) & ((std::uint64_t{1} << e) - 1)) |
+            (std::int64_t{1} << e >> 1));
+      }
+    }
+    done.store(true, std::memory_order_release);
+  });
+  int reads = 0, bad = 0;
+  std::string out;
+  while (!done.load(std::memory_order_acquire) && bad < 10) {
+    const latency_histogram& h =
+        hs[static_cast<std::size_t>(round.load(std::memory_order_acquire))];
+    const latency_histogram::stats s = h.summarize();
+    const bool ordered = s.min_ns <= s.p50_ns && s.p50_ns <= s.p90_ns && s.p90_ns <= s.p99_ns &&
+                         s.p99_ns <= s.p999_ns && s.p999_ns <= s.max_ns;
+    if (!ordered) {
+      ++bad;
+      ADD_FAILURE() << "read " << reads << ": min " << s.min_ns << " p50 " << s.p50_ns << " p90 "
+                    << s.p90_ns << " p99 " << s.p99_ns << " p99.9 " << s.p999_ns << " max "
+                    << s.max_ns << " (" << s.count << " values)";
+    }
+    out.clear();
+    h.render(out, "t", "Race");
+    const std::vector<std::string> problems = prometheus_lint(out);  // le order, +Inf == _count
+    if (!problems.empty()) {
+      ++bad;
+      ADD_FAILURE() << "read " << reads << ": " << ::testing::PrintToString(problems);
+    }
+    double last = -1;
+    for (const std::string_view q : values_of(out, "t_quantile_seconds{")) {
+      const double v = std::strtod(std::string(q).c_str(), nullptr);
+      if (v < last) {
+        ++bad;
+        ADD_FAILURE() << "read " << reads << ": quantiles out of order\n" << out;
+      }
+      last = v;
+    }
+    ++reads;
+  }
+  writer.join();
+  EXPECT_EQ(bad, 0);
+  for (const latency_histogram& h : hs) {
+    EXPECT_EQ(h.count(), static_cast<std::uint64_t>(kPerRound));
+    EXPECT_EQ(h.summarize().count, static_cast<std::uint64_t>(kPerRound));
+  }
+  RecordProperty("reads", reads);
 }
 
 }  // namespace

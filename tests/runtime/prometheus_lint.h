@@ -5,7 +5,11 @@
 // name_bucket with an `le` label, name_sum, name_count); names match
 // [a-zA-Z_:][a-zA-Z0-9_:]*, label names [a-zA-Z_][a-zA-Z0-9_]*; label values
 // use only the escapes \\, \" and \n; values are numbers; counters end in
-// _total; no sample (name and labels) twice; every family has a sample.
+// _total; no sample (name and labels) twice; every family has a sample;
+// a `quantile` label only on a summary's own samples, an `le` label only on
+// a histogram's _bucket samples; per histogram series (its labels but le):
+// le bounds strictly increasing, cumulative counts non-decreasing, a +Inf
+// bucket, equal to its _count.
 //
 //   std::vector<std::string> problems = prometheus_lint(text);  // empty: clean
 #pragma once
@@ -57,6 +61,12 @@ inline std::vector<std::string> prometheus_lint(std::string_view text) {
   std::map<std::string, family> families;
   std::string current;  // the family whose samples may follow
   std::set<std::string> seen_samples;
+  struct series {  // one histogram's buckets, by its labels but le
+    double last_le = 0, last_cum = 0;
+    bool any_bucket = false, inf = false, has_count = false;
+    double inf_cum = 0, count = 0;
+  };
+  std::map<std::string, series> histograms;
   if (!text.empty() && text.back() != '\n') bad.push_back("the text does not end with a newline");
   std::size_t line_no = 0;
   while (!text.empty()) {
@@ -112,8 +122,9 @@ inline std::vector<std::string> prometheus_lint(std::string_view text) {
     while (i < line.size() && line[i] != '{' && line[i] != ' ') ++i;
     const std::string name(line.substr(0, i));
     if (!is_metric_name(name)) bad.push_back(at + "not a metric name");
-    std::string labels;
-    bool has_le = false;
+    std::string labels, labels_but_le;
+    bool has_le = false, has_quantile = false;
+    std::string le;
     if (i < line.size() && line[i] == '{') {
       ++i;
       while (i < line.size() && line[i] != '}') {
@@ -141,6 +152,12 @@ inline std::vector<std::string> prometheus_lint(std::string_view text) {
           break;
         }
         labels += std::string(line.substr(i, k + 1 - i)) + ",";
+        if (lname == "le") {
+          le = std::string(line.substr(j + 2, k - j - 2));
+        } else {
+          labels_but_le += std::string(line.substr(i, k + 1 - i)) + ",";
+        }
+        if (lname == "quantile") has_quantile = true;
         i = k + 1;
         if (i < line.size() && line[i] == ',') ++i;
       }
@@ -184,8 +201,46 @@ inline std::vector<std::string> prometheus_lint(std::string_view text) {
     }
     if (!belongs) {
       bad.push_back(at + "a sample outside the family declared before it ('" + current + "')");
-    } else {
-      ++families[current].samples;
+      continue;
+    }
+    ++families[current].samples;
+    const std::string& kind = families[current].kind;
+    if (has_quantile && !(kind == "summary" && name == current)) {
+      bad.push_back(at + "a quantile label on a sample that is not a summary's quantile");
+    }
+    if (has_le && !(kind == "histogram" && name == current + "_bucket")) {
+      bad.push_back(at + "an le label on a sample that is not a histogram's _bucket");
+    }
+    if (kind != "histogram" || !is_number(value)) continue;
+    series& h = histograms[current + "{" + labels_but_le + "}"];
+    const double v = std::strtod(std::string(value).c_str(), nullptr);
+    if (name == current + "_count") {
+      h.has_count = true;
+      h.count = v;
+    } else if (name == current + "_bucket" && is_number(le)) {
+      const double bound = std::strtod(le.c_str(), nullptr);  // "+Inf": infinity
+      if (h.any_bucket && !(bound > h.last_le)) {
+        bad.push_back(at + "an le bound not above the one before it (" + le + ")");
+      }
+      if (h.any_bucket && v < h.last_cum) {
+        bad.push_back(at + "a cumulative count below the one before it");
+      }
+      h.any_bucket = true;
+      h.last_le = bound;
+      h.last_cum = v;
+      if (le == "+Inf") {
+        h.inf = true;
+        h.inf_cum = v;
+      }
+    } else if (name == current + "_bucket") {
+      bad.push_back(at + "an le value that is not a number");
+    }
+  }
+  for (const auto& [key, h] : histograms) {
+    if (!h.inf) bad.push_back(key + ": a histogram without a +Inf bucket");
+    if (!h.has_count) bad.push_back(key + ": a histogram without _count");
+    if (h.inf && h.has_count && h.inf_cum != h.count) {
+      bad.push_back(key + ": the +Inf bucket is not equal to _count");
     }
   }
   for (const auto& [name, f] : families) {
