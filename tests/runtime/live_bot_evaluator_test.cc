@@ -71,6 +71,14 @@ run_result run_mode(mode m, std::uint32_t stage_every, std::uint64_t decisions =
   return out;
 }
 
+// The frame receive -> decision histogram was fed, from the steady clock
+// (no negative span), in every mode.
+void expect_latency_recorded(const run_result& x) {
+  EXPECT_GT(x.r.latency.count, 0U) << x.r.latency.text();
+  EXPECT_EQ(x.r.latency.negative, 0U) << x.r.latency.text();
+  EXPECT_LE(x.r.latency.p50_ns, x.r.latency.max_ns) << x.r.latency.text();
+}
+
 TEST(LiveBotEvaluator, BlockParksIsWokenAndMissesNoWakeup) {
   const run_result x = run_mode(mode::block, 0);
   ASSERT_EQ(x.error, "");
@@ -80,6 +88,7 @@ TEST(LiveBotEvaluator, BlockParksIsWokenAndMissesNoWakeup) {
   EXPECT_GT(evaluator_counter(j, "waits"), 0) << j;     // 5,000 updates/s: it parks
   EXPECT_GT(evaluator_counter(j, "notifies"), 0) << j;  // and the feed wakes it
   EXPECT_EQ(evaluator_counter(j, "missed_wakeups"), 0) << j;
+  expect_latency_recorded(x);
 }
 
 TEST(LiveBotEvaluator, SpinNeverParksAndFeedNeverWakes) {
@@ -89,6 +98,7 @@ TEST(LiveBotEvaluator, SpinNeverParksAndFeedNeverWakes) {
   EXPECT_GE(x.decided, 3000U);
   EXPECT_EQ(evaluator_counter(x.r.telemetry_json, "waits"), 0);
   EXPECT_EQ(evaluator_counter(x.r.telemetry_json, "notifies"), 0);
+  expect_latency_recorded(x);
 }
 
 TEST(LiveBotEvaluator, InlineDecidesOnTheFeedThreadWithStageLatency) {
@@ -96,6 +106,7 @@ TEST(LiveBotEvaluator, InlineDecidesOnTheFeedThreadWithStageLatency) {
   ASSERT_EQ(x.error, "");
   EXPECT_EQ(x.r.evaluator, "inline");
   EXPECT_GE(x.decided, 3000U);
+  expect_latency_recorded(x);
   ASSERT_EQ(x.r.stages.size(), 6U);
   // Inline: every sampled frame is evaluated before the next is read, so
   // none is coalesced and each feed sample has its evaluator sample.

@@ -176,6 +176,14 @@ TEST(MetricsExposition, PortZeroIsPrintedAndTheEndpointServesWellFormedText) {
   }
   EXPECT_EQ(helps, types);
   EXPECT_GT(types, 60u) << "every counter group is exported";
+  // The frame receive -> decision histogram and its quantile summary.
+  EXPECT_NE(body.find("\ntriarb_frame_to_decision_seconds_bucket{le=\"+Inf\"} "), std::string::npos)
+      << body;
+  EXPECT_NE(body.find("\n# TYPE triarb_frame_to_decision_quantile_seconds summary\n"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("\ntriarb_frame_to_decision_quantile_seconds_count "), std::string::npos)
+      << body;
   // The server's own counters, with the scrape-refusal reasons.
   EXPECT_NE(body.find("triarb_metrics_requests_refused_total{reason=\"method\"} "),
             std::string::npos);
