@@ -29,6 +29,17 @@ symbol_id named_symbol(std::string_view line, const symbol_table& t) {
 
 }  // namespace
 
+std::int64_t latency_quantile_ns(std::vector<std::int64_t>& values, std::uint32_t ppm) {
+  // rank = ceil(ppm * n / 10^6), at least 1, without overflow: n = a * 10^6 + b.
+  constexpr std::uint64_t kM = 1'000'000;
+  const std::uint64_t n = values.size();
+  const std::uint64_t rank =
+      std::max<std::uint64_t>((n / kM) * ppm + ((n % kM) * ppm + kM - 1) / kM, 1);
+  const auto k = static_cast<std::ptrdiff_t>(rank - 1);
+  std::nth_element(values.begin(), values.begin() + k, values.end());
+  return values[static_cast<std::size_t>(k)];
+}
+
 replay_report run_replay(const replay_options& o) {
   const universe u = load_exchange_info_file(o.exchange_info);
   const triangle_index idx = triangle_index::build(u, start_asset_ids(o.config, u));
@@ -102,16 +113,10 @@ replay_report run_replay(const replay_options& o) {
     return true;
   });
   if (!latency.empty()) {
-    auto at = [&](double q) {
-      const auto k = static_cast<std::size_t>(q * static_cast<double>(latency.size() - 1));
-      std::nth_element(latency.begin(), latency.begin() + static_cast<std::ptrdiff_t>(k),
-                       latency.end());
-      return latency[k];
-    };
-    r.latency_p50_ns = at(0.50);
-    r.latency_p90_ns = at(0.90);
-    r.latency_p99_ns = at(0.99);
-    r.latency_p999_ns = at(0.999);
+    r.latency_p50_ns = latency_quantile_ns(latency, 500'000);
+    r.latency_p90_ns = latency_quantile_ns(latency, 900'000);
+    r.latency_p99_ns = latency_quantile_ns(latency, 990'000);
+    r.latency_p999_ns = latency_quantile_ns(latency, 999'000);
     r.latency_max_ns = *std::max_element(latency.begin(), latency.end());
   }
   if (!recorded) r.events[static_cast<std::size_t>(frame_event::frame)] = w.frames;

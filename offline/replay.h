@@ -56,8 +56,9 @@ struct replay_report {
   std::size_t triangles = 0;
   std::uint64_t opportunities = 0;
   double seconds = 0;  // wall time of the frame loop only
-  // With measure_latency: one frame, bytes to decision, exact (from every
-  // frame's time: the k-th smallest, k = floor(q * (n - 1)), 0-based).
+  // With measure_latency: one frame, bytes to decision, exact: the
+  // nearest-rank quantile of every frame's time (latency_quantile_ns), as
+  // the live bot's histogram defines it (runtime/latency_histogram.h).
   std::int64_t latency_p50_ns = 0;
   std::int64_t latency_p90_ns = 0;
   std::int64_t latency_p99_ns = 0;
@@ -71,5 +72,13 @@ struct replay_report {
 // config_error for a start asset, fee override or budget the exchange info
 // does not trade.
 [[nodiscard]] replay_report run_replay(const replay_options& o);
+
+// The nearest-rank quantile q = ppm / 10^6 of `values`: the
+// ceil(ppm * n / 10^6)-th smallest (the smallest for ppm = 0), in integers,
+// as runtime/latency_histogram.h's quantile before its bucketing, so replay
+// --latency and the live bot report the same statistic. Reorders `values`.
+// REQUIRES: !values.empty(), ppm <= 10^6.
+[[nodiscard]] std::int64_t latency_quantile_ns(std::vector<std::int64_t>& values,
+                                               std::uint32_t ppm);
 
 }  // namespace triarb

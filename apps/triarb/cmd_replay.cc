@@ -48,7 +48,8 @@ int run(replay_flags& f) {
   if (ro.measure_latency) {
     std::cout << "latency: frame bytes -> decision p50 " << r.latency_p50_ns << " ns, p90 "
               << r.latency_p90_ns << " ns, p99 " << r.latency_p99_ns << " ns, p99.9 "
-              << r.latency_p999_ns << " ns, max " << r.latency_max_ns << " ns (exact)\n";
+              << r.latency_p999_ns << " ns, max " << r.latency_max_ns
+              << " ns (exact, nearest rank as run's)\n";
   }
   std::cout << "counters: " << r.telemetry_json << "\n";
   if (!f.summary_path.empty()) {

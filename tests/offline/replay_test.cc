@@ -8,9 +8,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "sim/universe_gen.h"
 
@@ -104,6 +106,28 @@ TEST(Replay, ARecordingTheReplayCannotFollowIsAnErrorWithFileAndLine) {
   // A symbol this exchangeInfo lacks.
   e = r.error("11\t0\t" + r.reseed("NOSUCHSYMBOL", 0) + "\n");
   EXPECT_NE(e.find(at3 + "NOSUCHSYMBOL: no such symbol"), std::string::npos) << e;
+}
+
+// replay --latency's quantile is the live histogram's: the nearest rank,
+// ceil(q * n)-th smallest (it was the floor(q * (n - 1))-th, 0-based: p99 of
+// ten values was the ninth).
+TEST(Replay, LatencyQuantileIsTheNearestRank) {
+  std::vector<std::int64_t> v = {70, 10, 100, 40, 20, 90, 30, 60, 50, 80};
+  EXPECT_EQ(latency_quantile_ns(v, 0), 10);
+  EXPECT_EQ(latency_quantile_ns(v, 100'000), 10);  // rank 1
+  EXPECT_EQ(latency_quantile_ns(v, 500'000), 50);  // rank 5
+  EXPECT_EQ(latency_quantile_ns(v, 700'000), 70);  // rank 7, exactly (0.7 * 10 in doubles: 7)
+  EXPECT_EQ(latency_quantile_ns(v, 900'000), 90);
+  EXPECT_EQ(latency_quantile_ns(v, 990'000), 100);  // rank ceil(9.9) = 10
+  EXPECT_EQ(latency_quantile_ns(v, 999'000), 100);
+  EXPECT_EQ(latency_quantile_ns(v, 1'000'000), 100);
+  std::vector<std::int64_t> hundred;
+  for (std::int64_t i = 100; i >= 1; --i) hundred.push_back(i);
+  EXPECT_EQ(latency_quantile_ns(hundred, 70'000), 7);  // 0.07 * 100 = 7.000000000000001 in doubles
+  EXPECT_EQ(latency_quantile_ns(hundred, 70'001), 8);
+  std::vector<std::int64_t> one = {42};
+  EXPECT_EQ(latency_quantile_ns(one, 0), 42);
+  EXPECT_EQ(latency_quantile_ns(one, 999'000), 42);
 }
 
 TEST(Replay, ATornLastLineIsSkippedAndReported) {
