@@ -48,13 +48,26 @@
 // futex_wake syscall only when the evaluator announced itself (parked, or
 // about to park), never while it polls.
 //
-// The safety net: W has a timeout (timeout_ns). A timeout after which the
-// re-check finds work is a wake-up that never came -- a protocol bug, or a
-// feed thread that stalled between its mark and its notify for the whole
-// timeout -- counted as missed_wakeups, which must stay 0.
+// The safety net: W has a timeout (timeout_ns). A timeout counts as a
+// missed wake-up (missed_wakeups, which must stay 0) only if the evaluator
+// then finds work AND the epoch is still e, the value it slept on, when read
+// after finding it. Why that is the real miss: every mark is followed by a
+// bump. If the epoch moved since L, the feed bumped after the evaluator
+// read e: had the evaluator still been asleep, that bump's R would have
+// woken it (or W would have returned at once on the changed word), so the
+// work is merely the benign race of a timeout that fired just before an
+// event (timeout; the feed marks, bumps, sees waiting 1 or 0 and wakes
+// nobody; the evaluator finds the work) -- not counted. If the epoch is
+// still e, the work was marked and either its bump came before L (so C
+// should have seen the mark, or R the announcement: the protocol failed),
+// or the bump has not come yet (the feed is between a mark and its notify
+// at the instant the timeout ends: a window of the few instructions from
+// dirty_set::mark to notify(), once per idle timeout_ns). Futex errors
+// other than a timeout, EAGAIN or EINTR (EINVAL, EFAULT: a bug) are counted
+// as wait_errors; the wait then ends as if woken (the loop re-checks).
 //
 // Template over the atomic operations (Atomics: core/atomic_ops.h's, plus
-// wait(atomic<uint32_t>&, old, timeout_ns) -> false on timeout, and
+// wait(atomic<uint32_t>&, old, timeout_ns) -> wait_status, and
 // notify_one(atomic<uint32_t>&)) and an Orders policy, like core/seqlock.h,
 // so the model checker runs this code and its mutants.
 //
@@ -83,22 +96,47 @@ enum class wake_policy : std::uint8_t { spin, block };
   return p == wake_policy::spin ? "spin" : "block";
 }
 
+// How a wait ended: woken (or the word had changed already, or a spurious
+// wake-up), the timeout expired, or the wait failed (the error is a bug:
+// counted as wait_errors).
+enum class wait_status : std::uint8_t { woken, timed_out, failed };
+
 // std_atomics plus a futex wait with a timeout and a wake, on a 32-bit word.
 struct futex_atomics : std_atomics {
   static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
                 std::atomic<std::uint32_t>::is_always_lock_free);
-  // Sleeps while a == old, at most timeout_ns; false iff the timeout expired.
-  // Returns at once (true) if a != old already; may return early (true).
-  static bool wait(std::atomic<std::uint32_t>& a, std::uint32_t old,
-                   std::int64_t timeout_ns) noexcept {
-    timespec ts{};
-    ts.tv_sec = static_cast<time_t>(timeout_ns / 1'000'000'000);
-    ts.tv_nsec = static_cast<long>(timeout_ns % 1'000'000'000);
-    // The kernel compares *a with old under its hash-bucket lock, after a
-    // full barrier: a wake after the value changed cannot slip in between.
-    const long r = ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&a), FUTEX_WAIT_PRIVATE,
-                             old, &ts, nullptr, 0);
-    return !(r == -1 && errno == ETIMEDOUT);
+  // Sleeps while a == old, at most timeout_ns (> 0). Returns woken at once if
+  // a != old already, and may return woken early (a spurious wake-up); a
+  // signal (EINTR: a profiler's SIGPROF, any handler) does not end it: the
+  // wait resumes to the same absolute CLOCK_MONOTONIC deadline.
+  static wait_status wait(std::atomic<std::uint32_t>& a, std::uint32_t old,
+                          std::int64_t timeout_ns) noexcept {
+    timespec deadline{};
+    if (::clock_gettime(CLOCK_MONOTONIC, &deadline) != 0) return wait_status::failed;
+    const std::int64_t end_ns =
+        deadline.tv_sec * std::int64_t{1'000'000'000} + deadline.tv_nsec + timeout_ns;
+    deadline.tv_sec = static_cast<time_t>(end_ns / 1'000'000'000);
+    deadline.tv_nsec = static_cast<long>(end_ns % 1'000'000'000);
+    for (;;) {
+      // The kernel compares *a with old under its hash-bucket lock, after a
+      // full barrier: a wake after the value changed cannot slip in between.
+      // WAIT_BITSET: the timeout is absolute (CLOCK_MONOTONIC), so a wait
+      // resumed after a signal keeps its deadline.
+      const long r =
+          ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&a), FUTEX_WAIT_BITSET_PRIVATE, old,
+                    &deadline, nullptr, FUTEX_BITSET_MATCH_ANY);
+      if (r == 0) return wait_status::woken;
+      switch (errno) {
+        case EINTR:
+          continue;
+        case EAGAIN:  // a != old already
+          return wait_status::woken;
+        case ETIMEDOUT:
+          return wait_status::timed_out;
+        default:
+          return wait_status::failed;
+      }
+    }
   }
   static void notify_one(std::atomic<std::uint32_t>& a) noexcept {
     (void)::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&a), FUTEX_WAKE_PRIVATE, 1, nullptr,
@@ -118,13 +156,18 @@ struct eval_wakeup_orders {
 
 // Counters: each written by one thread, read by any (relaxed).
 struct eval_wakeup_counters {
-  std::atomic<std::uint64_t> spin_found{0};      // polls (before blocking) that found work
-  std::atomic<std::uint64_t> recheck_found{0};   // announced, then the re-check found work
-  std::atomic<std::uint64_t> waits{0};           // futex waits entered
-  std::atomic<std::uint64_t> wakeups{0};         // waits that returned before the timeout
-  std::atomic<std::uint64_t> timeouts{0};        // waits that hit the safety-net timeout
-  std::atomic<std::uint64_t> missed_wakeups{0};  // timeouts that found work: must stay 0
-  std::atomic<std::uint64_t> notifies{0};        // futex wakes the feed thread made
+  std::atomic<std::uint64_t> spin_found{0};     // polls (before blocking) that found work
+  std::atomic<std::uint64_t> recheck_found{0};  // announced, then the re-check found work
+  std::atomic<std::uint64_t> waits{0};          // futex waits entered
+  std::atomic<std::uint64_t> wakeups{0};        // waits that returned before the timeout
+  std::atomic<std::uint64_t> timeouts{0};       // waits that hit the safety-net timeout
+  // Timeouts that found work with the epoch unchanged since the wait
+  // began (see the file comment): must stay 0.
+  std::atomic<std::uint64_t> missed_wakeups{0};
+  std::atomic<std::uint64_t> wait_errors{0};  // futex waits that failed (EINVAL, EFAULT...)
+  // The feed thread's counter, on a line of its own: the evaluator's
+  // counters above are written while the feed thread runs.
+  alignas(64) std::atomic<std::uint64_t> notifies{0};  // futex wakes the feed thread made
 };
 
 template <class Atomics = futex_atomics, class Orders = eval_wakeup_orders>
@@ -196,11 +239,16 @@ class basic_eval_wakeup {
         }
       }
       count_one(counters_.waits);
-      const bool woken = Atomics::wait(epoch_, e, timeout_ns_);
+      const wait_status ws = Atomics::wait(epoch_, e, timeout_ns_);
       unannounce();
-      count_one(woken ? counters_.wakeups : counters_.timeouts);
+      count_one(ws == wait_status::woken       ? counters_.wakeups
+                : ws == wait_status::timed_out ? counters_.timeouts
+                                               : counters_.wait_errors);
       if (try_take()) {
-        if (!woken) count_one(counters_.missed_wakeups);
+        // A miss only if no bump came since L (see the file comment).
+        if (ws == wait_status::timed_out && Atomics::load(epoch_, std::memory_order_seq_cst) == e) {
+          count_one(counters_.missed_wakeups);
+        }
         return true;
       }
       if (stopped()) return false;
@@ -261,11 +309,14 @@ class basic_eval_wakeup {
   wake_policy policy_;
   std::int64_t spin_ns_;
   std::int64_t timeout_ns_;
-  // The feed thread writes epoch_, the evaluator waiting_: one line each, so
-  // a polling evaluator does not take the feed's line away at every store.
+  // One cache line per writer: the feed thread writes epoch_ (every notify)
+  // and stop_ (once); the evaluator writes waiting_ (each announcement) and
+  // its counters, which begin on waiting_'s line; the feed's one counter,
+  // notifies, has a line of its own (alignas in eval_wakeup_counters). So a
+  // feed notify never takes the line the evaluator is writing, and back.
   alignas(64) word epoch_;
-  alignas(64) word waiting_;
   word stop_;
+  alignas(64) word waiting_;
   eval_wakeup_counters counters_;
 };
 

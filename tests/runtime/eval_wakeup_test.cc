@@ -15,10 +15,16 @@
 #include "runtime/eval_wakeup.h"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
+#include <csignal>
 #include <cstdint>
+#include <fstream>
+#include <string>
 #include <thread>
 
 #include "core/dirty_set.h"
@@ -70,13 +76,91 @@ TEST(EvalWakeup, TimeoutThatFindsWorkCountsAMissedWakeup) {
   EXPECT_EQ(w.counters().missed_wakeups.load(), 1U);
 }
 
+TEST(EvalWakeup, TimeoutAfterWhichTheFeedBumpedIsNoMissedWakeup) {
+  // The benign race: the timeout fires, then (before the evaluator looks)
+  // the feed marks and notifies; its bump moved the epoch, so the feed did
+  // its part: a timeout, but no missed wake-up.
+  eval_wakeup w(wake_policy::block, 0, 1 * kMs);
+  int calls = 0;
+  EXPECT_TRUE(w.wait_for_work([&] {
+    if (++calls < 3) return false;
+    w.notify();  // the feed's mark + notify, just after the timeout
+    return true;
+  }));
+  EXPECT_EQ(w.counters().timeouts.load(), 1U);
+  EXPECT_EQ(w.counters().missed_wakeups.load(), 0U);
+  EXPECT_EQ(w.counters().wait_errors.load(), 0U);
+}
+
+extern "C" void ignore_signal(int) {}
+
+TEST(EvalWakeup, SignalsDoNotCutTheWaitShort) {
+  // A profiler's signals (EINTR) arrive while the evaluator waits: the wait
+  // must still end by its timeout, not as a wake-up. Another thread sends
+  // SIGUSR1 (an empty handler, no SA_RESTART) to this one until the wait
+  // returned.
+  struct sigaction sa {
+  }, old{};
+  sa.sa_handler = ignore_signal;
+  sigemptyset(&sa.sa_mask);
+  ASSERT_EQ(sigaction(SIGUSR1, &sa, &old), 0);
+  eval_wakeup w(wake_policy::block, 0, 20 * kMs);
+  const pthread_t me = pthread_self();
+  std::atomic<bool> done{false};
+  std::atomic<std::uint64_t> sent{0};
+  std::thread pester([&] {
+    while (!done.load()) {
+      // Only once the wait began (waits is counted just before the futex).
+      if (w.counters().waits.load() > 0) {
+        (void)pthread_kill(me, SIGUSR1);
+        sent.fetch_add(1);
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  int calls = 0;
+  const bool took = w.wait_for_work([&] { return ++calls == 3; });
+  done.store(true);
+  pester.join();
+  sigaction(SIGUSR1, &old, nullptr);
+  EXPECT_TRUE(took);
+  EXPECT_GT(sent.load(), 0U);
+  EXPECT_EQ(w.counters().waits.load(), 1U);
+  EXPECT_EQ(w.counters().timeouts.load(), 1U) << "signals sent: " << sent.load();
+  EXPECT_EQ(w.counters().wakeups.load(), 0U);
+  EXPECT_EQ(w.counters().missed_wakeups.load(), 1U);
+}
+
+// Whether thread `tid` is blocked in the futex system call (Linux:
+// /proc/self/task/<tid>/syscall starts with the syscall's number while the
+// thread sleeps in it).
+bool in_futex(pid_t tid) {
+  std::ifstream f("/proc/self/task/" + std::to_string(tid) + "/syscall");
+  long nr = -1;
+  f >> nr;
+  return f && nr == SYS_futex;
+}
+
 TEST(EvalWakeup, StopWakesAParkedEvaluator) {
   eval_wakeup w(wake_policy::block, 0, 60'000 * kMs);  // only stop() can end the wait
-  std::thread eval([&] { EXPECT_FALSE(w.wait_for_work([] { return false; })); });
+  std::atomic<pid_t> tid{0};
+  std::thread eval([&] {
+    tid.store(static_cast<pid_t>(::syscall(SYS_gettid)));
+    EXPECT_FALSE(w.wait_for_work([] { return false; }));
+  });
   while (w.counters().waits.load() == 0) std::this_thread::yield();
+  // waits is counted just before the syscall: wait until the thread really
+  // sleeps in it (bounded by a count of polls; a parked thread stays put).
+  bool parked = false;
+  for (int i = 0; i < 100'000 && !parked; ++i) {
+    parked = in_futex(tid.load());
+    if (!parked) std::this_thread::yield();
+  }
+  EXPECT_TRUE(parked) << "the evaluator never slept in the futex";
   w.stop();
   eval.join();
   EXPECT_EQ(w.counters().timeouts.load(), 0U);
+  EXPECT_EQ(w.counters().wakeups.load(), 1U);
 }
 
 constexpr symbol_id kSymbols = 16;

@@ -52,8 +52,9 @@ namespace {
 // fence. The timeout is not modelled: a wait ends only by a wake (or a
 // spurious wake-up, which Relacy may inject and the protocol tolerates).
 struct relacy_wait_atomics : relacy_atomics {
-  static bool wait(rl::atomic<std::uint32_t>& a, std::uint32_t old, std::int64_t /*timeout_ns*/,
-                   std::source_location l = std::source_location::current()) {
+  static wait_status wait(rl::atomic<std::uint32_t>& a, std::uint32_t old,
+                          std::int64_t /*timeout_ns*/,
+                          std::source_location l = std::source_location::current()) {
     rl::context& c = rl::ctx();
     c.sched();
     c.atomic_thread_fence_seq_cst();
@@ -62,9 +63,9 @@ struct relacy_wait_atomics : relacy_atomics {
       rl::preemption_disabler pd(c);
       v = a.load(rl::mo_acquire, info(l));
     }
-    if (v != old) return true;
+    if (v != old) return wait_status::woken;
     (void)a.wait(c, /*is_timed=*/false, /*allow_spurious_wakeup=*/true, info(l));
-    return true;
+    return wait_status::woken;
   }
   static void notify_one(rl::atomic<std::uint32_t>& a,
                          std::source_location l = std::source_location::current()) {
@@ -149,7 +150,9 @@ struct wakeup_test : rl::test_suite<wakeup_test<Orders, Stop>, 2> {
     while (evaluate_one()) {  // the final drain (the live bot's too)
     }
     RL_ASSERT(all_seen());  // none lost
-    RL_ASSERT(wake.counters().missed_wakeups.load() == 0);
+    // (No check of missed_wakeups: the modelled wait has no timeout, so it
+    // cannot count one; a lost wake-up shows as the evaluator parked for
+    // ever, a deadlock.)
   }
 };
 
