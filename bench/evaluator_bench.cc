@@ -11,7 +11,7 @@
 //   steady:      prices unchanged, every leg rate is a cache hit
 //   with_update: the symbol's bid and ask move by a tick before each call,
 //                so its two leg rates are recomputed once per update (the
-//                real pattern: one update, then its ~11 triangles)
+//                real pattern: one update, then its ~4.5 triangles)
 //   uncached:    evaluator::ratio per triangle (three 128-bit divisions), the
 //                naive version, for comparison
 //

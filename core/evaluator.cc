@@ -3,6 +3,7 @@
 #include "core/evaluator.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -61,11 +62,45 @@ evaluator::evaluator(const universe& u, const triangle_index& idx, evaluator_con
   threshold_ = rate_from_fixed8(one_plus.value, rounding::up);
 
   const std::size_t n = u_.symbols().size();
+  // Slots are 2 * symbol + side and offsets 32-bit: far beyond any exchange.
+  require(n < (std::size_t{1} << 30) && idx_.size() < (std::size_t{1} << 30),
+          "more than 2^30 symbols or triangles");
   one_minus_fee_raw_.resize(n);
   for (symbol_id s = 0; s < n; ++s) {
     one_minus_fee_raw_[s] = static_cast<std::uint64_t>(fixed8::kScale - fee(s).raw());
   }
-  cache_.resize(n);
+  // The hot path's layout: the index's (triangle, leg) lists per symbol, each
+  // entry carrying its triangle's three rate slots.
+  hot_offsets_.assign(n + 1, 0);
+  sides_used_.assign(n, 0);
+  hot_.reserve(3 * idx_.size());
+  for (symbol_id s = 0; s < n; ++s) {
+    hot_offsets_[s] = static_cast<std::uint32_t>(hot_.size());
+    for (const leg_ref& r : idx_.touching(s)) {
+      const triangle& t = idx_.triangle_at(r.triangle);
+      hot_triangle h;
+      h.triangle = r.triangle;
+      for (std::size_t k = 0; k < 3; ++k) {
+        const leg& l = t.legs[k];
+        h.slot[k] = 2 * l.symbol + (l.dir == side::sell ? 1U : 0U);
+      }
+      sides_used_[s] |= t.legs[r.leg].dir == side::sell ? kUsesSell : kUsesBuy;
+      hot_.push_back(h);
+    }
+  }
+  hot_offsets_[n] = static_cast<std::uint32_t>(hot_.size());
+  rates_.resize(2 * n);
+  exact_rates_.resize(2 * n);
+  screen_coef_.resize(2 * n);
+  for (symbol_id s = 0; s < n; ++s) {
+    const auto omf = static_cast<double>(one_minus_fee_raw_[s]);  // exact: < 2^27
+    screen_coef_[2 * s] = omf;                                    // buy: omf / ask_raw
+    screen_coef_[2 * s + 1] = omf / 1e16;                         // sell: bid_raw * omf / 10^16
+  }
+  // threshold_ is 1 + min_profit (> 0, at most ~9.2e10) rounded up: a
+  // normal double after one rounding (see rate_slot for the margin).
+  screen_bound_ = std::ldexp(static_cast<double>(threshold_.mantissa()), threshold_.exponent()) *
+                  (1.0 - 0x1p-46);
 }
 
 fixed8 evaluator::fee(symbol_id s) const noexcept {
@@ -90,6 +125,12 @@ rate evaluator::buy_rate(symbol_id s, fixed8 ask) const noexcept {
   // (1 - fee) / ask = (omf_raw / 10^8) / (ask_raw / 10^8) = omf_raw / ask_raw.
   return rate_from_quotient(one_minus_fee_raw_[s], static_cast<std::uint64_t>(ask.raw()),
                             rounding::down);
+}
+
+rate evaluator::slot_rate(std::uint32_t slot, std::int64_t price) const noexcept {
+  const symbol_id s = slot >> 1;
+  return (slot & 1U) != 0 ? sell_rate(s, fixed8::from_raw(price))
+                          : buy_rate(s, fixed8::from_raw(price));
 }
 
 rate evaluator::ratio(const triangle& t, const std::array<book_snapshot, 3>& legs) const noexcept {

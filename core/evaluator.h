@@ -40,6 +40,16 @@
 // other prices can never serve a stale rate, and a frame that moves only the
 // bid recomputes only the sell rate. A hit costs one compare.
 //
+// Fast path and exact path (docs/design.md, "The evaluator's arithmetic"):
+// a triangle is first screened in doubles against a threshold lowered by
+// 2^-46, a margin larger than the double arithmetic can err (see
+// rate_slot); one the screen clears is below the threshold by the exact
+// test too. Everything else (a leg unusable, a triangle within ~2^-46 of
+// the threshold or above it) takes the exact path, which reads the three
+// snapshots again and runs steps 1 to 5 with the exact rates above. So the
+// decisions, counts and records are those of the exact computation; the
+// screen only decides how fast "below" is known.
+//
 // Thread safety: one evaluator per thread (it caches per-symbol rates). It
 // only reads the book, through snapshots; counters are written to tel.eval,
 // whose single writer must be the calling thread.
@@ -48,6 +58,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "core/book_snapshot.h"
@@ -98,7 +109,8 @@ class evaluator {
   // The universe and index must outlive the evaluator.
   // Throws std::invalid_argument (start-up only) when a fee is outside [0, 1),
   // a budget is negative, the default budget is not positive,
-  // 1 + min_profit <= 0, or max_leg_age_ns <= 0.
+  // 1 + min_profit <= 0, max_leg_age_ns <= 0, or the universe or index has
+  // 2^30 symbols or triangles or more.
   evaluator(const universe& u, const triangle_index& idx, evaluator_config cfg, telemetry& tel);
 
   // Evaluates every triangle that uses symbol s. Book is any type with
@@ -136,20 +148,87 @@ class evaluator {
                                   std::int64_t now_ns, opportunity& o) const noexcept;
 
  private:
-  // Per-symbol rates, recomputed only when the price they depend on changes.
-  // Key -1 never matches: prices reaching the cache are > 0.
-  struct rate_cache_entry {
-    std::int64_t bid_key = -1;
-    std::int64_t ask_key = -1;
-    rate sell;  // bid * (1 - fee), quote per base, rounded down
-    rate buy;   // (1 - fee) / ask, base per quote, rounded down
+  // The hot path's own copy of the index, laid out for it (built once): for
+  // each symbol the triangles that use it, contiguous, each with its three
+  // legs as rate slots (2 * symbol, + 1 for a sell leg): a triangle costs
+  // one sequential 16-byte load instead of the index's leg_ref and then its
+  // 52-byte triangle record.
+  struct hot_triangle {
+    triangle_id triangle = 0;
+    std::array<std::uint32_t, 3> slot{};
   };
-  static_assert(sizeof(rate_cache_entry) == 48);
+  static_assert(sizeof(hot_triangle) == 16);
 
-  // The leg's rate if the snapshot may be used; otherwise the skip reason.
-  // Returns eval_counter::kCount for "usable".
-  eval_counter leg_rate(const book_snapshot& b, const leg& l, std::int64_t now_ns,
-                        rate& out) noexcept;
+  // The screen: a cheap, conservative test of "below the threshold" in
+  // doubles. Per slot, keyed by the price it was computed from (the ask for
+  // a buy slot, the bid for a sell slot; key -1 never matches, prices here
+  // are > 0), the leg rate as a double: sell double(bid) * fee_coef (fee_coef
+  // = (1 - fee) / 10^16 rounded), buy omf / double(ask). Every value involved
+  // is a normal double (rates from fixed8 stay within 1e-19 .. 1e11), so
+  // each operation errs by < 2^-52 relative whatever the rounding mode: a
+  // leg's value is >= its exact rate * (1 - 2^-52)^3 and the product of three
+  // (two more roundings) >= the exact ratio * (1 - 2^-52)^11 > exact *
+  // (1 - 11 * 2^-52). screen_bound_ = double(threshold) * (1 - 2^-46), rounded,
+  // is < threshold * (1 - 2^-46 + 2^-51 + ...) < threshold * (1 - 11 *
+  // 2^-52). So a product <= screen_bound_ proves the exact ratio, and the
+  // rounded-down one, <= threshold: below, as the exact test would say.
+  // Anything else (within ~2^-46 of the threshold, or above) takes the
+  // exact test. Recomputing a slot costs a conversion and a multiply (sell)
+  // or a division (buy); the exact rate waits until the exact path needs it.
+  struct rate_slot {
+    std::int64_t key = -1;
+    double screen = 0.0;
+  };
+  static_assert(sizeof(rate_slot) == 16);
+  // The exact leg rate, rounded down, keyed likewise (the exact path only).
+  struct exact_slot {
+    std::int64_t key = -1;
+    rate value;
+  };
+
+  // The receive times a leg may have at now_ns: [oldest, now_ns], i.e.
+  // 0 <= now_ns - recv_ns < max_leg_age_ns without overflow. An age that
+  // overflows is either absurdly old or absurdly in the future: both are
+  // unusable. A negative age (a leg received "after" now: the receive clock
+  // jumped backwards) is unusable too: how old it really is cannot be known,
+  // and letting it pass would keep a frozen leg "fresh" for as long as the
+  // jump. (Live, a leg written just after the evaluator read its clock is
+  // skipped here, but its write marked it dirty, so it is evaluated again at
+  // the next drain with a later now_ns.)
+  struct fresh_window {
+    std::uint64_t oldest = 0;  // as unsigned: recv - oldest <= span is one compare
+    std::uint64_t span = 0;    // now_ns - oldest
+    [[nodiscard]] bool contains(std::int64_t recv_ns) const noexcept {
+      return static_cast<std::uint64_t>(recv_ns) - oldest <= span;
+    }
+  };
+  [[nodiscard]] fresh_window window_at(std::int64_t now_ns) const noexcept;
+
+  // What the fast path keeps of one leg's snapshot.
+  struct leg_view {
+    std::int64_t price;  // the ask for a buy slot, the bid for a sell slot
+    std::int64_t recv_ns;
+    bool valid;
+  };
+  template <class Book>
+  [[nodiscard]] static leg_view view(const Book& book, std::uint32_t slot) noexcept;
+  // Which check of step 1 fails first for this leg (kCount: none).
+  [[nodiscard]] static eval_counter skip_reason(bool valid, std::int64_t price,
+                                                std::int64_t recv_ns,
+                                                const fresh_window& w) noexcept;
+  // The slot's rate at this price (> 0), from the cache or computed into it.
+  [[nodiscard]] rate cached_rate(std::uint32_t slot, std::int64_t price) noexcept;
+  [[nodiscard]] rate slot_rate(std::uint32_t slot, std::int64_t price) const noexcept;
+  // The slot's screen value at this price (> 0) into the cache.
+  void refill(std::uint32_t slot, std::int64_t price) noexcept;
+  // The exact path, for every triangle the fast path cannot end below the
+  // threshold: steps 1 to 5 on whole snapshots, read afresh (the record is
+  // built from them, so it shows what was checked), with the exact leg
+  // rates. Returns the triangle's one count; accepted is incremented if the
+  // sink took a record.
+  template <class Book, class Sink>
+  eval_counter exact_path(const Book& book, const hot_triangle& h, const fresh_window& w,
+                          std::int64_t now_ns, Sink& sink, std::size_t& accepted);
 
   const universe& u_;
   const triangle_index& idx_;
@@ -157,91 +236,156 @@ class evaluator {
   telemetry& tel_;
   rate threshold_;
   std::vector<std::uint64_t> one_minus_fee_raw_;  // per symbol: (1 - fee) * 10^8
-  std::vector<rate_cache_entry> cache_;
+  static constexpr std::uint8_t kUsesBuy = 1;
+  static constexpr std::uint8_t kUsesSell = 2;
+  std::vector<std::uint8_t> sides_used_;    // per symbol: the sides its own triangles trade it on
+  std::vector<std::uint32_t> hot_offsets_;  // hot_[hot_offsets_[s], hot_offsets_[s + 1])
+  std::vector<hot_triangle> hot_;
+  double screen_bound_ = 0.0;            // see rate_slot; 0 screens nothing
+  std::vector<double> screen_coef_;      // per symbol: sell (1 - fee) / 10^16, buy 1 - fee
+  std::vector<rate_slot> rates_;         // per slot
+  std::vector<exact_slot> exact_rates_;  // per slot
 };
 
 // ---- implementation of the hot path (templates and inline helpers) ----
 
-inline eval_counter evaluator::leg_rate(const book_snapshot& b, const leg& l, std::int64_t now_ns,
-                                        rate& out) noexcept {
-  if (!b.valid) return eval_counter::skip_invalid_leg;
-  const bool buy = l.dir == side::buy;
-  const std::int64_t price = buy ? b.ask.raw() : b.bid.raw();
+inline evaluator::fresh_window evaluator::window_at(std::int64_t now_ns) const noexcept {
+  // oldest = now_ns - (max_leg_age_ns - 1); below INT64_MIN, every receive
+  // time is young enough, so it saturates there.
+  std::int64_t oldest = 0;
+  if (__builtin_sub_overflow(now_ns, cfg_.max_leg_age_ns - 1, &oldest)) {
+    oldest = std::numeric_limits<std::int64_t>::min();
+  }
+  const auto o = static_cast<std::uint64_t>(oldest);
+  return {o, static_cast<std::uint64_t>(now_ns) - o};
+}
+
+template <class Book>
+inline evaluator::leg_view evaluator::view(const Book& book, std::uint32_t slot) noexcept {
+  const book_snapshot b = book.read(slot >> 1);
+  const std::int64_t bid = b.bid.raw();
+  const std::int64_t ask = b.ask.raw();
+  return {(slot & 1U) != 0 ? bid : ask, b.recv_ns, b.valid};
+}
+
+inline eval_counter evaluator::skip_reason(bool valid, std::int64_t price, std::int64_t recv_ns,
+                                           const fresh_window& w) noexcept {
+  if (!valid) return eval_counter::skip_invalid_leg;
   if (price <= 0) return eval_counter::skip_empty_side;
-  std::int64_t age = 0;
-  // An age that overflows is either absurdly old or absurdly in the future:
-  // both are unusable. A negative age (a leg received "after" now: the
-  // receive clock jumped backwards) is unusable too: how old it really is
-  // cannot be known, and letting it pass would keep a frozen leg "fresh" for
-  // as long as the jump. (Live, a leg written just after the evaluator read
-  // its clock is skipped here, but its write marked it dirty, so it is
-  // evaluated again at the next drain with a later now_ns.)
-  if (__builtin_sub_overflow(now_ns, b.recv_ns, &age) || age < 0 || age >= cfg_.max_leg_age_ns) {
-    return eval_counter::skip_stale_leg;
-  }
-  rate_cache_entry& e = cache_[l.symbol];
-  if (buy) {
-    if (e.ask_key != price) [[unlikely]] {
-      e.buy = buy_rate(l.symbol, b.ask);
-      e.ask_key = price;
-    }
-    out = e.buy;
-  } else {
-    if (e.bid_key != price) [[unlikely]] {
-      e.sell = sell_rate(l.symbol, b.bid);
-      e.bid_key = price;
-    }
-    out = e.sell;
-  }
+  if (!w.contains(recv_ns)) return eval_counter::skip_stale_leg;
   return eval_counter::kCount;
+}
+
+inline void evaluator::refill(std::uint32_t slot, std::int64_t price) noexcept {
+  const double coef = screen_coef_[slot];
+  const auto p = static_cast<double>(price);
+  rates_[slot] = {price, (slot & 1U) != 0 ? p * coef : coef / p};
+}
+
+inline rate evaluator::cached_rate(std::uint32_t slot, std::int64_t price) noexcept {
+  exact_slot& e = exact_rates_[slot];
+  if (e.key != price) {
+    e.value = slot_rate(slot, price);
+    e.key = price;
+  }
+  return e.value;
+}
+
+template <class Book, class Sink>
+[[gnu::noinline]] eval_counter evaluator::exact_path(const Book& book, const hot_triangle& h,
+                                                     const fresh_window& w, std::int64_t now_ns,
+                                                     Sink& sink, std::size_t& accepted) {
+  const std::array<book_snapshot, 3> b = {book.read(h.slot[0] >> 1), book.read(h.slot[1] >> 1),
+                                          book.read(h.slot[2] >> 1)};
+  std::array<std::int64_t, 3> price;
+  for (std::size_t k = 0; k < 3; ++k) {
+    price[k] = (h.slot[k] & 1U) != 0 ? b[k].bid.raw() : b[k].ask.raw();
+    const eval_counter why = skip_reason(b[k].valid, price[k], b[k].recv_ns, w);
+    if (why != eval_counter::kCount) return why;
+  }
+  const rate ratio = mul_down_nonzero(
+      mul_down_nonzero(cached_rate(h.slot[0], price[0]), cached_rate(h.slot[1], price[1])),
+      cached_rate(h.slot[2], price[2]));
+  if (!greater_nonzero(ratio, threshold_)) return eval_counter::below_threshold;
+  opportunity o;
+  o.triangle = h.triangle;
+  o.ratio = ratio;
+  const eval_counter outcome = size(idx_.triangle_at(h.triangle), b, now_ns, o);
+  if (outcome != eval_counter::opportunities) return outcome;
+  if (!sink(static_cast<const opportunity&>(o))) return eval_counter::journal_full;
+  ++accepted;
+  return eval_counter::opportunities;
 }
 
 template <class Book, class Sink>
 std::size_t evaluator::on_symbol(const Book& book, symbol_id s, std::int64_t now_ns, Sink&& sink) {
-  const auto refs = idx_.touching(s);
-  if (refs.empty()) return 0;
-  // Counted locally and published once: each add is an atomic store.
+  const hot_triangle* const begin = hot_.data() + hot_offsets_[s];
+  const hot_triangle* const end = hot_.data() + hot_offsets_[s + 1];
+  if (begin == end) return 0;
+  const fresh_window w = window_at(now_ns);
+  {
+    // The updated symbol's screen values first, once per call: inside the
+    // loop a recomputation is a branch taken once or twice in a handful of
+    // triangles, mispredicted each time (measured: ~2 ns per triangle more
+    // in the update benchmark).
+    const book_snapshot b = book.read(s);
+    const std::uint8_t used = sides_used_[s];
+    if ((used & kUsesBuy) != 0 && b.ask.raw() > 0 && rates_[2 * s].key != b.ask.raw()) {
+      refill(2 * s, b.ask.raw());
+    }
+    if ((used & kUsesSell) != 0 && b.bid.raw() > 0 && rates_[2 * s + 1].key != b.bid.raw()) {
+      refill(2 * s + 1, b.bid.raw());
+    }
+  }
+  // Counted locally and published once (each add is an atomic store). The
+  // fast path counts nothing: every triangle it hands to the exact path
+  // gets its count there, the rest are below the threshold.
   std::array<std::uint64_t, static_cast<std::size_t>(eval_counter::kCount)> counts{};
+  std::uint64_t handed_over = 0;
   std::size_t accepted = 0;
-  for (const leg_ref& r : refs) {
-    const triangle& t = idx_.triangle_at(r.triangle);
-    // Each leg (the updated symbol too) is read once per triangle, straight
-    // into a named local: the fast path uses a few fields, so the compiler
-    // keeps them in registers, and only the slow path copies whole
-    // snapshots. (An array of snapshots filled through a temporary cost ~25
-    // ns per triangle in store-forwarding stalls.) The record is built from
-    // exactly these reads, so it shows what was checked.
-    const book_snapshot b0 = book.read(t.legs[0].symbol);
-    const book_snapshot b1 = book.read(t.legs[1].symbol);
-    const book_snapshot b2 = book.read(t.legs[2].symbol);
-    std::array<rate, 3> rates;
-    eval_counter why = leg_rate(b0, t.legs[0], now_ns, rates[0]);
-    if (why == eval_counter::kCount) why = leg_rate(b1, t.legs[1], now_ns, rates[1]);
-    if (why == eval_counter::kCount) why = leg_rate(b2, t.legs[2], now_ns, rates[2]);
-    if (why != eval_counter::kCount) {
-      ++counts[static_cast<std::size_t>(why)];
-      continue;
-    }
-    ++counts[static_cast<std::size_t>(eval_counter::triangles_evaluated)];
-    const rate ratio = mul(mul(rates[0], rates[1], rounding::down), rates[2], rounding::down);
-    if (!(ratio > threshold_)) [[likely]] {
-      ++counts[static_cast<std::size_t>(eval_counter::below_threshold)];
-      continue;
-    }
-    opportunity o;
-    o.triangle = r.triangle;
-    o.ratio = ratio;
-    const eval_counter outcome = size(t, {b0, b1, b2}, now_ns, o);
-    if (outcome == eval_counter::opportunities) {
-      if (sink(static_cast<const opportunity&>(o))) {
-        ++accepted;
-      } else {
-        ++counts[static_cast<std::size_t>(eval_counter::journal_full)];
+  for (const hot_triangle* it = begin; it != end; ++it) {
+    const hot_triangle& h = *it;
+    // The fast path reads each leg (the updated symbol too) once and keeps
+    // only what it checks: validity, age and the one price it needs.
+    const std::array<leg_view, 3> l = {view(book, h.slot[0]), view(book, h.slot[1]),
+                                       view(book, h.slot[2])};
+    const rate_slot& e0 = rates_[h.slot[0]];
+    const rate_slot& e1 = rates_[h.slot[1]];
+    const rate_slot& e2 = rates_[h.slot[2]];
+    // Below the threshold for sure: all three legs valid and fresh, each
+    // price the one its cached rate was computed from (so it is > 0: a key
+    // never is <= 0), and the screen (rate_slot) clears the product. Anything
+    // else, a triangle near or above the threshold included, takes the
+    // exact path.
+    const bool fresh = (l[0].valid & w.contains(l[0].recv_ns)) &
+                       (l[1].valid & w.contains(l[1].recv_ns)) &
+                       (l[2].valid & w.contains(l[2].recv_ns));
+    const bool hits = (l[0].price == e0.key) & (l[1].price == e1.key) & (l[2].price == e2.key);
+    if (!(fresh & hits)) [[unlikely]] {
+      // A rate to recompute (the updated symbol's, once per side and call)
+      // if every leg is usable; else the exact path names the skip.
+      if (!(fresh & (l[0].price > 0) & (l[1].price > 0) & (l[2].price > 0))) {
+        ++counts[static_cast<std::size_t>(exact_path(book, h, w, now_ns, sink, accepted))];
+        ++handed_over;
         continue;
       }
+      for (std::size_t k = 0; k < 3; ++k) {
+        if (rates_[h.slot[k]].key != l[k].price) refill(h.slot[k], l[k].price);
+      }
     }
-    ++counts[static_cast<std::size_t>(outcome)];
+    if (e0.screen * e1.screen * e2.screen <= screen_bound_) [[likely]]
+      continue;
+    ++counts[static_cast<std::size_t>(exact_path(book, h, w, now_ns, sink, accepted))];
+    ++handed_over;
   }
+  const auto total = static_cast<std::uint64_t>(end - begin);
+  counts[static_cast<std::size_t>(eval_counter::below_threshold)] += total - handed_over;
+  std::uint64_t skipped = 0;
+  for (const eval_counter c : {eval_counter::skip_invalid_leg, eval_counter::skip_stale_leg,
+                               eval_counter::skip_empty_side}) {
+    skipped += counts[static_cast<std::size_t>(c)];
+  }
+  counts[static_cast<std::size_t>(eval_counter::triangles_evaluated)] = total - skipped;
   for (std::size_t i = 0; i < counts.size(); ++i) {
     if (counts[i] != 0) tel_.eval.add(static_cast<eval_counter>(i), counts[i]);
   }

@@ -33,17 +33,38 @@ rate finish(std::uint64_t q, std::int32_t e, bool inexact, rounding r) noexcept 
 rate rate_from_quotient(u128 num, u128 den, rounding r) noexcept {
   if (num == 0 || den == 0) return rate{};
   if ((den >> 64) == 0) {
-    // Fast path: shift num up to 128 significant bits (exact), divide once;
-    // the quotient has at least 64 bits since num >= 2^127 > den * 2^63.
+    // Fast path, one 128/64 division. den = d * 2^-sd with d's top bit set;
+    // num = n * 2^k with n's top bit at 127, or at 126 when n's high word
+    // would not be below d (the division's quotient must fit 64 bits).
+    // Either way the quotient q = floor(n / d) is in [2^63, 2^64): n >= 2^127
+    // > d * 2^63 in the first case, n >= d * 2^63 in the second.
+    const auto d64 = static_cast<std::uint64_t>(den);
+    const int sd = __builtin_clzll(d64);
+    const std::uint64_t d = d64 << sd;
     const int ln = bit_length(num);
-    const int up = 128 - ln;
-    const u128 n = num << up;
-    const u128 q = n / den;
-    const bool rem = (n - q * den) != 0;
-    const int drop = bit_length(q) - 64;  // in [0, 64]
-    const u128 low_mask = drop == 0 ? u128{0} : ((u128{1} << drop) - 1);
-    const bool inexact = rem || (q & low_mask) != 0;
-    return finish(static_cast<std::uint64_t>(q >> drop), drop - up, inexact, r);
+    u128 n = num << (128 - ln);
+    std::int32_t k = ln - 128;
+    bool dropped = false;  // a bit of num shifted out (only when num has 128 bits)
+    if (static_cast<std::uint64_t>(n >> 64) >= d) {
+      dropped = (n & 1) != 0;
+      n >>= 1;
+      ++k;
+    }
+    const auto hi = static_cast<std::uint64_t>(n >> 64);
+    const auto lo = static_cast<std::uint64_t>(n);
+    std::uint64_t q = 0;
+    std::uint64_t rem = 0;
+#if defined(__x86_64__)
+    // hi < d, so the quotient fits: one divq (the compiler's u128 / u64 calls
+    // __udivti3, which divides twice when it cannot know that).
+    __asm__("divq %[d]" : "=a"(q), "=d"(rem) : [d] "r"(d), "a"(lo), "d"(hi) : "cc");
+#else
+    q = static_cast<std::uint64_t>(n / d);
+    rem = static_cast<std::uint64_t>(n - static_cast<u128>(q) * d);
+#endif
+    // floor(floor(num / 2) / d) == floor(num / (2 d)): the dropped bit only
+    // makes the result inexact.
+    return finish(q, k + sd, rem != 0 || dropped, r);
   }
   // General path: align num and den to the same bit length (exactly, by
   // shifting the shorter one up), then long division, one bit per step. The

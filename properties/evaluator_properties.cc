@@ -106,6 +106,22 @@ RC_GTEST_PROP(EvaluatorProps, QuotientRoundsInTheRequestedDirectionWithinOneUlp,
   RC_ASSERT((d == u) == (exact(d) == q));
 }
 
+// An odd 128-bit numerator over a power of two: the one-division path
+// shifts the numerator's last bit out and the division itself is exact, so
+// only that bit says the quotient is inexact (and must round up).
+RC_GTEST_PROP(EvaluatorProps, QuotientKeepsTheBitA128BitNumeratorShiftsOut, ()) {
+  const u128 num =
+      (static_cast<u128>(*rc::gen::arbitrary<std::uint64_t>() | rate::kTopBit) << 64) | 1U;
+  const u128 den = u128{1} << *rc::gen::inRange(0, 64);
+  const cpp_rational q(to_cpp(num), to_cpp(den));
+  const rate d = rate_from_quotient(num, den, rounding::down);
+  const rate u = rate_from_quotient(num, den, rounding::up);
+  RC_ASSERT(exact(d) < q);
+  RC_ASSERT(q < exact(d) + ulp(d));
+  RC_ASSERT(exact(u) > q);
+  RC_ASSERT(exact(u) - ulp(u) < q);
+}
+
 RC_GTEST_PROP(EvaluatorProps, ProductRoundsInTheRequestedDirectionWithinOneUlp, ()) {
   const rate a = *gen_rate();
   const rate b = *gen_rate();
@@ -316,6 +332,147 @@ RC_GTEST_PROP(EvaluatorProps, RatioDecisionAndProfitAgreeWithExactArithmetic, ()
                 tel.eval.get(eval_counter::skip_no_profit) + emitted ==
             2U);
   RC_TAG(emitted > 0 ? "opportunity" : "no opportunity");
+}
+
+// Each leg rate is its exact value rounded down to 64 significant bits, the
+// first of the roundings the whole-triangle bound adds up (a leg rounded up
+// could hide inside that bound).
+RC_GTEST_PROP(EvaluatorProps, LegRatesAreTheExactRatesRoundedDown, ()) {
+  const world w = make_world({true, true, true});
+  evaluator_config cfg;
+  cfg.default_fee = fixed8::from_raw(
+      *rc::gen::elementOf(std::vector<std::int64_t>{0, 1, 75'000, 100'000, 1'000'000, 99'999'999}));
+  telemetry tel;
+  const evaluator ev(w.u, w.idx, cfg, tel);
+  const fixed8 price = fixed8::from_raw(*gen_price_raw());
+  const cpp_rational omf = cpp_rational(1) - exact(cfg.default_fee);
+  const rate sell = ev.sell_rate(0, price);
+  const rate buy = ev.buy_rate(0, price);
+  const cpp_rational sell_exact = exact(price) * omf;
+  const cpp_rational buy_exact = omf / exact(price);
+  RC_ASSERT(normalised(sell));
+  RC_ASSERT(normalised(buy));
+  RC_ASSERT(exact(sell) <= sell_exact);
+  RC_ASSERT(sell_exact < exact(sell) + ulp(sell));
+  RC_ASSERT(exact(buy) <= buy_exact);
+  RC_ASSERT(buy_exact < exact(buy) + ulp(buy));
+}
+
+// The hot path over a sequence of updates: prices changed (one side, both,
+// a raw unit, back to an earlier value), legs invalidated and made stale,
+// on_symbol called on any symbol. After each call its counts must be those
+// of the exact per-triangle decisions (evaluator::ratio, checked against
+// exact arithmetic above): the leg-rate cache, its screen in doubles and the
+// exact path together never decide otherwise, near the threshold included
+// (the last price is often solved so the ratio sits on it).
+RC_GTEST_PROP(EvaluatorProps, HotPathAgreesWithExactDecisionsAcrossUpdates, ()) {
+  const std::array<bool, 3> base_first = {*rc::gen::arbitrary<bool>(), *rc::gen::arbitrary<bool>(),
+                                          *rc::gen::arbitrary<bool>()};
+  const world w = make_world(base_first);
+  const std::size_t n = w.u.symbols().size();
+  evaluator_config cfg;
+  cfg.fee_by_symbol.resize(n);
+  for (fixed8& f : cfg.fee_by_symbol) {
+    f = fixed8::from_raw(*rc::gen::elementOf(std::vector<std::int64_t>{0, 100'000, 75'000}));
+  }
+  cfg.min_profit = fixed8::from_raw(*rc::gen::elementOf(std::vector<std::int64_t>{0, 1, 100'000}));
+  cfg.max_leg_age_ns = 1'000'000;
+  telemetry tel;
+  evaluator ev(w.u, w.idx, cfg, tel);
+  const cpp_rational thr = cpp_rational(1) + exact(cfg.min_profit);
+
+  stub_book book;
+  book.snaps.resize(n);
+  for (book_snapshot& b : book.snaps) {
+    b.bid = fixed8::from_raw(*gen_price_raw());
+    b.ask = fixed8::from_raw(*gen_price_raw());
+    b.bid_qty = b.ask_qty = fixed8::from_units(1);
+    b.recv_ns = kNow;
+    b.valid = true;
+  }
+  std::vector<book_snapshot> earlier = book.snaps;
+  const int steps = *rc::gen::inRange(1, 40);
+  for (int step = 0; step < steps; ++step) {
+    const auto s = static_cast<symbol_id>(*rc::gen::inRange<std::size_t>(0, n));
+    book_snapshot& b = book.snaps[s];
+    const book_snapshot before = b;
+    switch (*rc::gen::inRange(0, 8)) {
+      case 0:
+        b.bid = fixed8::from_raw(*gen_price_raw());
+        break;
+      case 1:
+        b.ask = fixed8::from_raw(*gen_price_raw());
+        break;
+      case 2:
+        b.bid = fixed8::from_raw(std::max<std::int64_t>(1, b.bid.raw() - 1));
+        b.ask = fixed8::from_raw(std::min(kMaxRaw - 1, b.ask.raw()) + 1);
+        break;
+      case 3:
+        b = earlier[s];
+        break;
+      case 4:
+        b.valid = !b.valid;
+        break;
+      case 5:
+        b.recv_ns = kNow - *rc::gen::elementOf(std::vector<std::int64_t>{0, 999'999, 1'000'000});
+        break;
+      default: {
+        // Solve triangle 0's last price so its exact ratio sits on the
+        // threshold, then nudge it by a few raw units.
+        const triangle& t = w.idx.triangle_at(0);
+        cpp_rational partial = 1;
+        for (std::size_t k = 0; k < 2; ++k) {
+          const leg& l = t.legs[k];
+          partial *= exact_leg_rate(l, book.snaps[l.symbol], cfg.fee_by_symbol[l.symbol]);
+        }
+        const leg& last = t.legs[2];
+        const cpp_rational omf = cpp_rational(1) - exact(cfg.fee_by_symbol[last.symbol]);
+        const cpp_rational price = last.dir == side::sell ? cpp_rational(thr / (partial * omf))
+                                                          : cpp_rational(partial * omf / thr);
+        const cpp_rational scaled = price * fixed8::kScale;
+        const cpp_int raw =
+            numerator(scaled) / denominator(scaled) + *rc::gen::inRange<std::int64_t>(-2, 3);
+        if (raw >= 1 && raw <= kMaxRaw) {
+          book_snapshot& lb = book.snaps[last.symbol];
+          (last.dir == side::sell ? lb.bid : lb.ask) =
+              fixed8::from_raw(static_cast<std::int64_t>(raw));
+        }
+        break;
+      }
+    }
+    earlier[s] = before;
+
+    std::uint64_t expect_below = 0;
+    std::uint64_t expect_skipped = 0;
+    std::array<rate, 2> computed{};
+    for (triangle_id id = 0; id < w.idx.size(); ++id) {
+      const triangle& t = w.idx.triangle_at(id);
+      std::array<book_snapshot, 3> legs;
+      bool usable = true;
+      for (std::size_t k = 0; k < 3; ++k) {
+        legs[k] = book.snaps[t.legs[k].symbol];
+        const fixed8 p = t.legs[k].dir == side::buy ? legs[k].ask : legs[k].bid;
+        usable = usable && legs[k].valid && p.is_positive() &&
+                 kNow - legs[k].recv_ns < cfg.max_leg_age_ns;
+      }
+      if (!usable) {
+        ++expect_skipped;
+        continue;
+      }
+      computed[id] = ev.ratio(t, legs);
+      if (!(computed[id] > ev.threshold())) ++expect_below;
+    }
+    const std::uint64_t below0 = tel.eval.get(eval_counter::below_threshold);
+    const std::uint64_t evaluated0 = tel.eval.get(eval_counter::triangles_evaluated);
+    const symbol_id target = *rc::gen::inRange<symbol_id>(0, static_cast<symbol_id>(n));
+    ev.on_symbol(book, target, kNow, [&](const opportunity& o) {
+      RC_ASSERT(o.ratio == computed[o.triangle]);
+      return true;
+    });
+    RC_ASSERT(tel.eval.get(eval_counter::below_threshold) - below0 == expect_below);
+    RC_ASSERT(tel.eval.get(eval_counter::triangles_evaluated) - evaluated0 ==
+              w.idx.size() - expect_skipped);
+  }
 }
 
 }  // namespace
