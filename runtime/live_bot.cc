@@ -187,11 +187,19 @@ struct live_bot::state : ws_handler {
       stamp_frame(r.q, data, size, recv, handler, applied);
     }
   }
-  // --stage-latency, feed thread: a quote frame applied (or dropped) and
-  // handed to the evaluator.
+  // --stage-latency, feed thread: a quote frame handed to the evaluator.
+  // Stamped only if the book applied it (it now holds this update id and
+  // receive time: this thread is the book's one writer, and an inline
+  // evaluation does not write it); a duplicate or stale frame the book
+  // dropped is never evaluated: counted as not applied.
   void stamp_frame(const quote& q, const char* data, std::size_t size, std::int64_t recv,
                    std::int64_t handler, std::int64_t applied) {
     if (!stages->sampled(q.symbol, q.update_id)) return;
+    const book_snapshot b = book->read(q.symbol);
+    if (!b.valid || b.reseeded || b.update_id != q.update_id || b.recv_ns != recv) {
+      stages->on_not_applied();
+      return;
+    }
     const std::int64_t again = now_ns();
     (void)stage_parser->parse_padded(data, size);  // the same bytes, once more: its parse alone
     const std::int64_t parse_ns = now_ns() - again;

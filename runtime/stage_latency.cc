@@ -33,6 +33,7 @@ std::vector<stage_summary> stage_sampler::summarize(stage_counts* counts) const 
   c.feed_samples = feed_.size();
   c.eval_samples = eval_.size();
   c.dropped = feed_dropped_ + eval_dropped_;
+  c.not_applied = not_applied_;
   const auto put = [&](int i, std::int64_t ns) {
     ns = std::max<std::int64_t>(ns, 0);
     h[i].record(ns);
@@ -83,11 +84,12 @@ std::string format_stages(const std::vector<stage_summary>& stages, const stage_
   std::snprintf(
       line, sizeof line,
       "  samples: feed %llu, evaluator %llu, matched %llu, coalesced %llu, dropped "
-      "%llu, picked up before the handler returned %llu\n",
+      "%llu, picked up before the handler returned %llu, not applied (duplicate, stale) %llu\n",
       static_cast<unsigned long long>(c.feed_samples),
       static_cast<unsigned long long>(c.eval_samples), static_cast<unsigned long long>(c.matched),
       static_cast<unsigned long long>(c.coalesced), static_cast<unsigned long long>(c.dropped),
-      static_cast<unsigned long long>(c.picked_before_applied));
+      static_cast<unsigned long long>(c.picked_before_applied),
+      static_cast<unsigned long long>(c.not_applied));
   out += line;
   return out;
 }

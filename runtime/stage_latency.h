@@ -22,8 +22,11 @@
 //   for (const stage_summary& x : st.summarize()) ...
 //
 // Sampling is a hash of (symbol, update id), so both threads pick the same
-// frames without talking. A sampled frame whose quote a later frame replaced
-// before the evaluator took it is counted as coalesced, not reported.
+// frames without talking. Only frames the book applied are stamped (the book
+// then holds their update id and receive time); a sampled frame it dropped
+// as a duplicate or stale is counted as not_applied. A sampled frame whose
+// quote a later frame replaced before the evaluator took it is counted as
+// coalesced, not reported.
 // Samples beyond the capacity are counted as dropped. The feed's "applied"
 // stamp is taken after the handler returns: a spinning evaluator may pick
 // the symbol up before it (counted as picked_before_applied; that stage is
@@ -54,6 +57,9 @@ struct stage_summary {
 struct stage_counts {
   std::uint64_t feed_samples = 0, eval_samples = 0, matched = 0, coalesced = 0, dropped = 0,
                 picked_before_applied = 0;
+  // Sampled quote frames the book did not apply (a duplicate or stale update
+  // id): never evaluated, so not stamped; counted here.
+  std::uint64_t not_applied = 0;
 };
 
 class stage_sampler {
@@ -84,6 +90,8 @@ class stage_sampler {
       ++feed_dropped_;
     }
   }
+  // Feed thread: a sampled quote frame the book dropped (duplicate, stale).
+  void on_not_applied() noexcept { ++not_applied_; }
   void on_eval(const eval_stamp& e) {
     if (eval_.size() < capacity_) {
       eval_.push_back(e);
@@ -101,7 +109,7 @@ class stage_sampler {
   std::size_t capacity_;
   std::vector<feed_stamp> feed_;
   std::vector<eval_stamp> eval_;
-  std::uint64_t feed_dropped_ = 0, eval_dropped_ = 0;
+  std::uint64_t feed_dropped_ = 0, eval_dropped_ = 0, not_applied_ = 0;
 };
 
 // "stage  count  p50  p90  p99  max" in µs, one line per stage, and a line

@@ -33,12 +33,17 @@ struct run_result {
 };
 
 // Runs the bot in mode m until it has evaluated `decisions` frames (or 20 s).
-run_result run_mode(mode m, std::uint32_t stage_every, std::uint64_t decisions = 3000) {
+// stale_frames: the exchange sends some frames twice and some symbols'
+// previous frame again after the next (dropped by the book as duplicate or
+// stale: never evaluated).
+run_result run_mode(mode m, std::uint32_t stage_every, std::uint64_t decisions = 3000,
+                    bool stale_frames = false) {
   sim_exchange_options xo;
   xo.seed = 5;
   xo.updates_per_second = 5000;
   sim_exchange ex(xo);
   ex.start();
+  if (stale_frames) ex.set_fault_rates(0, 0, 0, /*duplicate=*/0.05, /*reorder=*/0.05);
   live_options o;
   o.cfg.rest_url = ex.rest_url();
   o.cfg.ws_url = ex.ws_url();
@@ -102,14 +107,18 @@ TEST(LiveBotEvaluator, SpinNeverParksAndFeedNeverWakes) {
 }
 
 TEST(LiveBotEvaluator, InlineDecidesOnTheFeedThreadWithStageLatency) {
-  const run_result x = run_mode(mode::inline_feed, 4);
+  // Duplicate and reordered frames too: the book drops them (never
+  // evaluated), so the feed must not stamp them as samples.
+  const run_result x = run_mode(mode::inline_feed, 4, 3000, /*stale_frames=*/true);
   ASSERT_EQ(x.error, "");
   EXPECT_EQ(x.r.evaluator, "inline");
   EXPECT_GE(x.decided, 3000U);
   expect_latency_recorded(x);
   ASSERT_EQ(x.r.stages.size(), 6U);
-  // Inline: every sampled frame is evaluated before the next is read, so
-  // none is coalesced and each feed sample has its evaluator sample.
+  // Inline: every sampled frame the book applied is evaluated before the
+  // next is read, so none is coalesced and each feed sample has its
+  // evaluator sample; the dropped ones are counted apart.
+  EXPECT_GT(x.r.stage_samples.not_applied, 0U);
   EXPECT_GT(x.r.stage_samples.matched, 300U);
   EXPECT_EQ(x.r.stage_samples.coalesced, 0U);
   EXPECT_EQ(x.r.stage_samples.matched, x.r.stage_samples.feed_samples);

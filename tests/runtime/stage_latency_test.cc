@@ -75,5 +75,18 @@ TEST(StageSampler, AReceiveTimeMismatchIsNotPaired) {
   EXPECT_EQ(c.matched, 0U);
 }
 
+TEST(StageSampler, FramesNotAppliedAreCountedApartNotCoalesced) {
+  stage_sampler st(1, 4);
+  st.on_feed({5, 9, 1000, 1010, 1100, 10});
+  st.on_not_applied();  // a duplicate of update 9: not stamped
+  st.on_eval({5, 9, 1000, 1200, 1300});
+  stage_counts c;
+  (void)st.summarize(&c);
+  EXPECT_EQ(c.matched, 1U);
+  EXPECT_EQ(c.coalesced, 0U);
+  EXPECT_EQ(c.not_applied, 1U);
+  EXPECT_NE(format_stages({}, c).find("not applied (duplicate, stale) 1"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace triarb
