@@ -335,69 +335,75 @@ std::vector<std::string_view> values_of(std::string_view text, std::string_view 
 // One writer records while a reader summarises and renders: every read is
 // ordered (p50 <= p90 <= p99 <= p99.9 <= max, min below them) and each
 // render's `le` counts rise to a +Inf equal to _count, however far apart
-// the writer's relaxed stores are seen. Each round starts a new histogram, so
-// first records (min set, max not yet) are read many times. Bounded by the
-// writer's count, not by time.
+// the writer's relaxed stores are seen. Each round starts a new histogram,
+// so its first records (min set, max not yet) are read too; before each
+// chunk of records the writer waits for one more read, so reads overlap
+// writes all along. Bounded by counts (rounds x chunks), not by time.
 TEST(LatencyHistogram, AReaderRacingTheWriterSeesOrderedQuantilesAndConsistentBuckets) {
-  constexpr int kRounds = 64, kPerRound = 2'000;
+  constexpr int kRounds = 32, kChunks = 20, kPerChunk = 100;
   std::vector<latency_histogram> hs(kRounds);
   std::atomic<int> round{0};
+  std::atomic<int> reads{0};
   std::atomic<bool> done{false};
   std::thread writer([&] {
     std::uint64_t x = 88172645463325252ULL;  // xorshift64: spans over every octave
+    int waited_for = 0;
     for (int r = 0; r < kRounds; ++r) {
       round.store(r, std::memory_order_release);
-      for (int i = 0; i < kPerRound; ++i) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        const int e = static_cast<int>(x % 40);  // up to 2^39: overflow too
-        hs[static_cast<std::size_t>(r)].record(
-            static_cast<std::int64_t>((x >> 8) & ((std::uint64_t{1} << e) - 1)) |
-            (std::int64_t{1} << e >> 1));
+      for (int c = 0; c < kChunks; ++c) {
+        // One more read started after the last chunk (it runs beside this one).
+        ++waited_for;
+        while (reads.load(std::memory_order_acquire) < waited_for) std::this_thread::yield();
+        for (int i = 0; i < kPerChunk; ++i) {
+          x ^= x << 13;
+          x ^= x >> 7;
+          x ^= x << 17;
+          const int e = static_cast<int>(x % 40);  // up to 2^39: overflow too
+          hs[static_cast<std::size_t>(r)].record(
+              static_cast<std::int64_t>((x >> 8) & ((std::uint64_t{1} << e) - 1)) |
+              (std::int64_t{1} << e >> 1));
+        }
       }
     }
     done.store(true, std::memory_order_release);
   });
-  int reads = 0, bad = 0;
+  int bad = 0;
   std::string out;
-  while (!done.load(std::memory_order_acquire) && bad < 10) {
+  while (!done.load(std::memory_order_acquire)) {
+    const int n = reads.fetch_add(1, std::memory_order_acq_rel) + 1;
     const latency_histogram& h =
         hs[static_cast<std::size_t>(round.load(std::memory_order_acquire))];
     const latency_histogram::stats s = h.summarize();
     const bool ordered = s.min_ns <= s.p50_ns && s.p50_ns <= s.p90_ns && s.p90_ns <= s.p99_ns &&
                          s.p99_ns <= s.p999_ns && s.p999_ns <= s.max_ns;
-    if (!ordered) {
-      ++bad;
-      ADD_FAILURE() << "read " << reads << ": min " << s.min_ns << " p50 " << s.p50_ns << " p90 "
+    if (!ordered && ++bad <= 10) {
+      ADD_FAILURE() << "read " << n << ": min " << s.min_ns << " p50 " << s.p50_ns << " p90 "
                     << s.p90_ns << " p99 " << s.p99_ns << " p99.9 " << s.p999_ns << " max "
                     << s.max_ns << " (" << s.count << " values)";
     }
     out.clear();
     h.render(out, "t", "Race");
     const std::vector<std::string> problems = prometheus_lint(out);  // le order, +Inf == _count
-    if (!problems.empty()) {
-      ++bad;
-      ADD_FAILURE() << "read " << reads << ": " << ::testing::PrintToString(problems);
+    if (!problems.empty() && ++bad <= 10) {
+      ADD_FAILURE() << "read " << n << ": " << ::testing::PrintToString(problems);
     }
     double last = -1;
     for (const std::string_view q : values_of(out, "t_quantile_seconds{")) {
       const double v = std::strtod(std::string(q).c_str(), nullptr);
-      if (v < last) {
-        ++bad;
-        ADD_FAILURE() << "read " << reads << ": quantiles out of order\n" << out;
+      if (v < last && ++bad <= 10) {
+        ADD_FAILURE() << "read " << n << ": quantiles out of order\n" << out;
       }
       last = v;
     }
-    ++reads;
   }
   writer.join();
   EXPECT_EQ(bad, 0);
+  EXPECT_GE(reads.load(), kRounds * kChunks);
   for (const latency_histogram& h : hs) {
-    EXPECT_EQ(h.count(), static_cast<std::uint64_t>(kPerRound));
-    EXPECT_EQ(h.summarize().count, static_cast<std::uint64_t>(kPerRound));
+    EXPECT_EQ(h.count(), static_cast<std::uint64_t>(kChunks * kPerChunk));
+    EXPECT_EQ(h.summarize().count, static_cast<std::uint64_t>(kChunks * kPerChunk));
   }
-  RecordProperty("reads", reads);
+  RecordProperty("reads", reads.load());
 }
 
 }  // namespace
