@@ -13,7 +13,8 @@
 #     corpus/<target>/, the corpus every build replays; then commit the ones
 #     worth keeping (HACKING.md, "Fuzzing").
 #
-# Each target runs on a scratch copy of corpus/<target>/, with fuzz/<target>.dict
+# Each target runs on a scratch copy of corpus/<target>/ (plus the corpora
+# fuzz/<target>.seeds names, one target a line), with fuzz/<target>.dict
 # and the flags in fuzz/<target>.options (one per line, '#' comments) when they
 # exist. Nothing is written to the source tree; afterwards, under
 # build/fuzz-corpus/<target>/:
@@ -87,6 +88,12 @@ target_options() {
   [ -f "$file" ] && grep -v '^[[:space:]]*\(#\|$\)' "$file" || true
 }
 
+# Prints the other corpora fuzz/<target>.seeds names as seeds, one a line.
+target_seeds() {
+  local file="$root/fuzz/$1.seeds"
+  [ -f "$file" ] && grep -v '^[[:space:]]*\(#\|$\)' "$file" || true
+}
+
 # minimise_crash TARGET BIN ARTIFACT: writes build/fuzz-corpus/<target>/regression-* and its note.
 minimise_crash() {
   local target=$1 bin=$2 artifact=$3
@@ -132,6 +139,10 @@ for target in "${targets[@]}"; do
   work=$(mktemp -d "${TMPDIR:-/tmp}/triarb-fuzz-$target.XXXXXX")
   mkdir -p "$work/corpus" "$work/artifacts"
   find "corpus/$target" -type f ! -name 'REPRODUCE-*' ! -name '.*' -exec cp {} "$work/corpus/" \;
+  while read -r seed; do
+    [ -d "corpus/$seed" ] || { echo "fuzz.sh: $target: fuzz/$target.seeds: no corpus/$seed" >&2; continue; }
+    find "corpus/$seed" -type f ! -name 'REPRODUCE-*' ! -name '.*' -exec cp -n {} "$work/corpus/" \;
+  done < <(target_seeds "$target")
 
   args=(-max_total_time="$seconds" -artifact_prefix="$work/artifacts/" -print_final_stats=1)
   [ -f "fuzz/$target.dict" ] && args+=(-dict="$root/fuzz/$target.dict")

@@ -4,7 +4,8 @@
 #   inputs  $CC $CXX $CFLAGS $CXXFLAGS (sanitizer + coverage flags chosen by
 #           the platform), $LIB_FUZZING_ENGINE (the engine's main, e.g.
 #           -fsanitize=fuzzer), $OUT (where binaries go), $WORK (scratch)
-#   outputs $OUT/fuzz_<target>, $OUT/fuzz_<target>_seed_corpus.zip (corpus/<target>/),
+#   outputs $OUT/fuzz_<target>, $OUT/fuzz_<target>_seed_corpus.zip (corpus/<target>/
+#           and the corpora fuzz/<target>.seeds names),
 #           $OUT/fuzz_<target>.dict (fuzz/<target>.dict), $OUT/fuzz_<target>.options
 #           (fuzz/<target>.options turned into a [libfuzzer] section)
 # Every target is built by CMake (TRIARB_FUZZ, without the bot's other
@@ -38,10 +39,21 @@ for src in fuzz/*.cc; do
   name="fuzz_$target"
   cmake --build "$build" --target "$name"
   cp "$build/fuzz/$name" "$OUT/$name"
-  if [ -d "corpus/$target" ]; then
-    rm -f "$OUT/${name}_seed_corpus.zip"
-    (cd "corpus/$target" && find . -type f ! -name 'REPRODUCE-*' ! -name '.*' -print |
-      zip -q -j "$OUT/${name}_seed_corpus.zip" -@)
+  rm -f "$OUT/${name}_seed_corpus.zip"
+  seeds="$WORK/seeds-$target"
+  rm -rf "$seeds" && mkdir -p "$seeds"
+  corpora=("corpus/$target")
+  if [ -f "fuzz/$target.seeds" ]; then
+    while read -r seed; do corpora+=("corpus/$seed"); done \
+      < <(grep -v '^[[:space:]]*\(#\|$\)' "fuzz/$target.seeds")
+  fi
+  for dir in "${corpora[@]}"; do
+    if [ -d "$dir" ]; then
+      find "$dir" -type f ! -name 'REPRODUCE-*' ! -name '.*' -exec cp -n {} "$seeds/" \;
+    fi
+  done
+  if [ -n "$(ls -A "$seeds")" ]; then
+    (cd "$seeds" && find . -type f -print | zip -q -j "$OUT/${name}_seed_corpus.zip" -@)
   fi
   [ -f "fuzz/$target.dict" ] && cp "fuzz/$target.dict" "$OUT/$name.dict"
   if [ -f "fuzz/$target.options" ]; then
