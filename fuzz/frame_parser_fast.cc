@@ -16,11 +16,18 @@
 // exact shape (symbol, raw or combined, stream case, u and four decimals from
 // edge values or digits) and then applies 0-4 byte mutations (set, insert,
 // delete); otherwise the whole input is the frame, so corpus/frame_parser's
-// files are seeds here too.
+// files are seeds here too (fuzz/frame_parser_fast.seeds names that corpus:
+// the replay, ci/fuzz.sh and ci/oss-fuzz-build.sh feed it).
 //
-//   build/fuzz/fuzz/fuzz_frame_parser_fast -dict=fuzz/frame_parser_fast.dict
-//   corpus/frame_parser_fast build/default/fuzz/fuzz_frame_parser_fast corpus/frame_parser_fast   #
-//   replay
+// Every frame is parsed twice: from one reused 4 KB buffer (its padding holds
+// stale bytes of earlier, longer frames: hostile content), and from a buffer
+// of exactly the frame's size plus kFramePadding, so under ASan any read past
+// the padding is a report, not a silent read of the reused buffer's slack.
+//
+// clang-format off
+//   build/fuzz/fuzz/fuzz_frame_parser_fast -dict=fuzz/frame_parser_fast.dict corpus/frame_parser_fast corpus/frame_parser
+//   build/default/fuzz/fuzz_frame_parser_fast corpus/frame_parser_fast corpus/frame_parser   # replay
+// clang-format on
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -163,15 +170,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static triarb::frame_buffer buf;
   bool built = false;
   bool pristine = false;
+  std::string frame;
   if (size > 0 && data[0] == kBuiltMarker) {
     triarb::fuzz::byte_consumer in(data + 1, size - 1);
-    buf.assign(build(in, pristine));
+    frame = build(in, pristine);
     built = true;
   } else {
-    buf.assign(std::string_view(reinterpret_cast<const char*>(data), size));
+    frame.assign(reinterpret_cast<const char*>(data), size);
   }
+  buf.assign(frame);
+  triarb::frame_buffer exact(frame.size());
+  exact.assign(frame);
   const frame_result general = parser.parse_validating(buf);
+  TRIARB_FUZZ_CHECK(same(parser.parse_validating(exact), general),
+                    "the general path differs between two buffers holding the same frame");
   const std::optional<frame_result> fast = parser.parse_fast(buf);
+  const std::optional<frame_result> fast_exact = parser.parse_fast(exact);
+  TRIARB_FUZZ_CHECK(
+      fast.has_value() == fast_exact.has_value() && (!fast.has_value() || same(*fast, *fast_exact)),
+      "the fast path differs between two buffers holding the same frame");
   const frame_result whole = parser.parse(buf);
   if (fast.has_value() && !same(*fast, general)) {
     print("fast", *fast);
@@ -181,6 +198,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   TRIARB_FUZZ_CHECK(!fast.has_value() || fast->kind == frame_kind::quote,
                     "the fast path answered something other than a quote");
   TRIARB_FUZZ_CHECK(same(whole, general), "parse() differs from parse_validating()");
+  TRIARB_FUZZ_CHECK(same(parser.parse(exact), general),
+                    "parse() on the exact-size buffer differs from parse_validating()");
   if (built && pristine) {
     TRIARB_FUZZ_CHECK(fast.has_value() == (general.kind == frame_kind::quote),
                       "an exact-shape frame: the fast path must answer exactly its quotes");

@@ -396,12 +396,21 @@ class FrameParserPaths : public FrameParser {
  protected:
   // The fast path's answer (or nullopt), after checking that parse() is the
   // general path's result either way.
+  // Also run on a buffer of exactly the frame's size plus kFramePadding, so
+  // under ASan a read past the padding is a report (buf_ is 4 KB: a read a
+  // little past the padding would land in its own slack, unseen).
   std::optional<frame_result> fast(std::string_view frame) {
     buf_.assign(frame);
     const frame_result general = parser_.parse_validating(buf_);
     expect_same(parser_.parse(buf_), general);
     std::optional<frame_result> r = parser_.parse_fast(buf_);
     if (r.has_value()) expect_same(*r, general);
+    frame_buffer exact(frame.size());
+    exact.assign(frame);
+    expect_same(parser_.parse(exact), general);
+    const std::optional<frame_result> e = parser_.parse_fast(exact);
+    EXPECT_EQ(e.has_value(), r.has_value()) << frame;
+    if (e.has_value()) expect_same(*e, general);
     return r;
   }
 };
@@ -452,6 +461,46 @@ TEST_F(FrameParserPaths, FastPathDeclinesEveryDeviationAndEveryError) {
       "",
   };
   for (const std::string_view f : declined) EXPECT_FALSE(fast(f).has_value()) << f;
+}
+
+// Every prefix of a long frame, with the whole frame still in the buffer
+// behind it (the padding holds the rest of the frame: quotes, digits, the
+// closing braces), and again in a buffer of exactly the prefix's size: the
+// fast path declines every one (no prefix is a frame), and parse() is the
+// general path's answer.
+TEST(FrameParserPrefixes, EveryPrefixOfALongFrameIsDeclinedByTheFastPath) {
+  const symbol_table symbols{"BNBUSDT", "A", "ABCDEFGHIJKLMNOPQRST"};
+  frame_parser parser(symbols);
+  const std::string_view frames[] = {
+      // a 20-byte name, a 20-digit u, a capped quantity, 10-digit integer parts
+      R"({"stream":"abcdefghijklmnopqrst@bookTicker","data":{"u":18446744073709551615,"s":"ABCDEFGHIJKLMNOPQRST","b":"1234567890.12345678","B":"1000000000000.00000000","a":"9999999999.99999999","A":"1234567890"}})",
+      // raw, an 8-digit u and 8-digit quantities
+      R"({"u":12345678,"s":"BNBUSDT","b":"25.35190000","B":"12345678","a":"25.36520000","A":"87654321"})",
+      // a short combined frame
+      R"({"stream":"a@bookTicker","data":{"u":1,"s":"A","b":"1","B":"1","a":"2","A":"1"}})",
+  };
+  for (const std::string_view frame : frames) {
+    frame_buffer whole;
+    whole.assign(frame);
+    ASSERT_TRUE(parser.parse_fast(whole).has_value()) << frame;  // the whole frame is a quote
+    for (std::size_t n = 0; n < frame.size(); ++n) {
+      const std::string_view prefix = frame.substr(0, n);
+      frame_buffer behind;
+      behind.assign(frame);  // the rest of the frame stays behind the prefix
+      behind.clear();
+      behind.commit(n);
+      frame_buffer exact(n);
+      exact.assign(prefix);
+      for (const frame_buffer* b : {&behind, &exact}) {
+        ASSERT_EQ(b->view(), prefix);
+        const frame_result general = parser.parse_validating(*b);
+        EXPECT_NE(general.kind, frame_kind::quote) << prefix;
+        EXPECT_FALSE(parser.parse_fast(*b).has_value())
+            << "prefix of " << n << " bytes: " << prefix;
+        expect_same(parser.parse(*b), general);
+      }
+    }
+  }
 }
 
 TEST(FrameBuffer, PrepareCommitGrowsAndKeepsContent) {
