@@ -38,6 +38,44 @@ namespace {
 
 namespace net = boost::asio;
 
+// The evaluator's options, before anything starts (config_error: exit 2 in
+// the command line): the wait's timeout and poll in range, and a CPU to pin
+// to that this process may run on and that has an evaluator thread to pin.
+void check_evaluator_options(const live_options& o) {
+  constexpr std::int64_t kMaxTimeoutNs = 3'600'000'000'000;  // an hour: far above any use
+  constexpr std::int64_t kMaxSpinNs = 1'000'000'000;
+  if (o.evaluator_wait_timeout_ns <= 0 || o.evaluator_wait_timeout_ns > kMaxTimeoutNs) {
+    throw config_error("evaluator wait timeout " + std::to_string(o.evaluator_wait_timeout_ns) +
+                       " ns: must be > 0 and <= " + std::to_string(kMaxTimeoutNs));
+  }
+  if (o.evaluator_spin_ns < 0 || o.evaluator_spin_ns > kMaxSpinNs) {
+    throw config_error("evaluator spin " + std::to_string(o.evaluator_spin_ns) +
+                       " ns: must be >= 0 and <= " + std::to_string(kMaxSpinNs));
+  }
+  if (o.evaluator_cpu < 0) return;
+  if (!o.record_path.empty() || o.evaluator == live_options::evaluator_mode::inline_feed) {
+    throw config_error("evaluator CPU " + std::to_string(o.evaluator_cpu) +
+                       " (--pin-evaluator): the evaluation is inline on the feed thread (" +
+                       (o.record_path.empty() ? "inline mode" : "record mode") +
+                       "): there is no evaluator thread to pin");
+  }
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0) {
+    throw config_error("evaluator CPU " + std::to_string(o.evaluator_cpu) +
+                       " (--pin-evaluator): cannot read this process's CPU affinity");
+  }
+  if (o.evaluator_cpu >= CPU_SETSIZE || !CPU_ISSET(o.evaluator_cpu, &allowed)) {
+    std::string list;
+    for (int c = 0; c < CPU_SETSIZE; ++c) {
+      if (CPU_ISSET(c, &allowed)) list += (list.empty() ? "" : ",") + std::to_string(c);
+    }
+    throw config_error("evaluator CPU " + std::to_string(o.evaluator_cpu) +
+                       " (--pin-evaluator): not a CPU this process may run on (allowed: " + list +
+                       ")");
+  }
+}
+
 }  // namespace
 
 struct live_bot::state : ws_handler {
@@ -445,7 +483,10 @@ struct live_bot::state : ws_handler {
         {"wakeups", get(&c::wakeups), "Evaluator waits that ended before the timeout."},
         {"timeouts", get(&c::timeouts), "Evaluator waits that reached the safety-net timeout."},
         {"missed_wakeups", get(&c::missed_wakeups),
-         "Evaluator timeouts that found work: a wake-up that never came (must stay 0)."},
+         "Evaluator timeouts that found work with no notify since the wait began: a wake-up "
+         "that never came (must stay 0)."},
+        {"wait_errors", get(&c::wait_errors),
+         "Evaluator futex waits that failed (not a wake-up, timeout or signal; must stay 0)."},
         {"notifies", get(&c::notifies),
          "Futex wakes the feed thread made for a parked evaluator."}};
   }
@@ -548,6 +589,7 @@ live_report live_bot::run() {
   state& s = *s_;
   bot_config& cfg = s.o.cfg;
   validate(cfg);  // throws config_error (dry_run false, symbols_per_connection > 1024, ...)
+  check_evaluator_options(s.o);  // config_error: timeout, spin, a CPU not allowed
   const auto t0 = std::chrono::steady_clock::now();
   tls_options to = s.o.tls;
   if (to.ca_file.empty() && to.ca_pem.empty()) to.ca_file = cfg.ca_file;

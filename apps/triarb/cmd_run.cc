@@ -1,7 +1,9 @@
 // `triarb run` and `triarb record`: the live bot (runtime/live_bot.h), dry run
 // only, against the exchange in the configuration.
+#include <cmath>
 #include <iostream>
 #include <memory>
+#include <string>
 
 #include "apps/triarb/command.h"
 #include "config/config.h"
@@ -18,10 +20,48 @@ struct run_flags {
   bool new_journal = false;
   std::string evaluator = "auto";
   double spin_us = 50;
+  bool spin_us_given = false, pin_given = false, record = false;
   std::uint32_t stage_every = 0;
 };
 
+// A number flag must be finite (CLI::Range lets NaN through: every
+// comparison with it is false, and its cast to an integer is undefined).
+const CLI::Validator kFinite(
+    [](std::string& v) -> std::string {
+      try {
+        std::size_t used = 0;
+        const double d = std::stod(v, &used);
+        if (used == v.size() && std::isfinite(d)) return {};
+      } catch (const std::exception&) {  // not a number: the option's own parse says so
+        return {};
+      }
+      return "not a finite number: " + v;
+    },
+    "FINITE");
+
+// The evaluator flags that mean nothing together are refused (exit 2), so a
+// run never silently ignores one; a spinning evaluator on no pinned core is
+// allowed, with a warning.
+void check_evaluator_flags(const run_flags& f) {
+  if (f.pin_given && (f.record || f.evaluator == "inline")) {
+    throw CLI::ValidationError(
+        "--pin-evaluator",
+        std::string(f.record ? "record" : "--evaluator inline") +
+            " evaluates on the feed thread: there is no evaluator thread to pin");
+  }
+  if (f.spin_us_given && (f.record || f.evaluator != "block")) {
+    throw CLI::ValidationError("--spin-us",
+                               "applies to --evaluator block only (evaluator: " +
+                                   std::string(f.record ? "record's inline" : f.evaluator) + ")");
+  }
+  if (!f.record && f.evaluator == "spin" && !f.pin_given) {
+    std::cerr << "triarb: warning: --evaluator spin without --pin-evaluator: the evaluator "
+                 "busy-polls a core the scheduler shares with the feed thread\n";
+  }
+}
+
 int run_live(const run_flags& f) {
+  check_evaluator_flags(f);
   live_options lo;
   lo.cfg = load_config_file(f.config);  // validated: dry_run only
   if (!f.ca_file.empty()) lo.cfg.ca_file = f.ca_file;
@@ -105,18 +145,24 @@ void add_run(CLI::App& app, std::vector<command>& out) {
                   "Trust this CA (PEM) instead of the system store (e.g. the simulated exchange's)")
         ->check(CLI::ExistingFile);
     c->add_option("--duration", f->duration_s, "Stop after this many seconds (0: until Ctrl-C)")
+        ->check(kFinite)
         ->check(CLI::Range(0.0, 1e9));
-    c->add_option("--pin-evaluator", f->pin_cpu, "Pin the evaluator thread to this CPU");
+    c->add_option("--pin-evaluator", f->pin_cpu,
+                  "Pin the evaluator thread to this CPU (one this process may run on, else "
+                  "exit 2); not with --evaluator inline or record (no evaluator thread)")
+        ->check(CLI::Range(0, 1'000'000));
     c->add_option("--evaluator", f->evaluator,
                   "How the evaluator waits for a changed symbol: spin (busy-polls, one core "
                   "at 100 %), block (polls --spin-us, then sleeps until the feed thread wakes "
                   "it), inline (no thread: the feed thread evaluates after each frame), auto "
-                  "(spin with --pin-evaluator, else inline); record always evaluates inline")
+                  "(spin with --pin-evaluator, else inline); record always evaluates inline. "
+                  "spin without --pin-evaluator is allowed, with a warning")
         ->capture_default_str()
         ->check(CLI::IsMember({"auto", "spin", "block", "inline"}));
     c->add_option("--spin-us", f->spin_us,
-                  "--evaluator block: microseconds to poll before sleeping")
+                  "--evaluator block only (else exit 2): microseconds to poll before sleeping")
         ->capture_default_str()
+        ->check(kFinite)
         ->check(CLI::Range(0.0, 1e6));
     c->add_option("--stage-latency", f->stage_every,
                   "Stamp about one frame in N at each stage (receive, handler, applied, "
@@ -133,8 +179,19 @@ void add_run(CLI::App& app, std::vector<command>& out) {
       ->add_option("--out", f->record_out,
                    "Recording to write; an existing one is continued (a restart appends)")
       ->required();
-  out.push_back({run_cmd, [f] { return run_live(*f); }});
-  out.push_back({record_cmd, [f] { return run_live(*f); }});
+  const auto given = [f](CLI::App* c) {
+    f->spin_us_given = c->count("--spin-us") > 0;
+    f->pin_given = c->count("--pin-evaluator") > 0;
+  };
+  out.push_back({run_cmd, [f, run_cmd, given] {
+                   given(run_cmd);
+                   return run_live(*f);
+                 }});
+  out.push_back({record_cmd, [f, record_cmd, given] {
+                   given(record_cmd);
+                   f->record = true;
+                   return run_live(*f);
+                 }});
 }
 
 }  // namespace triarb::app

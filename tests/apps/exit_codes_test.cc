@@ -132,6 +132,19 @@ TEST(ExitCodes, EveryCommandFollowsTheTable) {
       {{"run", "--config", "$N"}, 2, "--config"},
       {{"run", "--config", "$K"}, 2, "fee"},
       {{"run", "--config", "$C", "--duration", "5"}, 3, "exchangeInfo"},
+      // evaluator flags: non-finite numbers, meaningless combinations, a CPU
+      // the process cannot run on (before any connection)
+      {{"run", "--config", "$C", "--spin-us", "nan", "--evaluator", "block"}, 2, "finite"},
+      {{"run", "--config", "$C", "--duration", "nan"}, 2, "finite"},
+      {{"run", "--config", "$C", "--spin-us", "10"}, 2, "--spin-us"},
+      {{"run", "--config", "$C", "--evaluator", "inline", "--pin-evaluator", "0"},
+       2,
+       "--pin-evaluator"},
+      {{"record", "--config", "$C", "--out", "$N", "--pin-evaluator", "0"}, 2, "--pin-evaluator"},
+      {{"run", "--config", "$C", "--pin-evaluator", "100000"}, 2, "CPU 100000"},
+      {{"run", "--config", "$C", "--evaluator", "block", "--spin-us", "10", "--duration", "5"},
+       3,
+       "exchangeInfo"},
       {{"record", "--config", "$C"}, 2, "--out"},
   };
   for (exit_case c : cases) {

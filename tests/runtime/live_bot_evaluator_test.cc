@@ -10,6 +10,7 @@
 
 #include "runtime/live_bot.h"
 #include "sim/exchange/sim_exchange.h"
+#include "tests/support/loopback.h"
 
 namespace triarb {
 namespace {
@@ -136,6 +137,43 @@ TEST(LiveBotEvaluator, StageLatencyOffStampsNothing) {
   ASSERT_EQ(x.error, "");
   EXPECT_TRUE(x.r.stages.empty());
   EXPECT_EQ(x.r.stage_samples.feed_samples, 0U);
+}
+
+// The wake-up's options are checked before anything starts (nothing listens
+// on the exchange's port: a run that got that far would fail to connect).
+TEST(LiveBotEvaluator, RejectsWakeupOptionsOutOfRangeBeforeStarting) {
+  const auto message = [](auto&& set) {
+    live_options o;
+    o.cfg.rest_url = "https://127.0.0.1:" + std::to_string(test::closed_port());
+    o.cfg.ws_url = "wss://127.0.0.1:" + std::to_string(test::closed_port());
+    o.cfg.metrics_address.clear();
+    o.journal = false;
+    set(o);
+    live_bot bot(std::move(o));
+    try {
+      (void)bot.run();
+    } catch (const config_error& e) {
+      return std::string(e.what());
+    } catch (const std::exception& e) {
+      return "not a config_error: " + std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message([](live_options& o) {
+              o.evaluator_wait_timeout_ns = 0;
+            }).find("evaluator wait timeout 0 ns"),
+            std::string::npos);
+  EXPECT_NE(message([](live_options& o) { o.evaluator_spin_ns = -1; }).find("evaluator spin -1 ns"),
+            std::string::npos);
+  EXPECT_NE(message([](live_options& o) {
+              o.evaluator = mode::inline_feed;
+              o.evaluator_cpu = 0;
+            }).find("no evaluator thread to pin"),
+            std::string::npos);
+  EXPECT_NE(message([](live_options& o) {
+              o.evaluator_cpu = CPU_SETSIZE;
+            }).find("not a CPU this process may run on"),
+            std::string::npos);
 }
 
 }  // namespace
