@@ -80,9 +80,15 @@ evaluator::evaluator(const universe& u, const triangle_index& idx, evaluator_con
       const triangle& t = idx_.triangle_at(r.triangle);
       hot_triangle h;
       h.triangle = r.triangle;
+      std::size_t other = 0;
       for (std::size_t k = 0; k < 3; ++k) {
         const leg& l = t.legs[k];
-        h.slot[k] = 2 * l.symbol + (l.dir == side::sell ? 1U : 0U);
+        const std::uint32_t slot = 2 * l.symbol + (l.dir == side::sell ? 1U : 0U);
+        if (k == r.leg) {
+          h.own = slot;
+        } else {
+          h.others[other++] = slot;
+        }
       }
       sides_used_[s] |= t.legs[r.leg].dir == side::sell ? kUsesSell : kUsesBuy;
       hot_.push_back(h);

@@ -149,13 +149,15 @@ class evaluator {
 
  private:
   // The hot path's own copy of the index, laid out for it (built once): for
-  // each symbol the triangles that use it, contiguous, each with its three
-  // legs as rate slots (2 * symbol, + 1 for a sell leg): a triangle costs
-  // one sequential 16-byte load instead of the index's leg_ref and then its
-  // 52-byte triangle record.
+  // each symbol s the triangles that use it, contiguous, each with the rate
+  // slots (2 * symbol, + 1 for a sell leg) of s's leg and of the other two
+  // legs, so a triangle costs one sequential 16-byte load and the fast path
+  // reads s once per call. The exact path takes the legs in their order
+  // from the index.
   struct hot_triangle {
     triangle_id triangle = 0;
-    std::array<std::uint32_t, 3> slot{};
+    std::uint32_t own = 0;                  // s's slot
+    std::array<std::uint32_t, 2> others{};  // the other legs' slots, in leg order
   };
   static_assert(sizeof(hot_triangle) == 16);
 
@@ -227,7 +229,7 @@ class evaluator {
   // rates. Returns the triangle's one count; accepted is incremented if the
   // sink took a record.
   template <class Book, class Sink>
-  eval_counter exact_path(const Book& book, const hot_triangle& h, const fresh_window& w,
+  eval_counter exact_path(const Book& book, triangle_id t, const fresh_window& w,
                           std::int64_t now_ns, Sink& sink, std::size_t& accepted);
 
   const universe& u_;
@@ -236,9 +238,10 @@ class evaluator {
   telemetry& tel_;
   rate threshold_;
   std::vector<std::uint64_t> one_minus_fee_raw_;  // per symbol: (1 - fee) * 10^8
+  // Per symbol: the sides its own triangles trade it on, bit (slot & 1).
   static constexpr std::uint8_t kUsesBuy = 1;
   static constexpr std::uint8_t kUsesSell = 2;
-  std::vector<std::uint8_t> sides_used_;    // per symbol: the sides its own triangles trade it on
+  std::vector<std::uint8_t> sides_used_;
   std::vector<std::uint32_t> hot_offsets_;  // hot_[hot_offsets_[s], hot_offsets_[s + 1])
   std::vector<hot_triangle> hot_;
   double screen_bound_ = 0.0;            // see rate_slot; 0 screens nothing
@@ -292,25 +295,30 @@ inline rate evaluator::cached_rate(std::uint32_t slot, std::int64_t price) noexc
 }
 
 template <class Book, class Sink>
-[[gnu::noinline]] eval_counter evaluator::exact_path(const Book& book, const hot_triangle& h,
+[[gnu::noinline]] eval_counter evaluator::exact_path(const Book& book, triangle_id t,
                                                      const fresh_window& w, std::int64_t now_ns,
                                                      Sink& sink, std::size_t& accepted) {
-  const std::array<book_snapshot, 3> b = {book.read(h.slot[0] >> 1), book.read(h.slot[1] >> 1),
-                                          book.read(h.slot[2] >> 1)};
+  const triangle& tri = idx_.triangle_at(t);
+  std::array<std::uint32_t, 3> slot;
+  for (std::size_t k = 0; k < 3; ++k) {
+    slot[k] = 2 * tri.legs[k].symbol + (tri.legs[k].dir == side::sell ? 1U : 0U);
+  }
+  const std::array<book_snapshot, 3> b = {
+      book.read(tri.legs[0].symbol), book.read(tri.legs[1].symbol), book.read(tri.legs[2].symbol)};
   std::array<std::int64_t, 3> price;
   for (std::size_t k = 0; k < 3; ++k) {
-    price[k] = (h.slot[k] & 1U) != 0 ? b[k].bid.raw() : b[k].ask.raw();
+    price[k] = (slot[k] & 1U) != 0 ? b[k].bid.raw() : b[k].ask.raw();
     const eval_counter why = skip_reason(b[k].valid, price[k], b[k].recv_ns, w);
     if (why != eval_counter::kCount) return why;
   }
   const rate ratio = mul_down_nonzero(
-      mul_down_nonzero(cached_rate(h.slot[0], price[0]), cached_rate(h.slot[1], price[1])),
-      cached_rate(h.slot[2], price[2]));
+      mul_down_nonzero(cached_rate(slot[0], price[0]), cached_rate(slot[1], price[1])),
+      cached_rate(slot[2], price[2]));
   if (!greater_nonzero(ratio, threshold_)) return eval_counter::below_threshold;
   opportunity o;
-  o.triangle = h.triangle;
+  o.triangle = t;
   o.ratio = ratio;
-  const eval_counter outcome = size(idx_.triangle_at(h.triangle), b, now_ns, o);
+  const eval_counter outcome = size(tri, b, now_ns, o);
   if (outcome != eval_counter::opportunities) return outcome;
   if (!sink(static_cast<const opportunity&>(o))) return eval_counter::journal_full;
   ++accepted;
@@ -323,18 +331,23 @@ std::size_t evaluator::on_symbol(const Book& book, symbol_id s, std::int64_t now
   const hot_triangle* const end = hot_.data() + hot_offsets_[s + 1];
   if (begin == end) return 0;
   const fresh_window w = window_at(now_ns);
+  // s itself, read once for all its triangles (each read is a consistent
+  // snapshot; a write after it marks s dirty again): usable on each side,
+  // and its screen values refreshed here, before the loop (inside it a
+  // recomputation is a branch taken once or twice in a handful of
+  // triangles, mispredicted each time).
+  std::array<bool, 2> own_ok{};  // by slot & 1: buy, sell
+  std::array<double, 2> own_screen{};
   {
-    // The updated symbol's screen values first, once per call: inside the
-    // loop a recomputation is a branch taken once or twice in a handful of
-    // triangles, mispredicted each time (measured: ~2 ns per triangle more
-    // in the update benchmark).
     const book_snapshot b = book.read(s);
-    const std::uint8_t used = sides_used_[s];
-    if ((used & kUsesBuy) != 0 && b.ask.raw() > 0 && rates_[2 * s].key != b.ask.raw()) {
-      refill(2 * s, b.ask.raw());
-    }
-    if ((used & kUsesSell) != 0 && b.bid.raw() > 0 && rates_[2 * s + 1].key != b.bid.raw()) {
-      refill(2 * s + 1, b.bid.raw());
+    const bool fresh = b.valid && w.contains(b.recv_ns);
+    const std::array<std::int64_t, 2> price = {b.ask.raw(), b.bid.raw()};
+    for (std::uint32_t side_bit = 0; side_bit < 2; ++side_bit) {
+      const std::uint32_t slot = 2 * s + side_bit;
+      if ((sides_used_[s] & (1U << side_bit)) == 0 || price[side_bit] <= 0) continue;
+      if (rates_[slot].key != price[side_bit]) refill(slot, price[side_bit]);
+      own_ok[side_bit] = fresh;
+      own_screen[side_bit] = rates_[slot].screen;
     }
   }
   // Counted locally and published once (each add is an atomic store). The
@@ -345,37 +358,35 @@ std::size_t evaluator::on_symbol(const Book& book, symbol_id s, std::int64_t now
   std::size_t accepted = 0;
   for (const hot_triangle* it = begin; it != end; ++it) {
     const hot_triangle& h = *it;
-    // The fast path reads each leg (the updated symbol too) once and keeps
-    // only what it checks: validity, age and the one price it needs.
-    const std::array<leg_view, 3> l = {view(book, h.slot[0]), view(book, h.slot[1]),
-                                       view(book, h.slot[2])};
-    const rate_slot& e0 = rates_[h.slot[0]];
-    const rate_slot& e1 = rates_[h.slot[1]];
-    const rate_slot& e2 = rates_[h.slot[2]];
+    // The other two legs, read once each, keeping only what is checked:
+    // validity, age and the one price needed.
+    const leg_view a = view(book, h.others[0]);
+    const leg_view c = view(book, h.others[1]);
+    const rate_slot& ea = rates_[h.others[0]];
+    const rate_slot& ec = rates_[h.others[1]];
+    const std::uint32_t own_side = h.own & 1U;
     // Below the threshold for sure: all three legs valid and fresh, each
-    // price the one its cached rate was computed from (so it is > 0: a key
-    // never is <= 0), and the screen (rate_slot) clears the product. Anything
-    // else, a triangle near or above the threshold included, takes the
-    // exact path.
-    const bool fresh = (l[0].valid & w.contains(l[0].recv_ns)) &
-                       (l[1].valid & w.contains(l[1].recv_ns)) &
-                       (l[2].valid & w.contains(l[2].recv_ns));
-    const bool hits = (l[0].price == e0.key) & (l[1].price == e1.key) & (l[2].price == e2.key);
+    // price the one its screen value was computed from (so it is > 0: a key
+    // never is <= 0), and the screen (rate_slot) clears the product (in any
+    // order: the bound holds for any). Anything else, a triangle near or
+    // above the threshold included, takes the exact path.
+    const bool fresh =
+        own_ok[own_side] & (a.valid & w.contains(a.recv_ns)) & (c.valid & w.contains(c.recv_ns));
+    const bool hits = (a.price == ea.key) & (c.price == ec.key);
     if (!(fresh & hits)) [[unlikely]] {
-      // A rate to recompute (the updated symbol's, once per side and call)
-      // if every leg is usable; else the exact path names the skip.
-      if (!(fresh & (l[0].price > 0) & (l[1].price > 0) & (l[2].price > 0))) {
-        ++counts[static_cast<std::size_t>(exact_path(book, h, w, now_ns, sink, accepted))];
+      // A rate to recompute if every leg is usable; else the exact path
+      // names the skip.
+      if (!(fresh & (a.price > 0) & (c.price > 0))) {
+        ++counts[static_cast<std::size_t>(exact_path(book, h.triangle, w, now_ns, sink, accepted))];
         ++handed_over;
         continue;
       }
-      for (std::size_t k = 0; k < 3; ++k) {
-        if (rates_[h.slot[k]].key != l[k].price) refill(h.slot[k], l[k].price);
-      }
+      if (ea.key != a.price) refill(h.others[0], a.price);
+      if (ec.key != c.price) refill(h.others[1], c.price);
     }
-    if (e0.screen * e1.screen * e2.screen <= screen_bound_) [[likely]]
+    if (own_screen[own_side] * ea.screen * ec.screen <= screen_bound_) [[likely]]
       continue;
-    ++counts[static_cast<std::size_t>(exact_path(book, h, w, now_ns, sink, accepted))];
+    ++counts[static_cast<std::size_t>(exact_path(book, h.triangle, w, now_ns, sink, accepted))];
     ++handed_over;
   }
   const auto total = static_cast<std::uint64_t>(end - begin);
