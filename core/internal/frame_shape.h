@@ -1,6 +1,9 @@
 // internal/frame_shape: frame_parser's shape-specialised fast path. It reads
-// the two bookTicker shapes byte by byte, exactly as the exchange writes them
-// (Binance's spot streams and sim/market.cc's encode_frame):
+// the two bookTicker shapes exactly as the exchange writes them (Binance's
+// spot streams and sim/market.cc's encode_frame), a word (8 bytes) at a time
+// where it can: fixed literals compared as masked words, each value's closing
+// quote found by a word scan, digits converted eight at a time (reads stay
+// within kFramePadding past the end; frame_shape.cc says how):
 //
 //   raw:      {"u":<digits>,"s":"<NAME>","b":"<dec>","B":"<dec>","a":"<dec>","A":"<dec>"}
 //   combined: {"stream":"<name>@bookTicker","data":<raw>}
