@@ -7,7 +7,10 @@
 //     bursts with pauses (so the evaluator parks often) and notifies; the
 //     evaluator blocks whenever nothing is dirty. Every write must reach the
 //     evaluator, the safety-net timeout must never find work (a missed
-//     wake-up), and the evaluator must really have parked;
+//     wake-up), and the evaluator must really have parked. Every 32nd burst
+//     the feed stops notifying and polls (a bounded count) until the
+//     evaluator has seen every write: a lost wake-up would leave it parked,
+//     where the next burst's notify would otherwise rescue it unseen;
 //   - spin policy: the evaluator never parks and the feed never makes a
 //     futex call.
 // Bounded by operation count; no wall-clock assertion (the timeouts only
@@ -160,31 +163,50 @@ TEST(EvalWakeup, StopWakesAParkedEvaluator) {
   w.stop();
   eval.join();
   EXPECT_EQ(w.counters().timeouts.load(), 0U);
-  EXPECT_EQ(w.counters().wakeups.load(), 1U);
+  EXPECT_GE(w.counters().wakeups.load(), 1U);  // stop()'s (a spurious one may precede it)
 }
 
 constexpr symbol_id kSymbols = 16;
 
 struct stress_result {
   std::uint64_t lost = 0, regressions = 0;
+  // Catch-up phases: the feed stopped notifying and polled until the
+  // evaluator had seen every write; stalls: phases in which it had not
+  // after kCatchUpPolls polls (a wake-up lost, the evaluator parked).
+  std::uint64_t catch_ups = 0, stalls = 0;
 };
+
+// A bound on a catch-up phase by a count of polls of 50 us each (over a
+// second), far below the stress tests' safety-net timeout (20 s), so a
+// parked evaluator is found stalled before the timeout could rescue it.
+constexpr int kCatchUpPolls = 20'000;
 
 // The feed writes `bursts` bursts of up to 8 writes (symbol, update id in a
 // one-word seqlock record), marking and notifying after each, and pauses
 // between bursts (yield or a short sleep) so the evaluator runs dry and
-// parks; then stop(). The evaluator takes dirty symbols through
-// wait_for_work until stopped, then drains.
-stress_result stress(eval_wakeup& w, int bursts) {
+// parks; every 32nd burst it then waits, without notifying again, until the
+// evaluator has seen every write: a lost wake-up leaves it parked (the
+// next notify would hide it). Then stop(). The evaluator takes dirty
+// symbols through wait_for_work until stopped, then drains.
+template <class Wakeup>
+stress_result stress(Wakeup& w, int bursts) {
   std::array<seqlock_record<1>, kSymbols> book;
   dirty_set dirty(kSymbols);
-  std::array<std::uint64_t, kSymbols> seen{}, last{};
+  std::array<std::uint64_t, kSymbols> last{};
+  std::array<std::atomic<std::uint64_t>, kSymbols> seen{};  // evaluator writes, feed reads
   stress_result r;
   const auto take = [&] {
     symbol_id s;
     if (!dirty.pop(s)) return false;
     const std::uint64_t u = book[s].read()[0];
-    if (u < seen[s]) ++r.regressions;
-    seen[s] = u;
+    if (u < seen[s].load(std::memory_order_relaxed)) ++r.regressions;
+    seen[s].store(u, std::memory_order_release);
+    return true;
+  };
+  const auto caught_up = [&] {
+    for (symbol_id s = 0; s < kSymbols; ++s) {
+      if (seen[s].load(std::memory_order_acquire) != last[s]) return false;
+    }
     return true;
   };
   std::thread eval([&] {
@@ -201,6 +223,16 @@ stress_result stress(eval_wakeup& w, int bursts) {
       dirty.mark(s);
       w.notify();
     }
+    if (b % 32 == 31) {
+      ++r.catch_ups;
+      int polls = 0;
+      while (!caught_up() && polls < kCatchUpPolls) {
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+        ++polls;
+      }
+      if (!caught_up()) ++r.stalls;
+      continue;
+    }
     switch ((x >> 20) % 4) {
       case 0:
         std::this_thread::sleep_for(std::chrono::microseconds(20));
@@ -216,21 +248,27 @@ stress_result stress(eval_wakeup& w, int bursts) {
   eval.join();
   while (take()) {
   }
-  for (symbol_id s = 0; s < kSymbols; ++s) r.lost += seen[s] != last[s] ? 1 : 0;
+  for (symbol_id s = 0; s < kSymbols; ++s) r.lost += seen[s].load() != last[s] ? 1 : 0;
   return r;
 }
 
 TEST(EvalWakeup, BlockStressLosesNoWakeup) {
-  // A lost wake-up would stall the evaluator until the 20 ms safety net and
-  // show as missed_wakeups.
-  eval_wakeup w(wake_policy::block, 0, 20 * kMs);
+  // A lost wake-up leaves the evaluator parked: a catch-up phase finds it
+  // stalled (the 20 s safety net is far off), and if a timeout ever ran out
+  // it shows as timeouts and missed_wakeups.
+  eval_wakeup w(wake_policy::block, 0, 20'000 * kMs);
   const stress_result r = stress(w, 20'000);
   const eval_wakeup_counters& c = w.counters();
   EXPECT_EQ(r.lost, 0U);
   EXPECT_EQ(r.regressions, 0U);
+  EXPECT_GT(r.catch_ups, 0U);
+  EXPECT_EQ(r.stalls, 0U);
+  EXPECT_EQ(c.timeouts.load(), 0U);
   EXPECT_EQ(c.missed_wakeups.load(), 0U);
   EXPECT_GT(c.waits.load(), 0U);     // the evaluator really parked
   EXPECT_GT(c.notifies.load(), 0U);  // and was woken by the feed
+  std::printf("block: catch-ups %llu stalls %llu\n", static_cast<unsigned long long>(r.catch_ups),
+              static_cast<unsigned long long>(r.stalls));
   std::printf("block: waits %llu wakeups %llu notifies %llu recheck_found %llu timeouts %llu\n",
               static_cast<unsigned long long>(c.waits.load()),
               static_cast<unsigned long long>(c.wakeups.load()),
@@ -239,11 +277,36 @@ TEST(EvalWakeup, BlockStressLosesNoWakeup) {
               static_cast<unsigned long long>(c.timeouts.load()));
 }
 
+// The protocol's windows widened: a yield after every other seq_cst store
+// of a word (the evaluator's announcement A, before it reads the epoch; the
+// feed's bump B, before it looks for a waiter), so the interleavings a lost
+// wake-up needs happen often on real threads (as the model explores them).
+struct widened_atomics : futex_atomics {
+  template <class T>
+  static void store(std::atomic<T>& a, T v, std::memory_order mo) noexcept {
+    futex_atomics::store(a, v, mo);
+    thread_local unsigned n = 0;
+    if (mo == std::memory_order_seq_cst && (++n & 1U) == 0) std::this_thread::yield();
+  }
+};
+
+TEST(EvalWakeup, BlockStressWithWidenedWindowsLosesNoWakeup) {
+  basic_eval_wakeup<widened_atomics> w(wake_policy::block, 0, 20'000 * kMs);
+  const stress_result r = stress(w, 10'000);
+  EXPECT_EQ(r.lost, 0U);
+  EXPECT_EQ(r.regressions, 0U);
+  EXPECT_EQ(r.stalls, 0U);
+  EXPECT_EQ(w.counters().timeouts.load(), 0U);
+  EXPECT_GT(w.counters().waits.load(), 0U);
+}
+
 TEST(EvalWakeup, BlockWithSpinStressLosesNoWakeup) {
-  eval_wakeup w(wake_policy::block, 5'000, 20 * kMs);  // polls 5 us before parking
+  eval_wakeup w(wake_policy::block, 5'000, 20'000 * kMs);  // polls 5 us before parking
   const stress_result r = stress(w, 20'000);
   EXPECT_EQ(r.lost, 0U);
   EXPECT_EQ(r.regressions, 0U);
+  EXPECT_EQ(r.stalls, 0U);
+  EXPECT_EQ(w.counters().timeouts.load(), 0U);
   EXPECT_EQ(w.counters().missed_wakeups.load(), 0U);
 }
 
@@ -252,6 +315,7 @@ TEST(EvalWakeup, SpinNeverParksAndFeedNeverWakes) {
   const stress_result r = stress(w, 5'000);
   EXPECT_EQ(r.lost, 0U);
   EXPECT_EQ(r.regressions, 0U);
+  EXPECT_EQ(r.stalls, 0U);
   EXPECT_EQ(w.counters().waits.load(), 0U);
   EXPECT_EQ(w.counters().notifies.load(), 0U);  // no futex call from the feed thread
 }
