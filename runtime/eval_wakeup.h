@@ -152,6 +152,9 @@ struct eval_wakeup_orders {
   static constexpr std::memory_order kAnnounce = std::memory_order_seq_cst;   // evaluator: A
   static constexpr std::memory_order kReadEpoch = std::memory_order_seq_cst;  // evaluator: L
   static constexpr bool kRecheck = true;  // evaluator: C (false: the lost wake-up)
+  // feed: R as an exchange of the announcement to 0 (one wake per wait):
+  // loses wake-ups (see bump_and_wake); a knob for the model's mutant only.
+  static constexpr bool kTakeAnnouncement = false;
 };
 
 // Counters: each written by one thread, read by any (relaxed).
@@ -282,7 +285,11 @@ class basic_eval_wakeup {
     // here instead (an exchange to 0) loses wake-ups: it can take a newer
     // announcement whose epoch already includes this bump, and the next bump
     // then sees no waiter (the model and the stress test both catch it).
-    if (Atomics::load(waiting_, Orders::kSeeWaiter) != 0) {
+    const bool announced =
+        Orders::kTakeAnnouncement
+            ? Atomics::exchange(waiting_, std::uint32_t{0}, Orders::kSeeWaiter) != 0
+            : Atomics::load(waiting_, Orders::kSeeWaiter) != 0;
+    if (announced) {
       Atomics::notify_one(epoch_);
       count_one(counters_.notifies);
     }

@@ -23,7 +23,10 @@
 //                wait_for_work() returns false, then drains once more: it
 //                must have seen the last writes, and stop() must wake it.
 // Mutants: no_recheck (the re-check after announcing removed),
-// announce_relaxed, see_waiter_relaxed, bump_relaxed.
+// announce_relaxed, see_waiter_relaxed, bump_relaxed, read_epoch_acquire
+// (L acquire: A's store and L's load may reorder), take_announcement (the
+// feed exchanges the announcement to 0 instead of reading it: it can take a
+// newer announcement whose epoch already includes its bump).
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -89,6 +92,12 @@ struct see_waiter_relaxed : eval_wakeup_orders {
 };
 struct bump_relaxed : eval_wakeup_orders {
   static constexpr std::memory_order kBump = std::memory_order::relaxed;
+};
+struct read_epoch_acquire : eval_wakeup_orders {
+  static constexpr std::memory_order kReadEpoch = std::memory_order::acquire;
+};
+struct take_announcement : eval_wakeup_orders {
+  static constexpr bool kTakeAnnouncement = true;
 };
 
 constexpr std::uint64_t kWrites = 3;
@@ -205,6 +214,8 @@ int main(int argc, char** argv) {
   if (v == "announce_relaxed") return run<wakeup_test<announce_relaxed, false>>(v, true, n);
   if (v == "see_waiter_relaxed") return run<wakeup_test<see_waiter_relaxed, false>>(v, true, n);
   if (v == "bump_relaxed") return run<wakeup_test<bump_relaxed, false>>(v, true, n);
+  if (v == "read_epoch_acquire") return run<wakeup_test<read_epoch_acquire, false>>(v, true, n);
+  if (v == "take_announcement") return run<wakeup_test<take_announcement, false>>(v, true, n);
   std::cerr << "unknown variant " << v << '\n';
   return 2;
 }
