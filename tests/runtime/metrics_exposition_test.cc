@@ -187,6 +187,12 @@ TEST(MetricsExposition, PortZeroIsPrintedAndTheEndpointServesWellFormedText) {
   // The server's own counters, with the scrape-refusal reasons.
   EXPECT_NE(body.find("triarb_metrics_requests_refused_total{reason=\"method\"} "),
             std::string::npos);
+  // The evaluator's wake-up counters (runtime/eval_wakeup.h), each with HELP.
+  for (const std::string f : {"spin_found", "recheck_found", "waits", "wakeups", "timeouts",
+                              "missed_wakeups", "wait_errors", "notifies"}) {
+    EXPECT_NE(body.find("\n# HELP triarb_evaluator_" + f + "_total "), std::string::npos) << f;
+    EXPECT_NE(body.find("\ntriarb_evaluator_" + f + "_total "), std::string::npos) << f;
+  }
 }
 
 }  // namespace
