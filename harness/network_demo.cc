@@ -110,6 +110,8 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
       << xs.frames_sent << ", " << xs.faults_injected << " with faults\n"
       << "  re-seeds           " << r.reseeds << " REST snapshots, " << r.reseeded_symbols
       << " symbols re-seeded\n"
+      << "  evaluator          " << r.evaluator
+      << (r.evaluator == "inline" ? " (on the feed thread)" : " (its own thread)") << "\n"
       << "  latency            frame receive -> decision " << r.latency.text() << "\n"
       << "  opportunities      " << r.opportunities << ": " << real.load()
       << " real (legs the exchange sent, current together, profitable), " << phantom.load()

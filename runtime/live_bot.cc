@@ -181,11 +181,15 @@ struct live_bot::state : ws_handler {
     const book_snapshot before = book->read(s);
     if (o.before_decision) o.before_decision(s);
     eval->on_symbol(*book, s, now, [this](const opportunity& op) { return sink(op); });
+    // One decided time for the histogram and the stage sample, before the
+    // embedder's after_decision hook (the campaign's oracle is not the bot's
+    // latency).
+    const std::int64_t decided = now_ns();
     if (stages && before.valid && !before.reseeded && stages->sampled(s, before.update_id)) {
-      stages->on_eval({s, before.update_id, before.recv_ns, picked, now_ns()});
+      stages->on_eval({s, before.update_id, before.recv_ns, picked, decided});
     }
+    (void)latency.record_decision(before, decided);
     if (o.after_decision) o.after_decision(s, now);
-    (void)latency.record_decision(before, now_ns());
   }
   void drain_inline(std::int64_t now) {
     dirty->drain([&](symbol_id s) { evaluate_symbol(s, now); });
