@@ -40,7 +40,7 @@
 // other prices can never serve a stale rate, and a frame that moves only the
 // bid recomputes only the sell rate. A hit costs one compare.
 //
-// Fast path and exact path (docs/design.md, "The evaluator's arithmetic"):
+// Fast path and exact path (docs/design.md, "5. Numbers: fixed8 and rate"):
 // a triangle is first screened in doubles against a threshold lowered by
 // 2^-46, a margin larger than the double arithmetic can err (see
 // rate_slot); one the screen clears is below the threshold by the exact
