@@ -14,7 +14,7 @@ status=0
 for step in default asan-ubsan tsan; do
   "$here/$step.sh" || status=1
 done
-"$here/fuzz.sh" --seconds "${TRIARB_FUZZ_SECONDS:-20}" || status=1
+"$here/fuzz.sh" --seconds "${TRIARB_FUZZ_SECONDS:-15}" || status=1
 # The test command leaves the working tree as it found it: everything it
 # writes goes under build/ (counted as one more check).
 tree_after=$(tree_state)
