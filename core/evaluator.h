@@ -163,8 +163,11 @@ class evaluator {
 
   // The screen: a cheap, conservative test of "below the threshold" in
   // doubles. Per slot, keyed by the price it was computed from (the ask for
-  // a buy slot, the bid for a sell slot; key -1 never matches, prices here
-  // are > 0), the leg rate as a double: sell double(bid) * fee_coef (fee_coef
+  // a buy slot, the bid for a sell slot), the leg rate as a double: an
+  // unfilled slot has key -1 and screen +infinity, so a leg whose price is
+  // -1 (on_symbol takes any Book; nothing upstream has to check prices)
+  // matches it but its product is never <= screen_bound_ and the exact path
+  // names the skip; sell double(bid) * fee_coef (fee_coef
   // = (1 - fee) / 10^16 rounded), buy omf / double(ask). Every value involved
   // is a normal double (rates from fixed8 stay within 1e-19 .. 1e11), so
   // each operation errs by < 2^-52 relative whatever the rounding mode: a
@@ -179,7 +182,7 @@ class evaluator {
   // or a division (buy); the exact rate waits until the exact path needs it.
   struct rate_slot {
     std::int64_t key = -1;
-    double screen = 0.0;
+    double screen = std::numeric_limits<double>::infinity();  // never passes
   };
   static_assert(sizeof(rate_slot) == 16);
   // The exact leg rate, rounded down, keyed likewise (the exact path only).
@@ -244,7 +247,7 @@ class evaluator {
   std::vector<std::uint8_t> sides_used_;
   std::vector<std::uint32_t> hot_offsets_;  // hot_[hot_offsets_[s], hot_offsets_[s + 1])
   std::vector<hot_triangle> hot_;
-  double screen_bound_ = 0.0;            // see rate_slot; 0 screens nothing
+  double screen_bound_ = 0.0;            // see rate_slot; set by the constructor
   std::vector<double> screen_coef_;      // per symbol: sell (1 - fee) / 10^16, buy 1 - fee
   std::vector<rate_slot> rates_;         // per slot
   std::vector<exact_slot> exact_rates_;  // per slot
@@ -366,9 +369,11 @@ std::size_t evaluator::on_symbol(const Book& book, symbol_id s, std::int64_t now
     const rate_slot& ec = rates_[h.others[1]];
     const std::uint32_t own_side = h.own & 1U;
     // Below the threshold for sure: all three legs valid and fresh, each
-    // price the one its screen value was computed from (so it is > 0: a key
-    // never is <= 0), and the screen (rate_slot) clears the product (in any
-    // order: the bound holds for any). Anything else, a triangle near or
+    // price the one its screen value was computed from, and the screen
+    // (rate_slot) clears the product (in any order: the bound holds for
+    // any). A price matching an unfilled slot's key (-1) gets its screen,
+    // +infinity: the product is +infinity (every filled screen is > 0), so
+    // it takes the exact path, which names the empty side. Anything else, a triangle near or
     // above the threshold included, takes the exact path.
     const bool fresh =
         own_ok[own_side] & (a.valid & w.contains(a.recv_ns)) & (c.valid & w.contains(c.recv_ns));

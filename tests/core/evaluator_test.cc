@@ -207,6 +207,60 @@ TEST(Evaluator, EmptySideIsSkippedOnlyWhereThatSideIsNeeded) {
   EXPECT_EQ(count(w.tel, eval_counter::below_threshold), 1U);
 }
 
+TEST(Evaluator, NonPositivePriceOnAnUncachedLegIsAnEmptySideEvenAfterOtherCalls) {
+  // on_symbol accepts any Book: a bid of raw -1 (or 0) is an empty side. The
+  // backward cycle sells ETHBTC. A first call for ETHUSDT fills ETHUSDT's
+  // cache slots; the call for BTCUSDT then finds ETHUSDT's buy slot cached
+  // and ETHBTC's sell slot never filled: its price must not pass for a
+  // cached one (an unfilled slot screens nothing below the threshold).
+  for (const std::int64_t raw : {std::int64_t{-1}, std::int64_t{0}}) {
+    btc_eth_world w;
+    w.set_profitable_forward();
+    w.book.snaps[w.ethbtc].bid = fixed8::from_raw(raw);
+    EXPECT_EQ(w.run(w.ethusdt).size(), 1U) << raw;
+    EXPECT_EQ(count(w.tel, eval_counter::skip_empty_side), 1U) << raw;
+    EXPECT_EQ(count(w.tel, eval_counter::triangles_evaluated), 1U) << raw;
+    EXPECT_EQ(w.run(w.btcusdt).size(), 1U) << raw;
+    EXPECT_EQ(count(w.tel, eval_counter::skip_empty_side), 2U) << raw;
+    EXPECT_EQ(count(w.tel, eval_counter::below_threshold), 0U) << raw;
+    EXPECT_EQ(count(w.tel, eval_counter::triangles_evaluated), 2U) << raw;
+    EXPECT_EQ(count(w.tel, eval_counter::opportunities), 2U) << raw;
+  }
+}
+
+TEST(Evaluator, ScreenNeverRejectsARatioAboveTheThresholdByRounding) {
+  // Sell bid 2^60 + 1, buy ask 2^60, sell bid 10^8 (1.0), no fee, no
+  // minimum profit: the exact ratio is 1 + 2^-60 > 1, while the double
+  // product rounds to exactly 1.0. The screen must hand it to the exact
+  // test, which finds it above the threshold (no fixed8 size can realise a
+  // 2^-60 profit, so it ends as skip_no_profit or skip_unsizable, never as
+  // below_threshold).
+  evaluator_config cfg;
+  cfg.default_fee = fixed8::zero();
+  cfg.min_profit = fixed8::zero();
+  btc_eth_world w(cfg, steps("0.00000001"), steps("0.00000001"), steps("0.00000001"));
+  constexpr std::int64_t kTwo60 = std::int64_t{1} << 60;
+  // The backward cycle: buy ETHUSDT (ask), sell ETHBTC (bid), sell BTCUSDT (bid).
+  w.book.snaps[w.ethusdt] = quote_of("1", "100", "1", "100");
+  w.book.snaps[w.ethusdt].ask = fixed8::from_raw(kTwo60);
+  w.book.snaps[w.ethbtc] = quote_of("1", "100", "2", "100");
+  w.book.snaps[w.ethbtc].bid = fixed8::from_raw(kTwo60 + 1);
+  w.book.snaps[w.btcusdt] = quote_of("1", "100", "2", "100");
+  const double product = static_cast<double>(kTwo60 + 1) / static_cast<double>(kTwo60) * 1.0;
+  EXPECT_EQ(product, 1.0) << "the premise: doubles cannot see the difference";
+  const triangle& tri = w.idx.triangle_at(w.backward);
+  std::array<book_snapshot, 3> legs;
+  for (std::size_t k = 0; k < 3; ++k) legs[k] = w.book.snaps[tri.legs[k].symbol];
+  EXPECT_TRUE(greater_nonzero(w.ev.ratio(tri, legs), w.ev.threshold()));
+  EXPECT_TRUE(w.run(w.btcusdt).empty());
+  EXPECT_EQ(count(w.tel, eval_counter::triangles_evaluated), 2U);
+  EXPECT_EQ(count(w.tel, eval_counter::below_threshold), 1U);  // the forward cycle only
+  EXPECT_EQ(count(w.tel, eval_counter::skip_no_profit) +
+                count(w.tel, eval_counter::skip_unsizable) +
+                count(w.tel, eval_counter::opportunities),
+            1U);  // the backward cycle, past the screen
+}
+
 TEST(Evaluator, StaleLegIsSkippedAndALegMustBeYoungerThanTheLimit) {
   // docs/design.md, contract 4: "younger than max_leg_age": an age equal to it is stale.
   evaluator_config cfg;
