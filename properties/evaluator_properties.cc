@@ -14,7 +14,16 @@
 //       opportunity the record's ratio is the computed one, the fills are
 //       feasible (step multiples, within book quantity, affordable with the
 //       exact output of the previous leg, within budget) and the reported
-//       profit is <= the exact profit at the same fill quantities.
+//       profit is <= the exact profit at the same fill quantities;
+//   - the one-division quotient keeps the bit a 128-bit numerator shifts out
+//     (an odd numerator over a power of two rounds up, not exactly);
+//   - each leg rate is its exact value rounded down to 64 significant bits;
+//   - the hot path (rate cache, screen in doubles, exact path) over a
+//     sequence of updates, prices <= 0, receive times in the future,
+//     negative min_profit and a sink that refuses included: every counter
+//     and every record equal those of the all-exact per-triangle reference
+//     (tests/support/evaluator_reference.h: evaluator::ratio and ::size,
+//     themselves checked against cpp_rational above).
 //
 // Reproduce a failure: RC_PARAMS="reproduce=<string printed on failure>"
 //   build/default/properties/evaluator_properties --gtest_filter='EvaluatorProps.<name>'
@@ -33,6 +42,7 @@
 #include "core/evaluator.h"
 #include "core/int128.h"
 #include "core/rate.h"
+#include "tests/support/evaluator_reference.h"
 
 namespace triarb {
 namespace {
@@ -359,12 +369,14 @@ RC_GTEST_PROP(EvaluatorProps, LegRatesAreTheExactRatesRoundedDown, ()) {
 }
 
 // The hot path over a sequence of updates: prices changed (one side, both,
-// a raw unit, back to an earlier value), legs invalidated and made stale,
-// on_symbol called on any symbol. After each call its counts must be those
-// of the exact per-triangle decisions (evaluator::ratio, checked against
-// exact arithmetic above): the leg-rate cache, its screen in doubles and the
-// exact path together never decide otherwise, near the threshold included
-// (the last price is often solved so the ratio sits on it).
+// a raw unit, back to an earlier value, to 0 or below), legs invalidated,
+// made stale or received "in the future", min_profit negative too, on_symbol
+// called on any symbol with a sink that may refuse. After each call every
+// counter it moved and every record it emitted must be those of the
+// all-exact per-triangle reference (evaluator::ratio and ::size, checked
+// against exact arithmetic above): the leg-rate cache, its screen in doubles
+// and the exact path together never decide otherwise, near the threshold
+// included (the last price is often solved so the ratio sits on it).
 RC_GTEST_PROP(EvaluatorProps, HotPathAgreesWithExactDecisionsAcrossUpdates, ()) {
   const std::array<bool, 3> base_first = {*rc::gen::arbitrary<bool>(), *rc::gen::arbitrary<bool>(),
                                           *rc::gen::arbitrary<bool>()};
@@ -375,7 +387,8 @@ RC_GTEST_PROP(EvaluatorProps, HotPathAgreesWithExactDecisionsAcrossUpdates, ()) 
   for (fixed8& f : cfg.fee_by_symbol) {
     f = fixed8::from_raw(*rc::gen::elementOf(std::vector<std::int64_t>{0, 100'000, 75'000}));
   }
-  cfg.min_profit = fixed8::from_raw(*rc::gen::elementOf(std::vector<std::int64_t>{0, 1, 100'000}));
+  cfg.min_profit = fixed8::from_raw(
+      *rc::gen::elementOf(std::vector<std::int64_t>{0, 1, 100'000, -1, -100'000, -50'000'000}));
   cfg.max_leg_age_ns = 1'000'000;
   telemetry tel;
   evaluator ev(w.u, w.idx, cfg, tel);
@@ -396,7 +409,7 @@ RC_GTEST_PROP(EvaluatorProps, HotPathAgreesWithExactDecisionsAcrossUpdates, ()) 
     const auto s = static_cast<symbol_id>(*rc::gen::inRange<std::size_t>(0, n));
     book_snapshot& b = book.snaps[s];
     const book_snapshot before = b;
-    switch (*rc::gen::inRange(0, 8)) {
+    switch (*rc::gen::inRange(0, 10)) {
       case 0:
         b.bid = fixed8::from_raw(*gen_price_raw());
         break;
@@ -414,17 +427,30 @@ RC_GTEST_PROP(EvaluatorProps, HotPathAgreesWithExactDecisionsAcrossUpdates, ()) 
         b.valid = !b.valid;
         break;
       case 5:
-        b.recv_ns = kNow - *rc::gen::elementOf(std::vector<std::int64_t>{0, 999'999, 1'000'000});
+        // In the future (the receive clock jumped back) included.
+        b.recv_ns = kNow - *rc::gen::elementOf(std::vector<std::int64_t>{0, 999'999, 1'000'000, -1,
+                                                                         -1'000'000, kMaxRaw / 2});
         break;
+      case 6: {
+        // A non-positive price on one side (on_symbol takes any Book).
+        const fixed8 p = fixed8::from_raw(*rc::gen::elementOf(std::vector<std::int64_t>{
+            0, -1, -100'000'000, std::numeric_limits<std::int64_t>::min()}));
+        (*rc::gen::arbitrary<bool>() ? b.bid : b.ask) = p;
+        break;
+      }
       default: {
         // Solve triangle 0's last price so its exact ratio sits on the
         // threshold, then nudge it by a few raw units.
         const triangle& t = w.idx.triangle_at(0);
         cpp_rational partial = 1;
+        bool priced = true;
         for (std::size_t k = 0; k < 2; ++k) {
           const leg& l = t.legs[k];
-          partial *= exact_leg_rate(l, book.snaps[l.symbol], cfg.fee_by_symbol[l.symbol]);
+          const book_snapshot& lb = book.snaps[l.symbol];
+          priced = priced && (l.dir == side::buy ? lb.ask : lb.bid).is_positive();
+          if (priced) partial *= exact_leg_rate(l, lb, cfg.fee_by_symbol[l.symbol]);
         }
+        if (!priced) break;
         const leg& last = t.legs[2];
         const cpp_rational omf = cpp_rational(1) - exact(cfg.fee_by_symbol[last.symbol]);
         const cpp_rational price = last.dir == side::sell ? cpp_rational(thr / (partial * omf))
@@ -442,36 +468,32 @@ RC_GTEST_PROP(EvaluatorProps, HotPathAgreesWithExactDecisionsAcrossUpdates, ()) 
     }
     earlier[s] = before;
 
-    std::uint64_t expect_below = 0;
-    std::uint64_t expect_skipped = 0;
-    std::array<rate, 2> computed{};
-    for (triangle_id id = 0; id < w.idx.size(); ++id) {
-      const triangle& t = w.idx.triangle_at(id);
-      std::array<book_snapshot, 3> legs;
-      bool usable = true;
-      for (std::size_t k = 0; k < 3; ++k) {
-        legs[k] = book.snaps[t.legs[k].symbol];
-        const fixed8 p = t.legs[k].dir == side::buy ? legs[k].ask : legs[k].bid;
-        usable = usable && legs[k].valid && p.is_positive() &&
-                 kNow - legs[k].recv_ns < cfg.max_leg_age_ns;
-      }
-      if (!usable) {
-        ++expect_skipped;
-        continue;
-      }
-      computed[id] = ev.ratio(t, legs);
-      if (!(computed[id] > ev.threshold())) ++expect_below;
-    }
-    const std::uint64_t below0 = tel.eval.get(eval_counter::below_threshold);
-    const std::uint64_t evaluated0 = tel.eval.get(eval_counter::triangles_evaluated);
+    // The sink's answer per triangle (false: journal_full).
+    const std::array<bool, 2> accepts = {*rc::gen::weightedElement<bool>({{3, true}, {1, false}}),
+                                         *rc::gen::weightedElement<bool>({{3, true}, {1, false}})};
     const symbol_id target = *rc::gen::inRange<symbol_id>(0, static_cast<symbol_id>(n));
-    ev.on_symbol(book, target, kNow, [&](const opportunity& o) {
-      RC_ASSERT(o.ratio == computed[o.triangle]);
+    const evaluator_reference::result want =
+        evaluator_reference::run(ev, w.idx, book, target, kNow, cfg.max_leg_age_ns,
+                                 [&](const opportunity& o) { return accepts.at(o.triangle); });
+    std::array<std::uint64_t, static_cast<std::size_t>(eval_counter::kCount)> counts0{};
+    for (std::size_t c = 0; c < counts0.size(); ++c) {
+      counts0[c] = tel.eval.get(static_cast<eval_counter>(c));
+    }
+    std::vector<opportunity> got;
+    const std::size_t accepted = ev.on_symbol(book, target, kNow, [&](const opportunity& o) {
+      if (!accepts.at(o.triangle)) return false;
+      got.push_back(o);
       return true;
     });
-    RC_ASSERT(tel.eval.get(eval_counter::below_threshold) - below0 == expect_below);
-    RC_ASSERT(tel.eval.get(eval_counter::triangles_evaluated) - evaluated0 ==
-              w.idx.size() - expect_skipped);
+    RC_ASSERT(accepted == want.records.size());
+    for (std::size_t c = 0; c < counts0.size(); ++c) {
+      if (static_cast<eval_counter>(c) == eval_counter::symbols_drained) continue;
+      RC_ASSERT(tel.eval.get(static_cast<eval_counter>(c)) - counts0[c] == want.counts[c]);
+    }
+    RC_ASSERT(got.size() == want.records.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      RC_ASSERT(evaluator_reference::difference(got[i], want.records[i]).empty());
+    }
   }
 }
 
