@@ -79,7 +79,10 @@ struct live_options {
   // (bot_config::decision_toml): set its files aside (*.broken-N) and start
   // a new chain instead of refusing.
   bool new_journal = false;
-  int evaluator_cpu = -1;  // >= 0: pin the evaluator thread to this CPU
+  // >= 0: pin the evaluator thread to this CPU. run() refuses (config_error)
+  // a CPU outside the process's affinity mask, or a pin with no evaluator
+  // thread (inline_feed, record mode).
+  int evaluator_cpu = -1;
   // How dirty symbols reach the evaluator (docs/design.md, "The evaluator's
   // wake-up"): its own thread spinning or blocking (runtime/eval_wakeup.h),
   // or no thread: the feed thread evaluates after each event (record mode
@@ -90,8 +93,10 @@ struct live_options {
   enum class evaluator_mode : std::uint8_t { automatic, spin, block, inline_feed };
   static constexpr evaluator_mode kUnpinnedDefault = evaluator_mode::block;
   evaluator_mode evaluator = evaluator_mode::automatic;
-  std::int64_t evaluator_spin_ns = 50'000;               // block: poll this long before blocking
-  std::int64_t evaluator_wait_timeout_ns = 100'000'000;  // block: each wait's safety net
+  // block: poll this long before blocking (run() checks 0..1 s), and each
+  // wait's safety net (run() checks > 0 and <= 1 h; config_error).
+  std::int64_t evaluator_spin_ns = 50'000;
+  std::int64_t evaluator_wait_timeout_ns = 100'000'000;
   std::uint32_t stage_every = 0;  // > 0: stage latencies of ~1 frame in N (stage_latency.h)
   std::ostream* ticks = nullptr;  // telemetry tick lines (nullptr: none)
   std::size_t journal_queue = 4096;
