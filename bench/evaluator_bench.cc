@@ -9,11 +9,12 @@
 // generator's fair prices, so nearly every cycle ends below the threshold:
 // the hot path.
 //   steady:      prices unchanged, every leg rate is a cache hit
-//   with_update: the symbol's bid and ask move by a tick before each call,
-//                so its two leg rates are recomputed once per update (the
-//                real pattern: one update, then its ~4.5 triangles)
-//   uncached:    evaluator::ratio per triangle (three 128-bit divisions), the
-//                naive version, for comparison
+//   with_update: the symbol's bid and ask move by raw 1 (10^-8, not a
+//                tick_size) before each call, so its two leg rates are
+//                recomputed once per update (the real pattern: one update,
+//                then its ~4.5 triangles)
+//   uncached:    evaluator::ratio per triangle (three leg-rate divisions, one
+//                divq each on x86-64), the naive version, for comparison
 //
 //   build/<dir>/bench/evaluator_bench --benchmark_repetitions=10
 //     --benchmark_report_aggregates_only=true

@@ -10,9 +10,11 @@
 // relative of the exact value, and each product rounded down loses < 2^-63
 // more, so a whole triangle (three leg rates, two products) is below the
 // exact ratio by < 5 * 2^-63 < 2^-60 relative, far inside the required
-// 10^-6. Evaluating a triangle costs two 64x64->128 multiplies and one
-// compare. (The other option, a 128-bit scaled integer, is both less precise
-// for micro prices and dearer: it needs 128-bit divisions or 256-bit products.)
+// 10^-6. The evaluator's exact path costs two 64x64->128 multiplies and
+// one compare per triangle (most triangles never reach it: a screen in
+// doubles proves them below the threshold first, core/evaluator.h). (The other option, a 128-bit
+// scaled integer, is both less precise for micro prices and dearer: it needs 128-bit divisions or
+// 256-bit products.)
 //
 //   rate r = rate_from_quotient(99'900'000, 178, rounding::down);  // (1 - 0.001) / 0.00000178
 //   rate t = mul(mul(a, b, rounding::down), c, rounding::down);
