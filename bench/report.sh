@@ -159,8 +159,9 @@ for mode, what, goal in [
     row(what, "n/a" if r is None else f"p50 {r[0]:g} us, p99 {r[1]:g} us", goal, "")
 
 fp = bench("frame_parser_bench")
-for shape, old in [("Raw", "BM_ParseRawFrame"), ("Combined", "BM_ParseCombinedFrame")]:
-    ours = first(fp, f"BM_FrameParse_{shape}", old)
+for shape, old in [("Raw", "BM_ParseRawFrame"), ("Combined", "BM_ParseCombinedFrame"),
+                   ("Mixed", None)]:
+    ours = first(fp, f"BM_FrameParse_{shape}", *([old] if old else []))
     base = fp.get(f"BM_SimdjsonOnDemand_{shape}")
     ratio = (f"{ns(ours) / ns(base):.2f}x ({ns(ours):.1f} / {ns(base):.1f} ns)"
              if ours and base else
@@ -182,13 +183,15 @@ row("one triangle, cached rates", fmt(per_triangle("BM_EvaluateTouching_steady")
 row("one triangle, with update", fmt(per_triangle("BM_EvaluateTouching_with_update"), "ns", 2),
     "<= 10 ns", naive_txt)
 
-runs, py = [], None
+runs, py, invalid = [], None, False
 try:
     with open(os.path.join(out, "replay_compare.txt")) as f:
         for line in f:
             m = re.match(r"triarb replay run \d+: ([0-9.e+]+) frames/s", line)
             if m:
                 runs.append(float(m.group(1)))
+            if line.startswith("WARNING: "):
+                invalid = True
             if line.startswith("python: "):
                 py = float(json.loads(line[len("python: "):])["frames_per_s"])
 except (OSError, ValueError, KeyError):
@@ -198,7 +201,9 @@ row("replay throughput, one core (replay_compare.sh, median of 3)",
     "n/a" if rep is None else f"{rep / 1e6:.2f} M frames/s", ">= 6 M frames/s",
     "" if py is None else f"Python {py / 1e3:,.0f} k frames/s")
 row("replay vs the Python pipeline, same frames",
-    "n/a" if rep is None or not py else f"{rep / py:.0f}x", ">= 40x",
+    "n/a" if rep is None or not py else
+    ("INVALID (counts differ, see replay_compare.txt)" if invalid else f"{rep / py:.0f}x"),
+    ">= 40x",
     "" if py is None else f"Python {py / 1e3:,.0f} k frames/s")
 
 print(f"build: {build}{' (quick)' if quick else ''}")
