@@ -417,7 +417,8 @@ RC_GTEST_PROP(EvaluatorProps, HotPathAgreesWithExactDecisionsAcrossUpdates, ()) 
         b.ask = fixed8::from_raw(*gen_price_raw());
         break;
       case 2:
-        b.bid = fixed8::from_raw(std::max<std::int64_t>(1, b.bid.raw() - 1));
+        // (Not raw() - 1: the price may be INT64_MIN, and that would overflow.)
+        b.bid = fixed8::from_raw(b.bid.raw() > 1 ? b.bid.raw() - 1 : 1);
         b.ask = fixed8::from_raw(std::min(kMaxRaw - 1, b.ask.raw()) + 1);
         break;
       case 3:
