@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "runtime/prometheus_text.h"
+
 namespace triarb {
 namespace {
 
@@ -63,21 +65,6 @@ std::string seconds_text(std::int64_t ns) {
   while (s.back() == '0') s.pop_back();
   if (s.back() == '.') s.pop_back();
   return s;
-}
-
-// HELP text: a backslash and a newline escaped (as metrics_server's).
-std::string escape_help(std::string_view s) {
-  std::string out;
-  for (const char ch : s) {
-    if (ch == '\\') {
-      out += "\\\\";
-    } else if (ch == '\n') {
-      out += "\\n";
-    } else {
-      out += ch;
-    }
-  }
-  return out;
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "config/config.h"
+#include "runtime/prometheus_text.h"
 
 namespace triarb {
 namespace {
@@ -28,20 +29,6 @@ using error_code = boost::system::error_code;
 constexpr std::size_t kMaxDrainBytes = 1024 * 1024;
 // accept() failed (e.g. EMFILE): try again after this long.
 constexpr auto kAcceptRetry = std::chrono::milliseconds(50);
-
-std::string escape_help(std::string_view s) {
-  std::string out;
-  for (const char ch : s) {
-    if (ch == '\\') {
-      out += "\\\\";
-    } else if (ch == '\n') {
-      out += "\\n";
-    } else {
-      out += ch;
-    }
-  }
-  return out;
-}
 
 bool is_http_error(const error_code& ec) {
   return ec.category() == http::make_error_code(http::error::end_of_stream).category();
