@@ -13,7 +13,7 @@
 //
 // States and who moves them:
 //   active   -> reducing  feed health poor (trigger feed_health, by "guard")
-//   reducing -> active    feed health recovered, only if cfg.feed_auto_resume
+//   reducing -> active    feed health good again, only if cfg.feed_auto_resume
 //   any      -> halted    rate guard, journal failure, operator halt
 //   halted   -> active    only resume() (an operator's act; never automatic)
 //   reducing -> active    also by resume()
@@ -24,7 +24,10 @@
 // Opportunities while not active, or on a quarantined triangle, are
 // suppressed (the reason says why); nothing downstream may act on them, the
 // journal records them with the reason. Every opportunity still counts in
-// the repeat and rate guards' inputs, whatever the verdict.
+// the repeat and rate guards' inputs, whatever the verdict. The reason: the
+// report that triggers a halt is "halted", one that triggers a quarantine
+// (and no halt) "quarantined"; otherwise halted, then reducing, then
+// quarantined. A report that triggers both makes the quarantine event first.
 //
 // Repeat guard (the seed's signature: a cycle quoting itself). Per triangle
 // and leg, the "run" is the triangle's consecutive reports in which that
@@ -32,24 +35,32 @@
 // repeat_reports reports whose times t satisfy t > now - repeat_window_ns
 // (now: this report's decided_ns), the triangle is quarantined, by this
 // report (which is itself suppressed). Once quarantined, no further repeat
-// events for it. Reports out of time order count with their own time.
+// events for it. Reports out of time order count with their own time. The
+// event names the lowest-numbered leg whose run qualifies.
 //
 // Rate guard. Windows are [start_ns + k w, start_ns + (k+1) w), w =
-// rate_window_ns, k >= 0, start_ns the constructor's (the first input's
-// time if cfg.start_ns is unset). Let c be the opportunities in the current
-// window, including this one, and sum / n the count and number of the
-// windows before it (empty ones included). The guard halts when
+// rate_window_ns, k >= 0, start_ns the constructor's (the first
+// opportunity's time if cfg.start_ns is unset). Let c be the opportunities
+// in the current window, including this one, and sum / n the count and
+// number of the windows before it (empty ones included). While not halted,
+// the guard halts when
 //   c > rate_floor  and  (n < rate_warmup_windows  or  c * n > rate_factor * sum)
 // i.e. above the floor during warm-up, above the floor and K times the mean
-// per window after it. An opportunity with a time before the current
-// window counts in the current window (clocks are not trusted to be
-// monotonic here; the caller's order is the order).
+// per window after it (products in 128 bits: no overflow). An opportunity
+// with a time before the current window (or before start_ns) counts in the
+// current window (clocks are not trusted to be monotonic here; the caller's
+// order is the order).
 //
 // Feed health. on_feed_health(now, h): poor when h.invalid * 1000 >
 // feed_invalid_max_permille * h.symbols for the whole universe, or for any
 // start asset's group (the symbols in its triangles). Start-up is not poor
 // health: the trigger arms the first time health is good (not poor and
-// h.symbols > 0); before that, samples only arm it.
+// h.symbols > 0); before that, samples only arm it. Armed: a poor sample
+// moves active to reducing; a good one moves reducing back to active if
+// cfg.feed_auto_resume; halted never moves.
+//
+// resume() releases quarantines and the state, not the guards' inputs: a run
+// or a rate window still over its limit triggers again at its next report.
 //
 // Thread safety: none; one caller at a time (the live bot holds a mutex).
 #pragma once
@@ -82,14 +93,14 @@ enum class guard_trigger : std::uint8_t {
 // Why an opportunity is not actionable.
 enum class suppress_reason : std::uint8_t { none, reducing, halted, quarantined, kCount };
 
-[[nodiscard]] std::string_view to_string(trading_state s) noexcept;  // "active"
-[[nodiscard]] std::string_view to_string(guard_trigger t) noexcept;  // "feed_health"
+[[nodiscard]] std::string_view to_string(trading_state s) noexcept;    // "active"
+[[nodiscard]] std::string_view to_string(guard_trigger t) noexcept;    // "feed_health"
 [[nodiscard]] std::string_view to_string(suppress_reason r) noexcept;  // "", "halted", ...
 
 inline constexpr triangle_id kNoTriangle = static_cast<triangle_id>(-1);
 
 struct guard_config {
-  // Repeat guard: quarantine at this many reports (>= 2) within the window (> 0).
+  // Repeat guard: quarantine at this many reports (2..1,000,000) within the window (> 0).
   std::uint32_t repeat_reports = 20;
   std::int64_t repeat_window_ns = 10'000'000'000;  // 10 s
   // Rate guard: window (> 0), factor K (>= 1), floor (>= 1), warm-up windows (>= 1).
@@ -127,9 +138,14 @@ struct guard_event {
   trading_state from = trading_state::active;
   trading_state to = trading_state::active;
   guard_trigger trigger = guard_trigger::manual;
-  std::string by;                        // "guard", or the operator's channel ("http", "signal", "halt_file", ...)
-  triangle_id triangle = kNoTriangle;    // repeat: the quarantined triangle
-  std::string evidence;                  // one compact JSON object: the numbers that triggered it
+  std::string by;  // "guard", or the operator's channel ("http", "signal", "halt_file", ...)
+  triangle_id triangle = kNoTriangle;  // repeat: the quarantined triangle
+  // One compact JSON object, the numbers that triggered it (docs/design.md, "Layer four"):
+  // repeat {"leg","symbol","update_id","reports","first_ns","window_ns","run"}, rate
+  // {"window_start_ns","count","past_windows","past_sum","factor","floor","warmup_windows"},
+  // feed_health {"symbols","invalid"[,"asset"]}, journal {"what"}, halt {"reason"},
+  // resume {"released","from"}.
+  std::string evidence;
   friend bool operator==(const guard_event&, const guard_event&) = default;
 };
 
@@ -180,8 +196,10 @@ class trading_guard {
   struct leg_run {
     std::uint64_t update_id = 0;
     bool started = false;
-    std::vector<std::int64_t> times;  // the run's last repeat_reports report times, a ring
-    std::size_t next = 0;
+    // The run's repeat_reports latest report times (by time, not by arrival), a
+    // min-heap: front() is the repeat_reports-th latest. The run holds
+    // repeat_reports reports after now - window iff it is full and front() is.
+    std::vector<std::int64_t> times;
     std::uint64_t length = 0;  // reports in the run
   };
   struct triangle_state {
