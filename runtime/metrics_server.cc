@@ -4,6 +4,9 @@
 // own io_context and thread.
 #include "runtime/metrics_server.h"
 
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -32,6 +35,32 @@ constexpr auto kAcceptRetry = std::chrono::milliseconds(50);
 
 bool is_http_error(const error_code& ec) {
   return ec.category() == http::make_error_code(http::error::end_of_stream).category();
+}
+
+// Constant time whatever the lengths: the SHA-256 digests are compared.
+bool same_token(std::string_view given, std::string_view want) {
+  unsigned char a[SHA256_DIGEST_LENGTH];
+  unsigned char b[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(given.data()), given.size(), a);
+  SHA256(reinterpret_cast<const unsigned char*>(want.data()), want.size(), b);
+  return CRYPTO_memcmp(a, b, sizeof a) == 0;
+}
+
+// The token of "Bearer <token>" (the scheme case-insensitive, spaces around
+// the token skipped); nullopt when the header is not a bearer credential.
+std::optional<std::string_view> bearer_token(std::string_view h) {
+  constexpr std::string_view kScheme = "bearer ";
+  if (h.size() < kScheme.size()) return std::nullopt;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    const char c = h[i];
+    const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    if (lower != kScheme[i]) return std::nullopt;
+  }
+  h.remove_prefix(kScheme.size());
+  while (!h.empty() && (h.front() == ' ' || h.front() == '\t')) h.remove_prefix(1);
+  while (!h.empty() && (h.back() == ' ' || h.back() == '\t')) h.remove_suffix(1);
+  if (h.empty()) return std::nullopt;
+  return h;
 }
 
 }  // namespace
@@ -180,6 +209,30 @@ std::string_view metric_help(conn_counter c) noexcept {
   return "";
 }
 
+std::string_view to_string(control_action a) noexcept {
+  switch (a) {
+    case control_action::halt:
+      return "halt";
+    case control_action::resume:
+      return "resume";
+    case control_action::kCount:
+      break;
+  }
+  return "unknown";
+}
+
+std::string_view to_string(control_refusal r) noexcept {
+  switch (r) {
+    case control_refusal::missing_token:
+      return "missing_token";
+    case control_refusal::wrong_token:
+      return "wrong_token";
+    case control_refusal::kCount:
+      break;
+  }
+  return "unknown";
+}
+
 std::string_view to_string(metrics_refusal r) noexcept {
   switch (r) {
     case metrics_refusal::not_found:
@@ -231,6 +284,8 @@ void render_counter(std::string& out, std::string_view name, std::string_view he
 std::uint64_t metrics_server::counters::connections() const noexcept {
   std::uint64_t n = served;
   for (const std::uint64_t r : refused) n += r;
+  for (const std::uint64_t c : control) n += c;
+  for (const std::uint64_t r : control_refused) n += r;
   return n;
 }
 
@@ -244,6 +299,10 @@ struct metrics_server::impl {
   // stats() and the exposition from any thread.
   std::atomic<std::uint64_t> served{0}, accept_errors{0};
   std::array<std::atomic<std::uint64_t>, kMetricsRefusals> refused{};
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(control_action::kCount)>
+      control{};
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(control_refusal::kCount)>
+      control_refused{};
   net::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
   net::steady_timer accept_retry{ioc};
@@ -274,6 +333,69 @@ struct metrics_server::impl {
                    "Metrics connections the server failed to accept (e.g. no file descriptor "
                    "left); accepting resumes after 50 ms.",
                    accept_errors.load(std::memory_order_relaxed));
+    const std::string control_name = "triarb_control_requests_total";
+    render_family(out, control_name,
+                  "Operator control requests (POST /halt, /resume) authenticated and answered, "
+                  "by action.");
+    for (std::size_t i = 0; i < control.size(); ++i) {
+      out += control_name + "{action=\"" +
+             escape_label_value(to_string(static_cast<control_action>(i))) + "\"} " +
+             std::to_string(control[i].load(std::memory_order_relaxed)) + "\n";
+    }
+    const std::string refused_control = "triarb_control_refused_total";
+    render_family(out, refused_control,
+                  "Operator control requests refused: missing_token 401 (no bearer "
+                  "credential), wrong_token 403.");
+    for (std::size_t i = 0; i < control_refused.size(); ++i) {
+      out += refused_control + "{reason=\"" +
+             escape_label_value(to_string(static_cast<control_refusal>(i))) + "\"} " +
+             std::to_string(control_refused[i].load(std::memory_order_relaxed)) + "\n";
+    }
+  }
+
+  // POST /halt, /resume (metrics_server.h): method, token, then the action.
+  // Every outcome is counted once (a refusal, or the action).
+  template <class Session>
+  void serve_control(Session& ses, const http::request<http::empty_body>& req,
+                     control_action action, bool linger) {
+    if (opt.control.token.empty() || !opt.control.act) {
+      refuse(metrics_refusal::not_found);
+      ses.answer(http::status::not_found,
+                 "control disabled (no guard.token_file in the configuration)\n",
+                 req.method() == http::verb::head, linger, req.version());
+      return;
+    }
+    if (req.method() != http::verb::post) {
+      refuse(metrics_refusal::method);
+      ses.res.set(http::field::allow, "POST");
+      ses.answer(http::status::method_not_allowed,
+                 "method " + std::string(req.method_string()) + " not allowed; POST\n", false,
+                 linger, req.version());
+      return;
+    }
+    const auto h = req.find(http::field::authorization);
+    const std::optional<std::string_view> token =
+        h == req.end() ? std::nullopt
+                       : bearer_token(std::string_view(h->value().data(), h->value().size()));
+    if (!token) {
+      control_refused[static_cast<std::size_t>(control_refusal::missing_token)].fetch_add(
+          1, std::memory_order_relaxed);
+      ses.res.set(http::field::www_authenticate, "Bearer");
+      ses.answer(http::status::unauthorized,
+                 "unauthorized: send the header Authorization: Bearer <token>\n", false, linger,
+                 req.version());
+      return;
+    }
+    if (!same_token(*token, opt.control.token)) {
+      control_refused[static_cast<std::size_t>(control_refusal::wrong_token)].fetch_add(
+          1, std::memory_order_relaxed);
+      ses.answer(http::status::forbidden, "forbidden: wrong token\n", false, linger, req.version());
+      return;
+    }
+    control[static_cast<std::size_t>(action)].fetch_add(1, std::memory_order_relaxed);
+    control_answer a = opt.control.act(action);
+    ses.answer(static_cast<http::status>(a.status), std::move(a.body), false, linger,
+               req.version());
   }
 
   // One request per connection, each with a deadline; all on this thread.
@@ -312,7 +434,10 @@ struct metrics_server::impl {
       const std::string_view target(req.target().data(), req.target().size());
       const std::string_view path = target.substr(0, target.find('?'));
       const bool head = req.method() == http::verb::head;
-      if (path != "/metrics" && path != "/") {
+      if (path == "/halt" || path == "/resume") {
+        srv.serve_control(*this, req,
+                          path == "/halt" ? control_action::halt : control_action::resume, linger);
+      } else if (path != "/metrics" && path != "/") {
         srv.refuse(metrics_refusal::not_found);
         answer(http::status::not_found, "not found; the metrics are at /metrics\n", head, linger,
                req.version());
@@ -492,6 +617,12 @@ metrics_server::counters metrics_server::stats() const noexcept {
   c.accept_errors = impl_->accept_errors.load(std::memory_order_relaxed);
   for (std::size_t i = 0; i < kMetricsRefusals; ++i) {
     c.refused[i] = impl_->refused[i].load(std::memory_order_relaxed);
+  }
+  for (std::size_t i = 0; i < c.control.size(); ++i) {
+    c.control[i] = impl_->control[i].load(std::memory_order_relaxed);
+  }
+  for (std::size_t i = 0; i < c.control_refused.size(); ++i) {
+    c.control_refused[i] = impl_->control_refused[i].load(std::memory_order_relaxed);
   }
   return c;
 }

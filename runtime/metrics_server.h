@@ -6,6 +6,12 @@
 //   GET /metrics (or /)   200, render() followed by the server's own counters
 //   HEAD /metrics (or /)  200, the headers a GET gets (its Content-Length), no body
 //   another method        405 with `Allow: GET, HEAD` and a one-line body
+//   POST /halt, /resume   the operator's control (metrics_options::control):
+//                         with `Authorization: Bearer <token>` the action's
+//                         answer (200, or its own status, e.g. 409), no
+//                         Authorization (or not Bearer) 401, a wrong token 403
+//                         (both counted in control_refused); no token set:
+//                         404 "control disabled"; another method 405 (Allow: POST)
 //   another path          404
 //   not HTTP/1.x          400, then closed
 //   request line and headers above kMaxRequestHeaderBytes: 431, then closed
@@ -24,6 +30,10 @@
 //   triarb_metrics_requests_served_total
 //   triarb_metrics_requests_refused_total{reason="<to_string(metrics_refusal)>"}
 //   triarb_metrics_accept_errors_total
+//   triarb_control_requests_total{action="halt|resume"}  (authenticated, answered)
+//   triarb_control_refused_total{reason="missing_token|wrong_token"}
+// The token is compared in constant time (CRYPTO_memcmp of both SHA-256
+// digests: neither its bytes nor its length leak), and never logged.
 //
 //   metrics_server m("127.0.0.1:9464", [&] { return render_prometheus(...); });  // throws
 //   m.start();  m.local_endpoint();  // "127.0.0.1:9464" (the real port if 0 was asked)
@@ -106,9 +116,28 @@ inline constexpr std::size_t kMetricsRefusals = static_cast<std::size_t>(metrics
 
 inline constexpr std::size_t kMaxRequestHeaderBytes = 8 * 1024;  // request line + headers
 
+// The operator's control endpoints (POST /halt, POST /resume).
+enum class control_action : std::uint8_t { halt, resume, kCount };
+[[nodiscard]] std::string_view to_string(control_action a) noexcept;  // "halt", "resume"
+// Why an authenticated-endpoint request was refused (401, 403).
+enum class control_refusal : std::uint8_t { missing_token, wrong_token, kCount };
+[[nodiscard]] std::string_view to_string(control_refusal r) noexcept;
+struct control_answer {
+  unsigned status = 200;  // 200, or e.g. 409 (a resume refused while the halt file exists)
+  std::string body;       // one line or a small JSON object, saying the new state
+};
+struct control_options {
+  // The bearer token; empty: the control endpoints are disabled (404
+  // "control disabled").
+  std::string token;
+  // Runs on the server's thread for an authenticated request.
+  std::function<control_answer(control_action)> act;
+};
+
 struct metrics_options {
   std::int64_t read_timeout_ms = 2'000;  // a request not read (or answer not sent) by then: closed
   std::size_t max_connections = 16;      // more at once: 503 and closed on accept
+  control_options control;
 };
 
 class metrics_server {
@@ -123,8 +152,14 @@ class metrics_server {
     std::uint64_t served = 0;                               // 200 answers sent (GET, HEAD)
     std::array<std::uint64_t, kMetricsRefusals> refused{};  // by metrics_refusal
     std::uint64_t accept_errors = 0;  // accept() failed (e.g. no file descriptor left): retried
+    // Control requests authenticated and answered, by action; refused, by reason.
+    std::array<std::uint64_t, static_cast<std::size_t>(control_action::kCount)> control{};
+    std::array<std::uint64_t, static_cast<std::size_t>(control_refusal::kCount)> control_refused{};
     [[nodiscard]] std::uint64_t of(metrics_refusal r) const noexcept {
       return refused[static_cast<std::size_t>(r)];
+    }
+    [[nodiscard]] std::uint64_t of(control_refusal r) const noexcept {
+      return control_refused[static_cast<std::size_t>(r)];
     }
     // Connections accounted for: each accepted one once, when it ends.
     [[nodiscard]] std::uint64_t connections() const noexcept;

@@ -16,6 +16,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <string>
@@ -229,6 +230,85 @@ TEST(MetricsServer, AnyOtherMethodIs405WithAllow) {
   }
   EXPECT_EQ(settled(m, 8).of(metrics_refusal::method), 8u);
   EXPECT_EQ(m.stats().served, 0u);
+  m.stop();
+}
+
+// POST /halt and /resume: the token compared, every refusal counted, the
+// action run only with the right token; without a token set, 404.
+TEST(MetricsServerControl, OnlyTheRightBearerTokenReachesTheAction) {
+  std::atomic<int> halts{0}, resumes{0};
+  metrics_options mo;
+  mo.control.token = "s3cret-token";
+  mo.control.act = [&](control_action a) {
+    (a == control_action::halt ? halts : resumes).fetch_add(1);
+    return control_answer{
+        200, a == control_action::halt ? "{\"state\":\"halted\"}\n" : "{\"state\":\"active\"}\n"};
+  };
+  metrics_server m(
+      "127.0.0.1:0",
+      [] {
+        std::string out;
+        render_counter(out, "triarb_up_total", "Always 1.", 1);
+        return out;
+      },
+      mo);
+  m.start();
+  const auto post = [&](const std::string& path, const std::string& auth) {
+    return exchange(
+        m.port(), "POST " + path + " HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: 0\r\n\r\n");
+  };
+  reply r = post("/halt", "");
+  EXPECT_EQ(r.status_line(), "HTTP/1.1 401 Unauthorized") << r.raw;
+  EXPECT_EQ(r.header("WWW-Authenticate"), "Bearer") << r.raw;
+  r = post("/halt", "Authorization: Basic czNjcmV0\r\n");
+  EXPECT_EQ(r.status_line(), "HTTP/1.1 401 Unauthorized") << r.raw;
+  r = post("/halt", "Authorization: Bearer s3cret-tokeN\r\n");
+  EXPECT_EQ(r.status_line(), "HTTP/1.1 403 Forbidden") << r.raw;
+  r = post("/resume", "Authorization: Bearer s3cret\r\n");  // a prefix of it
+  EXPECT_EQ(r.status_line(), "HTTP/1.1 403 Forbidden") << r.raw;
+  EXPECT_EQ(r.raw.find("s3cret-token"), std::string::npos) << "the token leaked: " << r.raw;
+  EXPECT_EQ(halts.load() + resumes.load(), 0) << "a refused request reached the action";
+  r = post("/halt", "Authorization: Bearer s3cret-token\r\n");
+  EXPECT_EQ(r.status_line(), "HTTP/1.1 200 OK") << r.raw;
+  EXPECT_EQ(r.body(), "{\"state\":\"halted\"}\n");
+  r = post("/resume", "Authorization: bearer  s3cret-token \r\n");
+  EXPECT_EQ(r.status_line(), "HTTP/1.1 200 OK") << r.raw;
+  EXPECT_EQ(r.body(), "{\"state\":\"active\"}\n");
+  r = exchange(m.port(), "GET /halt HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(r.status_line(), "HTTP/1.1 405 Method Not Allowed") << r.raw;
+  EXPECT_EQ(r.header("Allow"), "POST") << r.raw;
+  EXPECT_EQ(halts.load(), 1);
+  EXPECT_EQ(resumes.load(), 1);
+  const metrics_server::counters c = settled(m, 7);
+  EXPECT_EQ(c.of(control_refusal::missing_token), 2u);
+  EXPECT_EQ(c.of(control_refusal::wrong_token), 2u);
+  EXPECT_EQ(c.control[static_cast<std::size_t>(control_action::halt)], 1u);
+  EXPECT_EQ(c.control[static_cast<std::size_t>(control_action::resume)], 1u);
+  EXPECT_EQ(c.of(metrics_refusal::method), 1u);
+  EXPECT_EQ(c.connections(), 7u);
+  const reply scraped = exchange(m.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(scraped.body().find("triarb_control_refused_total{reason=\"wrong_token\"} 2"),
+            std::string::npos)
+      << scraped.body();
+  EXPECT_NE(scraped.body().find("triarb_control_requests_total{action=\"halt\"} 1"),
+            std::string::npos)
+      << scraped.body();
+  EXPECT_TRUE(prometheus_lint(scraped.body()).empty())
+      << testing::PrintToString(prometheus_lint(scraped.body()));
+  m.stop();
+}
+
+TEST(MetricsServerControl, WithoutATokenTheEndpointsSayControlDisabled) {
+  metrics_server m("127.0.0.1:0", [] { return std::string("triarb_up 1\n"); });
+  m.start();
+  for (const char* path : {"/halt", "/resume"}) {
+    const reply r = exchange(m.port(), std::string("POST ") + path +
+                                           " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer x"
+                                           "\r\nContent-Length: 0\r\n\r\n");
+    EXPECT_EQ(r.status_line(), "HTTP/1.1 404 Not Found") << r.raw;
+    EXPECT_NE(r.body().find("control disabled"), std::string::npos) << r.raw;
+  }
+  EXPECT_EQ(settled(m, 2).of(metrics_refusal::not_found), 2u);
   m.stop();
 }
 
