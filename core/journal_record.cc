@@ -62,6 +62,72 @@ std::string_view to_string(journal_errc ec) noexcept {
   return "unknown";
 }
 
+std::string_view journal_name(trading_state s) noexcept {
+  switch (s) {
+    case trading_state::active:
+      return "active";
+    case trading_state::reducing:
+      return "reducing";
+    case trading_state::halted:
+      return "halted";
+  }
+  return "";
+}
+
+std::string_view journal_name(guard_trigger t) noexcept {
+  switch (t) {
+    case guard_trigger::repeat:
+      return "repeat";
+    case guard_trigger::rate:
+      return "rate";
+    case guard_trigger::feed_health:
+      return "feed_health";
+    case guard_trigger::journal:
+      return "journal";
+    case guard_trigger::manual:
+      return "manual";
+    case guard_trigger::kCount:
+      break;
+  }
+  return "";
+}
+
+std::string_view journal_name(suppress_reason r) noexcept {
+  switch (r) {
+    case suppress_reason::none:
+      return "";
+    case suppress_reason::reducing:
+      return "reducing";
+    case suppress_reason::halted:
+      return "halted";
+    case suppress_reason::quarantined:
+      return "quarantined";
+    case suppress_reason::kCount:
+      break;
+  }
+  return "";
+}
+
+std::string invalid_reason(const state_record& r) {
+  if (journal_name(r.from).empty()) return "from: not a trading state";
+  if (journal_name(r.to).empty()) return "to: not a trading state";
+  if (journal_name(r.trigger).empty()) return "trigger: not a guard trigger";
+  if (!simdjson::validate_utf8(r.by)) return "by: not UTF-8";
+  if (!simdjson::validate_utf8(r.triangle_name)) return "triangle: not UTF-8";
+  const std::string_view e = r.evidence_json;
+  if (e.size() < 2 || e.front() != '{' || e.back() != '}' ||
+      e.find_first_of("\r\n") != std::string_view::npos) {
+    return "evidence: not one JSON object on one line";
+  }
+  // Exactly one JSON object, so that the reader's raw text is these bytes.
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  if (parser.parse(e.data(), e.size()).get(obj) != simdjson::SUCCESS) {
+    return "evidence: not one JSON object";
+  }
+  return {};
+}
+
 namespace {
 
 // `,"hash":"` + 64 hex + `"}`
@@ -83,6 +149,19 @@ std::optional<genesis_reason> parse_reason(std::string_view s) noexcept {
   if (s == "start") return genesis_reason::start;
   if (s == "restart") return genesis_reason::restart;
   if (s == "rotation") return genesis_reason::rotation;
+  return std::nullopt;
+}
+
+constexpr std::size_t kGuardTriggers = static_cast<std::size_t>(guard_trigger::kCount);
+constexpr std::size_t kSuppressReasons = static_cast<std::size_t>(suppress_reason::kCount);
+
+// The enum value whose journal name is s (none's "" is never a name).
+template <class Enum, std::size_t N>
+std::optional<Enum> parse_name(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < N; ++i) {
+    const auto e = static_cast<Enum>(i);
+    if (!journal_name(e).empty() && journal_name(e) == s) return e;
+  }
   return std::nullopt;
 }
 
@@ -208,6 +287,11 @@ void serialize_body(std::string& out, const opportunity_record& o) {
   out += ',';
   append_key(out, "rounding");
   append_json_string(out, o.rounding);
+  if (o.suppressed != suppress_reason::none) {  // only when set: absent means actionable
+    out += ',';
+    append_key(out, "suppressed");
+    append_json_string(out, journal_name(o.suppressed));
+  }
 }
 
 void serialize_body(std::string& out, const checkpoint_record& c) {
@@ -217,6 +301,32 @@ void serialize_body(std::string& out, const checkpoint_record& c) {
   out += ',';
   append_key(out, "counters");
   out += c.counters_json;
+}
+
+void serialize_body(std::string& out, const state_record& st) {
+  out += "\"type\":\"state\",";
+  append_key(out, "time_ns");
+  append_i64(out, st.time_ns);
+  out += ',';
+  append_key(out, "from");
+  append_json_string(out, journal_name(st.from));
+  out += ',';
+  append_key(out, "to");
+  append_json_string(out, journal_name(st.to));
+  out += ',';
+  append_key(out, "trigger");
+  append_json_string(out, journal_name(st.trigger));
+  out += ',';
+  append_key(out, "by");
+  append_json_string(out, st.by);
+  if (!st.triangle_name.empty()) {  // only for a quarantine
+    out += ',';
+    append_key(out, "triangle");
+    append_json_string(out, st.triangle_name);
+  }
+  out += ',';
+  append_key(out, "evidence");
+  out += st.evidence_json;
 }
 
 }  // namespace
@@ -255,6 +365,7 @@ template void canonical_body_to(std::string&, std::uint64_t, const opportunity_r
                                 std::string_view);
 template void canonical_body_to(std::string&, std::uint64_t, const checkpoint_record&,
                                 std::string_view);
+template void canonical_body_to(std::string&, std::uint64_t, const state_record&, std::string_view);
 
 }  // namespace internal
 
@@ -298,6 +409,43 @@ class field_reader {
     auto field = obj_.find_field(key);
     if (field.error() == simdjson::NO_SUCH_FIELD) return true;
     if (auto e = field.get_bool().get(out)) return fail(key, e);
+    return true;
+  }
+  // An optional key at a fixed place, then the keys after it: absent leaves
+  // out empty and the object where it was (find_field_unordered wraps round
+  // and stops where it began); present out of place, the caller's canonical
+  // check rejects the line.
+  bool optional_str(std::string_view key, std::string& out, bool& present) {
+    out.clear();
+    present = false;
+    auto field = obj_.find_field_unordered(key);
+    if (field.error() == simdjson::NO_SUCH_FIELD) return true;
+    std::string_view v;
+    if (auto e = field.get_string().get(v)) return fail(key, e);
+    out.assign(v);
+    present = true;
+    return true;
+  }
+  // One of an enum's journal names.
+  template <class Enum, std::size_t N>
+  bool name(std::string_view key, Enum& out, std::string_view names) {
+    std::string s;
+    if (!str(key, s)) return false;
+    const std::optional<Enum> e = parse_name<Enum, N>(s);
+    if (!e) {
+      error = std::string(key) + ": \"" + s + "\" is not " + std::string(names);
+      return false;
+    }
+    out = *e;
+    return true;
+  }
+  // A JSON object, its raw text (verbatim, as the writer embedded it).
+  bool raw_object(std::string_view key, std::string& out) {
+    simdjson::ondemand::object o;
+    std::string_view raw;
+    if (auto e = obj_.find_field(key).get_object().get(o)) return fail(key, e);
+    if (auto e = o.raw_json().get(raw)) return fail(key, e);
+    out.assign(raw);
     return true;
   }
   bool fix(std::string_view key, fixed8& out) {
@@ -426,12 +574,25 @@ bool parse_fields(std::string_view line, journal_record& rec, std::string& err) 
         err = "legs: " + std::to_string(n) + " instead of 3";
         return false;
       }
+      std::string suppressed;
+      bool has_suppressed = false;
       ok = f.str("ratio", o.ratio) && f.fix("amount_in", o.amount_in) &&
            f.fix("amount_out", o.amount_out) && f.fix("profit", o.profit) &&
-           f.str("rounding", o.rounding);
+           f.str("rounding", o.rounding) &&
+           f.optional_str("suppressed", suppressed, has_suppressed);
       if (ok && !is_decimal(o.ratio)) {
         err = "ratio: \"" + o.ratio + "\" is not an exact decimal";
         return false;
+      }
+      if (ok && has_suppressed) {
+        // "" (none) is never written: absence means actionable.
+        const auto r = parse_name<suppress_reason, kSuppressReasons>(suppressed);
+        if (!r) {
+          err = "suppressed: \"" + suppressed +
+                "\" is not reducing, halted or quarantined (absent means actionable)";
+          return false;
+        }
+        o.suppressed = *r;
       }
     }
     rec.body = std::move(o);
@@ -452,8 +613,27 @@ bool parse_fields(std::string_view line, journal_record& rec, std::string& err) 
       c.counters_json.assign(raw);
     }
     rec.body = std::move(c);
+  } else if (type == "state") {
+    state_record st;
+    bool has_triangle = false;
+    ok = f.i64("time_ns", st.time_ns) &&
+         f.name<trading_state, kTradingStates>("from", st.from, "active, reducing or halted") &&
+         f.name<trading_state, kTradingStates>("to", st.to, "active, reducing or halted") &&
+         f.name<guard_trigger, kGuardTriggers>("trigger", st.trigger,
+                                               "repeat, rate, feed_health, journal or manual") &&
+         f.str("by", st.by) && f.optional_str("triangle", st.triangle_name, has_triangle) &&
+         f.raw_object("evidence", st.evidence_json);
+    if (ok && has_triangle && st.triangle_name.empty()) {
+      err = "triangle: \"\" (absent when the record names no triangle)";
+      return false;
+    }
+    if (!ok) {
+      err = f.error;
+      return false;
+    }
+    rec.body = std::move(st);
   } else {
-    err = "type: \"" + type + "\" is not genesis, opportunity or checkpoint";
+    err = "type: \"" + type + "\" is not genesis, opportunity, checkpoint or state";
     return false;
   }
   if (!ok || !f.str("prev_hash", rec.prev_hash) || !f.str("hash", rec.hash)) {

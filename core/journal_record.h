@@ -23,6 +23,7 @@
 
 #include "core/fixed8.h"
 #include "core/quote.h"
+#include "core/trading_guard.h"
 #include "core/triangle_index.h"
 
 namespace triarb {
@@ -76,6 +77,10 @@ struct opportunity_record {
   fixed8 amount_out;
   fixed8 profit;
   std::string rounding = "against_trade";  // the rounding direction the evaluator used
+  // Why the opportunity was not actionable (core/trading_guard.h). Written as
+  // "suppressed":"halted" after rounding only when not none; absent means
+  // actionable (so records written before the key existed stay canonical).
+  suppress_reason suppressed = suppress_reason::none;
   friend bool operator==(const opportunity_record&, const opportunity_record&) = default;
 };
 
@@ -85,7 +90,22 @@ struct checkpoint_record {
   friend bool operator==(const checkpoint_record&, const checkpoint_record&) = default;
 };
 
-using record_body = std::variant<genesis_record, opportunity_record, checkpoint_record>;
+// A trading-state transition, or a quarantine (from == to, triangle_name
+// set): a guard_event as the journal records it (core/journal_bridge.h).
+struct state_record {
+  std::int64_t time_ns = 0;
+  trading_state from = trading_state::active;
+  trading_state to = trading_state::active;
+  guard_trigger trigger = guard_trigger::manual;
+  std::string by;             // "guard", or the operator's channel ("http", "signal", ...)
+  std::string triangle_name;  // the quarantined triangle; empty: the key is omitted
+  std::string
+      evidence_json;  // one JSON object (no CR or LF), embedded verbatim, like counters_json
+  friend bool operator==(const state_record&, const state_record&) = default;
+};
+
+using record_body =
+    std::variant<genesis_record, opportunity_record, checkpoint_record, state_record>;
 
 // A record as it is stored: the body plus the chain fields.
 struct journal_record {
@@ -134,6 +154,18 @@ enum class journal_errc : std::uint8_t {
 
 // A short, stable name ("truncated_tail").
 [[nodiscard]] std::string_view to_string(journal_errc ec) noexcept;
+
+// The journal's spelling of layer four's enums (docs/journal-format.md):
+// "active", "reducing", "halted"; "repeat", "rate", "feed_health",
+// "journal", "manual"; "" (none), "reducing", "halted", "quarantined".
+[[nodiscard]] std::string_view journal_name(trading_state s) noexcept;
+[[nodiscard]] std::string_view journal_name(guard_trigger t) noexcept;
+[[nodiscard]] std::string_view journal_name(suppress_reason r) noexcept;
+
+// Empty when a writer may append r, else why not, naming the field: by and
+// triangle_name must be UTF-8, evidence_json exactly one JSON object with no
+// CR or LF (the rule checkpoint counters follow), the enums in range.
+[[nodiscard]] std::string invalid_reason(const state_record& r);
 
 // Start-up errors (open, recovery, rotation set-up): what and where.
 class journal_error : public std::runtime_error {

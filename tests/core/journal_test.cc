@@ -15,7 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "core/journal_bridge.h"
 #include "core/telemetry.h"
+#include "core/triangle_index.h"
+#include "core/universe.h"
 
 namespace triarb {
 namespace {
@@ -280,6 +283,193 @@ TEST(JournalWriter, ChainWithReseededLegsVerifiesAndReadsBack) {
   for (std::size_t i = 0; i < written.size(); ++i) {
     EXPECT_EQ(recs[i + 1].body, record_body(written[i])) << "record " << i + 1;
   }
+}
+
+// ---------------------------------------------------------------------------
+// Layer four: state records and suppressed opportunities
+// ---------------------------------------------------------------------------
+
+state_record sample_state(bool quarantine) {
+  state_record s;
+  s.time_ns = 1'700'000'000'000'000'123;
+  s.from = quarantine ? trading_state::reducing : trading_state::active;
+  s.to = quarantine ? trading_state::reducing : trading_state::halted;
+  s.trigger = quarantine ? guard_trigger::repeat : guard_trigger::rate;
+  s.by = "guard";
+  if (quarantine) s.triangle_name = "USDT>USDC>LUNC>USDT";
+  s.evidence_json = "{\"count\":250,\"mean\":\"3.5\",\"window_ns\":1000000000}";
+  return s;
+}
+
+TEST(JournalFormat, StateRecordIsWrittenInFixedFieldOrderAndRoundTrips) {
+  const std::string prefix = "{\"seq\":7,\"type\":\"state\",\"time_ns\":1700000000000000123,";
+  const std::string evidence =
+      "\"evidence\":{\"count\":250,\"mean\":\"3.5\",\"window_ns\":1000000000},\"prev_hash\":\"";
+  for (const bool quarantine : {false, true}) {
+    const state_record s = sample_state(quarantine);
+    std::string hash;
+    const std::string line = format_line(7, s, kZeroHash, &hash);
+    const std::string middle =
+        quarantine ? "\"from\":\"reducing\",\"to\":\"reducing\",\"trigger\":\"repeat\",\"by\":"
+                     "\"guard\",\"triangle\":\"USDT>USDC>LUNC>USDT\","
+                   : "\"from\":\"active\",\"to\":\"halted\",\"trigger\":\"rate\",\"by\":\"guard\",";
+    EXPECT_EQ(line.rfind(prefix + middle + evidence + std::string(kZeroHash) + "\",\"hash\":\"" +
+                             hash + "\"}\n",
+                         0),
+              0u)
+        << line;
+    EXPECT_EQ(line.find("\"triangle\"") != std::string::npos, quarantine) << line;
+    const record_parse_result r = parse_record(line);
+    ASSERT_TRUE(r.ok()) << to_string(r.ec) << ": " << r.detail;
+    EXPECT_EQ(r.record.body, record_body(s));
+    EXPECT_EQ(r.record.hash, hash);
+    EXPECT_EQ(format_line(r.record.seq, r.record.body, r.record.prev_hash), line);
+  }
+  // Every state and trigger name round-trips.
+  for (std::size_t t = 0; t < static_cast<std::size_t>(guard_trigger::kCount); ++t) {
+    for (std::size_t from = 0; from < kTradingStates; ++from) {
+      state_record s = sample_state(false);
+      s.trigger = static_cast<guard_trigger>(t);
+      s.from = static_cast<trading_state>(from);
+      s.to = static_cast<trading_state>((from + 1) % kTradingStates);
+      s.by = "http \"ops\"";
+      s.evidence_json = "{}";
+      const record_parse_result r = parse_record(format_line(1, s, kZeroHash));
+      ASSERT_TRUE(r.ok()) << r.detail;
+      EXPECT_EQ(r.record.body, record_body(s));
+    }
+  }
+}
+
+TEST(JournalFormat, SuppressedIsWrittenAfterRoundingOnlyWhenSetAndRoundTrips) {
+  opportunity_record o = sample_opportunity(0);
+  const std::string plain = format_line(5, o, kZeroHash);
+  EXPECT_EQ(plain.find("suppressed"), std::string::npos) << "absent when actionable";
+  for (const suppress_reason why :
+       {suppress_reason::reducing, suppress_reason::halted, suppress_reason::quarantined}) {
+    o.suppressed = why;
+    const std::string line = format_line(5, o, kZeroHash);
+    EXPECT_NE(line.find("\"rounding\":\"against_trade\",\"suppressed\":\"" +
+                        std::string(journal_name(why)) + "\",\"prev_hash\":\""),
+              std::string::npos)
+        << line;
+    const record_parse_result r = parse_record(line);
+    ASSERT_TRUE(r.ok()) << r.detail;
+    EXPECT_EQ(std::get<opportunity_record>(r.record.body).suppressed, why);
+    EXPECT_EQ(r.record.body, record_body(o));
+    EXPECT_EQ(format_line(r.record.seq, r.record.body, r.record.prev_hash), line);
+  }
+}
+
+// A line the writer made before state records and "suppressed" existed
+// (corpus/journal/real_sim_chain, line 2): it still parses, its hash still
+// verifies, and it is still the canonical form of what it says.
+TEST(JournalParse, LinesWrittenBeforeLayerFourStillVerifyByteForByte) {
+  const std::string old_line =
+      R"j({"seq":1,"type":"opportunity","time_ns":21387995,"triangle_id":399,"triangle":"USDT>BTC>SOL>USDT","legs":[{"symbol":"BTCUSDT","side":"buy","price":"89835.01","book_qty":"0.03017","fill_qty":"0.01113","update_id":1834,"age_ns":12006265,"valid":true,"qty_capped":false},{"symbol":"SOLBTC","side":"buy","price":"0.00167068","book_qty":"23.229","fill_qty":"6.655","update_id":1479,"age_ns":19089778,"valid":true,"qty_capped":false},{"symbol":"SOLUSDT","side":"sell","price":"150.5665","book_qty":"24.824","fill_qty":"6.648","update_id":2440,"age_ns":0,"valid":true,"qty_capped":false}],"ratio":"1.000197870755990407049505763747987430178909562528133392333984375","amount_in":"999.8636613","amount_out":"999.9651259","profit":"0.1014646","rounding":"against_trade","prev_hash":"3f6f726b46c0dfb753690bf3b2c9fd1fef62bd084453a1265276996dafaade14","hash":"e820cd8768a01f800dd6c611f12ab642ea915cae78d136532bcbb90f64769710"})j";
+  const record_parse_result r = parse_record(old_line);
+  ASSERT_TRUE(r.ok()) << to_string(r.ec) << ": " << r.detail;
+  EXPECT_EQ(r.record.hash, "e820cd8768a01f800dd6c611f12ab642ea915cae78d136532bcbb90f64769710");
+  EXPECT_EQ(std::get<opportunity_record>(r.record.body).suppressed, suppress_reason::none);
+  EXPECT_EQ(format_line(r.record.seq, r.record.body, r.record.prev_hash), old_line + "\n");
+}
+
+TEST(JournalParse, RefusesNonCanonicalSuppressedAndStateSpellings) {
+  const std::string opp = format_line(5, sample_opportunity(0), kZeroHash);
+  const std::string rounding = "\"rounding\":\"against_trade\"";
+  struct variant_case {
+    const std::string* line;
+    std::string from, to;
+    journal_errc want;  // ok means "any refusal"
+  };
+  const std::string halt = format_line(3, sample_state(false), kZeroHash);
+  const std::vector<variant_case> cases = {
+      // none is never written: absence means actionable.
+      {&opp, rounding, rounding + ",\"suppressed\":\"\"", journal_errc::malformed},
+      {&opp, rounding, rounding + ",\"suppressed\":\"none\"", journal_errc::malformed},
+      {&opp, rounding, rounding + ",\"suppressed\":\"Halted\"", journal_errc::malformed},
+      {&opp, rounding, rounding + ",\"suppressed\":1", journal_errc::malformed},
+      // Out of place (before rounding).
+      {&opp, rounding, "\"suppressed\":\"halted\"," + rounding, journal_errc::ok},
+      // Unknown state and trigger names.
+      {&halt, "\"to\":\"halted\"", "\"to\":\"paused\"", journal_errc::malformed},
+      {&halt, "\"from\":\"active\"", "\"from\":\"ACTIVE\"", journal_errc::malformed},
+      {&halt, "\"trigger\":\"rate\"", "\"trigger\":\"panic\"", journal_errc::malformed},
+      // Evidence that is not an object.
+      {&halt, "\"evidence\":{\"count\":250,\"mean\":\"3.5\",\"window_ns\":1000000000}",
+       "\"evidence\":[250]", journal_errc::malformed},
+      {&halt, "\"evidence\":{\"count\":250,\"mean\":\"3.5\",\"window_ns\":1000000000}",
+       "\"evidence\":\"{}\"", journal_errc::malformed},
+      // An empty triangle is written as no key; a triangle after evidence is out of place.
+      {&halt, "\"by\":\"guard\",", "\"by\":\"guard\",\"triangle\":\"\",", journal_errc::malformed},
+      {&halt, "\"window_ns\":1000000000}", "\"window_ns\":1000000000},\"triangle\":\"X\"",
+       journal_errc::ok},
+  };
+  for (const variant_case& c : cases) {
+    const std::string line = rehashed(*c.line, c.from, c.to);
+    const record_parse_result r = parse_record(line);
+    EXPECT_FALSE(r.ok()) << line;
+    if (c.want != journal_errc::ok) {
+      EXPECT_EQ(r.ec, c.want) << line << "\n" << r.detail;
+    }
+  }
+}
+
+TEST(JournalFormat, InvalidReasonNamesWhatAWriterMustRefuse) {
+  state_record s = sample_state(true);
+  EXPECT_EQ(invalid_reason(s), "");
+  for (const char* bad : {"", "{", "[]", "{}{}", "{\"a\":1}\n", "\"x\"", "{\"a\":}", "null"}) {
+    s.evidence_json = bad;
+    EXPECT_NE(invalid_reason(s).find("evidence"), std::string::npos) << bad;
+  }
+  s.evidence_json = "{}";
+  s.by = "\xff";
+  EXPECT_NE(invalid_reason(s).find("by"), std::string::npos);
+  s.by = "guard";
+  s.triangle_name = "\xc3";
+  EXPECT_NE(invalid_reason(s).find("triangle"), std::string::npos);
+  s.triangle_name.clear();
+  s.to = static_cast<trading_state>(7);
+  EXPECT_NE(invalid_reason(s).find("to"), std::string::npos);
+}
+
+TEST(JournalBridge, GuardEventsAndSuppressedOpportunitiesBecomeRecords) {
+  const universe u({{"BTCUSDT", "BTC", "USDT", {}},
+                    {"ETHBTC", "ETH", "BTC", {}},
+                    {"ETHUSDT", "ETH", "USDT", {}}});
+  const asset_id usdt = *u.find_asset("USDT");
+  const triangle_index idx = triangle_index::build(u, std::span<const asset_id>(&usdt, 1));
+  ASSERT_GT(idx.size(), 0u);
+  guard_event e;
+  e.time_ns = 42;
+  e.from = trading_state::active;
+  e.to = trading_state::active;
+  e.trigger = guard_trigger::repeat;
+  e.by = "guard";
+  e.triangle = 0;
+  e.evidence = "{\"reports\":20}";
+  const state_record q = to_record(e, idx, u);
+  EXPECT_EQ(q.time_ns, 42);
+  EXPECT_EQ(q.triangle_name, idx.name(0, u));
+  EXPECT_EQ(q.trigger, guard_trigger::repeat);
+  EXPECT_EQ(q.evidence_json, e.evidence);
+  e.triangle = kNoTriangle;
+  e.to = trading_state::halted;
+  e.evidence.clear();
+  const state_record h = to_record(e, idx, u);
+  EXPECT_EQ(h.triangle_name, "");
+  EXPECT_EQ(h.to, trading_state::halted);
+  EXPECT_EQ(h.evidence_json, "{}");  // always a JSON object
+  EXPECT_EQ(invalid_reason(h), "");
+
+  opportunity op;
+  op.triangle = 0;
+  op.decided_ns = 7;
+  for (std::size_t i = 0; i < 3; ++i) op.legs[i].symbol = idx.triangle_at(0).legs[i].symbol;
+  EXPECT_EQ(to_record(op, idx, u).suppressed, suppress_reason::none);
+  const opportunity_record s = to_record(op, idx, u, suppress_reason::quarantined);
+  EXPECT_EQ(s.suppressed, suppress_reason::quarantined);
+  EXPECT_EQ(s.triangle_name, idx.name(0, u));
 }
 
 TEST(JournalFormat, EscapesStringsAndRoundTripsThem) {
