@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/build_info.h"
 #include "core/dirty_set.h"
 #include "core/evaluator.h"
 #include "core/feed_handler.h"
@@ -933,7 +934,7 @@ campaign_report campaign_run::run() {
 
   if (!o_.journal_path.empty()) {
     journal_options jo;
-    jo.version = "triarb campaign";
+    jo.version = journal_version("campaign");
     jo.config_text = std::string("scenario = ") + std::string(to_string(o_.sc)) +
                      "\nseed = " + std::to_string(o_.seed) +
                      "\nduration_ns = " + std::to_string(o_.duration_ns) +

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/build_info.h"
 #include "core/journal.h"
 #include "core/journal_bridge.h"
 #include "core/pipeline.h"
@@ -105,7 +106,7 @@ sim_report run_sim(const sim_options& o, std::ostream& ticks) {
   std::unique_ptr<journal_writer> journal;
   if (!o.journal_path.empty()) {
     journal_options jo;
-    jo.version = "triarb sim";
+    jo.version = journal_version("sim");
     // The genesis's time is the wall clock's (the recording's start event is
     // at simulated time 0, so the audit never pairs them by time: the one
     // simulated process serves every session, restarts included).

@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "core/build_info.h"
 #include "core/frames_file.h"
 #include "core/journal.h"
 #include "core/journal_bridge.h"
@@ -71,7 +72,7 @@ replay_report run_replay(const replay_options& o) {
   std::unique_ptr<journal_writer> journal;
   if (!o.journal_path.empty()) {
     journal_options jo;
-    jo.version = "triarb replay";
+    jo.version = journal_version("replay");
     jo.config_text = o.config.decision_toml();
     jo.universe = std::to_string(u.fingerprint());
     jo.fsync.k = fsync_policy::kind::never;

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/build_info.h"
 #include "core/dirty_set.h"
 #include "core/feed_handler.h"
 #include "core/frame_parser.h"
@@ -701,7 +702,7 @@ live_report live_bot::run() {
   const std::int64_t started = s.now_ns();
   if (s.o.journal && !cfg.journal_path.empty()) {
     journal_options jo;
-    jo.version = "triarb live";
+    jo.version = journal_version("live");
     jo.config_text = cfg.decision_toml();  // operational knobs may change across restarts
     jo.start_new_on_broken = s.o.new_journal;
     jo.universe = std::to_string(s.u->fingerprint());

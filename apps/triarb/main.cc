@@ -7,6 +7,7 @@
 
 #include "apps/triarb/command.h"
 #include "config/config.h"
+#include "core/build_info.h"
 #include "core/journal.h"
 #include "net/ws_connection.h"
 #include "offline/journal_show.h"
@@ -21,6 +22,11 @@ int main(int argc, char** argv) {
   using namespace triarb::app;
   CLI::App app{"triarb: triangular-arbitrage bot for a Binance-style spot exchange (dry run)"};
   app.require_subcommand(1);
+  // Which build this is (core/build_info.h): the line every journal genesis
+  // and the start-up of run and demo carry too.
+  app.set_version_flag("--version", std::string(triarb::build_identity()),
+                       "Print this build's identity (version, commit, compiler, build type, "
+                       "flags) and exit");
   std::vector<command> commands;
   add_demo(app, commands);
   add_sim(app, commands);
