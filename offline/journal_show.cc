@@ -227,12 +227,18 @@ show_counts show_journal(const std::string& path, const show_options& o, std::os
   const std::vector<journal_record> recs = read_journal(path);  // throws journal_error
   show_counts n;
   n.records = recs.size();
-  out << pad("seq", 8) << pad("time (UTC)", 32) << pad("triangle", 26) << pad("ratio", 14)
-      << pad("in", 14) << pad("out", 14) << pad("profit", 12)
-      << "legs (side symbol price #update)\n";
+  if (o.state_only) {
+    out << pad("seq", 8) << pad("time (UTC)", 32)
+        << "state change (from -> to, trigger, by, triangle, evidence) or genesis\n";
+  } else {
+    out << pad("seq", 8) << pad("time (UTC)", 32) << pad("triangle", 26) << pad("ratio", 14)
+        << pad("in", 14) << pad("out", 14) << pad("profit", 12)
+        << "legs (side symbol price #update)\n";
+  }
   for (const journal_record& r : recs) {
     std::string row = pad(std::to_string(r.seq), 8);
     if (const auto* op = std::get_if<opportunity_record>(&r.body)) {
+      if (o.state_only) continue;
       if (!o.triangle.empty() && op->triangle_name != o.triangle) continue;
       if (o.since_ns && op->time_ns < *o.since_ns) continue;
       row += pad(format_time(op->time_ns), 32) + pad(op->triangle_name, 26) +
@@ -247,7 +253,21 @@ show_counts show_journal(const std::string& path, const show_options& o, std::os
         if (l.qty_capped) row += " capped";
         if (l.reseeded) row += " reseeded";  // the price is a REST snapshot's, not frame #id's
       }
+      if (op->suppressed != suppress_reason::none) {  // not actionable: the guard said why
+        row += "  SUPPRESSED ";
+        row += journal_name(op->suppressed);
+        ++n.suppressed;
+      }
       ++n.opportunities;
+    } else if (const auto* st = std::get_if<state_record>(&r.body)) {
+      if (!o.triangle.empty() && st->triangle_name != o.triangle) continue;
+      if (o.since_ns && st->time_ns < *o.since_ns) continue;
+      row += pad(format_time(st->time_ns), 32) + "state " + std::string(journal_name(st->from)) +
+             " -> " + std::string(journal_name(st->to)) + ", trigger " +
+             std::string(journal_name(st->trigger)) + ", by " + st->by;
+      if (!st->triangle_name.empty()) row += ", quarantine " + st->triangle_name;
+      row += ", evidence " + st->evidence_json;
+      ++n.states;
     } else if (!o.triangle.empty()) {
       continue;
     } else if (const auto* g = std::get_if<genesis_record>(&r.body)) {
@@ -259,6 +279,7 @@ show_counts show_journal(const std::string& path, const show_options& o, std::os
              ", config " + g->config_sha256.substr(0, 12) + ", universe " + g->universe;
       ++n.other;
     } else if (const auto* c = std::get_if<checkpoint_record>(&r.body)) {
+      if (o.state_only) continue;
       if (o.since_ns && c->time_ns < *o.since_ns) continue;
       row +=
           pad(format_time(c->time_ns), 32) + "checkpoint: " + summarise_counters(c->counters_json);
@@ -266,7 +287,13 @@ show_counts show_journal(const std::string& path, const show_options& o, std::os
     }
     out << terminal_safe(row) << '\n';
   }
-  out << n.opportunities << " opportunities shown";
+  if (o.state_only) {
+    out << n.states << " state records shown";
+  } else {
+    out << n.opportunities << " opportunities shown";
+    if (n.suppressed > 0) out << " (" << n.suppressed << " suppressed)";
+    if (n.states > 0) out << ", " << n.states << " state records";
+  }
   if (!o.triangle.empty()) out << " for " << terminal_safe(o.triangle);
   if (o.since_ns) out << " since " << format_time(*o.since_ns);
   out << "; chain of " << n.records << " records verified OK\n";

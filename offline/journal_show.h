@@ -1,7 +1,10 @@
 // journal_show: `triarb journal show`, a readable table of a decision
 // journal: one row per opportunity (seq, time, triangle, ratio, in/out/profit,
-// legs compact), one summary line per genesis and checkpoint record, filtered
-// by triangle name and start time.
+// legs compact, and "suppressed: <reason>" when the trading guard suppressed
+// it), one summary line per genesis, checkpoint and state record (a trading
+// state transition or quarantine), filtered by triangle name and start time;
+// with state_only, the state records and the genesis lines alone (each
+// genesis's version: the build that wrote the session).
 //
 //   show_options o;  o.triangle = "USDT>BTC>ETH>USDT";
 //   o.since_ns = parse_time("2024-05-01T12:00:00Z");   // or "1714564800000000000"
@@ -19,13 +22,17 @@
 namespace triarb {
 
 struct show_options {
-  std::string triangle;                  // only this triangle's opportunities (and no other rows)
+  // Only this triangle's opportunities and state records (its quarantines), no other rows.
+  std::string triangle;
   std::optional<std::int64_t> since_ns;  // only records with time_ns >= this
+  bool state_only = false;               // `--state`: only state records and genesis lines
 };
 
 struct show_counts {
   std::uint64_t records = 0;        // in the chain
   std::uint64_t opportunities = 0;  // opportunity rows printed
+  std::uint64_t suppressed = 0;     // of them, suppressed by the trading guard
+  std::uint64_t states = 0;         // state lines printed
   std::uint64_t other = 0;          // genesis and checkpoint lines printed
 };
 

@@ -1,6 +1,8 @@
-// journal_show_test: `triarb journal show` prints one row per opportunity and
-// one line per genesis/checkpoint, filters by triangle and time, and refuses
-// a chain that does not verify; times parse and format as ISO-8601 UTC.
+// journal_show_test: `triarb journal show` prints one row per opportunity
+// (suppressed ones marked) and one line per genesis/checkpoint/state record,
+// `--state` the state records and genesis lines alone, filters by triangle
+// and time, and refuses a chain that does not verify; times parse and format
+// as ISO-8601 UTC.
 #include "offline/journal_show.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "core/journal.h"
 
@@ -77,6 +80,118 @@ TEST(JournalShow, PrintsOpportunitiesAndOneLinePerCheckpoint) {
             std::string::npos)
       << s;
   EXPECT_NE(s.find("genesis (start)"), std::string::npos);
+}
+
+// A chain of bodies after a start genesis, written line by line with
+// format_line (the writer's append knows the older record types only).
+std::string write_chain(const std::string& name, const std::vector<record_body>& bodies) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  genesis_record g;
+  g.time_ns = 1'700'000'000'000'000'000;
+  g.version = "triarb 0.2.0 (commit 0123abc, gcc 12.2, -O2)";
+  g.config = "x = 1\n";
+  g.config_sha256 = sha256_hex(g.config);
+  g.universe = "u";
+  std::string prev(kZeroHash);
+  std::string hash;
+  out << format_line(0, g, prev, &hash);
+  prev = hash;
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    out << format_line(i + 1, bodies[i], prev, &hash);
+    prev = hash;
+  }
+  return path;
+}
+
+state_record state(std::int64_t t, trading_state from, trading_state to, guard_trigger why,
+                   std::string by, std::string triangle, std::string evidence) {
+  state_record s;
+  s.time_ns = t;
+  s.from = from;
+  s.to = to;
+  s.trigger = why;
+  s.by = std::move(by);
+  s.triangle_name = std::move(triangle);
+  s.evidence_json = std::move(evidence);
+  return s;
+}
+
+std::string write_guarded_sample(const std::string& name) {
+  opportunity_record suppressed = sample(1'700'000'003'000'000'000, "USDT>BNB>ETH>USDT", 20);
+  suppressed.suppressed = suppress_reason::halted;
+  return write_chain(
+      name,
+      {sample(1'700'000'001'000'000'000, "USDT>BTC>ETH>USDT", 10),
+       state(1'700'000'002'000'000'000, trading_state::active, trading_state::active,
+             guard_trigger::repeat, "guard", "USDT>BTC>ETH>USDT", R"({"reports":20})"),
+       state(1'700'000'002'500'000'000, trading_state::active, trading_state::halted,
+             guard_trigger::rate, "guard", "", R"({"count":250,"mean":"3.5"})"),
+       suppressed, checkpoint_record{1'700'000'004'000'000'000, R"({"eval":{"opportunities":2}})"},
+       state(1'700'000'005'000'000'000, trading_state::halted, trading_state::active,
+             guard_trigger::manual, "http", "", R"({"released":1})")});
+}
+
+TEST(JournalShow, ShowsStateRecordsAndMarksSuppressedOpportunities) {
+  const std::string path = write_guarded_sample("show_guarded.jsonl");
+  std::ostringstream out;
+  const show_counts n = show_journal(path, {}, out);
+  const std::string s = out.str();
+  EXPECT_EQ(n.records, 7u);
+  EXPECT_EQ(n.opportunities, 2u);
+  EXPECT_EQ(n.suppressed, 1u);
+  EXPECT_EQ(n.states, 3u);
+  EXPECT_NE(s.find("2       2023-11-14T22:13:22.000000000Z  state active -> active, trigger "
+                   "repeat, by guard, quarantine USDT>BTC>ETH>USDT, evidence {\"reports\":20}\n"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("state active -> halted, trigger rate, by guard, evidence "
+                   "{\"count\":250,\"mean\":\"3.5\"}\n"),
+            std::string::npos)
+      << s;
+  // The suppressed row says so; the actionable one does not.
+  EXPECT_NE(s.find("sell ETHUSDT 0.0000018 #22  SUPPRESSED halted\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("sell ETHUSDT 0.0000018 #12\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("checkpoint: eval.opportunities=2"), std::string::npos) << s;
+  EXPECT_NE(s.find("2 opportunities shown (1 suppressed), 3 state records; chain of 7 records"),
+            std::string::npos)
+      << s;
+}
+
+TEST(JournalShow, StateOptionListsOnlyStateRecordsAndGenesisVersions) {
+  const std::string path = write_guarded_sample("show_state.jsonl");
+  std::ostringstream out;
+  show_options o;
+  o.state_only = true;
+  const show_counts n = show_journal(path, o, out);
+  const std::string s = out.str();
+  EXPECT_EQ(n.states, 3u);
+  EXPECT_EQ(n.opportunities, 0u);
+  EXPECT_EQ(n.other, 1u) << "the genesis line only, no checkpoint";
+  EXPECT_NE(s.find("genesis (start): triarb 0.2.0 (commit 0123abc, gcc 12.2, -O2)"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("state active -> active, trigger repeat, by guard, quarantine "
+                   "USDT>BTC>ETH>USDT"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("state active -> halted, trigger rate, by guard"), std::string::npos) << s;
+  EXPECT_NE(s.find("6       2023-11-14T22:13:25.000000000Z  state halted -> active, trigger "
+                   "manual, by http, evidence {\"released\":1}\n"),
+            std::string::npos)
+      << s;
+  EXPECT_EQ(s.find("ETHUSDT"), std::string::npos) << "no opportunity rows\n" << s;
+  EXPECT_EQ(s.find("checkpoint"), std::string::npos) << s;
+  EXPECT_NE(s.find("3 state records shown; chain of 7 records verified OK"), std::string::npos)
+      << s;
+  // --since and --triangle apply: only the quarantine of that triangle, or the later records.
+  o.triangle = "USDT>BTC>ETH>USDT";
+  std::ostringstream only_tri;
+  EXPECT_EQ(show_journal(path, o, only_tri).states, 1u) << only_tri.str();
+  o.triangle.clear();
+  o.since_ns = 1'700'000'002'500'000'000;
+  std::ostringstream since;
+  EXPECT_EQ(show_journal(path, o, since).states, 2u) << since.str();
 }
 
 TEST(JournalShow, FiltersByTriangleAndTime) {
