@@ -1,19 +1,78 @@
 // network_demo: `triarb demo` (see network_demo.h).
 #include "harness/network_demo.h"
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <ostream>
 #include <stdexcept>
+#include <system_error>
 
+#include "core/build_info.h"
+#include "core/journal_verify.h"
 #include "runtime/live_bot.h"
 #include "sim/exchange/sim_exchange.h"
 #include "sim/market.h"
 
 namespace triarb {
+namespace {
+
+// The demo's journal: the path given, or journal.jsonl in a new directory of
+// its own under $TMPDIR (else /tmp), made by mkdtemp so that no other process
+// shares it, which the destructor removes (the chain's files, then the
+// directory, which must then be empty) unless kept.
+class demo_journal {
+ public:
+  demo_journal(const network_demo_options& d, std::ostream& ticks) : ticks_(ticks) {
+    if (!d.journal_path.empty()) {
+      path_ = d.journal_path;
+      return;
+    }
+    const char* env = std::getenv("TMPDIR");
+    const std::string base = env != nullptr && *env != '\0' ? env : "/tmp";
+    std::string dir = base + "/triarb-demo-XXXXXX";
+    if (::mkdtemp(dir.data()) == nullptr) {
+      throw std::runtime_error("demo: cannot make a directory for the temporary journal under " +
+                               base + " ($TMPDIR): " + std::strerror(errno) +
+                               " (or give --journal PATH)");
+    }
+    dir_ = dir;
+    path_ = dir + "/journal.jsonl";
+    keep_ = d.keep_journal;
+  }
+  demo_journal(const demo_journal&) = delete;
+  demo_journal& operator=(const demo_journal&) = delete;
+  ~demo_journal() {
+    if (!temporary() || keep_) return;
+    std::error_code ec;
+    for (const std::string& f : chain_files(path_)) std::filesystem::remove(f, ec);
+    if (!std::filesystem::remove(dir_, ec) && ec) {
+      ticks_ << "triarb demo: cannot remove the temporary journal's directory " << dir_ << ": "
+             << ec.message() << "\n";
+    }
+  }
+
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+  [[nodiscard]] bool temporary() const noexcept { return !dir_.empty(); }
+  [[nodiscard]] bool removed_at_end() const noexcept { return temporary() && !keep_; }
+  void keep() noexcept { keep_ = true; }
+
+ private:
+  std::ostream& ticks_;
+  std::string path_;
+  std::string dir_;  // non-empty: a temporary journal, in this directory
+  bool keep_ = true;
+};
+
+}  // namespace
 
 int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostream& ticks) {
   sim_exchange_options xo;
@@ -28,6 +87,7 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
     f << ex.exchange_info();
     if (!f) throw std::runtime_error(d.exchange_info_out + ": cannot write");
   }
+  demo_journal journal(d, ticks);
   live_options o;
   o.cfg.rest_url = ex.rest_url();
   o.cfg.ws_url = ex.ws_url();
@@ -41,11 +101,9 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
   // A demo is one process against an exchange of its own: its recording
   // starts over (a restarted `triarb record` continues its file).
   o.record_mode = frames_recorder::open_mode::start_over;
-  o.journal = !d.journal_path.empty();
-  if (o.journal) {
-    o.cfg.journal_path = d.journal_path;
-    o.cfg.journal_fsync = journal_fsync_mode::interval;
-  }
+  o.journal = true;
+  o.cfg.journal_path = journal.path();
+  o.cfg.journal_fsync = journal_fsync_mode::interval;
   const fixed8 fee = o.cfg.fee;
   const sim::exact threshold = 1 + sim::exact(static_cast<long long>(o.cfg.min_profit.raw())) /
                                        sim::exact(static_cast<long long>(fixed8::kScale));
@@ -85,6 +143,12 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
         break;
     }
   };
+  ticks << "triarb demo: " << build_identity() << "\n"
+        << "triarb demo: journal " << journal.path()
+        << (!journal.temporary()       ? ""
+            : journal.removed_at_end() ? " (temporary: removed at the end; --keep-journal keeps it)"
+                                       : " (temporary, kept: --keep-journal)")
+        << "\n";
   ticks << "triarb demo: simulated exchange on " << ex.rest_url() << " (seed " << d.seed
         << ", fault rate " << d.fault_rate << " per kind), bot over TLS + WebSocket for "
         << d.duration_s << " s; Ctrl-C stops\n";
@@ -119,7 +183,8 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
       << " ms before the newest, " << unknown_quote.load() << " with a quote it cannot vouch for); "
       << still_real.load() << " still profitable at the exchange at decision time\n"
       << "  journal            " << r.journal_written << " written, " << r.journal_full
-      << " refused (queue full)\n"
+      << " refused (queue full); " << journal.path()
+      << (journal.removed_at_end() ? " (temporary: removed at the end)" : "") << "\n"
       << "  memory             VmHWM " << static_cast<double>(vm_hwm_kb()) / 1024.0
       << " MB (exchange included)\n"
       << "  counters           " << r.telemetry_json << "\n";
@@ -128,7 +193,17 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
   // what it claims.
   const std::vector<std::string> unwatched = r.unwatched();
   for (const std::string& u : unwatched) out << "  error              " << u << "\n";
-  return r.fatal_errors.empty() && phantom.load() == 0 && unwatched.empty() ? 0 : 1;
+  // The chain the run wrote (all of it, with a --journal that continued an
+  // older one) must verify end to end.
+  const verify_report v = verify_journal(journal.path(), {});
+  if (v.ok()) {
+    out << "journal: " << v.records << " records, chain verified (" << journal.path() << ")\n";
+  } else {
+    if (journal.temporary()) journal.keep();  // the evidence stays
+    out << "journal: the chain does NOT verify: " << v.message() << " (" << journal.path()
+        << (journal.temporary() ? ", kept" : "") << ")\n";
+  }
+  return r.fatal_errors.empty() && phantom.load() == 0 && unwatched.empty() && v.ok() ? 0 : 1;
 }
 
 }  // namespace triarb

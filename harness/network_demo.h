@@ -1,7 +1,8 @@
 // network_demo: `triarb demo`, the embedded default. The simulated exchange
 // runs in-process on 127.0.0.1 (real TLS, a certificate made at start-up)
 // and the real live bot connects to it over TLS WebSocket; every
-// opportunity is judged by the exchange's ground truth.
+// opportunity is judged by the exchange's ground truth and journaled, and
+// the demo ends by verifying the journal's chain.
 //
 //   network_demo_options d;  d.duration_s = 10;
 //   int rc = run_network_demo(d, std::cout, std::cerr);   // 0: no phantom
@@ -18,14 +19,22 @@ namespace triarb {
 // `triarb demo`: sim_exchange in-process on 127.0.0.1 port 0, the bot over
 // real TLS + WebSocket with the exchange's CA, ticks on `ticks`, then a
 // summary on `out` judging each opportunity by the simulator's ground truth
-// at decision time (truth_ratio > 1 + min_profit). Returns the exit code.
+// at decision time (truth_ratio > 1 + min_profit). The journal (always
+// written) is verified at the end (core/journal_verify.h): the summary says
+// "journal: N records, chain verified (path)", or why it does not verify
+// (exit 1). Returns the exit code; throws std::runtime_error when the
+// temporary journal's directory cannot be made.
 struct network_demo_options {
   std::uint64_t seed = 1;
   double duration_s = 30;
   double tick_s = 1;
   double fault_rate = 0.0005;  // each kind, per market update
-  std::string journal_path;    // empty: no journal
-  std::string record_path;     // non-empty: record the frames (replay reproduces)
+  // Empty: a new temporary journal, $TMPDIR (else /tmp)/triarb-demo-XXXXXX/journal.jsonl
+  // (mkdtemp), removed at the end unless keep_journal or it does not verify
+  // (then kept, and the summary says where). A path given is kept.
+  std::string journal_path;
+  bool keep_journal = false;
+  std::string record_path;  // non-empty: record the frames (replay reproduces)
   std::string exchange_info_out;
 };
 int run_network_demo(const network_demo_options& o, std::ostream& out, std::ostream& ticks);

@@ -15,15 +15,21 @@ void add_demo(CLI::App& app, std::vector<command>& out) {
       "The embedded default: starts the simulated exchange in-process on 127.0.0.1 (real TLS, "
       "certificate made at start-up) and runs the bot against it over real WebSocket for "
       "--duration real seconds; telemetry ticks, then a summary judged by the simulator's "
-      "ground truth (--frames-out records the frames for `triarb replay`)");
+      "ground truth (--frames-out records the frames for `triarb replay`); the journal (a "
+      "temporary one without --journal) is verified at the end");
   add_sim_flags(demo, *f);
-  out.push_back({demo, [f] {
+  auto keep = std::make_shared<bool>(false);
+  demo->add_flag("--keep-journal", *keep,
+                 "Keep the temporary journal (its path is printed at the start) instead of "
+                 "removing it at the end");
+  out.push_back({demo, [f, keep] {
                    network_demo_options d;
                    d.seed = f->seed;
                    d.duration_s = f->duration_s;
                    d.tick_s = f->tick_s;
                    d.fault_rate = f->fault_rate;
                    d.journal_path = f->journal_path;
+                   d.keep_journal = *keep;
                    d.record_path = f->frames_out;
                    d.exchange_info_out = f->exchange_info_out;
                    return run_network_demo(d, std::cout, std::cerr);

@@ -1,0 +1,91 @@
+// demo_journal_test (label integration): `triarb demo` journals by default
+// to a temporary file under $TMPDIR, verifies the chain it wrote at the end
+// ("journal: N records, chain verified (path)") and removes it; with
+// --keep-journal or --journal PATH the journal stays, and it is the chain the
+// line counted. Each demo runs 2 s on loopback, bounded.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "core/journal.h"
+#include "tests/support/child_process.h"
+
+namespace triarb {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr auto kBound = std::chrono::seconds(60);  // a child still running is killed: a failure
+
+struct demo_run {
+  test::child_result r;
+  std::uint64_t records = 0;  // from the verified line
+  std::string path;           // the journal it names
+};
+
+// `triarb demo --duration 2 extra...` with TMPDIR=<dir>/tmp.
+demo_run run_demo(const std::string& name, const std::vector<std::string>& extra) {
+  const std::string dir = (fs::path(::testing::TempDir()) / name).string();
+  fs::remove_all(dir);
+  fs::create_directories(dir + "/tmp");
+  ::setenv("TMPDIR", (dir + "/tmp").c_str(), 1);  // the child inherits it
+  std::vector<std::string> args{TRIARB_BINARY, "demo", "--duration", "2", "--tick", "1"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  demo_run d;
+  d.r = test::run_child(args, dir + "/out.txt", kBound);
+  std::smatch m;
+  static const std::regex verified(R"(\njournal: ([0-9]+) records, chain verified \(([^)]+)\)\n)");
+  if (std::regex_search(d.r.output, m, verified)) {
+    d.records = std::stoull(m[1].str());
+    d.path = m[2].str();
+  }
+  return d;
+}
+
+TEST(DemoJournal, TemporaryByDefaultVerifiedThenRemoved) {
+  const std::string tmp = (fs::path(::testing::TempDir()) / "demo_journal_default/tmp").string();
+  const demo_run d = run_demo("demo_journal_default", {});
+  ASSERT_EQ(d.r.code, 0) << d.r.output;
+  ASSERT_FALSE(d.path.empty()) << "no 'journal: N records, chain verified (path)' line:\n"
+                               << d.r.output;
+  // A genesis and at least one record: the demo finds opportunities.
+  EXPECT_GE(d.records, 2U) << d.r.output;
+  EXPECT_EQ(d.path.rfind(tmp + "/triarb-demo-", 0), 0U) << "under $TMPDIR: " << d.path;
+  EXPECT_NE(d.r.output.find("triarb demo: journal " + d.path + " (temporary"), std::string::npos)
+      << "its path is printed at the start:\n"
+      << d.r.output;
+  EXPECT_FALSE(fs::exists(d.path)) << d.path;
+  EXPECT_TRUE(fs::is_empty(tmp)) << "the temporary directory is removed too";
+}
+
+TEST(DemoJournal, KeepJournalKeepsTheChainItVerified) {
+  const demo_run d = run_demo("demo_journal_keep", {"--keep-journal"});
+  ASSERT_EQ(d.r.code, 0) << d.r.output;
+  ASSERT_FALSE(d.path.empty()) << d.r.output;
+  ASSERT_TRUE(fs::exists(d.path)) << d.path;
+  const verify_report v = verify_journal(d.path, {});
+  EXPECT_TRUE(v.ok()) << v.message();
+  EXPECT_EQ(v.records, d.records);
+  fs::remove_all(fs::path(d.path).parent_path());
+}
+
+TEST(DemoJournal, JournalPathGivenIsVerifiedAndKept) {
+  const std::string path =
+      (fs::path(::testing::TempDir()) / "demo_journal_given" / "given.jsonl").string();
+  const demo_run d = run_demo("demo_journal_given", {"--journal", path});
+  ASSERT_EQ(d.r.code, 0) << d.r.output;
+  EXPECT_EQ(d.path, path) << d.r.output;
+  const verify_report v = verify_journal(path, {});
+  EXPECT_TRUE(v.ok()) << v.message();
+  EXPECT_EQ(v.records, d.records);
+  EXPECT_TRUE(fs::is_empty(fs::path(path).parent_path() / "tmp")) << "no temporary journal";
+}
+
+}  // namespace
+}  // namespace triarb
