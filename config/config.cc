@@ -109,6 +109,41 @@ std::map<std::string, fixed8> read_decimal_table(std::string_view src, const std
   return out;
 }
 
+// [guard]: the ranges trading_guard.h's validate() accepts (it runs too, in
+// validate_in, for a configuration built in code), upper bounds far above use.
+void apply_guard(bot_config& c, std::string_view src, const std::string& key,
+                 const std::string& full, const toml::node& v) {
+  guard_config& g = c.guard;
+  constexpr std::int64_t kMaxWindowMs = 86'400'000;  // a day
+  constexpr std::int64_t kMaxCount = 1'000'000'000;
+  if (key == "repeat_reports") {
+    g.repeat_reports = static_cast<std::uint32_t>(read_int(src, full, v, 2, 1'000'000));
+  } else if (key == "repeat_window_ms") {
+    g.repeat_window_ns = read_int(src, full, v, 1, kMaxWindowMs) * 1'000'000;
+  } else if (key == "rate_window_ms") {
+    g.rate_window_ns = read_int(src, full, v, 1, kMaxWindowMs) * 1'000'000;
+  } else if (key == "rate_factor") {
+    g.rate_factor = static_cast<std::uint64_t>(read_int(src, full, v, 1, kMaxCount));
+  } else if (key == "rate_floor") {
+    g.rate_floor = static_cast<std::uint64_t>(read_int(src, full, v, 1, kMaxCount));
+  } else if (key == "rate_warmup_windows") {
+    g.rate_warmup_windows = static_cast<std::uint64_t>(read_int(src, full, v, 1, kMaxCount));
+  } else if (key == "feed_invalid_max_permille") {
+    g.feed_invalid_max_permille = static_cast<std::uint32_t>(read_int(src, full, v, 1, 1000));
+  } else if (key == "feed_auto_resume") {
+    g.feed_auto_resume = read_bool(src, full, v);
+  } else if (key == "halt_file") {
+    c.halt_file = read_string(src, full, v);
+  } else if (key == "token_file") {
+    c.token_file = read_string(src, full, v);
+  } else {
+    fail(src, full, describe(v),
+         "unknown key (allowed: repeat_reports, repeat_window_ms, rate_window_ms, rate_factor, "
+         "rate_floor, rate_warmup_windows, feed_invalid_max_permille, feed_auto_resume, "
+         "halt_file, token_file)");
+  }
+}
+
 void apply(bot_config& c, std::string_view src, const toml::table& root) {
   for (auto&& [section_key, section] : root) {
     const std::string sec(section_key.str());
@@ -118,7 +153,8 @@ void apply(bot_config& c, std::string_view src, const toml::table& root) {
     }
     if (!section.is_table()) {
       fail(src, sec, describe(section),
-           "a section [exchange], [strategy], [connections], [journal], [telemetry] or dry_run");
+           "a section [exchange], [strategy], [connections], [journal], [telemetry], [guard] or "
+           "dry_run");
     }
     for (auto&& [k, v] : *section.as_table()) {
       const std::string key(k.str());
@@ -202,6 +238,8 @@ void apply(bot_config& c, std::string_view src, const toml::table& root) {
                "unknown key (allowed: path, fsync, fsync_interval_ms, rotate_bytes, "
                "checkpoint_ms)");
         }
+      } else if (sec == "guard") {
+        apply_guard(c, src, key, full, v);
       } else if (sec == "telemetry") {
         if (key == "interval_ms")
           c.telemetry_interval_ms = read_int(src, full, v, 100, 3'600'000);
@@ -212,7 +250,7 @@ void apply(bot_config& c, std::string_view src, const toml::table& root) {
       } else {
         fail(src, sec, "[...]",
              "unknown section (allowed: [exchange], [strategy], [connections], [journal], "
-             "[telemetry], and dry_run)");
+             "[telemetry], [guard], and dry_run)");
       }
     }
   }
@@ -368,6 +406,8 @@ std::optional<loopback_endpoint> parse_loopback_address(std::string_view hostpor
 
 namespace {
 
+std::string quoted_value(std::string_view v) { return "\"" + std::string(v) + "\""; }
+
 // The decimal knobs' ranges (config.h).
 void validate_decimals(const bot_config& c, std::string_view src) {
   const auto fee_ok = [](fixed8 f) { return !f.is_negative() && f < fixed8::one(); };
@@ -431,6 +471,15 @@ void validate_in(const bot_config& c, std::string_view src) {
              std::to_string(kMaxLegAgeWithoutQuietMs));
   }
   if (c.journal_path.empty()) fail(src, "journal.path", "\"\"", "a file path");
+  if (!c.token_file.empty() && c.metrics_address.empty()) {
+    fail(src, "guard.token_file", quoted_value(c.token_file),
+         "the control endpoints are served by the metrics server: set "
+         "telemetry.metrics_address, or leave token_file empty");
+  }
+  // The guard's own rules (trading_guard.h), its message naming the key.
+  if (const std::string bad = validate(c.guard); !bad.empty()) {
+    throw config_error(std::string(src) + ": " + bad);
+  }
 }
 
 }  // namespace
@@ -656,6 +705,14 @@ std::string bot_config::to_toml() const {
      << "\n";
   os << "[telemetry]\ninterval_ms = " << telemetry_interval_ms
      << "\nmetrics_address = " << q(metrics_address) << "\n";
+  os << "[guard]\nrepeat_reports = " << guard.repeat_reports
+     << "\nrepeat_window_ms = " << guard.repeat_window_ns / 1'000'000
+     << "\nrate_window_ms = " << guard.rate_window_ns / 1'000'000
+     << "\nrate_factor = " << guard.rate_factor << "\nrate_floor = " << guard.rate_floor
+     << "\nrate_warmup_windows = " << guard.rate_warmup_windows
+     << "\nfeed_invalid_max_permille = " << guard.feed_invalid_max_permille
+     << "\nfeed_auto_resume = " << (guard.feed_auto_resume ? "true" : "false")
+     << "\nhalt_file = " << q(halt_file) << "\ntoken_file = " << q(token_file) << "\n";
   return os.str();
 }
 

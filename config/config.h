@@ -21,6 +21,7 @@
 
 #include "core/evaluator.h"
 #include "core/fixed8.h"
+#include "core/trading_guard.h"
 #include "core/universe.h"
 
 namespace triarb {
@@ -71,6 +72,20 @@ struct bot_config {
   // [telemetry]
   std::int64_t telemetry_interval_ms = 1000;
   std::string metrics_address = "127.0.0.1:9464";  // empty: no metrics server
+  // [guard] (core/trading_guard.h; docs/design.md, "Layer four"). Operational
+  // knobs: not in decision_toml() (they move the trading state, never what
+  // the evaluator decides), so changing them continues the journal's chain.
+  // TOML in ms (repeat_window_ms, rate_window_ms), here in ns as the guard
+  // takes them; start_ns is not a knob.
+  guard_config guard;
+  // A file whose existence halts trading: present at start-up, the bot
+  // starts halted; created while running, it halts within ~100 ms; while it
+  // exists, resume is refused. Empty: none.
+  std::string halt_file;
+  // The operator's bearer token for POST /halt and /resume on the metrics
+  // server, read once at start-up (the file must be non-empty and readable
+  // by its owner only). Empty: the control endpoints answer 404.
+  std::string token_file;
   // top level
   bool dry_run = true;  // live order placement is not built; false is refused
 

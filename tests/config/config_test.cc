@@ -69,6 +69,94 @@ metrics_address = "127.0.0.1:9100"
   EXPECT_EQ(c.telemetry_interval_ms, 500);
 }
 
+TEST(Config, GuardDefaultsAreTheGuardsOwn) {
+  const bot_config c = load_config_string("dry_run = true\n");
+  const guard_config g;
+  EXPECT_EQ(c.guard.repeat_reports, g.repeat_reports);
+  EXPECT_EQ(c.guard.repeat_window_ns, g.repeat_window_ns);
+  EXPECT_EQ(c.guard.rate_window_ns, g.rate_window_ns);
+  EXPECT_EQ(c.guard.rate_factor, g.rate_factor);
+  EXPECT_EQ(c.guard.rate_floor, g.rate_floor);
+  EXPECT_EQ(c.guard.rate_warmup_windows, g.rate_warmup_windows);
+  EXPECT_EQ(c.guard.feed_invalid_max_permille, g.feed_invalid_max_permille);
+  EXPECT_EQ(c.guard.feed_auto_resume, g.feed_auto_resume);
+  EXPECT_TRUE(c.halt_file.empty());
+  EXPECT_TRUE(c.token_file.empty());
+}
+
+TEST(Config, ReadsTheGuardTable) {
+  const bot_config c = load_config_string(R"(
+[guard]
+repeat_reports = 7
+repeat_window_ms = 2500
+rate_window_ms = 200
+rate_factor = 4
+rate_floor = 50
+rate_warmup_windows = 3
+feed_invalid_max_permille = 250
+feed_auto_resume = false
+halt_file = "/tmp/x.halt"
+token_file = "/tmp/x.token"
+)");
+  EXPECT_EQ(c.guard.repeat_reports, 7u);
+  EXPECT_EQ(c.guard.repeat_window_ns, 2'500'000'000);
+  EXPECT_EQ(c.guard.rate_window_ns, 200'000'000);
+  EXPECT_EQ(c.guard.rate_factor, 4u);
+  EXPECT_EQ(c.guard.rate_floor, 50u);
+  EXPECT_EQ(c.guard.rate_warmup_windows, 3u);
+  EXPECT_EQ(c.guard.feed_invalid_max_permille, 250u);
+  EXPECT_FALSE(c.guard.feed_auto_resume);
+  EXPECT_EQ(c.halt_file, "/tmp/x.halt");
+  EXPECT_EQ(c.token_file, "/tmp/x.token");
+  // The canonical text carries it, and loads back to the same.
+  EXPECT_EQ(load_config_string(c.to_toml()).to_toml(), c.to_toml());
+}
+
+TEST(Config, GuardValuesOutOfRangeNameTheKey) {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"repeat_reports = 1", "guard.repeat_reports = 1: an integer from 2 to"},
+      {"repeat_window_ms = 0", "guard.repeat_window_ms = 0: an integer from 1 to"},
+      {"rate_window_ms = -5", "guard.rate_window_ms = -5: an integer from 1 to"},
+      {"rate_factor = 0", "guard.rate_factor = 0: an integer from 1 to"},
+      {"rate_floor = 0", "guard.rate_floor = 0: an integer from 1 to"},
+      {"rate_warmup_windows = 0", "guard.rate_warmup_windows = 0: an integer from 1 to"},
+      {"feed_invalid_max_permille = 1001",
+       "guard.feed_invalid_max_permille = 1001: an integer from 1 to 1000"},
+      {"feed_invalid_max_permille = 0",
+       "guard.feed_invalid_max_permille = 0: an integer from 1 to 1000"},
+      {"feed_auto_resume = 1", "guard.feed_auto_resume = 1: true or false"},
+      {"halt_file = 3", "guard.halt_file = 3: a string"},
+      {"rate_factr = 3", "guard.rate_factr = 3: unknown key"},
+  };
+  for (const auto& [line, want] : bad) {
+    const std::string e = error_of("[guard]\n" + line + "\n");
+    EXPECT_NE(e.find("t.toml: " + want), std::string::npos) << line << " -> " << e;
+  }
+}
+
+TEST(Config, AControlTokenNeedsTheMetricsServer) {
+  const std::string e =
+      error_of("[guard]\ntoken_file = \"/tmp/t\"\n[telemetry]\nmetrics_address = \"\"\n");
+  EXPECT_NE(e.find("t.toml: guard.token_file = \"/tmp/t\": the control endpoints are served by "
+                   "the metrics server"),
+            std::string::npos)
+      << e;
+}
+
+TEST(Config, AGuardBuiltInCodeIsValidatedByTheGuardsRules) {
+  bot_config c;
+  c.guard.repeat_reports = 1;
+  try {
+    validate(c);
+    ADD_FAILURE() << "repeat_reports 1 was accepted";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("repeat_reports"), std::string::npos) << e.what();
+  }
+  c.guard = guard_config{};
+  c.guard.feed_invalid_max_permille = 0;
+  EXPECT_THROW(validate(c), config_error);
+}
+
 TEST(Config, RejectsMoreStreamsThanTheExchangeAllows) {
   const std::string e = error_of("[connections]\nsymbols_per_connection = 1025\n");
   EXPECT_NE(e.find("connections.symbols_per_connection = 1025"), std::string::npos) << e;
@@ -207,7 +295,13 @@ TEST(Config, DecisionTextHoldsTheDecisionKnobsOnly) {
            [](bot_config& c) { c.reconnect_attempts_per_5min = 100; },
            [](bot_config& c) { c.journal_rotate_bytes = 1 << 20; },
            [](bot_config& c) { c.journal_checkpoint_ms = 500; },
-           [](bot_config& c) { c.journal_fsync = journal_fsync_mode::every_record; }}) {
+           [](bot_config& c) { c.journal_fsync = journal_fsync_mode::every_record; },
+           // [guard]: it moves the trading state, never what is decided.
+           [](bot_config& c) { c.guard.rate_factor = 5; },
+           [](bot_config& c) { c.guard.repeat_reports = 3; },
+           [](bot_config& c) { c.guard.feed_auto_resume = false; },
+           [](bot_config& c) { c.halt_file = "/run/triarb.halt"; },
+           [](bot_config& c) { c.token_file = "/etc/triarb/token"; }}) {
     bot_config c = base;
     change(c);
     EXPECT_EQ(c.decision_toml(), text) << c.to_toml();
