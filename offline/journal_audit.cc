@@ -6,6 +6,7 @@
 #include <fstream>
 #include <limits>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -292,6 +293,108 @@ audit_report fail(audit_report r, const located_record& at, finding f) {
   return r;
 }
 
+std::string_view genesis_reason_name(genesis_reason r) {
+  switch (r) {
+    case genesis_reason::start:
+      return "start";
+    case genesis_reason::restart:
+      return "restart";
+    case genesis_reason::rotation:
+      return "rotation";
+  }
+  return "start";
+}
+
+// Layer four: replays the chain's state records in order and checks every
+// state record and every opportunity's suppression against the state so far
+// (journal_audit.h). Fills geneses, state_records and suppressed; on the
+// first violation returns the report failed (audit_result::state).
+std::optional<audit_report> check_states(audit_report& rep,
+                                         const std::vector<located_record>& recs) {
+  trading_state state = trading_state::active;
+  std::set<std::string> quarantined;  // by triangle name
+  std::string since;                  // where the tracked state comes from, for messages
+  auto tracked = [&] {
+    std::string t(journal_name(state));
+    if (!quarantined.empty()) t += ", " + std::to_string(quarantined.size()) + " quarantined";
+    return t + " (" + since + ")";
+  };
+  auto bad = [&](const located_record& at, std::string field, std::string says,
+                 std::string detail) {
+    return fail(rep, at,
+                finding{audit_result::state, -1, std::move(field), std::move(says), tracked(),
+                        std::move(detail)});
+  };
+  for (const located_record& at : recs) {
+    const std::string seq = std::to_string(at.rec.seq);
+    if (const auto* g = std::get_if<genesis_record>(&at.rec.body)) {
+      rep.geneses.push_back({at.rec.seq, std::string(genesis_reason_name(g->reason)), g->version});
+      if (g->reason != genesis_reason::rotation) {  // a new process: its guard starts active
+        state = trading_state::active;
+        quarantined.clear();
+        since = std::string(genesis_reason_name(g->reason)) + " at seq " + seq;
+      }
+    } else if (const auto* st = std::get_if<state_record>(&at.rec.body)) {
+      ++rep.state_records;
+      const bool resume = st->to == trading_state::active && st->trigger == guard_trigger::manual;
+      if (st->from != state) {
+        return bad(at, "from", std::string(journal_name(st->from)),
+                   "a state record starts from the state the chain is in; a start or restart "
+                   "genesis starts active");
+      }
+      if (!st->triangle_name.empty() && st->from != st->to) {
+        return bad(at, "to", std::string(journal_name(st->to)),
+                   "a quarantine (triangle " + st->triangle_name + ") keeps the state: from == to");
+      }
+      if (st->triangle_name.empty() && st->from == st->to && !resume) {
+        return bad(at, "to", std::string(journal_name(st->to)),
+                   "a record naming no triangle changes the state, unless it is an operator's "
+                   "resume to active (trigger manual)");
+      }
+      if (st->from == trading_state::halted && st->to != trading_state::halted && !resume) {
+        return bad(
+            at, "trigger",
+            std::string(journal_name(st->trigger)) + " to " + std::string(journal_name(st->to)),
+            "only an operator's resume (trigger manual, to active) leaves halted");
+      }
+      if (resume) quarantined.clear();
+      if (!st->triangle_name.empty()) quarantined.insert(st->triangle_name);
+      state = st->to;
+      since = std::string(journal_name(st->trigger)) + " by " + st->by + " at seq " + seq;
+    } else if (const auto* op = std::get_if<opportunity_record>(&at.rec.body)) {
+      const bool q = quarantined.count(op->triangle_name) != 0;
+      const auto holds = [&](suppress_reason r) {
+        switch (r) {
+          case suppress_reason::halted:
+            return state == trading_state::halted;
+          case suppress_reason::reducing:
+            return state == trading_state::reducing;
+          case suppress_reason::quarantined:
+            return q;
+          default:
+            return false;
+        }
+      };
+      if (op->suppressed == suppress_reason::none) {
+        if (state != trading_state::active || q) {
+          return bad(at, "suppressed", "actionable (no \"suppressed\")",
+                     q ? "an opportunity on a quarantined triangle (" + op->triangle_name +
+                             ") must be suppressed"
+                       : "an opportunity while the trading state is not active must be "
+                         "suppressed");
+        }
+      } else {
+        if (!holds(op->suppressed)) {
+          return bad(at, "suppressed", std::string(journal_name(op->suppressed)),
+                     "the reason does not hold for " + op->triangle_name);
+        }
+        ++rep.suppressed;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string audit_report::message() const {
@@ -312,6 +415,12 @@ std::string audit_report::message() const {
              (unrecorded_sessions == 1 ? " session" : " sessions") + " with " +
              std::to_string(unrecorded_records) + " records not audited (not recorded)";
       }
+      if (state_records > 0 || suppressed > 0) {  // absent when none: older audits print as before
+        m += "; " + std::to_string(state_records) +
+             (state_records == 1 ? " state record" : " state records") + " and " +
+             std::to_string(suppressed) + " suppressed " +
+             (suppressed == 1 ? "opportunity" : "opportunities") + " consistent";
+      }
       if (unjournaled_processes > 0) {
         m += "; " + std::to_string(unjournaled_processes) +
              (unjournaled_processes == 1 ? " recorded process" : " recorded processes") +
@@ -323,12 +432,15 @@ std::string audit_report::message() const {
       return "chain: " + detail;
     case audit_result::leg:
     case audit_result::decision:
+    case audit_result::state:
       break;
   }
   std::string m = file + " line " + std::to_string(line) + " (seq " + std::to_string(seq) + "): ";
   if (leg >= 0) m += "leg " + std::to_string(leg) + ": ";
   m += field + ": journal says " + journal_says;
-  m += result == audit_result::leg ? "; book held " : "; exact ";
+  m += result == audit_result::leg        ? "; book held "
+       : result == audit_result::decision ? "; exact "
+                                          : "; state ";
   m += book_held;
   if (!detail.empty()) m += " (" + detail + ")";
   return m;
@@ -345,6 +457,8 @@ audit_report run_audit(const audit_options& o) {
     rep.detail = v.message();
     return rep;
   }
+  const std::vector<located_record> recs = read_located(o.journal);
+  if (auto bad = check_states(rep, recs)) return *bad;
   const universe u = load_exchange_info_file(o.exchange_info);
   const triangle_index idx = triangle_index::build(u, start_asset_ids(o.config, u));
   const frames_file frames(o.frames);
@@ -355,7 +469,6 @@ audit_report run_audit(const audit_options& o) {
   }
   const std::size_t per_connection = static_cast<std::size_t>(o.config.symbols_per_connection);
   if (per_connection == 0) throw std::runtime_error("symbols_per_connection is 0");
-  const std::vector<located_record> recs = read_located(o.journal);
 
   // Sessions: each start/restart genesis begins one; its opportunity records follow.
   std::vector<std::vector<const located_record*>> sessions;
@@ -368,8 +481,8 @@ audit_report run_audit(const audit_options& o) {
       }
     } else if (std::holds_alternative<checkpoint_record>(r.rec.body)) {
       ++rep.checkpoints;
-    } else if (!sessions.empty()) {
-      sessions.back().push_back(&r);
+    } else if (std::holds_alternative<opportunity_record>(r.rec.body) && !sessions.empty()) {
+      sessions.back().push_back(&r);  // state records: checked by check_states only
     }
   }
 
@@ -515,6 +628,25 @@ audit_report run_audit(const audit_options& o) {
                                     "no frame received at that time (after the last frame)", ""});
     }
   }
+  return rep;
+}
+
+audit_report audit_states(const std::string& journal) {
+  audit_report rep;
+  const verify_report v = verify_journal(journal, {});
+  if (!v.ok()) {
+    rep.result = audit_result::chain;
+    rep.file = v.file;
+    rep.line = v.line;
+    rep.seq = v.bad_seq.value_or(0);
+    rep.detail = v.message();
+    return rep;
+  }
+  const std::vector<located_record> recs = read_located(journal);
+  for (const located_record& r : recs) {
+    rep.checkpoints += std::holds_alternative<checkpoint_record>(r.rec.body) ? 1U : 0U;
+  }
+  if (auto bad = check_states(rep, recs)) return *bad;
   return rep;
 }
 

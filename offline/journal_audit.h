@@ -42,6 +42,22 @@
 // they happened. Checkpoints and rotation genesis records are chain-checked
 // only.
 //
+// Layer four (core/trading_guard.h): before the replay, the chain's state
+// records are replayed in chain order. A `start` or `restart` genesis begins
+// a new process, whose guard starts active with nothing quarantined (a
+// `rotation` genesis changes nothing). Each state record must start from the
+// state tracked so far (from); a record naming a triangle is a quarantine
+// (from == to), kept by name until an operator's resume (trigger manual, to
+// active) releases every one; a record naming none must change the state or
+// be such a resume; only such a resume leaves halted. Every opportunity
+// record while the state is not active, or on a quarantined triangle, must
+// be "suppressed", with a reason that holds (halted while halted, reducing
+// while reducing, quarantined for a quarantined triangle); a suppressed one
+// needs such a reason. Suppressed records are still checked (1) and (2): the
+// evaluator decided them; the guard only stopped them. A violation is an
+// audit_result::state naming the record. Each genesis's version (the build
+// that wrote the session) is listed in geneses.
+//
 //   audit_options o;
 //   o.journal = "j.jsonl";  o.frames = "frames.txt";  o.exchange_info = "x.json";
 //   audit_report r = run_audit(o);            // throws std::runtime_error for unreadable inputs
@@ -77,12 +93,23 @@ enum class audit_result : std::uint8_t {
   chain,     // the hash chain does not verify (detail: verify_report::message())
   leg,       // a leg is not what the book held
   decision,  // the exact re-evaluation disagrees with the recorded decision
+  state,     // a state record or a suppression disagrees with the trading state of the chain
+};
+
+// A genesis record of the chain: where the build that wrote it says what it is.
+struct audit_genesis {
+  std::uint64_t seq = 0;
+  std::string reason;   // "start", "restart", "rotation"
+  std::string version;  // the genesis's version string, as written
 };
 
 struct audit_report {
   audit_result result = audit_result::ok;
   std::uint64_t records = 0;               // opportunity records audited OK
   std::uint64_t checkpoints = 0;           // checkpoint records (chain-checked only)
+  std::uint64_t state_records = 0;         // state records replayed
+  std::uint64_t suppressed = 0;            // opportunity records suppressed, their reason checked
+  std::vector<audit_genesis> geneses;      // every genesis read (up to the first bad record)
   std::uint64_t sessions = 0;              // writer sessions replayed
   std::uint64_t frames = 0;                // frames replayed (all sessions)
   std::uint64_t replay_opportunities = 0;  // what the replayed evaluator itself decided
@@ -103,14 +130,23 @@ struct audit_report {
   int leg = -1;              // 0..2 when a leg is wrong
   std::string field;         // "price", "update_id", "ratio", ...
   std::string journal_says;  // what the record says
-  std::string book_held;     // what the book held (leg) or the exact value (decision)
+  // What the book held (leg), the exact value (decision), or the state the
+  // audit tracked (state).
+  std::string book_held;
   std::string detail;
 
   [[nodiscard]] bool ok() const noexcept { return result == audit_result::ok; }
   // "N records audited OK (S sessions, F frames)" or
   // "j.jsonl line 57 (seq 56): leg 2 (ETHBTC sell): update_id: journal says ..., book held ..."
+  // or "j.jsonl line 9 (seq 8): suppressed: journal says actionable; state halted (...)"
   [[nodiscard]] std::string message() const;
 };
+
+// Only the trading-state part: verifies the chain and replays its state
+// records and suppressions (no frames, no exchange info). records stays 0;
+// state_records, suppressed and geneses are filled. Throws
+// std::runtime_error when a file of the chain cannot be read.
+[[nodiscard]] audit_report audit_states(const std::string& journal);
 
 // Throws std::runtime_error (universe_error...) naming the file for inputs
 // that cannot be read or plain (unrecorded) frames; config_error for a start
