@@ -18,6 +18,7 @@ struct journal_flags {
   std::string frames, exchange_info, config, starts, fee, min_profit;
   // show
   std::string triangle, since;
+  bool state = false;
 };
 
 // The journal FILE must be readable (exit 3 otherwise), unless its chain
@@ -52,6 +53,11 @@ int audit(const journal_flags& f) {
   if (!f.min_profit.empty()) ao.config.min_profit = decimal_flag("--min-profit", f.min_profit);
   validate(ao.config);
   const audit_report r = run_audit(ao);
+  // Which builds wrote the chain: each genesis's version (build identity).
+  for (const audit_genesis& g : r.geneses) {
+    std::cout << "genesis seq " << g.seq << " (" << g.reason << "): " << terminal_safe(g.version)
+              << "\n";
+  }
   std::cout << terminal_safe(r.message(), /*keep_newlines=*/true) << "\n";
   return r.ok() ? kExitOk : kExitProblem;
 }
@@ -60,6 +66,7 @@ int show(const journal_flags& f) {
   require_journal(f.file);
   show_options so;
   so.triangle = f.triangle;
+  so.state_only = f.state;
   if (!f.since.empty()) {
     so.since_ns = parse_time(f.since);
     if (!so.since_ns) {
@@ -92,7 +99,9 @@ void add_journal(CLI::App& app, std::vector<command>& out) {
   CLI::App* audit_cmd = journal->add_subcommand(
       "audit",
       "Replay the recorded frames and check every opportunity's leg quotes against the book "
-      "and its decision against an exact-rational re-evaluation");
+      "and its decision against an exact-rational re-evaluation, and every suppression "
+      "against the trading state the chain's state records give; lists each genesis's "
+      "version");
   audit_cmd->add_option("FILE", f->file, "Journal file (the first of a rotated chain)")->required();
   audit_cmd
       ->add_option("--frames", f->frames,
@@ -114,6 +123,9 @@ void add_journal(CLI::App& app, std::vector<command>& out) {
   show_cmd->add_option("--since", f->since,
                        "Only records at or after this time: ns since the epoch or ISO-8601 UTC "
                        "(2024-05-01T12:00:00Z)");
+  show_cmd->add_flag("--state", f->state,
+                     "Only the trading-state records (from -> to, trigger, by, triangle, "
+                     "evidence) and each genesis (its version: the build that wrote it)");
 
   out.push_back({verify_cmd, [f] { return verify(*f); }});
   out.push_back({audit_cmd, [f] { return audit(*f); }});
