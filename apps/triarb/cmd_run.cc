@@ -7,6 +7,7 @@
 
 #include "apps/triarb/command.h"
 #include "config/config.h"
+#include "core/build_info.h"
 #include "core/journal_record.h"
 #include "runtime/live_bot.h"
 
@@ -80,6 +81,8 @@ int run_live(const run_flags& f) {
   lo.stage_every = f.stage_every;
   lo.new_journal = f.new_journal;
   lo.ticks = &std::cerr;
+  // Which build is running (core/build_info.h), before it connects.
+  std::cerr << "triarb " << (f.record ? "record" : "run") << ": " << build_identity() << "\n";
   live_bot bot(std::move(lo));
   install_stop_signals(bot);
   live_report r;

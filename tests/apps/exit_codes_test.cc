@@ -95,6 +95,7 @@ TEST(ExitCodes, EveryCommandFollowsTheTable) {
       {{}, 2, "A subcommand is required"},
       {{"bogus"}, 2, "A subcommand is required"},
       {{"--help"}, 0, "Subcommands"},
+      {{"--version"}, 0, " commit="},
       {{"sim", "--duration", "-1"}, 2, "--duration"},
       {{"sim", "--scenario", "no-such-scenario"}, 2, "no-such-scenario"},
       {{"demo", "--duration", "0"}, 2, "--duration"},
@@ -132,6 +133,8 @@ TEST(ExitCodes, EveryCommandFollowsTheTable) {
       {{"run", "--config", "$N"}, 2, "--config"},
       {{"run", "--config", "$K"}, 2, "fee"},
       {{"run", "--config", "$C", "--duration", "5"}, 3, "exchangeInfo"},
+      // its start-up line names the build (core/build_info.h)
+      {{"run", "--config", "$C", "--duration", "5"}, 3, "triarb run: triarb "},
       // evaluator flags: non-finite numbers, meaningless combinations, a CPU
       // the process cannot run on (before any connection)
       {{"run", "--config", "$C", "--spin-us", "nan", "--evaluator", "block"}, 2, "finite"},
