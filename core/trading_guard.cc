@@ -28,9 +28,47 @@ void add_int(std::string& out, std::string_view name, Int v) {
   add_field(out, name, std::to_string(v));
 }
 
+// The length of the valid UTF-8 sequence at s[i], or 0 if none starts there.
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const auto cont = [&](std::size_t k, unsigned lo, unsigned hi) {
+    return i + k < s.size() && b(k) >= lo && b(k) <= hi;
+  };
+  const unsigned c = b(0);
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return cont(1, 0x80, 0xBF) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    const unsigned lo = c == 0xE0 ? 0xA0 : 0x80;  // no overlong form
+    const unsigned hi = c == 0xED ? 0x9F : 0xBF;  // no surrogate
+    return cont(1, lo, hi) && cont(2, 0x80, 0xBF) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    const unsigned lo = c == 0xF0 ? 0x90 : 0x80;  // no overlong form
+    const unsigned hi = c == 0xF4 ? 0x8F : 0xBF;  // at most U+10FFFF
+    return cont(1, lo, hi) && cont(2, 0x80, 0xBF) && cont(3, 0x80, 0xBF) ? 4 : 0;
+  }
+  return 0;
+}
+
+// A text field of the evidence: valid UTF-8 (each byte that starts no valid
+// sequence becomes U+FFFD), so the journal, which takes only one valid JSON
+// object, can always record the event an operator's reason or an error's text
+// explains.
 void add_str(std::string& out, std::string_view name, std::string_view v) {
+  std::string clean;
+  clean.reserve(v.size());
+  for (std::size_t i = 0; i < v.size();) {
+    const std::size_t n = utf8_length(v, i);
+    if (n == 0) {
+      clean += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      clean.append(v.substr(i, n));
+      i += n;
+    }
+  }
   std::string s;
-  append_json_string(s, v);
+  append_json_string(s, clean);
   add_field(out, name, s);
 }
 

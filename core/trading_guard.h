@@ -144,7 +144,9 @@ struct guard_event {
   // repeat {"leg","symbol","update_id","reports","first_ns","window_ns","run"}, rate
   // {"window_start_ns","count","past_windows","past_sum","factor","floor","warmup_windows"},
   // feed_health {"symbols","invalid"[,"asset"]}, journal {"what"}, halt {"reason"},
-  // resume {"released","from"}.
+  // resume {"released","from"}. Valid UTF-8 whatever the inputs (a byte of a
+  // reason or `what` that starts no valid sequence becomes U+FFFD), so the
+  // journal can always record it.
   std::string evidence;
   friend bool operator==(const guard_event&, const guard_event&) = default;
 };

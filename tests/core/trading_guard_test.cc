@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "core/journal_record.h"
+
 namespace triarb {
 namespace {
 
@@ -556,6 +558,32 @@ TEST(TradingGuard, JournalFailureHalts) {
   EXPECT_EQ(ev[0].by, "guard");
   EXPECT_EQ(ev[0].evidence, "{\"what\":\"write_failed: No space left on device\"}");
   EXPECT_EQ(g.transitions(guard_trigger::journal), 1u);
+}
+
+// The journal takes a state record only if its evidence is one JSON object
+// (valid UTF-8): an operator's reason or a failure's text with bad bytes must
+// not make the record it explains unwritable. Each bad byte becomes U+FFFD.
+TEST(TradingGuard, EvidenceStringsAreValidUtf8ForTheJournal) {
+  trading_guard g(quiet_cfg());
+  std::vector<guard_event> ev;
+  g.halt(1, "http", "bad \xff\xc3( \xed\xa0\x80 ok \xc3\xa9\xe2\x82\xac", ev);
+  ASSERT_TRUE(g.resume(2, "http", ev));
+  g.on_journal_failure(3, "write_failed: \xc0\xaf \xf4\x90\x80\x80 \xe2\x82", ev);
+  ASSERT_EQ(ev.size(), 3u);
+  const std::string r = "\xef\xbf\xbd";  // U+FFFD
+  EXPECT_EQ(ev[0].evidence,
+            "{\"reason\":\"bad " + r + r + "( " + r + r + r + " ok \xc3\xa9\xe2\x82\xac\"}");
+  EXPECT_EQ(ev[2].evidence,
+            "{\"what\":\"write_failed: " + r + r + " " + r + r + r + r + " " + r + r + "\"}");
+  for (const guard_event& e : ev) {
+    state_record rec;
+    rec.from = e.from;
+    rec.to = e.to;
+    rec.trigger = e.trigger;
+    rec.by = e.by;
+    rec.evidence_json = e.evidence;
+    EXPECT_EQ(invalid_reason(rec), "") << e.evidence;
+  }
 }
 
 TEST(TradingGuard, ResumeReleasesEveryQuarantine) {
