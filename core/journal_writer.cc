@@ -423,4 +423,12 @@ journal_errc journal_writer::append(const checkpoint_record& r, std::int64_t now
   return append_impl(r, now_ns);
 }
 
+journal_errc journal_writer::append(const state_record& r, std::int64_t now_ns) {
+  if (!invalid_reason(r).empty()) {  // evidence must be one JSON object, as counters are
+    ++stats_.append_errors;
+    return journal_errc::invalid_record;
+  }
+  return append_impl(r, now_ns);
+}
+
 }  // namespace triarb

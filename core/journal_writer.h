@@ -89,6 +89,8 @@ class journal_writer {
   // cut back to the last good record (or the writer stops: writer_failed).
   [[nodiscard]] journal_errc append(const opportunity_record& r, std::int64_t now_ns);
   [[nodiscard]] journal_errc append(const checkpoint_record& r, std::int64_t now_ns);
+  // A trading-state change; invalid_record when invalid_reason(r) is not empty.
+  [[nodiscard]] journal_errc append(const state_record& r, std::int64_t now_ns);
   // fdatasync now (if anything was written since the last one).
   [[nodiscard]] journal_errc sync();
   // For idle moments of the interval policy: fdatasync if records are waiting

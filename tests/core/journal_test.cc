@@ -472,6 +472,33 @@ TEST(JournalBridge, GuardEventsAndSuppressedOpportunitiesBecomeRecords) {
   EXPECT_EQ(s.triangle_name, idx.name(0, u));
 }
 
+TEST(JournalWriter, AppendsStateRecordsAndRefusesInvalidOnesAsCountedValues) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  opportunity_record suppressed = sample_opportunity(1);
+  suppressed.suppressed = suppress_reason::halted;
+  {
+    journal_writer w = journal_writer::open(path, test_options());
+    ASSERT_EQ(w.append(sample_state(false), 1), journal_errc::ok);
+    ASSERT_EQ(w.append(suppressed, 2), journal_errc::ok);
+    ASSERT_EQ(w.append(sample_state(true), 3), journal_errc::ok);
+    state_record bad = sample_state(false);
+    bad.evidence_json = "{\"a\":1} trailing";
+    EXPECT_EQ(w.append(bad, 4), journal_errc::invalid_record);
+    bad.evidence_json = "{\"a\":\n1}";
+    EXPECT_EQ(w.append(bad, 5), journal_errc::invalid_record);
+    EXPECT_EQ(w.stats().append_errors, 2u);
+    EXPECT_EQ(w.next_seq(), 4u) << "nothing written for the refused records";
+  }
+  const verify_report v = verify_journal(path, {});
+  ASSERT_TRUE(v.ok()) << v.message();
+  const std::vector<journal_record> recs = read_journal(path);
+  ASSERT_EQ(recs.size(), 4u);
+  EXPECT_EQ(recs[1].body, record_body(sample_state(false)));
+  EXPECT_EQ(recs[2].body, record_body(suppressed));
+  EXPECT_EQ(recs[3].body, record_body(sample_state(true)));
+}
+
 TEST(JournalFormat, EscapesStringsAndRoundTripsThem) {
   std::string out;
   append_json_string(out, std::string("a\"b\\c\nd\re\tf\bg\fh\x01i\x1f") + "é€");
