@@ -4,7 +4,7 @@
 # ground truth (phantom, missed, recall, stale legs). Nightly: thousands.
 #
 #   ci/campaign.sh [--seeds N] [--duration T] [--network] [--preset P] [--out DIR]
-#                  [--shard K/N] [SCENARIO...]
+#                  [--shard K/N] [--mutant M]... [--binary B] [SCENARIO...]
 #     --seeds N     seeds 1..N per scenario (default 20)
 #     --duration T  seconds per run (default 5; simulated, or real with --network)
 #     --network     through the real TLS WebSocket path on 127.0.0.1 (one run
@@ -15,10 +15,18 @@
 #                   runs (K = 1..N; run i, counted from 0 in scenario-then-seed
 #                   order, belongs to slice i mod N + 1), so N machines or a CI
 #                   matrix split one sweep; each shard reports its own runs
+#     --mutant M    pass --mutant M to every run (repeatable; e.g. drop-capped
+#                   and no-validity on lunc-overflow: the trading guard check)
+#     --binary B    run this triarb as it is (no build; e.g. a copy, so a
+#                   rebuild during a long sweep cannot change it)
 #     SCENARIO      default: every scenario
 #
 # Writes DIR/<scenario>-<seed>.json per run, DIR/summary.tsv (one line per
-# run: scenario seed verdict phantom missed recall caught eligible), and
+# run: scenario seed verdict phantom missed recall caught eligible, then the
+# trading guard's figures: actionable, guard halts, quarantines, feed-health
+# reducing transitions, the longest benign-signature repeat run, the largest
+# rate window against its baseline, and for the guard check the worst frozen
+# run, the frozen-leg actionable reports and their bound B), and
 # prints, per failed run, its verdict and the one command that reproduces it.
 # Exits non-zero if any run failed. Appends "campaign <runs> <failed>" to
 # $TRIARB_CI_TALLY when it is set.
@@ -30,6 +38,8 @@ preset=default
 out=build/campaign-report
 scenarios=()
 network=()
+mutants=()
+binary=
 shard_k=1
 shard_n=1
 while [ $# -gt 0 ]; do
@@ -38,6 +48,8 @@ while [ $# -gt 0 ]; do
     --duration) duration=$2; shift 2 ;;
     --network) network=(--network); shift ;;
     --preset) preset=$2; shift 2 ;;
+    --mutant) mutants+=(--mutant "$2"); shift 2 ;;
+    --binary) binary=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --shard)
       if ! [[ $2 =~ ^([0-9]+)/([0-9]+)$ ]] || [ "${BASH_REMATCH[2]}" -lt 1 ] ||
@@ -45,7 +57,7 @@ while [ $# -gt 0 ]; do
         echo "campaign.sh: --shard takes K/N with 1 <= K <= N (got '$2')" >&2; exit 2
       fi
       shard_k=${BASH_REMATCH[1]}; shard_n=${BASH_REMATCH[2]}; shift 2 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     -*) echo "campaign.sh: unknown option $1" >&2; exit 2 ;;
     *) scenarios+=("$1"); shift ;;
   esac
@@ -64,8 +76,12 @@ if [ ${#network[@]} -gt 0 ]; then
   out="$out-network"
 fi
 
-build_preset "$preset" triarb
-bin="build/$preset/apps/triarb/triarb"
+if [ -n "$binary" ]; then
+  bin=$binary
+else
+  build_preset "$preset" triarb
+  bin="build/$preset/apps/triarb/triarb"
+fi
 mkdir -p "$out"
 rm -f "$out"/*.json "$out"/*.verdict
 
@@ -74,16 +90,17 @@ run_one() {
   local sc=$1 seed=$2
   local rc=0
   TRIARB_PRESET="$preset" "$bin" sim --seed "$seed" --scenario "$sc" --duration "$duration" \
-    $network_flag --report "$out/$sc-$seed.json" >"$out/$sc-$seed.verdict" 2>&1 || rc=$?
+    $network_flag $mutant_flags --report "$out/$sc-$seed.json" >"$out/$sc-$seed.verdict" 2>&1 || rc=$?
   if ! grep -qE '^(PASS|FAIL) ' "$out/$sc-$seed.verdict"; then
     echo "CRASH $sc seed=$seed exit=$rc" >>"$out/$sc-$seed.verdict"
-    echo "reproduce: $bin sim --seed $seed --scenario $sc --duration $duration $network_flag" \
+    echo "reproduce: $bin sim --seed $seed --scenario $sc --duration $duration $network_flag $mutant_flags" \
       >>"$out/$sc-$seed.verdict"
   fi
 }
 export -f run_one
 network_flag="${network[*]}"
-export bin out duration preset network_flag
+mutant_flags="${mutants[*]}"
+export bin out duration preset network_flag mutant_flags
 
 echo "== campaign: ${#scenarios[@]} scenarios x $seeds seeds, ${duration}s $mode each" \
   "(shard $shard_k/$shard_n)" >&2
@@ -104,11 +121,26 @@ for name in sorted(os.listdir(out)):
         continue
     with open(os.path.join(out, name)) as f:
         d = json.load(f)
+    g = d.get("guard")
+    ratio = 0.0  # the largest window after warm-up against the mean before it
+    if g:
+        w = d["rate_windows"]
+        for k in range(g["rate_warmup_windows"], len(w)):
+            past = sum(w[:k])
+            if w[k] > 0:
+                ratio = max(ratio, w[k] * k / past if past else 1e18)
     rows.append((d["scenario"], d["seed"], d["verdict"], d["phantom"], d["missed"],
-                 d["recall"], d["episodes_caught"], d["episodes_eligible"]))
+                 d["recall"], d["episodes_caught"], d["episodes_eligible"],
+                 d.get("actionable", 0), d.get("guard_halts", 0), d.get("guard_quarantines", 0),
+                 d.get("feed_reducing", 0), d.get("repeat_run_max", 0),
+                 max(d.get("rate_windows", [0]) or [0]), "%.2f" % ratio,
+                 d.get("frozen_run_actionable_max", 0), d.get("frozen_actionable", 0),
+                 d.get("guard_bound", 0)))
 rows.sort(key=lambda r: (r[0], r[1]))
 with open(os.path.join(out, "summary.tsv"), "w") as f:
-    f.write("scenario\tseed\tverdict\tphantom\tmissed\trecall\tcaught\teligible\n")
+    f.write("scenario\tseed\tverdict\tphantom\tmissed\trecall\tcaught\teligible\tactionable"
+            "\tguard_halts\tquarantines\tfeed_reducing\trepeat_run_max\trate_window_max"
+            "\trate_ratio_max\tfrozen_run_max\tfrozen_actionable\tbound\n")
     for r in rows:
         f.write("\t".join(str(x) for x in r) + "\n")
 PY
@@ -123,9 +155,14 @@ for v in "$out"/*.verdict; do
   fi
 done
 for sc in "${scenarios[@]}"; do
-  awk -v sc="$sc" -F'\t' '$1 == sc { n++; p += $4; m += $5; c += $7; e += $8; if ($3 != "PASS") f++ }
-    END { printf "%-24s runs=%d failed=%d phantoms=%d missed=%d recall=%s\n", sc, n, f, p, m,
-          (e > 0 ? sprintf("%.2f%% (%d/%d)", 100 * c / e, c, e) : "n/a") }' "$out/summary.tsv"
+  awk -v sc="$sc" -F'\t' '$1 == sc { n++; p += $4; m += $5; c += $7; e += $8; if ($3 != "PASS") f++
+      h += $10; q += $11; r += $12; if ($13 > rr) rr = $13; if ($14 > rw) rw = $14
+      if ($15 > rq) rq = $15; if ($16 > fr) fr = $16 }
+    END { printf "%-24s runs=%d failed=%d phantoms=%d missed=%d recall=%s guard_halts=%d" \
+          " quarantines=%d feed_reducing=%d max_repeat_run=%d max_rate_window=%d" \
+          " max_rate_ratio=%s max_frozen_run=%d\n", sc, n, f, p, m,
+          (e > 0 ? sprintf("%.2f%% (%d/%d)", 100 * c / e, c, e) : "n/a"), h, q, r, rr, rw, rq, fr
+        }' "$out/summary.tsv"
 done
 label="campaign"
 [ ${#network[@]} -gt 0 ] && label="campaign-network"

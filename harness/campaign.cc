@@ -4,11 +4,14 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <deque>
 #include <limits>
 #include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config.h"
@@ -22,6 +25,7 @@
 #include "core/pipeline.h"
 #include "core/symbol_table.h"
 #include "core/telemetry.h"
+#include "core/trading_guard.h"
 #include "core/triangle_index.h"
 #include "core/universe.h"
 #include "harness/campaign_plan.h"
@@ -63,6 +67,46 @@ constexpr std::int64_t kRotateNs = 4 * kSec;     // rotation, so a run sees some
 // runs see both a growing backoff and its reset.
 constexpr std::int64_t kBackoffResetNs = 500 * kMs;
 static_assert(kBackoffResetNs < kRotateNs);
+
+// Layer four's knobs (core/trading_guard.h), scaled like the rest: the
+// repeat window is max_leg_age (a benign run of one leg's update id cannot
+// outlive it: the leg is refused once older), the rate window a tenth of a
+// simulated second. repeat_reports, the rate factor and floor were chosen by
+// measuring every scenario on seeds 1..100 without mutants (the report's
+// repeat_run_max and rate_windows; docs/design.md, section 8): the largest
+// benign run within the window and the largest window against its baseline,
+// with the margins said there.
+constexpr std::int64_t kGuardRepeatWindowNs = 10 * kMaxLegAgeNs;
+constexpr std::uint32_t kGuardRepeatReports = 60;
+constexpr std::int64_t kGuardRateWindowNs = 100 * kMs;
+constexpr std::uint64_t kGuardRateFactor = 50;
+constexpr std::uint64_t kGuardRateFloor = 3'500;
+constexpr std::uint64_t kGuardRateWarmupWindows = 10;
+// Feed health is sampled from the book this often (simulated).
+constexpr std::int64_t kGuardHealthTickNs = 10 * kMs;
+
+guard_config campaign_guard_config() {
+  guard_config g;
+  g.repeat_reports = kGuardRepeatReports;
+  g.repeat_window_ns = kGuardRepeatWindowNs;
+  g.rate_window_ns = kGuardRateWindowNs;
+  g.rate_factor = kGuardRateFactor;
+  g.rate_floor = kGuardRateFloor;
+  g.rate_warmup_windows = kGuardRateWarmupWindows;
+  g.feed_auto_resume = true;
+  g.start_ns = 0;  // the bot's clock starts at 0 with the market
+  return g;
+}
+
+// The no-validity mutant's view of the book: every snapshot says valid.
+struct all_valid_book {
+  const order_book& b;
+  [[nodiscard]] book_snapshot read(symbol_id s) const noexcept {
+    book_snapshot x = b.read(s);
+    x.valid = true;
+    return x;
+  }
+};
 
 ws_options campaign_ws_options(std::uint64_t seed) {
   ws_options w;
@@ -111,6 +155,7 @@ enum class event_kind : std::uint8_t {
   ping,
   rest_snapshot,
   rest_reply,
+  guard_tick,  // feed health sampled from the book for the trading guard
 };
 
 struct event {
@@ -199,7 +244,8 @@ class campaign_run {
         dirty_(u_.symbols().size()),
         feed_(symbols_, book_, dirty_, tel_),
         eval_(u_, idx_, eval_config(o), tel_),
-        budget_(bot_config{}.reconnect_attempts_per_5min) {}
+        budget_(bot_config{}.reconnect_attempts_per_5min),
+        guard_(campaign_guard_config()) {}
 
   campaign_report run();
 
@@ -242,7 +288,13 @@ class campaign_run {
   void evaluate();
   void check_decision(symbol_id s, std::int64_t now);
   bool sink(const opportunity& op);
-  bool journal_append(const opportunity& op);
+  bool judge(const opportunity& op);  // true: a phantom
+  void measure(const opportunity& op);
+  void frozen_accounting(const opportunity& op, bool actionable);
+  bool guard_events(std::vector<guard_event>& ev);
+  bool journal_state(const guard_event& e);
+  void sample_feed_health();
+  bool journal_append(const opportunity& op, suppress_reason why);
   void note_invalidated(symbol_id s, fault_kind why, std::int64_t at);
   void note_maybe_revalid(symbol_id s);
   void count(fault_kind k) { ++r_.faults[static_cast<std::size_t>(k)]; }
@@ -302,6 +354,23 @@ class campaign_run {
   std::vector<std::int64_t> written_at_;          // per symbol: sim time of its book's last write
   exact threshold_;
   double threshold_d_ = 1.0;
+  // Layer four.
+  trading_guard guard_;
+  std::vector<guard_event> guard_ev_;
+  std::vector<char> in_group_;  // per symbol: in a start asset's (USDT's) triangles
+  std::uint32_t group_symbols_ = 0;
+  // The drop-capped mutant dropped a frame of this symbol since the last one
+  // it delivered: the book holds a frozen quote.
+  std::vector<char> dropped_;
+  std::map<std::tuple<triangle_id, std::size_t, std::uint64_t>, std::uint64_t> frozen_runs_;
+  // Measurement (campaign_report::repeat_run_max, rate_windows).
+  struct leg_watch {
+    std::uint64_t id = 0;
+    bool started = false;
+    std::deque<std::int64_t> times;  // the run's report times within the repeat window
+    std::uint64_t length = 0;        // the run's reports, whatever their times
+  };
+  std::unordered_map<triangle_id, std::array<leg_watch, 3>> watch_;
 };
 
 quote campaign_run::truth(symbol_id s) const {
@@ -647,13 +716,31 @@ void campaign_run::run_event(std::int64_t at, const event& e) {
       --in_flight_[rest_[e.target].req.connection];
       snapshot_arrived(e.target);
       return;
+    case event_kind::guard_tick:
+      sample_feed_health();
+      schedule(at + kGuardHealthTickNs, {event_kind::guard_tick, 0, 0});
+      return;
   }
 }
 
 bool campaign_run::sink(const opportunity& op) {
   ++r_.opportunities;
   reported_now_.push_back(oracle_cycles::key_of(op));
-  const triangle& t = idx_.triangle_at(op.triangle);
+  measure(op);
+  // Layer four judges it at its decided time; its transitions are journaled
+  // before the opportunity.
+  suppress_reason why = suppress_reason::none;
+  if (!o_.guard_off) {
+    guard_ev_.clear();
+    why = guard_.on_opportunity(op, guard_ev_);
+    if (!guard_events(guard_ev_)) return false;
+  }
+  const bool actionable = why == suppress_reason::none;
+  if (actionable) {
+    ++r_.actionable;
+  } else {
+    ++r_.suppressed[static_cast<std::size_t>(why)];
+  }
   const std::int64_t max_age = eval_.config().max_leg_age_ns;
   for (const leg_decision& l : op.legs) {
     if (!l.valid || l.age_ns < 0 || l.age_ns >= max_age) ++r_.contract_violations;
@@ -663,6 +750,137 @@ bool campaign_run::sink(const opportunity& op) {
     const std::int64_t e = open_episode_[l.symbol];
     if (e >= 0) episodes_[static_cast<std::size_t>(e)].caught = true;
   }
+  bool frozen = false;
+  for (const leg_decision& l : op.legs)
+    frozen = frozen || (!dropped_.empty() && dropped_[l.symbol]);
+  if (frozen) frozen_accounting(op, actionable);
+  if (judge(op) && actionable) {
+    ++r_.phantom_actionable;
+    if (!frozen) ++r_.phantom_actionable_unfrozen;
+  }
+  return journal_append(op, why);
+}
+
+// The drop-capped mutant's frozen legs: per (triangle, leg, update id), the
+// reports the guard let through (campaign_report, the guard check).
+void campaign_run::frozen_accounting(const opportunity& op, bool actionable) {
+  ++r_.frozen_reports;
+  if (actionable) {
+    ++r_.frozen_actionable;
+    if (r_.first_guard_action_ns < 0) ++r_.frozen_actionable_before_first_action;
+  }
+  for (std::size_t i = 0; i < 3; ++i) {
+    const leg_decision& l = op.legs[i];
+    if (!dropped_[l.symbol]) continue;
+    std::uint64_t& n = frozen_runs_[{op.triangle, i, l.update_id}];
+    if (actionable) {
+      ++n;
+      r_.frozen_run_actionable_max = std::max(r_.frozen_run_actionable_max, n);
+    }
+  }
+  r_.frozen_runs = frozen_runs_.size();
+}
+
+// What the guard is judged by, whatever it decides: the longest run of a
+// triangle's reports with one leg's update id unchanged, within the repeat
+// window, and the opportunities per rate window.
+void campaign_run::measure(const opportunity& op) {
+  auto& legs = watch_[op.triangle];
+  for (std::size_t i = 0; i < 3; ++i) {
+    leg_watch& w = legs[i];
+    if (!w.started || w.id != op.legs[i].update_id) {
+      w.started = true;
+      w.id = op.legs[i].update_id;
+      w.times.clear();
+      w.length = 0;
+    }
+    ++w.length;
+    r_.repeat_run_longest = std::max(r_.repeat_run_longest, w.length);
+    w.times.push_back(op.decided_ns);
+    while (!w.times.empty() && w.times.front() <= op.decided_ns - kGuardRepeatWindowNs) {
+      w.times.pop_front();
+    }
+    r_.repeat_run_max = std::max<std::uint64_t>(r_.repeat_run_max, w.times.size());
+  }
+  const auto k =
+      static_cast<std::size_t>(std::max<std::int64_t>(op.decided_ns, 0) / kGuardRateWindowNs);
+  if (r_.rate_windows.size() <= k) r_.rate_windows.resize(k + 1, 0);
+  ++r_.rate_windows[k];
+}
+
+// Counts the guard's transitions, notes the first halt or quarantine and
+// journals each (before the opportunity that caused it). False: the journal
+// failed (the guard is told, and halts).
+bool campaign_run::guard_events(std::vector<guard_event>& ev) {
+  for (std::size_t i = 0; i < ev.size(); ++i) {
+    const guard_event& e = ev[i];
+    const bool quarantine = e.trigger == guard_trigger::repeat && e.triangle != kNoTriangle;
+    const bool halt = e.to == trading_state::halted && e.from != trading_state::halted;
+    if (quarantine) ++r_.guard_quarantines;
+    if (halt) ++r_.guard_halts;
+    if (e.trigger == guard_trigger::feed_health) {
+      if (e.to == trading_state::reducing) ++r_.feed_reducing;
+      if (e.to == trading_state::active) ++r_.feed_resumed;
+    }
+    if ((quarantine || halt) && r_.first_guard_action_ns < 0) {
+      r_.first_guard_action_ns = m_.now_ns();
+      r_.actionable_before_first_action = r_.actionable;
+      r_.first_guard_action =
+          std::string(quarantine ? "quarantine of triangle " + std::to_string(e.triangle) + " (" +
+                                       idx_.name(e.triangle, u_) + ")"
+                                 : "halt") +
+          " by " + std::string(to_string(e.trigger)) + " at t=" + std::to_string(m_.now_ns()) +
+          "ns: " + e.evidence;
+    }
+    if (journal_ && !journal_state(e)) {
+      // Not recorded: the guard halts (those events are counted, not journaled).
+      std::vector<guard_event> more;
+      guard_.on_journal_failure(bot_now(), "write_failed", more);
+      ev.clear();
+      for (guard_event& m : more) ev.push_back(std::move(m));
+      journal_.reset();  // nothing more is written to a journal that failed
+      (void)guard_events(ev);
+      return false;
+    }
+  }
+  return true;
+}
+
+// A guard event as a state record (core/journal_bridge.h), once the writer
+// takes them (journal_writer::append(const state_record&)).
+template <class W>
+bool append_state(W& w, const state_record& rec, std::int64_t now_ns) {
+  if constexpr (requires { w.append(rec, now_ns); }) {
+    return w.append(rec, now_ns) == journal_errc::ok;
+  } else {
+    return true;
+  }
+}
+
+bool campaign_run::journal_state(const guard_event& e) {
+  return append_state(*journal_, to_record(e, idx_, u_), m_.now_ns());
+}
+
+void campaign_run::sample_feed_health() {
+  feed_health h;
+  h.symbols = static_cast<std::uint32_t>(u_.symbols().size());
+  feed_health::group g;
+  g.asset = *u_.find_asset("USDT");
+  g.symbols = group_symbols_;
+  for (symbol_id s = 0; s < u_.symbols().size(); ++s) {
+    if (book_.read(s).valid) continue;
+    ++h.invalid;
+    if (in_group_[s]) ++g.invalid;
+  }
+  h.start_assets.push_back(g);
+  guard_ev_.clear();
+  guard_.on_feed_health(bot_now(), h, guard_ev_);
+  (void)guard_events(guard_ev_);
+}
+
+// The oracle's verdict on one report (true: a phantom).
+bool campaign_run::judge(const opportunity& op) {
+  const triangle& t = idx_.triangle_at(op.triangle);
   // A re-seeded leg the exchange had already replaced, on a flowing stream:
   // a phantom whatever the ratio says (the stale re-seed, contract 3).
   bool stale_leg = false;
@@ -674,12 +892,12 @@ bool campaign_run::sink(const opportunity& op) {
       r_.first_phantom = "t=" + std::to_string(m_.now_ns()) + "ns triangle " +
                          std::to_string(op.triangle) + ": a re-seeded leg the exchange replaced";
     }
-    return journal_append(op);
+    return true;
   }
   // A halted leg is judged on the exchange's frozen book (truth() returns it).
   if (true_ratio(t) > threshold_) {
     ++r_.real;
-    return journal_append(op);
+    return false;
   }
   // Not profitable on the true quotes now. A stall is invisible until the
   // connection has been quiet for kQuietNs (seen at the policy's next tick),
@@ -698,28 +916,33 @@ bool campaign_run::sink(const opportunity& op) {
   if (m_.judge(claims, eval_.config().default_fee, threshold_, window_updates) ==
       sim::market::verdict::real) {
     ++r_.real;
-  } else {
-    ++r_.phantom;
-    if (r_.first_phantom.empty()) {
-      r_.first_phantom =
-          "t=" + std::to_string(m_.now_ns()) + "ns triangle " + std::to_string(op.triangle) + ":";
-      for (const leg& l : t.legs) {
-        const book_snapshot b = book_.read(l.symbol);
-        const quote q = truth(l.symbol);
-        r_.first_phantom += " " + u_.symbol(l.symbol).name +
-                            (l.dir == side::buy ? " buy" : " sell") + " book " +
-                            to_string(l.dir == side::buy ? b.ask : b.bid) + " true " +
-                            to_string(l.dir == side::buy ? q.ask : q.bid) + ";";
-      }
+    return false;
+  }
+  ++r_.phantom;
+  if (r_.first_phantom.empty()) {
+    r_.first_phantom =
+        "t=" + std::to_string(m_.now_ns()) + "ns triangle " + std::to_string(op.triangle) + ":";
+    for (const leg& l : t.legs) {
+      const book_snapshot b = book_.read(l.symbol);
+      const quote q = truth(l.symbol);
+      r_.first_phantom += " " + u_.symbol(l.symbol).name + (l.dir == side::buy ? " buy" : " sell") +
+                          " book " + to_string(l.dir == side::buy ? b.ask : b.bid) + " true " +
+                          to_string(l.dir == side::buy ? q.ask : q.bid) + ";";
     }
   }
-  return journal_append(op);
+  return true;
 }
 
-bool campaign_run::journal_append(const opportunity& op) {
+bool campaign_run::journal_append(const opportunity& op, suppress_reason why) {
   if (journal_) {
-    const journal_errc ec = journal_->append(to_record(op, idx_, u_), m_.now_ns());
-    if (ec != journal_errc::ok) return false;
+    const journal_errc ec = journal_->append(to_record(op, idx_, u_, why), m_.now_ns());
+    if (ec != journal_errc::ok) {
+      guard_ev_.clear();
+      guard_.on_journal_failure(bot_now(), to_string(ec), guard_ev_);
+      journal_.reset();
+      (void)guard_events(guard_ev_);
+      return false;
+    }
   }
   return true;
 }
@@ -766,7 +989,12 @@ void campaign_run::evaluate() {
     ++r_.decisions;
     tel_.eval.add(eval_counter::symbols_drained);
     reported_now_.clear();
-    eval_.on_symbol(book_, s, now, [&](const opportunity& op) { return sink(op); });
+    const auto to_sink = [&](const opportunity& op) { return sink(op); };
+    if (o_.mutant_no_validity) {
+      eval_.on_symbol(all_valid_book{book_}, s, now, to_sink);
+    } else {
+      eval_.on_symbol(book_, s, now, to_sink);
+    }
     check_decision(s, now);
   });
 }
@@ -813,9 +1041,11 @@ void campaign_run::emit(symbol_id s) {
   }
   if (o_.mutant_drop_capped && truth(s).qty_capped) {
     unsent_[s] = 1;
+    dropped_[s] = 1;
     return;  // the old bug
   }
   unsent_[s] = 0;  // sent (faulty or not): the bot is told the truth changed
+  if (!dropped_.empty()) dropped_[s] = 0;
   const std::string clean = frame;
   fault_kind kind = fault_kind::kCount;
   sim::frame_fault f = sim::corrupt_frame(frame, p_.frames, rng_);
@@ -910,6 +1140,13 @@ campaign_report campaign_run::run() {
   invalid_since_.assign(n, -1);
   written_at_.assign(n, 0);
   invalid_why_.assign(n, fault_kind::kCount);
+  if (o_.mutant_drop_capped) dropped_.assign(n, 0);
+  in_group_.assign(n, 0);
+  for (symbol_id s = 0; s < n; ++s) {
+    if (idx_.touching(s).empty()) continue;
+    in_group_[s] = 1;
+    ++group_symbols_;
+  }
   threshold_ = 1 + exact(static_cast<long long>(eval_.config().min_profit.raw())) /
                        exact(static_cast<long long>(fixed8::kScale));
   threshold_d_ = 1.0 + eval_.config().min_profit.to_double();
@@ -938,7 +1175,8 @@ campaign_report campaign_run::run() {
     jo.config_text = std::string("scenario = ") + std::string(to_string(o_.sc)) +
                      "\nseed = " + std::to_string(o_.seed) +
                      "\nduration_ns = " + std::to_string(o_.duration_ns) +
-                     "\nmutant_drop_capped = " + (o_.mutant_drop_capped ? "true" : "false") + "\n";
+                     "\nmutant_drop_capped = " + (o_.mutant_drop_capped ? "true" : "false") + "\n" +
+                     (o_.mutant_no_validity ? "mutant_no_validity = true\n" : "");
     jo.universe = std::to_string(u_.fingerprint());
     jo.fsync = o_.journal_fsync;
     jo.start_new_on_broken = o_.new_journal;
@@ -952,6 +1190,7 @@ campaign_report campaign_run::run() {
   for (std::uint32_t c = 0; c < conns_.size(); ++c) {
     schedule(0, {event_kind::timer, c, conns_[c].generation});
   }
+  if (!o_.guard_off) schedule(0, {event_kind::guard_tick, 0, 0});
   const int disloc_updates = sim::market_params{}.dislocation_updates;
   while (m_.now_ns() < o_.duration_ns) {
     const sim::market_update up = m_.step();
@@ -1112,6 +1351,10 @@ campaign_report run_campaign(const campaign_options& o) {
   if (!o.network && o.mutant_no_staleness) {
     throw std::invalid_argument("the no-staleness mutant runs over the network only (--network)");
   }
+  if (o.network && (o.mutant_no_validity || o.guard_off)) {
+    throw std::invalid_argument(
+        "the no-validity mutant and guard_off run in-process only (without --network)");
+  }
   campaign_report r;
   if (o.network) {
     r = harness_internal::run_network_scenario(o);
@@ -1121,6 +1364,42 @@ campaign_report run_campaign(const campaign_options& o) {
   }
   std::string why;
   auto fail = [&](const std::string& w) { why += (why.empty() ? "" : ", ") + w; };
+  // The guard check: layers one to three gone (drop-capped, no-validity),
+  // the frozen legs must be caught by the trading guard within its bound.
+  r.guard_check =
+      !o.network && o.mutant_no_validity && o.mutant_drop_capped && o.sc == scenario::lunc_overflow;
+  if (r.guard_check) {
+    const std::uint64_t per_run = kGuardRepeatReports - 1;
+    r.guard_bound = per_run * r.frozen_runs;
+    if (r.frozen_reports == 0) fail("no report used a frozen leg: the check proves nothing");
+    if (r.guard_halts + r.guard_quarantines == 0) {
+      fail("the guard neither halted nor quarantined (" + std::to_string(r.frozen_actionable) +
+           " actionable reports through frozen legs)");
+    }
+    if (r.frozen_run_actionable_max > per_run) {
+      fail("a frozen leg's run had " + std::to_string(r.frozen_run_actionable_max) +
+           " actionable reports, over the bound repeat_reports - 1 = " + std::to_string(per_run));
+    }
+    if (r.frozen_actionable > r.guard_bound) {
+      fail(std::to_string(r.frozen_actionable) +
+           " actionable reports through frozen legs, over the bound B = " +
+           std::to_string(r.guard_bound));
+    }
+    if (r.phantom_actionable_unfrozen != 0) {
+      fail(std::to_string(r.phantom_actionable_unfrozen) +
+           " actionable phantoms without a frozen leg");
+    }
+    r.passed = why.empty();
+    r.why = why;
+    return r;
+  }
+  const bool mutant = o.mutant_drop_capped || o.mutant_no_staleness || o.mutant_reseed_unchecked ||
+                      o.mutant_no_validity;
+  if (!mutant && r.guard_halts + r.guard_quarantines != 0) {
+    fail(std::to_string(r.guard_halts) + " false guard halts and " +
+         std::to_string(r.guard_quarantines) +
+         " false quarantines (first: " + r.first_guard_action + ")");
+  }
   if (o.sc == scenario::url_too_long) {
     if (!r.config_rejected) fail("configuration past the URL limit was accepted");
   } else if (r.config_rejected) {
@@ -1154,6 +1433,7 @@ std::string reproduce_command(const campaign_options& o) {
   if (o.mutant_drop_capped) c += " --mutant drop-capped";
   if (o.mutant_no_staleness) c += " --mutant no-staleness";
   if (o.mutant_reseed_unchecked) c += " --mutant reseed-unchecked";
+  if (o.mutant_no_validity) c += " --mutant no-validity";
   if (o.network) c += " --network";
   return c;
 }
@@ -1166,6 +1446,7 @@ std::string verdict_line(const campaign_options& o, const campaign_report& r) {
       " seed=" + std::to_string(o.seed) + " duration=" + seconds_text(o.duration_ns) + "s" +
       (o.network ? " network" : "") + (o.mutant_drop_capped ? " mutant=drop-capped" : "") +
       (o.mutant_no_staleness ? " mutant=no-staleness" : "") +
+      (o.mutant_no_validity ? " mutant=no-validity" : "") + (o.guard_off ? " guard=off" : "") +
       " phantoms=" + std::to_string(r.phantom) +
       (r.phantom_strict != 0 ? " (strict " + std::to_string(r.phantom_strict) + ")" : "") +
       " missed=" + std::to_string(r.missed) + " recall=" + recall + " (" +
@@ -1175,6 +1456,21 @@ std::string verdict_line(const campaign_options& o, const campaign_report& r) {
   std::uint64_t faults = 0;
   for (std::uint64_t f : r.faults) faults += f;
   v += " faults=" + std::to_string(faults);
+  if (!o.network) {
+    std::uint64_t suppressed = 0;
+    for (std::uint64_t n : r.suppressed) suppressed += n;
+    v += " actionable=" + std::to_string(r.actionable) +
+         " suppressed=" + std::to_string(suppressed) +
+         " guard_halts=" + std::to_string(r.guard_halts) +
+         " quarantines=" + std::to_string(r.guard_quarantines) +
+         " feed_reducing=" + std::to_string(r.feed_reducing);
+  }
+  if (r.guard_check) {
+    v += " frozen_run_max=" + std::to_string(r.frozen_run_actionable_max) + "/" +
+         std::to_string(kGuardRepeatReports - 1) +
+         " frozen_actionable=" + std::to_string(r.frozen_actionable) + "/" +
+         std::to_string(r.guard_bound);
+  }
   if (r.revalidate_all.count > 0) {
     v += " revalidate_p50=" + ms_text(r.revalidate_all.median_ns) +
          " p99=" + ms_text(r.revalidate_all.p99_ns);
@@ -1276,6 +1572,48 @@ std::string report_json(const campaign_options& o, const campaign_report& r) {
     first = false;
   }
   j += "},\"revalidate_all\":" + lat(r.revalidate_all);
+  if (!o.network) {
+    j += ",\"mutant_no_validity\":" + std::string(o.mutant_no_validity ? "true" : "false");
+    j += ",\"guard_off\":" + std::string(o.guard_off ? "true" : "false");
+    j += ",\"guard\":{\"repeat_reports\":" + std::to_string(kGuardRepeatReports) +
+         ",\"repeat_window_ns\":" + std::to_string(kGuardRepeatWindowNs) +
+         ",\"rate_window_ns\":" + std::to_string(kGuardRateWindowNs) +
+         ",\"rate_factor\":" + std::to_string(kGuardRateFactor) +
+         ",\"rate_floor\":" + std::to_string(kGuardRateFloor) +
+         ",\"rate_warmup_windows\":" + std::to_string(kGuardRateWarmupWindows) +
+         ",\"health_tick_ns\":" + std::to_string(kGuardHealthTickNs) + "}";
+    j += ",\"actionable\":" + std::to_string(r.actionable);
+    j += ",\"phantom_actionable\":" + std::to_string(r.phantom_actionable);
+    j += ",\"suppressed\":{";
+    for (std::size_t k = 1; k < r.suppressed.size(); ++k) {
+      j += (k > 1 ? "," : "") + std::string("\"") +
+           std::string(to_string(static_cast<suppress_reason>(k))) +
+           "\":" + std::to_string(r.suppressed[k]);
+    }
+    j += "},\"guard_halts\":" + std::to_string(r.guard_halts);
+    j += ",\"guard_quarantines\":" + std::to_string(r.guard_quarantines);
+    j += ",\"feed_reducing\":" + std::to_string(r.feed_reducing);
+    j += ",\"feed_resumed\":" + std::to_string(r.feed_resumed);
+    j += ",\"first_guard_action_ns\":" + std::to_string(r.first_guard_action_ns);
+    j += ",\"actionable_before_first_action\":" + std::to_string(r.actionable_before_first_action);
+    j += ",\"first_guard_action\":\"" + json_escape(r.first_guard_action) + "\"";
+    j += ",\"guard_check\":" + std::string(r.guard_check ? "true" : "false");
+    j += ",\"frozen_reports\":" + std::to_string(r.frozen_reports);
+    j += ",\"frozen_actionable\":" + std::to_string(r.frozen_actionable);
+    j += ",\"frozen_runs\":" + std::to_string(r.frozen_runs);
+    j += ",\"frozen_run_actionable_max\":" + std::to_string(r.frozen_run_actionable_max);
+    j += ",\"frozen_actionable_before_first_action\":" +
+         std::to_string(r.frozen_actionable_before_first_action);
+    j += ",\"guard_bound\":" + std::to_string(r.guard_bound);
+    j += ",\"phantom_actionable_unfrozen\":" + std::to_string(r.phantom_actionable_unfrozen);
+    j += ",\"repeat_run_max\":" + std::to_string(r.repeat_run_max);
+    j += ",\"repeat_run_longest\":" + std::to_string(r.repeat_run_longest);
+    j += ",\"rate_windows\":[";
+    for (std::size_t k = 0; k < r.rate_windows.size(); ++k) {
+      j += (k ? "," : "") + std::to_string(r.rate_windows[k]);
+    }
+    j += "]";
+  }
   j += ",\"first_phantom\":\"" + json_escape(r.first_phantom) + "\"";
   j += ",\"first_missed\":\"" + json_escape(r.first_missed) + "\"";
   j += ",\"why\":\"" + json_escape(r.why) + "\"";

@@ -46,6 +46,7 @@
 
 #include "core/evaluator.h"
 #include "core/journal.h"
+#include "core/trading_guard.h"
 
 namespace triarb {
 
@@ -95,6 +96,16 @@ struct campaign_options {
   // at the instant of reopening). Must fail reseed-race (the stale re-seed
   // oracle bites).
   bool mutant_reseed_unchecked = false;
+  // In-process: the evaluator reads the book through a view whose every
+  // snapshot says valid (layer two, per-symbol validity, gone). With
+  // mutant_drop_capped on lunc-overflow (layers one and three gone too) only
+  // the trading guard stands between the frozen legs and an action: the run
+  // then passes only if the guard caught them within its bound (the guard
+  // check, campaign_report::guard_check).
+  bool mutant_no_validity = false;
+  // Test-only: no trading guard (every opportunity actionable), to show the
+  // guard check fail without it.
+  bool guard_off = false;
   // Through the real network path instead (net_campaign.h): the simulated
   // exchange on loopback, the live bot over TLS WebSocket, real time
   // (duration_ns is then real time). Not byte-identical; judged by the same
@@ -193,6 +204,43 @@ struct campaign_report {
   std::string first_phantom;         // a readable description of the first phantom
   std::string first_missed;
   std::string telemetry_json;
+
+  // Layer four (core/trading_guard.h), in-process runs: every opportunity
+  // goes through the guard at its decided time; suppressed ones are still
+  // judged (phantom counts every report) but not actionable.
+  std::uint64_t actionable = 0;
+  std::uint64_t phantom_actionable = 0;
+  std::array<std::uint64_t, static_cast<std::size_t>(suppress_reason::kCount)> suppressed{};
+  std::uint64_t guard_halts = 0;        // to halted, any trigger
+  std::uint64_t guard_quarantines = 0;  // triangles quarantined (repeat)
+  std::uint64_t feed_reducing = 0;      // active -> reducing (feed health poor)
+  std::uint64_t feed_resumed = 0;       // reducing -> active (feed health good again)
+  // The first halt or quarantine: simulated time (-1: none), actionable
+  // opportunities reported before it, and what it was.
+  std::int64_t first_guard_action_ns = -1;
+  std::uint64_t actionable_before_first_action = 0;
+  std::string first_guard_action;
+  // The guard check (mutant_no_validity with mutant_drop_capped): a frozen
+  // leg is a symbol whose frames the mutant dropped, while the book still
+  // holds the update id from before the drop. Per (triangle, frozen leg,
+  // update id): actionable reports; the bound is repeat_reports - 1 each,
+  // and guard_bound = (repeat_reports - 1) x frozen_runs overall.
+  bool guard_check = false;
+  std::uint64_t frozen_reports = 0;             // reports with a frozen leg
+  std::uint64_t frozen_actionable = 0;          // ... not suppressed
+  std::uint64_t frozen_runs = 0;                // distinct (triangle, leg, id)
+  std::uint64_t frozen_run_actionable_max = 0;  // worst run
+  std::uint64_t frozen_actionable_before_first_action = 0;
+  std::uint64_t guard_bound = 0;                  // B (overall)
+  std::uint64_t phantom_actionable_unfrozen = 0;  // actionable phantoms, no frozen leg
+  // Measured, whatever the guard's verdicts (how its knobs were chosen):
+  // the longest run of one triangle's reports with one leg's update id
+  // unchanged within the repeat window, and the opportunities per rate
+  // window (bot clock, windows from 0).
+  std::uint64_t repeat_run_max = 0;
+  std::uint64_t repeat_run_longest = 0;  // the same, whatever the window
+  std::vector<std::uint64_t> rate_windows;
+
   bool passed = false;
   std::string why;  // the failed goals, empty when passed
 

@@ -1,11 +1,14 @@
 // `triarb sim`: the deterministic in-process simulation (harness/sim_driver.h)
 // and, with --scenario, the fault campaign (harness/campaign.h), in-process or
 // with --network over the real TLS WebSocket path.
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "apps/triarb/command.h"
 #include "harness/campaign.h"
@@ -16,7 +19,8 @@ namespace {
 
 struct sim_cmd_flags {
   sim_flags sim;
-  std::string scenario, report_path, mutant;
+  std::string scenario, report_path;
+  std::vector<std::string> mutants;
   bool network = false;
 };
 
@@ -28,11 +32,16 @@ int run_scenario(CLI::App* cmd, const sim_cmd_flags& f) {
   if (f.network) co.duration_ns = 8'000'000'000;
   if (cmd->count("--duration") > 0)
     co.duration_ns = static_cast<std::int64_t>(f.sim.duration_s * 1e9);
-  co.mutant_drop_capped = f.mutant == "drop-capped";
-  co.mutant_no_staleness = f.mutant == "no-staleness";
-  co.mutant_reseed_unchecked = f.mutant == "reseed-unchecked";
-  if (f.network && (co.mutant_drop_capped || co.mutant_reseed_unchecked)) {
-    std::cerr << "triarb sim: --mutant " << f.mutant << " runs in-process only; drop --network\n";
+  const auto has = [&](const char* m) {
+    return std::find(f.mutants.begin(), f.mutants.end(), m) != f.mutants.end();
+  };
+  co.mutant_drop_capped = has("drop-capped");
+  co.mutant_no_staleness = has("no-staleness");
+  co.mutant_reseed_unchecked = has("reseed-unchecked");
+  co.mutant_no_validity = has("no-validity");
+  if (f.network && (co.mutant_drop_capped || co.mutant_reseed_unchecked || co.mutant_no_validity)) {
+    std::cerr << "triarb sim: --mutant drop-capped, reseed-unchecked and no-validity run "
+                 "in-process only; drop --network\n";
     return kExitUsage;
   }
   if (!f.network && co.mutant_no_staleness) {
@@ -102,13 +111,16 @@ void add_sim(CLI::App& app, std::vector<command>& out) {
           ->check(CLI::IsMember(valid));
   sim->add_option("--report", f->report_path, "With --scenario: write the JSON report here");
   sim->add_option(
-         "--mutant", f->mutant,
-         "With --scenario: restore an old bug to show the oracle bites "
+         "--mutant", f->mutants,
+         "With --scenario: restore an old bug to show the oracle bites; repeat to combine "
          "(drop-capped, in-process: drop frames whose quantity overflows, no age limit; "
          "no-staleness, with --network: max_leg_age, pong deadline and quiet_ms of an hour; "
          "reseed-unchecked, in-process: REST snapshots applied to every invalid symbol, "
-         "bypassing the re-seed tracker)")
-      ->check(CLI::IsMember({"drop-capped", "no-staleness", "reseed-unchecked"}));
+         "bypassing the re-seed tracker; no-validity, in-process: the evaluator sees every "
+         "symbol valid. drop-capped with no-validity on lunc-overflow is the guard check: it "
+         "passes only if the trading guard halts or quarantines the frozen legs within its "
+         "bound)")
+      ->check(CLI::IsMember({"drop-capped", "no-staleness", "reseed-unchecked", "no-validity"}));
   sim->add_flag("--network", f->network,
                 "With --scenario: run it through the real network path instead (the simulated "
                 "exchange on 127.0.0.1, the live bot over TLS WebSocket, --duration real seconds, "
