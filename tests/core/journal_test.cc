@@ -499,6 +499,55 @@ TEST(JournalWriter, AppendsStateRecordsAndRefusesInvalidOnesAsCountedValues) {
   EXPECT_EQ(recs[3].body, record_body(sample_state(true)));
 }
 
+// The journal spells layer four's enums as the guard does (one name in
+// metrics, show and the journal), and every event the real guard makes
+// becomes a state record a writer takes and a reader gives back unchanged.
+TEST(JournalBridge, RealGuardEventsAreWritableStateRecordsWithTheGuardsNames) {
+  for (std::size_t i = 0; i < kTradingStates; ++i) {
+    EXPECT_EQ(journal_name(static_cast<trading_state>(i)),
+              to_string(static_cast<trading_state>(i)));
+  }
+  for (std::size_t i = 0; i < static_cast<std::size_t>(guard_trigger::kCount); ++i) {
+    EXPECT_EQ(journal_name(static_cast<guard_trigger>(i)),
+              to_string(static_cast<guard_trigger>(i)));
+  }
+  for (std::size_t i = 0; i < static_cast<std::size_t>(suppress_reason::kCount); ++i) {
+    EXPECT_EQ(journal_name(static_cast<suppress_reason>(i)),
+              to_string(static_cast<suppress_reason>(i)));
+  }
+  const universe u({{"BTCUSDT", "BTC", "USDT", {}},
+                    {"ETHBTC", "ETH", "BTC", {}},
+                    {"ETHUSDT", "ETH", "USDT", {}}});
+  const asset_id usdt = *u.find_asset("USDT");
+  const triangle_index idx = triangle_index::build(u, std::span<const asset_id>(&usdt, 1));
+  guard_config cfg;
+  cfg.start_ns = 0;
+  trading_guard g(cfg);
+  std::vector<guard_event> ev;
+  feed_health good;
+  good.symbols = 3;
+  g.on_feed_health(1, good, ev);  // arms the trigger
+  feed_health poor = good;
+  poor.invalid = 3;
+  g.on_feed_health(2, poor, ev);  // active -> reducing
+  g.on_feed_health(3, good, ev);  // reducing -> active (auto-resume)
+  g.halt(4, "http", "operator said \"stop\"\n\xff", ev);
+  ASSERT_TRUE(g.resume(5, "signal", ev));
+  g.on_journal_failure(6, "write_failed: No space left on device", ev);
+  ASSERT_EQ(ev.size(), 5u);
+  std::string prev(kZeroHash);
+  std::string hash;
+  std::uint64_t seq = 1;
+  for (const guard_event& e : ev) {
+    const state_record r = to_record(e, idx, u);
+    EXPECT_EQ(invalid_reason(r), "") << e.evidence;
+    const record_parse_result p = parse_record(format_line(seq++, r, prev, &hash));
+    ASSERT_TRUE(p.ok()) << p.detail << "\n" << e.evidence;
+    EXPECT_EQ(p.record.body, record_body(r));
+    prev = hash;
+  }
+}
+
 TEST(JournalFormat, EscapesStringsAndRoundTripsThem) {
   std::string out;
   append_json_string(out, std::string("a\"b\\c\nd\re\tf\bg\fh\x01i\x1f") + "é€");
