@@ -102,6 +102,7 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
   // starts over (a restarted `triarb record` continues its file).
   o.record_mode = frames_recorder::open_mode::start_over;
   o.journal = true;
+  o.new_journal = d.new_journal;
   o.cfg.journal_path = journal.path();
   o.cfg.journal_fsync = journal_fsync_mode::interval;
   const fixed8 fee = o.cfg.fee;

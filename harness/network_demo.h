@@ -34,6 +34,9 @@ struct network_demo_options {
   // (then kept, and the summary says where). A path given is kept.
   std::string journal_path;
   bool keep_journal = false;
+  // The journal at journal_path does not verify: set it aside (*.broken-N)
+  // and start a new chain instead of refusing (live_options::new_journal).
+  bool new_journal = false;
   std::string record_path;  // non-empty: record the frames (replay reproduces)
   std::string exchange_info_out;
 };

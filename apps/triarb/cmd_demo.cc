@@ -30,6 +30,7 @@ void add_demo(CLI::App& app, std::vector<command>& out) {
                    d.fault_rate = f->fault_rate;
                    d.journal_path = f->journal_path;
                    d.keep_journal = *keep;
+                   d.new_journal = f->new_journal;
                    d.record_path = f->frames_out;
                    d.exchange_info_out = f->exchange_info_out;
                    return run_network_demo(d, std::cout, std::cerr);

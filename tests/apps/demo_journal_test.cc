@@ -2,13 +2,16 @@
 // to a temporary file under $TMPDIR, verifies the chain it wrote at the end
 // ("journal: N records, chain verified (path)") and removes it; with
 // --keep-journal or --journal PATH the journal stays, and it is the chain the
-// line counted. Each demo runs 2 s on loopback, bounded.
+// line counted; --new-journal sets a broken one aside. Each demo runs 2 s on
+// loopback, bounded.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <regex>
 #include <string>
 #include <vector>
@@ -29,11 +32,14 @@ struct demo_run {
   std::string path;           // the journal it names
 };
 
-// `triarb demo --duration 2 extra...` with TMPDIR=<dir>/tmp.
-demo_run run_demo(const std::string& name, const std::vector<std::string>& extra) {
+// `triarb demo --duration 2 extra...` with TMPDIR=<dir>/tmp; `before` (if
+// any) runs once the test's empty directory exists.
+demo_run run_demo(const std::string& name, const std::vector<std::string>& extra,
+                  const std::function<void()>& before = {}) {
   const std::string dir = (fs::path(::testing::TempDir()) / name).string();
   fs::remove_all(dir);
   fs::create_directories(dir + "/tmp");
+  if (before) before();
   ::setenv("TMPDIR", (dir + "/tmp").c_str(), 1);  // the child inherits it
   std::vector<std::string> args{TRIARB_BINARY, "demo", "--duration", "2", "--tick", "1"};
   args.insert(args.end(), extra.begin(), extra.end());
@@ -75,12 +81,17 @@ TEST(DemoJournal, KeepJournalKeepsTheChainItVerified) {
   fs::remove_all(fs::path(d.path).parent_path());
 }
 
+// With --new-journal a given path holding a chain that does not verify is
+// set aside (*.broken-1) and a new chain started, as in `run` (the demo
+// ignored the flag: it refused, exit 3, "refusing to append").
 TEST(DemoJournal, JournalPathGivenIsVerifiedAndKept) {
-  const std::string path =
-      (fs::path(::testing::TempDir()) / "demo_journal_given" / "given.jsonl").string();
-  const demo_run d = run_demo("demo_journal_given", {"--journal", path});
+  const std::string dir = (fs::path(::testing::TempDir()) / "demo_journal_given").string();
+  const std::string path = dir + "/given.jsonl";
+  const demo_run d = run_demo("demo_journal_given", {"--journal", path, "--new-journal"},
+                              [&] { std::ofstream(path) << "not a journal\n"; });
   ASSERT_EQ(d.r.code, 0) << d.r.output;
   EXPECT_EQ(d.path, path) << d.r.output;
+  EXPECT_EQ(test::read_file(path + ".broken-1"), "not a journal\n") << "set aside, kept";
   const verify_report v = verify_journal(path, {});
   EXPECT_TRUE(v.ok()) << v.message();
   EXPECT_EQ(v.records, d.records);
