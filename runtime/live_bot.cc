@@ -3,19 +3,26 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <sys/stat.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
+#include <variant>
 
 #include "core/build_info.h"
 #include "core/dirty_set.h"
@@ -27,6 +34,7 @@
 #include "core/order_book.h"
 #include "core/pipeline.h"
 #include "core/telemetry.h"
+#include "core/trading_guard.h"
 #include "core/universe.h"
 #include "net/rest_client.h"
 #include "runtime/feed_session.h"
@@ -77,6 +85,84 @@ void check_evaluator_options(const live_options& o) {
   }
 }
 
+// guard.token_file (live_bot.h): read once, before anything starts; never
+// printed. Refused (config_error naming the path): missing or unreadable,
+// not a regular file, readable or writable by group or others (the mode is
+// named), or empty (whitespace around the token is not part of it).
+std::string read_token_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    throw config_error("guard.token_file " + path + ": cannot read it (" + std::strerror(errno) +
+                       ")");
+  }
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  if (!S_ISREG(st.st_mode)) throw config_error("guard.token_file " + path + ": not a regular file");
+  if ((st.st_mode & 077) != 0) {
+    throw config_error("guard.token_file " + path + ": mode " + mode +
+                       " lets group or others read or write it; the token must be its owner's "
+                       "only (chmod 600 " +
+                       path + ")");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw config_error("guard.token_file " + path + ": cannot open it");
+  std::string t(4097, '\0');
+  in.read(t.data(), static_cast<std::streamsize>(t.size()));
+  t.resize(static_cast<std::size_t>(in.gcount()));
+  if (t.size() > 4096) throw config_error("guard.token_file " + path + ": over 4096 bytes");
+  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!t.empty() && space(t.back())) t.pop_back();
+  std::size_t b = 0;
+  while (b < t.size() && space(t[b])) ++b;
+  t.erase(0, b);
+  if (t.empty()) throw config_error("guard.token_file " + path + ": empty (no token)");
+  return t;
+}
+
+std::string json_string(std::string_view v) {
+  std::string out = "\"";
+  for (const char ch : v) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+
+bool file_exists(const std::string& path) {
+  std::error_code ec;
+  return !path.empty() && std::filesystem::exists(path, ec);
+}
+
+// One opportunity waiting for the journal thread, with the guard's verdict.
+struct queued_opportunity {
+  opportunity op;
+  suppress_reason why = suppress_reason::none;
+};
+using journal_item = std::variant<queued_opportunity, guard_event>;
+
+// Counters that move on every tick of a healthy run: left out of the tick
+// line's "moved:" list (live_bot.h).
+bool is_flow_counter(std::string_view name) {
+  static const std::set<std::string_view> kFlow = {
+      "feed.frames_received", "feed.quotes_applied",      "conn.frames",
+      "eval.symbols_drained", "eval.triangles_evaluated", "eval.below_threshold",
+      "eval.skip_no_profit",  "eval.skip_unsizable",      "eval.opportunities",
+      "journal.written",      "journal.fsyncs",           "journal.checkpoints",
+      "evaluator.spin_found", "evaluator.recheck_found",  "evaluator.waits",
+      "evaluator.wakeups",    "evaluator.timeouts",       "evaluator.notifies",
+      "suppressed.reducing",  "suppressed.halted",        "suppressed.quarantined"};
+  return kFlow.count(name) > 0;
+}
+
 }  // namespace
 
 struct live_bot::state : ws_handler {
@@ -109,12 +195,15 @@ struct live_bot::state : ws_handler {
   std::atomic<std::uint64_t> record_failures{0};
   std::string last_tick;
 
-  // evaluator -> journal writer
+  // evaluator -> journal writer: opportunities (at most o.journal_queue
+  // waiting) and guard events (never refused), in the guard's order.
   std::mutex jmu;
   std::condition_variable jcv;
-  std::deque<opportunity> jqueue;
+  std::deque<journal_item> jqueue;
+  std::size_t jqueue_opportunities = 0;  // of jqueue (under jmu)
   bool jstop = false;
-  std::atomic<std::uint64_t> journal_written{0}, journal_errors{0};
+  std::atomic<std::uint64_t> journal_written{0}, journal_errors{0}, journal_states{0};
+  std::atomic<std::size_t> journal_lag{0};  // opportunities waiting (display)
   // The writer's own counters (journal_stats), published by the journal
   // thread after every batch, and what this loop adds: checkpoints written,
   // fsyncs that failed (the interval's and the final one).
@@ -148,6 +237,22 @@ struct live_bot::state : ws_handler {
   std::unique_ptr<stage_sampler> stages;
   std::unique_ptr<frame_parser> stage_parser;
 
+  // ---- layer four (core/trading_guard.h): the guard and what feeds it.
+  // gmu orders every guard call and the queueing of its events (gmu, then jmu).
+  std::mutex gmu;
+  std::unique_ptr<trading_guard> guard;
+  std::vector<guard_event> gev;                             // scratch, under gmu
+  std::atomic<std::uint8_t> trading_now{0};                 // trading_state (display)
+  std::atomic<bool> halt_requested{false};                  // SIGUSR1 (request_halt)
+  std::vector<std::vector<symbol_id>> start_asset_symbols;  // per start asset
+  std::vector<asset_id> start_assets;
+  std::atomic<std::uint32_t> health_symbols{0}, health_invalid{0};  // last sample (display)
+  std::string control_token;                                        // never printed
+  std::unique_ptr<metrics_server> metrics;
+  // The tick line's memory (feed thread): the counters at the last tick.
+  std::map<std::string, std::uint64_t, std::less<>> last_counters;
+  std::int64_t last_tick_ns = 0;
+
   // Receive times, ages and decision times: monotonic (bot_clock.h).
   bot_clock own_clock;
   const bot_clock& clock;
@@ -159,19 +264,124 @@ struct live_bot::state : ws_handler {
   // ---- the evaluator's sink (evaluator thread, or feed thread in record mode)
   bool sink(const opportunity& op) {
     if (o.on_opportunity) o.on_opportunity(op, idx->triangle_at(op.triangle));
-    if (!journal) return true;
     // Record mode (this is the feed thread): the events behind a decision
     // reach the file before the decision reaches the journal, so a crash
     // never leaves a journaled decision the recording cannot replay.
-    if (record) {
+    if (journal && record) {
       (void)record->flush();
       record_failures.store(record->write_failures(), std::memory_order_relaxed);
     }
-    std::lock_guard<std::mutex> lk(jmu);
-    if (jqueue.size() >= o.journal_queue) return false;  // fail closed: journal_full
-    jqueue.push_back(op);
-    jcv.notify_one();
-    return true;
+    suppress_reason why = suppress_reason::none;
+    bool queued = true;
+    {
+      std::lock_guard<std::mutex> g(gmu);
+      gev.clear();
+      why = guard->on_opportunity(op, gev);
+      if (journal) {
+        std::lock_guard<std::mutex> lk(jmu);
+        for (const guard_event& e : gev) jqueue.push_back(e);  // before the opportunity
+        if (jqueue_opportunities >= o.journal_queue) {
+          queued = false;  // fail closed: journal_full, and the guard halts
+        } else {
+          jqueue.emplace_back(queued_opportunity{op, why});
+          ++jqueue_opportunities;
+        }
+        journal_lag.store(jqueue_opportunities, std::memory_order_relaxed);
+        jcv.notify_one();
+      }
+      after_guard_events_locked();
+      if (!queued) {
+        guard->on_journal_failure(op.decided_ns, "journal_full", gev);
+        queue_guard_events_locked();
+      }
+    }
+    if (o.on_verdict) o.on_verdict(op, why);
+    return queued;
+  }
+
+  // Under gmu: gev (the events of the call just made) to the journal queue,
+  // never refused, then shown.
+  void queue_guard_events_locked() {
+    if (journal && !gev.empty()) {
+      std::lock_guard<std::mutex> lk(jmu);
+      for (const guard_event& e : gev) jqueue.push_back(e);
+      jcv.notify_one();
+    }
+    after_guard_events_locked();
+  }
+  // Under gmu: says each event on stderr, publishes the state, clears gev.
+  void after_guard_events_locked() {
+    for (const guard_event& e : gev) {
+      std::cerr << "triarb: trading " << to_string(e.from) << " -> " << to_string(e.to) << " ("
+                << to_string(e.trigger) << ", by " << e.by << ")"
+                << (e.triangle != kNoTriangle ? " triangle " + idx->name(e.triangle, *u) : "")
+                << (e.evidence.empty() ? "" : " " + e.evidence) << "\n";
+    }
+    gev.clear();
+    trading_now.store(static_cast<std::uint8_t>(guard->state()), std::memory_order_relaxed);
+  }
+  // Any thread: one guard call f(guard, events), its events journaled and shown.
+  template <class F>
+  auto with_guard(F&& f) {
+    std::lock_guard<std::mutex> g(gmu);
+    gev.clear();
+    auto r = f(*guard, gev);
+    queue_guard_events_locked();
+    return r;
+  }
+
+  // Feed thread: the book's validity, the universe and each start asset's
+  // symbols (~1,400 seqlock reads), to the guard.
+  void sample_feed_health() {
+    const std::size_t n = symbols->size();
+    std::vector<std::uint8_t> invalid(n, 0);
+    feed_health h;
+    h.symbols = static_cast<std::uint32_t>(n);
+    for (symbol_id s = 0; s < n; ++s) {
+      invalid[s] = book->read(s).valid ? 0 : 1;
+      h.invalid += invalid[s];
+    }
+    for (std::size_t i = 0; i < start_assets.size(); ++i) {
+      feed_health::group gr;
+      gr.asset = start_assets[i];
+      gr.symbols = static_cast<std::uint32_t>(start_asset_symbols[i].size());
+      for (symbol_id s : start_asset_symbols[i]) gr.invalid += invalid[s];
+      h.start_assets.push_back(gr);
+    }
+    health_symbols.store(h.symbols, std::memory_order_relaxed);
+    health_invalid.store(h.invalid, std::memory_order_relaxed);
+    const std::int64_t now = now_ns();
+    with_guard([&](trading_guard& g, std::vector<guard_event>& ev) {
+      g.on_feed_health(now, h, ev);
+      return true;
+    });
+  }
+
+  // Metrics thread: POST /halt, /resume (authenticated by the server).
+  control_answer control(control_action a) {
+    const std::int64_t now = now_ns();
+    const auto answer = [this](unsigned status, bool changed, const std::string& error) {
+      const auto st = static_cast<trading_state>(trading_now.load(std::memory_order_relaxed));
+      std::string body = "{\"state\":\"" + std::string(to_string(st)) +
+                         "\",\"changed\":" + (changed ? "true" : "false");
+      if (!error.empty()) body += ",\"error\":" + json_string(error);
+      return control_answer{status, body + "}\n"};
+    };
+    if (a == control_action::halt) {
+      const bool changed = with_guard([&](trading_guard& g, std::vector<guard_event>& ev) {
+        g.halt(now, "http", "POST /halt", ev);
+        return !ev.empty();
+      });
+      return answer(200, changed, "");
+    }
+    if (file_exists(o.cfg.halt_file)) {
+      return answer(
+          409, false,
+          "resume refused: the halt file " + o.cfg.halt_file + " exists; remove it, then resume");
+    }
+    const bool changed = with_guard(
+        [&](trading_guard& g, std::vector<guard_event>& ev) { return g.resume(now, "http", ev); });
+    return answer(200, changed, "");
   }
 
   void evaluate_symbol(symbol_id s, std::int64_t now) {
@@ -362,34 +572,59 @@ struct live_bot::state : ws_handler {
   void journal_loop() {
     const std::int64_t every = o.cfg.journal_checkpoint_ms * 1'000'000;
     std::int64_t next_checkpoint = now_ns() + every;
+    // A failed append or fsync halts trading (trigger journal): the first
+    // failure's event is queued like any other (it may fail to append too).
+    const auto failed = [this](std::string_view what, journal_errc ec) {
+      const std::int64_t now = now_ns();
+      with_guard([&](trading_guard& g, std::vector<guard_event>& ev) {
+        g.on_journal_failure(now, std::string(what) + ": " + std::string(to_string(ec)), ev);
+        return true;
+      });
+    };
     for (;;) {
-      std::deque<opportunity> batch;
+      std::deque<journal_item> batch;
       {
         std::unique_lock<std::mutex> lk(jmu);
         jcv.wait_for(lk, std::chrono::milliseconds(100), [&] { return jstop || !jqueue.empty(); });
         batch.swap(jqueue);
+        jqueue_opportunities = 0;
+        journal_lag.store(0, std::memory_order_relaxed);
         if (batch.empty() && jstop) break;
       }
-      for (const opportunity& op : batch) {
-        if (journal->append(to_record(op, *idx, *u), now_ns()) == journal_errc::ok) {
-          journal_written.fetch_add(1, std::memory_order_relaxed);
+      for (const journal_item& item : batch) {
+        if (const auto* q = std::get_if<queued_opportunity>(&item)) {
+          const journal_errc ec = append_opportunity(*q);
+          if (ec == journal_errc::ok) {
+            journal_written.fetch_add(1, std::memory_order_relaxed);
+          } else {
+            journal_errors.fetch_add(1, std::memory_order_relaxed);
+            failed("write_failed", ec);
+          }
         } else {
-          journal_errors.fetch_add(1, std::memory_order_relaxed);
+          const journal_errc ec = append_state(std::get<guard_event>(item));
+          if (ec == journal_errc::ok) {
+            journal_states.fetch_add(1, std::memory_order_relaxed);
+          } else {
+            journal_errors.fetch_add(1, std::memory_order_relaxed);
+            failed("write_failed", ec);
+          }
         }
       }
       const std::int64_t now = now_ns();
       if (now >= next_checkpoint) {
         // The telemetry counters, in the chain (docs/design.md, "The journal").
-        if (journal->append(checkpoint_record{now, tel.render_json(now)}, now) ==
-            journal_errc::ok) {
+        const journal_errc ec = journal->append(checkpoint_record{now, tel.render_json(now)}, now);
+        if (ec == journal_errc::ok) {
           journal_checkpoints.fetch_add(1, std::memory_order_relaxed);
         } else {
           journal_errors.fetch_add(1, std::memory_order_relaxed);
+          failed("write_failed", ec);
         }
         next_checkpoint = now + every;
       }
-      if (journal->tick(now) != journal_errc::ok) {
+      if (const journal_errc ec = journal->tick(now); ec != journal_errc::ok) {
         journal_sync_errors.fetch_add(1, std::memory_order_relaxed);
+        failed("sync_failed", ec);
       }
       publish_journal_stats();
     }
@@ -401,6 +636,15 @@ struct live_bot::state : ws_handler {
                 << "): its last records may not be on disk\n";
     }
     publish_journal_stats();
+  }
+
+  // The two journal calls of layer four (journal thread): an opportunity with
+  // its verdict, a guard event as a state record (core/journal_bridge.h).
+  journal_errc append_opportunity(const queued_opportunity& q) {
+    return journal->append(to_record(q.op, *idx, *u, q.why), now_ns());
+  }
+  journal_errc append_state(const guard_event& e) {
+    return journal->append(to_record(e, *idx, *u), now_ns());
   }
 
   void publish_journal_stats() {
@@ -460,12 +704,134 @@ struct live_bot::state : ws_handler {
     j += "}";
     j += ",\"record\":{\"write_failures\":" +
          std::to_string(record_failures.load(std::memory_order_relaxed)) + "}";
+    j += ",\"trading\":" + trading_json();
     // Frame receive -> decision: quantiles in µs (ns exact), then the counts.
     const latency_histogram::stats ls = latency.summarize();
     j += ",\"latency_us\":" + ls.json_us() + ",\"latency\":{\"count\":" + std::to_string(ls.count) +
          ",\"negative\":" + std::to_string(ls.negative) +
          ",\"overflow\":" + std::to_string(ls.overflow) + "}}";
     return j;
+  }
+
+  // The guard's counters, read under gmu (any thread).
+  struct guard_counts {
+    trading_state state = trading_state::active;
+    std::size_t quarantined = 0;
+    std::array<std::uint64_t, static_cast<std::size_t>(guard_trigger::kCount)> transitions{};
+    std::array<std::uint64_t, static_cast<std::size_t>(suppress_reason::kCount)> verdicts{};
+  };
+  guard_counts read_guard() {
+    guard_counts c;
+    if (!guard) return c;
+    std::lock_guard<std::mutex> g(gmu);
+    c.state = guard->state();
+    c.quarantined = guard->quarantined_count();
+    for (std::size_t i = 0; i < c.transitions.size(); ++i) {
+      c.transitions[i] = guard->transitions(static_cast<guard_trigger>(i));
+    }
+    for (std::size_t i = 0; i < c.verdicts.size(); ++i) {
+      c.verdicts[i] = guard->verdicts(static_cast<suppress_reason>(i));
+    }
+    return c;
+  }
+  // {"state":"active","quarantined":0,"transitions":{"repeat":0,...},
+  //  "suppressed":{"reducing":0,"halted":0,"quarantined":0}}
+  std::string trading_json() {
+    const guard_counts c = read_guard();
+    std::string j = "{\"state\":\"" + std::string(to_string(c.state)) +
+                    "\",\"quarantined\":" + std::to_string(c.quarantined) + ",\"transitions\":{";
+    for (std::size_t i = 0; i < c.transitions.size(); ++i) {
+      j += (i ? ",\"" : "\"") + std::string(to_string(static_cast<guard_trigger>(i))) +
+           "\":" + std::to_string(c.transitions[i]);
+    }
+    j += "},\"suppressed\":{";
+    for (std::size_t i = 1; i < c.verdicts.size(); ++i) {
+      j += (i > 1 ? ",\"" : "\"") + std::string(to_string(static_cast<suppress_reason>(i))) +
+           "\":" + std::to_string(c.verdicts[i]);
+    }
+    return j + "}}";
+  }
+
+  // Every counter of the tick, flat ("feed.frames_received"), for the
+  // human line's "moved:" list.
+  std::vector<std::pair<std::string, std::uint64_t>> flat_counters() {
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    const auto block = [&out]<class E>(std::string_view group, const counter_block<E>& b,
+                                       std::size_t first) {
+      for (std::size_t i = first; i < counter_block<E>::kSize; ++i) {
+        out.emplace_back(std::string(group) + "." + std::string(to_string(static_cast<E>(i))),
+                         b.get(static_cast<E>(i)));
+      }
+    };
+    block("feed", tel.feed, 0);
+    block("parse_errors", tel.parse_errors, 1);
+    block("eval", tel.eval, 0);
+    block("conn", conn, 0);
+    const feed_session_counters& rs = reseed_counts;
+    out.emplace_back("reseed.requests", rs.reseeds.load(std::memory_order_relaxed));
+    out.emplace_back("reseed.symbols", rs.reseeded.load(std::memory_order_relaxed));
+    out.emplace_back("reseed.failures", reseed_failures.load(std::memory_order_relaxed));
+    out.emplace_back("reseed.superseded", rs.superseded.load(std::memory_order_relaxed));
+    out.emplace_back("reseed.stale", rs.stale.load(std::memory_order_relaxed));
+    out.emplace_back("reseed.malformed", reseed_malformed.load(std::memory_order_relaxed));
+    for (const wake_count& c : wake_counts()) {
+      out.emplace_back("evaluator." + std::string(c.name), c.value);
+    }
+    for (const journal_count& c : journal_counts()) {
+      out.emplace_back("journal." + std::string(c.name), c.value);
+    }
+    out.emplace_back("record.write_failures", record_failures.load(std::memory_order_relaxed));
+    const guard_counts g = read_guard();
+    for (std::size_t i = 0; i < g.transitions.size(); ++i) {
+      out.emplace_back("transitions." + std::string(to_string(static_cast<guard_trigger>(i))),
+                       g.transitions[i]);
+    }
+    for (std::size_t i = 1; i < g.verdicts.size(); ++i) {
+      out.emplace_back("suppressed." + std::string(to_string(static_cast<suppress_reason>(i))),
+                       g.verdicts[i]);
+    }
+    return out;
+  }
+
+  // The one human tick line (live_bot.h, "The tick line"); feed thread.
+  std::string human_tick(std::int64_t now) {
+    const std::vector<std::pair<std::string, std::uint64_t>> flat = flat_counters();
+    const auto delta = [this](const std::string& name, std::uint64_t v) {
+      const auto it = last_counters.find(name);
+      return v - (it == last_counters.end() ? 0 : it->second);
+    };
+    std::uint64_t frames_d = 0, opp_d = 0, suppressed_d = 0;
+    std::string moved;
+    for (const auto& [name, v] : flat) {
+      const std::uint64_t d = delta(name, v);
+      if (name == "feed.frames_received") frames_d = d;
+      if (name == "eval.opportunities") opp_d = d;
+      if (name.starts_with("suppressed.")) suppressed_d += d;
+      if (d != 0 && !is_flow_counter(name)) moved += " " + name + "+" + std::to_string(d);
+    }
+    const double secs = last_tick_ns != 0 && now > last_tick_ns
+                            ? static_cast<double>(now - last_tick_ns) / 1e9
+                            : static_cast<double>(o.cfg.telemetry_interval_ms) / 1e3;
+    last_tick_ns = now;
+    last_counters.clear();
+    for (const auto& [name, v] : flat) last_counters.emplace(name, v);
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%.0f", static_cast<double>(frames_d) / secs);
+    const std::uint32_t hs = health_symbols.load(std::memory_order_relaxed);
+    const std::uint32_t hi = health_invalid.load(std::memory_order_relaxed);
+    char valid[32] = "-";
+    if (hs > 0) {
+      std::snprintf(valid, sizeof valid, "%.1f%%",
+                    100.0 * static_cast<double>(hs - hi) / static_cast<double>(hs));
+    }
+    const latency_histogram::stats ls = latency.summarize();
+    const auto st = static_cast<trading_state>(trading_now.load(std::memory_order_relaxed));
+    return "state=" + std::string(to_string(st)) + " frames/s=" + rate + " valid=" + valid +
+           " opp=" + std::to_string(opp_d) + " suppressed=" + std::to_string(suppressed_d) +
+           " p50=" + latency_histogram::micros_text(ls.p50_ns) +
+           "\u00b5s p99=" + latency_histogram::micros_text(ls.p99_ns) +
+           "\u00b5s journal_lag=" + std::to_string(journal_lag.load(std::memory_order_relaxed)) +
+           " moved:" + (moved.empty() ? " -" : moved);
   }
 
   // The evaluator's wake-up counters (eval_wakeup.h; zero when inline), one
@@ -508,6 +874,8 @@ struct live_bot::state : ws_handler {
     };
     return {
         {"written", get(journal_written), "Opportunities appended to the journal."},
+        {"states", get(journal_states),
+         "Trading-state records (guard transitions, quarantines) appended to the journal."},
         {"errors", get(journal_errors),
          "Journal appends (opportunities, checkpoints) that failed."},
         {"full", tel.eval.get(eval_counter::journal_full),
@@ -557,6 +925,36 @@ struct live_bot::state : ws_handler {
                    record_failures.load(std::memory_order_relaxed));
     latency.render(out, "triarb_frame_to_decision",
                    "Frame receive to evaluation of the symbol it made dirty");
+    // Layer four (core/trading_guard.h).
+    const guard_counts g = read_guard();
+    out +=
+        "# HELP triarb_trading_state The trading state: 1 for the current one, 0 for the "
+        "others.\n# TYPE triarb_trading_state gauge\n";
+    for (std::size_t i = 0; i < kTradingStates; ++i) {
+      const auto st = static_cast<trading_state>(i);
+      out += "triarb_trading_state{state=\"" + std::string(to_string(st)) + "\"} " +
+             (st == g.state ? "1" : "0") + "\n";
+    }
+    render_family(out, "triarb_guard_transitions_total",
+                  "Trading guard transitions by trigger (repeat: triangles quarantined).");
+    for (std::size_t i = 0; i < g.transitions.size(); ++i) {
+      out += "triarb_guard_transitions_total{trigger=\"" +
+             std::string(to_string(static_cast<guard_trigger>(i))) + "\"} " +
+             std::to_string(g.transitions[i]) + "\n";
+    }
+    render_family(out, "triarb_opportunities_suppressed_total",
+                  "Opportunities the trading guard suppressed (journaled, not actionable), by "
+                  "reason.");
+    for (std::size_t i = 1; i < g.verdicts.size(); ++i) {
+      out += "triarb_opportunities_suppressed_total{reason=\"" +
+             std::string(to_string(static_cast<suppress_reason>(i))) + "\"} " +
+             std::to_string(g.verdicts[i]) + "\n";
+    }
+    out +=
+        "# HELP triarb_guard_quarantined_triangles Triangles quarantined by the repeat guard "
+        "until an operator resumes.\n# TYPE triarb_guard_quarantined_triangles gauge\n"
+        "triarb_guard_quarantined_triangles " +
+        std::to_string(g.quarantined) + "\n";
     return out;
   }
 };
@@ -566,6 +964,15 @@ live_bot::~live_bot() = default;
 
 void live_bot::request_stop() noexcept {
   s_->stop_requested.store(true, std::memory_order_relaxed);  // polled by the feed thread
+}
+void live_bot::request_halt() noexcept {
+  s_->halt_requested.store(true, std::memory_order_relaxed);  // polled by the feed thread
+}
+trading_state live_bot::trading() const noexcept {
+  return static_cast<trading_state>(s_->trading_now.load(std::memory_order_relaxed));
+}
+std::uint16_t live_bot::metrics_port() const noexcept {
+  return s_->metrics ? s_->metrics->port() : 0;
 }
 bool live_bot::running() const noexcept {
   return s_->running.load(std::memory_order_acquire);  // pairs with run()'s release store
@@ -595,6 +1002,9 @@ live_report live_bot::run() {
   bot_config& cfg = s.o.cfg;
   validate(cfg);  // throws config_error (dry_run false, symbols_per_connection > 1024, ...)
   check_evaluator_options(s.o);  // config_error: timeout, spin, a CPU not allowed
+  // The operator's token, once, before anything starts (config_error: missing, empty, or
+  // readable by group or others).
+  if (!cfg.token_file.empty()) s.control_token = read_token_file(cfg.token_file);
   const auto t0 = std::chrono::steady_clock::now();
   tls_options to = s.o.tls;
   if (to.ca_file.empty() && to.ca_pem.empty()) to.ca_file = cfg.ca_file;
@@ -649,6 +1059,24 @@ live_report live_bot::run() {
   // here, before connecting, as in replay and the audit.
   const evaluator_config ec = to_evaluator_config(cfg, *s.u);
   s.eval = std::make_unique<evaluator>(*s.u, *s.idx, ec, s.tel);
+  // Layer four: the guard (validated with the configuration), and each start
+  // asset's symbols for its feed-health sample.
+  s.guard = std::make_unique<trading_guard>(cfg.guard);
+  s.start_assets = start_asset_ids(cfg, *s.u);
+  s.start_asset_symbols.assign(s.start_assets.size(), {});
+  {
+    std::vector<std::vector<std::uint8_t>> seen(s.start_assets.size(),
+                                                std::vector<std::uint8_t>(n, 0));
+    for (const triangle& t : s.idx->triangles()) {
+      for (std::size_t i = 0; i < s.start_assets.size(); ++i) {
+        if (s.start_assets[i] != t.start) continue;
+        for (const leg& l : t.legs) {
+          if (seen[i][l.symbol] == 0) s.start_asset_symbols[i].push_back(l.symbol);
+          seen[i][l.symbol] = 1;
+        }
+      }
+    }
+  }
 
   // Connections: the URL length of each is checked here, before any connect.
   s.groups = split_into_connections(n, static_cast<std::size_t>(cfg.symbols_per_connection));
@@ -724,15 +1152,26 @@ live_report live_bot::run() {
     s.publish_journal_stats();  // a torn tail moved or a chain set aside at open
   }
   if (s.record) s.record->start(started);  // after the journal opened (it may refuse)
+  // A halt file present at start-up: the run starts halted (its state
+  // record the first after the genesis or the chain's last record).
+  if (file_exists(cfg.halt_file)) {
+    s.with_guard([&](trading_guard& g, std::vector<guard_event>& ev) {
+      g.halt(started, "halt_file", "the halt file " + cfg.halt_file + " exists at start-up", ev);
+      return true;
+    });
+  }
   if (stop_reason() != nullptr) return stopped_report("before connecting");
-  std::unique_ptr<metrics_server> metrics;
   if (!cfg.metrics_address.empty()) {
-    // The server appends its own counters (metrics_server.h).
-    metrics =
-        std::make_unique<metrics_server>(cfg.metrics_address, [&s] { return s.prometheus(); });
-    metrics->start();
-    if (metrics->any_port())
-      std::cerr << "triarb: metrics on " << metrics->local_endpoint() << "\n";
+    // The server appends its own counters (metrics_server.h); with a token,
+    // it takes the operator's POST /halt and /resume.
+    metrics_options mo;
+    mo.control.token = s.control_token;
+    if (!s.control_token.empty()) mo.control.act = [&s](control_action a) { return s.control(a); };
+    s.metrics = std::make_unique<metrics_server>(
+        cfg.metrics_address, [&s] { return s.prometheus(); }, mo);
+    s.metrics->start();
+    if (s.metrics->any_port())
+      std::cerr << "triarb: metrics on " << s.metrics->local_endpoint() << "\n";
   }
 
   std::thread journal_thread, eval_thread;
@@ -743,15 +1182,44 @@ live_report live_bot::run() {
   for (auto& c : s.conns) c->start();
   s.running.store(true, std::memory_order_release);  // pairs with running()'s acquire
 
-  // Poll for stop / duration; tick telemetry.
+  // Poll for stop / duration, SIGUSR1 and the halt file; sample feed health;
+  // tick telemetry.
   net::steady_timer poll(s.ioc);
   auto next_tick =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.telemetry_interval_ms);
+  auto next_halt_file = std::chrono::steady_clock::now();
+  auto next_health = std::chrono::steady_clock::now();
+  s.last_tick_ns = s.now_ns();
   std::function<void(boost::system::error_code)> on_poll = [&](boost::system::error_code) {
     const auto now = std::chrono::steady_clock::now();
-    if (now >= next_tick) {
-      s.last_tick = s.tick_line(s.now_ns());
-      if (s.o.ticks) *s.o.ticks << s.last_tick << '\n' << std::flush;
+    if (s.halt_requested.exchange(false, std::memory_order_relaxed)) {
+      const std::int64_t t = s.now_ns();
+      s.with_guard([&](trading_guard& g, std::vector<guard_event>& ev) {
+        g.halt(t, "signal", "SIGUSR1", ev);
+        return true;
+      });
+    }
+    if (!cfg.halt_file.empty() && now >= next_halt_file) {
+      next_halt_file = now + std::chrono::milliseconds(100);
+      if (file_exists(cfg.halt_file)) {
+        const std::int64_t t = s.now_ns();
+        s.with_guard([&](trading_guard& g, std::vector<guard_event>& ev) {
+          g.halt(t, "halt_file", "the halt file " + cfg.halt_file + " appeared", ev);
+          return true;
+        });
+      }
+    }
+    const bool tick = now >= next_tick;
+    if (tick || now >= next_health) {
+      next_health = now + std::chrono::milliseconds(250);
+      s.sample_feed_health();
+    }
+    if (tick) {
+      const std::int64_t t = s.now_ns();
+      s.last_tick = s.tick_line(t);
+      if (s.o.ticks) {
+        *s.o.ticks << (s.o.json_ticks ? s.last_tick : s.human_tick(t)) << '\n' << std::flush;
+      }
       next_tick += std::chrono::milliseconds(cfg.telemetry_interval_ms);
     }
     if (s.stop_requested.load(std::memory_order_relaxed) || now >= deadline) {
@@ -775,13 +1243,14 @@ live_report live_bot::run() {
   reseed_thread.join();
   if (s.wake) s.wake->stop();  // the feed thread (this one) is the epoch's one writer
   if (eval_thread.joinable()) eval_thread.join();
+  // Before the journal's last batch: an operator's halt or resume still reaches it.
+  if (s.metrics) s.metrics->stop();
   {
     std::lock_guard<std::mutex> lk(s.jmu);
     s.jstop = true;
     s.jcv.notify_all();
   }
   if (journal_thread.joinable()) journal_thread.join();
-  if (metrics) metrics->stop();
   if (s.record) {
     (void)s.record->flush();
     s.record_failures.store(s.record->write_failures(), std::memory_order_relaxed);
@@ -813,7 +1282,30 @@ live_report live_bot::run() {
     }
   }
   r.telemetry_json = s.tick_line(s.now_ns());
+  const state::guard_counts g = s.read_guard();
+  r.trading = g.state;
+  r.quarantined = g.quarantined;
+  r.transitions = g.transitions;
+  r.verdicts = g.verdicts;
   return r;
+}
+
+std::string live_report::trading_summary() const {
+  std::string out = "trading: " + std::string(to_string(trading)) + " at the end";
+  if (quarantined > 0) out += ", " + std::to_string(quarantined) + " triangles quarantined";
+  out += "; transitions:";
+  for (std::size_t i = 0; i < transitions.size(); ++i) {
+    out += (i ? ", " : " ") + std::string(to_string(static_cast<guard_trigger>(i))) + " " +
+           std::to_string(transitions[i]);
+  }
+  out += "; suppressed:";
+  for (std::size_t i = 1; i < verdicts.size(); ++i) {
+    out += (i > 1 ? ", " : " ") + std::string(to_string(static_cast<suppress_reason>(i))) + " " +
+           std::to_string(verdicts[i]);
+  }
+  std::uint64_t judged = 0;
+  for (const std::uint64_t v : verdicts) judged += v;
+  return out + " (of " + std::to_string(judged) + " opportunities)";
 }
 
 std::vector<std::string> live_report::unwatched() const {
@@ -836,6 +1328,10 @@ extern "C" void on_stop_signal(int sig) {
   if (b) b->request_stop();   // an atomic store: async-signal-safe
   std::signal(sig, SIG_DFL);  // a second Ctrl-C ends the process
 }
+extern "C" void on_halt_signal(int) {
+  live_bot* b = g_signal_bot;
+  if (b) b->request_halt();  // an atomic store: async-signal-safe
+}
 }  // namespace
 
 void install_stop_signals(live_bot& bot) {
@@ -845,6 +1341,11 @@ void install_stop_signals(live_bot& bot) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  struct sigaction ha {};
+  ha.sa_handler = on_halt_signal;
+  sigemptyset(&ha.sa_mask);
+  ha.sa_flags = SA_RESTART;
+  sigaction(SIGUSR1, &ha, nullptr);
 }
 
 std::size_t vm_hwm_kb() {

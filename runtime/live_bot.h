@@ -23,6 +23,35 @@
 //   re-seed thread: blocking REST calls, results posted to the feed thread
 //   metrics thread (metrics_server.h), and a telemetry tick on `ticks`.
 //
+// Layer four (core/trading_guard.h; docs/design.md, "Layer four"): one
+// trading_guard behind a mutex judges every opportunity in the sink; the
+// opportunity is journaled with its verdict (suppressed: reducing, halted,
+// quarantined), and every guard event as a state record, in the guard's
+// order (a state record before the opportunity it suppressed). State
+// records are never refused by the bounded queue (they are few); a full
+// queue (the sink returns false) or a failed write or fsync in the journal
+// thread halts (trigger journal). The feed thread samples feed health (the
+// book's validity: the universe and each start asset's symbols) every
+// 250 ms and at each tick, polls the halt file (cfg.halt_file) every 100 ms
+// and a SIGUSR1 flag (request_halt()) every 20 ms. The operator resumes (only
+// resume leaves halted) with POST /resume on the metrics server, which also
+// takes POST /halt, both with `Authorization: Bearer <token>` (the token
+// read once from cfg.token_file, which must be non-empty and readable by its
+// owner only, else run() throws config_error); a resume is refused (409)
+// while the halt file exists.
+//
+// The tick line (`ticks`, every cfg.telemetry_interval_ms), one line:
+//   state=active frames/s=812 valid=99.8% opp=3 suppressed=0 p50=1.234µs
+//   p99=40.000µs journal_lag=0 moved: conn.drops+1 journal.states+1
+// frames/s, opp and suppressed over the interval since the last tick; valid:
+// the valid share of symbols at the last feed-health sample ("-" before
+// one); p50/p99: frame receive -> decision over the run; journal_lag:
+// opportunities waiting in the journal queue; moved: every counter that
+// changed since the last tick, name+delta, except the ones that move on
+// every tick of a healthy run (frames, quotes, evaluations, journal writes,
+// the evaluator's wake-ups) ("moved: -" when none). json_ticks: the full
+// JSON object instead (live_report::telemetry_json is always the JSON).
+//
 //   live_options o;  o.cfg = load_config_file("bot.toml");  o.duration_ms = 30'000;
 //   live_bot bot(std::move(o));
 //   live_report r = bot.run();      // blocks; request_stop() from a signal handler ends it
@@ -45,6 +74,7 @@
 // "any thread" read relaxed counters or seqlocked snapshots.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -58,6 +88,7 @@
 #include "core/book_snapshot.h"
 #include "core/evaluator.h"
 #include "core/frames_file.h"  // frames_recorder::open_mode
+#include "core/trading_guard.h"
 #include "core/triangle_index.h"
 #include "net/bot_clock.h"
 #include "net/tls_client.h"
@@ -99,11 +130,17 @@ struct live_options {
   std::int64_t evaluator_wait_timeout_ns = 100'000'000;
   std::uint32_t stage_every = 0;  // > 0: stage latencies of ~1 frame in N (stage_latency.h)
   std::ostream* ticks = nullptr;  // telemetry tick lines (nullptr: none)
+  bool json_ticks = false;        // ticks: the full JSON object, not the one human line
+  // Opportunities waiting for the journal thread at most (state records are
+  // never refused); 0 refuses every opportunity (a test's journal failure).
   std::size_t journal_queue = 4096;
   ws_options ws;  // pong_deadline/rotate_after are taken from cfg
   // Evaluator thread (or feed thread in record mode), for each opportunity,
-  // before it is queued for the journal. The demo judges it here.
+  // before it is queued for the journal, whatever the guard's verdict. The
+  // demo judges it here.
   std::function<void(const opportunity&, const triangle&)> on_opportunity;
+  // The same, after the guard judged it: the verdict (none: actionable).
+  std::function<void(const opportunity&, suppress_reason)> on_verdict;
   // Feed thread, right after a connection's symbols were invalidated.
   std::function<void(std::size_t connection, drop_reason)> on_connection_lost;
   // Feed thread, right after a quiet connection's symbols were invalidated.
@@ -144,6 +181,15 @@ struct live_report {
   [[nodiscard]] std::vector<std::string> unwatched() const;
   std::string journal_sync_error;  // the final fsync failed: why (empty: it did not)
   std::string telemetry_json;      // the last tick's full line
+  // Layer four: the state at the end, transitions by trigger (quarantines
+  // under repeat), opportunities by verdict (none: actionable).
+  trading_state trading = trading_state::active;
+  std::size_t quarantined = 0;
+  std::array<std::uint64_t, static_cast<std::size_t>(guard_trigger::kCount)> transitions{};
+  std::array<std::uint64_t, static_cast<std::size_t>(suppress_reason::kCount)> verdicts{};
+  // "trading: halted at the end; transitions: manual 1, journal 0, ...;
+  // suppressed: halted 12, reducing 0, quarantined 0 (of 40 opportunities)".
+  [[nodiscard]] std::string trading_summary() const;
 };
 
 class live_bot {
@@ -159,6 +205,9 @@ class live_bot {
   // stops the threads, flushes and syncs the journal.
   live_report run();
   void request_stop() noexcept;  // any thread; async-signal-safe
+  // Halt trading (by "signal"): any thread; async-signal-safe (a flag the
+  // feed thread polls every 20 ms). Only an operator's resume undoes it.
+  void request_halt() noexcept;
 
   // Any thread, once running() is true:
   [[nodiscard]] bool running() const noexcept;
@@ -171,6 +220,9 @@ class live_bot {
   [[nodiscard]] std::uint64_t reseeds() const noexcept;  // snapshots applied (not stale)
   [[nodiscard]] std::uint64_t reseeded_symbols() const noexcept;
   [[nodiscard]] std::uint64_t frames() const noexcept;
+  [[nodiscard]] trading_state trading() const noexcept;  // the guard's state now
+  // The metrics server's bound port (0: none); any thread once running().
+  [[nodiscard]] std::uint16_t metrics_port() const noexcept;
 
   struct state;
 
@@ -179,8 +231,8 @@ class live_bot {
 };
 
 // Installs SIGINT/SIGTERM handlers that call bot.request_stop() (and restore
-// the previous handlers' default on the second signal). REQUIRES: bot
-// outlives the run.
+// the previous handlers' default on the second signal), and a SIGUSR1 handler
+// that calls bot.request_halt(). REQUIRES: bot outlives the run.
 void install_stop_signals(live_bot& bot);
 
 // Resident high-water mark (VmHWM of /proc/self/status) in kB; 0 if unknown.

@@ -19,6 +19,7 @@ struct run_flags {
   double duration_s = 0;
   int pin_cpu = -1;
   bool new_journal = false;
+  bool json_ticks = false;
   std::string evaluator = "auto";
   double spin_us = 50;
   bool spin_us_given = false, pin_given = false, record = false;
@@ -81,6 +82,7 @@ int run_live(const run_flags& f) {
   lo.stage_every = f.stage_every;
   lo.new_journal = f.new_journal;
   lo.ticks = &std::cerr;
+  lo.json_ticks = f.json_ticks;
   // Which build is running (core/build_info.h), before it connects.
   std::cerr << "triarb " << (f.record ? "record" : "run") << ": " << build_identity() << "\n";
   live_bot bot(std::move(lo));
@@ -112,7 +114,8 @@ int run_live(const run_flags& f) {
   std::cout << "triarb: " << r.frames << " frames over " << r.connections << " connections in "
             << r.seconds << " s; " << r.opportunities << " opportunities (" << r.journal_full
             << " refused by a full journal queue)\nlatency: frame receive -> decision "
-            << r.latency.text() << "\ncounters: " << r.telemetry_json << "\n";
+            << r.latency.text() << "\n"
+            << r.trading_summary() << "\ncounters: " << r.telemetry_json << "\n";
   if (!r.stages.empty()) {
     std::cout << "stages (evaluator " << r.evaluator << ", ~1 frame in " << f.stage_every << "):\n"
               << format_stages(r.stages, r.stage_samples);
@@ -173,6 +176,10 @@ void add_run(CLI::App& app, std::vector<command>& out) {
                   "at the end (0: off)")
         ->capture_default_str()
         ->check(CLI::Range(0U, 1'000'000U));
+    c->add_flag("--json", f->json_ticks,
+                "Telemetry ticks on stderr as the full JSON object (every counter), not the "
+                "one-line summary (state, frames/s, valid %, opportunities, suppressed, "
+                "latency, journal lag, the counters that moved)");
     c->add_flag("--new-journal", f->new_journal,
                 "If the journal does not verify or records other decision knobs (strategy, "
                 "fees, budgets, ages, exchange), set its files aside (*.broken-N) and start a "

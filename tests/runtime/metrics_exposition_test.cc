@@ -193,6 +193,31 @@ TEST(MetricsExposition, PortZeroIsPrintedAndTheEndpointServesWellFormedText) {
     EXPECT_NE(body.find("\n# HELP triarb_evaluator_" + f + "_total "), std::string::npos) << f;
     EXPECT_NE(body.find("\ntriarb_evaluator_" + f + "_total "), std::string::npos) << f;
   }
+  // Layer four (core/trading_guard.h): the state as a gauge, one sample per
+  // state, exactly one of them 1 (which one depends on how many opportunities
+  // came first: the simulated exchange's rate may trip the rate guard), and
+  // the guard's families, each with HELP and TYPE.
+  EXPECT_NE(body.find("\n# TYPE triarb_trading_state gauge\n"), std::string::npos);
+  int current = 0;
+  for (const char* st : {"active", "reducing", "halted"}) {
+    const std::string sample = std::string("\ntriarb_trading_state{state=\"") + st + "\"} ";
+    const auto at = body.find(sample);
+    ASSERT_NE(at, std::string::npos) << sample;
+    const char v = body[at + sample.size()];
+    EXPECT_TRUE(v == '0' || v == '1') << sample << v;
+    current += v == '1' ? 1 : 0;
+  }
+  EXPECT_EQ(current, 1);
+  for (const std::string f :
+       {"triarb_guard_transitions_total{trigger=\"rate\"} ",
+        "triarb_opportunities_suppressed_total{reason=\"quarantined\"} ",
+        "triarb_guard_quarantined_triangles 0", "triarb_journal_states_total ",
+        "triarb_control_refused_total{reason=\"wrong_token\"} 0",
+        "triarb_control_requests_total{action=\"resume\"} 0"}) {
+    EXPECT_NE(body.find("\n" + f), std::string::npos) << f;
+    const std::string family = f.substr(0, f.find_first_of("{ "));
+    EXPECT_NE(body.find("\n# HELP " + family + " "), std::string::npos) << family;
+  }
 }
 
 }  // namespace

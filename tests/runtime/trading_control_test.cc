@@ -1,0 +1,484 @@
+// trading_control_test: layer four wired into the live bot (runtime/live_bot.h)
+// against the simulated exchange over TLS on loopback (label integration):
+// the operator's POST /halt and /resume with and without the right token,
+// SIGUSR1, the halt file (at start-up and appearing while running, and the
+// resume it blocks), a journal that cannot keep up; after each, the journal
+// verifies and holds the state records, and opportunities decided while
+// halted are journaled suppressed. Every run is bounded (a duration cap,
+// waits with a deadline) and stops by itself.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/config.h"
+#include "core/journal.h"
+#include "runtime/live_bot.h"
+#include "sim/exchange/sim_exchange.h"
+#include "tests/runtime/http_client.h"
+#include "tests/runtime/prometheus_lint.h"
+
+namespace triarb {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kToken = "tok-3f9a1c-operator";
+
+template <class F>
+bool wait_for(F cond, std::chrono::milliseconds limit = 15s) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return cond();
+}
+
+struct running_bot {
+  live_bot bot;
+  live_report report;
+  std::exception_ptr error;
+  std::thread t;
+  explicit running_bot(live_options o) : bot(std::move(o)) {
+    t = std::thread([this] {
+      try {
+        report = bot.run();
+      } catch (...) {
+        error = std::current_exception();
+      }
+    });
+  }
+  live_report finish() {
+    bot.request_stop();
+    if (t.joinable()) t.join();
+    if (error) std::rethrow_exception(error);
+    return report;
+  }
+  ~running_bot() {
+    bot.request_stop();
+    if (t.joinable()) t.join();
+  }
+};
+
+// A directory of this test's own under the test temp dir, emptied.
+std::string fresh_dir(const std::string& name) {
+  const std::string d = ::testing::TempDir() + "trading_control_" + name;
+  std::error_code ec;
+  std::filesystem::remove_all(d, ec);
+  std::filesystem::create_directories(d);
+  return d;
+}
+
+void write_file(const std::string& path, const std::string& text, mode_t mode = 0600) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+  ::chmod(path.c_str(), mode);
+}
+
+// The bot against ex with a journal, a metrics server on any loopback port,
+// and guards that only the operator moves (the rate and repeat guards' limits
+// far above what a short run reaches, feed health never poor).
+live_options bot_for(const sim_exchange& ex, const std::string& dir) {
+  live_options o;
+  o.cfg.rest_url = ex.rest_url();
+  o.cfg.ws_url = ex.ws_url();
+  o.cfg.metrics_address = "127.0.0.1:0";
+  o.cfg.telemetry_interval_ms = 100;
+  o.cfg.journal_path = dir + "/journal.jsonl";
+  o.cfg.journal_fsync = journal_fsync_mode::never;
+  o.cfg.guard.rate_floor = 1'000'000'000;
+  o.cfg.guard.repeat_reports = 1'000'000;
+  o.cfg.guard.feed_invalid_max_permille = 1000;
+  o.tls.ca_pem = ex.ca_pem();
+  o.journal = true;
+  o.duration_ms = 20'000;  // upper bound; tests stop earlier
+  o.ws.backoff_initial_ms = 50;
+  o.ws.backoff_max_ms = 500;
+  o.evaluator = live_options::evaluator_mode::inline_feed;
+  return o;
+}
+
+sim_exchange_options fast_exchange() {
+  sim_exchange_options o;
+  o.seed = 3;
+  o.updates_per_second = 5000;
+  return o;
+}
+
+struct http_reply {
+  std::string status_line, body;
+};
+http_reply post(std::uint16_t port, const std::string& path, const std::string& auth) {
+  test::client c(port);
+  EXPECT_TRUE(c.connected);
+  c.send("POST " + path + " HTTP/1.1\r\nHost: x\r\n" +
+         (auth.empty() ? "" : "Authorization: " + auth + "\r\n") + "Content-Length: 0\r\n\r\n");
+  const std::string raw = c.read_all();
+  const auto head_end = raw.find("\r\n\r\n");
+  return {raw.substr(0, raw.find("\r\n")),
+          head_end == std::string::npos ? "" : raw.substr(head_end + 4)};
+}
+std::string metrics_body(std::uint16_t port) {
+  const std::string raw = test::scrape(port);
+  const auto at = raw.find("\r\n\r\n");
+  return at == std::string::npos ? "" : raw.substr(at + 4);
+}
+
+// The tick lines, written by the feed thread, read by the test meanwhile.
+struct locked_text : std::streambuf {
+  std::mutex mu;
+  std::string text;
+  int_type overflow(int_type c) override {
+    if (c != traits_type::eof()) {
+      std::lock_guard<std::mutex> lk(mu);
+      text.push_back(static_cast<char>(c));
+    }
+    return c;
+  }
+  std::streamsize xsputn(const char* p, std::streamsize n) override {
+    std::lock_guard<std::mutex> lk(mu);
+    text.append(p, static_cast<std::size_t>(n));
+    return n;
+  }
+  std::string get() {
+    std::lock_guard<std::mutex> lk(mu);
+    return text;
+  }
+};
+
+bool digits(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+// "" if line is the tick line live_bot.h documents, else what is wrong:
+// state=S frames/s=N valid=P% opp=N suppressed=N p50=U.UUUµs p99=U.UUUµs
+// journal_lag=N moved: (-| name+N ...)
+std::string tick_line_problem(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> w;
+  for (std::string t; in >> t;) w.push_back(t);
+  if (w.size() < 10) return "too few fields";
+  const auto value = [&](std::size_t i, std::string_view key) -> std::string_view {
+    const std::string_view t = w[i];
+    return t.starts_with(key) ? t.substr(key.size()) : std::string_view("<missing>");
+  };
+  const std::string_view st = value(0, "state=");
+  if (st != "active" && st != "reducing" && st != "halted") return "state";
+  if (!digits(value(1, "frames/s="))) return "frames/s";
+  const std::string_view valid = value(2, "valid=");
+  if (valid != "-" && !(valid.ends_with("%") && valid.find('.') != std::string_view::npos &&
+                        digits(valid.substr(0, valid.find('.'))))) {
+    return "valid";
+  }
+  if (!digits(value(3, "opp="))) return "opp";
+  if (!digits(value(4, "suppressed="))) return "suppressed";
+  for (const auto& [i, key] : {std::pair<std::size_t, std::string_view>{5, "p50="}, {6, "p99="}}) {
+    std::string_view v = value(i, key);
+    if (!v.ends_with("µs")) return std::string(key) + " unit";
+    v.remove_suffix(std::string_view("µs").size());
+    const auto dot = v.find('.');
+    if (dot == std::string_view::npos || !digits(v.substr(0, dot)) || v.size() - dot != 4 ||
+        !digits(v.substr(dot + 1))) {
+      return std::string(key) + " value";
+    }
+  }
+  if (!digits(value(7, "journal_lag="))) return "journal_lag";
+  if (w[8] != "moved:") return "moved:";
+  if (w.size() == 10 && w[9] == "-") return "";
+  for (std::size_t i = 9; i < w.size(); ++i) {
+    const auto plus = w[i].rfind('+');
+    if (plus == std::string::npos || w[i].find('.') > plus ||
+        !digits(std::string_view(w[i]).substr(plus + 1))) {
+      return "moved entry " + w[i];
+    }
+  }
+  return "";
+}
+
+// Verdicts as the bot's hook saw them.
+struct verdicts {
+  std::atomic<std::uint64_t> all{0}, halted{0};
+  void attach(live_options& o) {
+    o.on_verdict = [this](const opportunity&, suppress_reason r) {
+      ++all;
+      if (r == suppress_reason::halted) ++halted;
+    };
+  }
+};
+
+std::vector<journal_record> verified_records(const std::string& path) {
+  const verify_report v = verify_journal(path, {});
+  EXPECT_TRUE(v.ok()) << v.message();
+  return read_journal(path);
+}
+std::vector<state_record> states_in(const std::vector<journal_record>& recs) {
+  std::vector<state_record> out;
+  for (const journal_record& r : recs) {
+    if (const auto* s = std::get_if<state_record>(&r.body)) out.push_back(*s);
+  }
+  return out;
+}
+
+TEST(TradingControl, HttpHaltAndResumeNeedTheTokenAndHaltedOpportunitiesAreJournaledSuppressed) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  const std::string dir = fresh_dir("http");
+  live_options o = bot_for(ex, dir);
+  o.cfg.token_file = dir + "/token";
+  write_file(o.cfg.token_file, std::string(kToken) + "\n");
+  verdicts v;
+  v.attach(o);
+  locked_text tick_text;
+  std::ostream ticks(&tick_text);
+  o.ticks = &ticks;
+  running_bot b(std::move(o));
+  ASSERT_TRUE(wait_for([&] { return b.bot.running() && b.bot.metrics_port() != 0; }));
+  const std::uint16_t port = b.bot.metrics_port();
+  ASSERT_TRUE(wait_for([&] { return v.all.load() > 0; })) << "no opportunity in 15 s";
+  EXPECT_EQ(b.bot.trading(), trading_state::active);
+
+  EXPECT_EQ(post(port, "/halt", "").status_line, "HTTP/1.1 401 Unauthorized");
+  EXPECT_EQ(post(port, "/halt", "Bearer wrong-token").status_line, "HTTP/1.1 403 Forbidden");
+  EXPECT_EQ(post(port, "/resume", "Bearer wrong-token").status_line, "HTTP/1.1 403 Forbidden");
+  EXPECT_EQ(b.bot.trading(), trading_state::active) << "a refused request moved the state";
+
+  http_reply r = post(port, "/halt", std::string("Bearer ") + kToken);
+  EXPECT_EQ(r.status_line, "HTTP/1.1 200 OK");
+  EXPECT_EQ(r.body, "{\"state\":\"halted\",\"changed\":true}\n");
+  EXPECT_EQ(b.bot.trading(), trading_state::halted);
+  r = post(port, "/halt", std::string("Bearer ") + kToken);
+  EXPECT_EQ(r.body, "{\"state\":\"halted\",\"changed\":false}\n");
+  ASSERT_TRUE(wait_for([&] { return v.halted.load() > 0; }))
+      << "no opportunity was decided while halted within 15 s";
+  ASSERT_TRUE(wait_for([&] { return tick_text.get().find("state=halted") != std::string::npos; }))
+      << "no tick line while halted: " << tick_text.get();
+
+  const std::string halted_metrics = metrics_body(port);
+  EXPECT_NE(halted_metrics.find("triarb_trading_state{state=\"halted\"} 1"), std::string::npos)
+      << halted_metrics;
+  EXPECT_NE(halted_metrics.find("triarb_trading_state{state=\"active\"} 0"), std::string::npos);
+  EXPECT_NE(halted_metrics.find("triarb_control_refused_total{reason=\"missing_token\"} 1"),
+            std::string::npos)
+      << halted_metrics;
+  EXPECT_NE(halted_metrics.find("triarb_control_refused_total{reason=\"wrong_token\"} 2"),
+            std::string::npos)
+      << halted_metrics;
+  EXPECT_NE(halted_metrics.find("triarb_guard_transitions_total{trigger=\"manual\"} 1"),
+            std::string::npos)
+      << halted_metrics;
+  EXPECT_EQ(halted_metrics.find("triarb_opportunities_suppressed_total{reason=\"halted\"} 0\n"),
+            std::string::npos)
+      << "opportunities were suppressed: the counter is not 0";
+  EXPECT_TRUE(prometheus_lint(halted_metrics).empty())
+      << testing::PrintToString(prometheus_lint(halted_metrics));
+
+  r = post(port, "/resume", std::string("Bearer ") + kToken);
+  EXPECT_EQ(r.status_line, "HTTP/1.1 200 OK");
+  EXPECT_EQ(r.body, "{\"state\":\"active\",\"changed\":true}\n");
+  EXPECT_EQ(b.bot.trading(), trading_state::active);
+  std::this_thread::sleep_for(250ms);  // a tick or two after the resume
+  const live_report rep = b.finish();
+
+  EXPECT_EQ(rep.trading, trading_state::active);
+  EXPECT_EQ(rep.transitions[static_cast<std::size_t>(guard_trigger::manual)], 2u);
+  EXPECT_GT(rep.verdicts[static_cast<std::size_t>(suppress_reason::halted)], 0u);
+  EXPECT_NE(rep.telemetry_json.find("\"trading\":{\"state\":\"active\",\"quarantined\":0,"
+                                    "\"transitions\":{\"repeat\":0,\"rate\":0,\"feed_health\":0,"
+                                    "\"journal\":0,\"manual\":2}"),
+            std::string::npos)
+      << rep.telemetry_json;
+
+  // The ticks: one human line each, the halt among the counters that moved.
+  const std::string tick_lines = tick_text.get();
+  std::istringstream in(tick_lines);
+  std::size_t lines = 0, halted_lines = 0, moved_manual = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++lines;
+    EXPECT_EQ(tick_line_problem(line), "") << line;
+    if (line.starts_with("state=halted")) ++halted_lines;
+    if (line.find(" transitions.manual+") != std::string::npos) ++moved_manual;
+  }
+  EXPECT_GT(lines, 0u);
+  EXPECT_GT(halted_lines, 0u) << tick_lines;
+  EXPECT_GE(moved_manual, 1u) << tick_lines;
+
+  // The journal: verified; the halt, then opportunities suppressed, then the
+  // resume, in that order.
+  const std::vector<journal_record> recs = verified_records(dir + "/journal.jsonl");
+  const std::vector<state_record> states = states_in(recs);
+  ASSERT_EQ(states.size(), 2u);
+  EXPECT_EQ(states[0].to, trading_state::halted);
+  EXPECT_EQ(states[0].trigger, guard_trigger::manual);
+  EXPECT_EQ(states[0].by, "http");
+  EXPECT_EQ(states[1].from, trading_state::halted);
+  EXPECT_EQ(states[1].to, trading_state::active);
+  EXPECT_EQ(states[1].by, "http");
+  int phase = 0;  // 0 before the halt, 1 halted, 2 after the resume
+  std::size_t suppressed_while_halted = 0;
+  for (const journal_record& rec : recs) {
+    if (std::holds_alternative<state_record>(rec.body)) ++phase;
+    if (const auto* op = std::get_if<opportunity_record>(&rec.body)) {
+      if (phase == 1) {
+        EXPECT_EQ(op->suppressed, suppress_reason::halted) << "seq " << rec.seq;
+        ++suppressed_while_halted;
+      } else {
+        EXPECT_EQ(op->suppressed, suppress_reason::none) << "seq " << rec.seq;
+      }
+    }
+  }
+  EXPECT_GT(suppressed_while_halted, 0u);
+  std::string raw;
+  std::getline(std::ifstream(dir + "/journal.jsonl"), raw, '\0');
+  EXPECT_EQ(raw.find(kToken), std::string::npos) << "the token reached the journal";
+}
+
+TEST(TradingControl, Sigusr1Halts) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  const std::string dir = fresh_dir("signal");
+  live_options o = bot_for(ex, dir);
+  o.cfg.metrics_address.clear();
+  running_bot b(std::move(o));
+  ASSERT_TRUE(wait_for([&] { return b.bot.running(); }));
+  install_stop_signals(b.bot);
+  ASSERT_EQ(::raise(SIGUSR1), 0);
+  EXPECT_TRUE(wait_for([&] { return b.bot.trading() == trading_state::halted; }, 5s));
+  const live_report rep = b.finish();
+  // The handlers point at this bot: back to the defaults before it goes.
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGUSR1, SIG_IGN);
+  EXPECT_EQ(rep.trading, trading_state::halted);
+  const std::vector<state_record> states = states_in(verified_records(dir + "/journal.jsonl"));
+  ASSERT_EQ(states.size(), 1u);
+  EXPECT_EQ(states[0].from, trading_state::active);
+  EXPECT_EQ(states[0].to, trading_state::halted);
+  EXPECT_EQ(states[0].trigger, guard_trigger::manual);
+  EXPECT_EQ(states[0].by, "signal");
+}
+
+TEST(TradingControl, TheHaltFileHaltsAtStartAndWhenItAppearsAndBlocksResume) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  const std::string dir = fresh_dir("halt_file");
+  live_options o = bot_for(ex, dir);
+  o.cfg.token_file = dir + "/token";
+  write_file(o.cfg.token_file, kToken);
+  o.cfg.halt_file = dir + "/HALT";
+  write_file(o.cfg.halt_file, "");
+  const std::string halt_file = o.cfg.halt_file;
+  running_bot b(std::move(o));
+  ASSERT_TRUE(wait_for([&] { return b.bot.running() && b.bot.metrics_port() != 0; }));
+  EXPECT_EQ(b.bot.trading(), trading_state::halted) << "started with the halt file present";
+  const std::uint16_t port = b.bot.metrics_port();
+  const std::string auth = std::string("Bearer ") + kToken;
+  http_reply r = post(port, "/resume", auth);
+  EXPECT_EQ(r.status_line, "HTTP/1.1 409 Conflict");
+  EXPECT_NE(r.body.find("\"state\":\"halted\""), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("resume refused: the halt file " + halt_file + " exists"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(b.bot.trading(), trading_state::halted);
+  ASSERT_EQ(std::remove(halt_file.c_str()), 0);
+  r = post(port, "/resume", auth);
+  EXPECT_EQ(r.status_line, "HTTP/1.1 200 OK");
+  EXPECT_EQ(b.bot.trading(), trading_state::active);
+  write_file(halt_file, "");
+  EXPECT_TRUE(wait_for([&] { return b.bot.trading() == trading_state::halted; }, 5s))
+      << "the halt file appeared and the bot did not halt";
+  const live_report rep = b.finish();
+  EXPECT_EQ(rep.trading, trading_state::halted);
+  const std::vector<state_record> states = states_in(verified_records(dir + "/journal.jsonl"));
+  ASSERT_EQ(states.size(), 3u);
+  EXPECT_EQ(states[0].to, trading_state::halted);
+  EXPECT_EQ(states[0].by, "halt_file");
+  EXPECT_EQ(states[1].to, trading_state::active);
+  EXPECT_EQ(states[1].by, "http");
+  EXPECT_EQ(states[2].to, trading_state::halted);
+  EXPECT_EQ(states[2].by, "halt_file");
+}
+
+// journal_queue 0: every opportunity finds the queue full, so the first one
+// halts (trigger journal); the state record itself is never refused. Without
+// a token file the control endpoints say so.
+TEST(TradingControl, AJournalThatCannotTakeADecisionHalts) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  const std::string dir = fresh_dir("journal_full");
+  live_options o = bot_for(ex, dir);
+  o.journal_queue = 0;
+  verdicts v;
+  v.attach(o);
+  running_bot b(std::move(o));
+  ASSERT_TRUE(wait_for([&] { return b.bot.running() && b.bot.metrics_port() != 0; }));
+  const http_reply r = post(b.bot.metrics_port(), "/halt", std::string("Bearer ") + kToken);
+  EXPECT_EQ(r.status_line, "HTTP/1.1 404 Not Found");
+  EXPECT_NE(r.body.find("control disabled"), std::string::npos) << r.body;
+  ASSERT_TRUE(wait_for([&] { return v.all.load() > 0; })) << "no opportunity in 15 s";
+  EXPECT_TRUE(wait_for([&] { return b.bot.trading() == trading_state::halted; }, 5s));
+  const live_report rep = b.finish();
+  EXPECT_EQ(rep.trading, trading_state::halted);
+  EXPECT_EQ(rep.transitions[static_cast<std::size_t>(guard_trigger::journal)], 1u);
+  EXPECT_GE(rep.journal_full, 1u);
+  const std::vector<journal_record> recs = verified_records(dir + "/journal.jsonl");
+  const std::vector<state_record> states = states_in(recs);
+  ASSERT_EQ(states.size(), 1u);
+  EXPECT_EQ(states[0].trigger, guard_trigger::journal);
+  EXPECT_EQ(states[0].to, trading_state::halted);
+  EXPECT_NE(states[0].evidence_json.find("journal_full"), std::string::npos)
+      << states[0].evidence_json;
+  for (const journal_record& rec : recs) {
+    EXPECT_FALSE(std::holds_alternative<opportunity_record>(rec.body))
+        << "a queue of 0 took an opportunity (seq " << rec.seq << ")";
+  }
+}
+
+// The token file is checked before anything starts (no exchange needed):
+// missing, empty, or open to group or others, run() refuses naming the path
+// (and the mode), never the token.
+TEST(TradingControl, ATokenFileThatIsMissingEmptyOrNotPrivateIsRefused) {
+  const std::string dir = fresh_dir("token");
+  const auto refusal = [&](const std::string& path) -> std::string {
+    live_options o;
+    o.cfg.token_file = path;
+    o.cfg.metrics_address = "127.0.0.1:0";
+    o.cfg.rest_url = "https://127.0.0.1:1";
+    o.cfg.ws_url = "wss://127.0.0.1:1";
+    o.duration_ms = 2'000;
+    live_bot bot(std::move(o));
+    try {
+      (void)bot.run();
+    } catch (const config_error& e) {
+      return e.what();
+    } catch (const std::exception& e) {
+      return std::string("not a config_error: ") + e.what();
+    }
+    return "";
+  };
+  const std::string missing = dir + "/absent";
+  std::string e = refusal(missing);
+  EXPECT_NE(e.find("guard.token_file " + missing + ": cannot read it"), std::string::npos) << e;
+  const std::string empty = dir + "/empty";
+  write_file(empty, " \n");
+  e = refusal(empty);
+  EXPECT_NE(e.find("guard.token_file " + empty + ": empty"), std::string::npos) << e;
+  const std::string open = dir + "/open";
+  write_file(open, kToken, 0640);
+  e = refusal(open);
+  EXPECT_NE(e.find("guard.token_file " + open + ": mode 0640 lets group or others read"),
+            std::string::npos)
+      << e;
+  EXPECT_EQ(e.find(kToken), std::string::npos) << "the token was printed: " << e;
+}
+
+}  // namespace
+}  // namespace triarb
