@@ -245,7 +245,7 @@ class campaign_run {
         feed_(symbols_, book_, dirty_, tel_),
         eval_(u_, idx_, eval_config(o), tel_),
         budget_(bot_config{}.reconnect_attempts_per_5min),
-        guard_(campaign_guard_config()) {}
+        guard_(o.guard ? *o.guard : campaign_guard_config()) {}
 
   campaign_report run();
 
@@ -797,13 +797,14 @@ void campaign_run::measure(const opportunity& op) {
     ++w.length;
     r_.repeat_run_longest = std::max(r_.repeat_run_longest, w.length);
     w.times.push_back(op.decided_ns);
-    while (!w.times.empty() && w.times.front() <= op.decided_ns - kGuardRepeatWindowNs) {
+    while (!w.times.empty() &&
+           w.times.front() <= op.decided_ns - guard_.config().repeat_window_ns) {
       w.times.pop_front();
     }
     r_.repeat_run_max = std::max<std::uint64_t>(r_.repeat_run_max, w.times.size());
   }
-  const auto k =
-      static_cast<std::size_t>(std::max<std::int64_t>(op.decided_ns, 0) / kGuardRateWindowNs);
+  const auto k = static_cast<std::size_t>(std::max<std::int64_t>(op.decided_ns, 0) /
+                                          guard_.config().rate_window_ns);
   if (r_.rate_windows.size() <= k) r_.rate_windows.resize(k + 1, 0);
   ++r_.rate_windows[k];
 }
@@ -1090,6 +1091,7 @@ campaign_report campaign_run::run() {
   r_.triangles = idx_.size();
   r_.oracle_triangles = cycles_.size();
   r_.market = p_.calm ? "calm" : "fast";
+  r_.guard = guard_.config();
   const auto groups = split_into_connections(n, p_.symbols_per_connection);
   r_.connections = groups.size();
 
@@ -1369,7 +1371,7 @@ campaign_report run_campaign(const campaign_options& o) {
   r.guard_check =
       !o.network && o.mutant_no_validity && o.mutant_drop_capped && o.sc == scenario::lunc_overflow;
   if (r.guard_check) {
-    const std::uint64_t per_run = kGuardRepeatReports - 1;
+    const std::uint64_t per_run = r.guard.repeat_reports - 1;
     r.guard_bound = per_run * r.frozen_runs;
     if (r.frozen_reports == 0) fail("no report used a frozen leg: the check proves nothing");
     if (r.guard_halts + r.guard_quarantines == 0) {
@@ -1467,7 +1469,7 @@ std::string verdict_line(const campaign_options& o, const campaign_report& r) {
   }
   if (r.guard_check) {
     v += " frozen_run_max=" + std::to_string(r.frozen_run_actionable_max) + "/" +
-         std::to_string(kGuardRepeatReports - 1) +
+         std::to_string(r.guard.repeat_reports - 1) +
          " frozen_actionable=" + std::to_string(r.frozen_actionable) + "/" +
          std::to_string(r.guard_bound);
   }
@@ -1575,12 +1577,14 @@ std::string report_json(const campaign_options& o, const campaign_report& r) {
   if (!o.network) {
     j += ",\"mutant_no_validity\":" + std::string(o.mutant_no_validity ? "true" : "false");
     j += ",\"guard_off\":" + std::string(o.guard_off ? "true" : "false");
-    j += ",\"guard\":{\"repeat_reports\":" + std::to_string(kGuardRepeatReports) +
-         ",\"repeat_window_ns\":" + std::to_string(kGuardRepeatWindowNs) +
-         ",\"rate_window_ns\":" + std::to_string(kGuardRateWindowNs) +
-         ",\"rate_factor\":" + std::to_string(kGuardRateFactor) +
-         ",\"rate_floor\":" + std::to_string(kGuardRateFloor) +
-         ",\"rate_warmup_windows\":" + std::to_string(kGuardRateWarmupWindows) +
+    const guard_config& g = r.guard;
+    j += ",\"guard\":{\"repeat_reports\":" + std::to_string(g.repeat_reports) +
+         ",\"repeat_window_ns\":" + std::to_string(g.repeat_window_ns) +
+         ",\"rate_window_ns\":" + std::to_string(g.rate_window_ns) +
+         ",\"rate_factor\":" + std::to_string(g.rate_factor) +
+         ",\"rate_floor\":" + std::to_string(g.rate_floor) +
+         ",\"rate_warmup_windows\":" + std::to_string(g.rate_warmup_windows) +
+         ",\"feed_invalid_max_permille\":" + std::to_string(g.feed_invalid_max_permille) +
          ",\"health_tick_ns\":" + std::to_string(kGuardHealthTickNs) + "}";
     j += ",\"actionable\":" + std::to_string(r.actionable);
     j += ",\"phantom_actionable\":" + std::to_string(r.phantom_actionable);

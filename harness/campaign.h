@@ -106,6 +106,9 @@ struct campaign_options {
   // Test-only: no trading guard (every opportunity actionable), to show the
   // guard check fail without it.
   bool guard_off = false;
+  // Test-only: these guard knobs instead of the campaign's (campaign.cc,
+  // campaign_guard_config), e.g. to see a false halt fail a run.
+  std::optional<guard_config> guard;
   // Through the real network path instead (net_campaign.h): the simulated
   // exchange on loopback, the live bot over TLS WebSocket, real time
   // (duration_ns is then real time). Not byte-identical; judged by the same
@@ -225,6 +228,7 @@ struct campaign_report {
   // holds the update id from before the drop. Per (triangle, frozen leg,
   // update id): actionable reports; the bound is repeat_reports - 1 each,
   // and guard_bound = (repeat_reports - 1) x frozen_runs overall.
+  guard_config guard;  // the knobs the run's guard had
   bool guard_check = false;
   std::uint64_t frozen_reports = 0;             // reports with a frozen leg
   std::uint64_t frozen_actionable = 0;          // ... not suppressed

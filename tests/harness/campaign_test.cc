@@ -2,7 +2,9 @@
 // reports zero phantoms, zero missed and full recall; the same seed gives the
 // same report and journal bytes; the previous bot's drop-on-overflow is
 // caught by the oracle on the same seed; a configuration past the URL limit
-// is rejected before connecting.
+// is rejected before connecting; the trading guard (layer four) never halts
+// nor quarantines without a mutant, and with layers one to three removed
+// (drop-capped and no-validity) it catches the frozen legs within its bound.
 //
 // TRIARB_CAMPAIGN_SEEDS (default 2) and TRIARB_CAMPAIGN_DURATION_MS (default
 // 2000) shrink or grow the sweep (ci/asan-ubsan.sh runs a reduced set).
@@ -10,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -55,6 +58,15 @@ TEST_P(Campaign, NoPhantomNoMissedFullRecallOnEverySeed) {
     EXPECT_EQ(r.missed, 0U);
     EXPECT_EQ(r.stale_used, 0U);
     EXPECT_EQ(r.contract_violations, 0U);
+    // Layer four: no false halt or quarantine; every report judged by it.
+    EXPECT_EQ(r.guard_halts, 0U) << r.first_guard_action;
+    EXPECT_EQ(r.guard_quarantines, 0U) << r.first_guard_action;
+    std::uint64_t suppressed = 0;
+    for (std::uint64_t n : r.suppressed) suppressed += n;
+    EXPECT_EQ(r.actionable + suppressed, r.opportunities);
+    EXPECT_EQ(r.suppressed[static_cast<std::size_t>(suppress_reason::none)], 0U);
+    // A benign repeat run stays under the knob (the margin is design.md's).
+    EXPECT_LT(r.repeat_run_max, r.guard.repeat_reports);
     if (GetParam() == scenario::url_too_long) continue;
     EXPECT_GT(r.frames, 10'000U);
     // The oracle saw reportable cycles, so "missed == 0" means something.
@@ -196,6 +208,103 @@ TEST(Campaign, ReproduceLineNamesTheBinaryThisBuildMakes) {
   const std::string expected = "build/default/" + relative.substr(relative.find('/', 6) + 1);
   EXPECT_NE(cmd.find("&& " + expected + " sim --seed 7"), std::string::npos)
       << cmd << "\nexpected the binary at " << expected;
+}
+
+// The guard check: the drop-capped mutant freezes the legs whose quantities
+// overflow (their frames dropped, nothing invalidated, no age limit) and
+// no-validity lets the evaluator use any leg, so layers one to three are
+// gone; the trading guard must quarantine (or halt) before any frozen leg's
+// run has repeat_reports actionable reports. Suppressed opportunities are
+// journaled with their reason.
+TEST(Campaign, GuardCatchesFrozenLegsWithinItsBound) {
+  const std::string j = ::testing::TempDir() + "campaign_guard.jsonl";
+  // Under the sanitizers (TRIARB_CAMPAIGN_SEEDS=1) one seed.
+  const std::uint64_t seeds = std::min<std::uint64_t>(2, env_or("TRIARB_CAMPAIGN_SEEDS", 2));
+  for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
+    campaign_options o = options(scenario::lunc_overflow, seed);
+    o.duration_ns = 8'000'000'000;  // sparse frozen runs need time to add up
+    o.mutant_drop_capped = o.mutant_no_validity = true;
+    std::remove(j.c_str());
+    o.journal_path = j;
+    const campaign_report r = run_campaign(o);
+    SCOPED_TRACE(verdict_line(o, r));
+    EXPECT_TRUE(r.guard_check);
+    EXPECT_TRUE(r.passed) << r.why;
+    EXPECT_GT(r.frozen_reports, 0U);
+    EXPECT_GT(r.phantom, 0U) << "the mutants do report phantoms";
+    EXPECT_GT(r.guard_quarantines + r.guard_halts, 0U);
+    EXPECT_GE(r.first_guard_action_ns, 0);
+    EXPECT_FALSE(r.first_guard_action.empty());
+    EXPECT_LE(r.frozen_run_actionable_max, r.guard.repeat_reports - 1);
+    EXPECT_LE(r.frozen_actionable, r.guard_bound);
+    EXPECT_EQ(r.phantom_actionable_unfrozen, 0U);
+    EXPECT_GT(r.suppressed[static_cast<std::size_t>(suppress_reason::quarantined)], 0U);
+    EXPECT_NE(reproduce_command(o).find("--mutant drop-capped --mutant no-validity"),
+              std::string::npos);
+    const std::string text = slurp(j);
+    std::size_t n = 0;
+    for (std::size_t p = 0;
+         (p = text.find("\"suppressed\":\"quarantined\"", p)) != std::string::npos; ++p) {
+      ++n;
+    }
+    EXPECT_EQ(n, r.suppressed[static_cast<std::size_t>(suppress_reason::quarantined)]);
+  }
+}
+
+// The same run without the guard: the phantoms go through actionable and
+// the check fails, naming the bound.
+TEST(Campaign, GuardCheckFailsWithoutTheGuard) {
+  campaign_options o = options(scenario::lunc_overflow, 1);
+  o.duration_ns = 8'000'000'000;
+  o.mutant_drop_capped = o.mutant_no_validity = true;
+  o.guard_off = true;
+  const campaign_report r = run_campaign(o);
+  EXPECT_FALSE(r.passed) << verdict_line(o, r);
+  EXPECT_EQ(r.actionable, r.opportunities);
+  EXPECT_GT(r.phantom_actionable, 0U);
+  EXPECT_GT(r.frozen_run_actionable_max, r.guard.repeat_reports - 1);
+  EXPECT_NE(r.why.find("the guard neither halted nor quarantined"), std::string::npos) << r.why;
+  EXPECT_NE(r.why.find("over the bound repeat_reports - 1"), std::string::npos) << r.why;
+}
+
+// Without mutants a guard halt or quarantine fails the run: knobs tight
+// enough to trip on a benign market make it a FAIL naming them.
+TEST(Campaign, FalseHaltOrQuarantineFailsTheRun) {
+  campaign_options o = options(scenario::garbage_frames, 1);
+  guard_config tight;
+  tight.repeat_reports = 2;
+  tight.repeat_window_ns = 1'000'000'000;
+  tight.start_ns = 0;
+  o.guard = tight;
+  const campaign_report q = run_campaign(o);
+  EXPECT_FALSE(q.passed);
+  EXPECT_GT(q.guard_quarantines, 0U);
+  EXPECT_NE(q.why.find("false quarantines"), std::string::npos) << q.why;
+  EXPECT_GT(q.suppressed[static_cast<std::size_t>(suppress_reason::quarantined)], 0U);
+  guard_config low_rate;
+  low_rate.rate_window_ns = 100'000'000;
+  low_rate.rate_floor = 5;
+  low_rate.start_ns = 0;
+  o.guard = low_rate;
+  const campaign_report h = run_campaign(o);
+  EXPECT_FALSE(h.passed);
+  EXPECT_EQ(h.guard_halts, 1U);
+  EXPECT_NE(h.why.find("1 false guard halts"), std::string::npos) << h.why;
+  EXPECT_NE(h.first_guard_action.find("halt by rate"), std::string::npos) << h.first_guard_action;
+  EXPECT_GT(h.suppressed[static_cast<std::size_t>(suppress_reason::halted)], 0U);
+}
+
+// A server shutdown rotates every connection: feed health is poor, the
+// guard goes to reducing (reported, not a failure) and back to active.
+TEST(Campaign, FeedHealthTransitionsAreReportedNotFailed) {
+  campaign_options o = options(scenario::server_shutdown, 1);
+  o.duration_ns = 4'500'000'000;  // past the rotation at 4 s
+  const campaign_report r = run_campaign(o);
+  EXPECT_TRUE(r.passed) << verdict_line(o, r);
+  EXPECT_GT(r.feed_reducing, 0U) << verdict_line(o, r);
+  EXPECT_EQ(r.feed_resumed, r.feed_reducing);
+  EXPECT_GT(r.suppressed[static_cast<std::size_t>(suppress_reason::reducing)], 0U);
+  EXPECT_EQ(r.guard_halts + r.guard_quarantines, 0U);
 }
 
 TEST(Campaign, UrlPastTheGatewayLimitIsRejectedBeforeConnecting) {
