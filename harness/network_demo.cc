@@ -104,7 +104,7 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
   o.journal = true;
   o.new_journal = d.new_journal;
   o.cfg.journal_path = journal.path();
-  o.cfg.journal_fsync = journal_fsync_mode::interval;
+  o.cfg.journal_fsync = d.journal_fsync;
   const fixed8 fee = o.cfg.fee;
   const sim::exact threshold = 1 + sim::exact(static_cast<long long>(o.cfg.min_profit.raw())) /
                                        sim::exact(static_cast<long long>(fixed8::kScale));

@@ -14,6 +14,8 @@
 #include <iosfwd>
 #include <string>
 
+#include "config/config.h"
+
 namespace triarb {
 
 // `triarb demo`: sim_exchange in-process on 127.0.0.1 port 0, the bot over
@@ -37,6 +39,7 @@ struct network_demo_options {
   // The journal at journal_path does not verify: set it aside (*.broken-N)
   // and start a new chain instead of refusing (live_options::new_journal).
   bool new_journal = false;
+  journal_fsync_mode journal_fsync = journal_fsync_mode::interval;
   std::string record_path;  // non-empty: record the frames (replay reproduces)
   std::string exchange_info_out;
 };

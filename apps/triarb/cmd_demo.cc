@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "apps/triarb/command.h"
+#include "config/config.h"
 #include "harness/network_demo.h"
 
 namespace triarb::app {
@@ -10,6 +11,7 @@ namespace triarb::app {
 void add_demo(CLI::App& app, std::vector<command>& out) {
   auto f = std::make_shared<sim_flags>();
   f->fault_rate = 0.0005;
+  f->fsync = "interval";  // the demo's default (sim's is every_record)
   CLI::App* demo = app.add_subcommand(
       "demo",
       "The embedded default: starts the simulated exchange in-process on 127.0.0.1 (real TLS, "
@@ -31,6 +33,9 @@ void add_demo(CLI::App& app, std::vector<command>& out) {
                    d.journal_path = f->journal_path;
                    d.keep_journal = *keep;
                    d.new_journal = f->new_journal;
+                   d.journal_fsync = f->fsync == "never"          ? journal_fsync_mode::never
+                                     : f->fsync == "every_record" ? journal_fsync_mode::every_record
+                                                                  : journal_fsync_mode::interval;
                    d.record_path = f->frames_out;
                    d.exchange_info_out = f->exchange_info_out;
                    return run_network_demo(d, std::cout, std::cerr);

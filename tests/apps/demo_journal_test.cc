@@ -2,8 +2,8 @@
 // to a temporary file under $TMPDIR, verifies the chain it wrote at the end
 // ("journal: N records, chain verified (path)") and removes it; with
 // --keep-journal or --journal PATH the journal stays, and it is the chain the
-// line counted; --new-journal sets a broken one aside. Each demo runs 2 s on
-// loopback, bounded.
+// line counted; --new-journal sets a broken one aside and --fsync applies.
+// Each demo runs 2 s on loopback, bounded.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -70,10 +70,21 @@ TEST(DemoJournal, TemporaryByDefaultVerifiedThenRemoved) {
   EXPECT_TRUE(fs::is_empty(tmp)) << "the temporary directory is removed too";
 }
 
+// --fsync reaches the journal too (the demo ignored it: always interval, ~10
+// fdatasyncs a second): every_record syncs each record, so the run's last
+// counters show about as many fsyncs as records, not a handful.
 TEST(DemoJournal, KeepJournalKeepsTheChainItVerified) {
-  const demo_run d = run_demo("demo_journal_keep", {"--keep-journal"});
+  const demo_run d = run_demo("demo_journal_keep", {"--keep-journal", "--fsync", "every_record"});
   ASSERT_EQ(d.r.code, 0) << d.r.output;
   ASSERT_FALSE(d.path.empty()) << d.r.output;
+  std::uint64_t fsyncs = 0;
+  static const std::regex fsync_counter(R"("fsyncs":([0-9]+))");
+  for (auto it = std::sregex_iterator(d.r.output.begin(), d.r.output.end(), fsync_counter);
+       it != std::sregex_iterator(); ++it) {
+    fsyncs = std::stoull((*it)[1].str());  // the last one: the summary's counters
+  }
+  EXPECT_GT(fsyncs * 2, d.records)
+      << "--fsync every_record: " << fsyncs << " fsyncs for " << d.records << " records";
   ASSERT_TRUE(fs::exists(d.path)) << d.path;
   const verify_report v = verify_journal(d.path, {});
   EXPECT_TRUE(v.ok()) << v.message();
