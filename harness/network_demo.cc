@@ -183,6 +183,7 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
       << " phantom (" << not_simultaneous.load() << " with a leg replaced over " << kInFlightMs
       << " ms before the newest, " << unknown_quote.load() << " with a quote it cannot vouch for); "
       << still_real.load() << " still profitable at the exchange at decision time\n"
+      << "  " << r.trading_summary() << "\n"
       << "  journal            " << r.journal_written << " written, " << r.journal_full
       << " refused (queue full); " << journal.path()
       << (journal.removed_at_end() ? " (temporary: removed at the end)" : "") << "\n"

@@ -66,6 +66,9 @@ TEST(DemoJournal, TemporaryByDefaultVerifiedThenRemoved) {
   EXPECT_NE(d.r.output.find("triarb demo: journal " + d.path + " (temporary"), std::string::npos)
       << "its path is printed at the start:\n"
       << d.r.output;
+  EXPECT_NE(d.r.output.find("\n  trading: "), std::string::npos)
+      << "the summary lists the trading state (layer four):\n"
+      << d.r.output;
   EXPECT_FALSE(fs::exists(d.path)) << d.path;
   EXPECT_TRUE(fs::is_empty(tmp)) << "the temporary directory is removed too";
 }
