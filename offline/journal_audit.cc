@@ -400,6 +400,14 @@ std::optional<audit_report> check_states(audit_report& rep,
 std::string audit_report::message() const {
   switch (result) {
     case audit_result::ok: {
+      if (states_only) {
+        return std::to_string(state_records) +
+               (state_records == 1 ? " state record and " : " state records and ") +
+               std::to_string(suppressed) + " suppressed " +
+               (suppressed == 1 ? "opportunity" : "opportunities") + " consistent, " +
+               std::to_string(geneses.size()) + (geneses.size() == 1 ? " genesis" : " geneses") +
+               " (trading state only: frames not replayed)";
+      }
       std::string m = std::to_string(records) + " records audited OK (" + std::to_string(sessions) +
                       (sessions == 1 ? " session, " : " sessions, ") + std::to_string(frames) +
                       " frames replayed, " + std::to_string(checkpoints) + " checkpoints)";
@@ -633,6 +641,7 @@ audit_report run_audit(const audit_options& o) {
 
 audit_report audit_states(const std::string& journal) {
   audit_report rep;
+  rep.states_only = true;
   const verify_report v = verify_journal(journal, {});
   if (!v.ok()) {
     rep.result = audit_result::chain;

@@ -110,6 +110,7 @@ struct audit_report {
   std::uint64_t state_records = 0;         // state records replayed
   std::uint64_t suppressed = 0;            // opportunity records suppressed, their reason checked
   std::vector<audit_genesis> geneses;      // every genesis read (up to the first bad record)
+  bool states_only = false;                // audit_states(): no frames replayed
   std::uint64_t sessions = 0;              // writer sessions replayed
   std::uint64_t frames = 0;                // frames replayed (all sessions)
   std::uint64_t replay_opportunities = 0;  // what the replayed evaluator itself decided
@@ -144,7 +145,8 @@ struct audit_report {
 
 // Only the trading-state part: verifies the chain and replays its state
 // records and suppressions (no frames, no exchange info). records stays 0;
-// state_records, suppressed and geneses are filled. Throws
+// state_records, suppressed and geneses are filled; message() says "state
+// records OK ... (frames not replayed)". Throws
 // std::runtime_error when a file of the chain cannot be read.
 [[nodiscard]] audit_report audit_states(const std::string& journal);
 

@@ -590,6 +590,9 @@ TEST(JournalAuditState, AcceptsSuppressedOpportunitiesAndActionableOnesAfterARes
   ASSERT_EQ(a.geneses.size(), 1u);
   EXPECT_EQ(a.geneses[0].version, "triarb 0.2.0 (commit abc)");
   EXPECT_EQ(a.geneses[0].reason, "start");
+  EXPECT_EQ(a.message(),
+            "4 state records and 3 suppressed opportunities consistent, 1 genesis (trading "
+            "state only: frames not replayed)");
 }
 
 TEST(JournalAuditState, QuarantineHoldsForItsTriangleUntilAResumeReleasesIt) {
