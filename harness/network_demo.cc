@@ -52,11 +52,16 @@ class demo_journal {
   demo_journal& operator=(const demo_journal&) = delete;
   ~demo_journal() {
     if (!temporary() || keep_) return;
-    std::error_code ec;
-    for (const std::string& f : chain_files(path_)) std::filesystem::remove(f, ec);
-    if (!std::filesystem::remove(dir_, ec) && ec) {
-      ticks_ << "triarb demo: cannot remove the temporary journal's directory " << dir_ << ": "
-             << ec.message() << "\n";
+    try {
+      std::error_code ec;
+      for (const std::string& f : chain_files(path_)) std::filesystem::remove(f, ec);
+      if (!std::filesystem::remove(dir_, ec) && ec) {
+        ticks_ << "triarb demo: cannot remove the temporary journal's directory " << dir_ << ": "
+               << ec.message() << "\n";
+      }
+    } catch (const std::exception& e) {  // a destructor: say so, never throw
+      ticks_ << "triarb demo: cannot remove the temporary journal " << path_ << ": " << e.what()
+             << "\n";
     }
   }
 
