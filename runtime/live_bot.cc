@@ -573,42 +573,57 @@ struct live_bot::state : ws_handler {
     const std::int64_t every = o.cfg.journal_checkpoint_ms * 1'000'000;
     std::int64_t next_checkpoint = now_ns() + every;
     // A failed append or fsync halts trading (trigger journal): the first
-    // failure's event is queued like any other (it may fail to append too).
-    const auto failed = [this](std::string_view what, journal_errc ec) {
+    // failure's event is queued like any other.
+    const auto failed = [this](const std::string& what, journal_errc ec) {
       const std::int64_t now = now_ns();
       with_guard([&](trading_guard& g, std::vector<guard_event>& ev) {
-        g.on_journal_failure(now, std::string(what) + ": " + std::string(to_string(ec)), ev);
+        g.on_journal_failure(now, what + " (" + std::string(to_string(ec)) + ")", ev);
         return true;
       });
     };
     for (;;) {
       std::deque<journal_item> batch;
+      bool stopping = false;
       {
         std::unique_lock<std::mutex> lk(jmu);
         jcv.wait_for(lk, std::chrono::milliseconds(100), [&] { return jstop || !jqueue.empty(); });
         batch.swap(jqueue);
         jqueue_opportunities = 0;
         journal_lag.store(0, std::memory_order_relaxed);
+        stopping = jstop;
         if (batch.empty() && jstop) break;
       }
-      for (const journal_item& item : batch) {
-        if (const auto* q = std::get_if<queued_opportunity>(&item)) {
-          const journal_errc ec = append_opportunity(*q);
-          if (ec == journal_errc::ok) {
-            journal_written.fetch_add(1, std::memory_order_relaxed);
-          } else {
-            journal_errors.fetch_add(1, std::memory_order_relaxed);
-            failed("write_failed", ec);
-          }
-        } else {
-          const journal_errc ec = append_state(std::get<guard_event>(item));
-          if (ec == journal_errc::ok) {
-            journal_states.fetch_add(1, std::memory_order_relaxed);
-          } else {
-            journal_errors.fetch_add(1, std::memory_order_relaxed);
-            failed("write_failed", ec);
-          }
+      std::size_t done = 0;
+      for (; done < batch.size(); ++done) {
+        const auto* q = std::get_if<queued_opportunity>(&batch[done]);
+        const journal_errc ec = q != nullptr ? append_opportunity(*q)
+                                             : append_state(std::get<guard_event>(batch[done]));
+        if (ec == journal_errc::ok) {
+          (q != nullptr ? journal_written : journal_states).fetch_add(1, std::memory_order_relaxed);
+          continue;
         }
+        journal_errors.fetch_add(1, std::memory_order_relaxed);
+        failed(std::string("write_failed: ") + (q != nullptr ? "opportunity" : "state") + " record",
+               ec);
+        // A write the writer cut back (the chain still whole, e.g. a full
+        // disk): this record and the rest of the batch wait, in order, and
+        // are tried again after a pause, so the halt's state record lands
+        // once writes work again. Other errors (a record refused, a stopped
+        // writer) drop the record, counted; at shutdown nothing waits.
+        if (ec == journal_errc::write_failed && !stopping) break;
+      }
+      if (done < batch.size()) {
+        std::unique_lock<std::mutex> lk(jmu);
+        std::size_t opportunities = 0;
+        for (std::size_t i = done; i < batch.size(); ++i) {
+          opportunities += std::holds_alternative<queued_opportunity>(batch[i]) ? 1 : 0;
+        }
+        // Ahead of what was queued meanwhile (the halt's event among it).
+        jqueue.insert(jqueue.begin(), std::make_move_iterator(batch.begin() + done),
+                      std::make_move_iterator(batch.end()));
+        jqueue_opportunities += opportunities;
+        journal_lag.store(jqueue_opportunities, std::memory_order_relaxed);
+        jcv.wait_for(lk, std::chrono::milliseconds(100), [&] { return jstop; });
       }
       const std::int64_t now = now_ns();
       if (now >= next_checkpoint) {
@@ -618,7 +633,7 @@ struct live_bot::state : ws_handler {
           journal_checkpoints.fetch_add(1, std::memory_order_relaxed);
         } else {
           journal_errors.fetch_add(1, std::memory_order_relaxed);
-          failed("write_failed", ec);
+          failed("write_failed: checkpoint record", ec);
         }
         next_checkpoint = now + every;
       }

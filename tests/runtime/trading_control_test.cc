@@ -7,6 +7,7 @@
 // halted are journaled suppressed. Every run is bounded (a duration cap,
 // waits with a deadline) and stops by itself.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -439,6 +440,61 @@ TEST(TradingControl, AJournalThatCannotTakeADecisionHalts) {
   for (const journal_record& rec : recs) {
     EXPECT_FALSE(std::holds_alternative<opportunity_record>(rec.body))
         << "a queue of 0 took an opportunity (seq " << rec.seq << ")";
+  }
+}
+
+// A write the file system refuses (EFBIG: the process's file-size limit,
+// lowered while the bot runs) halts trading (trigger journal, "write_failed");
+// the writer cuts the failed line back, and once the limit is lifted the
+// records that failed, then the halt's state record, are written in order:
+// the journal verifies and tells why trading stopped.
+TEST(TradingControl, AJournalWriteErrorHaltsAndTheHaltIsJournaledOnceWritesWork) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  const std::string dir = fresh_dir("write_error");
+  live_options o = bot_for(ex, dir);
+  o.cfg.metrics_address.clear();
+  const std::string path = o.cfg.journal_path;
+  verdicts v;
+  v.attach(o);
+  running_bot b(std::move(o));
+  ASSERT_TRUE(wait_for([&] { return b.bot.running() && v.all.load() > 0; }));
+  struct rlimit before {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &before), 0);
+  const auto old_xfsz = std::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of the signal
+  struct rlimit low = before;
+  low.rlim_cur = static_cast<rlim_t>(std::filesystem::file_size(path));
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &low), 0);
+  const bool halted =
+      wait_for([&] { return b.bot.trading() == trading_state::halted; }, std::chrono::seconds(10));
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &before), 0);
+  std::signal(SIGXFSZ, old_xfsz);
+  ASSERT_TRUE(halted) << "writes failed and trading did not halt";
+  const auto has_state = [&] {
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("\"type\":\"state\"") != std::string::npos) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(wait_for(has_state, std::chrono::seconds(5)))
+      << "the halt's state record never reached the journal";
+  const live_report rep = b.finish();
+  EXPECT_EQ(rep.trading, trading_state::halted);
+  EXPECT_EQ(rep.transitions[static_cast<std::size_t>(guard_trigger::journal)], 1u);
+  const std::vector<journal_record> recs = verified_records(path);
+  const std::vector<state_record> states = states_in(recs);
+  ASSERT_EQ(states.size(), 1u);
+  EXPECT_EQ(states[0].trigger, guard_trigger::journal);
+  EXPECT_EQ(states[0].by, "guard");
+  EXPECT_NE(states[0].evidence_json.find("write_failed"), std::string::npos)
+      << states[0].evidence_json;
+  bool after_halt = false;
+  for (const journal_record& rec : recs) {
+    if (std::holds_alternative<state_record>(rec.body)) after_halt = true;
+    if (const auto* op = std::get_if<opportunity_record>(&rec.body); op && after_halt) {
+      EXPECT_EQ(op->suppressed, suppress_reason::halted) << "seq " << rec.seq;
+    }
   }
 }
 
