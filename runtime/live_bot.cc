@@ -312,9 +312,14 @@ struct live_bot::state : ws_handler {
   // Under gmu: says each event on stderr, publishes the state, clears gev.
   void after_guard_events_locked() {
     for (const guard_event& e : gev) {
-      std::cerr << "triarb: trading " << to_string(e.from) << " -> " << to_string(e.to) << " ("
-                << to_string(e.trigger) << ", by " << e.by << ")"
-                << (e.triangle != kNoTriangle ? " triangle " + idx->name(e.triangle, *u) : "")
+      std::cerr << "triarb: trading ";
+      if (e.from == e.to && e.triangle != kNoTriangle) {  // a quarantine: the state stays
+        std::cerr << to_string(e.to) << ", triangle " << idx->name(e.triangle, *u)
+                  << " quarantined";
+      } else {
+        std::cerr << to_string(e.from) << " -> " << to_string(e.to);
+      }
+      std::cerr << " (" << to_string(e.trigger) << ", by " << e.by << ")"
                 << (e.evidence.empty() ? "" : " " + e.evidence) << "\n";
     }
     gev.clear();
