@@ -1184,11 +1184,11 @@ live_report live_bot::run() {
   if (!cfg.metrics_address.empty()) {
     // The server appends its own counters (metrics_server.h); with a token,
     // it takes the operator's POST /halt and /resume.
-    metrics_options mo;
-    mo.control.token = s.control_token;
-    if (!s.control_token.empty()) mo.control.act = [&s](control_action a) { return s.control(a); };
+    control_options co;
+    co.token = s.control_token;
+    if (!s.control_token.empty()) co.act = [&s](control_action a) { return s.control(a); };
     s.metrics = std::make_unique<metrics_server>(
-        cfg.metrics_address, [&s] { return s.prometheus(); }, mo);
+        cfg.metrics_address, [&s] { return s.prometheus(); }, metrics_options{}, std::move(co));
     s.metrics->start();
     if (s.metrics->any_port())
       std::cerr << "triarb: metrics on " << s.metrics->local_endpoint() << "\n";

@@ -294,6 +294,7 @@ struct metrics_server::impl {
   // when it is destroyed (after stop()) touch `open` in their destructors.
   std::function<std::string()> render;
   metrics_options opt;
+  control_options ctl;   // the operator's endpoints (empty token: disabled)
   std::size_t open = 0;  // sessions alive (server thread only)
   // Relaxed: statistics only, written on the server thread, read by
   // stats() and the exposition from any thread.
@@ -358,7 +359,7 @@ struct metrics_server::impl {
   template <class Session>
   void serve_control(Session& ses, const http::request<http::empty_body>& req,
                      control_action action, bool linger) {
-    if (opt.control.token.empty() || !opt.control.act) {
+    if (ctl.token.empty() || !ctl.act) {
       refuse(metrics_refusal::not_found);
       ses.answer(http::status::not_found,
                  "control disabled (no guard.token_file in the configuration)\n",
@@ -386,14 +387,14 @@ struct metrics_server::impl {
                  req.version());
       return;
     }
-    if (!same_token(*token, opt.control.token)) {
+    if (!same_token(*token, ctl.token)) {
       control_refused[static_cast<std::size_t>(control_refusal::wrong_token)].fetch_add(
           1, std::memory_order_relaxed);
       ses.answer(http::status::forbidden, "forbidden: wrong token\n", false, linger, req.version());
       return;
     }
     control[static_cast<std::size_t>(action)].fetch_add(1, std::memory_order_relaxed);
-    control_answer a = opt.control.act(action);
+    control_answer a = ctl.act(action);
     ses.answer(static_cast<http::status>(a.status), std::move(a.body), false, linger,
                req.version());
   }
@@ -551,10 +552,11 @@ struct metrics_server::impl {
 };
 
 metrics_server::metrics_server(const std::string& address, std::function<std::string()> render,
-                               metrics_options opt)
+                               metrics_options opt, control_options control)
     : impl_(std::make_unique<impl>()) {
   impl_->render = std::move(render);
   impl_->opt = opt;
+  impl_->ctl = std::move(control);
   // The one parser validate() uses (config.h): what passes there binds here.
   const std::optional<loopback_endpoint> ep = parse_loopback_address(address);
   if (!ep) {

@@ -6,7 +6,7 @@
 //   GET /metrics (or /)   200, render() followed by the server's own counters
 //   HEAD /metrics (or /)  200, the headers a GET gets (its Content-Length), no body
 //   another method        405 with `Allow: GET, HEAD` and a one-line body
-//   POST /halt, /resume   the operator's control (metrics_options::control):
+//   POST /halt, /resume   the operator's control (the constructor's control):
 //                         with `Authorization: Bearer <token>` the action's
 //                         answer (200, or its own status, e.g. 409), no
 //                         Authorization (or not Bearer) 401, a wrong token 403
@@ -137,7 +137,6 @@ struct control_options {
 struct metrics_options {
   std::int64_t read_timeout_ms = 2'000;  // a request not read (or answer not sent) by then: closed
   std::size_t max_connections = 16;      // more at once: 503 and closed on accept
-  control_options control;
 };
 
 class metrics_server {
@@ -145,8 +144,9 @@ class metrics_server {
   // address: "127.0.0.1:PORT" or "[::1]:PORT" (port 0: any). Throws
   // metrics_error naming the address for a non-loopback or unparsable one:
   // exactly what parse_loopback_address (config.h) refuses.
+  // control: the operator's POST /halt and /resume (empty token: disabled).
   metrics_server(const std::string& address, std::function<std::string()> render,
-                 metrics_options opt = {});
+                 metrics_options opt = {}, control_options control = {});
 
   struct counters {
     std::uint64_t served = 0;                               // 200 answers sent (GET, HEAD)

@@ -237,9 +237,9 @@ TEST(MetricsServer, AnyOtherMethodIs405WithAllow) {
 // action run only with the right token; without a token set, 404.
 TEST(MetricsServerControl, OnlyTheRightBearerTokenReachesTheAction) {
   std::atomic<int> halts{0}, resumes{0};
-  metrics_options mo;
-  mo.control.token = "s3cret-token";
-  mo.control.act = [&](control_action a) {
+  control_options co;
+  co.token = "s3cret-token";
+  co.act = [&](control_action a) {
     (a == control_action::halt ? halts : resumes).fetch_add(1);
     return control_answer{
         200, a == control_action::halt ? "{\"state\":\"halted\"}\n" : "{\"state\":\"active\"}\n"};
@@ -251,7 +251,7 @@ TEST(MetricsServerControl, OnlyTheRightBearerTokenReachesTheAction) {
         render_counter(out, "triarb_up_total", "Always 1.", 1);
         return out;
       },
-      mo);
+      {}, co);
   m.start();
   const auto post = [&](const std::string& path, const std::string& auth) {
     return exchange(
