@@ -498,6 +498,59 @@ TEST(TradingControl, AJournalWriteErrorHaltsAndTheHaltIsJournaledOnceWritesWork)
   }
 }
 
+// Feed health in the live bot: every stream silent (quiet) leaves no symbol
+// valid, a poor sample moves active to reducing (by the guard) and, with
+// feed_auto_resume, fresh frames move it back; opportunities in between are
+// suppressed "reducing".
+TEST(TradingControl, AQuietFeedReducesAndFreshFramesResume) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  const std::string dir = fresh_dir("feed_health");
+  live_options o = bot_for(ex, dir);
+  o.cfg.metrics_address.clear();
+  o.cfg.quiet_ms = 300;
+  o.cfg.guard.feed_invalid_max_permille = 500;
+  o.cfg.guard.feed_auto_resume = true;
+  locked_text tick_text;
+  std::ostream ticks(&tick_text);
+  o.ticks = &ticks;
+  running_bot b(std::move(o));
+  ASSERT_TRUE(wait_for([&] { return b.bot.running(); }));
+  // A good sample was taken (the trigger is armed): a tick says so.
+  ASSERT_TRUE(wait_for([&] {
+    const std::string t = tick_text.get();
+    return t.find(" valid=100.0%") != std::string::npos || t.find(" valid=9") != std::string::npos;
+  })) << tick_text.get();
+  EXPECT_EQ(b.bot.trading(), trading_state::active);
+  ex.stall_data(true);
+  const bool reduced = wait_for([&] { return b.bot.trading() == trading_state::reducing; },
+                                std::chrono::seconds(10));
+  ex.stall_data(false);
+  ASSERT_TRUE(reduced) << "every stream quiet, and trading did not reduce";
+  EXPECT_TRUE(
+      wait_for([&] { return b.bot.trading() == trading_state::active; }, std::chrono::seconds(10)))
+      << "fresh frames, and trading did not resume";
+  const live_report rep = b.finish();
+  EXPECT_EQ(rep.transitions[static_cast<std::size_t>(guard_trigger::feed_health)], 2u);
+  const std::vector<journal_record> recs = verified_records(dir + "/journal.jsonl");
+  const std::vector<state_record> states = states_in(recs);
+  ASSERT_EQ(states.size(), 2u);
+  EXPECT_EQ(states[0].from, trading_state::active);
+  EXPECT_EQ(states[0].to, trading_state::reducing);
+  EXPECT_EQ(states[0].trigger, guard_trigger::feed_health);
+  EXPECT_EQ(states[0].by, "guard");
+  EXPECT_EQ(states[1].from, trading_state::reducing);
+  EXPECT_EQ(states[1].to, trading_state::active);
+  int phase = 0;
+  for (const journal_record& rec : recs) {
+    if (std::holds_alternative<state_record>(rec.body)) ++phase;
+    if (const auto* op = std::get_if<opportunity_record>(&rec.body)) {
+      EXPECT_EQ(op->suppressed, phase == 1 ? suppress_reason::reducing : suppress_reason::none)
+          << "seq " << rec.seq;
+    }
+  }
+}
+
 // The token file is checked before anything starts (no exchange needed):
 // missing, empty, or open to group or others, run() refuses naming the path
 // (and the mode), never the token.
