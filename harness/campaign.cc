@@ -68,19 +68,22 @@ constexpr std::int64_t kRotateNs = 4 * kSec;     // rotation, so a run sees some
 constexpr std::int64_t kBackoffResetNs = 500 * kMs;
 static_assert(kBackoffResetNs < kRotateNs);
 
-// Layer four's knobs (core/trading_guard.h), scaled like the rest: the
-// repeat window is max_leg_age (a benign run of one leg's update id cannot
-// outlive it: the leg is refused once older), the rate window a tenth of a
-// simulated second. repeat_reports, the rate factor and floor were chosen by
-// measuring every scenario on seeds 1..100 without mutants (the report's
-// repeat_run_max and rate_windows; docs/design.md, section 8): the largest
-// benign run within the window and the largest window against its baseline,
-// with the margins said there.
+// Layer four's knobs (core/trading_guard.h), scaled like the rest. The
+// repeat window is ten max_leg_age: a benign run of one leg's update id
+// cannot outlive max_leg_age (the evaluator refuses the leg once older), so a
+// longer window adds no benign reports but lets a frozen leg's sparse
+// reports add up. repeat_reports and the rate floor were chosen by measuring
+// every scenario on seeds 1..100 (5 simulated s) without mutants, from the
+// report's repeat_run_max and rate_windows (docs/design.md, section 8): the
+// longest benign run within the window was 36 reports (repeat_reports 72:
+// twice that); the busiest window 4,660 opportunities (a calm market's burst
+// through a hub asset, 7,300 times its running mean: the factor cannot tell
+// it apart, the floor does; floor 10,000: about twice that).
 constexpr std::int64_t kGuardRepeatWindowNs = 10 * kMaxLegAgeNs;
-constexpr std::uint32_t kGuardRepeatReports = 60;
+constexpr std::uint32_t kGuardRepeatReports = 72;
 constexpr std::int64_t kGuardRateWindowNs = 100 * kMs;
-constexpr std::uint64_t kGuardRateFactor = 50;
-constexpr std::uint64_t kGuardRateFloor = 3'500;
+constexpr std::uint64_t kGuardRateFactor = 20;
+constexpr std::uint64_t kGuardRateFloor = 10'000;
 constexpr std::uint64_t kGuardRateWarmupWindows = 10;
 // Feed health is sampled from the book this often (simulated).
 constexpr std::int64_t kGuardHealthTickNs = 10 * kMs;
