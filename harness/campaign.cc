@@ -69,17 +69,21 @@ constexpr std::int64_t kBackoffResetNs = 500 * kMs;
 static_assert(kBackoffResetNs < kRotateNs);
 
 // Layer four's knobs (core/trading_guard.h), scaled like the rest. The
-// repeat window is ten max_leg_age: a benign run of one leg's update id
-// cannot outlive max_leg_age (the evaluator refuses the leg once older), so a
-// longer window adds no benign reports but lets a frozen leg's sparse
-// reports add up. repeat_reports and the rate floor were chosen by measuring
+// repeat window is 60 max_leg_age, longer than any campaign run: a benign
+// run of one leg's update id cannot outlive max_leg_age (the evaluator
+// refuses the leg once older), so a longer window adds no benign reports
+// (measured: the longest benign run whatever the window, repeat_run_longest,
+// is the same 36), while a frozen leg's sparse reports add up. With a 10 s
+// window, 43 of 100 lunc-overflow guard checks (20 simulated s) let a frozen
+// run through with 72 to 137 actionable reports, spread over more than the
+// window. repeat_reports and the rate floor were chosen by measuring
 // every scenario on seeds 1..100 (5 simulated s) without mutants, from the
 // report's repeat_run_max and rate_windows (docs/design.md, section 8): the
 // longest benign run within the window was 36 reports (repeat_reports 72:
 // twice that); the busiest window 4,660 opportunities (a calm market's burst
 // through a hub asset, 7,300 times its running mean: the factor cannot tell
 // it apart, the floor does; floor 10,000: about twice that).
-constexpr std::int64_t kGuardRepeatWindowNs = 10 * kMaxLegAgeNs;
+constexpr std::int64_t kGuardRepeatWindowNs = 60 * kMaxLegAgeNs;
 constexpr std::uint32_t kGuardRepeatReports = 72;
 constexpr std::int64_t kGuardRateWindowNs = 100 * kMs;
 constexpr std::uint64_t kGuardRateFactor = 20;
