@@ -854,19 +854,9 @@ bool campaign_run::guard_events(std::vector<guard_event>& ev) {
   return true;
 }
 
-// A guard event as a state record (core/journal_bridge.h), once the writer
-// takes them (journal_writer::append(const state_record&)).
-template <class W>
-bool append_state(W& w, const state_record& rec, std::int64_t now_ns) {
-  if constexpr (requires { w.append(rec, now_ns); }) {
-    return w.append(rec, now_ns) == journal_errc::ok;
-  } else {
-    return true;
-  }
-}
-
+// A guard event as a state record (core/journal_bridge.h).
 bool campaign_run::journal_state(const guard_event& e) {
-  return append_state(*journal_, to_record(e, idx_, u_), m_.now_ns());
+  return journal_->append(to_record(e, idx_, u_), m_.now_ns()) == journal_errc::ok;
 }
 
 void campaign_run::sample_feed_health() {

@@ -248,6 +248,14 @@ TEST(Campaign, GuardCatchesFrozenLegsWithinItsBound) {
       ++n;
     }
     EXPECT_EQ(n, r.suppressed[static_cast<std::size_t>(suppress_reason::quarantined)]);
+    // Every guard event is a state record, and the first quarantine's comes
+    // before the first opportunity it suppressed.
+    std::size_t states = 0;
+    for (std::size_t p = 0; (p = text.find("\"type\":\"state\"", p)) != std::string::npos; ++p) {
+      ++states;
+    }
+    EXPECT_EQ(states, r.guard_quarantines + r.guard_halts + r.feed_reducing + r.feed_resumed);
+    EXPECT_LT(text.find("\"trigger\":\"repeat\""), text.find("\"suppressed\":\"quarantined\""));
   }
 }
 
