@@ -1,9 +1,11 @@
 // live_bot: wiring of the live runtime (see live_bot.h).
 #include "runtime/live_bot.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -20,6 +22,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <variant>
@@ -86,36 +89,69 @@ void check_evaluator_options(const live_options& o) {
 }
 
 // guard.token_file (live_bot.h): read once, before anything starts; never
-// printed. Refused (config_error naming the path): missing or unreadable,
-// not a regular file, readable or writable by group or others (the mode is
-// named), or empty (whitespace around the token is not part of it).
+// printed. Opened without following a symbolic link and checked on the open
+// descriptor (no check-then-open race). Refused (config_error naming the
+// path, never the token): missing, unreadable or a symbolic link, not a
+// regular file, owned by another user than this process's effective uid,
+// readable or writable by group or others (the mode is named), over 4096
+// bytes, empty, or shorter than kMinTokenBytes (whitespace around the token
+// is not part of it).
+constexpr std::size_t kMinTokenBytes = 16;
 std::string read_token_file(const std::string& path) {
+  const std::string what = "guard.token_file " + path + ": ";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ELOOP) {
+      throw config_error(what +
+                         "cannot open it without following a link (a symbolic link is refused; "
+                         "name the file itself)");
+    }
+    throw config_error(what + "cannot read it (" + std::strerror(err) + ")");
+  }
+  struct closer {
+    int fd;
+    ~closer() { ::close(fd); }
+  } close_fd{fd};
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    throw config_error("guard.token_file " + path + ": cannot read it (" + std::strerror(errno) +
-                       ")");
+  if (::fstat(fd, &st) != 0) {
+    throw config_error(what + "cannot read it (fstat: " + std::strerror(errno) + ")");
+  }
+  if (!S_ISREG(st.st_mode)) throw config_error(what + "not a regular file");
+  if (st.st_uid != ::geteuid()) {
+    throw config_error(what + "owned by uid " + std::to_string(st.st_uid) +
+                       ", not by this process's effective uid " + std::to_string(::geteuid()) +
+                       "; the token must be its owner's only");
   }
   char mode[8];
   std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-  if (!S_ISREG(st.st_mode)) throw config_error("guard.token_file " + path + ": not a regular file");
   if ((st.st_mode & 077) != 0) {
-    throw config_error("guard.token_file " + path + ": mode " + mode +
+    throw config_error(what + "mode " + mode +
                        " lets group or others read or write it; the token must be its owner's "
                        "only (chmod 600 " +
                        path + ")");
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw config_error("guard.token_file " + path + ": cannot open it");
   std::string t(4097, '\0');
-  in.read(t.data(), static_cast<std::streamsize>(t.size()));
-  t.resize(static_cast<std::size_t>(in.gcount()));
-  if (t.size() > 4096) throw config_error("guard.token_file " + path + ": over 4096 bytes");
+  std::size_t got = 0;
+  while (got < t.size()) {
+    const ssize_t n = ::read(fd, t.data() + got, t.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw config_error(what + "cannot read it (" + std::strerror(errno) + ")");
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  t.resize(got);
+  if (t.size() > 4096) throw config_error(what + "over 4096 bytes");
   const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
   while (!t.empty() && space(t.back())) t.pop_back();
   std::size_t b = 0;
   while (b < t.size() && space(t[b])) ++b;
   t.erase(0, b);
-  if (t.empty()) throw config_error("guard.token_file " + path + ": empty (no token)");
+  if (t.empty()) throw config_error(what + "empty (no token)");
+  if (t.size() < kMinTokenBytes) {
+    throw config_error(what + "the token is " + std::to_string(t.size()) + " bytes, shorter than " +
+                       std::to_string(kMinTokenBytes) + " (too easy to guess)");
+  }
   return t;
 }
 
@@ -137,9 +173,17 @@ std::string json_string(std::string_view v) {
   return out + "\"";
 }
 
-bool file_exists(const std::string& path) {
-  std::error_code ec;
-  return !path.empty() && std::filesystem::exists(path, ec);
+// The halt file (cfg.halt_file): nullopt when it is absent (stat says
+// ENOENT or ENOTDIR) or none is configured; else why it counts as present:
+// "exists", or, failing closed, "cannot be checked (<errno text>)" for any
+// other error (EACCES, ELOOP, EIO, ...).
+std::optional<std::string> halt_file_present(const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) return std::string("exists");
+  const int err = errno;
+  if (err == ENOENT || err == ENOTDIR) return std::nullopt;
+  return std::string("cannot be checked (") + std::strerror(err) + "): counted as present";
 }
 
 // One opportunity waiting for the journal thread, with the guard's verdict.
@@ -241,7 +285,11 @@ struct live_bot::state : ws_handler {
   // gmu orders every guard call and the queueing of its events (gmu, then jmu).
   std::mutex gmu;
   std::unique_ptr<trading_guard> guard;
-  std::vector<guard_event> gev;                             // scratch, under gmu
+  std::vector<guard_event> gev;  // scratch, under gmu
+  // Opportunities the guard judged (halted) that the full queue refused:
+  // counted under journal.full, taken out of the guard's verdicts (which
+  // count journaled opportunities only). Under gmu.
+  std::uint64_t verdicts_not_journaled = 0;
   std::atomic<std::uint8_t> trading_now{0};                 // trading_state (display)
   std::atomic<bool> halt_requested{false};                  // SIGUSR1 (request_halt)
   std::vector<std::vector<symbol_id>> start_asset_symbols;  // per start asset
@@ -276,13 +324,23 @@ struct live_bot::state : ws_handler {
     {
       std::lock_guard<std::mutex> g(gmu);
       gev.clear();
+      // Room first: a decision that cannot be recorded halts before it is
+      // judged, so its own verdict is halted, never actionable (fail closed).
+      // Only the sink adds opportunities, so the room seen here stays.
+      if (journal) {
+        std::lock_guard<std::mutex> lk(jmu);
+        queued = jqueue_opportunities < o.journal_queue;
+      }
+      if (!queued) {
+        guard->on_journal_failure(now_ns(), "journal_full", gev);
+        queue_guard_events_locked();
+      }
       why = guard->on_opportunity(op, gev);
+      if (!queued) ++verdicts_not_journaled;  // the guard counted it halted: not journaled
       if (journal) {
         std::lock_guard<std::mutex> lk(jmu);
         for (const guard_event& e : gev) jqueue.push_back(e);  // before the opportunity
-        if (jqueue_opportunities >= o.journal_queue) {
-          queued = false;  // fail closed: journal_full, and the guard halts
-        } else {
+        if (queued) {
           jqueue.emplace_back(queued_opportunity{op, why});
           ++jqueue_opportunities;
         }
@@ -290,11 +348,8 @@ struct live_bot::state : ws_handler {
         jcv.notify_one();
       }
       after_guard_events_locked();
-      if (!queued) {
-        guard->on_journal_failure(op.decided_ns, "journal_full", gev);
-        queue_guard_events_locked();
-      }
     }
+    // After gmu is released, before the journal wrote it (live_bot.h).
     if (o.on_verdict) o.on_verdict(op, why);
     return queued;
   }
@@ -325,12 +380,15 @@ struct live_bot::state : ws_handler {
     gev.clear();
     trading_now.store(static_cast<std::uint8_t>(guard->state()), std::memory_order_relaxed);
   }
-  // Any thread: one guard call f(guard, events), its events journaled and shown.
+  // Any thread: one guard call f(guard, events, now), its events journaled
+  // and shown. now is read under gmu: a state record's time is never earlier
+  // than an opportunity the guard judged before it (whose decided time was
+  // read before it took gmu).
   template <class F>
   auto with_guard(F&& f) {
     std::lock_guard<std::mutex> g(gmu);
     gev.clear();
-    auto r = f(*guard, gev);
+    auto r = f(*guard, gev, now_ns());
     queue_guard_events_locked();
     return r;
   }
@@ -355,8 +413,7 @@ struct live_bot::state : ws_handler {
     }
     health_symbols.store(h.symbols, std::memory_order_relaxed);
     health_invalid.store(h.invalid, std::memory_order_relaxed);
-    const std::int64_t now = now_ns();
-    with_guard([&](trading_guard& g, std::vector<guard_event>& ev) {
+    with_guard([&](trading_guard& g, std::vector<guard_event>& ev, std::int64_t now) {
       g.on_feed_health(now, h, ev);
       return true;
     });
@@ -364,7 +421,6 @@ struct live_bot::state : ws_handler {
 
   // Metrics thread: POST /halt, /resume (authenticated by the server).
   control_answer control(control_action a) {
-    const std::int64_t now = now_ns();
     const auto answer = [this](unsigned status, bool changed, const std::string& error) {
       const auto st = static_cast<trading_state>(trading_now.load(std::memory_order_relaxed));
       std::string body = "{\"state\":\"" + std::string(to_string(st)) +
@@ -373,19 +429,20 @@ struct live_bot::state : ws_handler {
       return control_answer{status, body + "}\n"};
     };
     if (a == control_action::halt) {
-      const bool changed = with_guard([&](trading_guard& g, std::vector<guard_event>& ev) {
-        g.halt(now, "http", "POST /halt", ev);
-        return !ev.empty();
-      });
+      const bool changed =
+          with_guard([&](trading_guard& g, std::vector<guard_event>& ev, std::int64_t now) {
+            g.halt(now, "http", "POST /halt", ev);
+            return !ev.empty();
+          });
       return answer(200, changed, "");
     }
-    if (file_exists(o.cfg.halt_file)) {
-      return answer(
-          409, false,
-          "resume refused: the halt file " + o.cfg.halt_file + " exists; remove it, then resume");
+    if (const auto why = halt_file_present(o.cfg.halt_file)) {
+      return answer(409, false,
+                    "resume refused: the halt file " + o.cfg.halt_file + " " + *why +
+                        "; remove it, then resume");
     }
-    const bool changed = with_guard(
-        [&](trading_guard& g, std::vector<guard_event>& ev) { return g.resume(now, "http", ev); });
+    const bool changed = with_guard([&](trading_guard& g, std::vector<guard_event>& ev,
+                                        std::int64_t now) { return g.resume(now, "http", ev); });
     return answer(200, changed, "");
   }
 
@@ -580,8 +637,7 @@ struct live_bot::state : ws_handler {
     // A failed append or fsync halts trading (trigger journal): the first
     // failure's event is queued like any other.
     const auto failed = [this](const std::string& what, journal_errc ec) {
-      const std::int64_t now = now_ns();
-      with_guard([&](trading_guard& g, std::vector<guard_event>& ev) {
+      with_guard([&](trading_guard& g, std::vector<guard_event>& ev, std::int64_t now) {
         g.on_journal_failure(now, what + " (" + std::string(to_string(ec)) + ")", ev);
         return true;
       });
@@ -752,6 +808,7 @@ struct live_bot::state : ws_handler {
     for (std::size_t i = 0; i < c.verdicts.size(); ++i) {
       c.verdicts[i] = guard->verdicts(static_cast<suppress_reason>(i));
     }
+    c.verdicts[static_cast<std::size_t>(suppress_reason::halted)] -= verdicts_not_journaled;
     return c;
   }
   // {"state":"active","quarantined":0,"transitions":{"repeat":0,...},
@@ -1174,9 +1231,9 @@ live_report live_bot::run() {
   if (s.record) s.record->start(started);  // after the journal opened (it may refuse)
   // A halt file present at start-up: the run starts halted (its state
   // record the first after the genesis or the chain's last record).
-  if (file_exists(cfg.halt_file)) {
-    s.with_guard([&](trading_guard& g, std::vector<guard_event>& ev) {
-      g.halt(started, "halt_file", "the halt file " + cfg.halt_file + " exists at start-up", ev);
+  if (const auto why = halt_file_present(cfg.halt_file)) {
+    s.with_guard([&](trading_guard& g, std::vector<guard_event>& ev, std::int64_t now) {
+      g.halt(now, "halt_file", "the halt file " + cfg.halt_file + " " + *why + " at start-up", ev);
       return true;
     });
   }
@@ -1213,18 +1270,19 @@ live_report live_bot::run() {
   std::function<void(boost::system::error_code)> on_poll = [&](boost::system::error_code) {
     const auto now = std::chrono::steady_clock::now();
     if (s.halt_requested.exchange(false, std::memory_order_relaxed)) {
-      const std::int64_t t = s.now_ns();
-      s.with_guard([&](trading_guard& g, std::vector<guard_event>& ev) {
+      s.with_guard([&](trading_guard& g, std::vector<guard_event>& ev, std::int64_t t) {
         g.halt(t, "signal", "SIGUSR1", ev);
         return true;
       });
     }
     if (!cfg.halt_file.empty() && now >= next_halt_file) {
       next_halt_file = now + std::chrono::milliseconds(100);
-      if (file_exists(cfg.halt_file)) {
-        const std::int64_t t = s.now_ns();
-        s.with_guard([&](trading_guard& g, std::vector<guard_event>& ev) {
-          g.halt(t, "halt_file", "the halt file " + cfg.halt_file + " appeared", ev);
+      if (const auto why = halt_file_present(cfg.halt_file)) {
+        s.with_guard([&](trading_guard& g, std::vector<guard_event>& ev, std::int64_t t) {
+          g.halt(t, "halt_file",
+                 "the halt file " + cfg.halt_file + " " +
+                     (*why == "exists" ? std::string("appeared") : *why),
+                 ev);
           return true;
         });
       }

@@ -36,14 +36,20 @@
 // and a SIGUSR1 flag (request_halt()) every 20 ms. The operator resumes (only
 // resume leaves halted) with POST /resume on the metrics server, which also
 // takes POST /halt, both with `Authorization: Bearer <token>` (the token
-// read once from cfg.token_file, which must be non-empty and readable by its
-// owner only, else run() throws config_error); a resume is refused (409)
-// while the halt file exists.
+// read once from cfg.token_file, opened without following a symbolic link,
+// which must be a regular file of this process's effective uid, readable by
+// its owner only, holding a token of at least 16 bytes, else run() throws
+// config_error); a resume is refused (409) while the halt file exists. A
+// halt file that cannot be checked (stat fails other than ENOENT/ENOTDIR,
+// e.g. EACCES) counts as present: the bot fails closed.
 //
 // The tick line (`ticks`, every cfg.telemetry_interval_ms), one line:
 //   state=active frames/s=812 valid=99.8% opp=3 suppressed=0 p50=1.234µs
 //   p99=40.000µs journal_lag=0 moved: conn.drops+1 journal.states+1
-// frames/s, opp and suppressed over the interval since the last tick; valid:
+// frames/s, opp and suppressed over the interval since the last tick (opp:
+// every opportunity decided, suppressed ones included; suppressed: the
+// journaled suppressions only -- a decision the full queue refused counts
+// under journal.full, not there); valid:
 // the valid share of symbols at the last feed-health sample ("-" before
 // one); p50/p99: frame receive -> decision over the run; journal_lag:
 // opportunities waiting in the journal queue; moved: every counter that
@@ -139,7 +145,13 @@ struct live_options {
   // before it is queued for the journal, whatever the guard's verdict. The
   // demo judges it here.
   std::function<void(const opportunity&, const triangle&)> on_opportunity;
-  // The same, after the guard judged it: the verdict (none: actionable).
+  // The same, after the guard judged it: the verdict (none: actionable; a
+  // decision the full journal queue refused is halted). Delivered after the
+  // guard's mutex is released and before the journal wrote the opportunity
+  // (possibly never, if a later write fails): by the time it arrives the
+  // state may have moved on. A future executor must not act on it as is: it
+  // must re-check the guard under its mutex and await the journal's write of
+  // this record first.
   std::function<void(const opportunity&, suppress_reason)> on_verdict;
   // Feed thread, right after a connection's symbols were invalidated.
   std::function<void(std::size_t connection, drop_reason)> on_connection_lost;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -207,11 +208,12 @@ std::string tick_line_problem(const std::string& line) {
 
 // Verdicts as the bot's hook saw them.
 struct verdicts {
-  std::atomic<std::uint64_t> all{0}, halted{0};
+  std::atomic<std::uint64_t> all{0}, halted{0}, actionable{0};
   void attach(live_options& o) {
     o.on_verdict = [this](const opportunity&, suppress_reason r) {
       ++all;
       if (r == suppress_reason::halted) ++halted;
+      if (r == suppress_reason::none) ++actionable;
     };
   }
 };
@@ -441,6 +443,11 @@ TEST(TradingControl, AJournalThatCannotTakeADecisionHalts) {
     EXPECT_FALSE(std::holds_alternative<opportunity_record>(rec.body))
         << "a queue of 0 took an opportunity (seq " << rec.seq << ")";
   }
+  // Not one decision could be recorded, so none may be actionable: the one
+  // that found the queue full (and halted) included.
+  EXPECT_EQ(v.actionable.load(), 0u) << "of " << v.all.load() << " verdicts";
+  EXPECT_EQ(v.halted.load(), v.all.load());
+  EXPECT_EQ(rep.verdicts[static_cast<std::size_t>(suppress_reason::none)], 0u);
 }
 
 // A write the file system refuses (EFBIG: the process's file-size limit,
@@ -587,6 +594,71 @@ TEST(TradingControl, ATokenFileThatIsMissingEmptyOrNotPrivateIsRefused) {
             std::string::npos)
       << e;
   EXPECT_EQ(e.find(kToken), std::string::npos) << "the token was printed: " << e;
+  // Shorter than 16 bytes: guessable; the message names the path, not the token.
+  const std::string short_path = dir + "/short";
+  write_file(short_path, "abc123def456\n");
+  e = refusal(short_path);
+  EXPECT_NE(e.find("guard.token_file " + short_path + ": the token is 12 bytes, shorter than 16"),
+            std::string::npos)
+      << e;
+  EXPECT_EQ(e.find("abc123def456"), std::string::npos) << "the token was printed: " << e;
+  // A symbolic link (even to a private file) is refused, not followed.
+  const std::string good = dir + "/good";
+  write_file(good, kToken);
+  const std::string link = dir + "/link";
+  std::filesystem::create_symlink(good, link);
+  e = refusal(link);
+  EXPECT_NE(e.find("guard.token_file " + link + ": cannot open it without following a link"),
+            std::string::npos)
+      << e;
+  // Owned by someone else (only root can make such a file here).
+  if (::geteuid() == 0) {
+    const std::string foreign = dir + "/foreign";
+    write_file(foreign, kToken);
+    ASSERT_EQ(::chown(foreign.c_str(), 65534, 65534), 0);
+    e = refusal(foreign);
+    EXPECT_NE(e.find("guard.token_file " + foreign +
+                     ": owned by uid 65534, not by this process's "
+                     "effective uid 0"),
+              std::string::npos)
+        << e;
+  }
+}
+
+// A halt file the bot cannot check (stat fails with an error other than "no
+// such file") counts as present: the run starts halted and says why. A loop
+// of symbolic links (ELOOP) fails for any user; a directory of mode 0000
+// (EACCES) only for a user the mode bits bind (not root).
+TEST(TradingControl, AHaltFileThatCannotBeCheckedCountsAsPresent) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  const std::string dir = fresh_dir("halt_file_unknown");
+  std::filesystem::create_symlink(dir + "/loop_a", dir + "/loop_b");
+  std::filesystem::create_symlink(dir + "/loop_b", dir + "/loop_a");
+  std::vector<std::string> paths = {dir + "/loop_a"};
+  if (::geteuid() != 0) {
+    std::filesystem::create_directories(dir + "/closed");
+    ASSERT_EQ(::chmod((dir + "/closed").c_str(), 0), 0);
+    paths.push_back(dir + "/closed/HALT");
+  }
+  for (const std::string& halt_file : paths) {
+    SCOPED_TRACE(halt_file);
+    std::filesystem::remove(dir + "/journal.jsonl");
+    live_options o = bot_for(ex, dir);
+    o.cfg.metrics_address.clear();
+    o.cfg.halt_file = halt_file;
+    running_bot b(std::move(o));
+    ASSERT_TRUE(wait_for([&] { return b.bot.running(); }));
+    EXPECT_EQ(b.bot.trading(), trading_state::halted) << "an unknown halt file did not halt";
+    const live_report rep = b.finish();
+    EXPECT_EQ(rep.trading, trading_state::halted);
+    const std::vector<state_record> states = states_in(verified_records(dir + "/journal.jsonl"));
+    ASSERT_GE(states.size(), 1u);
+    EXPECT_EQ(states[0].by, "halt_file");
+    EXPECT_NE(states[0].evidence_json.find("cannot be checked"), std::string::npos)
+        << states[0].evidence_json;
+  }
+  ::chmod((dir + "/closed").c_str(), 0700);
 }
 
 }  // namespace
