@@ -17,6 +17,10 @@
 //            sizing (evaluator::size) fills it -- but not reported;
 // plus recall over the injected genuine dislocations, counters by fault kind
 // and time-to-revalidate (simulated time) per fault kind.
+// In-process, every opportunity also goes through the real trading guard
+// (layer four, core/trading_guard.h) on the bot's clock: without a mutant a
+// halt or quarantine fails the run; with drop-capped and no-validity on
+// lunc-overflow the run is the guard check (campaign_report::guard_check).
 // The same options give byte-identical output (no wall clock, no threads).
 //
 //   campaign_options o;  o.seed = 3;  o.sc = scenario::lunc_overflow;
