@@ -171,6 +171,19 @@ bool trading_guard::quarantined(triangle_id t) const {
   return it != triangles_.end() && it->second.quarantined;
 }
 
+void trading_guard::restore(trading_state s, std::span<const triangle_id> quarantined) {
+  state_ = s;
+  for (auto& [id, ts] : triangles_) ts.quarantined = false;
+  quarantined_n_ = 0;
+  for (const triangle_id t : quarantined) {
+    triangle_state& ts = triangles_[t];
+    if (!ts.quarantined) {
+      ts.quarantined = true;
+      ++quarantined_n_;
+    }
+  }
+}
+
 void trading_guard::transition(std::int64_t now_ns, trading_state to, guard_trigger t,
                                std::string_view by, std::string evidence,
                                std::vector<guard_event>& out) {

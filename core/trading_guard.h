@@ -15,7 +15,8 @@
 //   active   -> reducing  feed health poor (trigger feed_health, by "guard")
 //   reducing -> active    feed health good again, only if cfg.feed_auto_resume
 //   any      -> halted    rate guard, journal failure, operator halt
-//   halted   -> active    only resume() (an operator's act; never automatic)
+//   halted   -> active    only resume() (an operator's act; never automatic,
+//                         not by a restart either: restore() the journal's state)
 //   reducing -> active    also by resume()
 // A halted guard stays halted whatever else happens (feed health never
 // moves it). The repeat guard does not change the state: it quarantines one
@@ -68,6 +69,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -179,6 +181,14 @@ class trading_guard {
   // quarantine (one event; evidence lists how many were released). Active
   // with nothing quarantined: returns false, no event.
   bool resume(std::int64_t now_ns, std::string_view by, std::vector<guard_event>& out);
+
+  // The state a continued journal ended in (trading_state_tracker replays
+  // it): sets the state to s and the quarantine to exactly `quarantined`
+  // (ids of this guard's triangle index; duplicates count once). No event,
+  // no transition counted, no verdict; the guards' inputs (runs, rate
+  // windows, feed-health arming) are untouched. A restart thus stays halted
+  // until an operator's resume(). Call it before the first input.
+  void restore(trading_state s, std::span<const triangle_id> quarantined);
 
   [[nodiscard]] trading_state state() const noexcept { return state_; }
   [[nodiscard]] bool quarantined(triangle_id t) const;

@@ -6,7 +6,6 @@
 #include <fstream>
 #include <limits>
 #include <optional>
-#include <set>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -14,6 +13,7 @@
 #include "core/frames_file.h"
 #include "core/journal.h"
 #include "core/pipeline.h"
+#include "core/trading_state_replay.h"
 #include "core/triangle_index.h"
 #include "core/universe.h"
 #include "offline/recorded_event.h"
@@ -305,93 +305,29 @@ std::string_view genesis_reason_name(genesis_reason r) {
   return "start";
 }
 
-// Layer four: replays the chain's state records in order and checks every
-// state record and every opportunity's suppression against the state so far
-// (journal_audit.h). Fills geneses, state_records and suppressed; on the
-// first violation returns the report failed (audit_result::state).
+// Layer four: replays the chain's records through the trading-state tracker
+// (core/trading_state_replay.h), the same replay the live bot restores its
+// state with. Fills geneses, state_records and suppressed; on the first
+// violation returns the report failed (audit_result::state).
 std::optional<audit_report> check_states(audit_report& rep,
                                          const std::vector<located_record>& recs) {
-  trading_state state = trading_state::active;
-  std::set<std::string> quarantined;  // by triangle name
-  std::string since;                  // where the tracked state comes from, for messages
-  auto tracked = [&] {
-    std::string t(journal_name(state));
-    if (!quarantined.empty()) t += ", " + std::to_string(quarantined.size()) + " quarantined";
-    return t + " (" + since + ")";
-  };
-  auto bad = [&](const located_record& at, std::string field, std::string says,
-                 std::string detail) {
-    return fail(rep, at,
-                finding{audit_result::state, -1, std::move(field), std::move(says), tracked(),
-                        std::move(detail)});
-  };
+  trading_state_tracker tracker;
   for (const located_record& at : recs) {
-    const std::string seq = std::to_string(at.rec.seq);
     if (const auto* g = std::get_if<genesis_record>(&at.rec.body)) {
       rep.geneses.push_back({at.rec.seq, std::string(genesis_reason_name(g->reason)), g->version});
-      if (g->reason != genesis_reason::rotation) {  // a new process: its guard starts active
-        state = trading_state::active;
-        quarantined.clear();
-        since = std::string(genesis_reason_name(g->reason)) + " at seq " + seq;
-      }
-    } else if (const auto* st = std::get_if<state_record>(&at.rec.body)) {
-      ++rep.state_records;
-      const bool resume = st->to == trading_state::active && st->trigger == guard_trigger::manual;
-      if (st->from != state) {
-        return bad(at, "from", std::string(journal_name(st->from)),
-                   "a state record starts from the state the chain is in; a start or restart "
-                   "genesis starts active");
-      }
-      if (!st->triangle_name.empty() && st->from != st->to) {
-        return bad(at, "to", std::string(journal_name(st->to)),
-                   "a quarantine (triangle " + st->triangle_name + ") keeps the state: from == to");
-      }
-      if (st->triangle_name.empty() && st->from == st->to && !resume) {
-        return bad(at, "to", std::string(journal_name(st->to)),
-                   "a record naming no triangle changes the state, unless it is an operator's "
-                   "resume to active (trigger manual)");
-      }
-      if (st->from == trading_state::halted && st->to != trading_state::halted && !resume) {
-        return bad(
-            at, "trigger",
-            std::string(journal_name(st->trigger)) + " to " + std::string(journal_name(st->to)),
-            "only an operator's resume (trigger manual, to active) leaves halted");
-      }
-      if (resume) quarantined.clear();
-      if (!st->triangle_name.empty()) quarantined.insert(st->triangle_name);
-      state = st->to;
-      since = std::string(journal_name(st->trigger)) + " by " + st->by + " at seq " + seq;
-    } else if (const auto* op = std::get_if<opportunity_record>(&at.rec.body)) {
-      const bool q = quarantined.count(op->triangle_name) != 0;
-      const auto holds = [&](suppress_reason r) {
-        switch (r) {
-          case suppress_reason::halted:
-            return state == trading_state::halted;
-          case suppress_reason::reducing:
-            return state == trading_state::reducing;
-          case suppress_reason::quarantined:
-            return q;
-          default:
-            return false;
-        }
-      };
-      if (op->suppressed == suppress_reason::none) {
-        if (state != trading_state::active || q) {
-          return bad(at, "suppressed", "actionable (no \"suppressed\")",
-                     q ? "an opportunity on a quarantined triangle (" + op->triangle_name +
-                             ") must be suppressed"
-                       : "an opportunity while the trading state is not active must be "
-                         "suppressed");
-        }
-      } else {
-        if (!holds(op->suppressed)) {
-          return bad(at, "suppressed", std::string(journal_name(op->suppressed)),
-                     "the reason does not hold for " + op->triangle_name);
-        }
-        ++rep.suppressed;
-      }
+    }
+    const std::string tracked = tracker.describe();
+    if (std::string why = tracker.apply(at.rec); !why.empty()) {
+      state_violation v = tracker.last_violation();
+      rep.state_records = tracker.state_records();
+      rep.suppressed = tracker.suppressed();
+      return fail(rep, at,
+                  finding{audit_result::state, -1, std::move(v.field), std::move(v.journal_says),
+                          tracked, std::move(v.detail)});
     }
   }
+  rep.state_records = tracker.state_records();
+  rep.suppressed = tracker.suppressed();
   return std::nullopt;
 }
 

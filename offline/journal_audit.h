@@ -42,18 +42,16 @@
 // they happened. Checkpoints and rotation genesis records are chain-checked
 // only.
 //
-// Layer four (core/trading_guard.h): before the replay, the chain's state
-// records are replayed in chain order. A `start` or `restart` genesis begins
-// a new process, whose guard starts active with nothing quarantined (a
-// `rotation` genesis changes nothing). Each state record must start from the
-// state tracked so far (from); a record naming a triangle is a quarantine
-// (from == to), kept by name until an operator's resume (trigger manual, to
-// active) releases every one; a record naming none must change the state or
-// be such a resume; only such a resume leaves halted. Every opportunity
+// Layer four (core/trading_guard.h): before the replay, the chain's records
+// are replayed in chain order through trading_state_tracker
+// (core/trading_state_replay.h, which states the rules), the replay the live
+// bot restores its state with: only a `start` genesis (a brand-new chain)
+// starts active; a `restart` or `rotation` genesis keeps the state and the
+// quarantines (a halt survives a restart). Each state record must be a
+// transition its trigger can make from the tracked state; every opportunity
 // record while the state is not active, or on a quarantined triangle, must
-// be "suppressed", with a reason that holds (halted while halted, reducing
-// while reducing, quarantined for a quarantined triangle); a suppressed one
-// needs such a reason. Suppressed records are still checked (1) and (2): the
+// be "suppressed", with a reason that holds (not necessarily the one the
+// guard's precedence picks). Suppressed records are still checked (1) and (2): the
 // evaluator decided them; the guard only stopped them. A violation is an
 // audit_result::state naming the record. Each genesis's version (the build
 // that wrote the session) is listed in geneses.

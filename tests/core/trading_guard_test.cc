@@ -8,11 +8,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <set>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/journal_record.h"
+#include "core/trading_state_replay.h"
 
 namespace triarb {
 namespace {
@@ -669,6 +672,90 @@ TEST(TradingGuard, QuarantineAndHaltByOneReport) {
   EXPECT_EQ(g.verdicts(suppress_reason::none), 2u);
   EXPECT_EQ(g.verdicts(suppress_reason::halted), 1u);
   EXPECT_EQ(g.verdicts(suppress_reason::quarantined), 0u);
+}
+
+// A continued journal's state, restored at start: no event, no counter, and
+// the halt holds until an operator's resume (never automatic).
+TEST(TradingGuard, RestoreSetsStateAndQuarantinesWithoutEvents) {
+  trading_guard g(quiet_cfg());
+  std::vector<guard_event> ev;
+  const std::vector<triangle_id> q = {3, 5, 3};
+  g.restore(trading_state::halted, q);
+  EXPECT_EQ(g.state(), trading_state::halted);
+  EXPECT_TRUE(g.quarantined(3));
+  EXPECT_TRUE(g.quarantined(5));
+  EXPECT_FALSE(g.quarantined(4));
+  EXPECT_EQ(g.quarantined_count(), 2u);
+  for (std::size_t t = 0; t < static_cast<std::size_t>(guard_trigger::kCount); ++t) {
+    EXPECT_EQ(g.transitions(static_cast<guard_trigger>(t)), 0u);
+  }
+  EXPECT_EQ(g.on_opportunity(opp(4, 1, 1), ev), suppress_reason::halted);
+  g.on_feed_health(2, health(10, 0), ev);
+  g.on_feed_health(3, health(10, 0), ev);
+  EXPECT_TRUE(ev.empty());
+  EXPECT_EQ(g.state(), trading_state::halted);
+  ASSERT_TRUE(g.resume(4, "http", ev));
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].from, trading_state::halted);
+  EXPECT_EQ(ev[0].evidence, R"({"released":2,"from":"halted"})");
+  EXPECT_FALSE(g.quarantined(3));
+  // A second restore replaces the quarantine set.
+  g.restore(trading_state::reducing, std::vector<triangle_id>{5});
+  EXPECT_EQ(g.state(), trading_state::reducing);
+  EXPECT_EQ(g.quarantined_count(), 1u);
+  g.restore(trading_state::active, {});
+  EXPECT_EQ(g.quarantined_count(), 0u);
+  EXPECT_FALSE(g.quarantined(5));
+}
+
+journal_record rec(std::uint64_t seq, record_body b) {
+  journal_record r;
+  r.seq = seq;
+  r.body = std::move(b);
+  return r;
+}
+
+state_record st(trading_state from, trading_state to, guard_trigger t, std::string by,
+                std::string triangle = "") {
+  state_record s;
+  s.from = from;
+  s.to = to;
+  s.trigger = t;
+  s.by = std::move(by);
+  s.triangle_name = std::move(triangle);
+  s.evidence_json = "{}";
+  return s;
+}
+
+genesis_record gen(genesis_reason why) {
+  genesis_record g;
+  g.reason = why;
+  return g;
+}
+
+// The tracker the live bot restores with: a restart keeps the state and the
+// quarantines; only a new chain (start) starts active.
+TEST(TradingStateTracker, RestartKeepsStateAndQuarantinesStartResets) {
+  trading_state_tracker t;
+  EXPECT_EQ(t.apply(rec(0, gen(genesis_reason::start))), "");
+  EXPECT_EQ(t.apply(rec(1, st(trading_state::active, trading_state::active, guard_trigger::repeat,
+                              "guard", "USDT>BTC>ETH>USDT"))),
+            "");
+  EXPECT_EQ(t.apply(rec(2, st(trading_state::active, trading_state::halted, guard_trigger::manual,
+                              "signal"))),
+            "");
+  EXPECT_EQ(t.apply(rec(3, gen(genesis_reason::restart))), "");
+  EXPECT_EQ(t.state(), trading_state::halted);
+  EXPECT_EQ(t.quarantined(), std::set<std::string>{"USDT>BTC>ETH>USDT"});
+  EXPECT_EQ(t.describe(),
+            "halted, 1 quarantined (manual by signal at seq 2, kept by the restart "
+            "at seq 3)");
+  EXPECT_EQ(t.apply(rec(4, gen(genesis_reason::rotation))), "");
+  EXPECT_EQ(t.state(), trading_state::halted);
+  EXPECT_EQ(t.state_records(), 2u);
+  EXPECT_EQ(t.apply(rec(0, gen(genesis_reason::start))), "");
+  EXPECT_EQ(t.state(), trading_state::active);
+  EXPECT_TRUE(t.quarantined().empty());
 }
 
 }  // namespace

@@ -675,27 +675,124 @@ TEST(JournalAuditState, StateRecordsMustBeWellFormedTransitions) {
   }
 }
 
-TEST(JournalAuditState, ARestartStartsActiveAndARotationKeepsTheState) {
-  // Halted, then the process restarts: its guard starts active, quarantines gone.
+// Each trigger makes only its own transitions, by its own producer.
+TEST(JournalAuditState, EachTriggerMakesOnlyItsOwnTransitions) {
+  struct bad_case {
+    const char* what;
+    std::vector<record_body> bodies;
+    std::string field;
+  };
+  state_record resume_by_guard = change(kHalted, kActive, guard_trigger::manual);
+  resume_by_guard.by = "guard";
+  state_record halt_by_guard = change(kActive, kHalted, guard_trigger::manual);
+  halt_by_guard.by = "guard";
+  state_record rate_by_http = change(kActive, kHalted, guard_trigger::rate);
+  rate_by_http.by = "http";
+  state_record repeat_by_http = change(kActive, kActive, guard_trigger::repeat, kTri);
+  repeat_by_http.by = "http";
+  const auto g = genesis(genesis_reason::start);
+  const std::vector<bad_case> cases = {
+      {"a quarantine with trigger manual",
+       {g, change(kActive, kActive, guard_trigger::manual, kTri)},
+       "triangle"},
+      {"feed health active -> halted",
+       {g, change(kActive, kHalted, guard_trigger::feed_health)},
+       "to"},
+      {"rate active -> reducing", {g, change(kActive, kReducing, guard_trigger::rate)}, "to"},
+      {"journal reducing -> active",
+       {g, change(kActive, kReducing, guard_trigger::feed_health),
+        change(kReducing, kActive, guard_trigger::journal)},
+       "to"},
+      {"a repeat without a triangle",
+       {g, change(kActive, kActive, guard_trigger::repeat)},
+       "triangle"},
+      {"a resume naming a triangle",
+       {g, change(kActive, kHalted, guard_trigger::rate),
+        change(kHalted, kActive, guard_trigger::manual, kTri)},
+       "triangle"},
+      {"a second quarantine of the same triangle",
+       {g, change(kActive, kActive, guard_trigger::repeat, kTri),
+        change(kActive, kActive, guard_trigger::repeat, kTri)},
+       "triangle"},
+      {"a resume by guard",
+       {g, change(kActive, kHalted, guard_trigger::rate), resume_by_guard},
+       "by"},
+      {"a manual halt by guard", {g, halt_by_guard}, "by"},
+      {"a rate halt by http", {g, rate_by_http}, "by"},
+      {"a quarantine by http", {g, repeat_by_http}, "by"},
+      {"a manual halt while halted",
+       {g, change(kActive, kHalted, guard_trigger::rate),
+        change(kHalted, kHalted, guard_trigger::manual)},
+       "to"},
+      {"a manual move to reducing",
+       {g, change(kActive, kReducing, guard_trigger::manual)},
+       "trigger"},
+      {"feed health active -> active",
+       {g, change(kActive, kActive, guard_trigger::feed_health)},
+       "to"},
+  };
+  for (const bad_case& c : cases) {
+    const audit_report a = audit_states(write_bodies("state_trigger.jsonl", c.bodies));
+    EXPECT_EQ(a.result, audit_result::state) << c.what << ": " << a.message();
+    EXPECT_EQ(a.seq, c.bodies.size() - 1) << c.what << ": " << a.message();
+    EXPECT_EQ(a.field, c.field) << c.what << ": " << a.message();
+  }
+  // The other half: a second quarantine after a resume, and a halt from reducing, are fine.
+  const audit_report ok = audit_states(write_bodies(
+      "state_trigger_ok.jsonl", {g, change(kActive, kActive, guard_trigger::repeat, kTri),
+                                 change(kActive, kActive, guard_trigger::manual),
+                                 change(kActive, kActive, guard_trigger::repeat, kTri),
+                                 change(kActive, kReducing, guard_trigger::feed_health),
+                                 change(kReducing, kHalted, guard_trigger::journal),
+                                 change(kHalted, kActive, guard_trigger::manual),
+                                 change(kActive, kHalted, guard_trigger::manual)}));
+  EXPECT_TRUE(ok.ok()) << ok.message();
+  EXPECT_EQ(ok.state_records, 7u);
+}
+
+TEST(JournalAuditState, ARestartInheritsTheStateAndARotationKeepsIt) {
+  // Halted with a quarantine, then the process restarts: the restart keeps
+  // both (an automatic resume is forbidden), so its opportunities are
+  // suppressed until an operator's resume, which releases the quarantine too.
   const std::string restarted = write_bodies(
       "state_restart.jsonl",
       {genesis(genesis_reason::start, "triarb 0.2.0 (commit abc)"),
        change(kActive, kActive, guard_trigger::repeat, kTri),
        change(kActive, kHalted, guard_trigger::manual), opp(kTri, suppress_reason::halted),
-       genesis(genesis_reason::restart, "triarb 0.2.1 (commit def)"), opp(kTri),
-       change(kActive, kHalted, guard_trigger::rate)});
+       genesis(genesis_reason::restart, "triarb 0.2.1 (commit def)"),
+       opp(kTri, suppress_reason::quarantined), opp(kOther, suppress_reason::halted),
+       change(kHalted, kActive, guard_trigger::manual), opp(kTri), opp(kOther)});
   const audit_report a = audit_states(restarted);
   ASSERT_TRUE(a.ok()) << a.message();
+  EXPECT_EQ(a.state_records, 3u);
+  EXPECT_EQ(a.suppressed, 3u);
   ASSERT_EQ(a.geneses.size(), 2u);
   EXPECT_EQ(a.geneses[1].version, "triarb 0.2.1 (commit def)");
   EXPECT_EQ(a.geneses[1].reason, "restart");
-  // A state record after the restart that starts from the old process's state is refused.
-  const audit_report b = audit_states(write_bodies(
+  // An actionable opportunity right after the restart of a halted chain is refused.
+  const audit_report b = audit_states(
+      write_bodies("state_restart_actionable.jsonl",
+                   {genesis(genesis_reason::start), change(kActive, kHalted, guard_trigger::rate),
+                    genesis(genesis_reason::restart), opp(kTri)}));
+  EXPECT_EQ(b.result, audit_result::state) << b.message();
+  EXPECT_EQ(b.seq, 3u) << b.message();
+  EXPECT_NE(b.message().find("state halted (rate by guard at seq 1, kept by the restart at seq 2)"),
+            std::string::npos)
+      << b.message();
+  // So is a state record after the restart that starts active again.
+  const audit_report d = audit_states(write_bodies(
       "state_restart_from.jsonl",
       {genesis(genesis_reason::start), change(kActive, kHalted, guard_trigger::rate),
-       genesis(genesis_reason::restart), change(kHalted, kActive, guard_trigger::manual)}));
-  EXPECT_EQ(b.result, audit_result::state) << b.message();
-  EXPECT_NE(b.message().find("state active (restart at seq 2)"), std::string::npos) << b.message();
+       genesis(genesis_reason::restart), change(kActive, kReducing, guard_trigger::feed_health)}));
+  EXPECT_EQ(d.result, audit_result::state) << d.message();
+  EXPECT_EQ(d.field, "from") << d.message();
+  // A quarantine survives a restart on its own (the state active).
+  const audit_report q = audit_states(write_bodies(
+      "state_restart_quarantine.jsonl",
+      {genesis(genesis_reason::start), change(kActive, kActive, guard_trigger::repeat, kTri),
+       genesis(genesis_reason::restart), opp(kOther), opp(kTri)}));
+  EXPECT_EQ(q.result, audit_result::state) << q.message();
+  EXPECT_EQ(q.seq, 4u) << q.message();
   // A rotation is the same process: still halted.
   const audit_report c = audit_states(
       write_bodies("state_rotation.jsonl",
