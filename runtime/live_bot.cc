@@ -38,6 +38,7 @@
 #include "core/pipeline.h"
 #include "core/telemetry.h"
 #include "core/trading_guard.h"
+#include "core/trading_state_replay.h"
 #include "core/universe.h"
 #include "net/rest_client.h"
 #include "runtime/feed_session.h"
@@ -714,6 +715,87 @@ struct live_bot::state : ws_handler {
     publish_journal_stats();
   }
 
+  // run(), after the journal opened, before any thread: replays the chain
+  // and restores the guard (see run()).
+  void restore_from_journal(const std::string& path) {
+    trading_state_tracker t;
+    std::uint64_t inconsistent = 0;
+    std::string first_problem;
+    for (const journal_record& r : read_journal(path)) {  // throws journal_error: it just verified
+      if (std::string why = t.apply(r); !why.empty()) {
+        if (inconsistent++ == 0) first_problem = "seq " + std::to_string(r.seq) + ": " + why;
+      }
+    }
+    std::map<std::string, triangle_id, std::less<>> by_name;
+    for (triangle_id i = 0; i < idx->size(); ++i) by_name.emplace(idx->name(i, *u), i);
+    std::vector<triangle_id> ids;
+    std::size_t unknown = 0;
+    std::string first_unknown;
+    for (const std::string& name : t.quarantined()) {
+      if (const auto it = by_name.find(name); it != by_name.end()) {
+        ids.push_back(it->second);
+      } else if (unknown++ == 0) {
+        first_unknown = name;
+      }
+    }
+    std::lock_guard<std::mutex> g(gmu);
+    guard->restore(t.state(), ids);
+    trading_now.store(static_cast<std::uint8_t>(guard->state()), std::memory_order_relaxed);
+    if (t.state() != trading_state::active || !t.quarantined().empty()) {
+      std::cerr << "triarb: trading: " << to_string(t.state()) << " (restored from the journal "
+                << path << ": " << t.describe() << "; " << ids.size()
+                << " triangles quarantined; only an operator's resume leaves it)\n";
+    }
+    if (unknown > 0) {
+      std::cerr << "triarb: trading: " << unknown << " of " << t.quarantined().size()
+                << " quarantined triangles in the journal are not in today's universe (first: "
+                << first_unknown << "): cannot be restored (a resume would release them)\n";
+    }
+    if (inconsistent > 0) {
+      // The chain verifies but its state records do not replay: the state
+      // is unknown, so fail closed.
+      gev.clear();
+      guard->halt(now_ns(), "startup",
+                  "the journal's state records do not replay (" + std::to_string(inconsistent) +
+                      " inconsistent, first " + first_problem + ")",
+                  gev);
+      queue_guard_events_locked();
+    }
+  }
+
+  // run(), before the journal thread starts: whatever is queued (the
+  // start-up's state records) written now, in order. A record that fails is
+  // counted and said; the guard halts (trigger journal).
+  void write_startup_records() {
+    std::deque<journal_item> batch;
+    {
+      std::lock_guard<std::mutex> lk(jmu);
+      batch.swap(jqueue);
+      jqueue_opportunities = 0;
+    }
+    for (const journal_item& it : batch) {
+      const auto* q = std::get_if<queued_opportunity>(&it);
+      const journal_errc ec =
+          q != nullptr ? append_opportunity(*q) : append_state(std::get<guard_event>(it));
+      if (ec == journal_errc::ok) {
+        (q != nullptr ? journal_written : journal_states).fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      journal_errors.fetch_add(1, std::memory_order_relaxed);
+      std::cerr << "triarb: the journal did not take a start-up record (" << to_string(ec) << ")\n";
+      with_guard([&](trading_guard& g, std::vector<guard_event>& ev, std::int64_t now) {
+        g.on_journal_failure(
+            now, "write_failed: start-up record (" + std::string(to_string(ec)) + ")", ev);
+        return true;
+      });
+    }
+    if (const journal_errc ec = journal->sync(); ec != journal_errc::ok) {
+      journal_sync_errors.fetch_add(1, std::memory_order_relaxed);
+      std::cerr << "triarb: the journal's start-up fsync failed (" << to_string(ec) << ")\n";
+    }
+    publish_journal_stats();
+  }
+
   // The two journal calls of layer four (journal thread): an opportunity with
   // its verdict, a guard event as a state record (core/journal_bridge.h).
   journal_errc append_opportunity(const queued_opportunity& q) {
@@ -1229,14 +1311,25 @@ live_report live_bot::run() {
     s.publish_journal_stats();  // a torn tail moved or a chain set aside at open
   }
   if (s.record) s.record->start(started);  // after the journal opened (it may refuse)
+  // A continued chain's trading state is inherited (a halt survives a
+  // restart; only an operator's resume leaves it): its records replayed
+  // (core/trading_state_replay.h), the guard restored, without an event. A
+  // new chain (--new-journal, no file, a broken one set aside) replays to
+  // its start genesis: active.
+  if (s.journal) s.restore_from_journal(cfg.journal_path);
   // A halt file present at start-up: the run starts halted (its state
   // record the first after the genesis or the chain's last record).
+  // Already halted (restored): no second halt, no event.
   if (const auto why = halt_file_present(cfg.halt_file)) {
     s.with_guard([&](trading_guard& g, std::vector<guard_event>& ev, std::int64_t now) {
       g.halt(now, "halt_file", "the halt file " + cfg.halt_file + " " + *why + " at start-up", ev);
       return true;
     });
   }
+  // The start-up's state records are written now, on this thread (the
+  // journal thread has not started): a run that stops here keeps them.
+  if (s.journal) s.write_startup_records();
+  if (s.o.before_connecting) s.o.before_connecting();
   if (stop_reason() != nullptr) return stopped_report("before connecting");
   if (!cfg.metrics_address.empty()) {
     // The server appends its own counters (metrics_server.h); with a token,

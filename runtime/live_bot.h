@@ -162,6 +162,10 @@ struct live_options {
   // campaign's "missed" oracle looks at the book around each decision).
   std::function<void(symbol_id)> before_decision;
   std::function<void(symbol_id, std::int64_t now)> after_decision;
+  // run()'s thread, once start-up is done (the journal opened, its trading
+  // state restored, the start-up's state records written) and just before
+  // connecting. A test stops the run here.
+  std::function<void()> before_connecting;
   // Receive times, leg ages, decision times (nullptr: the bot's own
   // bot_clock). The campaign passes one to inject clock jumps.
   // REQUIRES: outlives run().

@@ -25,6 +25,7 @@
 
 #include "config/config.h"
 #include "core/journal.h"
+#include "core/trading_state_replay.h"
 #include "runtime/live_bot.h"
 #include "sim/exchange/sim_exchange.h"
 #include "tests/runtime/http_client.h"
@@ -408,6 +409,82 @@ TEST(TradingControl, TheHaltFileHaltsAtStartAndWhenItAppearsAndBlocksResume) {
   EXPECT_EQ(states[1].by, "http");
   EXPECT_EQ(states[2].to, trading_state::halted);
   EXPECT_EQ(states[2].by, "halt_file");
+}
+
+// The chain replayed by the audit's tracker: every record consistent.
+void expect_states_replay(const std::vector<journal_record>& recs) {
+  trading_state_tracker t;
+  for (const journal_record& r : recs) {
+    const std::string why = t.apply(r);
+    EXPECT_EQ(why, "") << "seq " << r.seq;
+  }
+}
+
+// A continued journal keeps the trading state: a bot halted over HTTP,
+// stopped, and a second bot on the same journal starts halted (no new state
+// record: nothing changed), suppresses every opportunity, and the chain
+// verifies and replays.
+TEST(TradingControl, AHaltSurvivesARestart) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  const std::string dir = fresh_dir("restart");
+  live_options o = bot_for(ex, dir);
+  o.cfg.token_file = dir + "/token";
+  write_file(o.cfg.token_file, kToken);
+  {
+    running_bot b(o);
+    ASSERT_TRUE(wait_for([&] { return b.bot.running() && b.bot.metrics_port() != 0; }));
+    EXPECT_EQ(post(b.bot.metrics_port(), "/halt", std::string("Bearer ") + kToken).status_line,
+              "HTTP/1.1 200 OK");
+    EXPECT_EQ(b.finish().trading, trading_state::halted);
+  }
+  verdicts v;
+  v.attach(o);
+  running_bot b(o);
+  ASSERT_TRUE(wait_for([&] { return b.bot.running(); }));
+  EXPECT_EQ(b.bot.trading(), trading_state::halted) << "the restart forgot the halt";
+  ASSERT_TRUE(wait_for([&] { return v.all.load() > 0; })) << "no opportunity in 15 s";
+  const live_report rep = b.finish();
+  EXPECT_EQ(rep.trading, trading_state::halted);
+  EXPECT_EQ(v.actionable.load(), 0u) << "of " << v.all.load() << " after the restart";
+  EXPECT_EQ(rep.verdicts[static_cast<std::size_t>(suppress_reason::none)], 0u);
+  EXPECT_EQ(rep.transitions[static_cast<std::size_t>(guard_trigger::manual)], 0u)
+      << "a restored state is not a transition";
+  const std::vector<journal_record> recs = verified_records(dir + "/journal.jsonl");
+  ASSERT_EQ(states_in(recs).size(), 1u);
+  expect_states_replay(recs);
+  // --new-journal (a new chain) starts active.
+  live_options fresh = o;
+  fresh.new_journal = true;
+  fresh.cfg.journal_path = dir + "/other.jsonl";
+  running_bot c(fresh);
+  ASSERT_TRUE(wait_for([&] { return c.bot.running(); }));
+  EXPECT_EQ(c.bot.trading(), trading_state::active);
+}
+
+// A halt file present at start-up halts, and its state record reaches the
+// journal even when the run stops before connecting (the journal thread
+// never starts).
+TEST(TradingControl, AStartUpHaltIsJournaledWhenTheRunStopsBeforeConnecting) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  const std::string dir = fresh_dir("startup_halt");
+  live_options o = bot_for(ex, dir);
+  o.cfg.metrics_address.clear();
+  o.cfg.halt_file = dir + "/HALT";
+  write_file(o.cfg.halt_file, "");
+  std::atomic<live_bot*> self{nullptr};
+  o.before_connecting = [&self] { self.load()->request_stop(); };
+  live_bot bot(std::move(o));
+  self = &bot;
+  const live_report rep = bot.run();
+  EXPECT_NE(rep.stopped_during_startup.find("before connecting"), std::string::npos)
+      << rep.stopped_during_startup;
+  const std::vector<journal_record> recs = verified_records(dir + "/journal.jsonl");
+  const std::vector<state_record> states = states_in(recs);
+  ASSERT_EQ(states.size(), 1u) << "the start-up halt was not journaled";
+  EXPECT_EQ(states[0].to, trading_state::halted);
+  EXPECT_EQ(states[0].by, "halt_file");
 }
 
 // journal_queue 0: every opportunity finds the queue full, so the first one
