@@ -613,6 +613,11 @@ TEST(LiveBot, ARecordingWithFaultsAndARestartReplaysToTheSameDecisions) {
     // compares decisions: feed health never poor here (trading_control_test
     // covers the guard in the live bot).
     o.cfg.guard.feed_invalid_max_permille = 1000;
+    // Nor the rate and repeat guards (the library defaults halt this
+    // exchange's bursts): a halt is inherited by the next process on the
+    // journal, and replay does not replay verdicts.
+    o.cfg.guard.rate_floor = 1'000'000'000;
+    o.cfg.guard.repeat_reports = 1'000'000;
     cfg = o.cfg;
     running_bot b(std::move(o));
     ASSERT_TRUE(wait_for([&] { return b.bot.running(); }));
