@@ -8,6 +8,7 @@
 #include <charconv>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -108,22 +109,52 @@ std::string_view journal_name(suppress_reason r) noexcept {
   return "";
 }
 
+namespace {
+
+// Empty when e is exactly one JSON object on one line (what a writer embeds
+// verbatim, and the documented checker's json.loads takes), else why not,
+// naming the field. Nesting deeper than simdjson's 1,024 levels is refused.
+std::string embedded_object_reason(std::string_view field, std::string_view e) {
+  if (e.size() < 2 || e.front() != '{' || e.back() != '}' ||
+      e.find_first_of("\r\n") != std::string_view::npos) {
+    return std::string(field) + ": not one JSON object on one line";
+  }
+  // Exactly one valid JSON object, so that the reader's raw text is these bytes.
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  if (const auto err = parser.parse(e.data(), e.size()).get(obj)) {
+    return std::string(field) + ": not one JSON object (" + simdjson::error_message(err) + ")";
+  }
+  return {};
+}
+
+}  // namespace
+
 std::string invalid_reason(const state_record& r) {
   if (journal_name(r.from).empty()) return "from: not a trading state";
   if (journal_name(r.to).empty()) return "to: not a trading state";
   if (journal_name(r.trigger).empty()) return "trigger: not a guard trigger";
   if (!simdjson::validate_utf8(r.by)) return "by: not UTF-8";
   if (!simdjson::validate_utf8(r.triangle_name)) return "triangle: not UTF-8";
-  const std::string_view e = r.evidence_json;
-  if (e.size() < 2 || e.front() != '{' || e.back() != '}' ||
-      e.find_first_of("\r\n") != std::string_view::npos) {
-    return "evidence: not one JSON object on one line";
+  return embedded_object_reason("evidence", r.evidence_json);
+}
+
+std::string invalid_reason(const checkpoint_record& r) {
+  return embedded_object_reason("counters", r.counters_json);
+}
+
+std::string invalid_reason(const opportunity_record& r) {
+  if (!simdjson::validate_utf8(r.triangle_name)) return "triangle: not UTF-8";
+  if (!simdjson::validate_utf8(r.rounding)) return "rounding: not UTF-8";
+  if (!is_decimal(r.ratio)) return "ratio: not an exact decimal";
+  for (std::size_t i = 0; i < r.legs.size(); ++i) {
+    if (!simdjson::validate_utf8(r.legs[i].symbol)) {
+      return "legs[" + std::to_string(i) + "].symbol: not UTF-8";
+    }
   }
-  // Exactly one JSON object, so that the reader's raw text is these bytes.
-  thread_local simdjson::dom::parser parser;
-  simdjson::dom::object obj;
-  if (parser.parse(e.data(), e.size()).get(obj) != simdjson::SUCCESS) {
-    return "evidence: not one JSON object";
+  if (static_cast<std::size_t>(r.suppressed) >= static_cast<std::size_t>(suppress_reason::kCount)) {
+    return "suppressed: " + std::to_string(static_cast<unsigned>(r.suppressed)) +
+           " is not a suppress_reason";
   }
   return {};
 }
@@ -746,6 +777,24 @@ record_parse_result parse_record(std::string_view line) {
   if (!parse_fields(line, r.record, err)) {
     r.ec = journal_errc::malformed;
     r.detail = std::move(err);
+    return r;
+  }
+  // The fields parse structurally (an embedded object is only skipped over):
+  // refuse what a writer would refuse ({"a":tru}, {"a":01}, nesting over
+  // 1,024), so the reader and the documented checker agree on every line.
+  std::string why = std::visit(
+      [](const auto& b) -> std::string {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<T, genesis_record>) {
+          return {};
+        } else {
+          return invalid_reason(b);
+        }
+      },
+      r.record.body);
+  if (!why.empty()) {
+    r.ec = journal_errc::malformed;
+    r.detail = std::move(why);
     return r;
   }
   const std::string canon = canonical_body(r.record.seq, r.record.body, r.record.prev_hash);

@@ -166,6 +166,10 @@ enum class journal_errc : std::uint8_t {
 // triangle_name must be UTF-8, evidence_json exactly one JSON object with no
 // CR or LF (the rule checkpoint counters follow), the enums in range.
 [[nodiscard]] std::string invalid_reason(const state_record& r);
+// Likewise: counters_json exactly one JSON object with no CR or LF.
+[[nodiscard]] std::string invalid_reason(const checkpoint_record& r);
+// Likewise: the names and rounding UTF-8, ratio an exact decimal, suppressed in range.
+[[nodiscard]] std::string invalid_reason(const opportunity_record& r);
 
 // Start-up errors (open, recovery, rotation set-up): what and where.
 class journal_error : public std::runtime_error {

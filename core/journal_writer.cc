@@ -24,7 +24,6 @@ using internal::canonical_body_to;
 using internal::errno_text;
 using internal::file_exists;
 using internal::file_kind;
-using internal::is_decimal;
 using internal::kHashKey;
 using internal::read_whole_file;
 using internal::sha256_hex_to;
@@ -396,10 +395,7 @@ journal_errc journal_writer::append_impl(const Rec& body, std::int64_t now_ns) {
 }
 
 journal_errc journal_writer::append(const opportunity_record& r, std::int64_t now_ns) {
-  bool ok = simdjson::validate_utf8(r.triangle_name) && simdjson::validate_utf8(r.rounding) &&
-            is_decimal(r.ratio);
-  for (const journal_leg& l : r.legs) ok = ok && simdjson::validate_utf8(l.symbol);
-  if (!ok) {
+  if (!invalid_reason(r).empty()) {  // UTF-8 names, a decimal ratio, suppressed in range
     ++stats_.append_errors;
     return journal_errc::invalid_record;
   }
@@ -407,16 +403,7 @@ journal_errc journal_writer::append(const opportunity_record& r, std::int64_t no
 }
 
 journal_errc journal_writer::append(const checkpoint_record& r, std::int64_t now_ns) {
-  const std::string_view c = r.counters_json;
-  bool ok = c.size() >= 2 && c.front() == '{' && c.back() == '}' &&
-            c.find_first_of("\r\n") == std::string_view::npos;
-  if (ok) {
-    // Must be exactly one JSON object, so that the reader's raw text is these bytes.
-    thread_local simdjson::dom::parser parser;
-    simdjson::dom::object obj;
-    ok = parser.parse(c.data(), c.size()).get(obj) == simdjson::SUCCESS;
-  }
-  if (!ok) {
+  if (!invalid_reason(r).empty()) {  // exactly one JSON object, the reader's raw text
     ++stats_.append_errors;
     return journal_errc::invalid_record;
   }

@@ -87,9 +87,11 @@ class journal_writer {
   // Appends one record. now_ns drives the interval fsync policy. Errors are
   // values, counted in stats().append_errors; on a failed write the file is
   // cut back to the last good record (or the writer stops: writer_failed).
+  // invalid_record when invalid_reason(r) is not empty (core/journal_record.h;
+  // the reader refuses the same as malformed), nothing written.
   [[nodiscard]] journal_errc append(const opportunity_record& r, std::int64_t now_ns);
   [[nodiscard]] journal_errc append(const checkpoint_record& r, std::int64_t now_ns);
-  // A trading-state change; invalid_record when invalid_reason(r) is not empty.
+  // A trading-state change.
   [[nodiscard]] journal_errc append(const state_record& r, std::int64_t now_ns);
   // fdatasync now (if anything was written since the last one).
   [[nodiscard]] journal_errc sync();

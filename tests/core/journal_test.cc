@@ -415,6 +415,64 @@ TEST(JournalParse, RefusesNonCanonicalSuppressedAndStateSpellings) {
   }
 }
 
+// The reader refuses what the writer refuses: evidence and checkpoint
+// counters that are structurally an object but not valid JSON, in a line
+// whose hash is right (rehashed), are malformed, like the documented
+// checker's json.loads refuses them.
+TEST(JournalParse, RefusesEmbeddedJsonTheWriterWouldRefuse) {
+  std::vector<std::string> bad = {R"({"a":tru})", R"({"a":1,})", R"({"a":01})",    R"({"a":"\q"})",
+                                  R"({"a":nul})", R"({"a":1e})", R"({"a":"\u12"})"};
+  std::string deep = R"({"a":)";
+  for (int i = 0; i < 1100; ++i) deep += "[";
+  for (int i = 0; i < 1100; ++i) deep += "]";
+  deep += "}";
+  bad.push_back(deep);
+  for (const std::string& e : bad) {
+    state_record s = sample_state(false);
+    s.evidence_json = e;
+    EXPECT_NE(invalid_reason(s), "") << e;
+    const record_parse_result r = parse_record(format_line(3, s, kZeroHash));
+    EXPECT_EQ(r.ec, journal_errc::malformed) << e.substr(0, 40) << ": " << r.detail;
+    EXPECT_NE(r.detail.find("evidence"), std::string::npos) << r.detail;
+    checkpoint_record c;
+    c.time_ns = 9;
+    c.counters_json = e;
+    EXPECT_NE(invalid_reason(c), "") << e;
+    const record_parse_result rc = parse_record(format_line(4, c, kZeroHash));
+    EXPECT_EQ(rc.ec, journal_errc::malformed) << e.substr(0, 40) << ": " << rc.detail;
+    EXPECT_NE(rc.detail.find("counters"), std::string::npos) << rc.detail;
+  }
+  // Nesting up to the limit is fine both ways.
+  std::string ok_deep = R"({"a":)";
+  for (int i = 0; i < 1000; ++i) ok_deep += "[";
+  for (int i = 0; i < 1000; ++i) ok_deep += "]";
+  ok_deep += "}";
+  for (const std::string& e :
+       {std::string(R"({"a":true,"b":[1,{"c":"\n"}],"d":-0.5e3})"), ok_deep}) {
+    state_record s = sample_state(false);
+    s.evidence_json = e;
+    EXPECT_EQ(invalid_reason(s), "");
+    const record_parse_result r = parse_record(format_line(3, s, kZeroHash));
+    EXPECT_TRUE(r.ok()) << r.detail;
+  }
+}
+
+// The writer range-checks the verdict: an out-of-range suppress_reason would
+// be written as "suppressed":"", a line the reader refuses.
+TEST(JournalWriter, RefusesAnOutOfRangeSuppressedReason) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  opportunity_record o = sample_opportunity(1);
+  o.suppressed = static_cast<suppress_reason>(9);
+  EXPECT_NE(invalid_reason(o).find("suppressed"), std::string::npos) << invalid_reason(o);
+  journal_writer w = journal_writer::open(path, test_options());
+  EXPECT_EQ(w.append(o, 1), journal_errc::invalid_record);
+  EXPECT_EQ(w.stats().append_errors, 1u);
+  o.suppressed = suppress_reason::quarantined;
+  EXPECT_EQ(invalid_reason(o), "");
+  EXPECT_EQ(w.append(o, 2), journal_errc::ok);
+}
+
 TEST(JournalFormat, InvalidReasonNamesWhatAWriterMustRefuse) {
   state_record s = sample_state(true);
   EXPECT_EQ(invalid_reason(s), "");
