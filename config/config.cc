@@ -130,6 +130,8 @@ void apply_guard(bot_config& c, std::string_view src, const std::string& key,
     g.rate_warmup_windows = static_cast<std::uint64_t>(read_int(src, full, v, 1, kMaxCount));
   } else if (key == "feed_invalid_max_permille") {
     g.feed_invalid_max_permille = static_cast<std::uint32_t>(read_int(src, full, v, 1, 1000));
+  } else if (key == "feed_resume_permille") {
+    g.feed_resume_permille = static_cast<std::uint32_t>(read_int(src, full, v, 0, 999));
   } else if (key == "feed_auto_resume") {
     g.feed_auto_resume = read_bool(src, full, v);
   } else if (key == "halt_file") {
@@ -139,7 +141,8 @@ void apply_guard(bot_config& c, std::string_view src, const std::string& key,
   } else {
     fail(src, full, describe(v),
          "unknown key (allowed: repeat_reports, repeat_window_ms, rate_window_ms, rate_factor, "
-         "rate_floor, rate_warmup_windows, feed_invalid_max_permille, feed_auto_resume, "
+         "rate_floor, rate_warmup_windows, feed_invalid_max_permille, feed_resume_permille, "
+         "feed_auto_resume, "
          "halt_file, token_file)");
   }
 }
@@ -253,6 +256,13 @@ void apply(bot_config& c, std::string_view src, const toml::table& root) {
              "[telemetry], [guard], and dry_run)");
       }
     }
+  }
+  // guard.feed_resume_permille, when not given, is half of a given
+  // feed_invalid_max_permille (the guard's own default, 250, is half of 500).
+  if (const toml::table* g = root["guard"].as_table(); g != nullptr &&
+                                                       g->contains("feed_invalid_max_permille") &&
+                                                       !g->contains("feed_resume_permille")) {
+    c.guard.feed_resume_permille = c.guard.feed_invalid_max_permille / 2;
   }
 }
 
@@ -711,6 +721,7 @@ std::string bot_config::to_toml() const {
      << "\nrate_factor = " << guard.rate_factor << "\nrate_floor = " << guard.rate_floor
      << "\nrate_warmup_windows = " << guard.rate_warmup_windows
      << "\nfeed_invalid_max_permille = " << guard.feed_invalid_max_permille
+     << "\nfeed_resume_permille = " << guard.feed_resume_permille
      << "\nfeed_auto_resume = " << (guard.feed_auto_resume ? "true" : "false")
      << "\nhalt_file = " << q(halt_file) << "\ntoken_file = " << q(token_file) << "\n";
   return os.str();

@@ -155,6 +155,12 @@ std::string validate(const guard_config& cfg) {
     return bad("feed_invalid_max_permille", "from 1 to 1000",
                std::to_string(cfg.feed_invalid_max_permille));
   }
+  if (cfg.feed_resume_permille >= cfg.feed_invalid_max_permille) {
+    return bad(
+        "feed_resume_permille",
+        "below feed_invalid_max_permille (" + std::to_string(cfg.feed_invalid_max_permille) + ")",
+        std::to_string(cfg.feed_resume_permille));
+  }
   return {};
 }
 
@@ -342,10 +348,18 @@ void trading_guard::on_feed_health(std::int64_t now_ns, const feed_health& h,
     feed_armed_ = good;
     return;
   }
+  // Recovered: at or below the resume level everywhere (hysteresis).
+  const auto recovered = [&] {
+    if (h.symbols == 0 || poor(h.symbols, h.invalid, cfg_.feed_resume_permille)) return false;
+    for (const feed_health::group& g : h.start_assets) {
+      if (poor(g.symbols, g.invalid, cfg_.feed_resume_permille)) return false;
+    }
+    return true;
+  };
   if (is_poor && state_ == trading_state::active) {
     transition(now_ns, trading_state::reducing, guard_trigger::feed_health, "guard", std::move(ev),
                out);
-  } else if (good && state_ == trading_state::reducing && cfg_.feed_auto_resume) {
+  } else if (state_ == trading_state::reducing && cfg_.feed_auto_resume && recovered()) {
     ev = "{";
     add_int(ev, "symbols", h.symbols);
     add_int(ev, "invalid", h.invalid);

@@ -54,11 +54,13 @@
 //
 // Feed health. on_feed_health(now, h): poor when h.invalid * 1000 >
 // feed_invalid_max_permille * h.symbols for the whole universe, or for any
-// start asset's group (the symbols in its triangles). Start-up is not poor
-// health: the trigger arms the first time health is good (not poor and
-// h.symbols > 0); before that, samples only arm it. Armed: a poor sample
-// moves active to reducing; a good one moves reducing back to active if
-// cfg.feed_auto_resume; halted never moves.
+// start asset's group (the symbols in its triangles); recovered when
+// h.symbols > 0 and invalid * 1000 <= feed_resume_permille * symbols for the
+// universe and every group (hysteresis: between the two levels nothing
+// moves). Start-up is not poor health: the trigger arms the first time
+// health is good (not poor and h.symbols > 0); before that, samples only
+// arm it. Armed: a poor sample moves active to reducing; a recovered one
+// moves reducing back to active if cfg.feed_auto_resume; halted never moves.
 //
 // resume() releases quarantines and the state, not the guards' inputs: a run
 // or a rate window still over its limit triggers again at its next report.
@@ -110,8 +112,13 @@ struct guard_config {
   std::uint64_t rate_factor = 20;
   std::uint64_t rate_floor = 200;
   std::uint64_t rate_warmup_windows = 30;
-  // Feed health: poor above this share of invalid symbols, per mille (1..1000).
+  // Feed health: poor above this share of invalid symbols, per mille (1..1000);
+  // recovered (reducing -> active) only at or below feed_resume_permille
+  // (0 .. feed_invalid_max_permille - 1; the configuration's default is half
+  // of feed_invalid_max_permille): a share wandering around the threshold
+  // does not flap.
   std::uint32_t feed_invalid_max_permille = 500;
+  std::uint32_t feed_resume_permille = 250;
   bool feed_auto_resume = true;
   // Rate windows start here; INT64_MIN: at the first input's time.
   std::int64_t start_ns = INT64_MIN;

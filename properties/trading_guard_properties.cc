@@ -208,6 +208,11 @@ struct reference {
   bool poor(std::uint32_t symbols, std::uint32_t invalid) const {
     return invalid * 1000 > cfg.feed_invalid_max_permille * symbols;
   }
+  // Hysteresis: recovered only at or below the resume level, universe and group.
+  bool recovered(const op& o) const {
+    return o.symbols > 0 && o.invalid * 1000 <= cfg.feed_resume_permille * o.symbols &&
+           o.group_invalid * 1000 <= cfg.feed_resume_permille * o.group_symbols;
+  }
 
   void on_feed(std::int64_t now, const op& o, std::vector<guard_event>& out) {
     const bool universe_poor = poor(o.symbols, o.invalid);
@@ -224,7 +229,7 @@ struct reference {
                                                  ",\"invalid\":" + std::to_string(o.group_invalid) +
                                                  ",\"asset\":7}";
       move(now, trading_state::reducing, guard_trigger::feed_health, "guard", ev, out);
-    } else if (good && state == trading_state::reducing && cfg.feed_auto_resume) {
+    } else if (recovered(o) && state == trading_state::reducing && cfg.feed_auto_resume) {
       move(now, trading_state::active, guard_trigger::feed_health, "guard",
            "{\"symbols\":" + std::to_string(o.symbols) +
                ",\"invalid\":" + std::to_string(o.invalid) + "}",
@@ -251,6 +256,7 @@ RC_GTEST_PROP(TradingGuardProps, RepeatAndRateGuardsAgreeWithAFromScratchReferen
   cfg.rate_floor = *rc::gen::inRange<std::uint64_t>(1, 7);
   cfg.rate_warmup_windows = *rc::gen::inRange<std::uint64_t>(1, 5);
   cfg.feed_invalid_max_permille = *rc::gen::inRange<std::uint32_t>(1, 1001);
+  cfg.feed_resume_permille = *rc::gen::inRange<std::uint32_t>(0, cfg.feed_invalid_max_permille);
   cfg.feed_auto_resume = *rc::gen::arbitrary<bool>();
   if (*rc::gen::arbitrary<bool>()) cfg.start_ns = *rc::gen::inRange<std::int64_t>(-10, 11);
   std::int64_t now = *rc::gen::inRange<std::int64_t>(-10, 11);

@@ -79,6 +79,8 @@ TEST(Config, GuardDefaultsAreTheGuardsOwn) {
   EXPECT_EQ(c.guard.rate_floor, g.rate_floor);
   EXPECT_EQ(c.guard.rate_warmup_windows, g.rate_warmup_windows);
   EXPECT_EQ(c.guard.feed_invalid_max_permille, g.feed_invalid_max_permille);
+  EXPECT_EQ(c.guard.feed_resume_permille, g.feed_resume_permille);
+  EXPECT_EQ(c.guard.feed_resume_permille, 250u);
   EXPECT_EQ(c.guard.feed_auto_resume, g.feed_auto_resume);
   EXPECT_TRUE(c.halt_file.empty());
   EXPECT_TRUE(c.token_file.empty());
@@ -94,6 +96,7 @@ rate_factor = 4
 rate_floor = 50
 rate_warmup_windows = 3
 feed_invalid_max_permille = 250
+feed_resume_permille = 100
 feed_auto_resume = false
 halt_file = "/tmp/x.halt"
 token_file = "/tmp/x.token"
@@ -105,6 +108,7 @@ token_file = "/tmp/x.token"
   EXPECT_EQ(c.guard.rate_floor, 50u);
   EXPECT_EQ(c.guard.rate_warmup_windows, 3u);
   EXPECT_EQ(c.guard.feed_invalid_max_permille, 250u);
+  EXPECT_EQ(c.guard.feed_resume_permille, 100u);
   EXPECT_FALSE(c.guard.feed_auto_resume);
   EXPECT_EQ(c.halt_file, "/tmp/x.halt");
   EXPECT_EQ(c.token_file, "/tmp/x.token");
@@ -124,6 +128,8 @@ TEST(Config, GuardValuesOutOfRangeNameTheKey) {
        "guard.feed_invalid_max_permille = 1001: an integer from 1 to 1000"},
       {"feed_invalid_max_permille = 0",
        "guard.feed_invalid_max_permille = 0: an integer from 1 to 1000"},
+      {"feed_resume_permille = 1000",
+       "guard.feed_resume_permille = 1000: an integer from 0 to 999"},
       {"feed_auto_resume = 1", "guard.feed_auto_resume = 1: true or false"},
       {"halt_file = 3", "guard.halt_file = 3: a string"},
       {"rate_factr = 3", "guard.rate_factr = 3: unknown key"},
@@ -132,6 +138,23 @@ TEST(Config, GuardValuesOutOfRangeNameTheKey) {
     const std::string e = error_of("[guard]\n" + line + "\n");
     EXPECT_NE(e.find("t.toml: " + want), std::string::npos) << line << " -> " << e;
   }
+}
+
+// Hysteresis: feed health recovers at or below feed_resume_permille, half of
+// feed_invalid_max_permille unless given, and always below it.
+TEST(Config, FeedResumeDefaultsToHalfTheThresholdAndMustBeBelowIt) {
+  EXPECT_EQ(
+      load_config_string("[guard]\nfeed_invalid_max_permille = 300\n").guard.feed_resume_permille,
+      150u);
+  EXPECT_EQ(
+      load_config_string("[guard]\nfeed_invalid_max_permille = 1\n").guard.feed_resume_permille,
+      0u);
+  const std::string e =
+      error_of("[guard]\nfeed_invalid_max_permille = 300\nfeed_resume_permille = 300\n");
+  EXPECT_NE(e.find("t.toml: guard.feed_resume_permille must be below feed_invalid_max_permille "
+                   "(300) (got 300)"),
+            std::string::npos)
+      << e;
 }
 
 TEST(Config, AControlTokenNeedsTheMetricsServer) {

@@ -96,6 +96,13 @@ TEST(TradingGuard, ValidateNamesTheKnobAndTheValue) {
             "guard.feed_invalid_max_permille must be from 1 to 1000 (got 0)");
   EXPECT_EQ(msg([](guard_config& c) { c.feed_invalid_max_permille = 1001; }),
             "guard.feed_invalid_max_permille must be from 1 to 1000 (got 1001)");
+  EXPECT_EQ(msg([](guard_config& c) { c.feed_resume_permille = 500; }),
+            "guard.feed_resume_permille must be below feed_invalid_max_permille (500) (got 500)");
+  EXPECT_EQ(msg([](guard_config& c) {
+              c.feed_invalid_max_permille = 200;
+              c.feed_resume_permille = 199;
+            }),
+            "");
   guard_config c;
   c.rate_factor = 0;
   try {
@@ -458,6 +465,31 @@ TEST(TradingGuard, FeedHealthArmsOnTheFirstGoodSample) {
   EXPECT_EQ(g.verdicts(suppress_reason::reducing), 1u);
 }
 
+// Hysteresis: poor above feed_invalid_max_permille (500), recovered only at
+// or below feed_resume_permille (250 by default): a feed whose invalid share
+// wanders around the threshold (it flapped at 47.7 % around 50 %) stays
+// reducing until it is really better.
+TEST(TradingGuard, FeedHealthAroundTheThresholdDoesNotFlap) {
+  trading_guard g(quiet_cfg());
+  std::vector<guard_event> ev;
+  g.on_feed_health(0, health(1000, 100), ev);  // arms
+  for (std::int64_t t = 1; t <= 40; ++t) {
+    g.on_feed_health(t, health(1000, t % 2 == 1 ? 501 : 499), ev);
+  }
+  ASSERT_EQ(ev.size(), 1u) << "one move to reducing, no flapping";
+  EXPECT_EQ(g.state(), trading_state::reducing);
+  g.on_feed_health(41, health(1000, 251), ev);  // better, not recovered
+  EXPECT_EQ(g.state(), trading_state::reducing);
+  g.on_feed_health(42, health(1000, 250), ev);  // at the resume level: recovered
+  EXPECT_EQ(g.state(), trading_state::active);
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[1].evidence, "{\"symbols\":1000,\"invalid\":250}");
+  // Between the two levels an active guard stays active.
+  g.on_feed_health(43, health(1000, 499), ev);
+  EXPECT_EQ(g.state(), trading_state::active);
+  EXPECT_EQ(g.transitions(guard_trigger::feed_health), 2u);
+}
+
 TEST(TradingGuard, FeedHealthWithoutSymbolsDoesNotRecover) {
   trading_guard g(quiet_cfg());
   std::vector<guard_event> ev;
@@ -485,7 +517,10 @@ TEST(TradingGuard, FeedHealthPerStartAssetGroup) {
   g.on_feed_health(3, h, ev);
   EXPECT_EQ(g.state(), trading_state::reducing);
   h.start_assets.pop_back();
-  g.on_feed_health(4, h, ev);
+  g.on_feed_health(4, h, ev);  // group 3 at 500 per mille: not poor, not recovered either
+  EXPECT_EQ(g.state(), trading_state::reducing);
+  h.start_assets[0].invalid = 10;  // 250 per mille: recovered everywhere
+  g.on_feed_health(5, h, ev);
   EXPECT_EQ(g.state(), trading_state::active);
 }
 
@@ -493,6 +528,7 @@ TEST(TradingGuard, FeedHealthWithoutAutoResumeWaitsForTheOperator) {
   guard_config c = quiet_cfg();
   c.feed_auto_resume = false;
   c.feed_invalid_max_permille = 1;  // poor above 0.1 %
+  c.feed_resume_permille = 0;       // recovered with none invalid
   trading_guard g(c);
   std::vector<guard_event> ev;
   g.on_feed_health(1, health(1000, 1), ev);  // exactly 1 per mille: good, arms
