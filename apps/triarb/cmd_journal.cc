@@ -16,6 +16,7 @@ struct journal_flags {
   std::string file;
   // audit
   std::string frames, exchange_info, config, starts, fee, min_profit;
+  bool states_only = false;
   // show
   std::string triangle, since;
   bool state = false;
@@ -39,8 +40,27 @@ int verify(const journal_flags& f) {
   return v.ok() ? kExitOk : kExitProblem;
 }
 
+// Which builds wrote the chain (each genesis's version), then the verdict.
+int print_audit(const audit_report& r) {
+  for (const audit_genesis& g : r.geneses) {
+    std::cout << "genesis seq " << g.seq << " (" << g.reason << "): " << terminal_safe(g.version)
+              << "\n";
+  }
+  std::cout << terminal_safe(r.message(), /*keep_newlines=*/true) << "\n";
+  return r.ok() ? kExitOk : kExitProblem;
+}
+
 int audit(const journal_flags& f) {
   require_journal(f.file);
+  if (f.states_only) {
+    // The trading state only (a live run without a recording): no frames,
+    // no exchange info. Same exit codes: 0 consistent, 1 a problem, 3 input.
+    return print_audit(audit_states(f.file));
+  }
+  if (f.frames.empty() || f.exchange_info.empty()) {
+    throw CLI::ValidationError(f.frames.empty() ? "--frames" : "--exchange-info",
+                               "required (or --states-only: the trading state alone)");
+  }
   require_input_file("--frames", f.frames);
   require_input_file("--exchange-info", f.exchange_info);
   audit_options ao;
@@ -52,14 +72,7 @@ int audit(const journal_flags& f) {
   if (!f.fee.empty()) ao.config.fee = decimal_flag("--fee", f.fee);
   if (!f.min_profit.empty()) ao.config.min_profit = decimal_flag("--min-profit", f.min_profit);
   validate(ao.config);
-  const audit_report r = run_audit(ao);
-  // Which builds wrote the chain: each genesis's version (build identity).
-  for (const audit_genesis& g : r.geneses) {
-    std::cout << "genesis seq " << g.seq << " (" << g.reason << "): " << terminal_safe(g.version)
-              << "\n";
-  }
-  std::cout << terminal_safe(r.message(), /*keep_newlines=*/true) << "\n";
-  return r.ok() ? kExitOk : kExitProblem;
+  return print_audit(run_audit(ao));
 }
 
 int show(const journal_flags& f) {
@@ -103,13 +116,19 @@ void add_journal(CLI::App& app, std::vector<command>& out) {
       "against the trading state the chain's state records give; lists each genesis's "
       "version");
   audit_cmd->add_option("FILE", f->file, "Journal file (the first of a rotated chain)")->required();
+  CLI::Option* frames_opt = audit_cmd->add_option(
+      "--frames", f->frames,
+      "The run's recording (`record --out`, `sim --frames-out`; v1 or v2); required unless "
+      "--states-only");
+  CLI::Option* info_opt =
+      audit_cmd->add_option("--exchange-info", f->exchange_info,
+                            "exchangeInfo JSON document of the run; required unless --states-only");
   audit_cmd
-      ->add_option("--frames", f->frames,
-                   "The run's recording (`record --out`, `sim --frames-out`; v1 or v2)")
-      ->required();
-  audit_cmd
-      ->add_option("--exchange-info", f->exchange_info, "exchangeInfo JSON document of the run")
-      ->required();
+      ->add_flag("--states-only", f->states_only,
+                 "Only the trading state: verify the chain and replay its state records and "
+                 "suppressions (no frames needed: a live run without a recording)")
+      ->excludes(frames_opt)
+      ->excludes(info_opt);
   audit_cmd->add_option("--config", f->config, "TOML configuration of the run (flags override it)")
       ->check(CLI::ExistingFile);
   audit_cmd->add_option("--start-assets", f->starts, "Comma-separated start assets (USDT,BTC)");
