@@ -2,6 +2,8 @@
 // in the header).
 #include "core/trading_state_replay.h"
 
+#include <simdjson.h>
+
 #include <utility>
 #include <variant>
 
@@ -92,7 +94,26 @@ std::string trading_state_tracker::apply_state(std::uint64_t seq, const state_re
     if (by_guard) {
       return reject("by", st.by, "an operator's halt or resume names its channel, not \"guard\"");
     }
-    if (st.to == trading_state::active) quarantined_.clear();  // a resume releases every one
+    if (st.to == trading_state::active) {
+      // The guard's resume evidence says what it released and from where:
+      // when present, it must be what the chain says (a dropped quarantine
+      // or transition shows here).
+      thread_local simdjson::dom::parser parser;
+      simdjson::dom::object ev;
+      if (parser.parse(st.evidence_json).get(ev) == simdjson::SUCCESS) {
+        std::uint64_t released = 0;
+        if (ev["released"].get(released) == simdjson::SUCCESS && released != quarantined_.size()) {
+          return reject("evidence", "released " + std::to_string(released),
+                        "a resume releases every quarantined triangle");
+        }
+        std::string_view from;
+        if (ev["from"].get(from) == simdjson::SUCCESS && from != journal_name(st.from)) {
+          return reject("evidence", "from " + std::string(from),
+                        "a resume's evidence names the state it left");
+        }
+      }
+      quarantined_.clear();  // a resume releases every one
+    }
   }
   if (!st.triangle_name.empty()) quarantined_.insert(st.triangle_name);
   state_ = st.to;

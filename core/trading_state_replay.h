@@ -21,7 +21,9 @@
 //   feed_health    active -> reducing or reducing -> active, by "guard"
 //   manual         a halt from a state that is not halted, by anything but
 //                  "guard"; or a resume to active (from any state), by
-//                  anything but "guard", releasing every quarantine
+//                  anything but "guard", releasing every quarantine; its
+//                  evidence's "released" and "from", when present, must be
+//                  the number of quarantined triangles and the state left
 // Only repeat names a triangle. Opportunity records: while the state is not
 // active, or on a quarantined triangle, the record is suppressed; a
 // suppressed reason must hold (halted while halted, reducing while reducing,

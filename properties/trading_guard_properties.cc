@@ -28,12 +28,16 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "core/int128.h"
+#include "core/journal_bridge.h"
 #include "core/trading_guard.h"
+#include "core/trading_state_replay.h"
+#include "core/universe.h"
 
 namespace triarb {
 namespace {
@@ -340,6 +344,194 @@ RC_GTEST_PROP(TradingGuardProps, RepeatAndRateGuardsAgreeWithAFromScratchReferen
   RC_TAG(ref.transitions[static_cast<std::size_t>(guard_trigger::rate)] > 0 ? "rate halt"
                                                                             : "no rate halt");
   RC_TAG(events > 3 ? "more than 3 events" : "3 events or fewer");
+}
+
+// ---------------------------------------------------------------- the journal seam
+//
+// The real guard, driven by the same generated sequences, its events and
+// verdicts turned into records by journal_bridge's to_record in the
+// producer's order (the events, then the opportunity), chained with
+// format_line and read back with parse_record: trading_state_tracker (the
+// audit's and the restart's replay) must accept the chain, and end in the
+// guard's state and quarantines. Dropping any one state record must be
+// refused, or leave the replay in a state that is not the guard's (what a
+// restart would restore). Changing a suppressed reason (or removing it) is
+// refused exactly when the new reason does not hold for the guard's state
+// and quarantines at that point.
+
+struct seam_universe {
+  universe u{{{"BTCUSDT", "BTC", "USDT", {}},
+              {"ETHBTC", "ETH", "BTC", {}},
+              {"ETHUSDT", "ETH", "USDT", {}},
+              {"BNBBTC", "BNB", "BTC", {}},
+              {"BNBUSDT", "BNB", "USDT", {}}}};
+  triangle_index idx = build();
+  triangle_index build() const {
+    const asset_id usdt = *u.find_asset("USDT");
+    return triangle_index::build(u, std::span<const asset_id>(&usdt, 1));
+  }
+};
+
+const seam_universe& seam() {
+  static const seam_universe s;
+  return s;
+}
+
+// What held when an opportunity record was made: the guard's state and
+// whether its triangle was quarantined.
+struct held {
+  trading_state state = trading_state::active;
+  bool quarantined = false;
+};
+
+bool holds(suppress_reason r, const held& h) {
+  switch (r) {
+    case suppress_reason::none:
+      return h.state == trading_state::active && !h.quarantined;
+    case suppress_reason::reducing:
+      return h.state == trading_state::reducing;
+    case suppress_reason::halted:
+      return h.state == trading_state::halted;
+    case suppress_reason::quarantined:
+      return h.quarantined;
+    case suppress_reason::kCount:
+      break;
+  }
+  return false;
+}
+
+// "" when the tracker accepts every record, else the first refusal.
+std::string replay(const std::vector<journal_record>& recs, trading_state_tracker& t) {
+  for (const journal_record& r : recs) {
+    if (std::string why = t.apply(r); !why.empty()) return why;
+  }
+  return {};
+}
+
+RC_GTEST_PROP(TradingGuardProps, TheJournalOfTheRealGuardReplaysToItsState, ()) {
+  const seam_universe& su = seam();
+  RC_PRE(su.idx.size() >= 3);
+  guard_config cfg;
+  cfg.repeat_reports = *rc::gen::inRange<std::uint32_t>(2, 5);
+  cfg.repeat_window_ns = *rc::gen::inRange<std::int64_t>(1, 21);
+  cfg.rate_window_ns = *rc::gen::inRange<std::int64_t>(1, 11);
+  cfg.rate_factor = *rc::gen::inRange<std::uint64_t>(1, 5);
+  cfg.rate_floor = *rc::gen::inRange<std::uint64_t>(1, 7);
+  cfg.rate_warmup_windows = *rc::gen::inRange<std::uint64_t>(1, 5);
+  cfg.feed_invalid_max_permille = *rc::gen::inRange<std::uint32_t>(1, 1001);
+  cfg.feed_resume_permille = *rc::gen::inRange<std::uint32_t>(0, cfg.feed_invalid_max_permille);
+  cfg.feed_auto_resume = *rc::gen::arbitrary<bool>();
+  std::int64_t now = *rc::gen::inRange<std::int64_t>(0, 11);
+  const auto ops = *rc::gen::container<std::vector<op>>(gen_op());
+
+  trading_guard g(cfg);
+  std::vector<record_body> bodies;
+  std::vector<std::optional<held>> at;  // per body: what held, for opportunities
+  genesis_record gen;
+  gen.config = "x = 1\n";
+  gen.config_sha256 = sha256_hex(gen.config);
+  bodies.emplace_back(gen);
+  at.emplace_back();
+  for (const op& o : ops) {
+    now += o.dt;
+    std::vector<guard_event> ev;
+    std::optional<opportunity_record> rec;
+    std::optional<held> h;
+    switch (o.kind) {
+      case op_kind::opportunity: {
+        opportunity x;
+        x.triangle = o.triangle;
+        x.decided_ns = now;
+        for (std::size_t leg = 0; leg < 3; ++leg) {
+          x.legs[leg].symbol = su.idx.triangle_at(o.triangle).legs[leg].symbol;
+          x.legs[leg].update_id = o.ids[leg];
+        }
+        const suppress_reason v = g.on_opportunity(x, ev);
+        rec = to_record(x, su.idx, su.u, v);
+        h = held{g.state(), g.quarantined(o.triangle)};
+        break;
+      }
+      case op_kind::halt:
+        g.halt(now, "http", "test", ev);
+        break;
+      case op_kind::journal:
+        g.on_journal_failure(now, "journal_full", ev);
+        break;
+      case op_kind::resume:
+        (void)g.resume(now, "http", ev);
+        break;
+      case op_kind::feed: {
+        feed_health fh;
+        fh.symbols = o.symbols;
+        fh.invalid = o.invalid;
+        fh.start_assets.push_back({7, o.group_symbols, o.group_invalid});
+        g.on_feed_health(now, fh, ev);
+        break;
+      }
+    }
+    for (const guard_event& e : ev) {  // the producer's order: events first
+      bodies.emplace_back(to_record(e, su.idx, su.u));
+      at.emplace_back();
+    }
+    if (rec) {
+      bodies.emplace_back(std::move(*rec));
+      at.push_back(h);
+    }
+  }
+
+  // Chained, and read back as a reader would.
+  std::vector<journal_record> recs;
+  std::string prev(kZeroHash);
+  std::string hash;
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    const record_parse_result r = parse_record(format_line(i, bodies[i], prev, &hash));
+    RC_ASSERT(r.ok());
+    recs.push_back(r.record);
+    prev = hash;
+  }
+  std::set<std::string> guard_quarantined;
+  for (triangle_id t = 0; t < 3; ++t) {
+    if (g.quarantined(t)) guard_quarantined.insert(su.idx.name(t, su.u));
+  }
+  const auto same_as_guard = [&](const trading_state_tracker& t) {
+    return t.state() == g.state() && t.quarantined() == guard_quarantined;
+  };
+
+  trading_state_tracker whole;
+  const std::string why = replay(recs, whole);
+  if (!why.empty()) RC_LOG() << why << "\n";
+  RC_ASSERT(why.empty());
+  RC_ASSERT(same_as_guard(whole));
+
+  std::size_t state_records = 0;
+  std::size_t mutations = 0;
+  trading_state_tracker prefix;  // the records before i, applied
+  for (std::size_t i = 0; i < recs.size(); ++i) {
+    if (std::holds_alternative<state_record>(recs[i].body)) {
+      ++state_records;
+      std::vector<journal_record> dropped = recs;
+      dropped.erase(dropped.begin() + static_cast<std::ptrdiff_t>(i));
+      trading_state_tracker t;
+      const bool refused = !replay(dropped, t).empty();
+      if (!refused && same_as_guard(t)) RC_LOG() << "dropping record " << i << " went unseen\n";
+      RC_ASSERT(refused || !same_as_guard(t));
+    } else if (at[i]) {
+      const auto& op = std::get<opportunity_record>(recs[i].body);
+      for (std::size_t r = 0; r < static_cast<std::size_t>(suppress_reason::kCount); ++r) {
+        const auto other = static_cast<suppress_reason>(r);
+        if (other == op.suppressed) continue;
+        journal_record changed = recs[i];
+        std::get<opportunity_record>(changed.body).suppressed = other;
+        trading_state_tracker t = prefix;
+        const bool refused = !t.apply(changed).empty();
+        RC_ASSERT(refused == !holds(other, *at[i]));
+        ++mutations;
+      }
+    }
+    RC_ASSERT(prefix.apply(recs[i]).empty());
+  }
+  RC_TAG(state_records > 3 ? "more than 3 state records" : "3 state records or fewer");
+  RC_TAG(mutations > 0 ? "reasons changed" : "no opportunity");
 }
 
 }  // namespace
