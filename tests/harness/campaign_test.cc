@@ -19,6 +19,8 @@
 #include <sstream>
 #include <string>
 
+#include "offline/journal_audit.h"
+
 namespace triarb {
 namespace {
 
@@ -256,6 +258,12 @@ TEST(Campaign, GuardCatchesFrozenLegsWithinItsBound) {
     }
     EXPECT_EQ(states, r.guard_quarantines + r.guard_halts + r.feed_reducing + r.feed_resumed);
     EXPECT_LT(text.find("\"trigger\":\"repeat\""), text.find("\"suppressed\":\"quarantined\""));
+    // The journal the campaign wrote is one the audit accepts: every state
+    // record a transition the guard can make, and no opportunity actionable
+    // while its triangle was quarantined or the bot not active.
+    const audit_report a = audit_states(j);
+    EXPECT_TRUE(a.ok()) << a.message();
+    EXPECT_EQ(a.state_records, states);
   }
 }
 
