@@ -8,7 +8,13 @@
 //      canonical form is the only one);
 //   1  a small valid journal is built in-process from the rest (a genesis,
 //      then opportunity and checkpoint records with fuzzer-chosen strings,
-//      numbers and legs, chained with format_line), it must verify; then one
+//      numbers and legs, state records with fuzzer-chosen enums, names and
+//      evidence, opportunities with any suppressed reason, chained with
+//      format_line), it must verify; each built record's line must parse
+//      exactly when the writer would take it (parse_record(format_line(r))
+//      .ok() == invalid_reason(r).empty(): evidence such as {"a":tru},
+//      {"a":01}, {"a":"\q"} or nesting over 1,024, and an out-of-range
+//      suppressed reason, are refused by both and left out); then one
 //      byte at a fuzzer-chosen offset is changed (XOR with a non-zero value,
 //      so it really changes), and verification must report it: a changed
 //      journal that still verifies is a finding.
@@ -23,6 +29,8 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 
 #include "fuzz_support.h"
 
@@ -87,8 +95,48 @@ std::string ratio(byte_consumer& in) {
   return s;
 }
 
+// Evidence: the guard's own objects, other valid JSON, and what only looks
+// like an object (the reader once took these: it skipped over the object).
+std::string evidence(byte_consumer& in) {
+  const int k = in.in_range<int>(0, 14);
+  if (k == 14) {  // nested deeper than 1,024 levels, or just within
+    const int depth = in.boolean() ? 1100 : 1000;
+    return "{\"a\":" + std::string(static_cast<std::size_t>(depth), '[') +
+           std::string(static_cast<std::size_t>(depth), ']') + "}";
+  }
+  static constexpr std::string_view kEvidence[] = {
+      "{}",
+      R"({"leg":0,"symbol":3,"update_id":7,"reports":20,"first_ns":1,"window_ns":10,"run":20})",
+      R"({"window_start_ns":0,"count":201,"past_windows":3,"past_sum":9,"factor":20,"floor":200,"warmup_windows":30})",
+      R"({"symbols":10,"invalid":6,"asset":2})",
+      R"({"released":2,"from":"halted"})",
+      R"({"reason":"op "x" é"})",
+      R"({"a":[1,{"b":null}],"c":-1.5e3,"d":true})",
+      R"({"a":tru})",
+      R"({"a":1,})",
+      R"({"a":01})",
+      R"({"a":"\q"})",
+      "{\"a\":\n1}",
+      R"({"a":1} {})",
+      R"([1])",
+  };
+  return std::string(kEvidence[static_cast<std::size_t>(k)]);
+}
+
+std::string invalid_reason_of(const triarb::record_body& b) {
+  return std::visit(
+      [](const auto& r) -> std::string {
+        if constexpr (std::is_same_v<std::decay_t<decltype(r)>, triarb::genesis_record>) {
+          return {};
+        } else {
+          return triarb::invalid_reason(r);
+        }
+      },
+      b);
+}
+
 triarb::record_body body(byte_consumer& in) {
-  switch (in.in_range<int>(0, 2)) {
+  switch (in.in_range<int>(0, 3)) {
     case 0: {
       triarb::opportunity_record o;
       o.time_ns = in.integral<std::int64_t>();
@@ -110,7 +158,20 @@ triarb::record_body body(byte_consumer& in) {
       o.amount_in = amount(in);
       o.amount_out = amount(in);
       o.profit = amount(in);
+      // Sometimes out of range: the writer and the reader must both refuse it.
+      o.suppressed = static_cast<triarb::suppress_reason>(in.in_range<int>(0, 4));
       return o;
+    }
+    case 3: {
+      triarb::state_record st;
+      st.time_ns = in.integral<std::int64_t>();
+      st.from = static_cast<triarb::trading_state>(in.in_range<int>(0, 2));
+      st.to = static_cast<triarb::trading_state>(in.in_range<int>(0, 2));
+      st.trigger = static_cast<triarb::guard_trigger>(in.in_range<int>(0, 4));
+      st.by = in.pick<std::string_view>({"guard", "http", "signal", "halt_file"});
+      if (in.boolean()) st.triangle_name = text(in);
+      st.evidence_json = evidence(in);
+      return st;
     }
     case 1: {
       triarb::checkpoint_record c;
@@ -146,10 +207,24 @@ void check_mutation(byte_consumer& in) {
   std::string hash;
   journal += triarb::format_line(0, triarb::record_body{g}, prev, &hash);
   prev = hash;
-  const int n = in.in_range<int>(0, 4);
-  for (int i = 1; i <= n; ++i) {
-    journal += triarb::format_line(static_cast<std::uint64_t>(i), body(in), prev, &hash);
+  const int tries = in.in_range<int>(0, 6);
+  int n = 0;
+  for (int i = 0; i < tries; ++i) {
+    const triarb::record_body b = body(in);
+    const auto seq = static_cast<std::uint64_t>(n) + 1;
+    std::string line = triarb::format_line(seq, b, prev, &hash);
+    const std::string why = invalid_reason_of(b);
+    const triarb::record_parse_result parsed = triarb::parse_record(line);
+    if (parsed.ok() != why.empty()) {
+      std::fprintf(stderr, "invalid_reason: '%s'; parse_record: %s %s\n%s", why.c_str(),
+                   std::string(triarb::to_string(parsed.ec)).c_str(), parsed.detail.c_str(),
+                   line.c_str());
+      TRIARB_FUZZ_CHECK(false, "the reader and the writer disagree on a record");
+    }
+    if (!why.empty()) continue;  // a writer refuses it: not in the journal
+    journal += line;
     prev = hash;
+    ++n;
   }
   const triarb::verify_report clean = triarb::verify_journal_bytes(journal, "built", {});
   if (!clean.ok()) {
