@@ -159,7 +159,7 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
         << ", fault rate " << d.fault_rate << " per kind), bot over TLS + WebSocket for "
         << d.duration_s << " s; Ctrl-C stops\n";
   live_bot bot(std::move(o));
-  install_stop_signals(bot);
+  const stop_signals signals = install_stop_signals(bot);  // goes before the bot
   const live_report r = bot.run();
   const sim_exchange::stats xs = ex.get_stats();
   ex.stop();

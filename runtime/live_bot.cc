@@ -1493,31 +1493,45 @@ std::vector<std::string> live_report::unwatched() const {
 // ---- signals, resident memory ----
 
 namespace {
-live_bot* volatile g_signal_bot = nullptr;
+// The bot the handlers act on (nullptr: none). A lock-free atomic, so the
+// handlers may read it (async-signal-safe); stop_signals clears it before
+// its bot goes, so a signal after that finds no bot, never a destroyed one.
+std::atomic<live_bot*> g_signal_bot{nullptr};
+static_assert(std::atomic<live_bot*>::is_always_lock_free);
 extern "C" void on_stop_signal(int sig) {
-  live_bot* b = g_signal_bot;
+  live_bot* b = g_signal_bot.load();
   if (b) b->request_stop();   // an atomic store: async-signal-safe
   std::signal(sig, SIG_DFL);  // a second Ctrl-C ends the process
 }
 extern "C" void on_halt_signal(int) {
-  live_bot* b = g_signal_bot;
+  live_bot* b = g_signal_bot.load();
   if (b) b->request_halt();  // an atomic store: async-signal-safe
 }
 }  // namespace
 
-void install_stop_signals(live_bot& bot) {
-  g_signal_bot = &bot;
+stop_signals::stop_signals(live_bot& bot) : previous_bot_(g_signal_bot.exchange(&bot)) {
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, &previous_int_);
+  sigaction(SIGTERM, &sa, &previous_term_);
   struct sigaction ha {};
   ha.sa_handler = on_halt_signal;
   sigemptyset(&ha.sa_mask);
   ha.sa_flags = SA_RESTART;
-  sigaction(SIGUSR1, &ha, nullptr);
+  sigaction(SIGUSR1, &ha, &previous_usr1_);
 }
+
+stop_signals::~stop_signals() {
+  // The previous handlers first (a signal from now on never calls ours),
+  // then the bot pointer.
+  sigaction(SIGINT, &previous_int_, nullptr);
+  sigaction(SIGTERM, &previous_term_, nullptr);
+  sigaction(SIGUSR1, &previous_usr1_, nullptr);
+  g_signal_bot.store(previous_bot_);
+}
+
+stop_signals install_stop_signals(live_bot& bot) { return stop_signals(bot); }
 
 std::size_t vm_hwm_kb() {
   std::ifstream f("/proc/self/status");

@@ -80,6 +80,8 @@
 // "any thread" read relaxed counters or seqlocked snapshots.
 #pragma once
 
+#include <signal.h>  // struct sigaction
+
 #include <array>
 #include <atomic>
 #include <cstddef>
@@ -247,9 +249,28 @@ class live_bot {
 };
 
 // Installs SIGINT/SIGTERM handlers that call bot.request_stop() (and restore
-// the previous handlers' default on the second signal), and a SIGUSR1 handler
-// that calls bot.request_halt(). REQUIRES: bot outlives the run.
-void install_stop_signals(live_bot& bot);
+// the default on the second signal: a second Ctrl-C ends the process), and a
+// SIGUSR1 handler that calls bot.request_halt(). The returned object, when it
+// goes, forgets the bot and puts back the handlers (and the bot) that were
+// there before: declare it after the bot so that it goes first.
+//
+//   live_bot bot(std::move(o));
+//   const stop_signals signals = install_stop_signals(bot);
+class stop_signals {
+ public:
+  ~stop_signals();
+  stop_signals(const stop_signals&) = delete;
+  stop_signals& operator=(const stop_signals&) = delete;
+
+ private:
+  friend stop_signals install_stop_signals(live_bot& bot);
+  explicit stop_signals(live_bot& bot);
+  live_bot* previous_bot_ = nullptr;
+  struct sigaction previous_int_ {};
+  struct sigaction previous_term_ {};
+  struct sigaction previous_usr1_ {};
+};
+[[nodiscard]] stop_signals install_stop_signals(live_bot& bot);
 
 // Resident high-water mark (VmHWM of /proc/self/status) in kB; 0 if unknown.
 [[nodiscard]] std::size_t vm_hwm_kb();

@@ -86,7 +86,7 @@ int run_live(const run_flags& f) {
   // Which build is running (core/build_info.h), before it connects.
   std::cerr << "triarb " << (f.record ? "record" : "run") << ": " << build_identity() << "\n";
   live_bot bot(std::move(lo));
-  install_stop_signals(bot);
+  const stop_signals signals = install_stop_signals(bot);  // goes before the bot
   live_report r;
   try {
     r = bot.run();

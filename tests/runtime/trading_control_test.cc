@@ -353,14 +353,13 @@ TEST(TradingControl, Sigusr1Halts) {
   o.cfg.metrics_address.clear();
   running_bot b(std::move(o));
   ASSERT_TRUE(wait_for([&] { return b.bot.running(); }));
-  install_stop_signals(b.bot);
-  ASSERT_EQ(::raise(SIGUSR1), 0);
-  EXPECT_TRUE(wait_for([&] { return b.bot.trading() == trading_state::halted; }, 5s));
-  const live_report rep = b.finish();
-  // The handlers point at this bot: back to the defaults before it goes.
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
-  std::signal(SIGUSR1, SIG_IGN);
+  live_report rep;
+  {
+    const stop_signals signals = install_stop_signals(b.bot);
+    ASSERT_EQ(::raise(SIGUSR1), 0);
+    EXPECT_TRUE(wait_for([&] { return b.bot.trading() == trading_state::halted; }, 5s));
+    rep = b.finish();
+  }
   EXPECT_EQ(rep.trading, trading_state::halted);
   const std::vector<state_record> states = states_in(verified_records(dir + "/journal.jsonl"));
   ASSERT_EQ(states.size(), 1u);
@@ -368,6 +367,23 @@ TEST(TradingControl, Sigusr1Halts) {
   EXPECT_EQ(states[0].to, trading_state::halted);
   EXPECT_EQ(states[0].trigger, guard_trigger::manual);
   EXPECT_EQ(states[0].by, "signal");
+}
+
+// The signal handlers never reach a destroyed bot: installed for a bot that
+// is then destroyed, a SIGUSR1 reaches the handler that was there before
+// (under ASan, a use-after-free otherwise).
+std::atomic<int> g_previous_usr1{0};
+extern "C" void count_usr1(int) { g_previous_usr1.fetch_add(1); }
+TEST(TradingControl, TheSignalHandlersNeverReachADestroyedBot) {
+  const auto before = std::signal(SIGUSR1, count_usr1);
+  {
+    auto bot = std::make_unique<live_bot>(live_options{});
+    const stop_signals signals = install_stop_signals(*bot);
+    // signals goes first, then the bot.
+  }
+  ASSERT_EQ(::raise(SIGUSR1), 0);
+  EXPECT_EQ(g_previous_usr1.load(), 1) << "the previous SIGUSR1 handler was not restored";
+  std::signal(SIGUSR1, before);
 }
 
 TEST(TradingControl, TheHaltFileHaltsAtStartAndWhenItAppearsAndBlocksResume) {
