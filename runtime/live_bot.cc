@@ -248,6 +248,10 @@ struct live_bot::state : ws_handler {
   std::size_t jqueue_opportunities = 0;  // of jqueue (under jmu)
   bool jstop = false;
   std::atomic<std::uint64_t> journal_written{0}, journal_errors{0}, journal_states{0};
+  // Retries of a record whose write failed (not errors again); records the
+  // shutdown dropped after a failed write, and of them state records.
+  std::atomic<std::uint64_t> journal_retries{0}, journal_dropped{0}, journal_states_dropped{0};
+  bool head_failed_before = false;          // journal thread: jqueue's head failed its last write
   std::atomic<std::size_t> journal_lag{0};  // opportunities waiting (display)
   // The writer's own counters (journal_stats), published by the journal
   // thread after every batch, and what this loop adds: checkpoints written,
@@ -656,24 +660,52 @@ struct live_bot::state : ws_handler {
         if (batch.empty() && jstop) break;
       }
       std::size_t done = 0;
+      bool cut_short = false;  // a write_failed: the rest waits (or, at shutdown, is dropped)
       for (; done < batch.size(); ++done) {
         const auto* q = std::get_if<queued_opportunity>(&batch[done]);
+        // The batch's head may be the record that failed last time: a retry.
+        const bool retry = done == 0 && head_failed_before;
+        if (retry) journal_retries.fetch_add(1, std::memory_order_relaxed);
+        head_failed_before = false;
         const journal_errc ec = q != nullptr ? append_opportunity(*q)
                                              : append_state(std::get<guard_event>(batch[done]));
         if (ec == journal_errc::ok) {
           (q != nullptr ? journal_written : journal_states).fetch_add(1, std::memory_order_relaxed);
           continue;
         }
-        journal_errors.fetch_add(1, std::memory_order_relaxed);
-        failed(std::string("write_failed: ") + (q != nullptr ? "opportunity" : "state") + " record",
-               ec);
+        if (!retry) {  // each record that fails counts once, however often it is retried
+          journal_errors.fetch_add(1, std::memory_order_relaxed);
+          failed(
+              std::string("write_failed: ") + (q != nullptr ? "opportunity" : "state") + " record",
+              ec);
+        }
         // A write the writer cut back (the chain still whole, e.g. a full
         // disk): this record and the rest of the batch wait, in order, and
         // are tried again after a pause, so the halt's state record lands
-        // once writes work again. Other errors (a record refused, a stopped
-        // writer) drop the record, counted; at shutdown nothing waits.
-        if (ec == journal_errc::write_failed && !stopping) break;
+        // once writes work again. At shutdown nothing waits: the rest is
+        // dropped (counted, said), never written after the failed one, so
+        // the journal stays a prefix of the guard's order. Other errors (a
+        // record refused, a stopped writer) drop the one record, counted.
+        if (ec == journal_errc::write_failed) {
+          cut_short = true;
+          if (!stopping) head_failed_before = true;
+          break;
+        }
       }
+      if (cut_short && stopping) {
+        std::uint64_t states = 0;
+        for (std::size_t i = done; i < batch.size(); ++i) {
+          states += std::holds_alternative<guard_event>(batch[i]) ? 1 : 0;
+        }
+        journal_dropped.fetch_add(batch.size() - done, std::memory_order_relaxed);
+        journal_states_dropped.fetch_add(states, std::memory_order_relaxed);
+        std::cerr << "triarb: at shutdown the journal could not write " << batch.size() - done
+                  << " records (" << states
+                  << " of them state records) after a failed write: dropped, the journal ends "
+                     "before them\n";
+        done = batch.size();
+      }
+      const bool waiting = done < batch.size();  // older records wait for a retry
       if (done < batch.size()) {
         std::unique_lock<std::mutex> lk(jmu);
         std::size_t opportunities = 0;
@@ -688,7 +720,7 @@ struct live_bot::state : ws_handler {
         jcv.wait_for(lk, std::chrono::milliseconds(100), [&] { return jstop; });
       }
       const std::int64_t now = now_ns();
-      if (now >= next_checkpoint) {
+      if (now >= next_checkpoint && !waiting) {  // never ahead of records waiting for a retry
         // The telemetry counters, in the chain (docs/design.md, "The journal").
         const journal_errc ec = journal->append(checkpoint_record{now, tel.render_json(now)}, now);
         if (ec == journal_errc::ok) {
@@ -1036,7 +1068,13 @@ struct live_bot::state : ws_handler {
         {"states", get(journal_states),
          "Trading-state records (guard transitions, quarantines) appended to the journal."},
         {"errors", get(journal_errors),
-         "Journal appends (opportunities, checkpoints) that failed."},
+         "Journal records (opportunities, state records, checkpoints) whose append failed, each "
+         "once however often it was retried."},
+        {"retries", get(journal_retries), "Appends retried after a failed write."},
+        {"dropped_at_shutdown", get(journal_dropped),
+         "Records not journaled: at shutdown, after a failed write (state records included)."},
+        {"states_dropped_at_shutdown", get(journal_states_dropped),
+         "Trading-state records among the records dropped at shutdown."},
         {"full", tel.eval.get(eval_counter::journal_full),
          "Opportunities not journaled because the journal queue was full."},
         {"checkpoints", get(journal_checkpoints), "Telemetry checkpoints appended to the journal."},

@@ -207,6 +207,16 @@ std::string tick_line_problem(const std::string& line) {
   return "";
 }
 
+// A counter of the tick JSON's "journal" object (-1: not there).
+long long journal_counter(const std::string& json, const std::string& name) {
+  const auto j = json.find("\"journal\":{");
+  if (j == std::string::npos) return -1;
+  const auto end = json.find('}', j);
+  const auto at = json.find("\"" + name + "\":", j);
+  if (at == std::string::npos || at > end) return -1;
+  return std::stoll(json.substr(at + name.size() + 3));
+}
+
 // Verdicts as the bot's hook saw them.
 struct verdicts {
   std::atomic<std::uint64_t> all{0}, halted{0}, actionable{0};
@@ -567,6 +577,8 @@ TEST(TradingControl, AJournalWriteErrorHaltsAndTheHaltIsJournaledOnceWritesWork)
   ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &low), 0);
   const bool halted =
       wait_for([&] { return b.bot.trading() == trading_state::halted; }, std::chrono::seconds(10));
+  // A few 100 ms retries of the same record while writes still fail.
+  std::this_thread::sleep_for(350ms);
   ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &before), 0);
   std::signal(SIGXFSZ, old_xfsz);
   ASSERT_TRUE(halted) << "writes failed and trading did not halt";
@@ -582,6 +594,9 @@ TEST(TradingControl, AJournalWriteErrorHaltsAndTheHaltIsJournaledOnceWritesWork)
   const live_report rep = b.finish();
   EXPECT_EQ(rep.trading, trading_state::halted);
   EXPECT_EQ(rep.transitions[static_cast<std::size_t>(guard_trigger::journal)], 1u);
+  // The record that failed counts once under errors; its retries apart.
+  EXPECT_EQ(journal_counter(rep.telemetry_json, "errors"), 1) << rep.telemetry_json;
+  EXPECT_GE(journal_counter(rep.telemetry_json, "retries"), 1) << rep.telemetry_json;
   const std::vector<journal_record> recs = verified_records(path);
   const std::vector<state_record> states = states_in(recs);
   ASSERT_EQ(states.size(), 1u);
