@@ -69,6 +69,16 @@ TEST(DemoJournal, TemporaryByDefaultVerifiedThenRemoved) {
   EXPECT_NE(d.r.output.find("\n  trading: "), std::string::npos)
       << "the summary lists the trading state (layer four):\n"
       << d.r.output;
+  // The demo's guard knobs fit the simulated market (network_demo.cc): no
+  // halt, no quarantine on the default seed (feed health may reduce for a
+  // moment: the injected faults invalidate a connection's symbols).
+  for (const char* part :
+       {"\n  trading: ", "; transitions: repeat 0, rate 0, ",
+        ", journal 0, manual 0; suppressed: reducing ", ", halted 0, quarantined 0 (of "}) {
+    EXPECT_NE(d.r.output.find(part), std::string::npos) << part << " in:\n" << d.r.output;
+  }
+  // Real and phantom opportunities, each split by the guard's verdict.
+  EXPECT_NE(d.r.output.find(" suppressed) real"), std::string::npos) << d.r.output;
   EXPECT_FALSE(fs::exists(d.path)) << d.path;
   EXPECT_TRUE(fs::is_empty(tmp)) << "the temporary directory is removed too";
 }
