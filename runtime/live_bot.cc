@@ -331,7 +331,8 @@ struct live_bot::state : ws_handler {
       gev.clear();
       // Room first: a decision that cannot be recorded halts before it is
       // judged, so its own verdict is halted, never actionable (fail closed).
-      // Only the sink adds opportunities, so the room seen here stays.
+      // Only the sink adds opportunities (the journal thread takes them, or
+      // puts back ones it took), so the room seen here holds.
       if (journal) {
         std::lock_guard<std::mutex> lk(jmu);
         queued = jqueue_opportunities < o.journal_queue;

@@ -30,7 +30,9 @@
 // order (a state record before the opportunity it suppressed). State
 // records are never refused by the bounded queue (they are few); a full
 // queue (the sink returns false) or a failed write or fsync in the journal
-// thread halts (trigger journal). The feed thread samples feed health (the
+// thread halts (trigger journal). A continued journal's trading state is
+// inherited at start (its records replayed, the guard restored: a halt
+// survives a restart); a new chain starts active. The feed thread samples feed health (the
 // book's validity: the universe and each start asset's symbols) every
 // 250 ms and at each tick, polls the halt file (cfg.halt_file) every 100 ms
 // and a SIGUSR1 flag (request_halt()) every 20 ms. The operator resumes (only
