@@ -488,6 +488,35 @@ TEST(TradingControl, AHaltSurvivesARestart) {
   EXPECT_EQ(c.bot.trading(), trading_state::active);
 }
 
+// The quarantines a continued journal ended with are restored too (by
+// triangle name): a first bot with a repeat guard that quarantines at 2
+// reports, a second with one that never does.
+TEST(TradingControl, AQuarantineSurvivesARestart) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  const std::string dir = fresh_dir("restart_quarantine");
+  live_options o = bot_for(ex, dir);
+  o.cfg.metrics_address.clear();
+  o.cfg.guard.repeat_reports = 2;
+  std::size_t quarantined = 0;
+  {
+    verdicts v;
+    v.attach(o);
+    running_bot b(o);
+    ASSERT_TRUE(wait_for([&] { return v.all.load() > 200; })) << "200 opportunities in 15 s";
+    const live_report rep = b.finish();
+    quarantined = rep.quarantined;
+    ASSERT_GT(quarantined, 0u) << "no triangle quarantined at 2 reports";
+  }
+  o.cfg.guard.repeat_reports = 1'000'000;
+  running_bot b(o);
+  ASSERT_TRUE(wait_for([&] { return b.bot.running(); }));
+  const live_report rep = b.finish();
+  EXPECT_EQ(rep.quarantined, quarantined) << "the restart forgot the quarantines";
+  EXPECT_EQ(rep.transitions[static_cast<std::size_t>(guard_trigger::repeat)], 0u);
+  expect_states_replay(verified_records(dir + "/journal.jsonl"));
+}
+
 // A halt file present at start-up halts, and its state record reaches the
 // journal even when the run stops before connecting (the journal thread
 // never starts).
