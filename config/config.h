@@ -83,8 +83,10 @@ struct bot_config {
   // exists, resume is refused. Empty: none.
   std::string halt_file;
   // The operator's bearer token for POST /halt and /resume on the metrics
-  // server, read once at start-up (the file must be non-empty and readable
-  // by its owner only). Empty: the control endpoints answer 404.
+  // server, read once at start-up (a regular file, not a symbolic link,
+  // owned by the bot's user with no group or other bits, at most 4,096
+  // bytes, holding a token of at least 16 bytes). Empty: the control
+  // endpoints answer 404.
   std::string token_file;
   // top level
   bool dry_run = true;  // live order placement is not built; false is refused

@@ -120,12 +120,12 @@ struct guard_config {
   std::uint32_t feed_invalid_max_permille = 500;
   std::uint32_t feed_resume_permille = 250;
   bool feed_auto_resume = true;
-  // Rate windows start here; INT64_MIN: at the first input's time.
+  // Rate windows start here; INT64_MIN: at the first opportunity's time.
   std::int64_t start_ns = INT64_MIN;
 };
 
 // Empty if cfg is usable, else what is wrong, naming the knob and the value
-// ("guard.repeat_reports must be >= 2 (got 1)").
+// ("guard.repeat_reports must be from 2 to 1000000 (got 1)").
 [[nodiscard]] std::string validate(const guard_config& cfg);
 
 // One feed-health sample: the whole universe and each start asset's group.

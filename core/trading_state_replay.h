@@ -1,6 +1,6 @@
 // trading_state_replay: the trading state (core/trading_guard.h) a journal's
 // records imply, replayed record by record in chain order, with the rules a
-// consistent chain follows (docs/journal-format.md, "State records"). The
+// consistent chain follows (docs/journal-format.md, "The trading state a chain implies"). The
 // audit (offline/journal_audit.h) checks a chain with it; the live bot
 // replays the chain it continues at start, so a restart keeps the state and
 // the quarantines it ended in (trading_guard::restore).

@@ -1363,8 +1363,8 @@ campaign_report run_campaign(const campaign_options& o) {
   }
   std::string why;
   auto fail = [&](const std::string& w) { why += (why.empty() ? "" : ", ") + w; };
-  // The guard check: layers one to three gone (drop-capped, no-validity),
-  // the frozen legs must be caught by the trading guard within its bound.
+  // The guard check: layers one and three gone (drop-capped: saturation and the age limit;
+  // no-validity), the frozen legs must be caught by the trading guard within its bound.
   r.guard_check =
       !o.network && o.mutant_no_validity && o.mutant_drop_capped && o.sc == scenario::lunc_overflow;
   if (r.guard_check) {
