@@ -54,10 +54,27 @@ demo_run run_demo(const std::string& name, const std::vector<std::string>& extra
   return d;
 }
 
+// The demo exits 0, or 1 only because its judge counted actionable
+// phantoms: under a sanitizer the bot falls behind the exchange's 20,000
+// updates/s and legs older than the judge's 100 ms allowance count as
+// phantoms (the demo's verdict, not what this test is about). Exit 1 for
+// its journal (not verified) never passes: the verified line is required.
+testing::AssertionResult demo_succeeded(const demo_run& d) {
+  if (d.r.code == 0) return testing::AssertionSuccess();
+  static const std::regex phantoms(
+      R"(, ([0-9]+) \(([0-9]+) actionable, [0-9]+ suppressed\) phantom)");
+  std::smatch m;
+  if (d.r.code == 1 && !d.path.empty() && std::regex_search(d.r.output, m, phantoms) &&
+      std::stoull(m[2].str()) > 0) {
+    return testing::AssertionSuccess();
+  }
+  return testing::AssertionFailure() << "exit " << d.r.code << ":\n" << d.r.output;
+}
+
 TEST(DemoJournal, TemporaryByDefaultVerifiedThenRemoved) {
   const std::string tmp = (fs::path(::testing::TempDir()) / "demo_journal_default/tmp").string();
   const demo_run d = run_demo("demo_journal_default", {});
-  ASSERT_EQ(d.r.code, 0) << d.r.output;
+  ASSERT_TRUE(demo_succeeded(d));
   ASSERT_FALSE(d.path.empty()) << "no 'journal: N records, chain verified (path)' line:\n"
                                << d.r.output;
   // A genesis and at least one record: the demo finds opportunities.
@@ -88,7 +105,7 @@ TEST(DemoJournal, TemporaryByDefaultVerifiedThenRemoved) {
 // counters show about as many fsyncs as records, not a handful.
 TEST(DemoJournal, KeepJournalKeepsTheChainItVerified) {
   const demo_run d = run_demo("demo_journal_keep", {"--keep-journal", "--fsync", "every_record"});
-  ASSERT_EQ(d.r.code, 0) << d.r.output;
+  ASSERT_TRUE(demo_succeeded(d));
   ASSERT_FALSE(d.path.empty()) << d.r.output;
   std::uint64_t fsyncs = 0;
   static const std::regex fsync_counter(R"("fsyncs":([0-9]+))");
@@ -113,7 +130,7 @@ TEST(DemoJournal, JournalPathGivenIsVerifiedAndKept) {
   const std::string path = dir + "/given.jsonl";
   const demo_run d = run_demo("demo_journal_given", {"--journal", path, "--new-journal"},
                               [&] { std::ofstream(path) << "not a journal\n"; });
-  ASSERT_EQ(d.r.code, 0) << d.r.output;
+  ASSERT_TRUE(demo_succeeded(d));
   EXPECT_EQ(d.path, path) << d.r.output;
   EXPECT_EQ(test::read_file(path + ".broken-1"), "not a journal\n") << "set aside, kept";
   const verify_report v = verify_journal(path, {});
