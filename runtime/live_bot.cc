@@ -1203,6 +1203,15 @@ live_report live_bot::run() {
   // The operator's token, once, before anything starts (config_error: missing, empty, or
   // readable by group or others).
   if (!cfg.token_file.empty()) s.control_token = read_token_file(cfg.token_file);
+  // The operator's resume on the command line (after the journal's state is
+  // restored, below) is never taken while the halt file says halt: refused
+  // before anything is opened or written.
+  if (s.o.resume_at_start) {
+    if (const auto why = halt_file_present(cfg.halt_file)) {
+      throw config_error("--resume refused: the halt file " + cfg.halt_file + " " + *why +
+                         "; remove it, then resume");
+    }
+  }
   const auto t0 = std::chrono::steady_clock::now();
   tls_options to = s.o.tls;
   if (to.ca_file.empty() && to.ca_pem.empty()) to.ca_file = cfg.ca_file;
@@ -1363,6 +1372,11 @@ live_report live_bot::run() {
     s.with_guard([&](trading_guard& g, std::vector<guard_event>& ev, std::int64_t now) {
       g.halt(now, "halt_file", "the halt file " + cfg.halt_file + " " + *why + " at start-up", ev);
       return true;
+    });
+  }
+  if (s.o.resume_at_start) {
+    s.with_guard([&](trading_guard& g, std::vector<guard_event>& ev, std::int64_t now) {
+      return g.resume(now, "command_line", ev);
     });
   }
   // The start-up's state records are written now, on this thread (the

@@ -120,6 +120,12 @@ struct live_options {
   // (bot_config::decision_toml): set its files aside (*.broken-N) and start
   // a new chain instead of refusing.
   bool new_journal = false;
+  // The operator's resume on the command line (`run --resume`): after the
+  // continued journal's state was restored, resume to active (releasing
+  // every quarantine), journaled as a manual resume by "command_line", like
+  // POST /resume. run() refuses (config_error) while the halt file exists.
+  // Nothing to resume: nothing happens, no record.
+  bool resume_at_start = false;
   // >= 0: pin the evaluator thread to this CPU. run() refuses (config_error)
   // a CPU outside the process's affinity mask, or a pin with no evaluator
   // thread (inline_feed, record mode).

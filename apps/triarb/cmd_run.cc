@@ -19,6 +19,7 @@ struct run_flags {
   double duration_s = 0;
   int pin_cpu = -1;
   bool new_journal = false;
+  bool resume = false;
   bool json_ticks = false;
   std::string evaluator = "auto";
   double spin_us = 50;
@@ -81,6 +82,7 @@ int run_live(const run_flags& f) {
   lo.evaluator_spin_ns = static_cast<std::int64_t>(f.spin_us * 1000);
   lo.stage_every = f.stage_every;
   lo.new_journal = f.new_journal;
+  lo.resume_at_start = f.resume;
   lo.ticks = &std::cerr;
   lo.json_ticks = f.json_ticks;
   // Which build is running (core/build_info.h), before it connects.
@@ -184,6 +186,10 @@ void add_run(CLI::App& app, std::vector<command>& out) {
                 "If the journal does not verify or records other decision knobs (strategy, "
                 "fees, budgets, ages, exchange), set its files aside (*.broken-N) and start a "
                 "new chain instead of refusing");
+    c->add_flag("--resume", f->resume,
+                "The operator's resume: a continued journal's halt (or reducing state) and "
+                "quarantines end at start-up, journaled as a manual resume by command_line; "
+                "refused (exit 2) while the halt file exists");
   }
   record_cmd
       ->add_option("--out", f->record_out,

@@ -542,6 +542,54 @@ TEST(TradingControl, AStartUpHaltIsJournaledWhenTheRunStopsBeforeConnecting) {
   EXPECT_EQ(states[0].by, "halt_file");
 }
 
+// `run --resume` is the operator's act on the command line: a restored halt
+// ends at start-up, journaled as a manual resume by "command_line" (the
+// chain still replays); refused, naming the file, while the halt file
+// exists. Each run stops just before connecting.
+TEST(TradingControl, AResumeOnTheCommandLineEndsARestoredHalt) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  const std::string dir = fresh_dir("resume_flag");
+  live_options o = bot_for(ex, dir);
+  o.cfg.metrics_address.clear();
+  o.cfg.halt_file = dir + "/HALT";
+  const auto start_only = [](live_options lo) {
+    std::atomic<live_bot*> self{nullptr};
+    lo.before_connecting = [&self] { self.load()->request_stop(); };
+    live_bot bot(std::move(lo));
+    self = &bot;
+    (void)bot.run();
+  };
+  write_file(o.cfg.halt_file, "");
+  start_only(o);  // halted by the halt file
+  live_options resume = o;
+  resume.resume_at_start = true;
+  try {
+    start_only(resume);
+    ADD_FAILURE() << "--resume was taken while the halt file exists";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("--resume refused: the halt file " + o.cfg.halt_file),
+              std::string::npos)
+        << e.what();
+  }
+  // The refused start wrote nothing (not even a restart genesis).
+  EXPECT_EQ(verified_records(dir + "/journal.jsonl").size(), 2u);
+  std::filesystem::remove(o.cfg.halt_file);
+  start_only(o);  // without --resume the halt is restored: no record
+  EXPECT_EQ(states_in(verified_records(dir + "/journal.jsonl")).size(), 1u);
+  start_only(resume);
+  const std::vector<journal_record> recs = verified_records(dir + "/journal.jsonl");
+  const std::vector<state_record> states = states_in(recs);
+  ASSERT_EQ(states.size(), 2u) << "the resume was not journaled";
+  EXPECT_EQ(states[1].from, trading_state::halted);
+  EXPECT_EQ(states[1].to, trading_state::active);
+  EXPECT_EQ(states[1].trigger, guard_trigger::manual);
+  EXPECT_EQ(states[1].by, "command_line");
+  expect_states_replay(recs);
+  start_only(resume);  // nothing left to resume: no record
+  EXPECT_EQ(states_in(verified_records(dir + "/journal.jsonl")).size(), 2u);
+}
+
 // journal_queue 0: every opportunity finds the queue full, so the first one
 // halts (trigger journal); the state record itself is never refused. Without
 // a token file the control endpoints say so.
