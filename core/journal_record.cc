@@ -164,6 +164,8 @@ namespace {
 // `,"hash":"` + 64 hex + `"}`
 constexpr std::size_t kHashSuffixLen = 9 + 64 + 2;
 
+}  // namespace
+
 std::string_view to_string(genesis_reason r) noexcept {
   switch (r) {
     case genesis_reason::start:
@@ -175,6 +177,8 @@ std::string_view to_string(genesis_reason r) noexcept {
   }
   return "start";
 }
+
+namespace {
 
 std::optional<genesis_reason> parse_reason(std::string_view s) noexcept {
   if (s == "start") return genesis_reason::start;

@@ -158,6 +158,8 @@ enum class journal_errc : std::uint8_t {
 // The journal's spelling of layer four's enums (docs/journal-format.md):
 // "active", "reducing", "halted"; "repeat", "rate", "feed_health",
 // "journal", "manual"; "" (none), "reducing", "halted", "quarantined".
+// A genesis reason as the journal spells it ("start", "restart", "rotation").
+[[nodiscard]] std::string_view to_string(genesis_reason r) noexcept;
 [[nodiscard]] std::string_view journal_name(trading_state s) noexcept;
 [[nodiscard]] std::string_view journal_name(guard_trigger t) noexcept;
 [[nodiscard]] std::string_view journal_name(suppress_reason r) noexcept;

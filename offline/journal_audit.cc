@@ -293,18 +293,6 @@ audit_report fail(audit_report r, const located_record& at, finding f) {
   return r;
 }
 
-std::string_view genesis_reason_name(genesis_reason r) {
-  switch (r) {
-    case genesis_reason::start:
-      return "start";
-    case genesis_reason::restart:
-      return "restart";
-    case genesis_reason::rotation:
-      return "rotation";
-  }
-  return "start";
-}
-
 // Layer four: replays the chain's records through the trading-state tracker
 // (core/trading_state_replay.h), the same replay the live bot restores its
 // state with. Fills geneses, state_records and suppressed; on the first
@@ -314,7 +302,7 @@ std::optional<audit_report> check_states(audit_report& rep,
   trading_state_tracker tracker;
   for (const located_record& at : recs) {
     if (const auto* g = std::get_if<genesis_record>(&at.rec.body)) {
-      rep.geneses.push_back({at.rec.seq, std::string(genesis_reason_name(g->reason)), g->version});
+      rep.geneses.push_back({at.rec.seq, std::string(to_string(g->reason)), g->version});
     }
     const std::string tracked = tracker.describe();
     if (std::string why = tracker.apply(at.rec); !why.empty()) {
