@@ -5,7 +5,9 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <charconv>
+#include <limits>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -161,6 +163,175 @@ std::string invalid_reason(const opportunity_record& r) {
 
 namespace {
 
+// Empty when s is a name the journal takes (a symbol, an asset): UTF-8 of
+// 1..kMaxJournalName bytes.
+std::string name_reason(std::string_view field, std::string_view s) {
+  if (s.empty()) return std::string(field) + ": empty";
+  if (s.size() > kMaxJournalName) {
+    return std::string(field) + ": " + std::to_string(s.size()) + " bytes (at most " +
+           std::to_string(kMaxJournalName) + ")";
+  }
+  if (!simdjson::validate_utf8(s.data(), s.size())) return std::string(field) + ": not UTF-8";
+  return {};
+}
+
+// Empty when s is UTF-8 of at most kMaxJournalMessage bytes (and not empty when required).
+std::string message_reason(std::string_view field, std::string_view s, bool required) {
+  if (required && s.empty()) return std::string(field) + ": empty";
+  if (s.size() > kMaxJournalMessage) {
+    return std::string(field) + ": " + std::to_string(s.size()) + " bytes (at most " +
+           std::to_string(kMaxJournalMessage) + "; journal_text cuts it)";
+  }
+  if (!simdjson::validate_utf8(s.data(), s.size())) {
+    return std::string(field) + ": not UTF-8 (journal_text makes it so)";
+  }
+  return {};
+}
+
+std::string client_id_reason(std::string_view id) {
+  if (valid_client_order_id(id)) return {};
+  return "client_order_id: not 1.." + std::to_string(kMaxClientOrderId) +
+         " of [A-Za-z0-9_-] (the exchange's newClientOrderId)";
+}
+
+bool lower_hash(std::string_view s) noexcept {
+  if (s.size() != 64) return false;
+  for (const char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+std::string amount_reason(std::string_view field, fixed8 v, bool positive) {
+  if (positive ? v.is_positive() : !v.is_negative()) return {};
+  return std::string(field) + ": " + to_string(v) +
+         (positive ? " (must be > 0)" : " (must be >= 0)");
+}
+
+}  // namespace
+
+std::string invalid_reason(const order_record& r) {
+  if (r.leg < 1 || r.leg > 3) return "leg: " + std::to_string(r.leg) + " (must be 1, 2 or 3)";
+  if (std::string w = client_id_reason(r.client_order_id); !w.empty()) return w;
+  if (std::string w = name_reason("symbol", r.symbol); !w.empty()) return w;
+  if (r.dir != side::buy && r.dir != side::sell) return "side: not buy or sell";
+  if (r.tif != time_in_force::ioc && r.tif != time_in_force::fok) return "tif: not IOC or FOK";
+  if (std::string w = amount_reason("price", r.price, true); !w.empty()) return w;
+  if (std::string w = amount_reason("quantity", r.quantity, true); !w.empty()) return w;
+  if (!lower_hash(r.decision)) {
+    return "decision: not 64 lower-case hex digits (the decision's record hash)";
+  }
+  return {};
+}
+
+std::string invalid_reason(const fill_record& r) {
+  if (std::string w = client_id_reason(r.client_order_id); !w.empty()) return w;
+  if (to_string(r.status) == "?") {
+    return "status: " + std::to_string(static_cast<unsigned>(r.status)) + " is not an order status";
+  }
+  if (std::string w = amount_reason("executed_qty", r.executed_qty, false); !w.empty()) return w;
+  if (std::string w = amount_reason("cumulative_quote", r.cumulative_quote, false); !w.empty()) {
+    return w;
+  }
+  if (r.fills.size() > kMaxJournalFills) {
+    return "fills: " + std::to_string(r.fills.size()) + " (at most " +
+           std::to_string(kMaxJournalFills) + ")";
+  }
+  for (std::size_t i = 0; i < r.fills.size(); ++i) {
+    const journal_fill& f = r.fills[i];
+    const std::string at = "fills[" + std::to_string(i) + "].";
+    std::string w = amount_reason(at + "price", f.price, true);
+    if (w.empty()) w = amount_reason(at + "qty", f.qty, true);
+    if (w.empty()) w = amount_reason(at + "commission", f.commission, false);
+    if (w.empty()) w = name_reason(at + "commission_asset", f.commission_asset);
+    if (!w.empty()) return w;
+  }
+  return {};
+}
+
+std::string invalid_reason(const reject_record& r) {
+  if (std::string w = client_id_reason(r.client_order_id); !w.empty()) return w;
+  if (std::string w = message_reason("msg", r.msg, false); !w.empty()) return w;
+  if (r.http_status != 0 && (r.http_status < 100 || r.http_status > 599)) {
+    return "http_status: " + std::to_string(r.http_status) + " (0: no HTTP answer, or 100..599)";
+  }
+  return {};
+}
+
+std::string invalid_reason(const cycle_record& r) {
+  if (!lower_hash(r.decision)) {
+    return "decision: not 64 lower-case hex digits (the decision's record hash)";
+  }
+  if (journal_name(r.outcome).empty()) {
+    return "outcome: " + std::to_string(static_cast<unsigned>(r.outcome)) + " is not a cycle end";
+  }
+  if (std::string w = name_reason("start_asset", r.start_asset); !w.empty()) return w;
+  if (r.residual.size() > kMaxJournalResidual) {
+    return "residual: " + std::to_string(r.residual.size()) + " assets (at most " +
+           std::to_string(kMaxJournalResidual) + ")";
+  }
+  for (const auto& [asset, amount] : r.residual) {
+    if (std::string w = name_reason("residual asset", asset); !w.empty()) return w;
+    if (amount.is_zero()) return "residual[" + asset + "]: 0 (only assets with something left)";
+  }
+  if (r.outcome == cycle_end::done) {
+    if (!r.reason.empty()) return "reason: set, but the cycle is done (a reason says why not)";
+    return {};
+  }
+  return message_reason("reason", r.reason, true);
+}
+
+std::string_view journal_name(cycle_end o) noexcept {
+  switch (o) {
+    case cycle_end::done:
+      return "done";
+    case cycle_end::residual:
+      return "residual";
+    case cycle_end::missed:
+      return "missed";
+    case cycle_end::kCount:
+      break;
+  }
+  return "";
+}
+
+std::string journal_text(std::string_view raw, std::size_t max_bytes) {
+  std::string out;
+  out.reserve(std::min(raw.size(), max_bytes));
+  std::size_t i = 0;
+  while (i < raw.size()) {
+    // The length of the valid UTF-8 sequence at i, or 0 (RFC 3629: no
+    // overlong forms, no surrogates, nothing above U+10FFFF).
+    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(raw[i + k]); };
+    const auto cont = [&](std::size_t k) { return i + k < raw.size() && (b(k) & 0xC0) == 0x80; };
+    const unsigned char c = b(0);
+    std::size_t n = 0;
+    if (c < 0x80) {
+      n = 1;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      n = cont(1) ? 2 : 0;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = cont(1) && cont(2) && !(c == 0xE0 && b(1) < 0xA0) && !(c == 0xED && b(1) > 0x9F) ? 3 : 0;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = cont(1) && cont(2) && cont(3) && !(c == 0xF0 && b(1) < 0x90) &&
+                  !(c == 0xF4 && b(1) > 0x8F)
+              ? 4
+              : 0;
+    }
+    const std::size_t take = n == 0 ? 1 : n;
+    if (out.size() + take > max_bytes) break;
+    if (n == 0) {
+      out += '?';
+    } else {
+      out.append(raw.data() + i, n);
+    }
+    i += take;
+  }
+  return out;
+}
+
+namespace {
+
 // `,"hash":"` + 64 hex + `"}`
 constexpr std::size_t kHashSuffixLen = 9 + 64 + 2;
 
@@ -189,6 +360,17 @@ std::optional<genesis_reason> parse_reason(std::string_view s) noexcept {
 
 constexpr std::size_t kGuardTriggers = static_cast<std::size_t>(guard_trigger::kCount);
 constexpr std::size_t kSuppressReasons = static_cast<std::size_t>(suppress_reason::kCount);
+constexpr std::size_t kCycleEnds = static_cast<std::size_t>(cycle_end::kCount);
+
+std::optional<order_status> parse_status(std::string_view s) noexcept {
+  for (const order_status st :
+       {order_status::new_order, order_status::partially_filled, order_status::filled,
+        order_status::canceled, order_status::rejected, order_status::expired,
+        order_status::expired_in_match}) {
+    if (to_string(st) == s) return st;
+  }
+  return std::nullopt;
+}
 
 // The enum value whose journal name is s (none's "" is never a name).
 template <class Enum, std::size_t N>
@@ -364,6 +546,143 @@ void serialize_body(std::string& out, const state_record& st) {
   out += st.evidence_json;
 }
 
+void serialize_body(std::string& out, const order_record& o) {
+  out += "\"type\":\"order\",";
+  append_key(out, "time_ns");
+  append_i64(out, o.time_ns);
+  out += ',';
+  append_key(out, "cycle");
+  append_u64(out, o.cycle);
+  out += ',';
+  append_key(out, "leg");
+  append_u64(out, o.leg);
+  out += ',';
+  append_key(out, "client_order_id");
+  append_json_string(out, o.client_order_id);
+  out += ',';
+  append_key(out, "symbol");
+  append_json_string(out, o.symbol);
+  out += ',';
+  append_key(out, "side");
+  out += o.dir == side::buy ? "\"buy\"" : "\"sell\"";
+  out += ',';
+  append_key(out, "tif");
+  append_json_string(out, to_string(o.tif));
+  out += ',';
+  append_key(out, "price");
+  append_fixed8(out, o.price);
+  out += ',';
+  append_key(out, "quantity");
+  append_fixed8(out, o.quantity);
+  out += ',';
+  append_key(out, "decision");
+  append_json_string(out, o.decision);
+}
+
+void serialize_body(std::string& out, const fill_record& f) {
+  out += "\"type\":\"fill\",";
+  append_key(out, "time_ns");
+  append_i64(out, f.time_ns);
+  out += ',';
+  append_key(out, "client_order_id");
+  append_json_string(out, f.client_order_id);
+  out += ',';
+  append_key(out, "status");
+  append_json_string(out, to_string(f.status));
+  out += ',';
+  append_key(out, "order_id");
+  append_u64(out, f.order_id);
+  out += ',';
+  append_key(out, "executed_qty");
+  append_fixed8(out, f.executed_qty);
+  out += ',';
+  append_key(out, "cumulative_quote");
+  append_fixed8(out, f.cumulative_quote);
+  out += ',';
+  append_key(out, "fills");
+  out += '[';
+  for (std::size_t i = 0; i < f.fills.size(); ++i) {
+    const journal_fill& t = f.fills[i];
+    if (i != 0) out += ',';
+    out += '{';
+    append_key(out, "price");
+    append_fixed8(out, t.price);
+    out += ',';
+    append_key(out, "qty");
+    append_fixed8(out, t.qty);
+    out += ',';
+    append_key(out, "commission");
+    append_fixed8(out, t.commission);
+    out += ',';
+    append_key(out, "commission_asset");
+    append_json_string(out, t.commission_asset);
+    out += ',';
+    append_key(out, "trade_id");
+    append_u64(out, t.trade_id);
+    out += '}';
+  }
+  out += ']';
+}
+
+void serialize_body(std::string& out, const reject_record& r) {
+  out += "\"type\":\"reject\",";
+  append_key(out, "time_ns");
+  append_i64(out, r.time_ns);
+  out += ',';
+  append_key(out, "client_order_id");
+  append_json_string(out, r.client_order_id);
+  out += ',';
+  append_key(out, "code");
+  append_i64(out, r.code);
+  out += ',';
+  append_key(out, "msg");
+  append_json_string(out, r.msg);
+  out += ',';
+  append_key(out, "http_status");
+  append_i64(out, r.http_status);
+}
+
+void serialize_body(std::string& out, const cycle_record& c) {
+  out += "\"type\":\"cycle\",";
+  append_key(out, "time_ns");
+  append_i64(out, c.time_ns);
+  out += ',';
+  append_key(out, "cycle");
+  append_u64(out, c.cycle);
+  out += ',';
+  append_key(out, "decision");
+  append_json_string(out, c.decision);
+  out += ',';
+  append_key(out, "outcome");
+  append_json_string(out, journal_name(c.outcome));
+  out += ',';
+  append_key(out, "start_asset");
+  append_json_string(out, c.start_asset);
+  out += ',';
+  append_key(out, "expected_profit");
+  append_fixed8(out, c.expected_profit);
+  out += ',';
+  append_key(out, "realised_profit");
+  append_fixed8(out, c.realised_profit);
+  out += ',';
+  append_key(out, "residual");
+  out += '{';
+  bool first = true;
+  for (const auto& [asset, amount] : c.residual) {  // std::map: byte order of the names
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, asset);
+    out += ':';
+    append_fixed8(out, amount);
+  }
+  out += '}';
+  if (!c.reason.empty()) {  // only when not done
+    out += ',';
+    append_key(out, "reason");
+    append_json_string(out, c.reason);
+  }
+}
+
 }  // namespace
 
 namespace internal {
@@ -401,6 +720,11 @@ template void canonical_body_to(std::string&, std::uint64_t, const opportunity_r
 template void canonical_body_to(std::string&, std::uint64_t, const checkpoint_record&,
                                 std::string_view);
 template void canonical_body_to(std::string&, std::uint64_t, const state_record&, std::string_view);
+template void canonical_body_to(std::string&, std::uint64_t, const order_record&, std::string_view);
+template void canonical_body_to(std::string&, std::uint64_t, const fill_record&, std::string_view);
+template void canonical_body_to(std::string&, std::uint64_t, const reject_record&,
+                                std::string_view);
+template void canonical_body_to(std::string&, std::uint64_t, const cycle_record&, std::string_view);
 
 }  // namespace internal
 
@@ -431,6 +755,17 @@ class field_reader {
   }
   bool i64(std::string_view key, std::int64_t& out) {
     if (auto e = obj_.find_field(key).get_int64().get(out)) return fail(key, e);
+    return true;
+  }
+  bool i32(std::string_view key, std::int32_t& out) {
+    std::int64_t v = 0;
+    if (!i64(key, v)) return false;
+    if (v < std::numeric_limits<std::int32_t>::min() ||
+        v > std::numeric_limits<std::int32_t>::max()) {
+      error = std::string(key) + ": " + std::to_string(v) + " is out of the 32-bit range";
+      return false;
+    }
+    out = static_cast<std::int32_t>(v);
     return true;
   }
   bool boolean(std::string_view key, bool& out) {
@@ -667,8 +1002,150 @@ bool parse_fields(std::string_view line, journal_record& rec, std::string& err) 
       return false;
     }
     rec.body = std::move(st);
+  } else if (type == "order") {
+    order_record o;
+    std::uint64_t leg = 0;
+    std::string dir, tif;
+    ok = f.i64("time_ns", o.time_ns) && f.u64("cycle", o.cycle) && f.u64("leg", leg) &&
+         f.str("client_order_id", o.client_order_id) && f.str("symbol", o.symbol) &&
+         f.str("side", dir) && f.str("tif", tif) && f.fix("price", o.price) &&
+         f.fix("quantity", o.quantity) && f.str("decision", o.decision);
+    if (!ok) {
+      err = f.error;
+      return false;
+    }
+    if (leg > 3) {
+      err = "leg: " + std::to_string(leg) + " (must be 1, 2 or 3)";
+      return false;
+    }
+    o.leg = static_cast<std::uint8_t>(leg);
+    if (dir == "buy") {
+      o.dir = side::buy;
+    } else if (dir == "sell") {
+      o.dir = side::sell;
+    } else {
+      err = "side: \"" + dir + "\" is neither buy nor sell";
+      return false;
+    }
+    if (tif == to_string(time_in_force::ioc)) {
+      o.tif = time_in_force::ioc;
+    } else if (tif == to_string(time_in_force::fok)) {
+      o.tif = time_in_force::fok;
+    } else {
+      err = "tif: \"" + tif + "\" is neither IOC nor FOK";
+      return false;
+    }
+    rec.body = std::move(o);
+  } else if (type == "fill") {
+    fill_record fr;
+    std::string status;
+    ok = f.i64("time_ns", fr.time_ns) && f.str("client_order_id", fr.client_order_id) &&
+         f.str("status", status) && f.u64("order_id", fr.order_id) &&
+         f.fix("executed_qty", fr.executed_qty) && f.fix("cumulative_quote", fr.cumulative_quote);
+    if (!ok) {
+      err = f.error;
+      return false;
+    }
+    const std::optional<order_status> st = parse_status(status);
+    if (!st) {
+      err = "status: \"" + status + "\" is not an order status (FILLED, EXPIRED, ...)";
+      return false;
+    }
+    fr.status = *st;
+    simdjson::ondemand::array fills;
+    if (auto e = f.obj().find_field("fills").get_array().get(fills)) {
+      err = std::string("fills: ") + simdjson::error_message(e);
+      return false;
+    }
+    for (auto fill_value : fills) {
+      simdjson::ondemand::object fo;
+      if (auto e = fill_value.get_object().get(fo)) {
+        err = std::string("fills: ") + simdjson::error_message(e);
+        return false;
+      }
+      if (fr.fills.size() == kMaxJournalFills) {
+        err = "fills: more than " + std::to_string(kMaxJournalFills);
+        return false;
+      }
+      journal_fill t;
+      field_reader ff(fo);
+      if (!(ff.fix("price", t.price) && ff.fix("qty", t.qty) &&
+            ff.fix("commission", t.commission) && ff.str("commission_asset", t.commission_asset) &&
+            ff.u64("trade_id", t.trade_id))) {
+        err = "fills[" + std::to_string(fr.fills.size()) + "]." + ff.error;
+        return false;
+      }
+      fr.fills.push_back(std::move(t));
+    }
+    rec.body = std::move(fr);
+  } else if (type == "reject") {
+    reject_record rj;
+    ok = f.i64("time_ns", rj.time_ns) && f.str("client_order_id", rj.client_order_id) &&
+         f.i32("code", rj.code) && f.str("msg", rj.msg) && f.i32("http_status", rj.http_status);
+    if (!ok) {
+      err = f.error;
+      return false;
+    }
+    rec.body = std::move(rj);
+  } else if (type == "cycle") {
+    cycle_record c;
+    std::string outcome;
+    ok = f.i64("time_ns", c.time_ns) && f.u64("cycle", c.cycle) && f.str("decision", c.decision) &&
+         f.str("outcome", outcome) && f.str("start_asset", c.start_asset) &&
+         f.fix("expected_profit", c.expected_profit) && f.fix("realised_profit", c.realised_profit);
+    if (!ok) {
+      err = f.error;
+      return false;
+    }
+    const auto o = parse_name<cycle_end, kCycleEnds>(outcome);
+    if (!o) {
+      err = "outcome: \"" + outcome + "\" is not done, residual or missed";
+      return false;
+    }
+    c.outcome = *o;
+    simdjson::ondemand::object residual;
+    if (auto e = f.obj().find_field("residual").get_object().get(residual)) {
+      err = std::string("residual: ") + simdjson::error_message(e);
+      return false;
+    }
+    for (auto field : residual) {
+      std::string_view key;
+      std::string_view value;
+      if (auto e = field.unescaped_key().get(key)) {
+        err = std::string("residual: ") + simdjson::error_message(e);
+        return false;
+      }
+      const std::string asset(key);
+      if (auto e = field.value().get_string().get(value)) {
+        err = "residual[" + asset + "]: " + simdjson::error_message(e);
+        return false;
+      }
+      const fixed8_result amount = parse_fixed8(value);
+      if (!amount.ok()) {
+        err = "residual[" + asset + "]: " + std::string(to_string(amount.ec)) + " in \"" +
+              std::string(value) + "\"";
+        return false;
+      }
+      if (c.residual.size() == kMaxJournalResidual) {
+        err = "residual: more than " + std::to_string(kMaxJournalResidual) + " assets";
+        return false;
+      }
+      // A repeated or misordered name collapses here: the canonical check refuses the line.
+      c.residual[asset] = amount.value;
+    }
+    bool has_reason = false;
+    if (!f.optional_str("reason", c.reason, has_reason)) {
+      err = f.error;
+      return false;
+    }
+    if (has_reason && c.reason.empty()) {
+      err = "reason: \"\" (absent when the cycle is done)";
+      return false;
+    }
+    rec.body = std::move(c);
   } else {
-    err = "type: \"" + type + "\" is not genesis, opportunity, checkpoint or state";
+    err = "type: \"" + type +
+          "\" is not genesis, opportunity, checkpoint, state, order, fill, reject or cycle";
     return false;
   }
   if (!ok || !f.str("prev_hash", rec.prev_hash) || !f.str("hash", rec.hash)) {

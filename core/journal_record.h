@@ -16,12 +16,15 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "core/fixed8.h"
+#include "core/order.h"
 #include "core/quote.h"
 #include "core/trading_guard.h"
 #include "core/triangle_index.h"
@@ -104,8 +107,111 @@ struct state_record {
   friend bool operator==(const state_record&, const state_record&) = default;
 };
 
+// ---------------------------------------------------------------------------
+// Execution records (docs/design.md, section 12; docs/journal-format.md)
+// ---------------------------------------------------------------------------
+//
+// A cycle is written as: its decision (the opportunity record), then for each
+// leg an order record and, once the exchange (or the paper fill model) has
+// answered, exactly one answer: a fill record (it traded, or expired with
+// nothing: an empty fills list) or a reject record (the exchange's error);
+// then one cycle record, its outcome and its ledger. Every order names its
+// decision by that opportunity record's hash: the thread that owns the
+// journal_writer appends the opportunity and, right after the append returns
+// ok, reads journal_writer::last_hash(), the hash of the line just written
+// (core/journal_writer.h). `journal audit` checks the links
+// (offline/journal_audit.h).
+
+// Bounds the writer and the reader share (invalid_reason below): a symbol or
+// asset name, a reject's msg and a cycle's reason, in bytes; a fill
+// record's fills and a cycle record's residual assets, in entries.
+inline constexpr std::size_t kMaxJournalName = 64;
+inline constexpr std::size_t kMaxJournalMessage = 512;
+inline constexpr std::size_t kMaxJournalFills = 10'000;
+inline constexpr std::size_t kMaxJournalResidual = 1'000;
+
+// An order as it was sent (or handed to the paper fill model): a LIMIT order
+// of one leg of one cycle.
+struct order_record {
+  std::int64_t time_ns = 0;     // when it was sent
+  std::uint64_t cycle = 0;      // the cycle's number, unique within a writer session
+  std::uint8_t leg = 1;         // 1..3, in trading order
+  std::string client_order_id;  // valid_client_order_id (core/order.h); unique within a session
+  std::string symbol;           // the exchange symbol ("BTCUSDT")
+  side dir = side::buy;
+  time_in_force tif = time_in_force::ioc;
+  fixed8 price;          // the limit (> 0)
+  fixed8 quantity;       // base units (> 0)
+  std::string decision;  // 64 lower-case hex: the hash of the opportunity record that caused it
+  friend bool operator==(const order_record&, const order_record&) = default;
+};
+
+// One trade of an answered order, the asset by name.
+struct journal_fill {
+  fixed8 price;       // > 0
+  fixed8 qty;         // base units, > 0
+  fixed8 commission;  // >= 0, in commission_asset
+  std::string commission_asset;
+  std::uint64_t trade_id = 0;
+  friend bool operator==(const journal_fill&, const journal_fill&) = default;
+};
+
+// The answer to an order that the exchange took: what became of it. An IOC
+// or FOK that could not trade is status EXPIRED with executed_qty 0 and no
+// fills. (order_result in core/order.h, with names instead of ids.)
+struct fill_record {
+  std::int64_t time_ns = 0;  // when the answer arrived
+  std::string client_order_id;
+  order_status status = order_status::filled;
+  std::uint64_t order_id = 0;  // the exchange's id
+  fixed8 executed_qty;         // >= 0; the audit checks it is the fills' sum
+  fixed8 cumulative_quote;     // >= 0; the audit checks it is the sum of fill_quote
+  std::vector<journal_fill> fills;
+  friend bool operator==(const fill_record&, const fill_record&) = default;
+};
+
+// The answer to an order that the exchange refused: its error, as it said it.
+struct reject_record {
+  std::int64_t time_ns = 0;
+  std::string client_order_id;
+  std::int32_t code = 0;         // the exchange's code (-1013, -2010, ...)
+  std::string msg;               // UTF-8, at most kMaxJournalMessage bytes (see journal_text)
+  std::int32_t http_status = 0;  // 100..599, or 0: no HTTP answer (a timeout, the paper model)
+  friend bool operator==(const reject_record&, const reject_record&) = default;
+};
+
+// How a cycle ended (core/cycle.h's final states).
+enum class cycle_end : std::uint8_t {
+  done,      // legs 2 and 3 each filled their whole quantity (leg 1 may have filled in part)
+  residual,  // stopped part-way (a short fill, a leg not sent, an inconsistent answer)
+  missed,    // leg 1 filled nothing (rejected, or expired empty): no other leg sent
+  kCount,
+};
+
+// A cycle's end: its outcome and its ledger, from its orders' fills (the
+// cycle_outcome of core/cycle.h, with names). expected_profit is the
+// decision's profit; realised_profit the start asset's net over every fill
+// and commission of the cycle (signed); residual every other asset's net
+// (received - paid - commissions charged in it), only the non-zero ones (a
+// zero entry is refused: leave it out), by name (a std::map: written in byte
+// order); reason why it is not done (core/cycle.h's cycle_reason name, e.g.
+// "short_fill", with any detail after it).
+struct cycle_record {
+  std::int64_t time_ns = 0;
+  std::uint64_t cycle = 0;
+  std::string decision;  // 64 lower-case hex, as its orders'
+  cycle_end outcome = cycle_end::done;
+  std::string start_asset;
+  fixed8 expected_profit;  // what the plan expected, in the start asset
+  fixed8 realised_profit;  // signed
+  std::map<std::string, fixed8> residual;
+  std::string reason;  // empty (and not written) exactly when done
+  friend bool operator==(const cycle_record&, const cycle_record&) = default;
+};
+
 using record_body =
-    std::variant<genesis_record, opportunity_record, checkpoint_record, state_record>;
+    std::variant<genesis_record, opportunity_record, checkpoint_record, state_record, order_record,
+                 fill_record, reject_record, cycle_record>;
 
 // A record as it is stored: the body plus the chain fields.
 struct journal_record {
@@ -172,6 +278,28 @@ enum class journal_errc : std::uint8_t {
 [[nodiscard]] std::string invalid_reason(const checkpoint_record& r);
 // Likewise: the names and rounding UTF-8, ratio an exact decimal, suppressed in range.
 [[nodiscard]] std::string invalid_reason(const opportunity_record& r);
+// Likewise for the execution records: client_order_id valid
+// (valid_client_order_id), names UTF-8 of 1..kMaxJournalName bytes, hashes 64
+// lower-case hex, enums in range; an order's leg 1..3, price and quantity >
+// 0; a fill's amounts >= 0, each trade's price and qty > 0, at most
+// kMaxJournalFills trades; a reject's msg UTF-8 of at most kMaxJournalMessage
+// bytes, http_status 0 or 100..599; a cycle's reason empty exactly when
+// done, else UTF-8 of 1..kMaxJournalMessage bytes, its residual at most
+// kMaxJournalResidual assets, none zero.
+[[nodiscard]] std::string invalid_reason(const order_record& r);
+[[nodiscard]] std::string invalid_reason(const fill_record& r);
+[[nodiscard]] std::string invalid_reason(const reject_record& r);
+[[nodiscard]] std::string invalid_reason(const cycle_record& r);
+
+// A cycle's end as the journal spells it ("done", "residual", "missed"; ""
+// out of range).
+[[nodiscard]] std::string_view journal_name(cycle_end o) noexcept;
+
+// Text from outside (an exchange's error message) made fit for a reject's
+// msg or a cycle's reason: each byte that is not part of valid UTF-8 becomes
+// '?', then it is cut to at most max_bytes at a character boundary.
+[[nodiscard]] std::string journal_text(std::string_view raw,
+                                       std::size_t max_bytes = kMaxJournalMessage);
 
 // Start-up errors (open, recovery, rotation set-up): what and where.
 class journal_error : public std::runtime_error {

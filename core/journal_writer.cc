@@ -418,4 +418,37 @@ journal_errc journal_writer::append(const state_record& r, std::int64_t now_ns) 
   return append_impl(r, now_ns);
 }
 
+// The execution records: refused exactly when the reader would refuse them.
+journal_errc journal_writer::append(const order_record& r, std::int64_t now_ns) {
+  if (!invalid_reason(r).empty()) {  // leg, client id, symbol, price, quantity, decision hash
+    ++stats_.append_errors;
+    return journal_errc::invalid_record;
+  }
+  return append_impl(r, now_ns);
+}
+
+journal_errc journal_writer::append(const fill_record& r, std::int64_t now_ns) {
+  if (!invalid_reason(r).empty()) {  // client id, status, amounts, at most kMaxJournalFills
+    ++stats_.append_errors;
+    return journal_errc::invalid_record;
+  }
+  return append_impl(r, now_ns);
+}
+
+journal_errc journal_writer::append(const reject_record& r, std::int64_t now_ns) {
+  if (!invalid_reason(r).empty()) {  // client id, msg UTF-8 and bounded, http status
+    ++stats_.append_errors;
+    return journal_errc::invalid_record;
+  }
+  return append_impl(r, now_ns);
+}
+
+journal_errc journal_writer::append(const cycle_record& r, std::int64_t now_ns) {
+  if (!invalid_reason(r).empty()) {  // decision hash, outcome, names, residual, reason
+    ++stats_.append_errors;
+    return journal_errc::invalid_record;
+  }
+  return append_impl(r, now_ns);
+}
+
 }  // namespace triarb

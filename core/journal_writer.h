@@ -93,6 +93,13 @@ class journal_writer {
   [[nodiscard]] journal_errc append(const checkpoint_record& r, std::int64_t now_ns);
   // A trading-state change.
   [[nodiscard]] journal_errc append(const state_record& r, std::int64_t now_ns);
+  // The execution records (core/journal_record.h, "Execution records"). An
+  // order names its decision: append the opportunity record, and when that
+  // append returns ok, last_hash() is its hash, the order's `decision`.
+  [[nodiscard]] journal_errc append(const order_record& r, std::int64_t now_ns);
+  [[nodiscard]] journal_errc append(const fill_record& r, std::int64_t now_ns);
+  [[nodiscard]] journal_errc append(const reject_record& r, std::int64_t now_ns);
+  [[nodiscard]] journal_errc append(const cycle_record& r, std::int64_t now_ns);
   // fdatasync now (if anything was written since the last one).
   [[nodiscard]] journal_errc sync();
   // For idle moments of the interval policy: fdatasync if records are waiting
@@ -100,6 +107,8 @@ class journal_writer {
   [[nodiscard]] journal_errc tick(std::int64_t now_ns);
 
   [[nodiscard]] const journal_stats& stats() const noexcept { return stats_; }
+  // The hash of the last record written (after a successful append: that
+  // record's, e.g. the decision an order cites); the chain's last hash after open.
   [[nodiscard]] const std::string& last_hash() const noexcept { return last_hash_; }
   [[nodiscard]] std::uint64_t next_seq() const noexcept { return next_seq_; }
   [[nodiscard]] const std::string& current_file() const noexcept { return file_; }

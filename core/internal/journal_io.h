@@ -27,8 +27,8 @@ inline constexpr std::string_view kHashKey = ",\"hash\":\"";
 bool is_decimal(std::string_view s) noexcept;
 
 // Appends the canonical body of rec (see canonical_body) to out. Instantiated
-// in journal_record.cc for genesis_record, opportunity_record,
-// checkpoint_record and state_record.
+// in journal_record.cc for every record_body alternative (genesis,
+// opportunity, checkpoint, state, order, fill, reject, cycle).
 template <class Rec>
 void canonical_body_to(std::string& out, std::uint64_t seq, const Rec& rec,
                        std::string_view prev_hash);

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/journal_bridge.h"
@@ -604,6 +605,336 @@ TEST(JournalBridge, RealGuardEventsAreWritableStateRecordsWithTheGuardsNames) {
     EXPECT_EQ(p.record.body, record_body(r));
     prev = hash;
   }
+}
+
+// ---------------------------------------------------------------------------
+// Execution records: order, fill, reject, cycle
+// ---------------------------------------------------------------------------
+
+const std::string kDecision = "3f6f726b46c0dfb753690bf3b2c9fd1fef62bd084453a1265276996dafaade14";
+
+order_record sample_order(std::uint8_t leg) {
+  order_record o;
+  o.time_ns = 1'700'000'000'000'000'500 + leg;
+  o.cycle = 42;
+  o.leg = leg;
+  o.client_order_id = "tb42l" + std::to_string(leg);
+  o.symbol = leg == 1 ? "BTCUSDT" : leg == 2 ? "ETHBTC" : "ETHUSDT";
+  o.dir = leg == 3 ? side::sell : side::buy;
+  o.tif = leg == 1 ? time_in_force::ioc : time_in_force::fok;
+  o.price = f8(leg == 1 ? 5'000'000'000'000 : 5'000'000);  // 50000, 0.05
+  o.quantity = f8(2'000'000);                              // 0.02
+  o.decision = kDecision;
+  return o;
+}
+
+fill_record sample_fill(bool traded) {
+  fill_record f;
+  f.time_ns = 1'700'000'000'000'000'900;
+  f.client_order_id = "tb42l1";
+  f.status = traded ? order_status::filled : order_status::expired;
+  f.order_id = traded ? 9001 : 9002;
+  if (traded) {
+    f.executed_qty = f8(2'000'000);
+    f.cumulative_quote = f8(100'001'000'000);  // 1000.01
+    f.fills = {{f8(5'000'000'000'000), f8(1'500'000), f8(1'500), "BTC", 77},
+               {f8(5'000'100'000'000), f8(500'000), f8(500), "BTC", 78}};
+  }
+  return f;
+}
+
+reject_record sample_reject() {
+  reject_record r;
+  r.time_ns = 1'700'000'000'000'000'950;
+  r.client_order_id = "tb42l2";
+  r.code = -2010;
+  r.msg = "Account has insufficient balance for requested action.";
+  r.http_status = 400;
+  return r;
+}
+
+cycle_record sample_cycle(bool done) {
+  cycle_record c;
+  c.time_ns = 1'700'000'000'000'001'000;
+  c.cycle = 42;
+  c.decision = kDecision;
+  c.outcome = done ? cycle_end::done : cycle_end::residual;
+  c.start_asset = "USDT";
+  c.expected_profit = f8(39'911'848);  // 0.39911848
+  c.realised_profit = done ? f8(12'000'000) : f8(-100'001'000'000);
+  if (!done) {
+    c.residual = {{"BTC", f8(1'998'000)}, {"BNB", f8(-1)}};
+    c.reason = "leg 2 rejected: -2010 Account has insufficient balance";
+  }
+  return c;
+}
+
+TEST(JournalFormat, ExecutionRecordsAreWrittenInFixedFieldOrderAndRoundTrip) {
+  const std::string d = "\"decision\":\"" + kDecision + "\"";
+  const std::vector<std::pair<record_body, std::string>> cases = {
+      {sample_order(1),
+       R"({"seq":9,"type":"order","time_ns":1700000000000000501,"cycle":42,"leg":1,)"
+       R"("client_order_id":"tb42l1","symbol":"BTCUSDT","side":"buy","tif":"IOC",)"
+       R"("price":"50000","quantity":"0.02",)" +
+           d},
+      {sample_order(3),
+       R"({"seq":9,"type":"order","time_ns":1700000000000000503,"cycle":42,"leg":3,)"
+       R"("client_order_id":"tb42l3","symbol":"ETHUSDT","side":"sell","tif":"FOK",)"
+       R"("price":"0.05","quantity":"0.02",)" +
+           d},
+      {sample_fill(true),
+       R"({"seq":9,"type":"fill","time_ns":1700000000000000900,"client_order_id":"tb42l1",)"
+       R"("status":"FILLED","order_id":9001,"executed_qty":"0.02","cumulative_quote":"1000.01",)"
+       R"("fills":[{"price":"50000","qty":"0.015","commission":"0.000015",)"
+       R"("commission_asset":"BTC","trade_id":77},{"price":"50001","qty":"0.005",)"
+       R"("commission":"0.000005","commission_asset":"BTC","trade_id":78}])"},
+      {sample_fill(false),
+       R"({"seq":9,"type":"fill","time_ns":1700000000000000900,"client_order_id":"tb42l1",)"
+       R"("status":"EXPIRED","order_id":9002,"executed_qty":"0","cumulative_quote":"0",)"
+       R"("fills":[])"},
+      {sample_reject(),
+       R"({"seq":9,"type":"reject","time_ns":1700000000000000950,"client_order_id":"tb42l2",)"
+       R"("code":-2010,"msg":"Account has insufficient balance for requested action.",)"
+       R"("http_status":400)"},
+      {sample_cycle(true),
+       R"({"seq":9,"type":"cycle","time_ns":1700000000000001000,"cycle":42,)" + d +
+           R"(,"outcome":"done","start_asset":"USDT","expected_profit":"0.39911848",)"
+           R"("realised_profit":"0.12","residual":{})"},
+      {sample_cycle(false),
+       R"({"seq":9,"type":"cycle","time_ns":1700000000000001000,"cycle":42,)" + d +
+           R"(,"outcome":"residual","start_asset":"USDT","expected_profit":"0.39911848",)"
+           R"("realised_profit":"-1000.01","residual":{"BNB":"-0.00000001","BTC":"0.01998"},)"
+           R"("reason":"leg 2 rejected: -2010 Account has insufficient balance")"},
+  };
+  for (const auto& [body, prefix] : cases) {
+    EXPECT_EQ(std::visit(
+                  [](const auto& r) -> std::string {
+                    if constexpr (std::is_same_v<std::decay_t<decltype(r)>, genesis_record>) {
+                      return {};
+                    } else {
+                      return invalid_reason(r);
+                    }
+                  },
+                  body),
+              "")
+        << prefix;
+    std::string hash;
+    const std::string line = format_line(9, body, kZeroHash, &hash);
+    EXPECT_EQ(line, prefix + ",\"prev_hash\":\"" + std::string(kZeroHash) + "\",\"hash\":\"" +
+                        hash + "\"}\n");
+    const record_parse_result r = parse_record(line);
+    ASSERT_TRUE(r.ok()) << to_string(r.ec) << ": " << r.detail << "\n" << line;
+    EXPECT_EQ(r.record.body, body);
+    EXPECT_EQ(format_line(r.record.seq, r.record.body, r.record.prev_hash), line);
+  }
+  // Every status, tif and outcome name round-trips.
+  for (const order_status st :
+       {order_status::new_order, order_status::partially_filled, order_status::filled,
+        order_status::canceled, order_status::rejected, order_status::expired,
+        order_status::expired_in_match}) {
+    fill_record f = sample_fill(true);
+    f.status = st;
+    const record_parse_result r = parse_record(format_line(1, f, kZeroHash));
+    ASSERT_TRUE(r.ok()) << r.detail;
+    EXPECT_EQ(r.record.body, record_body(f));
+  }
+  for (std::size_t o = 0; o < static_cast<std::size_t>(cycle_end::kCount); ++o) {
+    cycle_record c = sample_cycle(false);
+    c.outcome = static_cast<cycle_end>(o);
+    if (c.outcome == cycle_end::done) c.reason.clear();
+    const record_parse_result r = parse_record(format_line(1, c, kZeroHash));
+    ASSERT_TRUE(r.ok()) << r.detail;
+    EXPECT_EQ(r.record.body, record_body(c));
+  }
+}
+
+// The reader refuses what the writer refuses, and a line only in the
+// canonical form: each change below is re-hashed, so only the parse and
+// the canonical check can judge it.
+TEST(JournalParse, RefusesExecutionRecordsTheWriterWouldRefuse) {
+  const std::string order = format_line(4, sample_order(1), kZeroHash);
+  const std::string fill = format_line(5, sample_fill(true), kZeroHash);
+  const std::string reject = format_line(6, sample_reject(), kZeroHash);
+  const std::string cycle = format_line(7, sample_cycle(false), kZeroHash);
+  const std::string done = format_line(7, sample_cycle(true), kZeroHash);
+  struct variant_case {
+    const std::string* line;
+    std::string from, to;
+    journal_errc want;
+    std::string field;  // named in the detail
+  };
+  const std::vector<variant_case> cases = {
+      {&order, "\"leg\":1", "\"leg\":0", journal_errc::malformed, "leg"},
+      {&order, "\"leg\":1", "\"leg\":4", journal_errc::malformed, "leg"},
+      {&order, "\"leg\":1", "\"leg\":256", journal_errc::malformed, "leg"},
+      {&order, "\"tb42l1\"", "\"tb 42\"", journal_errc::malformed, "client_order_id"},
+      {&order, "\"tb42l1\"", "\"\"", journal_errc::malformed, "client_order_id"},
+      {&order, "\"tb42l1\"", "\"" + std::string(37, 'a') + "\"", journal_errc::malformed,
+       "client_order_id"},
+      {&order, "\"side\":\"buy\"", "\"side\":\"BUY\"", journal_errc::malformed, "side"},
+      {&order, "\"tif\":\"IOC\"", "\"tif\":\"GTC\"", journal_errc::malformed, "tif"},
+      {&order, "\"price\":\"50000\"", "\"price\":\"0\"", journal_errc::malformed, "price"},
+      {&order, "\"quantity\":\"0.02\"", "\"quantity\":\"-0.02\"", journal_errc::malformed,
+       "quantity"},
+      {&order, "\"symbol\":\"BTCUSDT\"", "\"symbol\":\"\"", journal_errc::malformed, "symbol"},
+      {&order, kDecision, std::string(63, 'a'), journal_errc::malformed, "decision"},
+      {&order, kDecision, "3F" + kDecision.substr(2), journal_errc::malformed, "decision"},
+      {&order, "\"price\":\"50000\"", "\"price\":\"50000.0\"", journal_errc::not_canonical, ""},
+      {&fill, "\"FILLED\"", "\"filled\"", journal_errc::malformed, "status"},
+      {&fill, "\"qty\":\"0.015\"", "\"qty\":\"0\"", journal_errc::malformed, "fills[0].qty"},
+      {&fill, "\"commission\":\"0.000005\"", "\"commission\":\"-0.000005\"",
+       journal_errc::malformed, "fills[1].commission"},
+      {&fill, "\"commission_asset\":\"BTC\"", "\"commission_asset\":\"\"", journal_errc::malformed,
+       "commission_asset"},
+      {&fill, "\"executed_qty\":\"0.02\"", "\"executed_qty\":\"-1\"", journal_errc::malformed,
+       "executed_qty"},
+      {&fill, "\"fills\":[", "\"fills\":{", journal_errc::malformed, "fills"},
+      {&reject, "\"http_status\":400", "\"http_status\":600", journal_errc::malformed,
+       "http_status"},
+      {&reject, "\"code\":-2010", "\"code\":-3000000000", journal_errc::malformed, "code"},
+      {&reject, "\"msg\":\"Account", "\"msg\":\"" + std::string(600, 'x') + "Account",
+       journal_errc::malformed, "msg"},
+      {&cycle, "\"outcome\":\"residual\"", "\"outcome\":\"partial\"", journal_errc::malformed,
+       "outcome"},
+      {&cycle, "\"BTC\":\"0.01998\"", "\"BTC\":\"0\"", journal_errc::malformed, "residual"},
+      {&cycle, "{\"BNB\":\"-0.00000001\",\"BTC\":\"0.01998\"}",
+       "{\"BTC\":\"0.01998\",\"BNB\":\"-0.00000001\"}", journal_errc::not_canonical, ""},
+      {&cycle, "{\"BNB\":\"-0.00000001\",", "{\"BTC\":\"1\",\"BNB\":\"-0.00000001\",",
+       journal_errc::not_canonical, ""},
+      {&cycle, "\"BTC\":\"0.01998\"", "\"BTC\":0.01998", journal_errc::malformed, "residual"},
+      {&cycle, ",\"reason\":\"leg 2 rejected: -2010 Account has insufficient balance\"", "",
+       journal_errc::malformed, "reason"},
+      {&cycle, "\"reason\":\"leg 2", "\"reason\":\"\xff leg 2", journal_errc::malformed, "UTF-8"},
+      {&done, "\"residual\":{}", "\"residual\":{},\"reason\":\"\"", journal_errc::malformed,
+       "reason"},
+      {&done, "\"residual\":{}", "\"residual\":{},\"reason\":\"why\"", journal_errc::malformed,
+       "reason"},
+      {&done, "\"residual\":{}", "\"reason\":\"why\",\"residual\":{}", journal_errc::ok, ""},
+  };
+  for (const variant_case& c : cases) {
+    const std::string line = rehashed(*c.line, c.from, c.to);
+    const record_parse_result r = parse_record(line);
+    EXPECT_FALSE(r.ok()) << line;
+    if (c.want != journal_errc::ok) {
+      EXPECT_EQ(r.ec, c.want) << line << "\n" << r.detail;
+    }
+    EXPECT_NE(r.detail.find(c.field), std::string::npos) << r.detail;
+  }
+}
+
+TEST(JournalFormat, InvalidReasonNamesWhatAWriterMustRefuseInExecutionRecords) {
+  order_record o = sample_order(2);
+  EXPECT_EQ(invalid_reason(o), "");
+  o.leg = 0;
+  EXPECT_NE(invalid_reason(o).find("leg"), std::string::npos);
+  o = sample_order(2);
+  o.symbol = std::string(kMaxJournalName + 1, 'X');
+  EXPECT_NE(invalid_reason(o).find("symbol: 65 bytes"), std::string::npos) << invalid_reason(o);
+  o = sample_order(2);
+  o.tif = static_cast<time_in_force>(5);
+  EXPECT_NE(invalid_reason(o).find("tif"), std::string::npos);
+  fill_record f = sample_fill(true);
+  f.fills.resize(kMaxJournalFills + 1, f.fills[0]);
+  EXPECT_NE(invalid_reason(f).find("fills: 10001"), std::string::npos) << invalid_reason(f);
+  f = sample_fill(true);
+  f.status = static_cast<order_status>(9);
+  EXPECT_NE(invalid_reason(f).find("status"), std::string::npos);
+  reject_record r = sample_reject();
+  r.msg = std::string(kMaxJournalMessage, 'm');
+  EXPECT_EQ(invalid_reason(r), "");
+  r.msg += "m";
+  EXPECT_NE(invalid_reason(r).find("msg: 513 bytes"), std::string::npos) << invalid_reason(r);
+  r.msg = "\xc3";
+  EXPECT_NE(invalid_reason(r).find("msg: not UTF-8"), std::string::npos);
+  r = sample_reject();
+  r.http_status = 0;  // no HTTP answer
+  EXPECT_EQ(invalid_reason(r), "");
+  r.http_status = 99;
+  EXPECT_NE(invalid_reason(r).find("http_status"), std::string::npos);
+  cycle_record c = sample_cycle(true);
+  c.reason = "x";
+  EXPECT_NE(invalid_reason(c).find("reason: set, but the cycle is done"), std::string::npos);
+  c = sample_cycle(false);
+  c.reason.clear();
+  EXPECT_NE(invalid_reason(c).find("reason: empty"), std::string::npos);
+  c = sample_cycle(false);
+  c.residual["ETH"] = fixed8::zero();
+  EXPECT_NE(invalid_reason(c).find("residual[ETH]: 0"), std::string::npos) << invalid_reason(c);
+  c = sample_cycle(false);
+  c.outcome = cycle_end::kCount;
+  EXPECT_NE(invalid_reason(c).find("outcome"), std::string::npos);
+}
+
+// An exchange's message as the journal takes it: invalid UTF-8 made '?',
+// cut at a character boundary.
+TEST(JournalFormat, JournalTextMakesAnyMessageFitForAReject) {
+  EXPECT_EQ(journal_text("Filter failure: LOT_SIZE"), "Filter failure: LOT_SIZE");
+  EXPECT_EQ(journal_text("a\xff"
+                         "b\xc3"),
+            "a?b?");
+  EXPECT_EQ(journal_text("\xed\xa0\x80"), "???") << "a surrogate is not UTF-8";
+  EXPECT_EQ(journal_text("\xc0\xaf"), "??") << "an overlong form is not UTF-8";
+  EXPECT_EQ(journal_text("ab€", 4), "ab") << "not cut inside a character";
+  EXPECT_EQ(journal_text("ab€", 5), "ab€");
+  EXPECT_EQ(journal_text(std::string(2000, 'x')).size(), kMaxJournalMessage);
+  reject_record r = sample_reject();
+  r.msg = journal_text(std::string(600, 'x') + "\xfe");
+  EXPECT_EQ(invalid_reason(r), "");
+}
+
+// A cycle as the bot writes it: the decision, then each leg's order citing
+// the decision's hash (last_hash() right after its append), its answer, then
+// the cycle. The chain verifies and reads back record for record.
+TEST(JournalWriter, AppendsExecutionRecordsLinkedToTheirDecision) {
+  temp_dir d;
+  const std::string path = d.file("j.jsonl");
+  std::vector<record_body> written;
+  std::string decision_hash;
+  {
+    journal_writer w = journal_writer::open(path, test_options());
+    ASSERT_EQ(w.append(sample_opportunity(0), 1), journal_errc::ok);
+    written.emplace_back(sample_opportunity(0));
+    decision_hash = w.last_hash();
+    order_record o = sample_order(1);
+    o.decision = decision_hash;
+    ASSERT_EQ(w.append(o, 2), journal_errc::ok);
+    written.emplace_back(o);
+    ASSERT_EQ(w.append(sample_fill(true), 3), journal_errc::ok);
+    written.emplace_back(sample_fill(true));
+    o = sample_order(2);
+    o.decision = decision_hash;
+    ASSERT_EQ(w.append(o, 4), journal_errc::ok);
+    written.emplace_back(o);
+    ASSERT_EQ(w.append(sample_reject(), 5), journal_errc::ok);
+    written.emplace_back(sample_reject());
+    cycle_record c = sample_cycle(false);
+    c.decision = decision_hash;
+    ASSERT_EQ(w.append(c, 6), journal_errc::ok);
+    written.emplace_back(c);
+    // Refused: counted, nothing written.
+    o.leg = 7;
+    EXPECT_EQ(w.append(o, 7), journal_errc::invalid_record);
+    fill_record f = sample_fill(true);
+    f.client_order_id = "no spaces";
+    EXPECT_EQ(w.append(f, 8), journal_errc::invalid_record);
+    reject_record r = sample_reject();
+    r.msg = "\xff";
+    EXPECT_EQ(w.append(r, 9), journal_errc::invalid_record);
+    c.reason.clear();
+    EXPECT_EQ(w.append(c, 10), journal_errc::invalid_record);
+    EXPECT_EQ(w.stats().append_errors, 4u);
+    EXPECT_EQ(w.next_seq(), 7u);
+  }
+  const verify_report v = verify_journal(path, {});
+  ASSERT_TRUE(v.ok()) << v.message();
+  EXPECT_EQ(v.records, 7u);
+  const std::vector<journal_record> recs = read_journal(path);
+  ASSERT_EQ(recs.size(), 7u);
+  EXPECT_EQ(recs[1].hash, decision_hash) << "the order cites the decision's own hash";
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    EXPECT_EQ(recs[i + 1].body, written[i]) << "record " << i + 1;
+  }
+  EXPECT_EQ(std::get<order_record>(recs[2].body).decision, recs[1].hash);
 }
 
 TEST(JournalFormat, EscapesStringsAndRoundTripsThem) {
