@@ -57,9 +57,38 @@ rest_client::rest_client(tls_context& tls, std::string_view base_url, rest_optio
     throw tls_error("REST url must be https://: " + std::string(base_url));
 }
 
+std::optional<std::string_view> http_reply::header(std::string_view name) const {
+  const auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
+  for (const http_field& f : headers) {
+    if (f.name.size() != name.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < name.size() && same; ++i) same = lower(f.name[i]) == lower(name[i]);
+    if (same) return std::string_view(f.value);
+  }
+  return std::nullopt;
+}
+
 http_result rest_client::get(std::string_view target, error_code& ec) {
+  http_reply r = send("GET", target, {}, {}, ec);
+  return {r.status, std::move(r.body)};
+}
+
+http_reply rest_client::send(std::string_view method, std::string_view target,
+                             const std::vector<http_field>& headers, std::string_view body,
+                             error_code& ec) {
   ec = {};
-  http_result out;
+  http_reply out;
+  const http::verb verb = http::string_to_verb(method);
+  const auto bad = [](std::string_view s) {
+    return s.find_first_of("\r\n") != std::string_view::npos;
+  };
+  bool refused = verb == http::verb::unknown || bad(target);
+  for (const http_field& f : headers)
+    refused = refused || f.name.empty() || bad(f.name) || bad(f.value);
+  if (refused) {
+    ec = std::make_error_code(std::errc::invalid_argument);
+    return out;
+  }
   net::io_context ioc(1);
   tcp::resolver resolver(ioc);
   beast::ssl_stream<beast::tcp_stream> stream(ioc, tls_.native());
@@ -90,10 +119,16 @@ http_result rest_client::get(std::string_view target, error_code& ec) {
   if (!run_all(ioc, opt_.stop)) ec = net::error::operation_aborted;
   if (ec) return out;
 
-  http::request<http::empty_body> req{http::verb::get, url_.path + std::string(target), 11};
+  http::request<http::string_body> req{verb, url_.path + std::string(target), 11};
   req.set(http::field::host, url_.host);
   req.set(http::field::user_agent, "triarb");
   req.set(http::field::connection, "close");
+  for (const http_field& f : headers) req.insert(f.name, f.value);
+  if (!body.empty()) {
+    req.body() = std::string(body);
+    req.prepare_payload();
+  }
+  out.sent = true;  // from here on the server may act on the request
   http::async_write(stream, req, [&](error_code e, std::size_t) { ec = e; });
   if (!run_all(ioc, opt_.stop)) ec = net::error::operation_aborted;
   if (ec) return out;
@@ -105,6 +140,9 @@ http_result rest_client::get(std::string_view target, error_code& ec) {
   if (!run_all(ioc, opt_.stop)) ec = net::error::operation_aborted;
   if (ec) return out;
   out.status = static_cast<int>(parser.get().result_int());
+  for (const auto& f : parser.get()) {
+    out.headers.push_back({std::string(f.name_string()), std::string(f.value())});
+  }
   out.body = std::move(parser.get().body());
 
   // Best-effort TLS close_notify; the response is complete whatever happens.

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -54,6 +55,24 @@ struct http_result {
   std::string body;
 };
 
+// One request header or response header field.
+struct http_field {
+  std::string name;
+  std::string value;
+};
+
+// What send() got back. `sent` is true once the request began to be written:
+// from then on the server may have acted on it, whatever ec says (an order
+// that timed out after it was sent is unknown, not failed).
+struct http_reply {
+  int status = 0;
+  std::vector<http_field> headers;  // in the order received
+  std::string body;
+  bool sent = false;
+  // The first field named `name` (case-insensitive), or nullopt.
+  [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const;
+};
+
 class rest_client {
  public:
   // REQUIRES: tls outlives the client. Throws tls_error for a bad base_url.
@@ -65,6 +84,16 @@ class rest_client {
   [[nodiscard]] http_result get(std::string_view target, boost::system::error_code& ec);
   // Throwing: rest_error naming the stage for ec failures and non-200 statuses.
   [[nodiscard]] std::string get_ok(std::string_view target);
+
+  // `method` ("GET", "POST", "DELETE", ...) base_path + target with these
+  // headers and body (a non-empty body gets its Content-Length), with the
+  // same timeouts, stop and body_limit as get(). ec as for get();
+  // std::errc::invalid_argument (nothing sent) for an unknown method or a
+  // header name or value holding CR or LF. The reply's headers and status
+  // are kept whatever the status.
+  [[nodiscard]] http_reply send(std::string_view method, std::string_view target,
+                                const std::vector<http_field>& headers, std::string_view body,
+                                boost::system::error_code& ec);
 
   [[nodiscard]] std::string exchange_info() { return get_ok("/api/v3/exchangeInfo"); }
   [[nodiscard]] std::string book_ticker() { return get_ok("/api/v3/ticker/bookTicker"); }
