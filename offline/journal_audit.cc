@@ -2,16 +2,21 @@
 // against the book and an exact-rational re-evaluation.
 #include "offline/journal_audit.h"
 
+#include <array>
 #include <boost/multiprecision/cpp_int.hpp>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "core/frames_file.h"
+#include "core/int128.h"
 #include "core/journal.h"
+#include "core/order.h"
 #include "core/pipeline.h"
 #include "core/trading_state_replay.h"
 #include "core/triangle_index.h"
@@ -293,13 +298,400 @@ audit_report fail(audit_report r, const located_record& at, finding f) {
   return r;
 }
 
+// ---------------------------------------------------------------------------
+// Execution records (issue 15): orders, their answers, cycles
+// ---------------------------------------------------------------------------
+
+std::string side_word(side d) { return d == side::buy ? "buy" : "sell"; }
+
+// "USDT>BTC>ETH>USDT" -> {USDT, BTC, ETH, USDT}; empty when not of that form.
+std::vector<std::string> triangle_path(std::string_view name) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (true) {
+    const std::size_t gt = name.find('>', pos);
+    out.emplace_back(name.substr(pos, gt - pos));
+    if (gt == std::string_view::npos) break;
+    pos = gt + 1;
+  }
+  if (out.size() != 4 || out.front() != out.back()) return {};
+  for (const std::string& a : out) {
+    if (a.empty()) return {};
+  }
+  return out;
+}
+
+std::string residual_text(const std::map<std::string, i128>& m) {
+  std::string s = "{";
+  for (const auto& [asset, v] : m) {
+    if (s.size() > 1) s += ',';
+    s += asset + ":" + to_string(fixed8::from_raw(static_cast<std::int64_t>(v)));
+  }
+  return s + "}";
+}
+
+std::string residual_text(const std::map<std::string, fixed8>& m) {
+  std::string s = "{";
+  for (const auto& [asset, v] : m) {
+    if (s.size() > 1) s += ',';
+    s += asset + ":" + to_string(v);
+  }
+  return s + "}";
+}
+
+// Checks the execution records of a chain in chain order (the rules are in
+// offline/journal_audit.h). One instance per chain; apply() each record
+// after the trading-state tracker has taken it.
+class execution_checker {
+ public:
+  std::optional<finding> apply(const located_record& at, const trading_state_tracker& tracker) {
+    const journal_record& r = at.rec;
+    if (const auto* g = std::get_if<genesis_record>(&r.body)) {
+      if (g->reason != genesis_reason::rotation) {  // a new writer session
+        unanswered_ += count_unanswered();
+        open_cycles_ += count_open();
+        orders_.clear();
+        cycles_.clear();
+      }
+      return std::nullopt;
+    }
+    if (const auto* op = std::get_if<opportunity_record>(&r.body)) {
+      decisions_[r.hash] = {r.seq, op};
+      return std::nullopt;
+    }
+    if (const auto* o = std::get_if<order_record>(&r.body)) return on_order(r.seq, *o, tracker);
+    if (const auto* f = std::get_if<fill_record>(&r.body)) return on_fill(r.seq, *f);
+    if (const auto* j = std::get_if<reject_record>(&r.body)) return on_reject(r.seq, *j);
+    if (const auto* c = std::get_if<cycle_record>(&r.body)) return on_cycle(r.seq, *c);
+    return std::nullopt;
+  }
+
+  void finish(audit_report& rep) const {
+    rep.orders = orders_seen_;
+    rep.fills = fills_;
+    rep.rejects = rejects_;
+    rep.cycles = cycles_closed_;
+    rep.unanswered_orders = unanswered_ + count_unanswered();
+    rep.open_cycles = open_cycles_ + count_open();
+  }
+
+ private:
+  struct decision_info {
+    std::uint64_t seq = 0;
+    const opportunity_record* op = nullptr;
+  };
+  struct order_info {
+    std::uint64_t seq = 0;
+    const order_record* order = nullptr;
+    std::optional<std::uint64_t> answer_seq;
+    const fill_record* fill = nullptr;  // when the answer is a fill
+  };
+  struct cycle_info {
+    std::string decision;
+    decision_info d;
+    std::array<std::string, 3> legs;  // client order ids, empty when not sent
+    std::optional<std::uint64_t> closed_seq;
+  };
+
+  static finding bad(std::string field, std::string says, std::string held, std::string detail) {
+    return finding{audit_result::execution, -1, std::move(field), std::move(says), std::move(held),
+                   std::move(detail)};
+  }
+
+  std::uint64_t count_unanswered() const {
+    std::uint64_t n = 0;
+    for (const auto& [id, o] : orders_) n += o.answer_seq ? 0U : 1U;
+    return n;
+  }
+  std::uint64_t count_open() const {
+    std::uint64_t n = 0;
+    for (const auto& [id, c] : cycles_) n += c.closed_seq ? 0U : 1U;
+    return n;
+  }
+
+  std::optional<finding> on_order(std::uint64_t seq, const order_record& o,
+                                  const trading_state_tracker& tracker) {
+    const auto d = decisions_.find(o.decision);
+    if (d == decisions_.end()) {
+      return bad("decision", o.decision, "no earlier opportunity record has this hash",
+                 "every order cites the opportunity record that caused it");
+    }
+    const opportunity_record& op = *d->second.op;
+    if (op.suppressed != suppress_reason::none) {
+      return bad("decision", o.decision,
+                 "the opportunity at seq " + std::to_string(d->second.seq) + " is suppressed (" +
+                     std::string(journal_name(op.suppressed)) + ")",
+                 "an order follows only an actionable decision");
+    }
+    if (tracker.state() != trading_state::active) {
+      return bad("state",
+                 "order " + o.client_order_id + " (cycle " + std::to_string(o.cycle) + " leg " +
+                     std::to_string(o.leg) + ")",
+                 "state " + tracker.describe(), "no order while the trading state is not active");
+    }
+    if (tracker.quarantined().count(op.triangle_name) != 0) {
+      return bad("state", "order " + o.client_order_id,
+                 "triangle " + op.triangle_name + " quarantined (" + tracker.describe() + ")",
+                 "no order on a quarantined triangle");
+    }
+    auto [c, fresh] = cycles_.try_emplace(o.cycle);
+    if (fresh) {
+      c->second.decision = o.decision;
+      c->second.d = d->second;
+    } else if (c->second.decision != o.decision) {
+      return bad("decision", o.decision,
+                 "cycle " + std::to_string(o.cycle) + "'s orders cite the decision at seq " +
+                     std::to_string(c->second.d.seq),
+                 "a cycle carries out one decision");
+    }
+    if (c->second.closed_seq) {
+      return bad("cycle", std::to_string(o.cycle),
+                 "its cycle record is at seq " + std::to_string(*c->second.closed_seq),
+                 "no order after its cycle's record");
+    }
+    std::string& slot = c->second.legs[o.leg - 1U];
+    if (!slot.empty()) {
+      return bad("leg", std::to_string(o.leg),
+                 "cycle " + std::to_string(o.cycle) + " already sent leg " + std::to_string(o.leg) +
+                     " at seq " + std::to_string(orders_.at(slot).seq),
+                 "one order per leg of a cycle");
+    }
+    if (const auto prev = orders_.find(o.client_order_id); prev != orders_.end()) {
+      return bad("client_order_id", o.client_order_id,
+                 "the order at seq " + std::to_string(prev->second.seq) + " has it",
+                 "client order ids are unique within a writer session");
+    }
+    const journal_leg& l = op.legs[o.leg - 1U];
+    const std::string planned = "decision seq " + std::to_string(d->second.seq) + " leg " +
+                                std::to_string(o.leg) + ": " + side_word(l.dir) + " " + l.symbol +
+                                " price " + to_string(l.price) + " fill_qty " +
+                                to_string(l.fill_qty);
+    const std::string sent = side_word(o.dir) + " " + o.symbol + " price " + to_string(o.price) +
+                             " quantity " + to_string(o.quantity);
+    if (o.symbol != l.symbol || o.dir != l.dir) {
+      return bad(o.symbol != l.symbol ? "symbol" : "side", sent, planned,
+                 "an order trades its decision's leg");
+    }
+    if (o.leg == 1 && (o.price != l.price || o.quantity != l.fill_qty)) {
+      return bad(o.price != l.price ? "price" : "quantity", sent, planned,
+                 "leg 1 is the decision's price and fill_qty");
+    }
+    if (o.leg > 1) {
+      const std::string& first = c->second.legs[0];
+      const order_info* l1 = first.empty() ? nullptr : &orders_.at(first);
+      if (l1 == nullptr || l1->fill == nullptr || !l1->fill->executed_qty.is_positive()) {
+        return bad("leg", std::to_string(o.leg),
+                   l1 == nullptr ? "cycle " + std::to_string(o.cycle) + " has no leg 1"
+                   : !l1->answer_seq
+                       ? "leg 1 (seq " + std::to_string(l1->seq) + ") has no answer yet"
+                       : "leg 1 (seq " + std::to_string(l1->seq) + ") filled nothing",
+                   "legs 2 and 3 are sized from leg 1's fill");
+      }
+    }
+    slot = o.client_order_id;
+    orders_[o.client_order_id] = {seq, &o, std::nullopt, nullptr};
+    ++orders_seen_;
+    return std::nullopt;
+  }
+
+  // The order an answer answers, or a finding.
+  std::optional<finding> answered(std::uint64_t seq, const std::string& id, order_info*& out) {
+    const auto it = orders_.find(id);
+    if (it == orders_.end()) {
+      return bad("client_order_id", id, "no earlier order in this session has it",
+                 "every answer follows its order");
+    }
+    if (it->second.answer_seq) {
+      return bad("client_order_id", id,
+                 "the order at seq " + std::to_string(it->second.seq) + " was answered at seq " +
+                     std::to_string(*it->second.answer_seq),
+                 "every order has at most one answer");
+    }
+    it->second.answer_seq = seq;
+    out = &it->second;
+    return std::nullopt;
+  }
+
+  std::optional<finding> on_fill(std::uint64_t seq, const fill_record& f) {
+    order_info* oi = nullptr;
+    if (auto bad_answer = answered(seq, f.client_order_id, oi)) return bad_answer;
+    oi->fill = &f;
+    ++fills_;
+    const order_record& o = *oi->order;
+    const std::string order_at = "the order at seq " + std::to_string(oi->seq);
+    i128 qty = 0, quote = 0;
+    for (std::size_t i = 0; i < f.fills.size(); ++i) {
+      const journal_fill& t = f.fills[i];
+      const bool beyond = o.dir == side::buy ? t.price > o.price : t.price < o.price;
+      if (beyond) {
+        return bad("fills[" + std::to_string(i) + "].price", to_string(t.price),
+                   order_at + " " + side_word(o.dir) + "s at limit " + to_string(o.price),
+                   "a fill never beyond the order's limit");
+      }
+      const fixed8_result q = fill_quote(t.price, t.qty);
+      if (!q.ok()) {
+        return bad("fills[" + std::to_string(i) + "]",
+                   to_string(t.price) + " x " + to_string(t.qty), "does not fit in fixed8",
+                   "fill_quote overflows");
+      }
+      qty += t.qty.raw();
+      quote += q.value.raw();
+    }
+    if (qty != f.executed_qty.raw()) {
+      return bad("executed_qty", to_string(f.executed_qty), "its fills sum to " + i128_text(qty),
+                 "executed_qty is the sum of the fills' qty");
+    }
+    if (quote != f.cumulative_quote.raw()) {
+      return bad("cumulative_quote", to_string(f.cumulative_quote),
+                 "its fills' fill_quote sum to " + i128_text(quote),
+                 "cumulative_quote is the sum of fill_quote(price, qty) (core/order.h)");
+    }
+    if (f.executed_qty > o.quantity) {
+      return bad("executed_qty", to_string(f.executed_qty),
+                 order_at + " asked for " + to_string(o.quantity),
+                 "an answer never fills more than ordered");
+    }
+    if (f.status == order_status::filled && f.executed_qty != o.quantity) {
+      return bad("status", "FILLED with executed_qty " + to_string(f.executed_qty),
+                 order_at + " asked for " + to_string(o.quantity), "FILLED is the whole quantity");
+    }
+    return std::nullopt;
+  }
+
+  std::optional<finding> on_reject(std::uint64_t seq, const reject_record& j) {
+    order_info* oi = nullptr;
+    if (auto bad_answer = answered(seq, j.client_order_id, oi)) return bad_answer;
+    ++rejects_;
+    return std::nullopt;
+  }
+
+  static std::string i128_text(i128 v) {
+    if (v > std::numeric_limits<std::int64_t>::max() ||
+        v < std::numeric_limits<std::int64_t>::min()) {
+      return "(beyond fixed8)";
+    }
+    return to_string(fixed8::from_raw(static_cast<std::int64_t>(v)));
+  }
+
+  std::optional<finding> on_cycle(std::uint64_t seq, const cycle_record& c) {
+    const auto it = cycles_.find(c.cycle);
+    if (it == cycles_.end()) {
+      return bad("cycle", std::to_string(c.cycle), "no order of this session is in this cycle",
+                 "a cycle record closes a cycle its orders opened");
+    }
+    cycle_info& ci = it->second;
+    if (ci.closed_seq) {
+      return bad("cycle", std::to_string(c.cycle),
+                 "its cycle record is at seq " + std::to_string(*ci.closed_seq),
+                 "one cycle record per cycle");
+    }
+    ci.closed_seq = seq;
+    ++cycles_closed_;
+    if (c.decision != ci.decision) {
+      return bad("decision", c.decision,
+                 "its orders cite the decision at seq " + std::to_string(ci.d.seq) + " (" +
+                     ci.decision + ")",
+                 "a cycle record names its orders' decision");
+    }
+    const opportunity_record& op = *ci.d.op;
+    const std::vector<std::string> path = triangle_path(op.triangle_name);
+    if (path.empty()) {
+      return bad("decision", op.triangle_name, "not a triangle name A>B>C>A",
+                 "the cycle's assets come from its decision's triangle");
+    }
+    if (c.start_asset != path[0]) {
+      return bad("start_asset", c.start_asset, "the decision's triangle starts at " + path[0], "");
+    }
+    if (c.expected_profit != op.profit) {
+      return bad(
+          "expected_profit", to_string(c.expected_profit),
+          "the decision at seq " + std::to_string(ci.d.seq) + " says " + to_string(op.profit),
+          "expected is the decision's profit");
+    }
+    // The ledger of the cycle: every fill's effect, by core/order.h's rule
+    // (the quote by fill_quote, the commission as charged, in its asset).
+    std::map<std::string, i128> net;
+    std::array<const order_info*, 3> legs{};
+    for (std::size_t k = 0; k < 3; ++k) {
+      if (ci.legs[k].empty()) continue;
+      const order_info& oi = orders_.at(ci.legs[k]);
+      legs[k] = &oi;
+      if (!oi.answer_seq) {
+        return bad(
+            "cycle", std::to_string(c.cycle),
+            "leg " + std::to_string(k + 1) + " (seq " + std::to_string(oi.seq) + ") has no answer",
+            "a cycle record comes after every answer of its orders");
+      }
+      if (oi.fill == nullptr) continue;  // rejected: nothing moved
+      const std::string& from = path[k];
+      const std::string& to = path[k + 1];
+      const bool buy = oi.order->dir == side::buy;
+      for (const journal_fill& t : oi.fill->fills) {
+        const i128 q = fill_quote(t.price, t.qty).value.raw();  // checked in on_fill
+        net[buy ? to : from] += buy ? i128{t.qty.raw()} : -i128{t.qty.raw()};
+        net[buy ? from : to] += buy ? -q : q;
+        net[t.commission_asset] -= t.commission.raw();
+      }
+    }
+    const i128 realised = net[path[0]];
+    if (realised != c.realised_profit.raw()) {
+      return bad("realised_profit", to_string(c.realised_profit),
+                 "its fills and fees say " + i128_text(realised),
+                 "the start asset's net over every fill and commission of the cycle");
+    }
+    std::map<std::string, i128> residual;
+    for (const auto& [asset, v] : net) {
+      if (asset != path[0] && v != 0) residual[asset] = v;
+    }
+    bool same = residual.size() == c.residual.size();
+    for (const auto& [asset, v] : c.residual) {
+      const auto r = residual.find(asset);
+      same = same && r != residual.end() && r->second == v.raw();
+    }
+    if (!same) {
+      return bad("residual", residual_text(c.residual),
+                 "its fills and fees say " + residual_text(residual),
+                 "every other asset's net over the cycle's fills and commissions");
+    }
+    // The outcome the legs show (core/cycle.h's final states).
+    const auto executed = [&](std::size_t k) {
+      return legs[k] != nullptr && legs[k]->fill != nullptr ? legs[k]->fill->executed_qty
+                                                            : fixed8::zero();
+    };
+    const auto full = [&](std::size_t k) {
+      return legs[k] != nullptr && legs[k]->fill != nullptr &&
+             legs[k]->fill->executed_qty == legs[k]->order->quantity;
+    };
+    if (c.outcome == cycle_end::done && !(executed(0).is_positive() && full(1) && full(2))) {
+      return bad("outcome", "done", "legs 2 and 3 did not both fill their whole quantity",
+                 "done is leg 1 filled and legs 2 and 3 filled in full");
+    }
+    if (c.outcome == cycle_end::missed &&
+        (executed(0).is_positive() || legs[1] != nullptr || legs[2] != nullptr)) {
+      return bad("outcome", "missed", "leg 1 filled " + to_string(executed(0)),
+                 "missed is leg 1 filling nothing, no other leg sent");
+    }
+    return std::nullopt;
+  }
+
+  std::unordered_map<std::string, decision_info> decisions_;  // opportunity hash -> record
+  std::unordered_map<std::string, order_info> orders_;        // this session's, by client id
+  std::unordered_map<std::uint64_t, cycle_info> cycles_;      // this session's
+  std::uint64_t orders_seen_ = 0, fills_ = 0, rejects_ = 0, cycles_closed_ = 0;
+  std::uint64_t unanswered_ = 0, open_cycles_ = 0;  // of earlier sessions
+};
+
 // Layer four: replays the chain's records through the trading-state tracker
 // (core/trading_state_replay.h), the same replay the live bot restores its
 // state with. Fills geneses, state_records and suppressed; on the first
 // violation returns the report failed (audit_result::state).
+//
+// The execution records go through execution_checker in the same pass, with
+// the tracked state at each order (offline/journal_audit.h lists the rules).
 std::optional<audit_report> check_states(audit_report& rep,
                                          const std::vector<located_record>& recs) {
   trading_state_tracker tracker;
+  execution_checker execution;
   for (const located_record& at : recs) {
     if (const auto* g = std::get_if<genesis_record>(&at.rec.body)) {
       rep.geneses.push_back({at.rec.seq, std::string(to_string(g->reason)), g->version});
@@ -309,17 +701,36 @@ std::optional<audit_report> check_states(audit_report& rep,
       state_violation v = tracker.last_violation();
       rep.state_records = tracker.state_records();
       rep.suppressed = tracker.suppressed();
+      execution.finish(rep);
       return fail(rep, at,
                   finding{audit_result::state, -1, std::move(v.field), std::move(v.journal_says),
                           tracked, std::move(v.detail)});
     }
+    if (std::optional<finding> f = execution.apply(at, tracker)) {
+      rep.state_records = tracker.state_records();
+      rep.suppressed = tracker.suppressed();
+      execution.finish(rep);
+      return fail(rep, at, std::move(*f));
+    }
   }
   rep.state_records = tracker.state_records();
   rep.suppressed = tracker.suppressed();
+  execution.finish(rep);
   return std::nullopt;
 }
 
 }  // namespace
+
+std::string audit_report::execution_text() const {
+  if (orders == 0 && cycles == 0 && fills == 0 && rejects == 0) return {};  // as before
+  std::string m = "; " + std::to_string(orders) + (orders == 1 ? " order" : " orders") + " (" +
+                  std::to_string(fills) + (fills == 1 ? " fill, " : " fills, ") +
+                  std::to_string(rejects) + (rejects == 1 ? " reject" : " rejects");
+  if (unanswered_orders > 0) m += ", " + std::to_string(unanswered_orders) + " unanswered";
+  m += ") and " + std::to_string(cycles) + (cycles == 1 ? " cycle" : " cycles");
+  if (open_cycles > 0) m += " (" + std::to_string(open_cycles) + " more without a cycle record)";
+  return m + " consistent";
+}
 
 std::string audit_report::message() const {
   switch (result) {
@@ -330,7 +741,7 @@ std::string audit_report::message() const {
                std::to_string(suppressed) + " suppressed " +
                (suppressed == 1 ? "opportunity" : "opportunities") + " consistent, " +
                std::to_string(geneses.size()) + (geneses.size() == 1 ? " genesis" : " geneses") +
-               " (trading state only: frames not replayed)";
+               " (trading state only: frames not replayed)" + execution_text();
       }
       std::string m = std::to_string(records) + " records audited OK (" + std::to_string(sessions) +
                       (sessions == 1 ? " session, " : " sessions, ") + std::to_string(frames) +
@@ -353,6 +764,7 @@ std::string audit_report::message() const {
              std::to_string(suppressed) + " suppressed " +
              (suppressed == 1 ? "opportunity" : "opportunities") + " consistent";
       }
+      m += execution_text();
       if (unjournaled_processes > 0) {
         m += "; " + std::to_string(unjournaled_processes) +
              (unjournaled_processes == 1 ? " recorded process" : " recorded processes") +
@@ -365,6 +777,7 @@ std::string audit_report::message() const {
     case audit_result::leg:
     case audit_result::decision:
     case audit_result::state:
+    case audit_result::execution:
       break;
   }
   std::string m = file + " line " + std::to_string(line) + " (seq " + std::to_string(seq) + "): ";
@@ -372,7 +785,8 @@ std::string audit_report::message() const {
   m += field + ": journal says " + journal_says;
   m += result == audit_result::leg        ? "; book held "
        : result == audit_result::decision ? "; exact "
-                                          : "; state ";
+       : result == audit_result::state    ? "; state "
+                                          : "; ";
   m += book_held;
   if (!detail.empty()) m += " (" + detail + ")";
   return m;

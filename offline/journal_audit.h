@@ -42,6 +42,39 @@
 // they happened. Checkpoints and rotation genesis records are chain-checked
 // only.
 //
+// Execution (issue 15; docs/journal-format.md, "Execution records"): in
+// the same pass as the trading state, in both audit paths (no frames
+// needed), each record is checked against what came before it. Orders,
+// answers and cycle numbers are scoped to a writer session (a `start` or
+// `restart` genesis begins one); decisions are any earlier opportunity.
+//   order   its decision is the hash of an earlier opportunity record, not
+//           suppressed; the tracked state is active and the decision's
+//           triangle not quarantined; its symbol and side are the
+//           decision's leg's; leg 1's price and quantity are the decision's
+//           leg 1 price and fill_qty; legs 2 and 3 come after leg 1 was
+//           answered with a fill of more than 0; one order per (cycle, leg),
+//           a cycle cites one decision, client ids are unique, no order
+//           after its cycle's record.
+//   answer  (a fill or a reject) follows an order of the session with its
+//           client id, at most one per order; a fill's executed_qty is its
+//           trades' qty sum and at most the order's quantity (FILLED: equal),
+//           cumulative_quote the sum of fill_quote (core/order.h), and no
+//           trade is beyond the order's limit (a buy's above, a sell's below).
+//   cycle   follows every answer of its orders, one per cycle, names their
+//           decision; start_asset is the decision's triangle's first asset,
+//           expected_profit the decision's profit; realised_profit and the
+//           residual are the cycle's ledger: per trade, a buy receives qty
+//           of the leg's to-asset and pays fill_quote of its from-asset, a
+//           sell pays qty and receives fill_quote, and each commission is
+//           paid in its commission_asset (the fills as journaled, exact:
+//           core/order.h's arithmetic; core/ledger.h's apply() would also
+//           need the fee rate and the universe's ids, which the journal does
+//           not carry); done needs leg 1 filled and legs 2 and 3 filled in
+//           full, missed needs leg 1 filling nothing and no other leg.
+// Orders never answered and cycles never closed are counted (a run that
+// ended mid-cycle), not failures. A violation is audit_result::execution
+// naming the record.
+//
 // Layer four (core/trading_guard.h): before the replay, the chain's records
 // are replayed in chain order through trading_state_tracker
 // (core/trading_state_replay.h, which states the rules), the replay the live
@@ -88,10 +121,11 @@ struct audit_options {
 
 enum class audit_result : std::uint8_t {
   ok,
-  chain,     // the hash chain does not verify (detail: verify_report::message())
-  leg,       // a leg is not what the book held
-  decision,  // the exact re-evaluation disagrees with the recorded decision
-  state,     // a state record or a suppression disagrees with the trading state of the chain
+  chain,      // the hash chain does not verify (detail: verify_report::message())
+  leg,        // a leg is not what the book held
+  decision,   // the exact re-evaluation disagrees with the recorded decision
+  state,      // a state record or a suppression disagrees with the trading state of the chain
+  execution,  // an order, its answer or a cycle record breaks a rule of the execution records
 };
 
 // A genesis record of the chain: where the build that wrote it says what it is.
@@ -122,6 +156,15 @@ struct audit_report {
   std::uint64_t unrecorded_sessions = 0;
   std::uint64_t unrecorded_records = 0;
   std::uint64_t unjournaled_processes = 0;
+  // Execution records checked (up to the first bad record): orders, their
+  // answers, cycle records; orders never answered and cycles without a
+  // cycle record (the run ended first) are counted, not failures.
+  std::uint64_t orders = 0;
+  std::uint64_t fills = 0;
+  std::uint64_t rejects = 0;
+  std::uint64_t cycles = 0;
+  std::uint64_t unanswered_orders = 0;
+  std::uint64_t open_cycles = 0;
   // The first bad record.
   std::string file;
   std::uint64_t line = 0;  // 1-based line in file
@@ -139,6 +182,9 @@ struct audit_report {
   // "j.jsonl line 57 (seq 56): leg 2 (ETHBTC sell): update_id: journal says ..., book held ..."
   // or "j.jsonl line 9 (seq 8): suppressed: journal says actionable; state halted (...)"
   [[nodiscard]] std::string message() const;
+  // "; 6 orders (5 fills, 1 reject) and 2 cycles consistent", or "" when the
+  // chain has no execution record (older audits print as before).
+  [[nodiscard]] std::string execution_text() const;
 };
 
 // Only the trading-state part: verifies the chain and replays its state

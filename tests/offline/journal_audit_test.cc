@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdio>
 #include <fstream>
 #include <optional>
@@ -845,6 +846,304 @@ TEST(JournalAuditState, RunAuditChecksSuppressionsOnARealJournal) {
       EXPECT_EQ(a.seq, *first_after) << a.message();
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// Execution: orders, their answers and cycles (issue 15)
+// ---------------------------------------------------------------------------
+
+fixed8 dec(const char* s) { return parse_fixed8(s).value; }
+
+// A chain built record by record, each record's hash known (an order cites
+// its decision's).
+struct exec_chain {
+  std::vector<record_body> bodies;
+  std::string prev{kZeroHash};
+  std::string add(record_body b) {
+    std::string hash;
+    (void)format_line(bodies.size(), b, prev, &hash);
+    prev = hash;
+    bodies.emplace_back(std::move(b));
+    return hash;
+  }
+  [[nodiscard]] std::string write(const std::string& name) const {
+    return write_bodies(name, bodies);
+  }
+};
+
+// The decision: USDT -> BTC -> ETH -> USDT at these prices and sizes.
+opportunity_record decision(suppress_reason why = suppress_reason::none) {
+  opportunity_record o = opp(kTri, why);
+  const char* symbols[3] = {"BTCUSDT", "ETHBTC", "ETHUSDT"};
+  const char* prices[3] = {"50000", "0.05", "2600"};
+  const char* qty[3] = {"0.02", "0.4", "0.4"};
+  for (std::size_t k = 0; k < 3; ++k) {
+    o.legs[k].symbol = symbols[k];
+    o.legs[k].dir = k == 2 ? side::sell : side::buy;
+    o.legs[k].price = dec(prices[k]);
+    o.legs[k].fill_qty = dec(qty[k]);
+    o.legs[k].valid = true;
+  }
+  o.amount_in = dec("1000");
+  o.amount_out = dec("1038.5");
+  o.profit = dec("38.5");
+  return o;
+}
+
+order_record order(std::uint64_t cycle, std::uint8_t leg, const std::string& decision_hash,
+                   const char* price, const char* qty) {
+  order_record o;
+  o.cycle = cycle;
+  o.leg = leg;
+  o.client_order_id = "tb-" + std::to_string(cycle) + "-" + std::to_string(leg);
+  o.symbol = leg == 1 ? "BTCUSDT" : leg == 2 ? "ETHBTC" : "ETHUSDT";
+  o.dir = leg == 3 ? side::sell : side::buy;
+  o.price = dec(price);
+  o.quantity = dec(qty);
+  o.decision = decision_hash;
+  return o;
+}
+
+// One trade at price for qty, the commission in asset.
+fill_record answer(const order_record& o, order_status st,
+                   std::vector<std::array<const char*, 4>> trades) {
+  fill_record f;
+  f.client_order_id = o.client_order_id;
+  f.status = st;
+  f.order_id = 1000 + o.leg;
+  for (const auto& [price, qty, commission, asset] : trades) {
+    f.fills.push_back({dec(price), dec(qty), dec(commission), asset, 7});
+    f.executed_qty = checked_add(f.executed_qty, dec(qty)).value;
+    f.cumulative_quote =
+        checked_add(f.cumulative_quote, fill_quote(dec(price), dec(qty)).value).value;
+  }
+  return f;
+}
+
+// What each forged chain changes in the good one.
+enum class forge {
+  none,
+  order_without_decision,  // leg 1 cites a hash no opportunity has
+  order_cites_genesis,     // ... the genesis's
+  suppressed_decision,     // cycle 2's decision was suppressed (halted, then resumed)
+  order_while_halted,      // cycle 2's leg 1 sent after a halt
+  overfill,                // leg 1's answer fills 0.03 of 0.02
+  beyond_limit,            // leg 3 sells below its limit
+  wrong_realised,          // cycle 1's realised profit off by 10^-8
+  wrong_residual,          // cycle 1's residual leaves out ETH
+  second_answer,           // leg 2 of cycle 1 answered twice
+  leg1_not_the_decisions,  // leg 1's quantity is not the decision's fill_qty
+  answer_without_order,    // a reject for an id never sent
+};
+
+// A good chain: cycle 1 done, cycle 2 residual (leg 1 in part, leg 2
+// rejected, leg 3 expired empty), a halt, then a suppressed opportunity;
+// `f` forges one thing. Returns the chain and the seq the audit must name.
+std::pair<exec_chain, std::uint64_t> execution_chain(forge f) {
+  exec_chain c;
+  std::uint64_t bad_seq = 0;
+  const auto mark = [&] { bad_seq = c.bodies.size(); };
+  const std::string genesis_hash = c.add(genesis(genesis_reason::start));
+  const std::string d1 = c.add(decision());
+  // Cycle 1: done. Leg 1 buys 0.02 BTC for 1000 USDT (0.00002 BTC fee);
+  // leg 2 buys 0.399 ETH for 0.01995 BTC (0.000399 ETH fee); leg 3 sells
+  // 0.3986 ETH for 1036.36 USDT (1.03636 USDT fee).
+  order_record l1 = order(1, 1, d1, "50000", f == forge::leg1_not_the_decisions ? "0.019" : "0.02");
+  if (f == forge::order_without_decision) l1.decision = sha256_hex("no such record");
+  if (f == forge::order_cites_genesis) l1.decision = genesis_hash;
+  if (f == forge::order_without_decision || f == forge::order_cites_genesis ||
+      f == forge::leg1_not_the_decisions) {
+    mark();
+  }
+  c.add(l1);
+  if (f == forge::overfill) {
+    mark();
+    c.add(answer(l1, order_status::filled, {{"50000", "0.03", "0.00003", "BTC"}}));
+  } else {
+    c.add(answer(l1, order_status::filled, {{"50000", "0.02", "0.00002", "BTC"}}));
+  }
+  const order_record l2 = order(1, 2, d1, "0.05005", "0.399");
+  const order_record l3 = order(1, 3, d1, "2597.4", "0.3986");
+  c.add(l2);
+  c.add(l3);
+  c.add(answer(l2, order_status::filled, {{"0.05", "0.399", "0.000399", "ETH"}}));
+  if (f == forge::second_answer) {
+    mark();
+    reject_record again;
+    again.client_order_id = l2.client_order_id;
+    again.code = -1013;
+    again.msg = "Filter failure: LOT_SIZE";
+    again.http_status = 400;
+    c.add(again);
+  }
+  if (f == forge::beyond_limit) {
+    mark();
+    c.add(answer(l3, order_status::filled, {{"2597.3", "0.3986", "1.03530778", "USDT"}}));
+  } else {
+    c.add(answer(l3, order_status::filled,
+                 {{"2600", "0.1", "0.26", "USDT"}, {"2600", "0.2986", "0.77636", "USDT"}}));
+  }
+  cycle_record done;
+  done.cycle = 1;
+  done.decision = d1;
+  done.outcome = cycle_end::done;
+  done.start_asset = "USDT";
+  done.expected_profit = dec("38.5");
+  done.realised_profit = dec(f == forge::wrong_realised ? "35.32365" : "35.32364");
+  done.residual = {{"BTC", dec("0.00003")}, {"ETH", dec("0.000001")}};
+  if (f == forge::wrong_residual) done.residual.erase("ETH");
+  if (f == forge::wrong_realised || f == forge::wrong_residual) mark();
+  c.add(done);
+
+  // Cycle 2: residual.
+  const std::string d2 = c.add(decision());
+  if (f == forge::suppressed_decision) {
+    c.add(change(kActive, kHalted, guard_trigger::rate));
+    const std::string s = c.add(decision(suppress_reason::halted));
+    c.add(change(kHalted, kActive, guard_trigger::manual));
+    mark();
+    c.add(order(2, 1, s, "50000", "0.02"));
+    return {c, bad_seq};
+  }
+  if (f == forge::order_while_halted) {
+    c.add(change(kActive, kHalted, guard_trigger::rate));
+    mark();
+  }
+  const order_record m1 = order(2, 1, d2, "50000", "0.02");
+  c.add(m1);
+  if (f == forge::order_while_halted) return {c, bad_seq};
+  c.add(answer(m1, order_status::expired, {{"50000", "0.01", "0.00001", "BTC"}}));
+  const order_record m2 = order(2, 2, d2, "0.05005", "0.199");
+  const order_record m3 = order(2, 3, d2, "2597.4", "0.1988");
+  c.add(m2);
+  c.add(m3);
+  reject_record r;
+  r.client_order_id = m2.client_order_id;
+  r.code = -2010;
+  r.msg = "Account has insufficient balance for requested action.";
+  r.http_status = 400;
+  c.add(r);
+  c.add(answer(m3, order_status::expired, {}));
+  if (f == forge::answer_without_order) {
+    mark();
+    reject_record stray = r;
+    stray.client_order_id = "tb-9-1";
+    c.add(stray);
+  }
+  cycle_record residual;
+  residual.cycle = 2;
+  residual.decision = d2;
+  residual.outcome = cycle_end::residual;
+  residual.start_asset = "USDT";
+  residual.expected_profit = dec("38.5");
+  residual.realised_profit = dec("-500");
+  residual.residual = {{"BTC", dec("0.00999")}};
+  residual.reason = "short_fill: leg 2 rejected (-2010)";
+  c.add(residual);
+  c.add(change(kActive, kHalted, guard_trigger::rate));
+  c.add(decision(suppress_reason::halted));
+  return {c, bad_seq};
+}
+
+TEST(JournalAuditExecution, AGoodChainPasses) {
+  const auto [chain, unused] = execution_chain(forge::none);
+  const std::string path = chain.write("exec_good.jsonl");
+  const audit_report a = audit_states(path);
+  ASSERT_TRUE(a.ok()) << a.message();
+  EXPECT_EQ(a.orders, 6u);
+  EXPECT_EQ(a.fills, 5u);
+  EXPECT_EQ(a.rejects, 1u);
+  EXPECT_EQ(a.cycles, 2u);
+  EXPECT_EQ(a.unanswered_orders, 0u);
+  EXPECT_EQ(a.open_cycles, 0u);
+  EXPECT_EQ(a.message(),
+            "1 state record and 1 suppressed opportunity consistent, 1 genesis (trading state "
+            "only: frames not replayed); 6 orders (5 fills, 1 reject) and 2 cycles consistent");
+  EXPECT_TRUE(verify_journal(path, {}).ok());
+}
+
+// A run that ended mid-cycle: the order without an answer and the cycle
+// without a record are counted, not failures.
+TEST(JournalAuditExecution, AnUnansweredOrderIsCountedNotRefused) {
+  exec_chain c;
+  c.add(genesis(genesis_reason::start));
+  const std::string d = c.add(decision());
+  c.add(order(1, 1, d, "50000", "0.02"));
+  c.add(genesis(genesis_reason::restart));
+  const audit_report a = audit_states(c.write("exec_unanswered.jsonl"));
+  ASSERT_TRUE(a.ok()) << a.message();
+  EXPECT_EQ(a.unanswered_orders, 1u);
+  EXPECT_EQ(a.open_cycles, 1u);
+  EXPECT_NE(a.message().find("; 1 order (0 fills, 0 rejects, 1 unanswered) and 0 cycles (1 more "
+                             "without a cycle record) consistent"),
+            std::string::npos)
+      << a.message();
+}
+
+TEST(JournalAuditExecution, EachForgedChainIsRefusedWithItsMessage) {
+  struct forged {
+    forge f;
+    const char* name;
+    std::string field;
+    std::string says;  // in the message
+  };
+  const std::vector<forged> cases = {
+      {forge::order_without_decision, "order without decision", "decision",
+       "no earlier opportunity record has this hash (every order cites the opportunity record "
+       "that caused it)"},
+      {forge::order_cites_genesis, "order citing a genesis", "decision",
+       "no earlier opportunity record has this hash"},
+      {forge::suppressed_decision, "order citing a suppressed decision", "decision",
+       "the opportunity at seq 11 is suppressed (halted) (an order follows only an actionable "
+       "decision)"},
+      {forge::order_while_halted, "order while halted", "state",
+       "journal says order tb-2-1 (cycle 2 leg 1); state halted (rate by guard at seq 10) (no "
+       "order while the trading state is not active)"},
+      {forge::overfill, "overfill", "executed_qty",
+       "executed_qty: journal says 0.03; the order at seq 2 asked for 0.02 (an answer never "
+       "fills more than ordered)"},
+      {forge::beyond_limit, "a fill beyond the limit", "fills[0].price",
+       "fills[0].price: journal says 2597.3; the order at seq 5 sells at limit 2597.4"},
+      {forge::wrong_realised, "a wrong realised profit", "realised_profit",
+       "realised_profit: journal says 35.32365; its fills and fees say 35.32364"},
+      {forge::wrong_residual, "a wrong residual", "residual",
+       "residual: journal says {BTC:0.00003}; its fills and fees say {BTC:0.00003,ETH:0.000001}"},
+      {forge::second_answer, "a second answer", "client_order_id",
+       "client_order_id: journal says tb-1-2; the order at seq 4 was answered at seq 6 (every "
+       "order has at most one answer)"},
+      {forge::leg1_not_the_decisions, "leg 1 not the decision's size", "quantity",
+       "quantity: journal says buy BTCUSDT price 50000 quantity 0.019; decision seq 1 leg 1: buy "
+       "BTCUSDT price 50000 fill_qty 0.02"},
+      {forge::answer_without_order, "an answer without an order", "client_order_id",
+       "client_order_id: journal says tb-9-1; no earlier order in this session has it"},
+  };
+  for (const forged& c : cases) {
+    const auto [chain, seq] = execution_chain(c.f);
+    const std::string path = chain.write("exec_forged.jsonl");
+    ASSERT_TRUE(verify_journal(path, {}).ok()) << c.name << ": the chain itself verifies";
+    const audit_report a = audit_states(path);
+    EXPECT_EQ(a.result, audit_result::execution) << c.name << ": " << a.message();
+    EXPECT_EQ(a.seq, seq) << c.name << ": " << a.message();
+    EXPECT_EQ(a.line, seq + 1) << c.name;
+    EXPECT_EQ(a.field, c.field) << c.name << ": " << a.message();
+    const std::string where = "exec_forged.jsonl line " + std::to_string(seq + 1) + " (seq " +
+                              std::to_string(seq) + "): ";
+    EXPECT_NE(a.message().find(where), std::string::npos) << c.name << ": " << a.message();
+    EXPECT_NE(a.message().find(c.says), std::string::npos) << c.name << ": " << a.message();
+  }
+}
+
+// The full audit (frames replayed) runs the same execution checks: the real
+// run's journal with a forged order appended fails there too.
+TEST(JournalAuditExecution, RunAuditChecksExecutionRecordsToo) {
+  std::vector<record_body> bodies;
+  for (const journal_record& r : read_journal(the_run().journal)) bodies.push_back(r.body);
+  order_record o = order(1, 1, sha256_hex("nothing"), "50000", "0.02");
+  bodies.emplace_back(o);
+  const audit_report a = run_audit(options_for(write_bodies("exec_run_audit.jsonl", bodies)));
+  EXPECT_EQ(a.result, audit_result::execution) << a.message();
+  EXPECT_EQ(a.seq, bodies.size() - 1) << a.message();
+  EXPECT_EQ(a.field, "decision");
 }
 
 }  // namespace
