@@ -79,7 +79,7 @@ depth_side depth_of(const depth_params& p, symbol_id s, const symbol_filters& f,
   const i128 tick = f.tick_size.raw() > 0 ? f.tick_size.raw() : 1;
   sim_rng rng(depth_seed(p.seed, s, q.update_id, taker));
   i128 price = top.raw();
-  u128 exact = top_qty;
+  u128 grown = top_qty;
   // Growth stops mattering far above fixed8's range; this keeps u128 exact.
   constexpr u128 kGrowthCeiling = static_cast<u128>(1) << 100;
   for (int k = 0; k < levels; ++k) {
@@ -90,10 +90,10 @@ depth_side depth_of(const depth_params& p, symbol_id s, const symbol_filters& f,
       const i128 next = taker == side::buy ? price + move : price - move;
       if (next <= 0 || next > kMaxRaw) break;
       price = next;
-      if (exact < kGrowthCeiling) exact = exact * (4 + grow) / 4;
+      if (grown < kGrowthCeiling) grown = grown * (4 + grow) / 4;
     }
     d.level[k] = depth_level{fixed8::from_raw(static_cast<std::int64_t>(price)),
-                             cap_floor(exact, f.step_size)};
+                             cap_floor(grown, f.step_size)};
     d.count = k + 1;
   }
   return d;
