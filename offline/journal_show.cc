@@ -1,9 +1,12 @@
 // journal_show: the journal as a table; times in and out.
 #include "offline/journal_show.h"
 
+#include <array>
 #include <charconv>
 #include <cstdio>
 #include <ostream>
+#include <unordered_map>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -223,10 +226,168 @@ std::string format_time(std::int64_t ns) {
   return buf;
 }
 
+namespace {
+
+std::string order_text(const order_record& o) {
+  return std::string(o.dir == side::buy ? "buy " : "sell ") + o.symbol + " " +
+         std::string(to_string(o.tif)) + " " + to_string(o.quantity) + " @ " + to_string(o.price) +
+         " (" + o.client_order_id + ")";
+}
+
+std::string fill_text(const fill_record& f) {
+  return std::string(to_string(f.status)) + " order " + std::to_string(f.order_id) + ": executed " +
+         to_string(f.executed_qty) + ", quote " + to_string(f.cumulative_quote) + ", " +
+         std::to_string(f.fills.size()) + (f.fills.size() == 1 ? " trade" : " trades");
+}
+
+std::string trade_text(const journal_fill& t) {
+  return "trade " + to_string(t.qty) + " @ " + to_string(t.price) + ", fee " +
+         to_string(t.commission) + " " + t.commission_asset + ", #" + std::to_string(t.trade_id);
+}
+
+std::string reject_text(const reject_record& r) {
+  std::string s = "REJECTED " + std::to_string(r.code) + " \"" + r.msg + "\"";
+  s += r.http_status == 0 ? " (no HTTP answer)" : " (http " + std::to_string(r.http_status) + ")";
+  return s;
+}
+
+std::string cycle_text(const cycle_record& c) {
+  std::string s = std::string(journal_name(c.outcome)) + ": realised " +
+                  to_string(c.realised_profit) + " " + c.start_asset + " (expected " +
+                  to_string(c.expected_profit) + "), residual ";
+  if (c.residual.empty()) s += "none";
+  bool first = true;
+  for (const auto& [asset, amount] : c.residual) {
+    if (!first) s += ", ";
+    first = false;
+    s += asset + " " + to_string(amount);
+  }
+  if (!c.reason.empty()) s += ", reason \"" + c.reason + "\"";
+  return s;
+}
+
+// `--orders`: the cycles of the execution records, each with its decision,
+// legs and outcome. Cycle numbers and client ids are a writer session's (a
+// start or restart genesis begins one), as the audit scopes them.
+void show_orders(const std::vector<journal_record>& recs, const show_options& o, std::ostream& out,
+                 show_counts& n) {
+  struct leg_view {
+    const journal_record* order = nullptr;
+    const journal_record* answer = nullptr;
+  };
+  struct cycle_view {
+    std::uint64_t number = 0;
+    std::string decision;
+    std::array<leg_view, 3> legs;
+    const journal_record* end = nullptr;
+  };
+  std::unordered_map<std::string, const journal_record*> decisions;
+  std::vector<cycle_view> cycles;                            // in the order their first order came
+  std::unordered_map<std::uint64_t, std::size_t> by_number;  // this session's
+  std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> by_id;  // cycle, leg
+  for (const journal_record& r : recs) {
+    if (const auto* g = std::get_if<genesis_record>(&r.body)) {
+      if (g->reason != genesis_reason::rotation) {
+        by_number.clear();
+        by_id.clear();
+      }
+    } else if (std::holds_alternative<opportunity_record>(r.body)) {
+      decisions[r.hash] = &r;
+    } else if (const auto* ord = std::get_if<order_record>(&r.body)) {
+      auto [it, fresh] = by_number.try_emplace(ord->cycle, cycles.size());
+      if (fresh) cycles.push_back({ord->cycle, ord->decision, {}, nullptr});
+      cycle_view& c = cycles[it->second];
+      const std::size_t leg = ord->leg - 1U;
+      if (c.legs[leg].order == nullptr) c.legs[leg].order = &r;
+      by_id.try_emplace(ord->client_order_id, it->second, leg);
+    } else if (const auto* c = std::get_if<cycle_record>(&r.body)) {
+      auto [it, fresh] = by_number.try_emplace(c->cycle, cycles.size());
+      if (fresh) cycles.push_back({c->cycle, c->decision, {}, nullptr});
+      if (cycles[it->second].end == nullptr) cycles[it->second].end = &r;
+    } else {
+      const std::string* id = nullptr;
+      if (const auto* f = std::get_if<fill_record>(&r.body)) id = &f->client_order_id;
+      if (const auto* j = std::get_if<reject_record>(&r.body)) id = &j->client_order_id;
+      if (id == nullptr) continue;
+      const auto it = by_id.find(*id);
+      if (it == by_id.end()) continue;  // answers no order: the audit says so
+      leg_view& l = cycles[it->second.first].legs[it->second.second];
+      if (l.answer == nullptr) l.answer = &r;
+    }
+  }
+  out << pad("seq", 8) << "cycle: decision, legs (order, answer, trades), outcome\n";
+  std::uint64_t done = 0, residual = 0, missed = 0, open = 0;
+  const std::string indent(8, ' ');
+  for (const cycle_view& c : cycles) {
+    const auto d = decisions.find(c.decision);
+    const opportunity_record* op =
+        d == decisions.end() ? nullptr : &std::get<opportunity_record>(d->second->body);
+    if (!o.triangle.empty() && (op == nullptr || op->triangle_name != o.triangle)) continue;
+    if (o.since_ns && (op == nullptr || op->time_ns < *o.since_ns)) continue;
+    std::string head = "cycle " + std::to_string(c.number) + ", decision ";
+    if (op == nullptr) {
+      head += c.decision.substr(0, 12) + " (no opportunity record with this hash)";
+    } else {
+      head += "seq " + std::to_string(d->second->seq) + " " + format_time(op->time_ns) + " " +
+              op->triangle_name + ": in " + to_string(op->amount_in) + ", out " +
+              to_string(op->amount_out) + ", profit " + to_string(op->profit);
+      if (op->suppressed != suppress_reason::none) {
+        head += "  SUPPRESSED " + std::string(journal_name(op->suppressed));
+      }
+    }
+    out << terminal_safe(pad(op == nullptr ? "" : std::to_string(d->second->seq), 8) + head)
+        << '\n';
+    for (std::size_t k = 0; k < 3; ++k) {
+      const leg_view& l = c.legs[k];
+      if (l.order == nullptr) continue;
+      const auto& ord = std::get<order_record>(l.order->body);
+      out << terminal_safe(pad(std::to_string(l.order->seq), 8) + "  leg " + std::to_string(k + 1) +
+                           " " + format_time(ord.time_ns) + " " + order_text(ord))
+          << '\n';
+      if (l.answer == nullptr) {
+        out << indent << "    (no answer)\n";
+        continue;
+      }
+      std::string a = pad(std::to_string(l.answer->seq), 8) + "    ";
+      if (const auto* f = std::get_if<fill_record>(&l.answer->body)) {
+        out << terminal_safe(a + fill_text(*f)) << '\n';
+        for (const journal_fill& t : f->fills) {
+          out << terminal_safe(indent + "      " + trade_text(t)) << '\n';
+        }
+      } else {
+        out << terminal_safe(a + reject_text(std::get<reject_record>(l.answer->body))) << '\n';
+      }
+    }
+    if (c.end == nullptr) {
+      out << indent << "  outcome: (no cycle record)\n";
+      ++open;
+    } else {
+      const auto& end = std::get<cycle_record>(c.end->body);
+      out << terminal_safe(pad(std::to_string(c.end->seq), 8) + "  outcome " + cycle_text(end))
+          << '\n';
+      done += end.outcome == cycle_end::done ? 1U : 0U;
+      residual += end.outcome == cycle_end::residual ? 1U : 0U;
+      missed += end.outcome == cycle_end::missed ? 1U : 0U;
+    }
+    ++n.cycles;
+  }
+  out << n.cycles << (n.cycles == 1 ? " cycle" : " cycles") << " shown (" << done << " done, "
+      << residual << " residual, " << missed << " missed, " << open << " without a cycle record)";
+  if (!o.triangle.empty()) out << " for " << terminal_safe(o.triangle);
+  if (o.since_ns) out << " since " << format_time(*o.since_ns);
+  out << "; chain of " << n.records << " records verified OK\n";
+}
+
+}  // namespace
+
 show_counts show_journal(const std::string& path, const show_options& o, std::ostream& out) {
   const std::vector<journal_record> recs = read_journal(path);  // throws journal_error
   show_counts n;
   n.records = recs.size();
+  if (o.orders) {
+    show_orders(recs, o, out, n);
+    return n;
+  }
   if (o.state_only) {
     out << pad("seq", 8) << pad("time (UTC)", 32)
         << "state change (from -> to, trigger, by, triangle, evidence) or genesis\n";
@@ -270,6 +431,26 @@ show_counts show_journal(const std::string& path, const show_options& o, std::os
       ++n.states;
     } else if (!o.triangle.empty()) {
       continue;
+    } else if (const auto* ord = std::get_if<order_record>(&r.body)) {
+      if (o.state_only || (o.since_ns && ord->time_ns < *o.since_ns)) continue;
+      row += pad(format_time(ord->time_ns), 32) + "order cycle " + std::to_string(ord->cycle) +
+             " leg " + std::to_string(ord->leg) + ": " + order_text(*ord) + ", decision " +
+             ord->decision.substr(0, 12);
+      ++n.execution;
+    } else if (const auto* f = std::get_if<fill_record>(&r.body)) {
+      if (o.state_only || (o.since_ns && f->time_ns < *o.since_ns)) continue;
+      row += pad(format_time(f->time_ns), 32) + "fill " + f->client_order_id + ": " + fill_text(*f);
+      ++n.execution;
+    } else if (const auto* j = std::get_if<reject_record>(&r.body)) {
+      if (o.state_only || (o.since_ns && j->time_ns < *o.since_ns)) continue;
+      row += pad(format_time(j->time_ns), 32) + "reject " + j->client_order_id + ": " +
+             reject_text(*j);
+      ++n.execution;
+    } else if (const auto* cy = std::get_if<cycle_record>(&r.body)) {
+      if (o.state_only || (o.since_ns && cy->time_ns < *o.since_ns)) continue;
+      row += pad(format_time(cy->time_ns), 32) + "cycle " + std::to_string(cy->cycle) + " " +
+             cycle_text(*cy);
+      ++n.execution;
     } else if (const auto* g = std::get_if<genesis_record>(&r.body)) {
       if (o.since_ns && g->time_ns < *o.since_ns) continue;
       const char* reason = g->reason == genesis_reason::start     ? "start"
@@ -293,6 +474,7 @@ show_counts show_journal(const std::string& path, const show_options& o, std::os
     out << n.opportunities << " opportunities shown";
     if (n.suppressed > 0) out << " (" << n.suppressed << " suppressed)";
     if (n.states > 0) out << ", " << n.states << " state records";
+    if (n.execution > 0) out << ", " << n.execution << " execution records";
   }
   if (!o.triangle.empty()) out << " for " << terminal_safe(o.triangle);
   if (o.since_ns) out << " since " << format_time(*o.since_ns);

@@ -1,10 +1,13 @@
 // journal_show: `triarb journal show`, a readable table of a decision
 // journal: one row per opportunity (seq, time, triangle, ratio, in/out/profit,
 // legs compact, and "suppressed: <reason>" when the trading guard suppressed
-// it), one summary line per genesis, checkpoint and state record (a trading
-// state transition or quarantine), filtered by triangle name and start time;
+// it), one summary line per genesis, checkpoint, state record (a trading
+// state transition or quarantine) and execution record (order, fill,
+// reject, cycle), filtered by triangle name and start time;
 // with state_only, the state records and the genesis lines alone (each
-// genesis's version: the build that wrote the session).
+// genesis's version: the build that wrote the session); with orders, each
+// cycle as a block: its decision, each leg's order, answer and trades, and
+// its outcome.
 //
 //   show_options o;  o.triangle = "USDT>BTC>ETH>USDT";
 //   o.since_ns = parse_time("2024-05-01T12:00:00Z");   // or "1714564800000000000"
@@ -26,6 +29,10 @@ struct show_options {
   std::string triangle;
   std::optional<std::int64_t> since_ns;  // only records with time_ns >= this
   bool state_only = false;               // `--state`: only state records and genesis lines
+  // `--orders`: each cycle of the execution records, with its decision, its
+  // legs (order, answer, trades) and its outcome; triangle and since_ns
+  // filter by the decision.
+  bool orders = false;
 };
 
 struct show_counts {
@@ -34,6 +41,8 @@ struct show_counts {
   std::uint64_t suppressed = 0;     // of them, suppressed by the trading guard
   std::uint64_t states = 0;         // state lines printed
   std::uint64_t other = 0;          // genesis and checkpoint lines printed
+  std::uint64_t execution = 0;      // order, fill, reject and cycle lines printed
+  std::uint64_t cycles = 0;         // `--orders`: cycles shown
 };
 
 // Verifies and reads the chain at path (rotated files included) and prints the

@@ -20,6 +20,7 @@ struct journal_flags {
   // show
   std::string triangle, since;
   bool state = false;
+  bool orders = false;
 };
 
 // The journal FILE must be readable (exit 3 otherwise), unless its chain
@@ -80,6 +81,7 @@ int show(const journal_flags& f) {
   show_options so;
   so.triangle = f.triangle;
   so.state_only = f.state;
+  so.orders = f.orders;
   if (!f.since.empty()) {
     so.since_ns = parse_time(f.since);
     if (!so.since_ns) {
@@ -113,8 +115,9 @@ void add_journal(CLI::App& app, std::vector<command>& out) {
       "audit",
       "Replay the recorded frames and check every opportunity's leg quotes against the book "
       "and its decision against an exact-rational re-evaluation, and every suppression "
-      "against the trading state the chain's state records give; lists each genesis's "
-      "version");
+      "against the trading state the chain's state records give; every order against its "
+      "decision and the trading state, every answer against its order, every cycle's "
+      "realised profit and residual against its fills; lists each genesis's version");
   audit_cmd->add_option("FILE", f->file, "Journal file (the first of a rotated chain)")->required();
   CLI::Option* frames_opt = audit_cmd->add_option(
       "--frames", f->frames,
@@ -125,8 +128,9 @@ void add_journal(CLI::App& app, std::vector<command>& out) {
                             "exchangeInfo JSON document of the run; required unless --states-only");
   audit_cmd
       ->add_flag("--states-only", f->states_only,
-                 "Only the trading state: verify the chain and replay its state records and "
-                 "suppressions (no frames needed: a live run without a recording)")
+                 "Only the trading state and the execution records: verify the chain and "
+                 "replay its state records, suppressions, orders, answers and cycles (no frames "
+                 "needed: a live run without a recording)")
       ->excludes(frames_opt)
       ->excludes(info_opt);
   audit_cmd->add_option("--config", f->config, "TOML configuration of the run (flags override it)")
@@ -142,9 +146,15 @@ void add_journal(CLI::App& app, std::vector<command>& out) {
   show_cmd->add_option("--since", f->since,
                        "Only records at or after this time: ns since the epoch or ISO-8601 UTC "
                        "(2024-05-01T12:00:00Z)");
-  show_cmd->add_flag("--state", f->state,
-                     "Only the trading-state records (from -> to, trigger, by, triangle, "
-                     "evidence) and each genesis (its version: the build that wrote it)");
+  CLI::Option* state_opt =
+      show_cmd->add_flag("--state", f->state,
+                         "Only the trading-state records (from -> to, trigger, by, triangle, "
+                         "evidence) and each genesis (its version: the build that wrote it)");
+  show_cmd
+      ->add_flag("--orders", f->orders,
+                 "Each cycle of the execution records: its decision, each leg's order, answer "
+                 "(fill or reject) and trades, and its outcome (realised profit, residual)")
+      ->excludes(state_opt);
 
   out.push_back({verify_cmd, [f] { return verify(*f); }});
   out.push_back({audit_cmd, [f] { return audit(*f); }});

@@ -284,5 +284,137 @@ TEST(JournalShow, TimesParseAndFormatAsIsoUtc) {
   }
 }
 
+// A cycle written as the bot writes it: the decision, then each leg's order
+// citing the decision's hash (last_hash() after its append), its answer, then
+// the cycle record; a second cycle stopped after a reject and never closed.
+std::string write_cycles(const std::string& name) {
+  const std::string path = ::testing::TempDir() + name;
+  std::remove(path.c_str());
+  journal_options jo;
+  jo.version = "journal_show_test";
+  jo.config_text = "x = 1\n";
+  jo.start_ns = 1'700'000'000'000'000'000;
+  jo.fsync.k = fsync_policy::kind::never;
+  journal_writer w = journal_writer::open(path, jo);
+  const auto f8 = [](const char* s) { return parse_fixed8(s).value; };
+  EXPECT_EQ(w.append(sample(1'700'000'001'000'000'000, "USDT>BTC>ETH>USDT", 10), 0),
+            journal_errc::ok);
+  const std::string d1 = w.last_hash();
+  order_record o;
+  o.time_ns = 1'700'000'001'000'100'000;
+  o.cycle = 7;
+  o.leg = 1;
+  o.client_order_id = "tb-7-1";
+  o.symbol = "BTCUSDT";
+  o.price = f8("0.00000178");
+  o.quantity = f8("1");
+  o.decision = d1;
+  EXPECT_EQ(w.append(o, 0), journal_errc::ok);
+  fill_record f;
+  f.time_ns = 1'700'000'001'000'900'000;
+  f.client_order_id = "tb-7-1";
+  f.status = order_status::filled;
+  f.order_id = 555;
+  f.executed_qty = f8("1");
+  f.cumulative_quote = f8("0.00000178");
+  f.fills = {{f8("0.00000178"), f8("1"), f8("0.001"), "BTC", 99}};
+  EXPECT_EQ(w.append(f, 0), journal_errc::ok);
+  o.leg = 2;
+  o.client_order_id = "tb-7-2";
+  o.symbol = "ETHBTC";
+  EXPECT_EQ(w.append(o, 0), journal_errc::ok);
+  reject_record r;
+  r.time_ns = 1'700'000'001'001'000'000;
+  r.client_order_id = "tb-7-2";
+  r.code = -2010;
+  r.msg = "Account has insufficient balance for requested action.";
+  r.http_status = 400;
+  EXPECT_EQ(w.append(r, 0), journal_errc::ok);
+  cycle_record c;
+  c.time_ns = 1'700'000'001'002'000'000;
+  c.cycle = 7;
+  c.decision = d1;
+  c.outcome = cycle_end::residual;
+  c.start_asset = "USDT";
+  c.expected_profit = f8("0.12345678");
+  c.realised_profit = f8("-0.00000178");
+  c.residual = {{"BTC", f8("0.999")}};
+  c.reason = "short_fill";
+  EXPECT_EQ(w.append(c, 0), journal_errc::ok);
+  EXPECT_EQ(w.append(sample(1'700'000'003'000'000'000, "USDT>BNB>ETH>USDT", 20), 0),
+            journal_errc::ok);
+  o.cycle = 8;
+  o.leg = 1;
+  o.client_order_id = "tb-8-1";
+  o.symbol = "BTCUSDT";
+  o.decision = w.last_hash();
+  EXPECT_EQ(w.append(o, 0), journal_errc::ok);
+  return path;
+}
+
+TEST(JournalShow, OrdersShowsEachCycleWithItsDecisionLegsAndOutcome) {
+  const std::string path = write_cycles("show_orders.jsonl");
+  show_options so;
+  so.orders = true;
+  std::ostringstream out;
+  const show_counts n = show_journal(path, so, out);
+  EXPECT_EQ(n.cycles, 2u);
+  const std::string s = out.str();
+  const std::vector<std::string> want = {
+      "seq     cycle: decision, legs (order, answer, trades), outcome\n",
+      "1       cycle 7, decision seq 1 2023-11-14T22:13:21.000000000Z USDT>BTC>ETH>USDT: in 1000, "
+      "out 1000.12345678, profit 0.12345678\n",
+      "2         leg 1 2023-11-14T22:13:21.000100000Z buy BTCUSDT IOC 1 @ 0.00000178 (tb-7-1)\n",
+      "3           FILLED order 555: executed 1, quote 0.00000178, 1 trade\n",
+      "              trade 1 @ 0.00000178, fee 0.001 BTC, #99\n",
+      "4         leg 2 2023-11-14T22:13:21.000100000Z buy ETHBTC IOC 1 @ 0.00000178 (tb-7-2)\n",
+      "5           REJECTED -2010 \"Account has insufficient balance for requested action.\" "
+      "(http 400)\n",
+      "6         outcome residual: realised -0.00000178 USDT (expected 0.12345678), residual BTC "
+      "0.999, reason \"short_fill\"\n",
+      "7       cycle 8, decision seq 7",
+      "8         leg 1 2023-11-14T22:13:21.000100000Z buy BTCUSDT IOC 1 @ 0.00000178 (tb-8-1)\n"
+      "            (no answer)\n"
+      "          outcome: (no cycle record)\n",
+      "2 cycles shown (0 done, 1 residual, 0 missed, 1 without a cycle record); chain of 9 "
+      "records verified OK\n",
+  };
+  std::size_t at = 0;
+  for (const std::string& w : want) {
+    const std::size_t p = s.find(w, at);
+    EXPECT_NE(p, std::string::npos) << "missing, in order: " << w << "\n" << s;
+    if (p != std::string::npos) at = p + w.size();
+  }
+  // The triangle filter keeps the cycles of that triangle's decisions.
+  so.triangle = "USDT>BNB>ETH>USDT";
+  std::ostringstream one;
+  EXPECT_EQ(show_journal(path, so, one).cycles, 1u);
+  EXPECT_EQ(one.str().find("cycle 7"), std::string::npos) << one.str();
+}
+
+TEST(JournalShow, ExecutionRecordsGetOneLineEachInTheTable) {
+  const std::string path = write_cycles("show_exec_lines.jsonl");
+  std::ostringstream out;
+  const show_counts n = show_journal(path, {}, out);
+  EXPECT_EQ(n.execution, 6u);
+  const std::string s = out.str();
+  EXPECT_NE(s.find("order cycle 7 leg 1: buy BTCUSDT IOC 1 @ 0.00000178 (tb-7-1), decision "),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("fill tb-7-1: FILLED order 555: executed 1, quote 0.00000178, 1 trade"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("reject tb-7-2: REJECTED -2010 \"Account has insufficient balance"),
+            std::string::npos);
+  EXPECT_NE(s.find("cycle 7 residual: realised -0.00000178 USDT"), std::string::npos) << s;
+  EXPECT_NE(s.find("2 opportunities shown, 6 execution records; chain of 9 records verified OK"),
+            std::string::npos)
+      << s;
+  show_options st;
+  st.state_only = true;
+  std::ostringstream state;
+  EXPECT_EQ(show_journal(path, st, state).execution, 0u) << "--state shows no execution record";
+}
+
 }  // namespace
 }  // namespace triarb
