@@ -267,6 +267,9 @@ bool cycle::consistent(std::size_t leg, const order_result& r) const {
     if (s.dir == side::buy ? f.price > s.limit : f.price < s.limit) return false;
     const fixed8_result q = fill_quote(f.price, f.qty);
     if (!q.ok()) return false;
+    // Charged in the received asset, by order.h's rule at the fee rate.
+    const fixed8_result fee = fill_commission(s.dir == side::buy ? f.qty : q.value, cfg_.fee_rate);
+    if (f.commission_asset != s.to || !fee.ok() || f.commission != fee.value) return false;
     qty += f.qty.raw();
     quote += q.value.raw();
   }

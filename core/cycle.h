@@ -66,8 +66,9 @@
 //   - done means legs 2 and 3 each filled their full quantity; leg 1 filling
 //     in part is fine (the cycle is smaller). The dust step-flooring leaves
 //     in X and Y is still reported as residual.
-//   - the fee_rate is the one in cycle_config for every leg (the worst-case
-//     output uses it); the fills' own commissions are what is accounted.
+//   - the fee_rate is the one in cycle_config for every leg: the worst-case
+//     output uses it and every fill's commission must follow it (as the
+//     ledger requires); the fills' own commissions are what is accounted.
 //
 // Client order ids: "<prefix>-<cycle id>-<leg 1..3>", e.g. "tb-42-1":
 // deterministic, unique per (cycle, leg) for one prefix, valid_client_order_id
@@ -92,9 +93,12 @@
 // A result's fills are accounted as given: commission in its
 // commission_asset, quote by fill_quote. A result that is inconsistent (its
 // executed_qty or cumulative_quote not the sum of its fills, a fill at a
-// price beyond the limit, a non-positive fill, executed beyond the order's
-// quantity, an overflow) is still accounted by its fills, and the cycle ends
-// residual with reason inconsistent_result (no further leg is sent).
+// price beyond the limit, a non-positive fill, a commission not charged in
+// the received asset or not fill_commission(received, fee_rate), executed
+// beyond the order's quantity, status FILLED with less than it, an
+// overflow: the results core/ledger.h refuses) is still accounted by its
+// fills, and the cycle ends residual with reason inconsistent_result (no
+// further leg is sent).
 //
 // Thread safety: none; one caller at a time.
 #pragma once

@@ -411,6 +411,28 @@ TEST(Cycle, AnInconsistentResultIsAccountedAndEndsTheCycle) {
   EXPECT_EQ(d.outcome().reason, cycle_reason::inconsistent_result);
 }
 
+// The ledger (core/ledger.h) refuses a commission that is not order.h's rule
+// at the fee rate, or charged in another asset; the cycle does not size legs
+// 2 and 3 from such a result either.
+TEST(Cycle, ACommissionOffTheFeeRuleOrInAnotherAssetIsInconsistent) {
+  const world w;
+  cycle c = plan_forward(w);
+  const order_request l1 = c.start(1);
+  order_result r = result(l1, w.btc, {{"60000", "0.00166"}});
+  r.fills[0].commission = f("0.00000165");  // 0.1 % of 0.00166 is 0.00000166
+  EXPECT_TRUE(c.on_result(2, 0, r, kActive).empty());
+  EXPECT_EQ(c.outcome().reason, cycle_reason::inconsistent_result);
+  EXPECT_EQ(residual(c.outcome(), w.btc), f("0.00165835"));  // accounted as given
+
+  cycle d = plan_forward(w);
+  const order_request m1 = d.start(1);
+  order_result s = result(m1, w.btc, {{"60000", "0.00166"}});
+  s.fills[0].commission_asset = w.usdt;  // charged in what the buy paid
+  EXPECT_TRUE(d.on_result(2, 0, s, kActive).empty());
+  EXPECT_EQ(d.outcome().reason, cycle_reason::inconsistent_result);
+  EXPECT_EQ(d.outcome().realised_pnl, f("-99.60000166"));
+}
+
 TEST(Cycle, TheReverseTriangleSellsLegTwoAndSizesLegThreeFromItsWorstQuote) {
   const world w;
   opportunity o;
