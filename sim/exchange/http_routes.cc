@@ -1,11 +1,12 @@
 // http_routes: REST answers (GET /api/v3/exchangeInfo, GET
-// /api/v3/ticker/bookTicker[?symbol=X]) and the query-string / JSON-error
+// /api/v3/ticker/bookTicker[?symbol=X], GET /api/v3/time) and the query-string / JSON-error
 // helpers; see http_routes.h. Runs on the I/O thread; reads the market under
 // market_mu.
 #include "sim/exchange/http_routes.h"
 
 #include <boost/beast/http/status.hpp>
 #include <cctype>
+#include <chrono>
 #include <cstddef>
 #include <mutex>
 #include <optional>
@@ -28,7 +29,8 @@ int hex_value(char c) {
   return -1;
 }
 
-// Percent-decodes a query component ('+' is a space). nullopt if malformed.
+}  // namespace
+
 std::optional<std::string> url_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -48,8 +50,6 @@ std::optional<std::string> url_decode(std::string_view s) {
   }
   return out;
 }
-
-}  // namespace
 
 std::optional<std::string> query_param(std::string_view query, std::string_view key,
                                        bool& malformed) {
@@ -112,6 +112,13 @@ std::pair<http::status, std::string> sim_exchange::impl::rest(std::string_view t
   const std::string_view path = target.substr(0, q);
   const std::string_view query =
       q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+  if (path == "/api/v3/time") {  // the server's clock, for a client's timestamp
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    return {http::status::ok,
+            "{\"serverTime\":" +
+                std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()) +
+                "}"};
+  }
   if (path == "/api/v3/exchangeInfo") {
     std::lock_guard lock(market_mu);
     return {http::status::ok, exchange_info_doc};

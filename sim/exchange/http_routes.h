@@ -14,6 +14,9 @@
 
 namespace triarb::sim_exchange_internal {
 
+// Percent-decodes a query or form component ('+' is a space). nullopt if malformed.
+std::optional<std::string> url_decode(std::string_view s);
+
 // The value of `key` in a query string "a=1&b=2", decoded. nullopt if absent.
 // malformed: set when the value is present but not valid percent-encoding.
 std::optional<std::string> query_param(std::string_view query, std::string_view key,

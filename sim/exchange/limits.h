@@ -19,7 +19,7 @@
 
 namespace triarb::sim_exchange_internal {
 
-// Largest HTTP request body accepted (REST is GET only).
+// Largest HTTP request body accepted (an order's form body is ~300 bytes).
 inline constexpr std::size_t kMaxRestBody = 1024;
 // Largest WebSocket message accepted from a client.
 inline constexpr std::size_t kMaxIncomingMessage = 64 * 1024;
@@ -27,5 +27,16 @@ inline constexpr std::size_t kMaxIncomingMessage = 64 * 1024;
 inline constexpr std::int64_t kRestIdleTimeoutMs = 30'000;
 // The sliding window of max_connects_per_5min.
 inline constexpr auto kConnectWindow = std::chrono::minutes(5);
+
+// The signed endpoints (order_routes.h), as the exchange defines them:
+// recvWindow's default and largest value, how far a timestamp may run ahead
+// of the server's clock, the REQUEST_WEIGHT window (sliding, per IP) and
+// the weights of POST /api/v3/order and GET /api/v3/account.
+inline constexpr std::int64_t kDefaultRecvWindowMs = 5000;
+inline constexpr std::int64_t kMaxRecvWindowMs = 60000;
+inline constexpr std::int64_t kTimestampAheadMs = 1000;
+inline constexpr auto kWeightWindow = std::chrono::minutes(1);
+inline constexpr int kOrderWeight = 1;
+inline constexpr int kAccountWeight = 20;
 
 }  // namespace triarb::sim_exchange_internal

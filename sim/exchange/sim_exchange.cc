@@ -9,7 +9,8 @@
 //
 // Files: internal/impl.h (impl and the types its parts share), limits.h (the
 // fixed limits), http_routes.h/.cc (REST: impl::rest, query helpers),
-// ws_session.h/.cc (ws_session, http_session, the accept loop). This file:
+// ws_session.h/.cc (ws_session, http_session, the accept loop), order_routes.h/.cc
+// (the signed order API and its ground truth). This file:
 // impl's constructor, run_on_io, the market loop (its own thread, stepping
 // the market under market_mu), housekeeping and fan-out (I/O thread), and
 // the public sim_exchange members (any thread but the I/O thread).
@@ -36,6 +37,7 @@
 
 #include "core/universe.h"
 #include "sim/exchange/internal/impl.h"
+#include "sim/exchange/order_routes.h"
 #include "sim/exchange/tls_cert.h"
 #include "sim/exchange/ws_session.h"
 #include "sim/frame_faults.h"
@@ -71,6 +73,7 @@ sim_exchange::impl::impl(sim_exchange_options o) : opt(std::move(o)) {
   mp.seed = opt.seed * 0x9e3779b97f4a7c15ULL + 1;  // as sim_driver
   market = std::make_unique<sim::market>(u, sim::reference_prices(gen), mp);
   market->seed_all();
+  desk = std::make_unique<order_desk>(u, opt);  // validates the order API's options
   fault_rng = sim::sim_rng(opt.seed ^ 0xfa017ULL);
   rest_rng = sim::sim_rng(opt.seed ^ 0x7e57ULL);
 
@@ -420,6 +423,26 @@ sim_exchange::stats sim_exchange::get_stats() const {
   s.faults_reorder = r(c.faults_reorder);
   s.faults_bad_price = r(c.faults_bad_price);
   s.max_send_lag_ns = impl_->max_send_lag_ns.load(std::memory_order_relaxed);  // a statistic
+  std::lock_guard lock(impl_->market_mu);  // the order API's counters live under it
+  const auto& o = impl_->desk->c;
+  s.signed_requests = o.signed_requests;
+  s.orders_received = o.orders_received;
+  s.orders_executed = o.orders_executed;
+  s.orders_refused = o.orders_refused;
+  s.account_requests = o.account_requests;
+  s.rejected_api_key = o.rejected_api_key;
+  s.rejected_signature = o.rejected_signature;
+  s.rejected_timestamp = o.rejected_timestamp;
+  s.rejected_bad_parameter = o.rejected_bad_parameter;
+  s.rejected_weight_429 = o.rejected_weight_429;
+  s.rejected_order_count_429 = o.rejected_order_count_429;
+  s.rejected_418 = o.rejected_418;
+  s.bans = o.bans;
+  s.order_faults_reject = o.faults_reject;
+  s.order_faults_rate_limited = o.faults_rate_limited;
+  s.order_faults_timeout = o.faults_timeout;
+  s.order_faults_partial = o.faults_partial;
+  s.order_faults_dropped = o.faults_dropped;
   return s;
 }
 

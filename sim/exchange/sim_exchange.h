@@ -17,6 +17,15 @@
 //   lifetime_ms after accept: {"e":"serverShutdown","E":<ms>} is sent
 //     shutdown_notice_ms before the close frame
 //   a client whose send queue exceeds max_queued_frames -> dropped (slow consumer)
+// and the signed order API (sim/exchange/order_routes.h; docs/design.md,
+// "Matching in the simulated exchange"):
+//   POST /api/v3/order      a LIMIT IOC/FOK order, matched by sim/matching.h
+//                           against the market at its arrival (order_delay_ms)
+//   GET  /api/v3/account    the account's balances
+// HMAC-SHA256 signatures, X-MBX-APIKEY, timestamp/recvWindow, the exchange's
+// error shapes, request weight, order counts, 429/418 with Retry-After, and
+// seeded order-path faults (order_fault_rates). The exchange keeps the ground
+// truth of every order it received (orders()) and every balance (balances()).
 //
 //   sim_exchange ex({.seed = 7});
 //   ex.start();
@@ -39,20 +48,79 @@
 // member; port() and the URLs are fixed once start() has returned.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/fixed8.h"
+#include "core/order.h"
 #include "core/triangle_index.h"
 #include "sim/frame_faults.h"
 #include "sim/market.h"
+#include "sim/matching.h"
 
 namespace triarb {
+
+// Order-path faults of POST /api/v3/order: each a probability per order that
+// passed authentication and the parameter checks. At most one fault per
+// order, drawn from one seeded stream in this order; each applied is counted
+// (stats::order_faults_*).
+struct order_fault_rates {
+  double reject = 0;        // refused, HTTP 400 -2010 "New order rejected."; not executed
+  double rate_limited = 0;  // HTTP 429 -1003 with Retry-After; not executed
+  double timeout = 0;  // executed; the response held timeout_hold_ms, past the client's timeout
+  double partial = 0;  // an IOC's fill capped to a seeded fraction of its quantity
+  double dropped = 0;  // executed; the connection closed without a response
+};
+
+// One account of the order API. balances: asset name -> free balance.
+struct sim_account_spec {
+  std::string api_key;
+  std::string secret;
+  std::vector<std::pair<std::string, fixed8>> balances;
+};
+
+// The account served when sim_exchange_options::accounts is empty (the demo,
+// tests): these credentials, demo_balances() (USDT, BTC, ETH, BNB, USDC, FDUSD).
+inline constexpr std::string_view kDemoApiKey =
+    "triarbSimDemoApiKey000000000000000000000000000000000000000000000";
+inline constexpr std::string_view kDemoApiSecret =
+    "triarbSimDemoSecret000000000000000000000000000000000000000000000";
+[[nodiscard]] std::vector<std::pair<std::string, fixed8>> demo_balances();
+
+// What the exchange did with one order it received (the ground truth): every
+// POST /api/v3/order from a known API key with a valid signature and
+// timestamp is one, whatever became of it.
+enum class order_fault : std::uint8_t { none, reject, rate_limited, timeout, partial, dropped };
+[[nodiscard]] std::string_view to_string(order_fault f) noexcept;
+enum class order_delivery : std::uint8_t {
+  answered,  // the response was written at once
+  held,      // a timeout fault: written timeout_hold_ms later (the client has given up)
+  dropped,   // the connection was closed without a response
+};
+struct exchange_order {
+  std::uint64_t seq = 0;  // arrival order, from 1
+  std::string api_key;
+  order_request request;  // as parsed (symbol kNoSymbol if unknown)
+  std::string symbol_name;
+  order_result result;  // rejected: error_code and error_msg, order_id 0
+  int http_status = 200;
+  bool executed = false;  // reached the matching engine and was accepted (result.order_id != 0)
+  order_fault fault = order_fault::none;
+  order_delivery delivery = order_delivery::answered;
+  std::int64_t received_unix_ms = 0;  // when the request reached the exchange's socket
+  std::int64_t arrival_unix_ms = 0;   // received + order_delay_ms: when it was handled
+  std::uint64_t quote_update_id = 0;  // the symbol's true quote it matched against
+  std::int64_t market_time_ns = 0;    // the market's clock (sim::market::now_ns) at arrival
+};
 
 struct sim_exchange_options {
   std::string host = "127.0.0.1";  // loopback only unless allow_non_loopback
@@ -70,6 +138,20 @@ struct sim_exchange_options {
   int max_connects_per_5min = 300;
   std::size_t max_queued_frames = 65536;      // per connection; overflow drops the client
   std::int64_t handshake_timeout_ms = 10000;  // TLS + HTTP request + WebSocket handshake
+
+  // The order API (docs/design.md, "Matching in the simulated exchange").
+  std::vector<sim_account_spec> accounts;       // empty: one demo account (kDemoApiKey)
+  fixed8 fee_rate = fixed8::from_raw(100'000);  // 0.001, the taker fee
+  int depth_levels = 5;                         // sim::depth_params::levels
+  std::int64_t order_delay_ms = 0;  // network delay: an order is handled this long after receipt
+  order_fault_rates order_faults;
+  std::int64_t timeout_hold_ms = 10000;    // a timeout fault holds the response this long
+  std::int64_t retry_after_s = 1;          // Retry-After of a 429 (-1003)
+  int ignored_429_before_ban = 3;          // requests inside a Retry-After window before a 418
+  std::int64_t ban_s = 120;                // the 418 ban (the exchange's first: 2 minutes)
+  int max_weight_per_minute = 6000;        // REQUEST_WEIGHT per IP per minute
+  std::uint32_t max_orders_per_10s = 100;  // ORDERS per account
+  std::uint32_t max_orders_per_day = 200'000;
 };
 
 class sim_exchange {
@@ -155,6 +237,21 @@ class sim_exchange {
     return f(market_ref());
   }
 
+  // The order API's knobs: take effect for orders handled from now on.
+  void set_order_fault_rates(const order_fault_rates& r);
+  void set_order_delay_ms(std::int64_t ms);
+
+  // The ground truth of the order API (takes the market lock): every order
+  // received, in arrival order, and an account's balances now (asset name
+  // -> free balance, every asset of the universe; nullopt for an unknown key).
+  [[nodiscard]] std::vector<exchange_order> orders() const;
+  [[nodiscard]] std::optional<std::vector<std::pair<std::string, fixed8>>> balances(
+      std::string_view api_key) const;
+  // What an ideal, instantaneous execution of the cycle would make now on the
+  // exchange's true quotes and depth (sim::ideal_cycle; takes the market lock).
+  [[nodiscard]] sim::ideal_result ideal_cycle(const std::array<std::pair<symbol_id, side>, 3>& legs,
+                                              fixed8 start_amount) const;
+
   struct stats {
     std::uint64_t connections_accepted = 0;  // WebSocket upgrades accepted
     std::uint64_t connections_open = 0;      // WebSocket connections open now
@@ -178,6 +275,23 @@ class sim_exchange {
     // to a client (queueing behind a slow reader included).
     std::int64_t max_send_lag_ns = 0;
     std::uint64_t market_updates = 0;
+    // The order API. signed_requests counts every request to a signed path;
+    // each refusal before an order reaches the log is counted by its cause.
+    std::uint64_t signed_requests = 0;
+    std::uint64_t orders_received = 0;           // entries of orders()
+    std::uint64_t orders_executed = 0;           // accepted by the matching engine
+    std::uint64_t orders_refused = 0;            // received, answered with an error
+    std::uint64_t account_requests = 0;          // GET /api/v3/account answered 200
+    std::uint64_t rejected_api_key = 0;          // -2014 / -2015
+    std::uint64_t rejected_signature = 0;        // -1022
+    std::uint64_t rejected_timestamp = 0;        // -1021 / -1131
+    std::uint64_t rejected_bad_parameter = 0;    // -1102, -1100, -1115, -1116, -1117, -1014
+    std::uint64_t rejected_weight_429 = 0;       // -1003: weight limit, or inside a Retry-After
+    std::uint64_t rejected_order_count_429 = 0;  // -1015
+    std::uint64_t rejected_418 = 0;              // banned
+    std::uint64_t bans = 0;                      // 418 bans imposed
+    std::uint64_t order_faults_reject = 0, order_faults_rate_limited = 0, order_faults_timeout = 0,
+                  order_faults_partial = 0, order_faults_dropped = 0;
   };
   [[nodiscard]] stats get_stats() const;
 

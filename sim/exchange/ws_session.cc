@@ -1,6 +1,7 @@
 // ws_session: the WebSocket connection's member functions (ws_session.h),
 // the http_session in front of it (TLS handshake, then HTTP/1.1 requests:
-// REST answers via impl::rest, or the WebSocket upgrade with its 414 /
+// REST answers via impl::rest, the signed order API via impl::signed_route
+// (order_routes.h), or the WebSocket upgrade with its 414 /
 // too-many-streams / 429 / 400 checks) and the accept loop. Runs on the
 // single I/O thread: sessions need no strand and no lock.
 #include "sim/exchange/ws_session.h"
@@ -30,6 +31,7 @@
 #include "sim/exchange/http_routes.h"
 #include "sim/exchange/internal/impl.h"
 #include "sim/exchange/limits.h"
+#include "sim/exchange/order_routes.h"
 
 namespace triarb {
 namespace sim_exchange_internal {
@@ -296,6 +298,23 @@ class http_session : public std::enable_shared_from_this<http_session> {
       upgrade(std::move(req), target);
       return;
     }
+    if (is_signed_path(target.substr(0, target.find('?')))) {  // order_routes.h
+      sim_exchange::impl::bump(ex_.c.rest_requests);
+      signed_call call;
+      call.method = req.method();
+      call.target = std::string(target);
+      call.body = std::move(req.body());
+      if (const auto key = req.find("X-MBX-APIKEY"); key != req.end()) {
+        call.api_key = std::string(key->value());
+      }
+      call.peer_ip = peer_ip_;
+      call.received = steady::now();
+      ex_.signed_route(std::move(call),
+                       [self = shared_from_this(), keep_alive, version](signed_reply r) {
+                         self->deliver(std::move(r), keep_alive, version);
+                       });
+      return;
+    }
     if (req.method() != http::verb::get) {
       sim_exchange::impl::bump(ex_.c.rejected_bad_request);
       respond(http::status::method_not_allowed, "application/json",
@@ -390,11 +409,37 @@ class http_session : public std::enable_shared_from_this<http_session> {
         ->accept(std::move(req));
   }
 
+  // A signed endpoint's answer, as its delivery says: now, held (a timeout
+  // fault: the client has given up by then), or never (a dropped response:
+  // the connection is reset).
+  void deliver(signed_reply r, bool keep_alive, unsigned version) {
+    if (r.how == delivery::drop) {
+      beast::error_code ec;
+      tcp::socket& sock = beast::get_lowest_layer(stream_).socket();
+      sock.set_option(net::socket_base::linger(true, 0), ec);
+      sock.close(ec);
+      return;
+    }
+    if (r.how == delivery::hold) {
+      auto timer = std::make_shared<net::steady_timer>(stream_.get_executor(), ms(r.hold_ms));
+      timer->async_wait([self = shared_from_this(), timer, r = std::move(r), keep_alive,
+                         version](beast::error_code) mutable {
+        self->respond(r.status, "application/json", std::move(r.body), keep_alive, version,
+                      std::move(r.headers));
+      });
+      return;
+    }
+    respond(r.status, "application/json", std::move(r.body), keep_alive, version,
+            std::move(r.headers));
+  }
+
   void respond(http::status status, std::string_view content_type, std::string body,
-               bool keep_alive, unsigned version) {
+               bool keep_alive, unsigned version,
+               std::vector<std::pair<std::string, std::string>> headers = {}) {
     auto res = std::make_shared<http::response<http::string_body>>(status, version);
     res->set(http::field::server, "triarb-sim-exchange");
     res->set(http::field::content_type, content_type);
+    for (const auto& [name, value] : headers) res->set(name, value);
     res->keep_alive(keep_alive);
     res->body() = std::move(body);
     res->prepare_payload();

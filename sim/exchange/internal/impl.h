@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "core/universe.h"
+#include "sim/exchange/order_routes.h"
 #include "sim/exchange/sim_exchange.h"
 #include "sim/exchange/tls_cert.h"
 #include "sim/frame_faults.h"
@@ -96,6 +97,8 @@ struct sim_exchange::impl {
   std::atomic<int> rest_in_flight{0};  // delayed snapshots not yet answered
   sim::sim_rng fault_rng{1};
   std::vector<std::shared_ptr<const std::string>> last_frame;
+  // The order API: accounts, matching, the orders' ground truth (order_routes.h).
+  std::unique_ptr<order_desk> desk;
 
   // Stall flags: stored by stall_connections / stall_data, loaded by the
   // market thread and the I/O thread. Relaxed suffices: they guard no other
@@ -175,6 +178,9 @@ struct sim_exchange::impl {
   std::int64_t rest_delay_ms();
   // REST: status + body for a GET target.
   std::pair<http::status, std::string> rest(std::string_view target);
+  // The signed endpoints (order_routes.h): done(reply) runs on the I/O
+  // thread, at once or, for an order, order_delay_ms later. Takes market_mu.
+  void signed_route(signed_call call, std::function<void(signed_reply)> done);
 };
 
 }  // namespace triarb
