@@ -9,12 +9,16 @@
 //   1  a small valid journal is built in-process from the rest (a genesis,
 //      then opportunity and checkpoint records with fuzzer-chosen strings,
 //      numbers and legs, state records with fuzzer-chosen enums, names and
-//      evidence, opportunities with any suppressed reason, chained with
+//      evidence, opportunities with any suppressed reason, and the execution
+//      records: orders, fills, rejects and cycles with fuzzer-chosen client
+//      ids, names, amounts, enums (some out of range), decision hashes (some
+//      broken), trades and residuals, chained with
 //      format_line), it must verify; each built record's line must parse
 //      exactly when the writer would take it (parse_record(format_line(r))
 //      .ok() == invalid_reason(r).empty(): evidence such as {"a":tru},
-//      {"a":01}, {"a":"\q"} or nesting over 1,024, and an out-of-range
-//      suppressed reason, are refused by both and left out); then one
+//      {"a":01}, {"a":"\q"} or nesting over 1,024, an out-of-range
+//      suppressed reason, a leg 0, a 37-character client id, a zero residual
+//      or a done cycle with a reason, are refused by both and left out); then one
 //      byte at a fuzzer-chosen offset is changed (XOR with a non-zero value,
 //      so it really changes), and verification must report it: a changed
 //      journal that still verifies is a finding.
@@ -135,8 +139,91 @@ std::string invalid_reason_of(const triarb::record_body& b) {
       b);
 }
 
-triarb::record_body body(byte_consumer& in) {
+// A client order id: usually one the exchange takes, sometimes text() (then
+// mostly refused by both sides), sometimes 37 characters (one too many).
+std::string client_id(byte_consumer& in) {
   switch (in.in_range<int>(0, 3)) {
+    case 0:
+      return text(in);
+    case 1:
+      return std::string(triarb::kMaxClientOrderId + 1, 'a');
+    default:
+      return "tb-" + std::to_string(in.integral<std::uint16_t>()) + "-" +
+             std::to_string(in.in_range<int>(1, 3));
+  }
+}
+
+// A decision hash: a real one, or one that is not 64 lower-case hex.
+std::string decision(byte_consumer& in) {
+  std::string h = triarb::sha256_hex(text(in));
+  if (in.in_range<int>(0, 7) == 0)
+    h[in.in_range<std::size_t>(0, 63)] = in.pick<char>({'A', 'g', ' '});
+  if (in.in_range<int>(0, 15) == 0) h.pop_back();
+  return h;
+}
+
+triarb::record_body execution_body(byte_consumer& in, int kind) {
+  switch (kind) {
+    case 0: {
+      triarb::order_record o;
+      o.time_ns = in.integral<std::int64_t>();
+      o.cycle = in.integral<std::uint64_t>();
+      o.leg = in.in_range<std::uint8_t>(0, 4);  // 0 and 4 refused by both
+      o.client_order_id = client_id(in);
+      o.symbol = text(in);
+      o.dir = in.boolean() ? triarb::side::buy : triarb::side::sell;
+      o.tif = static_cast<triarb::time_in_force>(in.in_range<int>(0, 2));  // 2 out of range
+      o.price = amount(in);
+      o.quantity = amount(in);
+      o.decision = decision(in);
+      return o;
+    }
+    case 1: {
+      triarb::fill_record f;
+      f.time_ns = in.integral<std::int64_t>();
+      f.client_order_id = client_id(in);
+      f.status = static_cast<triarb::order_status>(in.in_range<int>(0, 7));  // 7 out of range
+      f.order_id = in.integral<std::uint64_t>();
+      f.executed_qty = amount(in);
+      f.cumulative_quote = amount(in);
+      const int n = in.in_range<int>(0, 3);
+      for (int i = 0; i < n; ++i) {
+        f.fills.push_back(
+            {amount(in), amount(in), amount(in), text(in), in.integral<std::uint64_t>()});
+      }
+      return f;
+    }
+    case 2: {
+      triarb::reject_record r;
+      r.time_ns = in.integral<std::int64_t>();
+      r.client_order_id = client_id(in);
+      r.code = in.integral<std::int32_t>();
+      r.msg = in.boolean() ? text(in) : std::string(triarb::kMaxJournalMessage + 1, 'm');
+      r.http_status = in.pick<std::int32_t>({0, 400, 418, 429, 503, 99, 600, -1});
+      return r;
+    }
+    default: {
+      triarb::cycle_record c;
+      c.time_ns = in.integral<std::int64_t>();
+      c.cycle = in.integral<std::uint64_t>();
+      c.decision = decision(in);
+      c.outcome = static_cast<triarb::cycle_end>(in.in_range<int>(0, 3));  // 3 out of range
+      c.start_asset = text(in);
+      c.expected_profit = amount(in);
+      c.realised_profit = amount(in);
+      const int n = in.in_range<int>(0, 3);
+      for (int i = 0; i < n; ++i) c.residual[text(in)] = amount(in);  // a zero is refused
+      if (in.boolean())
+        c.reason = text(in);  // refused exactly when done with one, or not done without
+      return c;
+    }
+  }
+}
+
+triarb::record_body body(byte_consumer& in) {
+  const int kind = in.in_range<int>(0, 7);
+  if (kind >= 4) return execution_body(in, kind - 4);
+  switch (kind) {
     case 0: {
       triarb::opportunity_record o;
       o.time_ns = in.integral<std::int64_t>();
