@@ -350,6 +350,26 @@ TEST_F(MatchingPlace, ABuyNeedsItsLimitTimesQuantityRoundedUpASellItsQuantity) {
   EXPECT_EQ(bal(kEth), fixed8::zero());
 }
 
+TEST_F(MatchingPlace, ABalanceThatWouldLeaveFixed8RefusesTheOrderAndNothingMoves) {
+  // 0.5 BTC more (less 0.0005 fee) would take BTC past fixed8::max().
+  const fixed8 near_max = fixed8::from_raw(fixed8::max().raw() - f("0.4").raw());
+  eng.set_balance(acc, kBtc, near_max);
+  const place_outcome out = eng.place(
+      acc, order(kBtcUsdt, side::buy, time_in_force::ioc, "90000.01", "0.5"), btc_quote(), 0);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(*out.error,
+            (exchange_error{400, -2010,
+                            "Balance overflow: the account's BTC would leave the range of fixed8 "
+                            "(max 92233720368.54775807)"}));
+  EXPECT_EQ(bal(kBtc), near_max);
+  EXPECT_EQ(bal(kUsdt), f("300000"));
+  EXPECT_EQ(eng.remaining(kBtcUsdt, btc_quote(), side::buy),
+            depth_of(kDepth, kBtcUsdt, u.symbol(kBtcUsdt).filters, btc_quote(), side::buy));
+  EXPECT_EQ(eng.orders_placed(), 0U);
+  EXPECT_EQ(eng.trades(), 0U);
+  EXPECT_EQ(out.order_count_10s, 1U);  // it reached the engine: it counts
+}
+
 TEST_F(MatchingPlace, TheDefaultLimitsAreTheOnesTheExchangeServes) {
   EXPECT_EQ(eng.params().orders_per_10s, 100U);
   EXPECT_EQ(eng.params().orders_per_day, 200'000U);
