@@ -90,6 +90,7 @@ std::string_view to_string(exec_counter c) noexcept {
                 "reconciled",
                 "reconciled_from_account",
                 "ledger_refused",
+                "ledger_deferred",
                 "account_checks",
                 "account_pending",
                 "account_mismatches",
@@ -257,9 +258,18 @@ void execution_engine::answer(std::string_view client_order_id, const order_resu
     count(exec_counter::results_late);
   }
 
-  // The ledger first: the balances are what every later check reads.
-  if (const ledger_errc e = ledger_.apply(f.order, r, u_, cfg_.cycle.fee_rate);
-      e != ledger_errc::ok) {
+  // The ledger first: the balances are what every later check reads. An
+  // overdraft while another answer on the same assets is missing waits for
+  // it (the exchange executed that one first: leg 3 sells what leg 2's lost
+  // answer delivered); answers the ledger could wait for are retried after
+  // each one it takes.
+  const ledger_errc e = ledger_.apply(f.order, r, u_, cfg_.cycle.fee_rate);
+  if (e == ledger_errc::ok) {
+    apply_deferred(now_ns);
+  } else if (e == ledger_errc::overdraft && unanswered_on(f.order)) {
+    count(exec_counter::ledger_deferred);
+    deferred_.push_back({f.order, r});
+  } else {
     count(exec_counter::ledger_refused);
     halt(execution_event_kind::ledger_refused,
          "ledger refused " + f.order.client_order_id + ": " + std::string(to_string(e)), now_ns);
@@ -315,6 +325,38 @@ void execution_engine::answer(std::string_view client_order_id, const order_resu
     emit(oc, leg, o, now_ns);
   }
   close_if_done(f.cycle, now_ns);
+}
+
+bool execution_engine::unanswered_on(const order_request& o) const {
+  const std::array<asset_id, 2> mine = order_assets(u_, o);
+  for (const auto& [id, f] : in_flight_) {
+    for (const asset_id a : order_assets(u_, f.order)) {
+      if (a != kNoAssetId && (a == mine[0] || a == mine[1])) return true;
+    }
+  }
+  return false;
+}
+
+void execution_engine::apply_deferred(std::int64_t now_ns) {
+  for (bool progress = true; progress && !deferred_.empty();) {
+    progress = false;
+    for (auto it = deferred_.begin(); it != deferred_.end();) {
+      const ledger_errc e = ledger_.apply(it->order, it->result, u_, cfg_.cycle.fee_rate);
+      if (e == ledger_errc::ok) {
+        it = deferred_.erase(it);
+        progress = true;
+      } else if (e != ledger_errc::overdraft || !unanswered_on(it->order)) {
+        // Nothing it could wait for is missing any more: a real refusal.
+        count(exec_counter::ledger_refused);
+        halt(execution_event_kind::ledger_refused,
+             "ledger refused " + it->order.client_order_id + ": " + std::string(to_string(e)),
+             now_ns);
+        it = deferred_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
 }
 
 void execution_engine::close_if_done(std::uint64_t id, std::int64_t now_ns) {
@@ -380,13 +422,19 @@ void execution_engine::on_account(std::span<const asset_balance> account, std::i
       if (a != kNoAssetId) ++touching[a];
     }
   }
+  std::map<asset_id, std::size_t> waiting = touching;  // also the answers the ledger waits on
+  for (const deferred& d : deferred_) {
+    for (const asset_id a : order_assets(u_, d.order)) {
+      if (a != kNoAssetId) ++waiting[a];
+    }
+  }
   // An unknown order alone on two assets that agree did nothing.
   std::vector<std::string> did_nothing;
   for (const auto& [id, f] : in_flight_) {
     if (!f.unknown) continue;
     const std::array<asset_id, 2> as = order_assets(u_, f.order);
     if (as[0] == kNoAssetId) continue;
-    if (touching[as[0]] == 1 && touching[as[1]] == 1 && !differs(as[0]) && !differs(as[1])) {
+    if (waiting[as[0]] == 1 && waiting[as[1]] == 1 && !differs(as[0]) && !differs(as[1])) {
       did_nothing.push_back(id);
     }
   }
@@ -396,7 +444,7 @@ void execution_engine::on_account(std::span<const asset_balance> account, std::i
   std::size_t listed = 0;
   std::size_t real = 0;
   for (const balance_mismatch& m : mismatches) {
-    if (touching.contains(m.asset)) {
+    if (waiting.contains(m.asset)) {
       pending = true;
       continue;
     }

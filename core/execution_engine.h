@@ -48,14 +48,20 @@
 //       Admitted: the cycle takes the next number (1, 2, ...: started cycles
 //       only), and leg 1's order record and the order to send come out, at now.
 //   on_result(client_order_id, result, now[, http_status])  what became of
-//       an order. Applied to the ledger (a refusal: ledger_refused, and a
-//       halt event: the ledger no longer knows the balances), journaled
-//       (a fill record, or a reject record for status rejected), then given
-//       to the cycle, with the verdict of the last state given: legs 2 and
-//       3 go out only while active (otherwise the cycle ends residual,
-//       holding leg 1's asset). An id the engine never sent:
-//       results_unknown_id; one already answered: results_duplicate;
-//       nothing else happens for either.
+//       an order. Applied to the ledger (core/ledger.h's apply: all or
+//       nothing). An overdraft while another order on one of its assets is
+//       still unanswered waits (ledger_deferred): the exchange may have
+//       executed that one first (leg 2's answer is lost, leg 3 sold what
+//       leg 2 delivered), and the answer is applied when the missing one
+//       is; any other refusal, or an overdraft with nothing left to wait
+//       for, is ledger_refused and a halt event (the ledger no longer knows
+//       the balances). Then journaled (a fill record, or a reject record
+//       for status rejected), then given to the cycle, with the verdict of
+//       the last state given: legs 2 and 3 go out only while active
+//       (otherwise the cycle ends residual, holding leg 1's asset). An id
+//       the engine never sent, or whose cycle has closed:
+//       results_unknown_id; one already answered in an open cycle:
+//       results_duplicate; nothing else happens for either.
 //   on_timeout(client_order_id, now)  the answer never came: the leg is
 //       unknown (the cycle waits) until on_reconciled or on_account resolves
 //       it, or a late on_result arrives (counted results_late, applied as a
@@ -66,8 +72,9 @@
 //       simulated exchange's record): as on_result, counted reconciled.
 //   on_account(balances, now)  the exchange's account: the ledger is
 //       reconciled against it. An asset touched by an order still in flight
-//       or unknown may differ (the exchange may have executed it): it is
-//       counted account_pending, not a mismatch. An unknown order whose two
+//       or unknown, or by an answer the ledger waits to take, may differ
+//       (the exchange may have executed it): it is counted account_pending
+//       (once per check), not a mismatch. An unknown order whose two
 //       assets both agree, with no other unanswered order on them, did
 //       nothing: it is reconciled as EXPIRED with no fills (reconciled,
 //       reconciled_from_account). Any other difference is a mismatch
@@ -179,6 +186,7 @@ enum class exec_counter : std::uint8_t {
   reconciled,
   reconciled_from_account,
   ledger_refused,
+  ledger_deferred,  // an answer the ledger cannot take until a missing answer arrives
   account_checks,
   account_pending,
   account_mismatches,
@@ -249,6 +257,9 @@ class execution_engine {
   void answer(std::string_view client_order_id, const order_result& r, std::int64_t now_ns,
               std::int32_t http_status, bool reconciliation);
   void close_if_done(std::uint64_t id, std::int64_t now_ns);
+  // Whether an order still in flight (or unknown) touches one of o's assets.
+  [[nodiscard]] bool unanswered_on(const order_request& o) const;
+  void apply_deferred(std::int64_t now_ns);
   void halt(execution_event_kind k, std::string detail, std::int64_t now_ns);
 
   const universe& u_;
@@ -261,6 +272,11 @@ class execution_engine {
   std::uint64_t next_cycle_ = 1;
   std::map<std::uint64_t, open_cycle> cycles_;
   std::unordered_map<std::string, flight> in_flight_;
+  struct deferred {
+    order_request order;
+    order_result result;
+  };
+  std::vector<deferred> deferred_;  // answers the ledger waits to take, in arrival order
   std::unordered_map<std::string, std::uint64_t> answered_;  // client id -> cycle
   std::vector<fixed8> committed_;  // per asset: unanswered legs 1 may still spend
   std::vector<cycle_outcome> closed_;

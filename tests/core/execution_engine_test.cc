@@ -377,6 +377,51 @@ TEST(ExecutionEngine, ATimedOutLegWaitsUntilReconciled) {
   EXPECT_EQ(eng.balances().balance(w.btc), f("0.01998"));
 }
 
+TEST(ExecutionEngine, AnAnswerThatSpendsWhatALostAnswerDeliveredWaitsForIt) {
+  world w;
+  execution_engine eng(w.u, w.idx, w.config(), world::any_value(), w.start_usdt("10000"));
+  paper_transport pt = w.transport();
+  eng.on_decision(w.decide(), kHash, suppress_reason::none, kT0);
+  for (const outgoing_order& o : eng.take_orders()) pt.submit(o);
+  std::optional<paper_delivery> d = pt.pop_due(kT0 + kLatency, eng.balances());
+  ASSERT_TRUE(d.has_value());
+  eng.on_result(d->client_order_id, d->result, d->at_ns);  // leg 1: 0.01998 BTC
+  const std::vector<outgoing_order> legs23 = eng.take_orders();
+  ASSERT_EQ(legs23.size(), 2U);
+  for (const outgoing_order& o : legs23) pt.submit(o);
+  // The exchange executes leg 2 (0.3988008 ETH), then leg 3 (sells 0.3988
+  // ETH); leg 2's answer is lost, leg 3's arrives.
+  ledger exchange = eng.balances();
+  const std::optional<paper_delivery> leg2 = pt.pop_due(kT0 + 2 * kLatency, exchange);
+  ASSERT_TRUE(leg2.has_value());
+  ASSERT_EQ(leg2->client_order_id, "tb-1-2");
+  ASSERT_EQ(exchange.apply(legs23[0].order, leg2->result, w.u, f("0.001")), ledger_errc::ok);
+  const std::optional<paper_delivery> leg3 = pt.pop_due(kT0 + 2 * kLatency, exchange);
+  ASSERT_TRUE(leg3.has_value());
+  ASSERT_EQ(leg3->result.status, order_status::filled);
+  ASSERT_EQ(exchange.apply(legs23[1].order, leg3->result, w.u, f("0.001")), ledger_errc::ok);
+  eng.on_result(leg3->client_order_id, leg3->result, leg3->at_ns);
+  // Not a ledger fault: the ledger does not know leg 2's ETH yet.
+  EXPECT_TRUE(eng.take_events().empty());
+  EXPECT_FALSE(eng.self_halted());
+  EXPECT_EQ(eng.counter(exec_counter::ledger_refused), 0U);
+  EXPECT_EQ(eng.counter(exec_counter::ledger_deferred), 1U);
+  eng.on_timeout("tb-1-2", kT0 + 100 * kLatency);
+  // The account differs on ETH, BTC and USDT: all pending behind the lost answer.
+  std::vector<asset_balance> account;
+  for (asset_id a = 0; a < 3; ++a) account.push_back({a, exchange.balance(a)});
+  eng.on_account(account, kT0 + 101 * kLatency);
+  EXPECT_EQ(eng.counter(exec_counter::account_mismatches), 0U);
+  EXPECT_EQ(eng.counter(exec_counter::account_pending), 1U);
+  eng.on_reconciled("tb-1-2", leg2->result, kT0 + 102 * kLatency);
+  EXPECT_TRUE(eng.take_events().empty());
+  for (asset_id a = 0; a < 3; ++a) EXPECT_EQ(eng.balances().balance(a), exchange.balance(a));
+  EXPECT_EQ(eng.balances().balance(w.usdt), f("10035.84312"));
+  EXPECT_EQ(std::get<cycle_record>(eng.take_records().back()).outcome, cycle_end::done);
+  eng.on_account(account, kT0 + 103 * kLatency);
+  EXPECT_EQ(eng.counter(exec_counter::account_mismatches), 0U);
+}
+
 TEST(ExecutionEngine, AnUnknownLegTheAccountShowsDidNothingIsMissed) {
   world w;
   execution_engine eng(w.u, w.idx, w.config(), world::any_value(), w.start_usdt("10000"));
