@@ -77,8 +77,12 @@
 //       (once per check), not a mismatch. An unknown order whose two
 //       assets both agree, with no other unanswered order on them, did
 //       nothing: it is reconciled as EXPIRED with no fills (reconciled,
-//       reconciled_from_account). Any other difference is a mismatch
-//       (account_mismatches) and a halt event.
+//       reconciled_from_account). That holds only once the exchange can no
+//       longer execute it: check the account no earlier than the order's
+//       send time + its recvWindow (after that the exchange refuses it,
+//       -1021). An order executed after a check that called it nothing
+//       shows at the next check as a mismatch: a halt, never a silent gap. Any other difference is
+//       a mismatch (account_mismatches) and a halt event.
 //
 // Outputs, drained by the caller:
 //   take_records()  the journal records, in the order they happened: per
