@@ -28,6 +28,9 @@
 #include "core/hmac.h"
 #include "core/order.h"
 #include "core/universe.h"
+#include "net/api_keys.h"
+#include "net/order_client.h"
+#include "net/tls_client.h"
 #include "sim/exchange/sim_exchange.h"
 #include "sim/market.h"
 
@@ -56,9 +59,9 @@ struct reply {
   }
 };
 
-class order_client {
+class raw_client {
  public:
-  order_client(const std::string& ca_pem, std::uint16_t port) : port_(port) {
+  raw_client(const std::string& ca_pem, std::uint16_t port) : port_(port) {
     ctx_.add_certificate_authority(net::buffer(ca_pem));
     ctx_.set_verify_mode(ssl::verify_peer);
   }
@@ -152,7 +155,7 @@ const std::string kSecret(kDemoApiSecret);
 
 // A signed request: the signature covers query + body and goes last in the
 // body if there is one, else in the query.
-reply signed_send(order_client& c, http::verb method, const std::string& path, std::string query,
+reply signed_send(raw_client& c, http::verb method, const std::string& path, std::string query,
                   std::string body = {}, const std::string& key = kKey,
                   const std::string& secret = kSecret, std::chrono::milliseconds timeout = 3000ms) {
   const std::string sig = hmac_sha256_hex(secret, query + body);
@@ -182,12 +185,12 @@ std::string order_query(const order_spec& o) {
   return q + "&newOrderRespType=FULL&recvWindow=5000&timestamp=" + std::to_string(now_ms());
 }
 
-reply place(order_client& c, const order_spec& o, std::chrono::milliseconds timeout = 3000ms) {
+reply place(raw_client& c, const order_spec& o, std::chrono::milliseconds timeout = 3000ms) {
   return signed_send(c, http::verb::post, "/api/v3/order", order_query(o), {}, kKey, kSecret,
                      timeout);
 }
 
-reply account(order_client& c) {
+reply account(raw_client& c) {
   return signed_send(c, http::verb::get, "/api/v3/account",
                      "recvWindow=5000&timestamp=" + std::to_string(now_ms()));
 }
@@ -370,7 +373,7 @@ TEST(SimExchangeOrders, AnIocOrderFillsAtTheTopAndTheAccountMovesExactly) {
   ASSERT_EQ(check_filters(c.info.filters, ask, qty), filter_errc::ok);
   const auto before = truth_balances(ex);
 
-  order_client client(ex.ca_pem(), ex.port());
+  raw_client client(ex.ca_pem(), ex.port());
   const reply acc0 = account(client);
   ASSERT_EQ(acc0.status, 200u) << acc0.body;
   EXPECT_EQ(account_balances(acc0), before);
@@ -433,7 +436,7 @@ TEST(SimExchangeOrders, ParametersSplitBetweenQueryAndBodyAreSignedTogether) {
       floor_to_step(fixed8::from_raw(c.quote.ask.raw() / 2), c.info.filters.tick_size);
   const fixed8 qty = min_lot(c.info.filters, price, 2);
   const auto before = truth_balances(ex);
-  order_client client(ex.ca_pem(), ex.port());
+  raw_client client(ex.ca_pem(), ex.port());
   const std::string query = "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=FOK";
   const std::string body = "quantity=" + fmt(qty) + "&price=" + fmt(price) +
                            "&recvWindow=5000&timestamp=" + std::to_string(now_ms());
@@ -461,7 +464,7 @@ TEST(SimExchangeOrders, TheDocumentedMixedQueryAndBodyExampleVerifies) {
   opt.accounts = {{key, secret, {{"USDT", fixed8::from_units(1)}}}};
   sim_exchange ex(opt);
   ex.start();
-  order_client client(ex.ca_pem(), ex.port());
+  raw_client client(ex.ca_pem(), ex.port());
   const std::string target = "/api/v3/order?symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC";
   const std::string body = "quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559";
   const std::string sig = "0fd168b8ddb4876a0358a8d14d0c9f3da0e9b20c5d52b2a00fcf7d1c602f9a77";
@@ -486,7 +489,7 @@ TEST(SimExchangeOrders, AuthenticationFailuresAnswerAsTheExchangeDoes) {
   const symbol_ctx c = symbol_of(ex, "BTCUSDT");
   const order_spec spec{
       .symbol = "BTCUSDT", .qty = min_lot(c.info.filters, c.quote.ask), .price = c.quote.ask};
-  order_client client(ex.ca_pem(), ex.port());
+  raw_client client(ex.ca_pem(), ex.port());
   const std::string q = order_query(spec);
 
   // A signature over other bytes.
@@ -568,7 +571,7 @@ TEST(SimExchangeOrders, RefusedOrdersAreInTheGroundTruthAndMoveNothing) {
   const fixed8 ask = c.quote.ask;
   const fixed8 lot = min_lot(f, ask);
   const auto before = truth_balances(ex);
-  order_client client(ex.ca_pem(), ex.port());
+  raw_client client(ex.ca_pem(), ex.port());
   struct refusal {
     order_spec spec;
     unsigned status;
@@ -647,7 +650,7 @@ TEST(SimExchangeOrders, The101stOrderIn10SecondsIs429WithTheOrderCountHeaders) {
   const fixed8 price =
       floor_to_step(fixed8::from_raw(c.quote.ask.raw() / 2), c.info.filters.tick_size);
   const order_spec spec{.symbol = "BTCUSDT", .qty = min_lot(c.info.filters, price), .price = price};
-  order_client client(ex.ca_pem(), ex.port());
+  raw_client client(ex.ca_pem(), ex.port());
   for (int i = 1; i <= 100; ++i) {
     const reply r = place(client, spec);
     ASSERT_EQ(r.status, 200u) << i << ": " << r.body;
@@ -695,7 +698,7 @@ struct fault_fixture {
 
 TEST(SimExchangeOrderFaults, ATimedOutOrderExecutedAndTheAccountSaysSo) {
   fault_fixture fx({.timeout = 1.0});
-  order_client client(fx.ex->ca_pem(), fx.ex->port());
+  raw_client client(fx.ex->ca_pem(), fx.ex->port());
   const reply r = place(client, fx.fillable(), 300ms);
   EXPECT_EQ(r.ec, beast::error::timeout) << r.status << " " << r.body;
   EXPECT_EQ(r.status, 0u);
@@ -718,7 +721,7 @@ TEST(SimExchangeOrderFaults, ATimedOutOrderExecutedAndTheAccountSaysSo) {
 
 TEST(SimExchangeOrderFaults, ADroppedResponseClosesTheConnectionAfterExecuting) {
   fault_fixture fx({.dropped = 1.0});
-  order_client client(fx.ex->ca_pem(), fx.ex->port());
+  raw_client client(fx.ex->ca_pem(), fx.ex->port());
   const reply r = place(client, fx.fillable());
   EXPECT_TRUE(r.ec) << "answered " << r.status << " " << r.body;
   EXPECT_NE(r.ec, beast::error::timeout) << "closed, not held";
@@ -739,7 +742,7 @@ TEST(SimExchangeOrderFaults, ADroppedResponseClosesTheConnectionAfterExecuting) 
 
 TEST(SimExchangeOrderFaults, APartialFillIsAnExpiredIocWithLessThanAsked) {
   fault_fixture fx({.partial = 1.0});
-  order_client client(fx.ex->ca_pem(), fx.ex->port());
+  raw_client client(fx.ex->ca_pem(), fx.ex->port());
   const order_spec spec = fx.fillable(40);
   const reply r = place(client, spec);
   ASSERT_EQ(r.status, 200u) << r.body;
@@ -761,7 +764,7 @@ TEST(SimExchangeOrderFaults, APartialFillIsAnExpiredIocWithLessThanAsked) {
 
 TEST(SimExchangeOrderFaults, A429CarriesRetryAfterAndIgnoringItBans) {
   fault_fixture fx({.rate_limited = 1.0});
-  order_client client(fx.ex->ca_pem(), fx.ex->port());
+  raw_client client(fx.ex->ca_pem(), fx.ex->port());
   const reply r = place(client, fx.fillable());
   EXPECT_EQ(r.status, 429u) << r.body;
   EXPECT_EQ(error_of(r).first, -1003) << r.body;
@@ -794,7 +797,7 @@ TEST(SimExchangeOrderFaults, A429CarriesRetryAfterAndIgnoringItBans) {
 
 TEST(SimExchangeOrderFaults, ARejectIsRefusedAndNotExecuted) {
   fault_fixture fx({.reject = 1.0});
-  order_client client(fx.ex->ca_pem(), fx.ex->port());
+  raw_client client(fx.ex->ca_pem(), fx.ex->port());
   const reply r = place(client, fx.fillable());
   EXPECT_EQ(r.status, 400u);
   EXPECT_EQ(error_of(r), std::make_pair(std::int64_t{-2010}, std::string("New order rejected.")));
@@ -808,9 +811,8 @@ TEST(SimExchangeOrderFaults, UnderMixedFaultsNothingIsLostAndTheAccountReconcile
   // Seeded rates of every fault but the 429 (its Retry-After would cost a
   // second per hit); buys and sells against one frozen quote. Seed 13 draws
   // each of the four at least three times in 30 orders.
-  fault_fixture fx({.reject = 0.15, .timeout = 0.15, .partial = 0.15, .dropped = 0.15},
-                   frozen(13));
-  order_client client(fx.ex->ca_pem(), fx.ex->port());
+  fault_fixture fx({.reject = 0.15, .timeout = 0.15, .partial = 0.15, .dropped = 0.15}, frozen(13));
+  raw_client client(fx.ex->ca_pem(), fx.ex->port());
   const fixed8 bid = fx.c.quote.bid;
   int answered = 0, timed_out = 0, closed = 0;
   constexpr int kOrders = 30;
@@ -892,7 +894,7 @@ TEST(SimExchangeOrders, AnOrderMatchesTheMarketAsItIsWhenItArrives) {
   const sim::true_quote q = ex.with_market([&](const sim::market& m) { return m.quote_of(s); });
   const fixed8 price =
       floor_to_step(fixed8::from_raw(q.ask.raw() / 2), u.symbol(s).filters.tick_size);
-  order_client client(ex.ca_pem(), ex.port());
+  raw_client client(ex.ca_pem(), ex.port());
   const reply r = place(
       client, {.symbol = "BTCUSDT", .qty = min_lot(u.symbol(s).filters, price), .price = price});
   ASSERT_EQ(r.status, 200u) << r.body;
@@ -900,6 +902,73 @@ TEST(SimExchangeOrders, AnOrderMatchesTheMarketAsItIsWhenItArrives) {
   ASSERT_EQ(truth.size(), 1u);
   EXPECT_GE(truth[0].arrival_unix_ms - truth[0].received_unix_ms, 150);
   EXPECT_GT(truth[0].market_time_ns, sent_at);  // the market moved on meanwhile
+}
+
+// ---------------------------------------------------------------------------
+// The bot's own order client (net/order_client.h) against the exchange: the
+// two sides of the seam read each other as the exchange's documentation says.
+
+TEST(SimExchangeOrders, TheBotsOrderClientAndTheExchangeAgree) {
+  sim_exchange_options opt = frozen();
+  opt.timeout_hold_ms = 1500;
+  sim_exchange ex(opt);
+  ex.start();
+  const symbol_ctx c = symbol_of(ex, "BTCUSDT");
+  tls_options to;
+  to.ca_pem = ex.ca_pem();
+  tls_context tls(to);
+  order_client_options co;
+  co.rest.request_timeout = 400ms;
+  order_client client(tls, ex.rest_url(), api_keys{secret_string(kKey), secret_string(kSecret)},
+                      c.u, co);
+  const fixed8 qty = std::min(min_lot(c.info.filters, c.quote.ask, 3), top_ask_qty(c));
+  order_request req{.client_order_id = "bot1",
+                    .symbol = c.id,
+                    .dir = side::buy,
+                    .tif = time_in_force::ioc,
+                    .price = c.quote.ask,
+                    .quantity = qty};
+
+  // Accepted: the client's reading is the exchange's truth, field for field.
+  const order_reply ok = client.place(req);
+  ASSERT_EQ(ok.outcome, order_outcome::accepted) << ok.detail;
+  std::vector<exchange_order> truth = ex.orders();
+  ASSERT_EQ(truth.size(), 1u);
+  EXPECT_EQ(ok.response.result, truth[0].result);
+  EXPECT_EQ(ok.response.client_order_id, "bot1");
+  EXPECT_EQ(ok.counts.per_10s, 1u);
+
+  // A refusal is the error shape; a held answer is unknown (and executed).
+  ex.set_order_fault_rates({.reject = 1.0});
+  req.client_order_id = "bot2";
+  const order_reply rejected = client.place(req);
+  EXPECT_EQ(rejected.outcome, order_outcome::rejected) << rejected.detail;
+  EXPECT_EQ(rejected.error.code, -2010);
+  ex.set_order_fault_rates({.timeout = 1.0});
+  req.client_order_id = "bot3";
+  const order_reply unknown = client.place(req);
+  EXPECT_EQ(unknown.outcome, order_outcome::unknown) << unknown.detail;
+  truth = ex.orders();
+  ASSERT_EQ(truth.size(), 3u);
+  EXPECT_TRUE(truth[2].executed);
+  EXPECT_EQ(truth[2].delivery, order_delivery::held);
+
+  // The account as the client reads it is the exchange's, the held order included.
+  ex.set_order_fault_rates({});
+  const account_reply acc = client.account();
+  ASSERT_TRUE(acc.ok) << acc.detail;
+  const auto held = truth_balances(ex);
+  for (const asset_balance& b : acc.balances.balances) {
+    EXPECT_EQ(b.free, held.at(c.u.assets()[b.asset])) << c.u.assets()[b.asset];
+  }
+
+  // A 429 pauses the client until its Retry-After has passed.
+  ex.set_order_fault_rates({.rate_limited = 1.0});
+  req.client_order_id = "bot4";
+  const order_reply paused = client.place(req);
+  EXPECT_EQ(paused.outcome, order_outcome::paused) << paused.detail;
+  EXPECT_TRUE(paused.pause.pause);
+  EXPECT_GT(client.paused_until_ns(), 0);
 }
 
 }  // namespace
