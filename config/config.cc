@@ -7,6 +7,7 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace triarb {
@@ -147,6 +148,74 @@ void apply_guard(bot_config& c, std::string_view src, const std::string& key,
   }
 }
 
+// [execution] (config.h, execution_settings). Ranges here; the cross-field
+// rules (mode sim needs a loopback exchange, paper needs balances) in validate.
+void apply_execution(bot_config& c, std::string_view src, const std::string& key,
+                     const std::string& full, const toml::node& v) {
+  execution_settings& e = c.execution;
+  constexpr std::int64_t kMaxLatencyNs = 10'000'000'000;  // 10 s
+  if (key == "mode") {
+    const std::string m = read_string(src, full, v);
+    if (m == "off") {
+      e.mode = execution_mode::off;
+    } else if (m == "paper") {
+      e.mode = execution_mode::paper;
+    } else if (m == "sim") {
+      e.mode = execution_mode::sim;
+    } else if (m == "live") {
+      fail(src, full, describe(v),
+           "live order placement on a real exchange is not built; use \"off\", \"paper\" "
+           "(filled against the bot's own book, no order leaves the process) or \"sim\" (the "
+           "simulated exchange's order API on loopback)");
+    } else {
+      fail(src, full, describe(v), "\"off\", \"paper\" or \"sim\"");
+    }
+  } else if (key == "max_slippage_bps") {
+    e.max_slippage_bps = static_cast<std::uint32_t>(read_int(src, full, v, 0, kMaxSlippageBps));
+  } else if (key == "client_id_prefix") {
+    e.client_id_prefix = read_string(src, full, v);
+  } else if (key == "max_notional") {
+    e.max_notional = read_decimal(src, full, v);
+  } else if (key == "max_notional_by_asset") {
+    e.max_notional_by_asset = read_decimal_table(src, full, v);
+  } else if (key == "max_open_cycles") {
+    e.max_open_cycles = static_cast<std::uint32_t>(read_int(src, full, v, 1, 1000));
+  } else if (key == "max_orders_per_10s") {
+    e.max_orders_per_10s = static_cast<std::uint32_t>(read_int(src, full, v, 3, 99));
+  } else if (key == "max_residual_value") {
+    e.max_residual_value = read_decimal(src, full, v);
+  } else if (key == "valuation_asset") {
+    e.valuation_asset = read_string(src, full, v);
+  } else if (key == "latency_ns") {
+    e.latency_ns = read_int(src, full, v, 0, kMaxLatencyNs);
+  } else if (key == "jitter_ns") {
+    e.jitter_ns = read_int(src, full, v, 0, kMaxLatencyNs);
+  } else if (key == "seed") {
+    e.seed = static_cast<std::uint64_t>(
+        read_int(src, full, v, 0, std::numeric_limits<std::int64_t>::max()));
+  } else if (key == "balances") {
+    e.balances = read_decimal_table(src, full, v);
+  } else if (key == "api_key_env") {
+    e.api_key_env = read_string(src, full, v);
+  } else if (key == "api_secret_env") {
+    e.api_secret_env = read_string(src, full, v);
+  } else if (key == "key_file") {
+    e.key_file = read_string(src, full, v);
+  } else if (key == "recv_window_ms") {
+    e.recv_window_ms = read_int(src, full, v, 1, 60'000);
+  } else if (key == "order_timeout_ms") {
+    e.order_timeout_ms = read_int(src, full, v, 50, 60'000);
+  } else if (key == "reconcile_interval_ms") {
+    e.reconcile_interval_ms = read_int(src, full, v, 100, 3'600'000);
+  } else {
+    fail(src, full, describe(v),
+         "unknown key (allowed: mode, max_slippage_bps, client_id_prefix, max_notional, "
+         "max_notional_by_asset, max_open_cycles, max_orders_per_10s, max_residual_value, "
+         "valuation_asset, latency_ns, jitter_ns, seed, balances, api_key_env, api_secret_env, "
+         "key_file, recv_window_ms, order_timeout_ms, reconcile_interval_ms)");
+  }
+}
+
 void apply(bot_config& c, std::string_view src, const toml::table& root) {
   for (auto&& [section_key, section] : root) {
     const std::string sec(section_key.str());
@@ -156,8 +225,8 @@ void apply(bot_config& c, std::string_view src, const toml::table& root) {
     }
     if (!section.is_table()) {
       fail(src, sec, describe(section),
-           "a section [exchange], [strategy], [connections], [journal], [telemetry], [guard] or "
-           "dry_run");
+           "a section [exchange], [strategy], [connections], [journal], [telemetry], [guard], "
+           "[execution] or dry_run");
     }
     for (auto&& [k, v] : *section.as_table()) {
       const std::string key(k.str());
@@ -243,6 +312,8 @@ void apply(bot_config& c, std::string_view src, const toml::table& root) {
         }
       } else if (sec == "guard") {
         apply_guard(c, src, key, full, v);
+      } else if (sec == "execution") {
+        apply_execution(c, src, key, full, v);
       } else if (sec == "telemetry") {
         if (key == "interval_ms")
           c.telemetry_interval_ms = read_int(src, full, v, 100, 3'600'000);
@@ -253,7 +324,7 @@ void apply(bot_config& c, std::string_view src, const toml::table& root) {
       } else {
         fail(src, sec, "[...]",
              "unknown section (allowed: [exchange], [strategy], [connections], [journal], "
-             "[telemetry], [guard], and dry_run)");
+             "[telemetry], [guard], [execution], and dry_run)");
       }
     }
   }
@@ -440,6 +511,100 @@ void validate_decimals(const bot_config& c, std::string_view src) {
   }
 }
 
+// The host of an https:// URL is loopback (127.0.0.0/8, [::1], localhost):
+// the order client's own rule (net/order_client.h), said here at load time.
+bool is_loopback_https(std::string_view url) {
+  if (!url.starts_with("https://")) return false;
+  std::string_view rest = url.substr(8);
+  rest = rest.substr(0, rest.find('/'));
+  std::string_view host = rest;
+  if (host.starts_with("[")) {
+    host = host.substr(0, host.find(']') + 1);
+    return host == "[::1]";
+  }
+  host = host.substr(0, host.find(':'));
+  std::string lower;
+  for (const char ch : host) lower += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+  return lower == "localhost" || is_loopback_ipv4(host);
+}
+
+void validate_execution(const bot_config& c, std::string_view src) {
+  const execution_settings& e = c.execution;
+  const auto range = [&](std::string_view key, std::int64_t v, std::int64_t lo, std::int64_t hi) {
+    if (v < lo || v > hi) {
+      fail(src, "execution." + std::string(key), std::to_string(v),
+           "an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+    }
+  };
+  range("max_slippage_bps", e.max_slippage_bps, 0, kMaxSlippageBps);
+  range("max_open_cycles", e.max_open_cycles, 1, 1000);
+  range("max_orders_per_10s", e.max_orders_per_10s, 3, 99);
+  range("latency_ns", e.latency_ns, 0, 10'000'000'000);
+  range("jitter_ns", e.jitter_ns, 0, 10'000'000'000);
+  range("recv_window_ms", e.recv_window_ms, 1, 60'000);
+  range("order_timeout_ms", e.order_timeout_ms, 50, 60'000);
+  range("reconcile_interval_ms", e.reconcile_interval_ms, 100, 3'600'000);
+  const bool prefix_ok =
+      !e.client_id_prefix.empty() && e.client_id_prefix.size() <= kMaxClientOrderIdPrefix &&
+      std::all_of(e.client_id_prefix.begin(), e.client_id_prefix.end(), [](char ch) {
+        return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+               ch == '_' || ch == '-';
+      });
+  if (!prefix_ok) {
+    fail(src, "execution.client_id_prefix", quoted_value(e.client_id_prefix),
+         "1 to " + std::to_string(kMaxClientOrderIdPrefix) +
+             " characters of A-Z, a-z, 0-9, _ and - (the cycle and leg follow it in each "
+             "newClientOrderId)");
+  }
+  const std::string notional_range = "a positive amount of the start asset, from 0.00000001 to " +
+                                     to_string(kMaxBudget) + " (kMaxBudget)";
+  const auto notional_ok = [](fixed8 b) { return b.is_positive() && b <= kMaxBudget; };
+  if (!notional_ok(e.max_notional)) {
+    fail(src, "execution.max_notional", to_string(e.max_notional), notional_range);
+  }
+  for (const auto& [asset, b] : e.max_notional_by_asset) {
+    if (!notional_ok(b)) {
+      fail(src, "execution.max_notional_by_asset." + asset, to_string(b), notional_range);
+    }
+  }
+  if (e.max_residual_value.is_negative()) {
+    fail(src, "execution.max_residual_value", to_string(e.max_residual_value),
+         "a non-negative amount of execution.valuation_asset");
+  }
+  if (!is_asset_name(e.valuation_asset)) {
+    fail(src, "execution.valuation_asset", quoted_value(e.valuation_asset),
+         "an upper-case asset name, e.g. \"USDT\"");
+  }
+  for (const auto& [asset, b] : e.balances) {
+    if (!is_asset_name(asset) || b.is_negative()) {
+      fail(src, "execution.balances." + asset, to_string(b),
+           "upper-case asset names, each a non-negative amount");
+    }
+  }
+  if (e.mode == execution_mode::paper && e.balances.empty()) {
+    fail(src, "execution.balances", "{}",
+         "paper mode fills against starting balances: give at least one, e.g. "
+         "[execution.balances] USDT = \"10000\"");
+  }
+  if (e.mode != execution_mode::off && !c.fee_overrides.empty()) {
+    fail(src, "strategy.fee_overrides", "{...}",
+         "empty while execution.mode is \"" + std::string(to_string(e.mode)) +
+             "\": the execution engine and its ledger charge one fee rate, strategy.fee");
+  }
+  if (e.mode == execution_mode::sim) {
+    if (!is_loopback_https(c.rest_url)) {
+      fail(src, "exchange.rest_url", c.rest_url,
+           "execution.mode = \"sim\" sends orders to the simulated exchange only: an https:// "
+           "URL on a loopback host (127.0.0.0/8, [::1], localhost); live order placement on a "
+           "real exchange is not built");
+    }
+    if (e.key_file.empty() && (e.api_key_env.empty() || e.api_secret_env.empty())) {
+      fail(src, e.api_key_env.empty() ? "execution.api_key_env" : "execution.api_secret_env",
+           "\"\"", "the environment variable holding the key (or set execution.key_file)");
+    }
+  }
+}
+
 void validate_in(const bot_config& c, std::string_view src) {
   if (!c.dry_run) {
     fail(src, "dry_run", "false",
@@ -486,6 +651,7 @@ void validate_in(const bot_config& c, std::string_view src) {
          "the control endpoints are served by the metrics server: set "
          "telemetry.metrics_address, or leave token_file empty");
   }
+  validate_execution(c, src);
   // The guard's own rules (trading_guard.h), its message naming the key.
   if (const std::string bad = validate(c.guard); !bad.empty()) {
     throw config_error(std::string(src) + ": " + bad);
@@ -724,7 +890,76 @@ std::string bot_config::to_toml() const {
      << "\nfeed_resume_permille = " << guard.feed_resume_permille
      << "\nfeed_auto_resume = " << (guard.feed_auto_resume ? "true" : "false")
      << "\nhalt_file = " << q(halt_file) << "\ntoken_file = " << q(token_file) << "\n";
+  const execution_settings& e = execution;
+  const auto table = [&](const std::map<std::string, fixed8>& m) {
+    os << "{";
+    bool first = true;
+    for (const auto& [k, v] : m) {
+      os << (first ? " " : ", ") << k << " = " << q(to_string(v));
+      first = false;
+    }
+    os << " }\n";
+  };
+  os << "[execution]\nmode = " << q(to_string(e.mode))
+     << "\nmax_slippage_bps = " << e.max_slippage_bps
+     << "\nclient_id_prefix = " << q(e.client_id_prefix)
+     << "\nmax_notional = " << q(to_string(e.max_notional)) << "\nmax_notional_by_asset = ";
+  table(e.max_notional_by_asset);
+  os << "max_open_cycles = " << e.max_open_cycles
+     << "\nmax_orders_per_10s = " << e.max_orders_per_10s
+     << "\nmax_residual_value = " << q(to_string(e.max_residual_value))
+     << "\nvaluation_asset = " << q(e.valuation_asset) << "\nlatency_ns = " << e.latency_ns
+     << "\njitter_ns = " << e.jitter_ns << "\nseed = " << e.seed << "\nbalances = ";
+  table(e.balances);
+  os << "api_key_env = " << q(e.api_key_env) << "\napi_secret_env = " << q(e.api_secret_env)
+     << "\nkey_file = " << q(e.key_file) << "\nrecv_window_ms = " << e.recv_window_ms
+     << "\norder_timeout_ms = " << e.order_timeout_ms
+     << "\nreconcile_interval_ms = " << e.reconcile_interval_ms << "\n";
   return os.str();
+}
+
+std::string_view to_string(execution_mode m) noexcept {
+  switch (m) {
+    case execution_mode::off:
+      return "off";
+    case execution_mode::paper:
+      return "paper";
+    case execution_mode::sim:
+      return "sim";
+  }
+  return "?";
+}
+
+execution_plan to_execution_plan(const bot_config& c, const universe& u) {
+  const execution_settings& e = c.execution;
+  execution_plan p;
+  p.engine.cycle.max_slippage_bps = e.max_slippage_bps;
+  p.engine.cycle.fee_rate = c.fee;
+  p.engine.cycle.client_order_id_prefix = e.client_id_prefix;
+  p.engine.risk.max_notional = e.max_notional;
+  p.engine.risk.max_open_cycles = e.max_open_cycles;
+  p.engine.risk.max_orders_per_10s = e.max_orders_per_10s;
+  p.engine.risk.max_residual_value = e.max_residual_value;
+  const auto asset = [&](const std::string& key, const std::string& name, std::string_view value) {
+    const auto a = u.find_asset(name);
+    if (!a) fail("config", key, value, "an asset the exchange trades (not in exchangeInfo)");
+    return *a;
+  };
+  if (!e.max_notional_by_asset.empty()) {
+    p.engine.risk.max_notional_by_asset.assign(u.assets().size(), fixed8::zero());
+    for (const auto& [name, v] : e.max_notional_by_asset) {
+      p.engine.risk.max_notional_by_asset[asset("execution.max_notional_by_asset." + name, name,
+                                                to_string(v))] = v;
+    }
+  }
+  p.valuation = asset("execution.valuation_asset", e.valuation_asset, quoted_value(e.valuation_asset));
+  for (const auto& [name, v] : e.balances) {
+    p.start.push_back({asset("execution.balances." + name, name, to_string(v)), v});
+  }
+  if (std::string bad = validate(p.engine.cycle); !bad.empty())
+    throw config_error("config: " + bad);
+  if (std::string bad = validate(p.engine.risk); !bad.empty()) throw config_error("config: " + bad);
+  return p;
 }
 
 }  // namespace triarb

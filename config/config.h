@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/evaluator.h"
+#include "core/execution_engine.h"
 #include "core/fixed8.h"
 #include "core/trading_guard.h"
 #include "core/universe.h"
@@ -40,6 +41,47 @@ inline constexpr int kMaxStreamsPerConnection = 1024;
 inline constexpr int kMaxConnectsPer5Min = 300;
 
 enum class journal_fsync_mode : std::uint8_t { every_record, interval, never };
+
+// [execution] mode (docs/design.md, section 12): off (detection only), paper
+// (no order leaves the process: the engine's paper transport fills each leg
+// against the bot's own book after a seeded latency), sim (orders over TLS
+// to the simulated exchange's order API; loopback only). "live" is refused.
+enum class execution_mode : std::uint8_t { off, paper, sim };
+[[nodiscard]] std::string_view to_string(execution_mode m) noexcept;  // "paper"
+
+// [execution]: the knobs of core/execution_engine.h and its transports.
+// Operational, like [guard]: not in decision_toml() (they change what is done
+// with a decision, never what the evaluator decides; the fee rate legs are
+// sized with is [strategy]'s fee, which is), so a chain continues when they
+// change. The audit checks every order against its decision, not against these.
+struct execution_settings {
+  execution_mode mode = execution_mode::off;
+  // cycle (core/cycle.h): legs 2 and 3's price caps; the client order id prefix.
+  std::uint32_t max_slippage_bps = 10;  // 0..5000
+  std::string client_id_prefix = "tb";  // 1..13 of [A-Za-z0-9_-]
+  // risk (core/risk_gate.h)
+  fixed8 max_notional = fixed8::from_units(100);        // leg 1's spend, start-asset units
+  std::map<std::string, fixed8> max_notional_by_asset;  // start asset -> limit
+  std::uint32_t max_open_cycles = 4;                    // 1..1000
+  std::uint32_t max_orders_per_10s = 50;                // 3..99 (the exchange allows 100)
+  fixed8 max_residual_value = fixed8::from_units(100);  // in valuation_asset
+  std::string valuation_asset = "USDT";                 // residuals valued in it
+  // paper: the latency model (core/fill_model.h) and the starting balances
+  // (the paper account; in sim the account is the exchange's, read at start).
+  std::int64_t latency_ns = 1'000'000;  // 0..10 s
+  std::int64_t jitter_ns = 0;           // 0..10 s, seeded
+  std::uint64_t seed = 1;
+  std::map<std::string, fixed8> balances;  // asset -> amount ([execution.balances])
+  // sim: the API keys (net/api_keys.h: key_file when not empty, else the two
+  // environment variables), recvWindow, how long an order's answer may take
+  // before it is unknown, and how often the account is reconciled.
+  std::string api_key_env = "TRIARB_API_KEY";
+  std::string api_secret_env = "TRIARB_API_SECRET";
+  std::string key_file;
+  std::int64_t recv_window_ms = 5000;         // 1..60000 (the exchange's maximum)
+  std::int64_t order_timeout_ms = 2000;       // 50..60000
+  std::int64_t reconcile_interval_ms = 1000;  // 100..3600000
+};
 
 struct bot_config {
   // [exchange]
@@ -88,6 +130,8 @@ struct bot_config {
   // bytes, holding a token of at least 16 bytes). Empty: the control
   // endpoints answer 404.
   std::string token_file;
+  // [execution]
+  execution_settings execution;
   // top level
   bool dry_run = true;  // live order placement is not built; false is refused
 
@@ -161,6 +205,18 @@ struct loopback_endpoint {
 // setting that fits. Pure; run and record call it once the universe is known,
 // before connecting.
 void check_connection_plan(const bot_config& c, std::size_t symbols);
+
+// The execution engine's configuration for one universe (core/execution_engine.h):
+// cycle (fee rate: [strategy]'s fee), risk (per-asset notionals by id), the
+// valuation asset's id and the starting balances by id. A start asset,
+// valuation asset or balance the universe does not trade is a config_error
+// naming the key.
+struct execution_plan {
+  execution_config engine;
+  asset_id valuation = 0;
+  std::vector<asset_balance> start;
+};
+[[nodiscard]] execution_plan to_execution_plan(const bot_config& c, const universe& u);
 
 // The start assets' ids in this universe, in the configured order (run,
 // replay and audit build their triangle index from them). An asset the

@@ -324,7 +324,15 @@ TEST(Config, DecisionTextHoldsTheDecisionKnobsOnly) {
            [](bot_config& c) { c.guard.repeat_reports = 3; },
            [](bot_config& c) { c.guard.feed_auto_resume = false; },
            [](bot_config& c) { c.halt_file = "/run/triarb.halt"; },
-           [](bot_config& c) { c.token_file = "/etc/triarb/token"; }}) {
+           [](bot_config& c) { c.token_file = "/etc/triarb/token"; },
+           // [execution]: what is done with a decision, never what is decided.
+           [](bot_config& c) {
+             c.execution.mode = execution_mode::paper;
+             c.execution.balances["USDT"] = fixed8::from_units(10'000);
+           },
+           [](bot_config& c) { c.execution.max_slippage_bps = 25; },
+           [](bot_config& c) { c.execution.max_notional = fixed8::from_units(5); },
+           [](bot_config& c) { c.execution.latency_ns = 7; }}) {
     bot_config c = base;
     change(c);
     EXPECT_EQ(c.decision_toml(), text) << c.to_toml();
@@ -597,6 +605,193 @@ TEST(ConnectionPlan, TheConnectionsTheUniverseNeedsMustFitTheConnectBudget) {
             std::string::npos)
       << e;
   EXPECT_NE(e.find("307200"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace triarb
+
+namespace triarb {
+namespace {
+
+TEST(ConfigExecution, OffByDefault) {
+  const bot_config c = load_config_string("dry_run = true\n");
+  EXPECT_EQ(c.execution.mode, execution_mode::off);
+  EXPECT_EQ(c.execution.max_slippage_bps, 10u);
+  EXPECT_EQ(c.execution.client_id_prefix, "tb");
+  EXPECT_TRUE(c.execution.balances.empty());
+}
+
+TEST(ConfigExecution, ReadsEveryKnob) {
+  const bot_config c = load_config_string(R"(
+[exchange]
+rest_url = "https://127.0.0.1:8443"
+[execution]
+mode = "sim"
+max_slippage_bps = 30
+client_id_prefix = "p1-x"
+max_notional = "250"
+max_notional_by_asset = { BTC = "0.01" }
+max_open_cycles = 7
+max_orders_per_10s = 60
+max_residual_value = "12.5"
+valuation_asset = "BTC"
+latency_ns = 2000000
+jitter_ns = 300000
+seed = 42
+api_key_env = "K"
+api_secret_env = "S"
+key_file = "keys.txt"
+recv_window_ms = 3000
+order_timeout_ms = 800
+reconcile_interval_ms = 250
+[execution.balances]
+USDT = "10000"
+BTC = 0.5
+)");
+  const execution_settings& e = c.execution;
+  EXPECT_EQ(e.mode, execution_mode::sim);
+  EXPECT_EQ(e.max_slippage_bps, 30u);
+  EXPECT_EQ(e.client_id_prefix, "p1-x");
+  EXPECT_EQ(e.max_notional, fixed8::from_units(250));
+  EXPECT_EQ(e.max_notional_by_asset.at("BTC"), fixed8::from_raw(1'000'000));
+  EXPECT_EQ(e.max_open_cycles, 7u);
+  EXPECT_EQ(e.max_orders_per_10s, 60u);
+  EXPECT_EQ(e.max_residual_value, fixed8::from_raw(1'250'000'000));
+  EXPECT_EQ(e.valuation_asset, "BTC");
+  EXPECT_EQ(e.latency_ns, 2'000'000);
+  EXPECT_EQ(e.jitter_ns, 300'000);
+  EXPECT_EQ(e.seed, 42u);
+  EXPECT_EQ(e.balances.at("USDT"), fixed8::from_units(10'000));
+  EXPECT_EQ(e.balances.at("BTC"), fixed8::from_raw(50'000'000));
+  EXPECT_EQ(e.api_key_env, "K");
+  EXPECT_EQ(e.api_secret_env, "S");
+  EXPECT_EQ(e.key_file, "keys.txt");
+  EXPECT_EQ(e.recv_window_ms, 3000);
+  EXPECT_EQ(e.order_timeout_ms, 800);
+  EXPECT_EQ(e.reconcile_interval_ms, 250);
+  // The canonical text prints them all and loads back to the same.
+  const bot_config again = load_config_string(c.to_toml());
+  EXPECT_EQ(again.to_toml(), c.to_toml());
+  EXPECT_EQ(again.execution.balances, e.balances);
+  EXPECT_EQ(again.execution.mode, execution_mode::sim);
+}
+
+TEST(ConfigExecution, LiveIsRefusedAndOtherModesAreErrors) {
+  const std::string live = error_of("[execution]\nmode = \"live\"\n");
+  EXPECT_NE(live.find("execution.mode = \"live\""), std::string::npos) << live;
+  EXPECT_NE(live.find("live order placement on a real exchange is not built"), std::string::npos)
+      << live;
+  const std::string other = error_of("[execution]\nmode = \"real\"\n");
+  EXPECT_NE(other.find("execution.mode = \"real\": \"off\", \"paper\" or \"sim\""),
+            std::string::npos)
+      << other;
+  EXPECT_NE(error_of("[execution]\nmode = 1\n").find("execution.mode = 1: a string"),
+            std::string::npos);
+}
+
+TEST(ConfigExecution, ValuesOutOfRangeNameTheKnob) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"max_slippage_bps = 5001", "execution.max_slippage_bps = 5001: an integer from 0 to 5000"},
+      {"max_open_cycles = 0", "execution.max_open_cycles = 0: an integer from 1 to 1000"},
+      {"max_orders_per_10s = 100", "execution.max_orders_per_10s = 100: an integer from 3 to 99"},
+      {"latency_ns = -1", "execution.latency_ns = -1"},
+      {"recv_window_ms = 60001", "execution.recv_window_ms = 60001"},
+      {"order_timeout_ms = 10", "execution.order_timeout_ms = 10"},
+      {"reconcile_interval_ms = 99", "execution.reconcile_interval_ms = 99"},
+      {"client_id_prefix = \"has space\"", "execution.client_id_prefix = \"has space\": 1 to 13"},
+      {"client_id_prefix = \"abcdefghijklmn\"", "execution.client_id_prefix"},
+      {"max_notional = \"0\"", "execution.max_notional = 0: a positive amount"},
+      {"max_residual_value = \"-1\"", "execution.max_residual_value"},
+      {"valuation_asset = \"usdt\"", "execution.valuation_asset = \"usdt\""},
+      {"balances = { usdt = \"1\" }", "execution.balances.usdt"},
+      {"colour = 1", "execution.colour = 1: unknown key"},
+  };
+  for (const auto& [line, want] : cases) {
+    const std::string e = error_of("[execution]\n" + line + "\n");
+    EXPECT_NE(e.find(want), std::string::npos) << line << " -> " << e;
+  }
+}
+
+TEST(ConfigExecution, CrossFieldRules) {
+  // Paper fills against starting balances: none is an error naming the table.
+  const std::string none = error_of("[execution]\nmode = \"paper\"\n");
+  EXPECT_NE(none.find("execution.balances = {}: paper mode fills against starting balances"),
+            std::string::npos)
+      << none;
+  EXPECT_EQ(error_of("[execution]\nmode = \"paper\"\n[execution.balances]\nUSDT = \"10000\"\n"),
+            "");
+  // Sim sends orders to a loopback exchange only.
+  const std::string remote = error_of("[execution]\nmode = \"sim\"\n");
+  EXPECT_NE(remote.find("exchange.rest_url = https://api.binance.com: execution.mode = \"sim\""),
+            std::string::npos)
+      << remote;
+  for (const char* url : {"https://127.0.0.1:1", "https://localhost:8443/x", "https://[::1]:9"}) {
+    EXPECT_EQ(error_of(std::string("[exchange]\nrest_url = \"") + url +
+                       "\"\n[execution]\nmode = \"sim\"\n"),
+              "")
+        << url;
+  }
+  EXPECT_NE(error_of("[exchange]\nrest_url = \"https://127.0.0.1.evil.com\"\n[execution]\nmode = "
+                     "\"sim\"\n"),
+            "");
+  // One fee rate for the engine and its ledger.
+  const std::string fees = error_of(
+      "[strategy]\nfee_overrides = { BTCUSDT = \"0.0005\" }\n[execution]\nmode = "
+      "\"paper\"\nbalances = { USDT = \"1\" }\n");
+  EXPECT_NE(fees.find("strategy.fee_overrides"), std::string::npos) << fees;
+  // Built in code: validate() says the same.
+  bot_config c;
+  c.execution.max_orders_per_10s = 100;
+  try {
+    validate(c);
+    ADD_FAILURE() << "validated";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("execution.max_orders_per_10s = 100"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(ConfigExecution, MapsToTheEnginesConfigurationForAUniverse) {
+  const universe u({{"BTCUSDT", "BTC", "USDT", {}},
+                    {"ETHBTC", "ETH", "BTC", {}},
+                    {"ETHUSDT", "ETH", "USDT", {}}});
+  bot_config c = load_config_string(R"(
+[strategy]
+fee = "0.00075"
+[execution]
+mode = "paper"
+max_slippage_bps = 20
+max_notional = "50"
+max_notional_by_asset = { BTC = "0.002" }
+max_open_cycles = 2
+max_orders_per_10s = 30
+max_residual_value = "5"
+[execution.balances]
+USDT = "1000"
+ETH = "0"
+)");
+  const execution_plan p = to_execution_plan(c, u);
+  EXPECT_EQ(p.engine.cycle.fee_rate, fixed8::from_raw(75'000));
+  EXPECT_EQ(p.engine.cycle.max_slippage_bps, 20u);
+  EXPECT_EQ(p.engine.risk.max_notional, fixed8::from_units(50));
+  ASSERT_EQ(p.engine.risk.max_notional_by_asset.size(), u.assets().size());
+  EXPECT_EQ(p.engine.risk.max_notional_by_asset[*u.find_asset("BTC")], fixed8::from_raw(200'000));
+  EXPECT_EQ(p.engine.risk.max_open_cycles, 2u);
+  EXPECT_EQ(p.engine.risk.max_orders_per_10s, 30u);
+  EXPECT_EQ(p.engine.risk.max_residual_value, fixed8::from_units(5));
+  EXPECT_EQ(p.valuation, *u.find_asset("USDT"));
+  ASSERT_EQ(p.start.size(), 2u);  // ETH before USDT: the table's order
+  EXPECT_EQ(p.start[0].asset, *u.find_asset("ETH"));
+  EXPECT_EQ(p.start[1].balance, fixed8::from_units(1000));
+  // An asset the exchange does not trade names its key.
+  c.execution.balances["DOGE"] = fixed8::one();
+  try {
+    (void)to_execution_plan(c, u);
+    ADD_FAILURE() << "mapped";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("execution.balances.DOGE = 1"), std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
