@@ -12,7 +12,9 @@
 #include <variant>
 #include <vector>
 
+#include "core/journal_bridge.h"
 #include "core/telemetry.h"
+#include "core/trading_state_replay.h"
 
 namespace triarb {
 namespace {
@@ -451,6 +453,17 @@ TEST(ExecutionEngine, AnAccountMismatchHaltsUntilTheStateIsActiveAgain) {
   EXPECT_EQ(ev[0].kind, execution_event_kind::account_mismatch);
   EXPECT_EQ(ev[0].detail, "account mismatch: USDT ours 10000 theirs 9999.5");
   EXPECT_TRUE(eng.self_halted());
+  // The caller's halt: layer four's manual trigger by "reconcile", a
+  // transition the chain's state replay (and so the audit) accepts.
+  trading_guard guard(guard_config{});
+  std::vector<guard_event> halted;
+  guard.halt(ev[0].time_ns, "reconcile", ev[0].detail, halted);
+  ASSERT_EQ(halted.size(), 1U);
+  EXPECT_EQ(halted[0].trigger, guard_trigger::manual);
+  trading_state_tracker replay;
+  EXPECT_EQ(replay.apply({.seq = 0, .body = genesis_record{}}), "");
+  EXPECT_EQ(replay.apply({.seq = 1, .body = to_record(halted[0], w.idx, w.u)}), "");
+  EXPECT_EQ(replay.state(), trading_state::halted);
   const opportunity op = w.decide();
   eng.on_decision(op, kHash, suppress_reason::none, kT0 + 1);
   EXPECT_EQ(eng.counter(exec_counter::refused_not_active), 1U);
