@@ -1,10 +1,11 @@
 // order_client_test: the order client (net/order_client.h) over real TLS on
-// loopback, against a scripted HTTPS server (one connection per request,
-// each answered by the next step of its script: a response, silence, or a
-// close) that verifies nothing and records every request, so each test sees
-// the bytes the client sent. Label integration: every wait is bounded
-// (request timeouts of a few hundred ms, a 2 s socket timeout on the
-// server), the server stops with the test.
+// loopback, against the simulated exchange's order routes (OrderClientSim:
+// fills equal to the exchange's own record, its rejections, faults, the
+// account reconciling an unknown order) and against a scripted HTTPS server (one connection per
+// request, each answered by the next step of its script: a response, silence, or a close) that
+// verifies nothing and records every request, so each test sees the bytes the client sent. Label
+// integration: every wait is bounded (request timeouts of a few hundred ms, a 2 s socket timeout on
+// the server), the server stops with the test.
 #include "net/order_client.h"
 
 #include <arpa/inet.h>
@@ -20,16 +21,27 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
+#include <optional>
+#include <ostream>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/hmac.h"
+#include "core/symbol_table.h"
+#include "net/book_ticker.h"
+#include "sim/exchange/sim_exchange.h"
 #include "sim/exchange/tls_cert.h"
 #include "tests/support/loopback.h"
 
 namespace triarb {
+
+// gtest prints an outcome by name.
+void PrintTo(order_outcome o, std::ostream* os) { *os << to_string(o); }
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -409,6 +421,177 @@ TEST(OrderClient, LiveOrderPlacementOnARealExchangeIsRefused) {
   } catch (const order_client_error& e) {
     EXPECT_NE(std::string(e.what()).find("empty"), std::string::npos);
   }
+}
+
+// ---------------------------------------------------------------------------
+// Against the simulated exchange's order routes (sim/exchange/order_routes.h)
+// ---------------------------------------------------------------------------
+
+struct sim_fixture {
+  explicit sim_fixture(sim_exchange_options o = {})
+      : ex([&] {
+          o.seed = 7;
+          o.updates_per_second = 200;  // slow: the top moves little during a test
+          o.timeout_hold_ms = 600;
+          return o;
+        }()) {
+    ex.start();
+    uni = load_exchange_info(ex.exchange_info());
+    tls.emplace(tls_options{.ca_file = "", .ca_pem = ex.ca_pem()});
+  }
+  order_client client(std::string_view secret = kDemoApiSecret,
+                      std::chrono::milliseconds timeout = 3000ms,
+                      std::function<std::int64_t()> wall = {}) {
+    order_client_options o;
+    o.rest.connect_timeout = timeout;
+    o.rest.request_timeout = timeout;
+    o.wall_ms = std::move(wall);
+    return order_client(
+        *tls, ex.rest_url(),
+        {secret_string(std::string(kDemoApiKey)), secret_string(std::string(secret))}, uni, o);
+  }
+  // A BUY IOC on the first symbol quoted in USDT, sized above its filters'
+  // minimums, limit 1 % above the ask (it fills at the book's prices).
+  order_request marketable_buy(std::string id) {
+    const symbol_info* s = nullptr;
+    symbol_id sid = kNoSymbol;
+    for (symbol_id i = 0; i < uni.symbols().size(); ++i) {
+      if (uni.assets()[uni.symbol(i).quote] == "USDT") {
+        s = &uni.symbol(i);
+        sid = i;
+        break;
+      }
+    }
+    EXPECT_NE(s, nullptr) << "no USDT symbol in the simulated universe";
+    rest_client rest(*tls, ex.rest_url());
+    std::vector<std::string> names;
+    for (const symbol_info& x : uni.symbols()) names.push_back(x.name);
+    const symbol_table table{std::span<const std::string>(names)};
+    fixed8 ask;
+    for (const quote& q : parse_book_ticker(rest.book_ticker(), table)) {
+      if (q.symbol == sid) ask = q.ask;
+    }
+    EXPECT_TRUE(ask.is_positive());
+    const symbol_filters& f = s->filters;
+    const fixed8 price =
+        ceil_to_step(checked_mul(ask, parse_fixed8("1.01").value, rounding::up).value, f.tick_size);
+    fixed8 qty = f.min_qty;
+    const fixed8 by_notional = checked_div(f.min_notional, price, rounding::up).value;
+    if (by_notional > qty) qty = by_notional;
+    qty = ceil_to_step(qty, f.step_size);
+    qty = checked_add(qty, f.step_size).value;
+    EXPECT_EQ(check_filters(f, price, qty), filter_errc::ok);
+    return {.client_order_id = std::move(id),
+            .symbol = sid,
+            .dir = side::buy,
+            .tif = time_in_force::ioc,
+            .price = price,
+            .quantity = qty};
+  }
+  // Every asset's free balance from the account equals the exchange's truth.
+  void expect_account_matches_truth(order_client& c) {
+    const account_reply a = c.account();
+    ASSERT_TRUE(a.ok) << a.detail;
+    const auto truth = ex.balances(kDemoApiKey);
+    ASSERT_TRUE(truth.has_value());
+    std::size_t compared = 0;
+    for (const asset_balance& b : a.balances.balances) {
+      for (const auto& [name, free] : *truth) {
+        if (name == uni.assets()[b.asset]) {
+          EXPECT_EQ(b.free, free) << name;
+          EXPECT_TRUE(b.locked.is_zero()) << name;
+          ++compared;
+        }
+      }
+    }
+    EXPECT_EQ(compared, truth->size());
+  }
+  sim_exchange ex;
+  universe uni;
+  std::optional<tls_context> tls;
+};
+
+TEST(OrderClientSim, AnOrderFillsAndTheResultIsTheExchangesOwnRecord) {
+  sim_fixture s;
+  order_client c = s.client();
+  const order_request o = s.marketable_buy("tbsim1");
+  const order_reply r = c.place(o);
+  ASSERT_EQ(r.outcome, order_outcome::accepted) << r.detail;
+  EXPECT_TRUE(r.response.result.executed_qty.is_positive()) << r.detail;
+  const std::vector<exchange_order> truth = s.ex.orders();
+  ASSERT_EQ(truth.size(), 1U);
+  EXPECT_EQ(truth[0].request, o);
+  EXPECT_EQ(r.response.result, truth[0].result) << "what the client read is what the exchange did";
+  EXPECT_EQ(r.counts.per_10s, 1U);
+  EXPECT_EQ(r.counts.per_1d, 1U);
+  s.expect_account_matches_truth(c);
+}
+
+TEST(OrderClientSim, TheExchangesRejectionsArriveWithTheirCodes) {
+  sim_fixture s;
+  order_client c = s.client();
+  order_request o = s.marketable_buy("tbsim2");
+  o.quantity = checked_add(o.quantity, fixed8::from_raw(1)).value;  // off the step: LOT_SIZE
+  order_reply r = c.place(o);
+  EXPECT_EQ(r.outcome, order_outcome::rejected) << r.detail;
+  EXPECT_EQ(r.error.code, -1013) << r.error.msg;
+
+  o = s.marketable_buy("tbsim3");
+  // Twice the demo account's 10,000 USDT at the limit, within the filters.
+  const symbol_filters& f = s.uni.symbol(o.symbol).filters;
+  o.quantity = ceil_to_step(checked_div(fixed8::from_units(20'000), o.price, rounding::up).value,
+                            f.step_size);
+  ASSERT_EQ(check_filters(f, o.price, o.quantity), filter_errc::ok);
+  r = c.place(o);
+  EXPECT_EQ(r.outcome, order_outcome::rejected) << r.detail;
+  EXPECT_EQ(r.error.code, -2010) << r.error.msg;
+
+  order_client wrong = s.client("triarbSimWrongSecret0000000000000000000000000000000000000000000");
+  r = wrong.place(s.marketable_buy("tbsim4"));
+  EXPECT_EQ(r.outcome, order_outcome::rejected) << r.detail;
+  EXPECT_EQ(r.error.code, -1022) << r.error.msg;
+
+  order_client stale = s.client(kDemoApiSecret, 3000ms, [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+               .count() -
+           600'000;  // ten minutes old
+  });
+  r = stale.place(s.marketable_buy("tbsim5"));
+  EXPECT_EQ(r.outcome, order_outcome::rejected) << r.detail;
+  EXPECT_EQ(r.error.code, -1021) << r.error.msg;
+  s.expect_account_matches_truth(c);
+}
+
+TEST(OrderClientSim, ATimedOutOrDroppedOrderIsUnknownAndTheAccountReconcilesIt) {
+  sim_fixture s;
+  order_client c = s.client(kDemoApiSecret, 250ms);
+  s.ex.set_order_fault_rates({.timeout = 1});
+  order_reply r = c.place(s.marketable_buy("tbsim6"));
+  EXPECT_EQ(r.outcome, order_outcome::unknown) << r.detail;
+  s.ex.set_order_fault_rates({.dropped = 1});
+  r = c.place(s.marketable_buy("tbsim7"));
+  EXPECT_EQ(r.outcome, order_outcome::unknown) << r.detail;
+  s.ex.set_order_fault_rates({});
+  const std::vector<exchange_order> truth = s.ex.orders();
+  ASSERT_EQ(truth.size(), 2U) << "each sent once, never retried";
+  EXPECT_TRUE(truth[0].executed);
+  EXPECT_TRUE(truth[1].executed);
+  std::this_thread::sleep_for(700ms);  // the held response is written and discarded
+  s.expect_account_matches_truth(c);
+}
+
+TEST(OrderClientSim, A429FromTheExchangePausesTheClient) {
+  sim_fixture s;
+  order_client c = s.client();
+  s.ex.set_order_fault_rates({.rate_limited = 1});
+  const order_reply r = c.place(s.marketable_buy("tbsim8"));
+  EXPECT_EQ(r.outcome, order_outcome::paused) << r.detail;
+  EXPECT_EQ(r.http_status, 429);
+  EXPECT_NE(r.pause.reason.find("Retry-After 1 s"), std::string::npos) << r.pause.reason;
+  const order_reply again = c.place(s.marketable_buy("tbsim9"));
+  EXPECT_EQ(again.outcome, order_outcome::paused);
+  EXPECT_EQ(s.ex.orders().size(), 1U) << "nothing sent inside the pause";
 }
 
 }  // namespace
