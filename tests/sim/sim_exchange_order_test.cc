@@ -904,6 +904,49 @@ TEST(SimExchangeOrders, AnOrderMatchesTheMarketAsItIsWhenItArrives) {
   EXPECT_GT(truth[0].market_time_ns, sent_at);  // the market moved on meanwhile
 }
 
+TEST(SimExchangeOrders, HostileRequestsAreRefusedByName) {
+  sim_exchange ex(frozen());
+  ex.start();
+  raw_client client(ex.ca_pem(), ex.port());
+  const std::string ts = "&timestamp=" + std::to_string(now_ms());
+  const std::string base = "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=IOC";
+  struct probe {
+    std::string query;
+    std::int64_t code;
+    std::string msg_part;
+  };
+  const std::vector<probe> probes = {
+      {base + "&quantity=-1&price=1" + ts, -1100, "parameter 'quantity'"},
+      {base + "&quantity=1&price=1e5" + ts, -1100, "parameter 'price'"},
+      {base + "&quantity=0.000000001&price=1" + ts, -1100, "parameter 'quantity'"},
+      {base + "&quantity=1&price=1&newClientOrderId=" + std::string(37, 'a') + ts, -1100,
+       "newClientOrderId"},
+      {base + "&quantity=1&price=1&newOrderRespType=LOUD" + ts, -1100, "newOrderRespType"},
+      {"symbol=BTCUSDT&side=BUY&type=ICEBERG&timeInForce=IOC&quantity=1&price=1" + ts, -1116,
+       "Invalid orderType."},
+      {"symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=DAY&quantity=1&price=1" + ts, -1115,
+       "Invalid timeInForce."},
+      {"symbol=%ZZ&side=BUY" + ts, -1100, "parameter 'symbol'"},
+      {base + "&quantity=1&price=1&timestamp=12x4", -1102, "'timestamp'"},
+  };
+  for (const probe& p : probes) {
+    const reply r = signed_send(client, http::verb::post, "/api/v3/order", p.query);
+    EXPECT_EQ(r.status, 400u) << p.query << ": " << r.body;
+    const auto [code, msg] = error_of(r);
+    EXPECT_EQ(code, p.code) << p.query << ": " << r.body;
+    EXPECT_NE(msg.find(p.msg_part), std::string::npos) << p.query << ": " << msg;
+  }
+  // A method the path does not serve; a body over the exchange's limit.
+  const reply del = client.send(http::verb::delete_, "/api/v3/order?" + base, {}, kKey);
+  EXPECT_EQ(del.status, 405u) << del.body;
+  const reply big = client.send(http::verb::post, "/api/v3/order", std::string(4096, 'a'), kKey);
+  EXPECT_TRUE(big.ec || big.status == 400u || big.status == 413u) << big.status;
+  EXPECT_TRUE(ex.orders().empty());
+  // Each probe but the timestamp's (rejected_timestamp) and the DELETE.
+  EXPECT_EQ(ex.get_stats().rejected_bad_parameter, probes.size() - 1 + 1);
+  EXPECT_EQ(ex.get_stats().rejected_timestamp, 1u);
+}
+
 // ---------------------------------------------------------------------------
 // The bot's own order client (net/order_client.h) against the exchange: the
 // two sides of the seam read each other as the exchange's documentation says.
