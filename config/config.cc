@@ -10,6 +10,8 @@
 #include <limits>
 #include <sstream>
 
+#include "config/execution_plan.h"
+
 namespace triarb {
 namespace {
 
@@ -952,7 +954,8 @@ execution_plan to_execution_plan(const bot_config& c, const universe& u) {
                                                 to_string(v))] = v;
     }
   }
-  p.valuation = asset("execution.valuation_asset", e.valuation_asset, quoted_value(e.valuation_asset));
+  p.valuation =
+      asset("execution.valuation_asset", e.valuation_asset, quoted_value(e.valuation_asset));
   for (const auto& [name, v] : e.balances) {
     p.start.push_back({asset("execution.balances." + name, name, to_string(v)), v});
   }

@@ -20,7 +20,6 @@
 #include <vector>
 
 #include "core/evaluator.h"
-#include "core/execution_engine.h"
 #include "core/fixed8.h"
 #include "core/trading_guard.h"
 #include "core/universe.h"
@@ -205,18 +204,6 @@ struct loopback_endpoint {
 // setting that fits. Pure; run and record call it once the universe is known,
 // before connecting.
 void check_connection_plan(const bot_config& c, std::size_t symbols);
-
-// The execution engine's configuration for one universe (core/execution_engine.h):
-// cycle (fee rate: [strategy]'s fee), risk (per-asset notionals by id), the
-// valuation asset's id and the starting balances by id. A start asset,
-// valuation asset or balance the universe does not trade is a config_error
-// naming the key.
-struct execution_plan {
-  execution_config engine;
-  asset_id valuation = 0;
-  std::vector<asset_balance> start;
-};
-[[nodiscard]] execution_plan to_execution_plan(const bot_config& c, const universe& u);
 
 // The start assets' ids in this universe, in the configured order (run,
 // replay and audit build their triangle index from them). An asset the

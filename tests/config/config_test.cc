@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config/execution_plan.h"
 #include "core/telemetry.h"
 #include "core/triangle_index.h"
 
