@@ -1,7 +1,10 @@
 // network_demo: `triarb demo` (see network_demo.h).
 #include "harness/network_demo.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -25,63 +28,125 @@
 namespace triarb {
 namespace {
 
-// The demo's journal: the path given, or journal.jsonl in a new directory of
-// its own under $TMPDIR (else /tmp), made by mkdtemp so that no other process
-// shares it, which the destructor removes (the chain's files, then the
-// directory, which must then be empty) unless kept.
-class demo_journal {
+// The demo's temporary directory and what it holds: made by mkdtemp under
+// $TMPDIR (else /tmp), so that no other process shares it. It holds the
+// journal (journal.jsonl, unless a path was given) and, in sim mode, the
+// demo account's API key file (owner-only, the bot reads it as
+// net/api_keys.h says). The destructor removes the key file always, the
+// journal's chain files unless kept, then the directory if it is empty.
+class demo_files {
  public:
-  demo_journal(const network_demo_options& d, std::ostream& ticks) : ticks_(ticks) {
+  demo_files(const network_demo_options& d, std::ostream& ticks) : ticks_(ticks) {
+    const bool need_dir = d.journal_path.empty() || d.execution == execution_mode::sim;
+    if (need_dir) {
+      const char* env = std::getenv("TMPDIR");
+      const std::string base = env != nullptr && *env != '\0' ? env : "/tmp";
+      std::string dir = base + "/triarb-demo-XXXXXX";
+      if (::mkdtemp(dir.data()) == nullptr) {
+        throw std::runtime_error("demo: cannot make a temporary directory under " + base +
+                                 " ($TMPDIR): " + std::strerror(errno) +
+                                 (d.journal_path.empty() ? " (or give --journal PATH)" : ""));
+      }
+      dir_ = dir;
+    }
     if (!d.journal_path.empty()) {
       path_ = d.journal_path;
-      return;
+    } else {
+      path_ = dir_ + "/journal.jsonl";
+      temporary_journal_ = true;
+      keep_ = d.keep_journal;
     }
-    const char* env = std::getenv("TMPDIR");
-    const std::string base = env != nullptr && *env != '\0' ? env : "/tmp";
-    std::string dir = base + "/triarb-demo-XXXXXX";
-    if (::mkdtemp(dir.data()) == nullptr) {
-      throw std::runtime_error("demo: cannot make a directory for the temporary journal under " +
-                               base + " ($TMPDIR): " + std::strerror(errno) +
-                               " (or give --journal PATH)");
-    }
-    dir_ = dir;
-    path_ = dir + "/journal.jsonl";
-    keep_ = d.keep_journal;
   }
-  demo_journal(const demo_journal&) = delete;
-  demo_journal& operator=(const demo_journal&) = delete;
-  ~demo_journal() {
-    if (!temporary() || keep_) return;
+  demo_files(const demo_files&) = delete;
+  demo_files& operator=(const demo_files&) = delete;
+  ~demo_files() {
+    if (dir_.empty()) return;
     try {
       std::error_code ec;
-      for (const std::string& f : chain_files(path_)) std::filesystem::remove(f, ec);
+      if (!key_file_.empty() && !std::filesystem::remove(key_file_, ec) && ec) {
+        ticks_ << "triarb demo: cannot remove the API key file " << key_file_ << ": "
+               << ec.message() << "\n";
+      }
+      if (temporary_journal_ && keep_) return;  // the directory stays with the journal
+      if (temporary_journal_) {
+        for (const std::string& f : chain_files(path_)) std::filesystem::remove(f, ec);
+      }
       if (!std::filesystem::remove(dir_, ec) && ec) {
-        ticks_ << "triarb demo: cannot remove the temporary journal's directory " << dir_ << ": "
+        ticks_ << "triarb demo: cannot remove the temporary directory " << dir_ << ": "
                << ec.message() << "\n";
       }
     } catch (const std::exception& e) {  // a destructor: say so, never throw
-      ticks_ << "triarb demo: cannot remove the temporary journal " << path_ << ": " << e.what()
+      ticks_ << "triarb demo: cannot remove the temporary files in " << dir_ << ": " << e.what()
              << "\n";
     }
   }
 
+  // Writes the key on line 1 and the secret on line 2 to a new file in the
+  // directory, created owner-only (0600, O_EXCL, no symbolic link
+  // followed): net/api_keys.h's file rules. Returns its path. Throws
+  // std::runtime_error naming the file (never its content).
+  const std::string& write_key_file(std::string_view key, std::string_view secret) {
+    const std::string path = dir_ + "/api-keys";
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                          S_IRUSR | S_IWUSR);
+    if (fd < 0) {
+      throw std::runtime_error("demo: cannot create the API key file " + path + ": " +
+                               std::strerror(errno));
+    }
+    key_file_ = path;  // removed at the end from now on
+    std::string text;
+    text.reserve(key.size() + secret.size() + 2);
+    text.append(key).append("\n").append(secret).append("\n");
+    std::size_t done = 0;
+    while (done < text.size()) {
+      const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int err = errno;
+        ::close(fd);
+        std::fill(text.begin(), text.end(), '\0');
+        throw std::runtime_error("demo: cannot write the API key file " + path + ": " +
+                                 std::strerror(err));
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    std::fill(text.begin(), text.end(), '\0');
+    if (::close(fd) != 0) {
+      throw std::runtime_error("demo: cannot write the API key file " + path + ": " +
+                               std::strerror(errno));
+    }
+    return key_file_;
+  }
+
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
-  [[nodiscard]] bool temporary() const noexcept { return !dir_.empty(); }
-  [[nodiscard]] bool removed_at_end() const noexcept { return temporary() && !keep_; }
+  [[nodiscard]] bool temporary() const noexcept { return temporary_journal_; }
+  [[nodiscard]] bool removed_at_end() const noexcept { return temporary_journal_ && !keep_; }
   void keep() noexcept { keep_ = true; }
 
  private:
   std::ostream& ticks_;
   std::string path_;
-  std::string dir_;  // non-empty: a temporary journal, in this directory
+  std::string dir_;       // non-empty: the demo's temporary directory
+  std::string key_file_;  // non-empty: written, removed at the end
+  bool temporary_journal_ = false;
   bool keep_ = true;
 };
 
 }  // namespace
 
 int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostream& ticks) {
+  live_options o;
   sim_exchange_options xo;
   xo.seed = d.seed;
+  // The demo account: kDemoStartBalance of each start asset (its balances
+  // are what the bot's ledger starts from in sim mode; paper starts from
+  // the same amounts).
+  sim_account_spec account{std::string(kDemoApiKey), std::string(kDemoApiSecret), {}};
+  for (const std::string& a : o.cfg.start_assets) {
+    account.balances.emplace_back(a, kDemoStartBalance);
+    o.cfg.execution.balances[a] = kDemoStartBalance;
+  }
+  xo.accounts.push_back(std::move(account));
   sim_exchange ex(xo);
   ex.start();
   if (d.fault_rate > 0) {
@@ -92,8 +157,11 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
     f << ex.exchange_info();
     if (!f) throw std::runtime_error(d.exchange_info_out + ": cannot write");
   }
-  demo_journal journal(d, ticks);
-  live_options o;
+  demo_files journal(d, ticks);
+  o.cfg.execution.mode = d.execution;
+  if (d.execution == execution_mode::sim) {
+    o.cfg.execution.key_file = journal.write_key_file(kDemoApiKey, kDemoApiSecret);
+  }
   o.cfg.rest_url = ex.rest_url();
   o.cfg.ws_url = ex.ws_url();
   o.cfg.metrics_address.clear();

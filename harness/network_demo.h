@@ -2,7 +2,9 @@
 // runs in-process on 127.0.0.1 (real TLS, a certificate made at start-up)
 // and the real live bot connects to it over TLS WebSocket; every
 // opportunity is judged by the exchange's ground truth and journaled, and
-// the demo ends by verifying the journal's chain.
+// the demo ends by verifying the journal's chain. By default the bot also
+// trades (execution = sim): its orders go to the exchange's order API and the
+// summary says what they captured.
 //
 //   network_demo_options d;  d.duration_s = 10;
 //   int rc = run_network_demo(d, std::cout, std::cerr);   // 0: no phantom
@@ -15,6 +17,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "core/fixed8.h"
 
 namespace triarb {
 
@@ -42,7 +45,20 @@ struct network_demo_options {
   journal_fsync_mode journal_fsync = journal_fsync_mode::interval;
   std::string record_path;  // non-empty: record the frames (replay reproduces)
   std::string exchange_info_out;
+  // Execution (docs/design.md, section 12). sim (the default): the exchange
+  // serves a demo account holding kDemoStartBalance of each start asset; its
+  // API key and secret reach the bot through an owner-only key file in the
+  // demo's temporary directory (never printed; removed at the end); at the
+  // end the bot's ledger is checked against the exchange's account, asset by
+  // asset. paper: the same starting balances, filled against the bot's own
+  // book. off: detection only. The summary's execution lines and the
+  // journal's execution records audited (offline/journal_audit.h,
+  // audit_states) come with paper and sim; a ledger that does not equal the
+  // account, or an audit that fails, makes the exit status 1.
+  execution_mode execution = execution_mode::sim;
 };
+// Each start asset's balance in the demo account (and paper's starting balances).
+inline constexpr fixed8 kDemoStartBalance = fixed8::from_units(10'000);
 int run_network_demo(const network_demo_options& o, std::ostream& out, std::ostream& ticks);
 
 }  // namespace triarb

@@ -17,14 +17,23 @@ void add_demo(CLI::App& app, std::vector<command>& out) {
       "The embedded default: starts the simulated exchange in-process on 127.0.0.1 (real TLS, "
       "certificate made at start-up) and runs the bot against it over real WebSocket for "
       "--duration real seconds; telemetry ticks, then a summary judged by the simulator's "
-      "ground truth (--frames-out records the frames for `triarb replay`); the journal (a "
-      "temporary one without --journal) is verified at the end");
+      "ground truth (--frames-out records the frames for `triarb replay`); by default the bot "
+      "also trades each actionable opportunity on the exchange's order API from a demo account "
+      "(--execution) and the summary says what it captured; the journal (a temporary one "
+      "without --journal) is verified and its execution records audited at the end");
   add_sim_flags(demo, *f);
   auto keep = std::make_shared<bool>(false);
   demo->add_flag("--keep-journal", *keep,
                  "Keep the temporary journal (its path is printed at the start) instead of "
                  "removing it at the end");
-  out.push_back({demo, [f, keep] {
+  auto execution = std::make_shared<std::string>("sim");
+  demo->add_option("--execution", *execution,
+                   "What the bot does with each actionable opportunity: sim (the default: LIMIT "
+                   "IOC orders over TLS to the simulated exchange's order API, from a demo "
+                   "account), paper (filled against the bot's own book, no order leaves the "
+                   "process) or off (detection only)")
+      ->check(CLI::IsMember({"off", "paper", "sim"}));
+  out.push_back({demo, [f, keep, execution] {
                    network_demo_options d;
                    d.seed = f->seed;
                    d.duration_s = f->duration_s;
@@ -38,6 +47,9 @@ void add_demo(CLI::App& app, std::vector<command>& out) {
                                                                   : journal_fsync_mode::interval;
                    d.record_path = f->frames_out;
                    d.exchange_info_out = f->exchange_info_out;
+                   d.execution = *execution == "off"     ? execution_mode::off
+                                 : *execution == "paper" ? execution_mode::paper
+                                                         : execution_mode::sim;
                    return run_network_demo(d, std::cout, std::cerr);
                  }});
 }
