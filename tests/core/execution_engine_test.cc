@@ -461,8 +461,16 @@ TEST(ExecutionEngine, AnAccountMismatchHaltsUntilTheStateIsActiveAgain) {
   ASSERT_EQ(halted.size(), 1U);
   EXPECT_EQ(halted[0].trigger, guard_trigger::manual);
   trading_state_tracker replay;
-  EXPECT_EQ(replay.apply({.seq = 0, .body = genesis_record{}}), "");
-  EXPECT_EQ(replay.apply({.seq = 1, .body = to_record(halted[0], w.idx, w.u)}), "");
+  EXPECT_EQ(replay.apply({.seq = 0,
+                          .body = genesis_record{},
+                          .prev_hash = std::string(kZeroHash),
+                          .hash = std::string(kZeroHash)}),
+            "");
+  EXPECT_EQ(replay.apply({.seq = 1,
+                          .body = to_record(halted[0], w.idx, w.u),
+                          .prev_hash = std::string(kZeroHash),
+                          .hash = std::string(kZeroHash)}),
+            "");
   EXPECT_EQ(replay.state(), trading_state::halted);
   const opportunity op = w.decide();
   eng.on_decision(op, kHash, suppress_reason::none, kT0 + 1);
