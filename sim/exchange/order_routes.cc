@@ -29,6 +29,7 @@
 #include "sim/exchange/limits.h"
 #include "sim/market.h"
 #include "sim/matching.h"
+#include "sim/order_faults.h"
 
 namespace triarb {
 
@@ -36,24 +37,6 @@ std::vector<std::pair<std::string, fixed8>> demo_balances() {
   return {{"USDT", fixed8::from_units(10'000)}, {"BTC", fixed8::from_raw(50'000'000)},
           {"ETH", fixed8::from_units(5)},       {"BNB", fixed8::from_units(20)},
           {"USDC", fixed8::from_units(10'000)}, {"FDUSD", fixed8::from_units(10'000)}};
-}
-
-std::string_view to_string(order_fault f) noexcept {
-  switch (f) {
-    case order_fault::none:
-      return "none";
-    case order_fault::reject:
-      return "reject";
-    case order_fault::rate_limited:
-      return "rate_limited";
-    case order_fault::timeout:
-      return "timeout";
-    case order_fault::partial:
-      return "partial";
-    case order_fault::dropped:
-      return "dropped";
-  }
-  return "?";
 }
 
 namespace sim_exchange_internal {
@@ -332,40 +315,6 @@ void add_order_counts(signed_reply& r, std::uint32_t c10s, std::uint32_t c1d) {
   r.headers.emplace_back("X-MBX-ORDER-COUNT-1D", std::to_string(c1d));
 }
 
-// The draw: one uniform per order, so the stream does not depend on outcomes.
-order_fault draw_fault(order_desk& d) {
-  const double u = d.fault_rng.uniform();
-  const order_fault_rates& f = d.faults;
-  double acc = 0;
-  for (const auto& [p, kind] :
-       {std::pair{f.reject, order_fault::reject},
-        std::pair{f.rate_limited, order_fault::rate_limited},
-        std::pair{f.timeout, order_fault::timeout}, std::pair{f.partial, order_fault::partial},
-        std::pair{f.dropped, order_fault::dropped}}) {
-    acc += p;
-    if (u < acc) return kind;
-  }
-  return order_fault::none;
-}
-
-// The quantity a partial-fill fault lets an IOC order fill: a seeded fraction
-// in [10 %, 90 %] of it, floored to the step; nullopt if that leaves nothing
-// the filters accept below the full quantity (the fault is then not applied).
-std::optional<fixed8> partial_cap(order_desk& d, const universe& u, const order_request& req) {
-  if (req.tif != time_in_force::ioc || req.symbol == kNoSymbol) return std::nullopt;
-  const symbol_filters& f = u.symbol(req.symbol).filters;
-  if (check_filters(f, req.price, req.quantity) != filter_errc::ok) return std::nullopt;
-  const std::int64_t permille = 100 + static_cast<std::int64_t>(d.fault_rng.below(801));
-  const fixed8_result part =
-      checked_mul(req.quantity, fixed8::from_raw(permille * 100'000), rounding::down);
-  if (!part.ok()) return std::nullopt;
-  const fixed8 cap = floor_to_step(part.value, f.step_size);
-  if (cap >= req.quantity || check_filters(f, req.price, cap) != filter_errc::ok) {
-    return std::nullopt;
-  }
-  return cap;
-}
-
 // What the account holds enough of for the full order (the engine checks the
 // capped one; a partial fault must not admit an order the balance refuses).
 bool balance_covers(const order_desk& d, const universe& u, sim::account_id a,
@@ -408,7 +357,7 @@ signed_reply handle_order(sim_exchange::impl& x, const signed_call& call) {
       std::chrono::duration_cast<std::chrono::milliseconds>(now - call.received).count();
   rec.market_time_ns = x.market->now_ns();
   ++d.c.orders_received;
-  rec.fault = draw_fault(d);
+  rec.fault = sim::draw_order_fault(d.faults, d.fault_rng);
   auto refuse = [&](http::status st, int code, std::string msg) {
     rec.http_status = static_cast<int>(st);
     rec.result = order_result{};
@@ -422,7 +371,7 @@ signed_reply handle_order(sim_exchange::impl& x, const signed_call& call) {
   bool handled = false;
   if (rec.fault == order_fault::reject) {
     ++d.c.faults_reject;
-    refuse(http::status::bad_request, sim::kErrRejected, "New order rejected.");
+    refuse(http::status::bad_request, sim::kFaultRejectCode, std::string(sim::kFaultRejectMsg));
     handled = true;
   } else if (rec.fault == order_fault::rate_limited) {
     ++d.c.faults_rate_limited;
@@ -443,7 +392,10 @@ signed_reply handle_order(sim_exchange::impl& x, const signed_call& call) {
     order_request placed = rec.request;
     if (rec.fault == order_fault::partial) {
       std::optional<fixed8> cap;
-      if (balance_covers(d, x.u, *a, rec.request)) cap = partial_cap(d, x.u, rec.request);
+      if (rec.request.symbol != kNoSymbol && balance_covers(d, x.u, *a, rec.request)) {
+        cap =
+            sim::partial_quantity(x.u.symbol(rec.request.symbol).filters, rec.request, d.fault_rng);
+      }
       if (cap) {
         placed.quantity = *cap;
         ++d.c.faults_partial;
@@ -460,9 +412,7 @@ signed_reply handle_order(sim_exchange::impl& x, const signed_call& call) {
     if (out.ok()) {
       rec.executed = true;
       // An IOC capped by the fault filled less than asked: the exchange says EXPIRED.
-      if (rec.fault == order_fault::partial && rec.result.executed_qty < rec.request.quantity) {
-        rec.result.status = order_status::expired;
-      }
+      if (rec.fault == order_fault::partial) sim::expire_partial(rec.result, rec.request);
       rec.http_status = 200;
       ++d.c.orders_executed;
       if (!rec.result.fills.empty()) d.updated_ms[*a] = rec.arrival_unix_ms;
@@ -636,15 +586,9 @@ order_desk::order_desk(const universe& u, const sim_exchange_options& o)
       fault_rng(o.seed ^ 0x0fde5ULL),
       faults(o.order_faults),
       delay_ms(o.order_delay_ms) {
-  double sum = 0;
-  for (const double p :
-       {faults.reject, faults.rate_limited, faults.timeout, faults.partial, faults.dropped}) {
-    if (!(p >= 0 && p <= 1)) {
-      throw std::invalid_argument("sim_exchange: each order fault rate must be in [0, 1]");
-    }
-    sum += p;
+  if (const std::string bad = sim::validate(faults); !bad.empty()) {
+    throw std::invalid_argument("sim_exchange: " + bad);
   }
-  if (sum > 1) throw std::invalid_argument("sim_exchange: the order fault rates sum above 1");
   if (!(o.fee_rate >= fixed8::zero() && o.fee_rate < fixed8::one()) || o.depth_levels < 1 ||
       o.depth_levels > sim::kMaxDepthLevels || o.order_delay_ms < 0 || o.timeout_hold_ms <= 0 ||
       o.retry_after_s <= 0 || o.ignored_429_before_ban < 1 || o.ban_s <= 0 ||
@@ -724,14 +668,9 @@ void sim_exchange::impl::signed_route(signed_call call, std::function<void(signe
 }
 
 void sim_exchange::set_order_fault_rates(const order_fault_rates& r) {
-  double sum = 0;
-  for (const double p : {r.reject, r.rate_limited, r.timeout, r.partial, r.dropped}) {
-    if (!(p >= 0 && p <= 1)) {
-      throw std::invalid_argument("set_order_fault_rates: each rate must be in [0, 1]");
-    }
-    sum += p;
+  if (const std::string bad = sim::validate(r); !bad.empty()) {
+    throw std::invalid_argument("set_order_fault_rates: " + bad);
   }
-  if (sum > 1) throw std::invalid_argument("set_order_fault_rates: the rates sum above 1");
   std::lock_guard lock(impl_->market_mu);
   impl_->desk->faults = r;
 }

@@ -66,20 +66,16 @@
 #include "sim/frame_faults.h"
 #include "sim/market.h"
 #include "sim/matching.h"
+#include "sim/order_faults.h"
 
 namespace triarb {
 
-// Order-path faults of POST /api/v3/order: each a probability per order that
-// passed authentication and the parameter checks. At most one fault per
-// order, drawn from one seeded stream in this order; each applied is counted
-// (stats::order_faults_*).
-struct order_fault_rates {
-  double reject = 0;        // refused, HTTP 400 -2010 "New order rejected."; not executed
-  double rate_limited = 0;  // HTTP 429 -1003 with Retry-After; not executed
-  double timeout = 0;  // executed; the response held timeout_hold_ms, past the client's timeout
-  double partial = 0;  // an IOC's fill capped to a seeded fraction of its quantity
-  double dropped = 0;  // executed; the connection closed without a response
-};
+// Order-path faults of POST /api/v3/order: sim/order_faults.h, the one
+// order-path fault injector (each a probability per order that passed
+// authentication and the parameter checks; one draw per order from the
+// exchange's own seeded stream; each applied is counted, stats::order_faults_*).
+using order_fault_rates = sim::order_fault_rates;
+using order_fault = sim::order_fault;
 
 // One account of the order API. balances: asset name -> free balance.
 struct sim_account_spec {
@@ -99,8 +95,6 @@ inline constexpr std::string_view kDemoApiSecret =
 // What the exchange did with one order it received (the ground truth): every
 // POST /api/v3/order from a known API key with a valid signature and
 // timestamp is one, whatever became of it.
-enum class order_fault : std::uint8_t { none, reject, rate_limited, timeout, partial, dropped };
-[[nodiscard]] std::string_view to_string(order_fault f) noexcept;
 enum class order_delivery : std::uint8_t {
   answered,  // the response was written at once
   held,      // a timeout fault: written timeout_hold_ms later (the client has given up)
