@@ -41,6 +41,7 @@
 #include "core/trading_state_replay.h"
 #include "core/universe.h"
 #include "net/rest_client.h"
+#include "runtime/executor.h"
 #include "runtime/feed_session.h"
 #include "runtime/latency_histogram.h"
 #include "runtime/metrics_server.h"
@@ -302,6 +303,12 @@ struct live_bot::state : ws_handler {
   std::atomic<std::uint32_t> health_symbols{0}, health_invalid{0};  // last sample (display)
   std::string control_token;                                        // never printed
   std::unique_ptr<metrics_server> metrics;
+  // Execution (runtime/executor.h; null when [execution] mode is off): owned
+  // by the journal thread, which journals each decision and then drives it.
+  // exec_wake (under jmu): the sim sender has answers waiting.
+  std::unique_ptr<executor> exec;
+  bool exec_wake = false;
+  bool exec_finished = false;  // journal thread: finish() ran at shutdown
   // The tick line's memory (feed thread): the counters at the last tick.
   std::map<std::string, std::uint64_t, std::less<>> last_counters;
   std::int64_t last_tick_ns = 0;
@@ -653,12 +660,22 @@ struct live_bot::state : ws_handler {
       bool stopping = false;
       {
         std::unique_lock<std::mutex> lk(jmu);
-        jcv.wait_for(lk, std::chrono::milliseconds(100), [&] { return jstop || !jqueue.empty(); });
+        // Wakes for records, at the executor's next paper answer, or when
+        // the sim sender has answers.
+        auto wait = std::chrono::nanoseconds(100'000'000);
+        if (exec) {
+          if (const auto due = exec->next_due()) {
+            wait = std::min(wait,
+                            std::chrono::nanoseconds(std::max<std::int64_t>(*due - now_ns(), 0)));
+          }
+        }
+        jcv.wait_for(lk, wait, [&] { return jstop || !jqueue.empty() || exec_wake; });
+        exec_wake = false;
         batch.swap(jqueue);
         jqueue_opportunities = 0;
         journal_lag.store(0, std::memory_order_relaxed);
         stopping = jstop;
-        if (batch.empty() && jstop) break;
+        if (batch.empty() && jstop && (!exec || exec_finished)) break;
       }
       std::size_t done = 0;
       bool cut_short = false;  // a write_failed: the rest waits (or, at shutdown, is dropped)
@@ -670,8 +687,17 @@ struct live_bot::state : ws_handler {
         head_failed_before = false;
         const journal_errc ec = q != nullptr ? append_opportunity(*q)
                                              : append_state(std::get<guard_event>(batch[done]));
+        if (exec && q == nullptr) {
+          // The guard's state, in the guard's order (a state record before
+          // the opportunities it judged), whether or not its record was written.
+          exec->on_trading_state(std::get<guard_event>(batch[done]).to, now_ns());
+        }
         if (ec == journal_errc::ok) {
           (q != nullptr ? journal_written : journal_states).fetch_add(1, std::memory_order_relaxed);
+          // The decision is in the chain: last_hash() is its hash, which its
+          // orders cite (records before orders: executor.h).
+          if (exec && q != nullptr)
+            exec->on_decision(q->op, journal->last_hash(), q->why, now_ns());
           continue;
         }
         if (!retry) {  // each record that fails counts once, however often it is retried
@@ -719,6 +745,15 @@ struct live_bot::state : ws_handler {
         jqueue_opportunities += opportunities;
         journal_lag.store(jqueue_opportunities, std::memory_order_relaxed);
         jcv.wait_for(lk, std::chrono::milliseconds(100), [&] { return jstop; });
+      }
+      if (exec) {
+        exec->poll(now_ns());
+        if (stopping && !exec_finished && !waiting) {
+          // Shutdown: the answers still due are taken (executor::finish); the
+          // halts it may ask for are queued: the loop runs once more.
+          exec->finish([this] { return now_ns(); });
+          exec_finished = true;
+        }
       }
       const std::int64_t now = now_ns();
       if (now >= next_checkpoint && !waiting) {  // never ahead of records waiting for a retry
@@ -896,6 +931,7 @@ struct live_bot::state : ws_handler {
     j += ",\"record\":{\"write_failures\":" +
          std::to_string(record_failures.load(std::memory_order_relaxed)) + "}";
     j += ",\"trading\":" + trading_json();
+    if (exec) j += ",\"execution\":" + execution_json(exec->summary());
     // Frame receive -> decision: quantiles in µs (ns exact), then the counts.
     const latency_histogram::stats ls = latency.summarize();
     j += ",\"latency_us\":" + ls.json_us() + ",\"latency\":{\"count\":" + std::to_string(ls.count) +
@@ -942,6 +978,42 @@ struct live_bot::state : ws_handler {
            "\":" + std::to_string(c.verdicts[i]);
     }
     return j + "}}";
+  }
+
+  // {"mode":"paper","cycles_started":3,...,"capture_rate":0.667,"realised":{"USDT":"0.1"},...}
+  static std::string execution_json(const execution_summary& x) {
+    std::string j = "{\"mode\":\"" + std::string(to_string(x.mode)) + "\"";
+    for (std::size_t i = 0; i < x.engine.size(); ++i) {
+      j += ",\"" + std::string(to_string(static_cast<exec_counter>(i))) +
+           "\":" + std::to_string(x.engine[i]);
+    }
+    for (std::size_t i = 0; i < x.own.size(); ++i) {
+      j += ",\"" + std::string(to_string(static_cast<executor_counter>(i))) +
+           "\":" + std::to_string(x.own[i]);
+    }
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%.6f", x.capture_rate());
+    j += ",\"capture_rate\":" + std::string(rate);
+    const auto amounts = [&j](std::string_view name, const std::map<std::string, fixed8>& m) {
+      j += ",\"" + std::string(name) + "\":{";
+      bool first = true;
+      for (const auto& [a, v] : m) {
+        j += (first ? "\"" : ",\"") + a + "\":\"" + to_string(v) + "\"";
+        first = false;
+      }
+      j += "}";
+    };
+    amounts("expected", x.expected_pnl);
+    amounts("realised", x.realised_pnl);
+    amounts("residual", x.residual);
+    amounts("balances", x.balances);
+    j += ",\"in_flight\":" + std::to_string(x.in_flight) +
+         ",\"unknown\":" + std::to_string(x.unknown) +
+         ",\"open_cycles\":" + std::to_string(x.open_cycles) +
+         ",\"self_halted\":" + (x.self_halted ? "true" : "false") +
+         ",\"acks\":" + std::to_string(x.acks) + ",\"ack_max_ns\":" + std::to_string(x.ack_max_ns) +
+         "}";
+    return j;
   }
 
   // Every counter of the tick, flat ("feed.frames_received"), for the
@@ -1023,7 +1095,8 @@ struct live_bot::state : ws_handler {
            " p50=" + latency_histogram::micros_text(ls.p50_ns) +
            "\u00b5s p99=" + latency_histogram::micros_text(ls.p99_ns) +
            "\u00b5s journal_lag=" + std::to_string(journal_lag.load(std::memory_order_relaxed)) +
-           " moved:" + (moved.empty() ? " -" : moved);
+           " moved:" + (moved.empty() ? " -" : moved) +
+           (exec ? " | " + exec->summary().line() : std::string());
   }
 
   // The evaluator's wake-up counters (eval_wakeup.h; zero when inline), one
@@ -1087,6 +1160,65 @@ struct live_bot::state : ws_handler {
         {"torn_tails_moved", get(journal_torn_moved), "Torn journal tails moved aside at open."},
         {"chains_set_aside", get(journal_chains_set_aside),
          "Journal chains that did not verify, set aside at open."}};
+  }
+
+  // triarb_execution_* (runtime/executor.h): every engine counter and the
+  // executor's own, cycles by outcome, capture rate, P&L and residuals.
+  static void render_execution(std::string& out, const execution_summary& x) {
+    render_family(out, "triarb_execution_events_total",
+                  "Execution engine counters (core/execution_engine.h exec_counter), by name.");
+    for (std::size_t i = 0; i < x.engine.size(); ++i) {
+      out += "triarb_execution_events_total{counter=\"" +
+             std::string(to_string(static_cast<exec_counter>(i))) + "\"} " +
+             std::to_string(x.engine[i]) + "\n";
+    }
+    render_family(out, "triarb_execution_transport_total",
+                  "The live executor's own failure paths (runtime/executor.h executor_counter).");
+    for (std::size_t i = 0; i < x.own.size(); ++i) {
+      out += "triarb_execution_transport_total{counter=\"" +
+             std::string(to_string(static_cast<executor_counter>(i))) + "\"} " +
+             std::to_string(x.own[i]) + "\n";
+    }
+    render_family(out, "triarb_execution_cycles_total", "Execution cycles closed, by outcome.");
+    for (const auto& [name, c] : {std::pair{"done", exec_counter::cycles_done},
+                                  std::pair{"residual", exec_counter::cycles_residual},
+                                  std::pair{"missed", exec_counter::cycles_missed}}) {
+      out += "triarb_execution_cycles_total{outcome=\"" + std::string(name) + "\"} " +
+             std::to_string(x.count(c)) + "\n";
+    }
+    render_counter(out, "triarb_execution_cycles_started_total", "Execution cycles started.",
+                   x.count(exec_counter::cycles_started));
+    render_counter(out, "triarb_execution_orders_total", "Orders sent (paper or sim).",
+                   x.count(exec_counter::orders_sent));
+    render_counter(out, "triarb_execution_rejects_total", "Orders answered rejected.",
+                   x.count(exec_counter::rejects));
+    render_counter(out, "triarb_execution_timeouts_total", "Orders whose answer never came.",
+                   x.count(exec_counter::timeouts));
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%.6f", x.capture_rate());
+    out +=
+        "# HELP triarb_execution_capture_rate Cycles done over cycles started (0 when none).\n"
+        "# TYPE triarb_execution_capture_rate gauge\ntriarb_execution_capture_rate " +
+        std::string(rate) + "\n";
+    const auto gauge = [&out](std::string_view name, std::string_view help,
+                              const std::map<std::string, fixed8>& m) {
+      out += "# HELP " + std::string(name) + " " + std::string(help) + "\n# TYPE " +
+             std::string(name) + " gauge\n";
+      for (const auto& [a, v] : m) {
+        out += std::string(name) + "{asset=\"" + a + "\"} " + to_string(v) + "\n";
+      }
+    };
+    gauge("triarb_execution_realised_pnl",
+          "Closed cycles' realised profit, by start asset (exact decimal).", x.realised_pnl);
+    gauge("triarb_execution_expected_pnl",
+          "Closed cycles' expected profit at decision, by start asset (exact decimal).",
+          x.expected_pnl);
+    gauge("triarb_execution_residual", "Residual inventory held by the risk gate, by asset.",
+          x.residual);
+    out +=
+        "# HELP triarb_execution_in_flight Orders sent and not answered (unknown included).\n"
+        "# TYPE triarb_execution_in_flight gauge\ntriarb_execution_in_flight " +
+        std::to_string(x.in_flight) + "\n";
   }
 
   std::string prometheus() {
@@ -1153,6 +1285,7 @@ struct live_bot::state : ws_handler {
         "until an operator resumes.\n# TYPE triarb_guard_quarantined_triangles gauge\n"
         "triarb_guard_quarantined_triangles " +
         std::to_string(g.quarantined) + "\n";
+    if (exec) render_execution(out, exec->summary());
     return out;
   }
 };
@@ -1382,6 +1515,44 @@ live_report live_bot::run() {
   // The start-up's state records are written now, on this thread (the
   // journal thread has not started): a run that stops here keeps them.
   if (s.journal) s.write_startup_records();
+  // Execution ([execution] mode paper or sim; runtime/executor.h): driven by
+  // the journal thread, so it needs the journal (an order not in the journal
+  // is never sent). It starts in the guard's state now; every later
+  // transition reaches it through the journal queue, in the guard's order.
+  if (cfg.execution.mode != execution_mode::off) {
+    if (!s.journal) {
+      throw config_error("execution.mode = \"" + std::string(to_string(cfg.execution.mode)) +
+                         "\" needs the journal (an order not journaled is never sent)");
+    }
+    executor_hooks h;
+    h.write = [&s](const execution_record& r, std::int64_t now) {
+      return std::visit([&](const auto& rec) { return s.journal->append(rec, now); }, r);
+    };
+    h.halt = [&s](const execution_event& e) {
+      s.with_guard([&](trading_guard& g, std::vector<guard_event>& ev, std::int64_t now) {
+        g.halt(now, "reconcile", e.detail, ev);
+        return true;
+      });
+    };
+    h.read_book = [&s](symbol_id id) { return s.book->read(id); };
+    h.wake = [&s] {
+      std::lock_guard<std::mutex> lk(s.jmu);
+      s.exec_wake = true;
+      s.jcv.notify_one();
+    };
+    trading_state initial = trading_state::active;
+    {
+      std::lock_guard<std::mutex> g(s.gmu);
+      initial = s.guard->state();
+    }
+    s.exec = std::make_unique<executor>(cfg, *s.u, *s.idx, initial, std::move(h), s.tls.get(),
+                                        s.now_ns());
+    std::cerr << "triarb: execution " << to_string(cfg.execution.mode)
+              << (cfg.execution.mode == execution_mode::paper
+                      ? " (no order leaves the process: each leg filled against the bot's book)"
+                      : " (orders to the simulated exchange at " + cfg.rest_url + ")")
+              << "\n";
+  }
   if (s.o.before_connecting) s.o.before_connecting();
   if (stop_reason() != nullptr) return stopped_report("before connecting");
   if (!cfg.metrics_address.empty()) {
@@ -1475,6 +1646,7 @@ live_report live_bot::run() {
     s.jcv.notify_all();
   }
   if (journal_thread.joinable()) journal_thread.join();
+  if (s.exec) s.exec->stop();
   if (s.record) {
     (void)s.record->flush();
     s.record_failures.store(s.record->write_failures(), std::memory_order_relaxed);
@@ -1511,6 +1683,7 @@ live_report live_bot::run() {
   r.quarantined = g.quarantined;
   r.transitions = g.transitions;
   r.verdicts = g.verdicts;
+  if (s.exec) r.execution = s.exec->summary();
   return r;
 }
 

@@ -91,6 +91,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,7 @@
 #include "net/tls_client.h"
 #include "net/ws_connection.h"
 #include "runtime/eval_wakeup.h"
+#include "runtime/executor.h"
 #include "runtime/latency_histogram.h"
 #include "runtime/stage_latency.h"
 
@@ -213,6 +215,9 @@ struct live_report {
   std::size_t quarantined = 0;
   std::array<std::uint64_t, static_cast<std::size_t>(guard_trigger::kCount)> transitions{};
   std::array<std::uint64_t, static_cast<std::size_t>(suppress_reason::kCount)> verdicts{};
+  // [execution] mode paper or sim: the executor's summary at the end
+  // (summary line: execution->line()); empty when off.
+  std::optional<execution_summary> execution;
   // "trading: halted at the end; transitions: manual 1, journal 0, ...;
   // suppressed: halted 12, reducing 0, quarantined 0 (of 40 opportunities)".
   [[nodiscard]] std::string trading_summary() const;

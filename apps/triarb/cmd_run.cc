@@ -117,7 +117,9 @@ int run_live(const run_flags& f) {
             << r.seconds << " s; " << r.opportunities << " opportunities (" << r.journal_full
             << " refused by a full journal queue)\nlatency: frame receive -> decision "
             << r.latency.text() << "\n"
-            << r.trading_summary() << "\ncounters: " << r.telemetry_json << "\n";
+            << r.trading_summary() << "\n"
+            << (r.execution ? r.execution->line() + "\n" : std::string())
+            << "counters: " << r.telemetry_json << "\n";
   if (!r.stages.empty()) {
     std::cout << "stages (evaluator " << r.evaluator << ", ~1 frame in " << f.stage_every << "):\n"
               << format_stages(r.stages, r.stage_samples);

@@ -1,0 +1,79 @@
+// sim_sender: execution's sim transport (runtime/executor.h): a sender
+// thread with net/order_client.h posting each order to the simulated
+// exchange's order API (loopback https only) and checking the account every
+// reconcile_interval_ms; the answers wait in an inbox the owner drains.
+//
+// Its own translation unit on purpose: net/order_api.h and core/ledger.h
+// each define a triarb::asset_balance, so no file may include both; this
+// header names neither (balances are (asset, free + locked) pairs).
+//
+// Thread safety: submit, take and stop from the owner thread; the wake hook
+// runs on the sender thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+#include "core/order.h"
+#include "core/universe.h"
+#include "net/tls_client.h"
+
+namespace triarb {
+
+// An order the transport could not place and no exchange code says why.
+inline constexpr int kNotSentCode = -1;
+
+struct sim_account {
+  bool ok = false;
+  int http_status = 0;
+  std::vector<std::pair<asset_id, fixed8>> balances;  // free + locked, per asset
+  std::string detail;                                 // why not ok (never a key)
+};
+
+enum class sim_answer_kind : std::uint8_t {
+  filled,       // a FULL answer (FILLED, EXPIRED, ...): result holds it
+  rejected,     // the exchange's error shape: result is rejected with its code and msg
+  paused,       // 429/418 or inside an earlier pause: not placed (result rejected)
+  not_sent,     // failed before sending (result rejected, kNotSentCode unless a code came)
+  unknown,      // timed out or answer lost after sending: reconcile from the account
+  id_mismatch,  // a 200 for another client order id: as unknown
+};
+
+struct sim_answer {
+  bool is_account = false;
+  sim_account account;  // is_account
+  std::string client_order_id;
+  sim_answer_kind kind = sim_answer_kind::unknown;
+  order_result result;
+  int http_status = 0;
+};
+
+class sim_sender {
+ public:
+  // Throws api_key_error (the keys), order_client_error (not loopback https).
+  sim_sender(tls_context& tls, const bot_config& cfg, const universe& u,
+             std::function<void()> wake);
+  ~sim_sender();
+  sim_sender(const sim_sender&) = delete;
+  sim_sender& operator=(const sim_sender&) = delete;
+
+  // GET /api/v3/account now, on the calling thread (start-up, before start()).
+  [[nodiscard]] sim_account account_now();
+  void start();
+  void submit(const order_request& o);
+  // Asks the sender for an account check now (after the orders queued).
+  void request_account();
+  [[nodiscard]] std::vector<sim_answer> take();
+  void stop();  // idempotent; a request in progress ends at once
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> p_;
+};
+
+}  // namespace triarb

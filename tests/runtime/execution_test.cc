@@ -1,0 +1,314 @@
+// execution_test: [execution] wired into the live bot (runtime/executor.h,
+// docs/design.md section 12, "In the live bot") against the simulated
+// exchange over TLS on loopback (label integration). Paper mode: cycles are
+// attempted; every order record cites a journaled, actionable decision and
+// has exactly one answer; the journal verifies and passes the audit's
+// execution checks (offline/journal_audit.h, audit_states); the ledger's final
+// balances equal the starting balances plus every journaled fill, computed
+// here from the journal alone; after a halt no order is journaled. Sim mode:
+// the orders go over TLS to the exchange's order API, and at the end the
+// exchange's account equals the bot's ledger. Every run is bounded (a
+// duration cap, waits with a deadline) and stops by itself.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <variant>
+
+#include "config/config.h"
+#include "core/journal.h"
+#include "core/order.h"
+#include "core/universe.h"
+#include "offline/journal_audit.h"
+#include "runtime/live_bot.h"
+#include "sim/exchange/sim_exchange.h"
+
+namespace triarb {
+namespace {
+
+using namespace std::chrono_literals;
+
+template <class F>
+bool wait_for(F cond, std::chrono::milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return cond();
+}
+
+std::string fresh_dir(const std::string& name) {
+  const std::string d = ::testing::TempDir() + "execution_" + name;
+  std::error_code ec;
+  std::filesystem::remove_all(d, ec);
+  std::filesystem::create_directories(d);
+  return d;
+}
+
+sim_exchange_options fast_exchange() {
+  sim_exchange_options o;
+  o.seed = 3;
+  o.updates_per_second = 5000;
+  return o;
+}
+
+live_options bot_for(const sim_exchange& ex, const std::string& dir) {
+  live_options o;
+  o.cfg.rest_url = ex.rest_url();
+  o.cfg.ws_url = ex.ws_url();
+  o.cfg.metrics_address = "";
+  o.cfg.telemetry_interval_ms = 100;
+  o.cfg.journal_path = dir + "/journal.jsonl";
+  o.cfg.journal_fsync = journal_fsync_mode::never;
+  o.cfg.guard.rate_floor = 1'000'000'000;
+  o.cfg.guard.repeat_reports = 1'000'000;
+  o.cfg.guard.feed_invalid_max_permille = 1000;
+  o.cfg.budget = fixed8::from_units(50);  // each cycle within the gate's notional
+  o.cfg.execution.max_notional = fixed8::from_units(100);
+  o.cfg.execution.max_open_cycles = 4;
+  o.tls.ca_pem = ex.ca_pem();
+  o.journal = true;
+  o.duration_ms = 20'000;  // upper bound; the tests stop earlier
+  o.ws.backoff_initial_ms = 50;
+  o.ws.backoff_max_ms = 500;
+  o.evaluator = live_options::evaluator_mode::inline_feed;
+  return o;
+}
+
+struct running_bot {
+  live_bot bot;
+  live_report report;
+  std::exception_ptr error;
+  std::thread t;
+  explicit running_bot(live_options o) : bot(std::move(o)) {
+    t = std::thread([this] {
+      try {
+        report = bot.run();
+      } catch (...) {
+        error = std::current_exception();
+      }
+    });
+  }
+  live_report finish() {
+    bot.request_stop();
+    if (t.joinable()) t.join();
+    if (error) std::rethrow_exception(error);
+    return report;
+  }
+  ~running_bot() {
+    bot.request_stop();
+    if (t.joinable()) t.join();
+  }
+};
+
+// symbol -> (base, quote)
+using universe_names = std::map<std::string, std::pair<std::string, std::string>>;
+
+// What the journal alone says about execution.
+struct journal_view {
+  std::vector<journal_record> records;
+  std::map<std::string, order_record> orders;  // by client id
+  std::map<std::string, int> answers;          // client id -> answers
+  std::uint64_t cycles = 0;
+  std::uint64_t orders_after_halt = 0;
+  std::uint64_t orders_without_decision = 0;
+  std::uint64_t answers_without_order = 0;
+  bool halted_seen = false;
+  // start + every fill (base and quote moves, commission in the received asset)
+  std::map<std::string, fixed8> balances;
+  std::string arithmetic_error;
+};
+
+journal_view read_view(const std::string& path, const universe_names& names,
+                       const std::map<std::string, fixed8>& start) {
+  journal_view v;
+  v.records = read_journal(path);
+  v.balances = start;
+  std::map<std::string, bool> actionable;  // opportunity hash -> actionable
+  const auto add = [&](const std::string& asset, fixed8 amount, bool plus) {
+    fixed8& b = v.balances[asset];
+    const fixed8_result r = plus ? checked_add(b, amount) : checked_sub(b, amount);
+    if (!r.ok()) v.arithmetic_error = "overflow on " + asset;
+    b = r.value;
+  };
+  for (const journal_record& r : v.records) {
+    if (const auto* op = std::get_if<opportunity_record>(&r.body)) {
+      actionable[r.hash] = op->suppressed == suppress_reason::none;
+    } else if (const auto* st = std::get_if<state_record>(&r.body)) {
+      if (st->to == trading_state::halted) v.halted_seen = true;
+      if (st->to == trading_state::active) v.halted_seen = false;
+    } else if (const auto* o = std::get_if<order_record>(&r.body)) {
+      v.orders[o->client_order_id] = *o;
+      if (v.halted_seen) ++v.orders_after_halt;
+      const auto it = actionable.find(o->decision);
+      if (it == actionable.end() || !it->second) ++v.orders_without_decision;
+    } else if (const auto* f = std::get_if<fill_record>(&r.body)) {
+      ++v.answers[f->client_order_id];
+      const auto it = v.orders.find(f->client_order_id);
+      if (it == v.orders.end()) {
+        ++v.answers_without_order;
+        continue;
+      }
+      const auto& [base, quote] = names.at(it->second.symbol);
+      for (const journal_fill& x : f->fills) {
+        const fixed8_result q = fill_quote(x.price, x.qty);
+        if (!q.ok()) v.arithmetic_error = "fill_quote overflow";
+        const bool buy = it->second.dir == side::buy;
+        add(base, x.qty, buy);
+        add(quote, q.value, !buy);
+        add(x.commission_asset, x.commission, false);
+      }
+    } else if (const auto* j = std::get_if<reject_record>(&r.body)) {
+      ++v.answers[j->client_order_id];
+      if (!v.orders.count(j->client_order_id)) ++v.answers_without_order;
+    } else if (std::holds_alternative<cycle_record>(r.body)) {
+      ++v.cycles;
+    }
+  }
+  return v;
+}
+
+std::map<std::string, fixed8> non_zero(const std::map<std::string, fixed8>& m) {
+  std::map<std::string, fixed8> out;
+  for (const auto& [k, x] : m) {
+    if (!x.is_zero()) out[k] = x;
+  }
+  return out;
+}
+
+// symbol -> (base, quote), from the exchange's universe.
+universe_names names_of(const sim_exchange& ex) {
+  const universe u = load_exchange_info(ex.exchange_info());
+  universe_names n;
+  for (const symbol_info& s : u.symbols()) {
+    n[std::string(s.name)] = {u.assets()[s.base], u.assets()[s.quote]};
+  }
+  return n;
+}
+
+void expect_journal_holds(const journal_view& v, const live_report& r) {
+  ASSERT_TRUE(r.execution.has_value());
+  const execution_summary& x = *r.execution;
+  EXPECT_EQ(v.orders.size(), x.count(exec_counter::orders_sent));
+  EXPECT_EQ(v.orders_without_decision, 0u);
+  EXPECT_EQ(v.answers_without_order, 0u);
+  for (const auto& [id, o] : v.orders) {
+    const auto it = v.answers.find(id);
+    EXPECT_TRUE(it != v.answers.end() && it->second == 1)
+        << id << " answers " << (it == v.answers.end() ? 0 : it->second);
+  }
+  // Every cycle started closed (the shutdown took the answers still due).
+  EXPECT_EQ(v.cycles, x.count(exec_counter::cycles_started));
+  EXPECT_EQ(x.in_flight, 0u);
+  EXPECT_EQ(v.arithmetic_error, "");
+  // The ledger is exactly the journal's fills applied to the start.
+  EXPECT_EQ(non_zero(v.balances), x.balances);
+}
+
+TEST(Execution, PaperModeJournalsEveryOrderWithItsDecisionAndTheLedgerBalances) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  const std::string dir = fresh_dir("paper");
+  live_options o = bot_for(ex, dir);
+  o.cfg.execution.mode = execution_mode::paper;
+  o.cfg.execution.latency_ns = 2'000'000;
+  o.cfg.execution.jitter_ns = 1'000'000;
+  o.cfg.execution.seed = 7;
+  const std::map<std::string, fixed8> start = {{"USDT", fixed8::from_units(10'000)}};
+  o.cfg.execution.balances = start;
+  std::ostringstream ticks;
+  o.ticks = &ticks;
+  auto rb = std::make_unique<running_bot>(std::move(o));
+  ASSERT_TRUE(wait_for([&] { return rb->bot.running(); }, 15s));
+  // A couple of seconds of cycles.
+  ASSERT_TRUE(wait_for([&] { return rb->bot.frames() > 0; }, 10s));
+  std::this_thread::sleep_for(2s);
+  // Then a halt: no order after it.
+  rb->bot.request_halt();
+  ASSERT_TRUE(wait_for([&] { return rb->bot.trading() == trading_state::halted; }, 5s));
+  std::this_thread::sleep_for(500ms);
+  const live_report r = rb->finish();
+  rb.reset();
+  ex.stop();
+
+  ASSERT_TRUE(r.execution.has_value());
+  const execution_summary& x = *r.execution;
+  std::cout << x.line() << "\n";
+  EXPECT_GE(x.count(exec_counter::cycles_started), 1u) << x.line();
+  EXPECT_EQ(x.count(exec_counter::cycles_started), x.count(exec_counter::cycles_done) +
+                                                       x.count(exec_counter::cycles_residual) +
+                                                       x.count(exec_counter::cycles_missed));
+  EXPECT_EQ(x.count(executor_counter::records_failed), 0u);
+  EXPECT_EQ(x.count(exec_counter::ledger_refused), 0u);
+  EXPECT_FALSE(x.self_halted);
+
+  const verify_report vr = verify_journal(dir + "/journal.jsonl", {});
+  EXPECT_TRUE(vr.ok()) << vr.message();
+  const audit_report a = audit_states(dir + "/journal.jsonl");
+  EXPECT_TRUE(a.ok()) << a.message();
+  EXPECT_EQ(a.orders, x.count(exec_counter::orders_sent)) << a.message() << a.execution_text();
+  EXPECT_EQ(a.unanswered_orders, 0u);
+  EXPECT_EQ(a.open_cycles, 0u);
+
+  const journal_view v = read_view(dir + "/journal.jsonl", names_of(ex), start);
+  expect_journal_holds(v, r);
+  EXPECT_TRUE(v.halted_seen);
+  EXPECT_EQ(v.orders_after_halt, 0u);
+  // The tick line says it too.
+  EXPECT_NE(ticks.str().find("execution: paper cycles"), std::string::npos);
+}
+
+TEST(Execution, SimModeSendsOverTlsAndTheExchangesAccountEqualsTheLedger) {
+  sim_exchange ex(fast_exchange());
+  ex.start();
+  ASSERT_EQ(::setenv("TRIARB_EXEC_TEST_KEY", std::string(kDemoApiKey).c_str(), 1), 0);
+  ASSERT_EQ(::setenv("TRIARB_EXEC_TEST_SECRET", std::string(kDemoApiSecret).c_str(), 1), 0);
+  const std::string dir = fresh_dir("sim");
+  live_options o = bot_for(ex, dir);
+  o.cfg.execution.mode = execution_mode::sim;
+  o.cfg.execution.api_key_env = "TRIARB_EXEC_TEST_KEY";
+  o.cfg.execution.api_secret_env = "TRIARB_EXEC_TEST_SECRET";
+  o.cfg.execution.reconcile_interval_ms = 200;
+  o.cfg.execution.order_timeout_ms = 2000;
+  auto rb = std::make_unique<running_bot>(std::move(o));
+  ASSERT_TRUE(wait_for([&] { return rb->bot.running(); }, 15s));
+  std::this_thread::sleep_for(2500ms);
+  const live_report r = rb->finish();
+  rb.reset();
+
+  ASSERT_TRUE(r.execution.has_value());
+  const execution_summary& x = *r.execution;
+  std::cout << x.line() << "\n";
+  EXPECT_GE(x.count(exec_counter::cycles_started), 1u) << x.line();
+  EXPECT_EQ(x.count(exec_counter::account_mismatches), 0u);
+  EXPECT_GE(x.count(exec_counter::account_checks), 1u);
+  EXPECT_FALSE(x.self_halted);
+  // Every order reached the exchange over TLS.
+  const std::vector<exchange_order> sent = ex.orders();
+  EXPECT_EQ(sent.size(), x.count(exec_counter::orders_sent));
+  // The exchange's account is the bot's ledger.
+  const auto theirs = ex.balances(std::string(kDemoApiKey));
+  ASSERT_TRUE(theirs.has_value());
+  std::map<std::string, fixed8> acc;
+  for (const auto& [asset, b] : *theirs) acc[asset] = b;
+  EXPECT_EQ(non_zero(acc), x.balances);
+
+  std::map<std::string, fixed8> start;
+  for (const auto& [asset, b] : demo_balances()) start[asset] = b;
+  const journal_view v = read_view(dir + "/journal.jsonl", names_of(ex), start);
+  ex.stop();
+  expect_journal_holds(v, r);
+  const audit_report a = audit_states(dir + "/journal.jsonl");
+  EXPECT_TRUE(a.ok()) << a.message();
+}
+
+}  // namespace
+}  // namespace triarb
