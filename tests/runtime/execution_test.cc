@@ -29,6 +29,8 @@
 #include "offline/journal_audit.h"
 #include "runtime/live_bot.h"
 #include "sim/exchange/sim_exchange.h"
+#include "tests/runtime/http_client.h"
+#include "tests/runtime/prometheus_lint.h"
 
 namespace triarb {
 namespace {
@@ -224,6 +226,7 @@ TEST(Execution, PaperModeJournalsEveryOrderWithItsDecisionAndTheLedgerBalances) 
   o.cfg.execution.seed = 7;
   const std::map<std::string, fixed8> start = {{"USDT", fixed8::from_units(10'000)}};
   o.cfg.execution.balances = start;
+  o.cfg.metrics_address = "127.0.0.1:0";
   std::ostringstream ticks;
   o.ticks = &ticks;
   auto rb = std::make_unique<running_bot>(std::move(o));
@@ -231,6 +234,18 @@ TEST(Execution, PaperModeJournalsEveryOrderWithItsDecisionAndTheLedgerBalances) 
   // A couple of seconds of cycles.
   ASSERT_TRUE(wait_for([&] { return rb->bot.frames() > 0; }, 10s));
   std::this_thread::sleep_for(2s);
+  // The execution metrics, in a clean exposition.
+  const std::string raw = test::scrape(rb->bot.metrics_port());
+  const std::string body = raw.substr(std::min(raw.size(), raw.find("\r\n\r\n") + 4));
+  EXPECT_EQ(prometheus_lint(body), std::vector<std::string>{});
+  for (const char* m :
+       {"triarb_execution_cycles_started_total ", "triarb_execution_cycles_total{outcome=\"done\"}",
+        "triarb_execution_capture_rate ", "triarb_execution_orders_total ",
+        "triarb_execution_events_total{counter=\"refused_gate\"}",
+        "triarb_execution_transport_total{counter=\"unsent_journal\"} 0",
+        "triarb_execution_realised_pnl{asset=\"USDT\"}"}) {
+    EXPECT_NE(body.find(m), std::string::npos) << m;
+  }
   // Then a halt: no order after it.
   rb->bot.request_halt();
   ASSERT_TRUE(wait_for([&] { return rb->bot.trading() == trading_state::halted; }, 5s));
