@@ -3,8 +3,8 @@
 # --scenario` (harness/campaign.h) on seeds 1..N, judged by the simulator's
 # ground truth (phantom, missed, recall, stale legs). Nightly: thousands.
 #
-#   ci/campaign.sh [--seeds N] [--duration T] [--network] [--preset P] [--out DIR]
-#                  [--shard K/N] [--mutant M]... [--binary B] [SCENARIO...]
+#   ci/campaign.sh [--seeds N] [--duration T] [--network] [--execution] [--preset P]
+#                  [--out DIR] [--shard K/N] [--mutant M]... [--binary B] [SCENARIO...]
 #     --seeds N     seeds 1..N per scenario (default 20)
 #     --duration T  seconds per run (default 5; simulated, or real with --network)
 #     --network     through the real TLS WebSocket path on 127.0.0.1 (one run
@@ -15,6 +15,12 @@
 #                   runs (K = 1..N; run i, counted from 0 in scenario-then-seed
 #                   order, belongs to slice i mod N + 1), so N machines or a CI
 #                   matrix split one sweep; each shard reports its own runs
+#     --execution   in-process: every run also executes (triarb sim --execution:
+#                   the execution engine's orders matched by the simulated
+#                   exchange through order-path faults); the sweep then
+#                   prints cycles attempted/done/residual/missed, the capture
+#                   rate, expected vs realised vs ideal P&L (exact sums),
+#                   residual by asset and fault counts (DIR/execution.txt)
 #     --mutant M    pass --mutant M to every run (repeatable; e.g. drop-capped
 #                   and no-validity on lunc-overflow: the trading guard check)
 #     --binary B    run this triarb as it is (no build; e.g. a copy, so a
@@ -39,6 +45,7 @@ out=build/campaign-report
 scenarios=()
 network=()
 mutants=()
+execution=
 binary=
 shard_k=1
 shard_n=1
@@ -47,6 +54,7 @@ while [ $# -gt 0 ]; do
     --seeds) seeds=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
     --network) network=(--network); shift ;;
+    --execution) execution=--execution; shift ;;
     --preset) preset=$2; shift 2 ;;
     --mutant) mutants+=(--mutant "$2"); shift 2 ;;
     --binary) binary=$2; shift 2 ;;
@@ -57,7 +65,7 @@ while [ $# -gt 0 ]; do
         echo "campaign.sh: --shard takes K/N with 1 <= K <= N (got '$2')" >&2; exit 2
       fi
       shard_k=${BASH_REMATCH[1]}; shard_n=${BASH_REMATCH[2]}; shift 2 ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
     -*) echo "campaign.sh: unknown option $1" >&2; exit 2 ;;
     *) scenarios+=("$1"); shift ;;
   esac
@@ -90,17 +98,17 @@ run_one() {
   local sc=$1 seed=$2
   local rc=0
   TRIARB_PRESET="$preset" "$bin" sim --seed "$seed" --scenario "$sc" --duration "$duration" \
-    $network_flag $mutant_flags --report "$out/$sc-$seed.json" >"$out/$sc-$seed.verdict" 2>&1 || rc=$?
+    $network_flag $execution $mutant_flags --report "$out/$sc-$seed.json" >"$out/$sc-$seed.verdict" 2>&1 || rc=$?
   if ! grep -qE '^(PASS|FAIL) ' "$out/$sc-$seed.verdict"; then
     echo "CRASH $sc seed=$seed exit=$rc" >>"$out/$sc-$seed.verdict"
-    echo "reproduce: $bin sim --seed $seed --scenario $sc --duration $duration $network_flag $mutant_flags" \
+    echo "reproduce: $bin sim --seed $seed --scenario $sc --duration $duration $network_flag $execution $mutant_flags" \
       >>"$out/$sc-$seed.verdict"
   fi
 }
 export -f run_one
 network_flag="${network[*]}"
 mutant_flags="${mutants[*]}"
-export bin out duration preset network_flag mutant_flags
+export bin out duration preset network_flag mutant_flags execution
 
 echo "== campaign: ${#scenarios[@]} scenarios x $seeds seeds, ${duration}s $mode each" \
   "(shard $shard_k/$shard_n)" >&2
@@ -164,6 +172,59 @@ for sc in "${scenarios[@]}"; do
           (e > 0 ? sprintf("%.2f%% (%d/%d)", 100 * c / e, c, e) : "n/a"), h, q, r, rr, rw, rq, fr
         }' "$out/summary.tsv"
 done
+if [ -n "$execution" ]; then
+  # Exact sums of the runs' decimals (the reports carry them as strings).
+  python3 - "$out" <<'PY' | tee "$out/execution.txt"
+import json, os, sys
+from decimal import Decimal
+out = sys.argv[1]
+keys = ["cycles_attempted", "cycles_done", "cycles_residual", "cycles_missed", "orders",
+        "fills", "rejects", "orders_unanswered", "paused", "timeouts", "late_answers",
+        "order_queries", "reconciled", "reconciled_from_account", "account_checks",
+        "account_mismatches", "ideal_ok", "ideal_failed", "refused_gate", "refused_balance"]
+tot = {k: 0 for k in keys}
+pnl = {k: Decimal(0) for k in ("expected_pnl", "realised_pnl", "ideal_pnl")}
+faults, residual = {}, {}
+runs = ledger_ok = audit_ok = 0
+for name in sorted(os.listdir(out)):
+    if not name.endswith(".json") or name == "summary.json":
+        continue
+    with open(os.path.join(out, name)) as f:
+        x = json.load(f).get("execution")
+    if x is None:
+        continue
+    runs += 1
+    ledger_ok += x["ledger_equal"]
+    audit_ok += x["audit_ok"]
+    for k in keys:
+        tot[k] += x[k]
+    for k in pnl:
+        pnl[k] += Decimal(x[k])
+    for k, v in x["faults"].items():
+        faults[k] = faults.get(k, 0) + v
+    for k, v in x["residual_by_asset"].items():
+        residual[k] = residual.get(k, Decimal(0)) + Decimal(v)
+a = tot["cycles_attempted"]
+print("execution: %d runs; ledger equal to the exchange's account in %d, audit OK in %d"
+      % (runs, ledger_ok, audit_ok))
+print("cycles attempted=%d done=%d residual=%d missed=%d capture=%s"
+      % (a, tot["cycles_done"], tot["cycles_residual"], tot["cycles_missed"],
+         "%.2f%%" % (100.0 * tot["cycles_done"] / a) if a else "n/a"))
+print("P&L (USDT, exact sums) expected=%s realised=%s ideal=%s (ideal ok %d, failed %d)"
+      % (pnl["expected_pnl"], pnl["realised_pnl"], pnl["ideal_pnl"], tot["ideal_ok"],
+         tot["ideal_failed"]))
+print("residual by asset: " + (" ".join("%s=%s" % (k, residual[k]) for k in sorted(residual))
+                               or "none"))
+print("order faults: " + " ".join("%s=%d" % (k, faults[k]) for k in sorted(faults)))
+print("orders=%d fills=%d rejects=%d unanswered=%d paused=%d timeouts=%d late=%d queries=%d"
+      " reconciled=%d (from account %d) account_checks=%d mismatches=%d refused_gate=%d"
+      " refused_balance=%d"
+      % (tot["orders"], tot["fills"], tot["rejects"], tot["orders_unanswered"], tot["paused"],
+         tot["timeouts"], tot["late_answers"], tot["order_queries"], tot["reconciled"],
+         tot["reconciled_from_account"], tot["account_checks"], tot["account_mismatches"],
+         tot["refused_gate"], tot["refused_balance"]))
+PY
+fi
 label="campaign"
 [ ${#network[@]} -gt 0 ] && label="campaign-network"
 echo "$label: $runs runs, $failed failed (shard $shard_k/$shard_n; reports in $out)"

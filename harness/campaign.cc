@@ -1,10 +1,14 @@
 // campaign: named fault scenarios judged by the market's ground truth. See campaign.h.
 #include "harness/campaign.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <deque>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <memory>
@@ -18,6 +22,7 @@
 #include "core/build_info.h"
 #include "core/dirty_set.h"
 #include "core/evaluator.h"
+#include "core/execution_engine.h"
 #include "core/feed_handler.h"
 #include "core/journal.h"
 #include "core/journal_bridge.h"
@@ -34,9 +39,12 @@
 #include "net/conn_policy.h"
 #include "net/connect_budget.h"
 #include "net/ws_connection.h"  // kMaxTargetBytes, build_stream_target
+#include "offline/journal_audit.h"
 #include "runtime/feed_session.h"
 #include "sim/frame_faults.h"
 #include "sim/market.h"
+#include "sim/matching.h"
+#include "sim/order_faults.h"
 #include "sim/rng.h"
 #include "sim/universe_gen.h"
 
@@ -105,6 +113,34 @@ guard_config campaign_guard_config() {
   return g;
 }
 
+// Execution (campaign_options::execution), scaled like the rest. An order
+// travels kOrderDelayNs plus a seeded jitter each way; the client gives up
+// on an answer after kOrderTimeoutNs (the order is then unknown) and asks
+// the exchange for the order kOrderQueryNs later; a timeout fault's answer
+// is written kHeldAnswerNs after the order arrived; the account is
+// reconciled every kAccountCheckNs; a 429 holds every order back for
+// kRetryAfterNs (its Retry-After). An order arrives long before its client
+// gives up, so when the engine sees it unknown the exchange has decided it
+// (the engine's account check may then call an unknown order that moved
+// nothing "did nothing": the recvWindow rule, core/execution_engine.h).
+constexpr std::int64_t kOrderDelayNs = 1 * kMs;
+constexpr std::int64_t kOrderJitterNs = 4 * kMs;
+constexpr std::int64_t kOrderTimeoutNs = 100 * kMs;
+constexpr std::int64_t kOrderQueryNs = 150 * kMs;
+constexpr std::int64_t kHeldAnswerNs = 300 * kMs;
+constexpr std::int64_t kAccountCheckNs = 50 * kMs;
+constexpr std::int64_t kRetryAfterNs = 200 * kMs;
+static_assert(kOrderDelayNs + kOrderJitterNs < kOrderTimeoutNs);
+// The engine's knobs in the campaign: leg 1 may spend the evaluator's whole
+// budget (1000 USDT), so the gate's notional admits what the evaluator sizes.
+constexpr std::uint32_t kExecMaxOpenCycles = 4;
+constexpr std::uint32_t kExecMaxOrdersPer10s = 90;
+constexpr std::int64_t kExecMaxResidualUsdt = 50'000;
+// The rate_limited fault's message (the request-weight limit's, as the exchange words it).
+constexpr std::string_view kRateLimitMsg =
+    "Too much request weight used; current limit is 6000 request weight per 1 MINUTE.";
+constexpr std::string_view kPausedMsg = "not sent: inside the exchange's Retry-After";
+
 // The no-validity mutant's view of the book: every snapshot says valid.
 struct all_valid_book {
   const order_book& b;
@@ -163,6 +199,15 @@ enum class event_kind : std::uint8_t {
   rest_snapshot,
   rest_reply,
   guard_tick,  // feed health sampled from the book for the trading guard
+  // Execution: an order reaching the exchange, its answer reaching the bot
+  // (value 1: a held answer, late; 2: the client's own refusal inside a
+  // Retry-After), the client giving up on it, the order's status read back,
+  // the account reconciled.
+  exec_arrival,
+  exec_answer,
+  exec_timeout,
+  exec_query,
+  exec_account,
 };
 
 struct event {
@@ -305,6 +350,22 @@ class campaign_run {
   void note_invalidated(symbol_id s, fault_kind why, std::int64_t at);
   void note_maybe_revalid(symbol_id s);
   void count(fault_kind k) { ++r_.faults[static_cast<std::size_t>(k)]; }
+  // Execution.
+  void exec_setup();
+  void exec_decide(const opportunity& op, suppress_reason why);
+  void exec_drain();
+  void exec_submit(const outgoing_order& o);
+  void exec_event(std::int64_t at, const event& e);
+  void exec_arrive(std::uint32_t i, std::int64_t at);
+  void exec_account(std::int64_t at);
+  void exec_finish();
+  std::int64_t exec_clock(std::int64_t at) {
+    exec_now_ = std::max(exec_now_, at);
+    return exec_now_;
+  }
+  std::int64_t exec_bot(std::int64_t at) { return exec_clock(at) + clock_offset_; }
+  std::optional<fixed8> value_in_usdt(asset_id a, fixed8 amount, int hops) const;
+  sim::true_quote quote_at(symbol_id s, std::int64_t at) const;
 
   const campaign_options& o_;
   plan p_;
@@ -378,6 +439,38 @@ class campaign_run {
     std::uint64_t length = 0;        // the run's reports, whatever their times
   };
   std::unordered_map<triangle_id, std::array<leg_watch, 3>> watch_;
+  // Execution: the production engine, the exchange's matching engine and
+  // one account, every order sent with the exchange's record of it.
+  struct exec_order {
+    outgoing_order o;
+    std::int64_t sent_at = 0;  // sim time it left the bot
+    sim::order_fault fault = sim::order_fault::none;
+    bool paused = false;  // held back by the client inside a Retry-After
+    order_result result;  // the exchange's answer (its record of the order)
+    int http = 0;
+  };
+  asset_id usdt_ = 0;
+  std::unique_ptr<execution_engine> eng_;
+  std::unique_ptr<sim::matching_engine> match_;
+  sim::account_id acct_ = 0;
+  sim::sim_rng exec_rng_{0};
+  sim::sim_rng fault_rng_{0};
+  sim::order_fault_rates order_faults_;
+  std::vector<exec_order> xorders_;
+  std::unordered_map<std::string, std::uint32_t> xorder_of_;
+  std::unordered_map<std::string, int> answers_;  // client id -> answer records journaled
+  std::map<asset_id, fixed8> residual_;
+  std::int64_t exec_now_ = 0;                    // sim time, never backwards
+  std::int64_t pause_until_ = 0;                 // bot clock: a 429's Retry-After
+  trading_state given_ = trading_state::active;  // the state the guard's events last gave
+  bool exec_final_ = false;
+  bool mutant_fired_ = false;
+  std::string exec_journal_;  // a temporary journal when the options name none
+  // The quotes of the symbols orders are travelling to, before the last
+  // market step (an order arriving before that step's time meets them).
+  std::vector<std::uint32_t> travelling_;  // order indices not yet arrived
+  std::vector<std::pair<symbol_id, sim::true_quote>> before_step_;
+  symbol_id stepped_ = kNoSymbol;
 };
 
 quote campaign_run::truth(symbol_id s) const {
@@ -727,6 +820,13 @@ void campaign_run::run_event(std::int64_t at, const event& e) {
       sample_feed_health();
       schedule(at + kGuardHealthTickNs, {event_kind::guard_tick, 0, 0});
       return;
+    case event_kind::exec_arrival:
+    case event_kind::exec_answer:
+    case event_kind::exec_timeout:
+    case event_kind::exec_query:
+    case event_kind::exec_account:
+      exec_event(at, e);
+      return;
   }
 }
 
@@ -765,7 +865,9 @@ bool campaign_run::sink(const opportunity& op) {
     ++r_.phantom_actionable;
     if (!frozen) ++r_.phantom_actionable_unfrozen;
   }
-  return journal_append(op, why);
+  if (!journal_append(op, why)) return false;
+  if (eng_) exec_decide(op, why);
+  return true;
 }
 
 // The drop-capped mutant's frozen legs: per (triangle, leg, update id), the
@@ -849,6 +951,13 @@ bool campaign_run::guard_events(std::vector<guard_event>& ev) {
       journal_.reset();  // nothing more is written to a journal that failed
       (void)guard_events(ev);
       return false;
+    }
+    if (eng_) {
+      // The engine follows the guard's state, as the runtime forwards it.
+      given_ = e.to;
+      const trading_state to = e.to;
+      eng_->on_trading_state(to, exec_bot(m_.now_ns()));
+      exec_drain();
     }
   }
   return true;
@@ -1082,6 +1191,340 @@ void campaign_run::emit(symbol_id s) {
   last_frame_[s] = clean;
 }
 
+// ---------------------------------------------------------------------------
+// Execution (campaign_options::execution)
+// ---------------------------------------------------------------------------
+
+void campaign_run::exec_setup() {
+  usdt_ = *u_.find_asset("USDT");
+  execution_config cfg;
+  cfg.cycle.fee_rate = eval_.config().default_fee;
+  cfg.cycle.client_order_id_prefix = "cx";
+  cfg.risk.max_notional = eval_.config().default_budget;
+  cfg.risk.max_open_cycles = kExecMaxOpenCycles;
+  cfg.risk.max_orders_per_10s = kExecMaxOrdersPer10s;
+  cfg.risk.max_residual_value = fixed8::from_units(kExecMaxResidualUsdt);
+  const asset_balance start[] = {{usdt_, o_.exec_start_usdt}};
+  eng_ = std::make_unique<execution_engine>(
+      u_, idx_, cfg, [this](asset_id a, fixed8 x) { return value_in_usdt(a, x, 2); }, start);
+  match_ = std::make_unique<sim::matching_engine>(
+      u_,
+      sim::matching_params{.depth = {.seed = o_.seed ^ 0xde97ULL}, .fee_rate = cfg.cycle.fee_rate});
+  acct_ = match_->add_account("campaign", "campaign-secret", {{usdt_, o_.exec_start_usdt}});
+  exec_rng_ = sim::sim_rng(o_.seed ^ 0xe8ec0de5ULL);
+  fault_rng_ = sim::sim_rng(o_.seed ^ 0x0fde5ULL);
+  order_faults_ = o_.order_faults.value_or(campaign_order_faults());
+  if (std::string bad = sim::validate(order_faults_); !bad.empty()) {
+    throw std::invalid_argument("campaign: " + bad);
+  }
+  r_.exec.on = true;
+  schedule(kAccountCheckNs, {event_kind::exec_account, 0, 0});
+}
+
+// The value of `amount` of asset a in USDT at the market's true quotes: a
+// direct USDT pair, else through one more asset (hops left). nullopt: none.
+std::optional<fixed8> campaign_run::value_in_usdt(asset_id a, fixed8 amount, int hops) const {
+  if (a == usdt_) return amount;
+  if (hops == 0) return std::nullopt;
+  for (symbol_id s = 0; s < u_.symbols().size(); ++s) {
+    const symbol_info& info = u_.symbol(s);
+    const sim::true_quote& q = m_.quote_of(s);
+    if (!q.present) continue;
+    if (info.base == a && q.bid > fixed8::zero()) {
+      const fixed8_result v = checked_mul(amount, q.bid, rounding::down);
+      if (!v.ok()) continue;
+      if (auto r = value_in_usdt(info.quote, v.value, hops - 1)) return r;
+    } else if (info.quote == a && q.ask > fixed8::zero()) {
+      const fixed8_result v = checked_div(amount, q.ask, rounding::down);
+      if (!v.ok()) continue;
+      if (auto r = value_in_usdt(info.base, v.value, hops - 1)) return r;
+    }
+  }
+  return std::nullopt;
+}
+
+// The symbol's true quote at sim time `at` (<= now): the quote before the
+// last step when `at` is before it and the step moved this symbol.
+sim::true_quote campaign_run::quote_at(symbol_id s, std::int64_t at) const {
+  if (at < m_.now_ns() && s == stepped_) {
+    for (const auto& [bs, q] : before_step_) {
+      if (bs == s) return q;
+    }
+  }
+  return m_.quote_of(s);
+}
+
+// An opportunity the journal holds (its record is the chain's last): the
+// engine decides, with the guard's verdict, citing the record's hash.
+void campaign_run::exec_decide(const opportunity& op, suppress_reason why) {
+  if (!journal_) return;  // a decision the journal could not take causes no order
+  const std::uint64_t started = eng_->counter(exec_counter::cycles_started);
+  eng_->on_decision(op, journal_->last_hash(), why, exec_bot(m_.now_ns()));
+  if (eng_->counter(exec_counter::cycles_started) > started) {
+    // The ground truth beside it: the cycle executed ideally, at once.
+    const triangle& t = idx_.triangle_at(op.triangle);
+    std::array<sim::true_quote, 3> q;
+    for (std::size_t i = 0; i < 3; ++i) q[i] = m_.quote_of(t.legs[i].symbol);
+    const sim::ideal_result g =
+        sim::ideal_cycle(u_, t, op.amount_in, q, match_->params().fee_rate, match_->params().depth);
+    if (g.ok()) {
+      ++r_.exec.ideal_ok;
+      r_.exec.ideal_pnl = saturating_add(r_.exec.ideal_pnl, g.profit).value;
+    } else {
+      ++r_.exec.ideal_failed;
+    }
+  }
+  exec_drain();
+}
+
+// Drains the engine as the runtime does: records into the journal first,
+// then the orders, then its halts (a layer-four halt by "reconcile").
+void campaign_run::exec_drain() {
+  for (const execution_record& rec : eng_->take_records()) {
+    std::string answer;  // the client id an answer record answers
+    if (const auto* ord = std::get_if<order_record>(&rec)) {
+      ++r_.exec.orders;
+      answers_.emplace(ord->client_order_id, 0);
+    } else if (const auto* f = std::get_if<fill_record>(&rec)) {
+      if (o_.mutant_exec == exec_mutant::drop_answer && !mutant_fired_) {
+        mutant_fired_ = true;  // the mutant: this answer never reaches the journal
+        continue;
+      }
+      ++r_.exec.fills;
+      answer = f->client_order_id;
+    } else if (const auto* rj = std::get_if<reject_record>(&rec)) {
+      ++r_.exec.rejects;
+      answer = rj->client_order_id;
+    }
+    if (!answer.empty()) ++answers_[answer];
+    if (!journal_) continue;
+    const journal_errc ec =
+        std::visit([&](const auto& x) { return journal_->append(x, m_.now_ns()); }, rec);
+    if (ec != journal_errc::ok) {
+      std::vector<guard_event> ev;
+      guard_.on_journal_failure(bot_now(), to_string(ec), ev);
+      journal_.reset();
+      (void)guard_events(ev);
+    }
+  }
+  for (const cycle_outcome& c : eng_->take_closed()) {
+    r_.exec.expected_pnl = saturating_add(r_.exec.expected_pnl, c.expected_pnl).value;
+    r_.exec.realised_pnl = saturating_add(r_.exec.realised_pnl, c.realised_pnl).value;
+    for (const asset_amount& a : c.residuals) {
+      residual_[a.asset] = saturating_add(residual_[a.asset], a.amount).value;
+    }
+  }
+  for (const outgoing_order& o : eng_->take_orders()) {
+    if (given_ != trading_state::active || guard_.state() != trading_state::active) {
+      ++r_.exec.orders_not_active;
+    }
+    if (!journal_) continue;  // an order not in the journal is never sent
+    exec_submit(o);
+  }
+  for (const execution_event& e : eng_->take_events()) {
+    std::vector<guard_event> ev;
+    guard_.halt(e.time_ns, "reconcile", e.detail, ev);
+    (void)guard_events(ev);
+  }
+}
+
+// The client sends an order (or, inside a 429's Retry-After, holds it back
+// and answers it itself: not sent).
+void campaign_run::exec_submit(const outgoing_order& o) {
+  const auto i = static_cast<std::uint32_t>(xorders_.size());
+  exec_order x;
+  x.o = o;
+  x.sent_at = exec_clock(m_.now_ns());
+  xorder_of_[o.order.client_order_id] = i;
+  if (exec_bot(m_.now_ns()) < pause_until_) {
+    x.paused = true;
+    x.result.error_code = sim::kFaultRateLimitCode;
+    x.result.error_msg = std::string(kPausedMsg);
+    ++r_.exec.paused;
+    xorders_.push_back(std::move(x));
+    schedule(exec_now_, {event_kind::exec_answer, i, 2});
+    return;
+  }
+  xorders_.push_back(std::move(x));
+  travelling_.push_back(i);
+  const auto jitter = static_cast<std::int64_t>(exec_rng_.below(kOrderJitterNs + 1));
+  schedule(exec_now_ + kOrderDelayNs + jitter, {event_kind::exec_arrival, i, 0});
+}
+
+// The order reaches the exchange: a fault is drawn (sim/order_faults.h, as
+// the simulated exchange's routes draw it), then the matching engine places
+// it against the symbol's true quote at this instant; the answer goes back
+// (or is held, or dropped).
+void campaign_run::exec_arrive(std::uint32_t i, std::int64_t at) {
+  const std::int64_t now = exec_clock(at);
+  travelling_.erase(std::find(travelling_.begin(), travelling_.end(), i));
+  exec_order& x = xorders_[i];
+  const order_request& req = x.o.order;
+  x.fault = sim::draw_order_fault(order_faults_, fault_rng_);
+  const auto refuse = [&](int http, int code, std::string_view msg) {
+    x.http = http;
+    x.result = order_result{};
+    x.result.error_code = code;
+    x.result.error_msg = std::string(msg);
+  };
+  if (x.fault == sim::order_fault::reject) {
+    refuse(400, sim::kFaultRejectCode, sim::kFaultRejectMsg);
+  } else if (x.fault == sim::order_fault::rate_limited) {
+    refuse(429, sim::kFaultRateLimitCode, kRateLimitMsg);
+  } else if (halted_[req.symbol] != 0) {
+    refuse(400, sim::kErrRejected, "Market is closed.");
+  } else {
+    order_request placed = req;
+    if (x.fault == sim::order_fault::partial) {
+      const symbol_info& info = u_.symbol(req.symbol);
+      const std::vector<fixed8>& bal = match_->account_at(acct_).balance;
+      const fixed8_result need = checked_mul(req.price, req.quantity, rounding::up);
+      const bool covers = req.dir == side::sell ? bal[info.base] >= req.quantity
+                                                : need.ok() && bal[info.quote] >= need.value;
+      std::optional<fixed8> cap;
+      if (covers) cap = sim::partial_quantity(info.filters, req, fault_rng_);
+      if (cap) {
+        placed.quantity = *cap;
+      } else {
+        x.fault = sim::order_fault::none;  // nothing to cap: not applied, not counted
+      }
+    }
+    const sim::true_quote q = quote_at(req.symbol, at);
+    sim::place_outcome out = match_->place(acct_, placed, q, now);
+    x.http = out.ok() ? 200 : out.error->http_status;
+    const bool filled = out.ok() && !out.result.fills.empty();
+    x.result = std::move(out.result);
+    if (x.fault == sim::order_fault::partial && x.http == 200) sim::expire_partial(x.result, req);
+    if (o_.mutant_exec == exec_mutant::double_fill && !mutant_fired_ && filled) {
+      // The mutant: the exchange takes the order a second time.
+      const sim::place_outcome again = match_->place(acct_, placed, q, now);
+      mutant_fired_ = again.ok() && !again.result.fills.empty();
+    }
+  }
+  ++r_.exec.faults[static_cast<std::size_t>(x.fault)];
+  if (x.fault == sim::order_fault::timeout) {
+    schedule(at + kHeldAnswerNs, {event_kind::exec_answer, i, 1});
+    schedule(x.sent_at + kOrderTimeoutNs, {event_kind::exec_timeout, i, 0});
+  } else if (x.fault == sim::order_fault::dropped) {
+    schedule(x.sent_at + kOrderTimeoutNs, {event_kind::exec_timeout, i, 0});
+  } else {
+    const auto jitter = static_cast<std::int64_t>(exec_rng_.below(kOrderJitterNs + 1));
+    schedule(at + kOrderDelayNs + jitter, {event_kind::exec_answer, i, 0});
+  }
+}
+
+void campaign_run::exec_account(std::int64_t at) {
+  const std::int64_t t = exec_bot(at);
+  const std::vector<fixed8>& bal = match_->account_at(acct_).balance;
+  std::vector<asset_balance> a;
+  a.reserve(bal.size());
+  for (asset_id k = 0; k < bal.size(); ++k) a.push_back({k, bal[k]});
+  eng_->on_account(a, t);
+  exec_drain();
+}
+
+void campaign_run::exec_event(std::int64_t at, const event& e) {
+  switch (e.k) {
+    case event_kind::exec_arrival:
+      exec_arrive(e.target, at);
+      return;
+    case event_kind::exec_answer: {
+      const exec_order& x = xorders_[e.target];
+      const std::int64_t t = exec_bot(at);
+      if (e.value == 1) ++r_.exec.late_answers;
+      if (x.http == 429) pause_until_ = std::max(pause_until_, t + kRetryAfterNs);
+      eng_->on_result(x.o.order.client_order_id, x.result, t, x.paused ? 0 : x.http);
+      exec_drain();
+      return;
+    }
+    case event_kind::exec_timeout:
+      eng_->on_timeout(xorders_[e.target].o.order.client_order_id, exec_bot(at));
+      exec_drain();
+      schedule(at + kOrderQueryNs, {event_kind::exec_query, e.target, 0});
+      return;
+    case event_kind::exec_query:
+      // The order's status, read back from the exchange: its record.
+      ++r_.exec.order_queries;
+      eng_->on_reconciled(xorders_[e.target].o.order.client_order_id, xorders_[e.target].result,
+                          exec_bot(at));
+      exec_drain();
+      return;
+    case event_kind::exec_account:
+      exec_account(at);
+      if (!exec_final_) schedule(at + kAccountCheckNs, {event_kind::exec_account, 0, 0});
+      return;
+    default:
+      return;
+  }
+}
+
+// The run is over: every order still travelling arrives, every answer,
+// timeout and query comes (the market stands still), the account is
+// reconciled once more; then the checks' figures.
+void campaign_run::exec_finish() {
+  exec_final_ = true;
+  while (!events_.empty()) {
+    const auto it = events_.begin();
+    const std::int64_t at = it->first;
+    const event e = it->second;
+    events_.erase(it);
+    if (e.k >= event_kind::exec_arrival) exec_event(at, e);
+  }
+  exec_account(exec_now_);
+  execution_report& x = r_.exec;
+  const auto c = [&](exec_counter k) { return eng_->counter(k); };
+  x.cycles_attempted = c(exec_counter::cycles_started);
+  x.cycles_done = c(exec_counter::cycles_done);
+  x.cycles_residual = c(exec_counter::cycles_residual);
+  x.cycles_missed = c(exec_counter::cycles_missed) + c(exec_counter::cycles_rejected);
+  x.cycles_leg1_rejected = c(exec_counter::cycles_rejected);
+  x.cycles_open = eng_->open_cycles();
+  x.refused_gate = c(exec_counter::refused_gate);
+  x.refused_balance = c(exec_counter::refused_balance);
+  x.refused_plan = c(exec_counter::refused_plan);
+  x.refused_not_active = c(exec_counter::refused_not_active);
+  x.timeouts = c(exec_counter::timeouts);
+  x.reconciled = c(exec_counter::reconciled);
+  x.reconciled_from_account = c(exec_counter::reconciled_from_account);
+  x.account_checks = c(exec_counter::account_checks);
+  x.account_pending = c(exec_counter::account_pending);
+  x.account_mismatches = c(exec_counter::account_mismatches);
+  x.ledger_refused = c(exec_counter::ledger_refused);
+  x.ledger_deferred = c(exec_counter::ledger_deferred);
+  x.exchange_orders = match_->orders_placed();
+  for (const auto& [a, amount] : residual_) {
+    if (amount == fixed8::zero()) continue;
+    x.residual_by_asset.emplace_back(std::string(u_.assets()[a]), amount);
+    // Its value at the market's true quotes at the end (a short position counts against).
+    const bool short_position = amount < fixed8::zero();
+    const fixed8 magnitude = short_position ? fixed8::from_raw(-amount.raw()) : amount;
+    if (const std::optional<fixed8> v = value_in_usdt(a, magnitude, 2)) {
+      const fixed8 signed_v = short_position ? fixed8::from_raw(-v->raw()) : *v;
+      x.residual_value = saturating_add(x.residual_value, signed_v).value;
+    } else {
+      ++x.residual_unvalued;
+    }
+  }
+  for (const auto& [id, n] : answers_) {
+    if (n == 0) {
+      ++x.orders_unanswered;
+      if (x.first_unanswered.empty() || id < x.first_unanswered) x.first_unanswered = id;
+    }
+    if (n > 1) ++x.orders_answered_twice;
+  }
+  // The engine's ledger against the exchange's account, asset by asset, exactly.
+  x.ledger_equal = true;
+  const std::vector<fixed8>& bal = match_->account_at(acct_).balance;
+  for (asset_id k = 0; k < bal.size(); ++k) {
+    if (eng_->balances().balance(k) != bal[k]) {
+      x.ledger_equal = false;
+      x.ledger_diff = std::string(u_.assets()[k]) + ": ledger " +
+                      to_string(eng_->balances().balance(k)) + ", exchange " + to_string(bal[k]);
+      break;
+    }
+  }
+}
+
 campaign_report campaign_run::run() {
   const std::size_t n = u_.symbols().size();
   r_.symbols = n;
@@ -1168,18 +1611,32 @@ campaign_report campaign_run::run() {
     lunc_from_ = o_.duration_ns / 10;
   }
 
-  if (!o_.journal_path.empty()) {
+  if (o_.execution) {
+    exec_setup();
+    if (o_.journal_path.empty()) {
+      // The engine's orders cite their decisions' records: a journal it is.
+      static std::atomic<std::uint64_t> runs{0};
+      exec_journal_ = (std::filesystem::temp_directory_path() /
+                       ("triarb-campaign-exec-" + std::to_string(::getpid()) + "-" +
+                        std::to_string(runs.fetch_add(1)) + ".jsonl"))
+                          .string();
+      std::filesystem::remove(exec_journal_);
+    }
+  }
+  if (!o_.journal_path.empty() || !exec_journal_.empty()) {
     journal_options jo;
     jo.version = journal_version("campaign");
     jo.config_text = std::string("scenario = ") + std::string(to_string(o_.sc)) +
                      "\nseed = " + std::to_string(o_.seed) +
                      "\nduration_ns = " + std::to_string(o_.duration_ns) +
                      "\nmutant_drop_capped = " + (o_.mutant_drop_capped ? "true" : "false") + "\n" +
-                     (o_.mutant_no_validity ? "mutant_no_validity = true\n" : "");
+                     (o_.mutant_no_validity ? "mutant_no_validity = true\n" : "") +
+                     (o_.execution ? "execution = true\n" : "");
     jo.universe = std::to_string(u_.fingerprint());
     jo.fsync = o_.journal_fsync;
     jo.start_new_on_broken = o_.new_journal;
-    journal_ = std::make_unique<journal_writer>(journal_writer::open(o_.journal_path, jo));
+    journal_ = std::make_unique<journal_writer>(
+        journal_writer::open(o_.journal_path.empty() ? exec_journal_ : o_.journal_path, jo));
   }
 
   plan_events();
@@ -1192,7 +1649,15 @@ campaign_report campaign_run::run() {
   if (!o_.guard_off) schedule(0, {event_kind::guard_tick, 0, 0});
   const int disloc_updates = sim::market_params{}.dislocation_updates;
   while (m_.now_ns() < o_.duration_ns) {
+    if (!travelling_.empty()) {
+      before_step_.clear();
+      for (const std::uint32_t i : travelling_) {
+        const symbol_id ts = xorders_[i].o.order.symbol;
+        before_step_.emplace_back(ts, m_.quote_of(ts));
+      }
+    }
     const sim::market_update up = m_.step();
+    stepped_ = up.symbol;
     // Episodes: a dislocation lasts dislocation_updates of its symbol.
     const symbol_id s = up.symbol;
     if (up.dislocated) {
@@ -1244,11 +1709,35 @@ campaign_report campaign_run::run() {
   r_.reseed_superseded = reseed_counts_.superseded.load(std::memory_order_relaxed);
   r_.reseed_stale = reseed_counts_.stale.load(std::memory_order_relaxed);
   r_.telemetry_json = tel_.render_json(bot_now());
+  if (eng_) exec_finish();
   if (journal_) (void)journal_->sync();
+  if (eng_) {
+    const std::string path = o_.journal_path.empty() ? exec_journal_ : o_.journal_path;
+    journal_.reset();
+    r_.exec.audited = true;
+    try {
+      const audit_report a = audit_states(path);
+      r_.exec.audit_ok = a.ok();
+      r_.exec.audit = a.message();
+    } catch (const std::exception& e) {
+      r_.exec.audit = e.what();
+    }
+    if (!exec_journal_.empty()) std::filesystem::remove(exec_journal_);
+  }
   return r_;
 }
 
 }  // namespace
+
+sim::order_fault_rates campaign_order_faults() noexcept {
+  sim::order_fault_rates r;
+  r.reject = 0.03;
+  r.rate_limited = 0.01;
+  r.timeout = 0.03;
+  r.partial = 0.05;
+  r.dropped = 0.03;
+  return r;
+}
 
 latency_summary summarize(std::vector<std::int64_t> v) {
   latency_summary s;
@@ -1350,6 +1839,12 @@ campaign_report run_campaign(const campaign_options& o) {
   if (!o.network && o.mutant_no_staleness) {
     throw std::invalid_argument("the no-staleness mutant runs over the network only (--network)");
   }
+  if (o.network && (o.execution || o.mutant_exec != exec_mutant::none)) {
+    throw std::invalid_argument("execution runs in-process only (without --network)");
+  }
+  if (!o.execution && o.mutant_exec != exec_mutant::none) {
+    throw std::invalid_argument("an execution mutant needs execution on");
+  }
   if (o.network && (o.mutant_no_validity || o.guard_off)) {
     throw std::invalid_argument(
         "the no-validity mutant and guard_off run in-process only (without --network)");
@@ -1419,6 +1914,26 @@ campaign_report run_campaign(const campaign_options& o) {
   if (r.halted_used != 0) fail(std::to_string(r.halted_used) + " reports through a halted symbol");
   if (r.recall() < 0.99) fail("recall below 99%");
   if (!r.fatal_errors.empty()) fail("connections stopped for good: " + r.fatal_errors);
+  if (r.exec.on) {
+    const execution_report& x = r.exec;
+    if (x.orders_unanswered != 0) {
+      fail(std::to_string(x.orders_unanswered) +
+           " orders without an answer in the journal (first: " + x.first_unanswered + ")");
+    }
+    if (x.orders_answered_twice != 0) {
+      fail(std::to_string(x.orders_answered_twice) + " orders answered twice in the journal");
+    }
+    if (x.orders_not_active != 0) {
+      fail(std::to_string(x.orders_not_active) + " orders while the state was not active");
+    }
+    if (!x.ledger_equal) fail("the ledger differs from the exchange's account: " + x.ledger_diff);
+    if (x.account_mismatches != 0) {
+      fail(std::to_string(x.account_mismatches) + " account mismatches");
+    }
+    if (x.ledger_refused != 0) fail(std::to_string(x.ledger_refused) + " ledger refusals");
+    if (x.cycles_open != 0) fail(std::to_string(x.cycles_open) + " cycles still open at the end");
+    if (!x.audit_ok) fail("journal audit: " + x.audit);
+  }
   r.passed = why.empty();
   r.why = why;
   return r;
@@ -1434,6 +1949,7 @@ std::string reproduce_command(const campaign_options& o) {
   if (o.mutant_reseed_unchecked) c += " --mutant reseed-unchecked";
   if (o.mutant_no_validity) c += " --mutant no-validity";
   if (o.network) c += " --network";
+  if (o.execution) c += " --execution";
   return c;
 }
 
@@ -1473,6 +1989,21 @@ std::string verdict_line(const campaign_options& o, const campaign_report& r) {
   if (r.revalidate_all.count > 0) {
     v += " revalidate_p50=" + ms_text(r.revalidate_all.median_ns) +
          " p99=" + ms_text(r.revalidate_all.p99_ns);
+  }
+  if (r.exec.on) {
+    const execution_report& x = r.exec;
+    char capture[32];
+    std::snprintf(capture, sizeof capture, "%.1f%%", 100.0 * x.capture_rate());
+    std::uint64_t order_faults = 0;
+    for (std::size_t k = 1; k < x.faults.size(); ++k) order_faults += x.faults[k];
+    v += " cycles=" + std::to_string(x.cycles_attempted) +
+         " done=" + std::to_string(x.cycles_done) +
+         " residual=" + std::to_string(x.cycles_residual) +
+         " missed_cycles=" + std::to_string(x.cycles_missed) + " capture=" + capture +
+         " expected=" + to_string(x.expected_pnl) + " realised=" + to_string(x.realised_pnl) +
+         " residual_value=" + to_string(x.residual_value) + " ideal=" + to_string(x.ideal_pnl) +
+         " order_faults=" + std::to_string(order_faults) +
+         " ledger=" + (x.ledger_equal ? "equal" : "DIFFERS");
   }
   if (r.config_rejected) v += " config=rejected";
   if (!r.passed) v += " [" + r.why + "]";
@@ -1614,6 +2145,60 @@ std::string report_json(const campaign_options& o, const campaign_report& r) {
       j += (k ? "," : "") + std::to_string(r.rate_windows[k]);
     }
     j += "]";
+  }
+  if (r.exec.on) {
+    const execution_report& x = r.exec;
+    auto dec = [](fixed8 v) { return "\"" + to_string(v) + "\""; };
+    j += ",\"execution\":{\"cycles_attempted\":" + std::to_string(x.cycles_attempted);
+    j += ",\"cycles_done\":" + std::to_string(x.cycles_done);
+    j += ",\"cycles_residual\":" + std::to_string(x.cycles_residual);
+    j += ",\"cycles_missed\":" + std::to_string(x.cycles_missed);
+    j += ",\"cycles_leg1_rejected\":" + std::to_string(x.cycles_leg1_rejected);
+    j += ",\"cycles_open\":" + std::to_string(x.cycles_open);
+    j += ",\"refused_gate\":" + std::to_string(x.refused_gate);
+    j += ",\"refused_balance\":" + std::to_string(x.refused_balance);
+    j += ",\"refused_plan\":" + std::to_string(x.refused_plan);
+    j += ",\"refused_not_active\":" + std::to_string(x.refused_not_active);
+    j += ",\"expected_pnl\":" + dec(x.expected_pnl);
+    j += ",\"realised_pnl\":" + dec(x.realised_pnl);
+    j += ",\"ideal_pnl\":" + dec(x.ideal_pnl);
+    j += ",\"residual_value\":" + dec(x.residual_value);
+    j += ",\"residual_unvalued\":" + std::to_string(x.residual_unvalued);
+    j += ",\"ideal_ok\":" + std::to_string(x.ideal_ok);
+    j += ",\"ideal_failed\":" + std::to_string(x.ideal_failed);
+    j += ",\"residual_by_asset\":{";
+    for (std::size_t k = 0; k < x.residual_by_asset.size(); ++k) {
+      j += (k ? "," : "") + std::string("\"") + json_escape(x.residual_by_asset[k].first) +
+           "\":" + dec(x.residual_by_asset[k].second);
+    }
+    j += "},\"orders\":" + std::to_string(x.orders);
+    j += ",\"fills\":" + std::to_string(x.fills);
+    j += ",\"rejects\":" + std::to_string(x.rejects);
+    j += ",\"orders_unanswered\":" + std::to_string(x.orders_unanswered);
+    j += ",\"orders_answered_twice\":" + std::to_string(x.orders_answered_twice);
+    j += ",\"orders_not_active\":" + std::to_string(x.orders_not_active);
+    j += ",\"faults\":{";
+    for (std::size_t k = 1; k < x.faults.size(); ++k) {
+      j += (k > 1 ? "," : "") + std::string("\"") +
+           std::string(sim::to_string(static_cast<sim::order_fault>(k))) +
+           "\":" + std::to_string(x.faults[k]);
+    }
+    j += "},\"paused\":" + std::to_string(x.paused);
+    j += ",\"timeouts\":" + std::to_string(x.timeouts);
+    j += ",\"late_answers\":" + std::to_string(x.late_answers);
+    j += ",\"order_queries\":" + std::to_string(x.order_queries);
+    j += ",\"reconciled\":" + std::to_string(x.reconciled);
+    j += ",\"reconciled_from_account\":" + std::to_string(x.reconciled_from_account);
+    j += ",\"account_checks\":" + std::to_string(x.account_checks);
+    j += ",\"account_pending\":" + std::to_string(x.account_pending);
+    j += ",\"account_mismatches\":" + std::to_string(x.account_mismatches);
+    j += ",\"ledger_refused\":" + std::to_string(x.ledger_refused);
+    j += ",\"ledger_deferred\":" + std::to_string(x.ledger_deferred);
+    j += ",\"exchange_orders\":" + std::to_string(x.exchange_orders);
+    j += ",\"ledger_equal\":" + std::string(x.ledger_equal ? "true" : "false");
+    j += ",\"ledger_diff\":\"" + json_escape(x.ledger_diff) + "\"";
+    j += ",\"audit_ok\":" + std::string(x.audit_ok ? "true" : "false");
+    j += ",\"audit\":\"" + json_escape(x.audit) + "\"}";
   }
   j += ",\"first_phantom\":\"" + json_escape(r.first_phantom) + "\"";
   j += ",\"first_missed\":\"" + json_escape(r.first_missed) + "\"";

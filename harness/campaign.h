@@ -49,8 +49,10 @@
 #include <vector>
 
 #include "core/evaluator.h"
+#include "core/fixed8.h"
 #include "core/journal.h"
 #include "core/trading_guard.h"
+#include "sim/order_faults.h"
 
 namespace triarb {
 
@@ -77,6 +79,18 @@ enum class scenario : std::uint8_t {
 // A cycle missed only if its exact true ratio beats the threshold by more
 // than this (relative): below it, the evaluator's round-down may decide.
 inline constexpr double kMissedMargin = 2e-6;
+
+// Test-only breakages of the execution path, each of which a run's
+// execution checks must catch (campaign_test).
+enum class exec_mutant : std::uint8_t {
+  none,
+  drop_answer,  // the first fill record is not journaled (an order loses its answer)
+  double_fill,  // the first order that fills is placed at the exchange twice
+};
+
+// The order-path faults an execution run injects when the options give none:
+// per order that reaches the exchange.
+[[nodiscard]] sim::order_fault_rates campaign_order_faults() noexcept;
 
 struct campaign_options {
   std::uint64_t seed = 1;
@@ -119,6 +133,19 @@ struct campaign_options {
   // oracle. mutant_drop_capped is in-process only, mutant_no_staleness
   // network only.
   bool network = false;
+  // In-process: execution (docs/design.md, section 12, "In the campaign").
+  // Every actionable opportunity goes to the production execution engine
+  // (core/execution_engine.h) with its opportunity record's hash and the
+  // guard's trading state; its orders go, after a seeded network delay, to
+  // the simulated exchange's matching engine (sim/matching.h) on the
+  // simulated clock, through the order-path faults (sim/order_faults.h).
+  // The run then also fails on a lost answer, a ledger that differs from
+  // the exchange's account, an order while not active, or execution
+  // records the journal's audit refuses.
+  bool execution = false;
+  fixed8 exec_start_usdt = fixed8::from_units(100'000);  // the account's only balance at start
+  std::optional<sim::order_fault_rates> order_faults;    // empty: campaign_order_faults()
+  exec_mutant mutant_exec = exec_mutant::none;
 };
 
 // Per fault kind: how many were injected and how long (simulated ns) each
@@ -151,6 +178,56 @@ struct latency_summary {
 };
 // Count, median (lower), p99 and max of v (all zero if v is empty).
 [[nodiscard]] latency_summary summarize(std::vector<std::int64_t> v);
+
+// What execution did in one run (campaign_options::execution). P&L sums are
+// exact (fixed8, start asset USDT), over the cycles closed in the run.
+struct execution_report {
+  bool on = false;
+  std::uint64_t cycles_attempted = 0;  // cycles the engine started (leg 1 sent)
+  std::uint64_t cycles_done = 0;
+  std::uint64_t cycles_residual = 0;
+  std::uint64_t cycles_missed = 0;         // leg 1 filled nothing (rejected or expired)
+  std::uint64_t cycles_leg1_rejected = 0;  // ... of which leg 1 was rejected (or not sent)
+  std::uint64_t cycles_open = 0;  // still open at the end (a failure: the drain closes them)
+  std::uint64_t refused_gate = 0, refused_balance = 0, refused_plan = 0, refused_not_active = 0;
+  fixed8 expected_pnl;  // sum of the closed cycles' expected profit
+  fixed8 realised_pnl;  // ... and realised profit
+  // The ground truth (sim/matching.h ideal_cycle): each started cycle executed
+  // ideally at its decision's instant with the opportunity's amount in.
+  fixed8 ideal_pnl;
+  std::uint64_t ideal_ok = 0;
+  std::uint64_t ideal_failed = 0;
+  std::vector<std::pair<std::string, fixed8>> residual_by_asset;  // non-zero, by name
+  // The residuals' value in USDT at the market's true quotes at the end
+  // (realised_pnl counts the start asset only: a residual cycle's spend
+  // shows there, what it holds instead shows here); assets it could not value.
+  fixed8 residual_value;
+  std::uint64_t residual_unvalued = 0;
+  // Journal: order records, answer records (fill + reject), and the checks.
+  std::uint64_t orders = 0, fills = 0, rejects = 0;
+  std::uint64_t orders_unanswered = 0;  // order records without an answer record
+  std::uint64_t orders_answered_twice = 0;
+  std::uint64_t orders_not_active = 0;  // orders emitted while the guard's state was not active
+  std::string first_unanswered;
+  // Order path: faults applied, by sim::order_fault (index 0, none, unused).
+  std::array<std::uint64_t, sim::kOrderFaultKinds> faults{};
+  std::uint64_t paused = 0;  // orders the client held back inside a 429's Retry-After
+  std::uint64_t timeouts = 0, late_answers = 0, order_queries = 0;
+  std::uint64_t reconciled = 0, reconciled_from_account = 0;
+  std::uint64_t account_checks = 0, account_pending = 0, account_mismatches = 0;
+  std::uint64_t ledger_refused = 0, ledger_deferred = 0;
+  std::uint64_t exchange_orders = 0;  // orders the matching engine placed
+  bool ledger_equal = false;          // engine ledger == exchange account, every asset, at the end
+  std::string ledger_diff;            // the first asset that differs
+  bool audited = false;
+  bool audit_ok = false;
+  std::string audit;  // the audit's message
+  [[nodiscard]] double capture_rate() const noexcept {
+    return cycles_attempted == 0
+               ? 0.0
+               : static_cast<double>(cycles_done) / static_cast<double>(cycles_attempted);
+  }
+};
 
 struct campaign_report {
   // The configuration was rejected before connecting (url-too-long).
@@ -248,6 +325,8 @@ struct campaign_report {
   std::uint64_t repeat_run_max = 0;
   std::uint64_t repeat_run_longest = 0;  // the same, whatever the window
   std::vector<std::uint64_t> rate_windows;
+
+  execution_report exec;  // campaign_options::execution
 
   bool passed = false;
   std::string why;  // the failed goals, empty when passed

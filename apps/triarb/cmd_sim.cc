@@ -22,6 +22,7 @@ struct sim_cmd_flags {
   std::string scenario, report_path;
   std::vector<std::string> mutants;
   bool network = false;
+  bool execution = false;
 };
 
 int run_scenario(CLI::App* cmd, const sim_cmd_flags& f) {
@@ -46,6 +47,11 @@ int run_scenario(CLI::App* cmd, const sim_cmd_flags& f) {
   }
   if (!f.network && co.mutant_no_staleness) {
     std::cerr << "triarb sim: --mutant no-staleness runs over the network; add --network\n";
+    return kExitUsage;
+  }
+  co.execution = f.execution;
+  if (f.network && f.execution) {
+    std::cerr << "triarb sim: --execution runs in-process only; drop --network\n";
     return kExitUsage;
   }
   co.journal_path = f.sim.journal_path;
@@ -125,6 +131,12 @@ void add_sim(CLI::App& app, std::vector<command>& out) {
                 "With --scenario: run it through the real network path instead (the simulated "
                 "exchange on 127.0.0.1, the live bot over TLS WebSocket, --duration real seconds, "
                 "default 8); judged by the same oracle, not byte-identical")
+      ->needs(scenario_opt);
+  sim->add_flag("--execution", f->execution,
+                "With --scenario, in-process: every actionable opportunity also goes to the "
+                "execution engine, its orders to the simulated exchange's matching engine through "
+                "seeded order-path faults; the run also fails on an order without an answer, a "
+                "ledger that differs from the exchange's account, or records the audit refuses")
       ->needs(scenario_opt);
   out.push_back({sim, [sim, f] {
                    return f->scenario.empty() ? run_in_process(f->sim) : run_scenario(sim, *f);

@@ -332,6 +332,139 @@ TEST(Campaign, UrlPastTheGatewayLimitIsRejectedBeforeConnecting) {
   EXPECT_NE(r.config_error.find("symbols_per_connection"), std::string::npos) << r.config_error;
 }
 
+// Execution (campaign_options::execution): the production engine's orders
+// matched by the simulated exchange's matching engine through seeded
+// order-path faults. On every scenario the run's checks hold: every order
+// has one answer in the journal, the ledger equals the exchange's account
+// exactly, no order while not active, the journal's audit passes.
+campaign_options exec_options(scenario sc, std::uint64_t seed) {
+  campaign_options o = options(sc, seed);
+  o.duration_ns = 1'000'000'000;
+  o.execution = true;
+  return o;
+}
+
+void expect_exec_checks(const campaign_options& o, const campaign_report& r) {
+  SCOPED_TRACE(verdict_line(o, r));
+  const execution_report& x = r.exec;
+  EXPECT_TRUE(r.passed) << r.why << "\nreproduce: " << reproduce_command(o);
+  EXPECT_TRUE(x.on);
+  EXPECT_EQ(x.orders_unanswered, 0U) << x.first_unanswered;
+  EXPECT_EQ(x.orders_answered_twice, 0U);
+  EXPECT_EQ(x.orders, x.fills + x.rejects);
+  EXPECT_EQ(x.orders_not_active, 0U);
+  EXPECT_TRUE(x.ledger_equal) << x.ledger_diff;
+  EXPECT_EQ(x.account_mismatches, 0U);
+  EXPECT_EQ(x.ledger_refused, 0U);
+  EXPECT_EQ(x.cycles_open, 0U);
+  EXPECT_EQ(x.cycles_done + x.cycles_residual + x.cycles_missed, x.cycles_attempted);
+  EXPECT_TRUE(x.audit_ok) << x.audit;
+  EXPECT_GT(x.account_checks, 0U);
+}
+
+TEST(CampaignExecution, EveryScenarioKeepsTheJournalAndTheLedgerExact) {
+  std::uint64_t cycles = 0, orders = 0, faults = 0;
+  for (scenario sc : all_scenarios()) {
+    if (sc == scenario::url_too_long) continue;
+    const campaign_options o = exec_options(sc, 1);
+    const campaign_report r = run_campaign(o);
+    expect_exec_checks(o, r);
+    cycles += r.exec.cycles_attempted;
+    orders += r.exec.orders;
+    for (std::size_t k = 1; k < r.exec.faults.size(); ++k) faults += r.exec.faults[k];
+  }
+  // The sweep did something: cycles started, orders answered, faults injected.
+  EXPECT_GT(cycles, 0U);
+  EXPECT_GT(orders, cycles);
+  EXPECT_GT(faults, 0U);
+}
+
+// Every order-path fault kind at a high rate: each is injected, timeouts
+// and dropped answers are resolved (by the order's status or the account),
+// 429s pause the client, and the checks still hold.
+TEST(CampaignExecution, EveryOrderFaultIsInjectedAndReconciled) {
+  sim::order_fault_rates f;
+  f.reject = 0.12;
+  f.rate_limited = 0.03;
+  f.timeout = 0.12;
+  f.partial = 0.2;
+  f.dropped = 0.12;
+  execution_report sum;
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    campaign_options o = exec_options(scenario::garbage_frames, seed);
+    o.duration_ns = 2'000'000'000;
+    o.order_faults = f;
+    const campaign_report r = run_campaign(o);
+    expect_exec_checks(o, r);
+    const execution_report& x = r.exec;
+    for (std::size_t k = 0; k < x.faults.size(); ++k) sum.faults[k] += x.faults[k];
+    EXPECT_EQ(x.timeouts, x.faults[static_cast<std::size_t>(sim::order_fault::timeout)] +
+                              x.faults[static_cast<std::size_t>(sim::order_fault::dropped)]);
+    EXPECT_EQ(x.order_queries, x.timeouts);
+    sum.timeouts += x.timeouts;
+    sum.reconciled += x.reconciled;
+    sum.reconciled_from_account += x.reconciled_from_account;
+    sum.rejects += x.rejects;
+    sum.paused += x.paused;
+  }
+  for (std::size_t k = 1; k < sum.faults.size(); ++k) {
+    EXPECT_GT(sum.faults[k], 0U) << sim::to_string(static_cast<sim::order_fault>(k));
+  }
+  EXPECT_GT(sum.timeouts, 0U);
+  EXPECT_GT(sum.reconciled, 0U);
+  EXPECT_GT(sum.rejects, 0U);
+  EXPECT_GT(sum.paused, 0U);  // orders held back inside a 429's Retry-After
+}
+
+TEST(CampaignExecution, SameSeedGivesTheSameReport) {
+  const campaign_options o = exec_options(scenario::mixed, 3);
+  const std::string a = report_json(o, run_campaign(o));
+  EXPECT_EQ(a, report_json(o, run_campaign(o)));
+  EXPECT_NE(a.find("\"execution\":{"), std::string::npos);
+}
+
+// The checks bite: an answer missing from the journal, and a fill the
+// exchange applied twice, each fail the run naming what broke.
+TEST(CampaignExecution, ALostAnswerFailsTheRun) {
+  campaign_options o = exec_options(scenario::garbage_frames, 1);
+  o.mutant_exec = exec_mutant::drop_answer;
+  const campaign_report r = run_campaign(o);
+  EXPECT_FALSE(r.passed);
+  EXPECT_EQ(r.exec.orders_unanswered, 1U);
+  EXPECT_NE(r.why.find("1 orders without an answer in the journal"), std::string::npos) << r.why;
+}
+
+TEST(CampaignExecution, AFillAppliedTwiceFailsTheRun) {
+  campaign_options o = exec_options(scenario::garbage_frames, 1);
+  o.mutant_exec = exec_mutant::double_fill;
+  const campaign_report r = run_campaign(o);
+  EXPECT_FALSE(r.passed);
+  EXPECT_FALSE(r.exec.ledger_equal);
+  EXPECT_GT(r.exec.account_mismatches, 0U);
+  EXPECT_NE(r.why.find("the ledger differs from the exchange's account"), std::string::npos)
+      << r.why;
+}
+
+TEST(CampaignExecution, RefusedOverTheNetworkAndAsAMutantWithoutExecution) {
+  campaign_options o = exec_options(scenario::garbage_frames, 1);
+  o.network = true;
+  EXPECT_THROW((void)run_campaign(o), std::invalid_argument);
+  o = options(scenario::garbage_frames, 1);
+  o.mutant_exec = exec_mutant::drop_answer;
+  EXPECT_THROW((void)run_campaign(o), std::invalid_argument);
+  o = exec_options(scenario::garbage_frames, 1);
+  sim::order_fault_rates bad;
+  bad.timeout = 1.5;
+  o.order_faults = bad;
+  try {
+    (void)run_campaign(o);
+    ADD_FAILURE() << "a fault rate of 1.5 was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("timeout must be in [0, 1] (got 1.5)"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Campaign, ScenarioNamesRoundTrip) {
   for (scenario s : all_scenarios()) EXPECT_EQ(parse_scenario(to_string(s)), s);
   EXPECT_FALSE(parse_scenario("no-such-scenario").has_value());
