@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/cycle.h"
 #include "core/frames_file.h"
 #include "core/int128.h"
 #include "core/journal.h"
@@ -339,11 +340,28 @@ std::string residual_text(const std::map<std::string, fixed8>& m) {
   return s + "}";
 }
 
+// Leg 3 only after leg 2's answer with a fill (offline/journal_audit.h,
+// "Sequential legs"). Off while core/cycle.h sends legs 2 and 3 together;
+// on once it sends leg 3 sized from leg 2's actual fill.
+inline constexpr bool kLeg3AfterLeg2Answer = false;
+
+// What the execution checks take from the exchange info and configuration.
+struct plan_rules {
+  const universe* u = nullptr;
+  evaluator_config cfg;  // the fee per symbol ([strategy] fee and its overrides)
+  std::uint32_t max_slippage_bps = 10;
+  [[nodiscard]] fixed8 fee(symbol_id s) const {
+    return s < cfg.fee_by_symbol.size() ? cfg.fee_by_symbol[s] : cfg.default_fee;
+  }
+};
+
 // Checks the execution records of a chain in chain order (the rules are in
 // offline/journal_audit.h). One instance per chain; apply() each record
 // after the trading-state tracker has taken it.
 class execution_checker {
  public:
+  explicit execution_checker(const plan_rules* rules) : rules_(rules) {}
+
   std::optional<finding> apply(const located_record& at, const trading_state_tracker& tracker) {
     const journal_record& r = at.rec;
     if (const auto* g = std::get_if<genesis_record>(&r.body)) {
@@ -488,9 +506,123 @@ class execution_checker {
                    "legs 2 and 3 are sized from leg 1's fill");
       }
     }
+    if (auto f = check_plan(o, op, c->second, sent, planned)) return f;
     slot = o.client_order_id;
     orders_[o.client_order_id] = {seq, &o, std::nullopt, nullptr};
     ++orders_seen_;
+    return std::nullopt;
+  }
+
+  // o's spend of its from-asset at worst: a buy pays fill_quote(price,
+  // quantity) at most, a sell sells quantity (10^-8 units, exact).
+  static std::optional<i128> spend(const order_record& o) {
+    if (o.dir == side::sell) return i128{o.quantity.raw()};
+    const fixed8_result q = fill_quote(o.price, o.quantity);
+    if (!q.ok()) return std::nullopt;
+    return i128{q.value.raw()};
+  }
+
+  // What an answered order delivered of asset `to`, net of the commissions
+  // charged in it (10^-8 units, exact; 0 for a reject).
+  static i128 delivered(const order_info& oi, const std::string& to) {
+    if (oi.fill == nullptr) return 0;
+    i128 n = 0;
+    for (const journal_fill& t : oi.fill->fills) {
+      n += oi.order->dir == side::buy ? i128{t.qty.raw()}
+                                      : i128{fill_quote(t.price, t.qty).value.raw()};
+      if (t.commission_asset == to) n -= t.commission.raw();
+    }
+    return n;
+  }
+
+  // The plan's rules for o (offline/journal_audit.h): filters, caps, sizes.
+  std::optional<finding> check_plan(const order_record& o, const opportunity_record& op,
+                                    const cycle_info& ci, const std::string& sent,
+                                    const std::string& planned) const {
+    symbol_id sym = kNoSymbol;
+    if (rules_ != nullptr) {
+      sym = rules_->u->find_symbol(o.symbol);
+      if (sym == kNoSymbol) {
+        return bad("symbol", sent, "the exchange info does not trade " + o.symbol,
+                   "every order is on a symbol of the run's exchange info");
+      }
+      const symbol_filters& fl = rules_->u->symbol(sym).filters;
+      if (const filter_errc e = check_filters(fl, o.price, o.quantity); e != filter_errc::ok) {
+        return bad("filters", sent,
+                   std::string(to_string(e)) + " (" + std::string(exchange_message(e)) +
+                       "): tick " + to_string(fl.tick_size) + " step " + to_string(fl.step_size) +
+                       " min_qty " + to_string(fl.min_qty) + " min_notional " +
+                       to_string(fl.min_notional),
+                   "every order passes its symbol's filters (core/order.h check_filters)");
+      }
+      if (o.leg > 1) {
+        const journal_leg& l = op.legs[o.leg - 1U];
+        const fixed8_result cap =
+            cycle::protective_cap(l.dir, l.price, fl.tick_size, rules_->max_slippage_bps);
+        if (!cap.ok()) {
+          return bad("price", sent, planned + ": its protective cap overflows",
+                     "legs 2 and 3 are limited by their protective cap");
+        }
+        const bool beyond = o.dir == side::buy ? o.price > cap.value : o.price < cap.value;
+        if (beyond) {
+          return bad("price", sent,
+                     "protective cap " + to_string(cap.value) + " (" + planned + ", " +
+                         std::to_string(rules_->max_slippage_bps) + " bps, tick " +
+                         to_string(fl.tick_size) + ")",
+                     "legs 2 and 3 are never beyond their protective cap (core/cycle.h)");
+        }
+      }
+    }
+    if (o.leg == 1) return std::nullopt;
+    const std::vector<std::string> path = triangle_path(op.triangle_name);
+    if (path.empty()) {
+      return bad("decision", op.triangle_name, "not a triangle name A>B>C>A",
+                 "an order's assets come from its decision's triangle");
+    }
+    const std::optional<i128> spends = spend(o);
+    if (!spends) {
+      return bad("quantity", sent, "price x quantity does not fit in fixed8",
+                 "fill_quote overflows");
+    }
+    if (ci.legs[o.leg - 2U].empty()) {  // leg 1 is checked above
+      return bad("leg", std::to_string(o.leg), "cycle " + std::to_string(o.cycle) + " has no leg 2",
+                 "leg 3 follows leg 2");
+    }
+    const order_info& prev = orders_.at(ci.legs[o.leg - 2U]);
+    const std::string& held_asset = path[o.leg - 1U];
+    const std::string prev_name =
+        "leg " + std::to_string(o.leg - 1U) + " (seq " + std::to_string(prev.seq) + ")";
+    if (o.leg == 3 && kLeg3AfterLeg2Answer &&
+        (prev.fill == nullptr || !prev.fill->executed_qty.is_positive())) {
+      return bad(
+          "leg", "3",
+          !prev.answer_seq ? prev_name + " has no answer yet" : prev_name + " filled nothing",
+          "leg 3 is sent after leg 2's answer with a fill, sized from it");
+    }
+    std::optional<i128> bound;
+    std::string bound_text;
+    if (prev.answer_seq) {
+      bound = delivered(prev, held_asset);
+      bound_text =
+          prev_name + " delivered " + i128_text(*bound) + " " + held_asset + " net of commission";
+    } else if (rules_ != nullptr) {  // leg 3 with leg 2 unanswered: its worst-case output
+      const order_record& p = *prev.order;
+      const fixed8_result w =
+          worst_output(p.dir, p.quantity, p.price, rules_->fee(rules_->u->find_symbol(p.symbol)));
+      if (!w.ok()) {
+        return bad("quantity", sent, prev_name + "'s worst-case output overflows",
+                   "core/cycle.h worst_output");
+      }
+      bound = w.value.raw();
+      bound_text = prev_name + " (unanswered) delivers at worst " + to_string(w.value) + " " +
+                   held_asset + " filled in full at its limit";
+    }
+    if (bound && *spends > *bound) {
+      return bad("quantity", sent + " (spends " + i128_text(*spends) + " " + held_asset + ")",
+                 bound_text,
+                 "leg " + std::to_string(o.leg) + " never spends more than leg " +
+                     std::to_string(o.leg - 1U) + " delivered");
+    }
     return std::nullopt;
   }
 
@@ -536,6 +668,7 @@ class execution_checker {
       }
       qty += t.qty.raw();
       quote += q.value.raw();
+      if (auto bad_fee = check_commission(o, i, t, q.value)) return bad_fee;
     }
     if (qty != f.executed_qty.raw()) {
       return bad("executed_qty", to_string(f.executed_qty), "its fills sum to " + i128_text(qty),
@@ -554,6 +687,33 @@ class execution_checker {
     if (f.status == order_status::filled && f.executed_qty != o.quantity) {
       return bad("status", "FILLED with executed_qty " + to_string(f.executed_qty),
                  order_at + " asked for " + to_string(o.quantity), "FILLED is the whole quantity");
+    }
+    return std::nullopt;
+  }
+
+  // With the configuration: trade i's commission is fill_commission of what
+  // the order received, at its symbol's fee, in the received asset.
+  std::optional<finding> check_commission(const order_record& o, std::size_t i,
+                                          const journal_fill& t, fixed8 quote) const {
+    if (rules_ == nullptr) return std::nullopt;
+    const symbol_id sym = rules_->u->find_symbol(o.symbol);  // on_order: traded
+    const symbol_info& si = rules_->u->symbol(sym);
+    const bool buy = o.dir == side::buy;
+    const std::string received_asset = rules_->u->assets()[buy ? si.base : si.quote];
+    const fixed8 received = buy ? t.qty : quote;
+    const fixed8 fee = rules_->fee(sym);
+    const fixed8_result due = fill_commission(received, fee);
+    const std::string field = "fills[" + std::to_string(i) + "].commission";
+    if (t.commission_asset != received_asset) {
+      return bad(field, to_string(t.commission) + " " + t.commission_asset,
+                 "the order received " + received_asset,
+                 "a commission is charged in the asset the order received");
+    }
+    if (!due.ok() || t.commission != due.value) {
+      return bad(field, to_string(t.commission) + " " + t.commission_asset,
+                 "fill_commission(" + to_string(received) + ", " + to_string(fee) + ") is " +
+                     (due.ok() ? to_string(due.value) : std::string("an overflow")),
+                 "the commission is the configured fee on what the order received");
     }
     return std::nullopt;
   }
@@ -674,6 +834,7 @@ class execution_checker {
     return std::nullopt;
   }
 
+  const plan_rules* rules_ = nullptr;  // null: no exchange info (audit_states(journal))
   std::unordered_map<std::string, decision_info> decisions_;  // opportunity hash -> record
   std::unordered_map<std::string, order_info> orders_;        // this session's, by client id
   std::unordered_map<std::uint64_t, cycle_info> cycles_;      // this session's
@@ -688,10 +849,11 @@ class execution_checker {
 //
 // The execution records go through execution_checker in the same pass, with
 // the tracked state at each order (offline/journal_audit.h lists the rules).
-std::optional<audit_report> check_states(audit_report& rep,
-                                         const std::vector<located_record>& recs) {
+std::optional<audit_report> check_states(audit_report& rep, const std::vector<located_record>& recs,
+                                         const plan_rules* rules) {
   trading_state_tracker tracker;
-  execution_checker execution;
+  execution_checker execution(rules);
+  rep.plan_checked = rules != nullptr;
   for (const located_record& at : recs) {
     if (const auto* g = std::get_if<genesis_record>(&at.rec.body)) {
       rep.geneses.push_back({at.rec.seq, std::string(to_string(g->reason)), g->version});
@@ -729,7 +891,9 @@ std::string audit_report::execution_text() const {
   if (unanswered_orders > 0) m += ", " + std::to_string(unanswered_orders) + " unanswered";
   m += ") and " + std::to_string(cycles) + (cycles == 1 ? " cycle" : " cycles");
   if (open_cycles > 0) m += " (" + std::to_string(open_cycles) + " more without a cycle record)";
-  return m + " consistent";
+  m += " consistent";
+  if (plan_checked) m += " with the exchange info and configuration";
+  return m;
 }
 
 std::string audit_report::message() const {
@@ -804,8 +968,10 @@ audit_report run_audit(const audit_options& o) {
     return rep;
   }
   const std::vector<located_record> recs = read_located(o.journal);
-  if (auto bad = check_states(rep, recs)) return *bad;
   const universe u = load_exchange_info_file(o.exchange_info);
+  const evaluator_config cfg = to_evaluator_config(o.config, u);  // config_error on a typo
+  const plan_rules rules{&u, cfg, o.config.execution.max_slippage_bps};
+  if (auto bad = check_states(rep, recs, &rules)) return *bad;
   const triangle_index idx = triangle_index::build(u, start_asset_ids(o.config, u));
   const frames_file frames(o.frames);
   if (!frames.recorded()) {
@@ -832,7 +998,6 @@ audit_report run_audit(const audit_options& o) {
     }
   }
 
-  const evaluator_config cfg = to_evaluator_config(o.config, u);  // config_error on a typo
   const bool v2 = frames.version() >= 2;
   const auditor check(o, cfg, u, idx, v2);
   const std::size_t conn_count = (u.symbols().size() + per_connection - 1) / per_connection;
@@ -977,7 +1142,8 @@ audit_report run_audit(const audit_options& o) {
   return rep;
 }
 
-audit_report audit_states(const std::string& journal) {
+namespace {
+audit_report states_audit(const std::string& journal, const plan_rules* rules) {
   audit_report rep;
   rep.states_only = true;
   const verify_report v = verify_journal(journal, {});
@@ -993,8 +1159,16 @@ audit_report audit_states(const std::string& journal) {
   for (const located_record& r : recs) {
     rep.checkpoints += std::holds_alternative<checkpoint_record>(r.rec.body) ? 1U : 0U;
   }
-  if (auto bad = check_states(rep, recs)) return *bad;
+  if (auto bad = check_states(rep, recs, rules)) return *bad;
   return rep;
+}
+}  // namespace
+
+audit_report audit_states(const std::string& journal) { return states_audit(journal, nullptr); }
+
+audit_report audit_states(const std::string& journal, const universe& u, const bot_config& config) {
+  const plan_rules rules{&u, to_evaluator_config(config, u), config.execution.max_slippage_bps};
+  return states_audit(journal, &rules);
 }
 
 }  // namespace triarb

@@ -54,12 +54,34 @@
 //           leg 1 price and fill_qty; legs 2 and 3 come after leg 1 was
 //           answered with a fill of more than 0; one order per (cycle, leg),
 //           a cycle cites one decision, client ids are unique, no order
-//           after its cycle's record.
+//           after its cycle's record. The sizes (no exchange info needed):
+//           leg 2 spends (a buy: fill_quote(price, quantity); a sell:
+//           quantity) at most what leg 1 delivered net of the commissions
+//           charged in that asset; leg 3 spends at most what leg 2
+//           delivered net, or, while leg 2 is unanswered, what it would
+//           deliver filled in full at its limit (core/cycle.h worst_output
+//           at the fee rate; that bound needs the configuration).
+//           With the exchange info and configuration (run_audit, and
+//           audit_states given a universe and a bot_config): every order
+//           passes its symbol's check_filters (core/order.h); legs 2 and 3
+//           are not beyond their protective caps (core/cycle.h
+//           protective_cap of the decision's leg price, the symbol's tick
+//           and [execution] max_slippage_bps: a buy's limit at most it, a
+//           sell's at least it). audit_states(journal) alone has neither:
+//           it checks everything else and says nothing about these.
+//           Sequential legs (once core/cycle.h sends leg 3 after leg 2's
+//           answer): leg 3's order follows leg 2's answer with a fill.
+//           The rule is written (kLeg3AfterLeg2Answer in the .cc) and off
+//           while legs 2 and 3 are sent together.
 //   answer  (a fill or a reject) follows an order of the session with its
 //           client id, at most one per order; a fill's executed_qty is its
 //           trades' qty sum and at most the order's quantity (FILLED: equal),
 //           cumulative_quote the sum of fill_quote (core/order.h), and no
 //           trade is beyond the order's limit (a buy's above, a sell's below).
+//           With the configuration: each trade's commission is charged in
+//           the asset the order received (a buy's base, a sell's quote) and
+//           is fill_commission(received, fee) with the symbol's fee
+//           ([strategy] fee, or its fee_overrides entry).
 //   cycle   follows every answer of its orders, one per cycle, names their
 //           decision; start_asset is the decision's triangle's first asset,
 //           expected_profit the decision's profit; realised_profit and the
@@ -74,6 +96,14 @@
 // Orders never answered and cycles never closed are counted (a run that
 // ended mid-cycle), not failures. A violation is audit_result::execution
 // naming the record.
+// Memory: the audit holds every record of the chain (read_located), and the
+// execution check also keeps each opportunity's hash with a pointer to it
+// (an unordered_map node: a 64-character string on the heap plus the node,
+// about 170 bytes), so ~170 MB more per million opportunities on top of the
+// records themselves, which cost more. Acceptable: an audit is an offline
+// run over one chain, the records are already all in memory, and an order
+// may cite any earlier opportunity of the chain (a restart keeps its
+// decisions citable), so no window would be exact.
 //
 // Layer four (core/trading_guard.h): before the replay, the chain's records
 // are replayed in chain order through trading_state_tracker
@@ -104,6 +134,7 @@
 
 #include "config/config.h"
 #include "core/fixed8.h"
+#include "core/universe.h"
 
 namespace triarb {
 
@@ -165,6 +196,9 @@ struct audit_report {
   std::uint64_t cycles = 0;
   std::uint64_t unanswered_orders = 0;
   std::uint64_t open_cycles = 0;
+  // The orders were also checked against the exchange info and the
+  // configuration (filters, protective caps, commissions, leg 3's bound).
+  bool plan_checked = false;
   // The first bad record.
   std::string file;
   std::uint64_t line = 0;  // 1-based line in file
@@ -193,6 +227,11 @@ struct audit_report {
 // records OK ... (frames not replayed)". Throws
 // std::runtime_error when a file of the chain cannot be read.
 [[nodiscard]] audit_report audit_states(const std::string& journal);
+// The same, with the orders also checked against the run's exchange info and
+// configuration (filters, caps, commissions; see above). config_error for a
+// fee override naming a symbol u does not trade.
+[[nodiscard]] audit_report audit_states(const std::string& journal, const universe& u,
+                                        const bot_config& config);
 
 // Throws std::runtime_error (universe_error...) naming the file for inputs
 // that cannot be read or plain (unrecorded) frames; config_error for a start

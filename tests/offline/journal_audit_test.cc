@@ -934,6 +934,29 @@ enum class forge {
   second_answer,           // leg 2 of cycle 1 answered twice
   leg1_not_the_decisions,  // leg 1's quantity is not the decision's fill_qty
   answer_without_order,    // a reject for an id never sent
+  quarantined_triangle,    // cycle 2's leg 1 after its triangle was quarantined
+  leg2_before_leg1_fill,   // leg 2 sent before leg 1's answer
+  repeated_leg,            // leg 2 of cycle 1 sent twice (another client id)
+  repeated_client_id,      // leg 3 of cycle 1 sent with leg 2's client id
+  two_decisions,           // cycle 2's leg 2 cites cycle 1's decision
+  order_after_cycle,       // an order of cycle 1 after its cycle record
+  cycle_before_answer,     // cycle 2's record before leg 3's answer
+  second_cycle_record,     // cycle 1 closed twice
+  wrong_start_asset,       // cycle 1's start asset BTC
+  wrong_expected,          // cycle 1's expected profit not the decision's
+  done_contradicted,       // cycle 2 (leg 2 rejected) says done
+  missed_contradicted,     // cycle 2 (leg 1 filled 0.01) says missed
+  executed_not_sum,        // leg 1's executed_qty 0.019, its trade 0.02
+  quote_not_sum,           // leg 1's cumulative_quote 999, its trade 1000
+  // The plan's rules (the sizes need no exchange info; the rest do):
+  leg2_overspends,         // leg 2 buys 0.3996 at 0.05005: 0.01999998 BTC of 0.01998 held
+  leg3_beyond_delivered,   // leg 2 answered with 0.3 ETH, then leg 3 sells 0.3986
+  leg3_beyond_worst,       // leg 3 sells 0.3987 while leg 2 (0.399) is unanswered: W 0.398601
+  leg2_off_step,           // leg 2's quantity 0.39905, ETHBTC's step 0.0001
+  leg2_beyond_cap,         // leg 2 buys at 0.05006, its cap 0.05005
+  leg3_beyond_cap,         // leg 3 sells at 2597.39, its cap 2597.4
+  commission_off_fee,      // leg 1's commission 0.00001 BTC, fill_commission says 0.00002
+  commission_other_asset,  // leg 1's commission charged in USDT (it received BTC)
 };
 
 // A good chain: cycle 1 done, cycle 2 residual (leg 1 in part, leg 2
@@ -956,16 +979,62 @@ std::pair<exec_chain, std::uint64_t> execution_chain(forge f) {
     mark();
   }
   c.add(l1);
+  order_record l2 = order(1, 2, d1, "0.05005", "0.399");
+  if (f == forge::leg2_overspends) l2.quantity = dec("0.3996");
+  if (f == forge::leg2_off_step) l2.quantity = dec("0.39905");
+  if (f == forge::leg2_beyond_cap) l2.price = dec("0.05006");
+  order_record l3 = order(1, 3, d1, "2597.4", "0.3986");
+  if (f == forge::leg3_beyond_worst) l3.quantity = dec("0.3987");
+  if (f == forge::leg3_beyond_cap) l3.price = dec("2597.39");
+  if (f == forge::repeated_client_id) l3.client_order_id = l2.client_order_id;
+  if (f == forge::leg2_before_leg1_fill) {
+    mark();
+    c.add(l2);
+    return {c, bad_seq};
+  }
+  fill_record a1 = answer(l1, order_status::filled, {{"50000", "0.02", "0.00002", "BTC"}});
+  if (f == forge::executed_not_sum) a1.executed_qty = dec("0.019");
+  if (f == forge::quote_not_sum) a1.cumulative_quote = dec("999");
+  if (f == forge::commission_off_fee) a1.fills[0].commission = dec("0.00001");
+  if (f == forge::commission_other_asset) a1.fills[0].commission_asset = "USDT";
   if (f == forge::overfill) {
     mark();
     c.add(answer(l1, order_status::filled, {{"50000", "0.03", "0.00003", "BTC"}}));
   } else {
-    c.add(answer(l1, order_status::filled, {{"50000", "0.02", "0.00002", "BTC"}}));
+    if (f == forge::executed_not_sum || f == forge::quote_not_sum ||
+        f == forge::commission_off_fee || f == forge::commission_other_asset) {
+      mark();
+    }
+    c.add(a1);
   }
-  const order_record l2 = order(1, 2, d1, "0.05005", "0.399");
-  const order_record l3 = order(1, 3, d1, "2597.4", "0.3986");
+  // A plan forge's chain ends at its forged record (a run that ended
+  // mid-cycle): the rest of the audit has nothing against it.
+  const bool plan_forge = f >= forge::leg2_overspends;
+  if (plan_forge && bad_seq == c.bodies.size() - 1) return {c, bad_seq};
+  if (f == forge::leg2_overspends || f == forge::leg2_off_step || f == forge::leg2_beyond_cap) {
+    mark();
+  }
   c.add(l2);
+  if (plan_forge && bad_seq == c.bodies.size() - 1) return {c, bad_seq};
+  if (f == forge::repeated_leg) {
+    mark();
+    order_record again = l2;
+    again.client_order_id = "tb-1-2b";
+    c.add(again);
+    return {c, bad_seq};
+  }
+  if (f == forge::leg3_beyond_delivered) {
+    c.add(answer(l2, order_status::expired, {{"0.05", "0.3", "0.0003", "ETH"}}));
+    mark();
+    c.add(l3);
+    return {c, bad_seq};
+  }
+  if (f == forge::leg3_beyond_worst || f == forge::leg3_beyond_cap ||
+      f == forge::repeated_client_id) {
+    mark();
+  }
   c.add(l3);
+  if (plan_forge && bad_seq == c.bodies.size() - 1) return {c, bad_seq};
   c.add(answer(l2, order_status::filled, {{"0.05", "0.399", "0.000399", "ETH"}}));
   if (f == forge::second_answer) {
     mark();
@@ -987,13 +1056,26 @@ std::pair<exec_chain, std::uint64_t> execution_chain(forge f) {
   done.cycle = 1;
   done.decision = d1;
   done.outcome = cycle_end::done;
-  done.start_asset = "USDT";
-  done.expected_profit = dec("38.5");
+  done.start_asset = f == forge::wrong_start_asset ? "BTC" : "USDT";
+  done.expected_profit = dec(f == forge::wrong_expected ? "38.4" : "38.5");
   done.realised_profit = dec(f == forge::wrong_realised ? "35.32365" : "35.32364");
   done.residual = {{"BTC", dec("0.00003")}, {"ETH", dec("0.000001")}};
   if (f == forge::wrong_residual) done.residual.erase("ETH");
-  if (f == forge::wrong_realised || f == forge::wrong_residual) mark();
+  if (f == forge::wrong_realised || f == forge::wrong_residual || f == forge::wrong_start_asset ||
+      f == forge::wrong_expected) {
+    mark();
+  }
   c.add(done);
+  if (f == forge::second_cycle_record) {
+    mark();
+    c.add(done);
+  }
+  if (f == forge::order_after_cycle) {
+    mark();
+    order_record late = l3;
+    late.client_order_id = "tb-1-4";
+    c.add(late);
+  }
 
   // Cycle 2: residual.
   const std::string d2 = c.add(decision());
@@ -1009,12 +1091,17 @@ std::pair<exec_chain, std::uint64_t> execution_chain(forge f) {
     c.add(change(kActive, kHalted, guard_trigger::rate));
     mark();
   }
+  if (f == forge::quarantined_triangle) {
+    c.add(change(kActive, kActive, guard_trigger::repeat, kTri));
+    mark();
+  }
   const order_record m1 = order(2, 1, d2, "50000", "0.02");
   c.add(m1);
-  if (f == forge::order_while_halted) return {c, bad_seq};
+  if (f == forge::order_while_halted || f == forge::quarantined_triangle) return {c, bad_seq};
   c.add(answer(m1, order_status::expired, {{"50000", "0.01", "0.00001", "BTC"}}));
-  const order_record m2 = order(2, 2, d2, "0.05005", "0.199");
+  const order_record m2 = order(2, 2, f == forge::two_decisions ? d1 : d2, "0.05005", "0.199");
   const order_record m3 = order(2, 3, d2, "2597.4", "0.1988");
+  if (f == forge::two_decisions) mark();
   c.add(m2);
   c.add(m3);
   reject_record r;
@@ -1023,7 +1110,7 @@ std::pair<exec_chain, std::uint64_t> execution_chain(forge f) {
   r.msg = "Account has insufficient balance for requested action.";
   r.http_status = 400;
   c.add(r);
-  c.add(answer(m3, order_status::expired, {}));
+  if (f != forge::cycle_before_answer) c.add(answer(m3, order_status::expired, {}));
   if (f == forge::answer_without_order) {
     mark();
     reject_record stray = r;
@@ -1033,12 +1120,18 @@ std::pair<exec_chain, std::uint64_t> execution_chain(forge f) {
   cycle_record residual;
   residual.cycle = 2;
   residual.decision = d2;
-  residual.outcome = cycle_end::residual;
+  residual.outcome = f == forge::done_contradicted     ? cycle_end::done
+                     : f == forge::missed_contradicted ? cycle_end::missed
+                                                       : cycle_end::residual;
   residual.start_asset = "USDT";
   residual.expected_profit = dec("38.5");
   residual.realised_profit = dec("-500");
   residual.residual = {{"BTC", dec("0.00999")}};
-  residual.reason = "short_fill: leg 2 rejected (-2010)";
+  residual.reason = f == forge::done_contradicted ? "" : "short_fill: leg 2 rejected (-2010)";
+  if (f == forge::cycle_before_answer || f == forge::done_contradicted ||
+      f == forge::missed_contradicted) {
+    mark();
+  }
   c.add(residual);
   c.add(change(kActive, kHalted, guard_trigger::rate));
   c.add(decision(suppress_reason::halted));
@@ -1116,6 +1209,44 @@ TEST(JournalAuditExecution, EachForgedChainIsRefusedWithItsMessage) {
        "BTCUSDT price 50000 fill_qty 0.02"},
       {forge::answer_without_order, "an answer without an order", "client_order_id",
        "client_order_id: journal says tb-9-1; no earlier order in this session has it"},
+      {forge::quarantined_triangle, "an order on a quarantined triangle", "state",
+       "triangle USDT>BTC>ETH>USDT quarantined"},
+      {forge::leg2_before_leg1_fill, "leg 2 before leg 1's answer", "leg",
+       "leg: journal says 2; leg 1 (seq 2) has no answer yet"},
+      {forge::repeated_leg, "a repeated leg", "leg",
+       "leg: journal says 2; cycle 1 already sent leg 2 at seq 4 (one order per leg of a cycle)"},
+      {forge::repeated_client_id, "a repeated client id", "client_order_id",
+       "client_order_id: journal says tb-1-2; the order at seq 4 has it"},
+      {forge::two_decisions, "a cycle citing two decisions", "decision",
+       "cycle 2's orders cite the decision at seq 9 (a cycle carries out one decision)"},
+      {forge::order_after_cycle, "an order after its cycle record", "cycle",
+       "cycle: journal says 1; its cycle record is at seq 8 (no order after its cycle's record)"},
+      {forge::cycle_before_answer, "a cycle record before an answer", "cycle",
+       "cycle: journal says 2; leg 3 (seq 13) has no answer (a cycle record comes after every "
+       "answer of its orders)"},
+      {forge::second_cycle_record, "a second cycle record", "cycle",
+       "cycle: journal says 1; its cycle record is at seq 8 (one cycle record per cycle)"},
+      {forge::wrong_start_asset, "a wrong start asset", "start_asset",
+       "start_asset: journal says BTC; the decision's triangle starts at USDT"},
+      {forge::wrong_expected, "a wrong expected profit", "expected_profit",
+       "expected_profit: journal says 38.4; the decision at seq 1 says 38.5"},
+      {forge::done_contradicted, "done with leg 2 rejected", "outcome",
+       "outcome: journal says done; legs 2 and 3 did not both fill their whole quantity"},
+      {forge::missed_contradicted, "missed with leg 1 filled", "outcome",
+       "outcome: journal says missed; leg 1 filled 0.01"},
+      {forge::executed_not_sum, "executed_qty not the trades' sum", "executed_qty",
+       "executed_qty: journal says 0.019; its fills sum to 0.02"},
+      {forge::quote_not_sum, "cumulative_quote not the trades' sum", "cumulative_quote",
+       "cumulative_quote: journal says 999; its fills' fill_quote sum to 1000"},
+      // The sizes: no exchange info needed.
+      {forge::leg2_overspends, "leg 2 spending more than leg 1 delivered", "quantity",
+       "quantity: journal says buy ETHBTC price 0.05005 quantity 0.3996 (spends 0.01999998 BTC); "
+       "leg 1 (seq 2) delivered 0.01998 BTC net of commission (leg 2 never spends more than leg 1 "
+       "delivered)"},
+      {forge::leg3_beyond_delivered, "leg 3 spending more than leg 2 delivered", "quantity",
+       "quantity: journal says sell ETHUSDT price 2597.4 quantity 0.3986 (spends 0.3986 ETH); leg "
+       "2 (seq 4) delivered 0.2997 ETH net of commission (leg 3 never spends more than leg 2 "
+       "delivered)"},
   };
   for (const forged& c : cases) {
     const auto [chain, seq] = execution_chain(c.f);
@@ -1129,6 +1260,84 @@ TEST(JournalAuditExecution, EachForgedChainIsRefusedWithItsMessage) {
     const std::string where = "exec_forged.jsonl line " + std::to_string(seq + 1) + " (seq " +
                               std::to_string(seq) + "): ";
     EXPECT_NE(a.message().find(where), std::string::npos) << c.name << ": " << a.message();
+    EXPECT_NE(a.message().find(c.says), std::string::npos) << c.name << ": " << a.message();
+  }
+}
+
+// The exchange info and configuration of the forged chains: the filters of
+// core/cycle_test.cc's world, the fee 0.001, max_slippage_bps 10.
+const universe& exec_universe() {
+  static const universe u = [] {
+    auto filters = [](const char* tick, const char* step, const char* min_notional) {
+      return symbol_filters{.tick_size = dec(tick),
+                            .min_qty = dec(step),
+                            .max_qty = dec("9000"),
+                            .step_size = dec(step),
+                            .min_notional = dec(min_notional)};
+    };
+    return universe{{{"BTCUSDT", "BTC", "USDT", filters("0.01", "0.00001", "5")},
+                     {"ETHBTC", "ETH", "BTC", filters("0.00001", "0.0001", "0.0001")},
+                     {"ETHUSDT", "ETH", "USDT", filters("0.01", "0.0001", "10")}}};
+  }();
+  return u;
+}
+
+bot_config exec_config() {
+  bot_config c;
+  c.fee = dec("0.001");
+  c.execution.max_slippage_bps = 10;
+  return c;
+}
+
+TEST(JournalAuditExecution, AGoodChainPassesWithTheExchangeInfoAndConfiguration) {
+  const auto [chain, unused] = execution_chain(forge::none);
+  const audit_report a =
+      audit_states(chain.write("exec_good_plan.jsonl"), exec_universe(), exec_config());
+  ASSERT_TRUE(a.ok()) << a.message();
+  EXPECT_TRUE(a.plan_checked);
+  EXPECT_EQ(a.orders, 6u);
+  EXPECT_NE(a.message().find("; 6 orders (5 fills, 1 reject) and 2 cycles consistent with the "
+                             "exchange info and configuration"),
+            std::string::npos)
+      << a.message();
+}
+
+// The plan's rules that need the exchange info and configuration: each
+// forged chain passes audit_states(journal) (which cannot check them) and
+// is refused with them.
+TEST(JournalAuditExecution, OrdersAreCheckedAgainstFiltersCapsAndTheFee) {
+  struct forged {
+    forge f;
+    const char* name;
+    std::string field;
+    std::string says;
+  };
+  const std::vector<forged> cases = {
+      {forge::leg2_off_step, "leg 2 off its step", "filters",
+       "filters: journal says buy ETHBTC price 0.05005 quantity 0.39905; qty_step (Filter "
+       "failure: LOT_SIZE): tick 0.00001 step 0.0001"},
+      {forge::leg2_beyond_cap, "leg 2 beyond its cap", "price",
+       "price: journal says buy ETHBTC price 0.05006 quantity 0.399; protective cap 0.05005"},
+      {forge::leg3_beyond_cap, "leg 3 beyond its cap", "price",
+       "price: journal says sell ETHUSDT price 2597.39 quantity 0.3986; protective cap 2597.4"},
+      {forge::commission_off_fee, "a commission off the fee", "fills[0].commission",
+       "fills[0].commission: journal says 0.00001 BTC; fill_commission(0.02, 0.001) is 0.00002"},
+      {forge::commission_other_asset, "a commission in another asset", "fills[0].commission",
+       "fills[0].commission: journal says 0.00002 USDT; the order received BTC"},
+      {forge::leg3_beyond_worst, "leg 3 beyond leg 2's worst-case output", "quantity",
+       "quantity: journal says sell ETHUSDT price 2597.4 quantity 0.3987 (spends 0.3987 ETH); "
+       "leg 2 (seq 4) (unanswered) delivers at worst 0.398601 ETH"},
+  };
+  for (const forged& c : cases) {
+    const auto [chain, seq] = execution_chain(c.f);
+    const std::string path = chain.write("exec_forged_plan.jsonl");
+    ASSERT_TRUE(verify_journal(path, {}).ok()) << c.name << ": the chain itself verifies";
+    const audit_report journal_only = audit_states(path);  // cannot check these rules
+    EXPECT_TRUE(journal_only.ok()) << c.name << ": " << journal_only.message();
+    const audit_report a = audit_states(path, exec_universe(), exec_config());
+    EXPECT_EQ(a.result, audit_result::execution) << c.name << ": " << a.message();
+    EXPECT_EQ(a.seq, seq) << c.name << ": " << a.message();
+    EXPECT_EQ(a.field, c.field) << c.name << ": " << a.message();
     EXPECT_NE(a.message().find(c.says), std::string::npos) << c.name << ": " << a.message();
   }
 }
