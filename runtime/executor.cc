@@ -52,7 +52,8 @@ std::string execution_summary::line() const {
   out += " cycles " + std::to_string(count(exec_counter::cycles_started)) + " (done " +
          std::to_string(count(exec_counter::cycles_done)) + ", residual " +
          std::to_string(count(exec_counter::cycles_residual)) + ", missed " +
-         std::to_string(count(exec_counter::cycles_missed)) + ")";
+         std::to_string(count(exec_counter::cycles_missed) + count(exec_counter::cycles_rejected)) +
+         " of which leg 1 rejected " + std::to_string(count(exec_counter::cycles_rejected)) + ")";
   char rate[32];
   std::snprintf(rate, sizeof rate, "%.1f%%", 100.0 * capture_rate());
   out += " capture " + std::string(rate);

@@ -107,7 +107,9 @@ struct execution_summary {
   }
   // done / cycles started (0 when none started).
   [[nodiscard]] double capture_rate() const noexcept;
-  // "execution: paper cycles 12 (done 9, residual 2, missed 1) capture 75.0% orders 31
+  // missed: leg 1 filled nothing, expired (cycles_missed) or rejected (cycles_rejected).
+  // "execution: paper cycles 12 (done 9, residual 2, missed 1 of which leg 1 rejected 0)
+  //  capture 75.0% orders 31
   //  rejects 1 timeouts 0 realised USDT 0.08 (expected 0.12) residual ETH 0.001"
   [[nodiscard]] std::string line() const;
 };

@@ -1179,10 +1179,13 @@ struct live_bot::state : ws_handler {
              std::string(to_string(static_cast<executor_counter>(i))) + "\"} " +
              std::to_string(x.own[i]) + "\n";
     }
-    render_family(out, "triarb_execution_cycles_total", "Execution cycles closed, by outcome.");
+    render_family(out, "triarb_execution_cycles_total",
+                  "Execution cycles closed, by outcome (missed: leg 1 expired unfilled; "
+                  "leg1_rejected: leg 1 rejected; both are the journal's missed).");
     for (const auto& [name, c] : {std::pair{"done", exec_counter::cycles_done},
                                   std::pair{"residual", exec_counter::cycles_residual},
-                                  std::pair{"missed", exec_counter::cycles_missed}}) {
+                                  std::pair{"missed", exec_counter::cycles_missed},
+                                  std::pair{"leg1_rejected", exec_counter::cycles_rejected}}) {
       out += "triarb_execution_cycles_total{outcome=\"" + std::string(name) + "\"} " +
              std::to_string(x.count(c)) + "\n";
     }
