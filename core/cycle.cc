@@ -64,8 +64,10 @@ std::string_view to_string(cycle_state s) noexcept {
       return "planned";
     case cycle_state::leg1:
       return "leg1";
-    case cycle_state::legs23:
-      return "legs23";
+    case cycle_state::leg2:
+      return "leg2";
+    case cycle_state::leg3:
+      return "leg3";
     case cycle_state::done:
       return "done";
     case cycle_state::residual:
@@ -311,29 +313,35 @@ std::vector<order_request> cycle::answer(std::int64_t now_ns, std::size_t leg,
   leg_state& s = legs_[leg];
   s.status = leg_status::answered;
   s.answered_ns = now_ns;
-  s.result = r;
   const bool ok = consistent(leg, r);
+  s.result = r;
+  if (r.status == order_status::rejected) {
+    // A rejected order executed nothing, whatever the answer claims (the
+    // ledger refuses such an answer; the journal keeps no fill of it).
+    s.result->fills.clear();
+    s.result->executed_qty = fixed8::zero();
+    s.result->cumulative_quote = fixed8::zero();
+  }
+  if (!ok) {
+    end(cycle_state::residual, cycle_reason::inconsistent_result, static_cast<std::uint8_t>(leg));
+    return {};
+  }
   if (leg == 0) {
-    if (!ok) {
-      end(cycle_state::residual, cycle_reason::inconsistent_result, 0);
-    } else if (r.executed_qty.is_zero()) {
+    if (r.executed_qty.is_zero()) {
       end(cycle_state::missed, r.status == order_status::rejected ? cycle_reason::leg1_rejected
                                                                   : cycle_reason::leg1_unfilled);
-    } else {
-      return size_legs23(now_ns, verdict);
-    }
-    return {};
-  }
-  // Legs 2 and 3: the cycle ends once both are answered.
-  if (legs_[1].status != leg_status::answered || legs_[2].status != leg_status::answered) {
-    return {};
-  }
-  for (std::uint8_t k = 1; k <= 2; ++k) {
-    if (!consistent(k, *legs_[k].result)) {
-      end(cycle_state::residual, cycle_reason::inconsistent_result, k);
       return {};
     }
+    return send_leg2(now_ns, verdict);
   }
+  if (leg == 1) {
+    if (r.executed_qty.is_zero()) {
+      end(cycle_state::residual, cycle_reason::short_fill, 1);
+      return {};
+    }
+    return send_leg3(now_ns, verdict);
+  }
+  // Leg 3 answered: the cycle ends.
   for (std::uint8_t k = 1; k <= 2; ++k) {
     if (legs_[k].result->executed_qty != legs_[k].order.quantity) {
       end(cycle_state::residual, cycle_reason::short_fill, k);
@@ -344,23 +352,33 @@ std::vector<order_request> cycle::answer(std::int64_t now_ns, std::size_t leg,
   return {};
 }
 
-std::vector<order_request> cycle::size_legs23(std::int64_t now_ns, suppress_reason verdict) {
+namespace {
+
+// A delta clamped into fixed8 (a consistent result's deltas always fit).
+fixed8 clamp_raw(i128 v) {
+  return fixed8::from_raw(static_cast<std::int64_t>(std::clamp(v, kI64Min, kI64Max)));
+}
+
+}  // namespace
+
+std::vector<order_request> cycle::send_leg2(std::int64_t now_ns, suppress_reason verdict) {
   if (verdict != suppress_reason::none) {
     end(cycle_state::residual, cycle_reason::not_active);
     return {};
   }
   // held fits: leg 1's result is consistent, so its fills are bounded by
   // fixed8 values; a negative or zero held sizes to zero and fails below.
-  const i128 held_raw = delta(0, legs_[0].to);
-  const fixed8 held =
-      fixed8::from_raw(static_cast<std::int64_t>(std::clamp(held_raw, kI64Min, kI64Max)));
+  const fixed8 held = clamp_raw(delta(0, legs_[0].to));
   leg_state& l2 = legs_[1];
-  leg_state& l3 = legs_[2];
+  const leg_state& l3 = legs_[2];
   const fixed8 q2 = size_leg(l2.dir, held, l2.limit, l2.filters.step_size);
   if (const filter_errc e = check_filters(l2.filters, l2.limit, q2); e != filter_errc::ok) {
     end(cycle_state::residual, cycle_reason::filters, 1, e);
     return {};
   }
+  // Leg 3 as leg 2's worst case would size it: if even that fails its
+  // filters, leg 2 is not sent (the cycle holds X rather than a Y it could
+  // not sell).
   const fixed8_result w = worst_output(l2.dir, q2, l2.limit, cfg_.fee_rate);
   if (!w.ok()) {
     end(cycle_state::residual, cycle_reason::filters, 1, filter_errc::notional_overflow);
@@ -372,14 +390,32 @@ std::vector<order_request> cycle::size_legs23(std::int64_t now_ns, suppress_reas
     return {};
   }
   l2.order.quantity = q2;
-  l3.order.quantity = q3;
-  for (leg_state* l : {&l2, &l3}) {
-    l->status = leg_status::sent;
-    l->sent_ns = now_ns;
+  l2.status = leg_status::sent;
+  l2.sent_ns = now_ns;
+  ++orders_sent_;
+  state_ = cycle_state::leg2;
+  return {l2.order};
+}
+
+std::vector<order_request> cycle::send_leg3(std::int64_t now_ns, suppress_reason verdict) {
+  if (verdict != suppress_reason::none) {
+    end(cycle_state::residual, cycle_reason::not_active);
+    return {};
   }
-  orders_sent_ += 2;
-  state_ = cycle_state::legs23;
-  return {l2.order, l3.order};
+  // What leg 2 actually delivered, net of its commission.
+  const fixed8 held = clamp_raw(delta(1, legs_[1].to));
+  leg_state& l3 = legs_[2];
+  const fixed8 q3 = size_leg(l3.dir, held, l3.limit, l3.filters.step_size);
+  if (const filter_errc e = check_filters(l3.filters, l3.limit, q3); e != filter_errc::ok) {
+    end(cycle_state::residual, cycle_reason::filters, 2, e);
+    return {};
+  }
+  l3.order.quantity = q3;
+  l3.status = leg_status::sent;
+  l3.sent_ns = now_ns;
+  ++orders_sent_;
+  state_ = cycle_state::leg3;
+  return {l3.order};
 }
 
 cycle_outcome cycle::outcome() const {

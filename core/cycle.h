@@ -9,8 +9,9 @@
 //   cycle& c = *p.value;                               // state planned
 //   if (gate.admit(now, c, verdict) != risk_verdict::admit) drop;
 //   send(c.start(now));                                // leg 1; state leg1
-//   for (const order_request& o : c.on_result(now, 0, r, verdict)) send(o);  // legs 2 and 3
-//   c.on_result(now, 1, r2, verdict); c.on_result(now, 2, r3, verdict);      // done | residual
+//   for (const order_request& o : c.on_result(now, 0, r1, verdict)) send(o);  // leg 2; leg2
+//   for (const order_request& o : c.on_result(now, 1, r2, verdict)) send(o);  // leg 3; leg3
+//   c.on_result(now, 2, r3, verdict);                                         // done | residual
 //   gate.on_cycle_closed(c.outcome());
 //
 // Legs are numbered 0, 1, 2 (leg 1, 2, 3 in prose and in client order ids).
@@ -18,14 +19,25 @@
 // States:
 //   planned  -> leg1      start(): leg 1 is sent
 //   leg1     -> missed    leg 1 filled nothing (rejected, or expired empty)
-//   leg1     -> legs23    leg 1 filled something: legs 2 and 3 are sent together
-//   leg1     -> residual  leg 1 filled something but legs 2 and 3 are not sent:
-//                         one of them fails check_filters after sizing
-//                         (reason filters, reason_leg, filter), the verdict
-//                         given with leg 1's result is not actionable
-//                         (not_active), or leg 1's result is inconsistent
-//   legs23   -> done      legs 2 and 3 both answered, each filled in full
-//   legs23   -> residual  both answered, at least one not in full (short_fill)
+//   leg1     -> leg2      leg 1 filled something: leg 2 is sent (leg 3 not yet)
+//   leg1     -> residual  leg 1 filled something but leg 2 is not sent: leg 2,
+//                         or leg 3 as leg 2's worst case would size it, fails
+//                         check_filters (reason filters, reason_leg, filter),
+//                         the verdict given with leg 1's result is not
+//                         actionable (not_active), or leg 1's result is
+//                         inconsistent
+//   leg2     -> leg3      leg 2 filled something: leg 3 is sent, sized from
+//                         what leg 2 actually delivered
+//   leg2     -> residual  leg 2 filled nothing (short_fill, leg 2), leg 3 fails
+//                         check_filters (filters), the verdict given with leg
+//                         2's result is not actionable (not_active), or leg
+//                         2's result is inconsistent
+//   leg3     -> done      leg 3 answered; legs 2 and 3 each filled in full
+//   leg3     -> residual  leg 3 answered; one of them not in full (short_fill,
+//                         the first such leg), or leg 3's result inconsistent
+// Legs go one after another, never two at once: the exchange checks a
+// sell's balance when it arrives, so a leg 3 sent with leg 2 could reach it
+// before leg 2 delivered what leg 3 sells (-2010, insufficient balance).
 // A leg whose answer never came is marked with on_unknown(): the cycle waits
 // in its state (the runtime reconciles it from the account) until
 // on_reconciled() hands in what became of it, which then acts as on_result().
@@ -35,8 +47,8 @@
 // price) for the evaluator's fill_qty; the plan fails if that order fails
 // check_filters.
 //
-// Legs 2 and 3, sized from leg 1's actual fills, sent together, LIMIT IOC at
-// a protective cap:
+// Legs 2 and 3, LIMIT IOC at a protective cap, each sized from what the leg
+// before it actually delivered:
 //   cap  = the planned price moved by max_slippage_bps against us, rounded
 //          to the tick on the protective side: a buy's cap is
 //          floor_to_tick(price x (10000 + bps) / 10000) (never above the
@@ -52,17 +64,19 @@
 //          cap, in one trade, by order.h's rule): a buy W = qty -
 //          fill_commission(qty, fee_rate); a sell W = g - fill_commission(g,
 //          fee_rate) with g = fill_quote(cap, qty).
-//   leg 3 spends W the same way (sell floor_to_step(W); buy
-//          floor_to_step(W / cap) at its cap), so it never sells what leg 2
-//          may not deliver when leg 2 fills in full.
+//   leg 2 is sent only if leg 3 sized from W (sell floor_to_step(W); buy
+//          floor_to_step(W / cap) at its cap) passes check_filters too: the
+//          cycle then holds X rather than a Y too small to sell.
+//   held2 = leg 2's net delta of its received asset Y (its fills net of the
+//          commissions charged in Y), once leg 2 answered with a fill.
+//   leg 3 spends exactly held2, sized as above at its cap; if that fails
+//          check_filters leg 3 is not sent (residual filters, leg 3).
 // Choices made here (not in the brief):
-//   - legs 2 and 3 go together or not at all: if either fails check_filters
-//     after sizing, neither is sent (the cycle holds X, not half of it as Y);
-//   - a leg 2 filled in part, or in several trades (each trade's quote is
-//     truncated and each commission rounded up, so n trades can deliver up
-//     to 2(n - 1) units of 10^-8 less than one), delivers less than W while
-//     leg 3 already sold W: the cycle's residual in Y is then negative (drawn
-//     from the account's inventory). Residuals are reported, never hidden;
+//   - leg 3 waits for leg 2's answer (one leg in flight per cycle): it never
+//     sells what leg 2 has not delivered, so no residual is negative;
+//   - a leg 2 filled in part still sends leg 3 for what it delivered; the
+//     cycle ends residual short_fill (leg 2) even if leg 3 fills in full.
+//     Step-flooring dust stays in X and Y and is reported as residual;
 //   - done means legs 2 and 3 each filled their full quantity; leg 1 filling
 //     in part is fine (the cycle is smaller). The dust step-flooring leaves
 //     in X and Y is still reported as residual.
@@ -98,7 +112,11 @@
 // beyond the order's quantity, status FILLED with less than it, an
 // overflow: the results core/ledger.h refuses) is still accounted by its
 // fills, and the cycle ends residual with reason inconsistent_result (no
-// further leg is sent).
+// further leg is sent). Except a rejected answer: a rejected order executed
+// nothing, so the fills a rejected answer claims are not accounted (the
+// ledger refuses the answer, the journal keeps a reject record and no fill);
+// the answer is inconsistent (inconsistent_result) and the engine counts it
+// (rejected_with_fills).
 //
 // Thread safety: none; one caller at a time.
 #pragma once
@@ -134,8 +152,8 @@ inline constexpr std::uint32_t kMaxSlippageBps = 5000;
 // ("cycle.max_slippage_bps must be from 0 to 5000 (got 6000)").
 [[nodiscard]] std::string validate(const cycle_config& cfg);
 
-enum class cycle_state : std::uint8_t { planned, leg1, legs23, done, residual, missed };
-[[nodiscard]] std::string_view to_string(cycle_state s) noexcept;  // "legs23"
+enum class cycle_state : std::uint8_t { planned, leg1, leg2, leg3, done, residual, missed };
+[[nodiscard]] std::string_view to_string(cycle_state s) noexcept;  // "leg2"
 
 enum class leg_status : std::uint8_t { not_sent, sent, unknown, answered };
 [[nodiscard]] std::string_view to_string(leg_status s) noexcept;  // "unknown"
@@ -147,7 +165,7 @@ enum class cycle_reason : std::uint8_t {
   leg1_rejected,        // missed: leg 1 rejected
   leg1_unfilled,        // missed: leg 1 expired with nothing filled
   filters,              // residual: leg reason_leg failed check_filters (filter) after sizing
-  not_active,           // residual: the verdict with leg 1's result was not actionable
+  not_active,           // residual: the verdict with leg 1's or 2's result was not actionable
   short_fill,           // residual: leg 2 or 3 (reason_leg, the first) filled less than asked
   inconsistent_result,  // residual: leg reason_leg's result does not add up (see above)
   kCount,
@@ -207,9 +225,9 @@ class cycle {
   const order_request& start(std::int64_t now_ns);
 
   // What became of leg's order (sent, not unknown), at now_ns. verdict: the
-  // trading guard's verdict now for this cycle (none: actionable); legs 2
-  // and 3 are sent only if it is none. Returns the orders to send now (legs
-  // 2 and 3 after leg 1 filled something, else none). A call out of turn
+  // trading guard's verdict now for this cycle (none: actionable); the next
+  // leg is sent only if it is none. Returns the orders to send now (leg 2
+  // after leg 1 filled something, leg 3 after leg 2 did, else none). A call out of turn
   // (leg not sent, or already answered) changes nothing and returns none;
   // it is counted in misuse().
   std::vector<order_request> on_result(std::int64_t now_ns, std::size_t leg, const order_result& r,
@@ -222,6 +240,7 @@ class cycle {
                                            const order_result& r, suppress_reason verdict);
 
   [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
+  [[nodiscard]] triangle_id triangle_of() const noexcept { return triangle_; }  // its opportunity's
   [[nodiscard]] cycle_state state() const noexcept { return state_; }
   [[nodiscard]] bool closed() const noexcept {
     return state_ == cycle_state::done || state_ == cycle_state::residual ||
@@ -267,8 +286,10 @@ class cycle {
 
   std::vector<order_request> answer(std::int64_t now_ns, std::size_t leg, const order_result& r,
                                     suppress_reason verdict);
-  // After leg 1 filled something: size legs 2 and 3 and return them, or end residual.
-  std::vector<order_request> size_legs23(std::int64_t now_ns, suppress_reason verdict);
+  // After leg 1 filled something: size leg 2 and return it, or end residual.
+  std::vector<order_request> send_leg2(std::int64_t now_ns, suppress_reason verdict);
+  // After leg 2 filled something: size leg 3 from it and return it, or end residual.
+  std::vector<order_request> send_leg3(std::int64_t now_ns, suppress_reason verdict);
   void end(cycle_state s, cycle_reason why, std::uint8_t leg = 0, filter_errc f = filter_errc::ok);
   [[nodiscard]] bool consistent(std::size_t leg, const order_result& r) const;
   // Net delta of asset a over leg's recorded fills (10^-8 units, exact).

@@ -97,7 +97,8 @@ std::string_view to_string(exec_counter c) noexcept {
                 "cycles_done",
                 "cycles_residual",
                 "cycles_missed",
-                "cycles_rejected"};
+                "cycles_rejected",
+                "rejected_with_fills"};
   const auto i = static_cast<std::size_t>(c);
   return i < kNames.size() ? kNames[i] : "?";
 }
@@ -111,6 +112,14 @@ namespace {
 const execution_config& checked(const execution_config& cfg) {
   if (std::string e = validate(cfg.cycle); !e.empty()) throw std::invalid_argument(e);
   if (std::string e = validate(cfg.risk); !e.empty()) throw std::invalid_argument(e);
+  if (cfg.recv_window_ms < 1 || cfg.recv_window_ms > 60'000) {
+    throw std::invalid_argument("execution.recv_window_ms must be from 1 to 60000 (got " +
+                                std::to_string(cfg.recv_window_ms) + ")");
+  }
+  if (cfg.unknown_grace_ms < 0 || cfg.unknown_grace_ms > 600'000) {
+    throw std::invalid_argument("execution.unknown_grace_ms must be from 0 to 600000 (got " +
+                                std::to_string(cfg.unknown_grace_ms) + ")");
+  }
   return cfg;
 }
 
@@ -145,8 +154,16 @@ std::size_t execution_engine::unknown() const noexcept {
   return n;
 }
 
-void execution_engine::on_trading_state(trading_state s, std::int64_t /*now_ns*/) {
+void execution_engine::on_trading_state(trading_state s, std::int64_t /*now_ns*/,
+                                        triangle_id quarantined) {
   state_ = s;
+  if (quarantined != kNoTriangle) {
+    quarantined_.insert(quarantined);
+  } else if (s == trading_state::active) {
+    // Only an operator's resume leads to active without a triangle: it
+    // releases every quarantine.
+    quarantined_.clear();
+  }
   // Only a state given after the self-halt ends it: the caller turned the
   // halt event into the guard's halt, and an operator resumed.
   if (s == trading_state::active) self_halted_ = false;
@@ -163,7 +180,7 @@ void execution_engine::on_decision(const opportunity& op, std::string_view decis
     count(exec_counter::refused_bad_decision);
     return;
   }
-  if (verdict_now() != suppress_reason::none) {
+  if (verdict_now() != suppress_reason::none || quarantined_.contains(op.triangle)) {
     count(exec_counter::refused_not_active);
     return;
   }
@@ -220,7 +237,8 @@ void execution_engine::emit(open_cycle& oc, std::size_t leg, const order_request
                      .send_ns = now_ns,
                      .cycle = oc.c.id(),
                      .leg = static_cast<std::uint8_t>(leg + 1)});
-  in_flight_[o.client_order_id] = flight{.cycle = oc.c.id(), .leg = leg, .order = o};
+  in_flight_[o.client_order_id] =
+      flight{.cycle = oc.c.id(), .leg = leg, .order = o, .sent_ns = now_ns};
   gate_.on_order_sent(now_ns);
   count(exec_counter::orders_sent);
 }
@@ -258,18 +276,11 @@ void execution_engine::answer(std::string_view client_order_id, const order_resu
     count(exec_counter::results_late);
   }
 
-  // The ledger first: the balances are what every later check reads. An
-  // overdraft while another answer on the same assets is missing waits for
-  // it (the exchange executed that one first: leg 3 sells what leg 2's lost
-  // answer delivered); answers the ledger could wait for are retried after
-  // each one it takes.
+  // The ledger first: the balances are what every later check reads. Each
+  // leg is sent after the answer of the leg it spends from, so no answer
+  // can wait for another: any refusal (an overdraft included) is a fault.
   const ledger_errc e = ledger_.apply(f.order, r, u_, cfg_.cycle.fee_rate);
-  if (e == ledger_errc::ok) {
-    apply_deferred(now_ns);
-  } else if (e == ledger_errc::overdraft && unanswered_on(f.order)) {
-    count(exec_counter::ledger_deferred);
-    deferred_.push_back({f.order, r});
-  } else {
+  if (e != ledger_errc::ok) {
     count(exec_counter::ledger_refused);
     halt(execution_event_kind::ledger_refused,
          "ledger refused " + f.order.client_order_id + ": " + std::string(to_string(e)), now_ns);
@@ -278,6 +289,11 @@ void execution_engine::answer(std::string_view client_order_id, const order_resu
   // The answer's record.
   if (r.status == order_status::rejected) {
     count(exec_counter::rejects);
+    // The fills of a rejected answer are not journaled (nor counted by the
+    // cycle): an inconsistent answer, counted.
+    if (!r.fills.empty() || !r.executed_qty.is_zero() || !r.cumulative_quote.is_zero()) {
+      count(exec_counter::rejected_with_fills);
+    }
     reject_record rec;
     rec.time_ns = now_ns;
     rec.client_order_id = f.order.client_order_id;
@@ -314,49 +330,14 @@ void execution_engine::answer(std::string_view client_order_id, const order_resu
     const asset_id start = oc.c.start_asset();
     committed_[start] = saturating_sub(committed_[start], oc.c.notional()).value;
   }
-  const suppress_reason v = verdict_now();
+  suppress_reason v = verdict_now();
+  if (v == suppress_reason::none && quarantined_.contains(oc.c.triangle_of())) {
+    v = suppress_reason::quarantined;  // the next leg is held
+  }
   const std::vector<order_request> next =
       f.unknown ? oc.c.on_reconciled(now_ns, f.leg, r, v) : oc.c.on_result(now_ns, f.leg, r, v);
-  for (const order_request& o : next) {
-    std::size_t leg = 1;
-    for (std::size_t k = 1; k < 3; ++k) {
-      if (oc.c.order(k).client_order_id == o.client_order_id) leg = k;
-    }
-    emit(oc, leg, o, now_ns);
-  }
+  for (const order_request& o : next) emit(oc, f.leg + 1, o, now_ns);
   close_if_done(f.cycle, now_ns);
-}
-
-bool execution_engine::unanswered_on(const order_request& o) const {
-  const std::array<asset_id, 2> mine = order_assets(u_, o);
-  for (const auto& [id, f] : in_flight_) {
-    for (const asset_id a : order_assets(u_, f.order)) {
-      if (a != kNoAssetId && (a == mine[0] || a == mine[1])) return true;
-    }
-  }
-  return false;
-}
-
-void execution_engine::apply_deferred(std::int64_t now_ns) {
-  for (bool progress = true; progress && !deferred_.empty();) {
-    progress = false;
-    for (auto it = deferred_.begin(); it != deferred_.end();) {
-      const ledger_errc e = ledger_.apply(it->order, it->result, u_, cfg_.cycle.fee_rate);
-      if (e == ledger_errc::ok) {
-        it = deferred_.erase(it);
-        progress = true;
-      } else if (e != ledger_errc::overdraft || !unanswered_on(it->order)) {
-        // Nothing it could wait for is missing any more: a real refusal.
-        count(exec_counter::ledger_refused);
-        halt(execution_event_kind::ledger_refused,
-             "ledger refused " + it->order.client_order_id + ": " + std::string(to_string(e)),
-             now_ns);
-        it = deferred_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
 }
 
 void execution_engine::close_if_done(std::uint64_t id, std::int64_t now_ns) {
@@ -415,36 +396,43 @@ void execution_engine::on_account(std::span<const asset_balance> account, std::i
     return std::any_of(mismatches.begin(), mismatches.end(),
                        [a](const balance_mismatch& m) { return m.asset == a; });
   };
-  // How many unanswered orders touch each asset.
+  const std::int64_t window_ns = cfg_.recv_window_ms * 1'000'000;
+  const std::int64_t grace_ns = cfg_.unknown_grace_ms * 1'000'000;
+  // How many unanswered orders touch each asset (all), and how many of them
+  // still excuse a difference (pending): every order in flight, except an
+  // unknown one past its send time + recvWindow + grace (the caller had
+  // that long to query it and call on_reconciled).
   std::map<asset_id, std::size_t> touching;
+  std::map<asset_id, std::size_t> pending_on;
+  std::vector<std::string> stale;
   for (const auto& [id, f] : in_flight_) {
+    const bool expired = f.unknown && now_ns - f.sent_ns > window_ns + grace_ns;
+    if (expired) stale.push_back(id);
     for (const asset_id a : order_assets(u_, f.order)) {
-      if (a != kNoAssetId) ++touching[a];
+      if (a == kNoAssetId) continue;
+      ++touching[a];
+      if (!expired) ++pending_on[a];
     }
   }
-  std::map<asset_id, std::size_t> waiting = touching;  // also the answers the ledger waits on
-  for (const deferred& d : deferred_) {
-    for (const asset_id a : order_assets(u_, d.order)) {
-      if (a != kNoAssetId) ++waiting[a];
-    }
-  }
-  // An unknown order alone on two assets that agree did nothing.
+  // An unknown order alone on two assets that agree did nothing, once the
+  // exchange can no longer execute it (its send time + recvWindow).
   std::vector<std::string> did_nothing;
   for (const auto& [id, f] : in_flight_) {
-    if (!f.unknown) continue;
+    if (!f.unknown || now_ns - f.sent_ns < window_ns) continue;
     const std::array<asset_id, 2> as = order_assets(u_, f.order);
     if (as[0] == kNoAssetId) continue;
-    if (waiting[as[0]] == 1 && waiting[as[1]] == 1 && !differs(as[0]) && !differs(as[1])) {
+    if (touching[as[0]] == 1 && touching[as[1]] == 1 && !differs(as[0]) && !differs(as[1])) {
       did_nothing.push_back(id);
     }
   }
   std::sort(did_nothing.begin(), did_nothing.end());  // a stable order for the journal
+  std::sort(stale.begin(), stale.end());
   bool pending = false;
   std::string detail;
   std::size_t listed = 0;
   std::size_t real = 0;
   for (const balance_mismatch& m : mismatches) {
-    if (waiting.contains(m.asset)) {
+    if (pending_on.contains(m.asset)) {
       pending = true;
       continue;
     }
@@ -458,6 +446,11 @@ void execution_engine::on_account(std::span<const asset_balance> account, std::i
   if (pending) count(exec_counter::account_pending);
   if (real > 0) {
     if (real > listed) detail += "; " + std::to_string(real) + " assets in all";
+    for (const std::string& id : stale) {
+      detail += "; unknown order " + id + " unresolved past recvWindow " +
+                std::to_string(cfg_.recv_window_ms) + " ms + grace " +
+                std::to_string(cfg_.unknown_grace_ms) + " ms";
+    }
     count(exec_counter::account_mismatches);
     halt(execution_event_kind::account_mismatch, std::move(detail), now_ns);
   }

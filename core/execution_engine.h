@@ -15,15 +15,20 @@
 //   ev);
 //   ... eng.on_result(id, result, now); eng.on_timeout(id, now); eng.on_account(balances, now);
 //
-// It composes core/cycle.h (one cycle's state machine: leg 1, then legs 2
-// and 3 sized from leg 1's fills), core/risk_gate.h (which cycles may
+// It composes core/cycle.h (one cycle's state machine: leg 1, then leg 2
+// sized from leg 1's fills, then leg 3 sized from leg 2's), core/risk_gate.h (which cycles may
 // start), core/ledger.h (the exact balances: every answer is applied to it)
 // and core/journal_record.h's execution records.
 //
 // Inputs (each with its time):
-//   on_trading_state(s, now)  the trading guard's state (core/trading_guard.h)
-//       after every transition (the caller forwards the guard's events). An
-//       order goes out only while the last state given is active.
+//   on_trading_state(s, now[, quarantined])  the trading guard's state
+//       (core/trading_guard.h) after every event, in the guard's order: s
+//       is the event's `to`, quarantined its `triangle` (kNoTriangle but
+//       for a repeat quarantine). An order goes out only while the last
+//       state given is active and its triangle is not quarantined. A
+//       triangle given is quarantined until an operator's resume (active
+//       given with no triangle: the only such event is resume(), which
+//       releases every quarantine).
 //   on_decision(op, decision_hash, verdict, now)  an opportunity the caller
 //       has journaled (decision_hash: that opportunity record's hash, 64
 //       lower-case hex; so a decision is in the chain before any order it
@@ -34,8 +39,9 @@
 //         refused_bad_decision decision_hash is not 64 lower-case hex, or
 //                              op.triangle is not in the index (no record:
 //                              it cannot cite its decision)
-//         refused_not_active   the last state given is not active, or the
-//                              engine halted itself (below)
+//         refused_not_active   the last state given is not active, the
+//                              triangle is quarantined, or the engine
+//                              halted itself (below)
 //         refused_plan         cycle::plan failed (leg 1 fails its filters, ...)
 //         refused_balance      the ledger's start-asset balance, less what
 //                              open cycles' unanswered first legs may still
@@ -49,16 +55,16 @@
 //       only), and leg 1's order record and the order to send come out, at now.
 //   on_result(client_order_id, result, now[, http_status])  what became of
 //       an order. Applied to the ledger (core/ledger.h's apply: all or
-//       nothing). An overdraft while another order on one of its assets is
-//       still unanswered waits (ledger_deferred): the exchange may have
-//       executed that one first (leg 2's answer is lost, leg 3 sold what
-//       leg 2 delivered), and the answer is applied when the missing one
-//       is; any other refusal, or an overdraft with nothing left to wait
-//       for, is ledger_refused and a halt event (the ledger no longer knows
-//       the balances). Then journaled (a fill record, or a reject record
-//       for status rejected), then given to the cycle, with the verdict of
-//       the last state given: legs 2 and 3 go out only while active
-//       (otherwise the cycle ends residual, holding leg 1's asset). An id
+//       nothing). A refusal (an overdraft included: each leg is sent only
+//       after the answer of the leg it spends from, so no answer waits for
+//       another) is ledger_refused and a halt event (the ledger no longer
+//       knows the balances). Then journaled (a fill record, or a reject
+//       record for status rejected: a rejected answer's fills are neither
+//       journaled nor counted by the cycle; one that claims fills is
+//       counted rejected_with_fills), then given to the cycle, with the
+//       verdict of the last state given and the triangle's quarantine: the
+//       next leg goes out only while active and not quarantined (otherwise
+//       the cycle ends residual not_active, holding what it holds). An id
 //       the engine never sent, or whose cycle has closed:
 //       results_unknown_id; one already answered in an open cycle:
 //       results_duplicate; nothing else happens for either.
@@ -72,17 +78,21 @@
 //       simulated exchange's record): as on_result, counted reconciled.
 //   on_account(balances, now)  the exchange's account: the ledger is
 //       reconciled against it. An asset touched by an order still in flight
-//       or unknown, or by an answer the ledger waits to take, may differ
-//       (the exchange may have executed it): it is counted account_pending
-//       (once per check), not a mismatch. An unknown order whose two
-//       assets both agree, with no other unanswered order on them, did
-//       nothing: it is reconciled as EXPIRED with no fills (reconciled,
-//       reconciled_from_account). That holds only once the exchange can no
-//       longer execute it: check the account no earlier than the order's
-//       send time + its recvWindow (after that the exchange refuses it,
-//       -1021). An order executed after a check that called it nothing
-//       shows at the next check as a mismatch: a halt, never a silent gap. Any other difference is
-//       a mismatch (account_mismatches) and a halt event.
+//       may differ (the exchange may have executed it): it is counted
+//       account_pending (once per check), not a mismatch; an unknown order
+//       excuses its assets so only until its send time + recv_window_ms +
+//       unknown_grace_ms (config): after that a difference on them is a
+//       mismatch (the detail names the order), never pending forever. The
+//       caller is expected to query an unknown order (the exchange's order
+//       query) and call on_reconciled before then. An unknown order whose
+//       two assets both agree, with no other unanswered order on them, did
+//       nothing once the exchange can no longer execute it (now >= its
+//       send time + recv_window_ms; after that the exchange refuses it,
+//       -1021): it is reconciled as EXPIRED with no fills (reconciled,
+//       reconciled_from_account); a younger one stays unknown. An order
+//       executed after a check that called it nothing shows at the next
+//       check as a mismatch: a halt, never a silent gap. Any other
+//       difference is a mismatch (account_mismatches) and a halt event.
 //
 // Outputs, drained by the caller:
 //   take_records()  the journal records, in the order they happened: per
@@ -96,7 +106,7 @@
 //       (the input's now).
 //   take_events()   halts the engine asks for: a ledger refusal or an
 //       account mismatch. The engine halts itself at once (refusing new
-//       decisions and legs 2 and 3) until a later on_trading_state(active);
+//       decisions and further legs) until a later on_trading_state(active);
 //       the caller makes it a layer-four halt with the manual trigger by
 //       channel "reconcile": trading_guard::halt(e.time_ns, "reconcile",
 //       e.detail, out), journaled as a state record like any halt, and only
@@ -119,6 +129,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -143,6 +154,13 @@ namespace triarb {
 struct execution_config {
   cycle_config cycle;  // fee rate (also the ledger's), legs 2 and 3's caps, client id prefix
   risk_config risk;
+  // The recvWindow the orders are sent with (1..60000 ms, the exchange's
+  // maximum): an order the exchange has not seen by its send time + this
+  // is refused (-1021), never executed.
+  std::int64_t recv_window_ms = 5000;
+  // An unknown order older than its send time + recv_window_ms + this
+  // (0..600000 ms) no longer excuses a difference on its assets (below).
+  std::int64_t unknown_grace_ms = 5000;
 };
 
 // The records the engine makes (a subset of record_body).
@@ -178,7 +196,8 @@ enum class exec_counter : std::uint8_t {
   refused_gate,
   cycles_started,
   orders_sent,
-  legs_held_not_active,  // a cycle ended residual because legs 2 and 3 could not go out
+  legs_held_not_active,  // a cycle ended residual: its next leg could not go out (state,
+                         // quarantine)
   results,
   results_unknown_id,
   results_duplicate,
@@ -190,7 +209,8 @@ enum class exec_counter : std::uint8_t {
   reconciled,
   reconciled_from_account,
   ledger_refused,
-  ledger_deferred,  // an answer the ledger cannot take until a missing answer arrives
+  ledger_deferred,  // always 0: legs are sequential, no answer waits for another (the
+                    // campaign's report still names it)
   account_checks,
   account_pending,
   account_mismatches,
@@ -198,6 +218,7 @@ enum class exec_counter : std::uint8_t {
   cycles_residual,
   cycles_missed,
   cycles_rejected,
+  rejected_with_fills,  // a rejected answer that claims fills: inconsistent, its fills ignored
   kCount,
 };
 // The enumerator's name ("refused_gate"), for a metric.
@@ -211,7 +232,8 @@ class execution_engine {
   execution_engine(const universe& u, const triangle_index& idx, execution_config cfg,
                    residual_valuation valuation, std::span<const asset_balance> start = {});
 
-  void on_trading_state(trading_state s, std::int64_t now_ns);
+  void on_trading_state(trading_state s, std::int64_t now_ns,
+                        triangle_id quarantined = kNoTriangle);
   void on_decision(const opportunity& op, std::string_view decision_hash, suppress_reason verdict,
                    std::int64_t now_ns);
   void on_result(std::string_view client_order_id, const order_result& r, std::int64_t now_ns,
@@ -252,6 +274,7 @@ class execution_engine {
     std::uint64_t cycle = 0;
     std::size_t leg = 0;  // 0..2
     order_request order;
+    std::int64_t sent_ns = 0;  // when it was handed out (its send_ns)
     bool unknown = false;
   };
 
@@ -261,9 +284,6 @@ class execution_engine {
   void answer(std::string_view client_order_id, const order_result& r, std::int64_t now_ns,
               std::int32_t http_status, bool reconciliation);
   void close_if_done(std::uint64_t id, std::int64_t now_ns);
-  // Whether an order still in flight (or unknown) touches one of o's assets.
-  [[nodiscard]] bool unanswered_on(const order_request& o) const;
-  void apply_deferred(std::int64_t now_ns);
   void halt(execution_event_kind k, std::string detail, std::int64_t now_ns);
 
   const universe& u_;
@@ -276,11 +296,7 @@ class execution_engine {
   std::uint64_t next_cycle_ = 1;
   std::map<std::uint64_t, open_cycle> cycles_;
   std::unordered_map<std::string, flight> in_flight_;
-  struct deferred {
-    order_request order;
-    order_result result;
-  };
-  std::vector<deferred> deferred_;  // answers the ledger waits to take, in arrival order
+  std::set<triangle_id> quarantined_;  // by the guard, until an operator's resume
   std::unordered_map<std::string, std::uint64_t> answered_;  // client id -> cycle
   std::vector<fixed8> committed_;  // per asset: unanswered legs 1 may still spend
   std::vector<cycle_outcome> closed_;

@@ -286,7 +286,7 @@ struct run {
   std::int64_t now = 1'000'000'000'000;
   std::uint64_t next_id = 1;
   std::uint64_t emitted = 0;
-  std::uint64_t closed_by_state[6] = {};
+  std::uint64_t closed_by_state[7] = {};
   std::uint64_t plan_errors = 0;
   std::uint64_t reconciled = 0;
   std::array<std::uint64_t, static_cast<std::size_t>(risk_verdict::kCount)> verdicts{};
@@ -341,10 +341,10 @@ struct run {
       const cpp_int cap2 =
           ref_cap(lc.t.legs[1].dir, lc.o.legs[1].price,
                   w.u.symbol(lc.t.legs[1].symbol).filters.tick_size, lc.cfg.max_slippage_bps);
-      const cpp_int q2 =
-          ref_size(lc.t.legs[1].dir, held, cap2, w.u.symbol(lc.t.legs[1].symbol).filters.step_size);
-      const cpp_int worst = ref_worst(lc.t.legs[1].dir, q2, cap2, lc.cfg.fee_rate);
-      const cpp_int input = k == 1 ? held : worst;
+      // Leg 3 spends what leg 2 actually delivered, net of its commission.
+      std::map<asset_id, cpp_int> d2;
+      if (k == 2) ref_deltas(lc.t.legs[1], *lc.results[1], d2);
+      const cpp_int input = k == 1 ? held : d2[lc.t.legs[1].to];
       holds_e16 = input * kE8;
       RC_ASSERT(big(o.quantity) == ref_size(l.dir, input, big(o.price), fl.step_size));
     }
@@ -440,9 +440,12 @@ struct run {
     const std::vector<order_request> next =
         from_account ? lc.c.on_reconciled(now, k, r, verdict) : lc.c.on_result(now, k, r, verdict);
     RC_ASSERT(lc.c.misuse() == 0U);
-    // Legs 2 and 3 exactly when leg 1 filled something, the verdict is
-    // actionable and both pass the filters as sized by the reference.
-    bool want_legs23 = false;
+    // Leg 2 exactly when leg 1 filled something, the verdict is actionable
+    // and both leg 2 and leg 3 as leg 2's worst case would size it pass the
+    // filters as sized by the reference; leg 3 exactly when leg 2 filled
+    // something, the verdict is actionable and leg 3 sized from what leg 2
+    // delivered passes them. Never two legs at once.
+    bool want_next = false;
     if (k == 0 && !r.executed_qty.is_zero() && verdict == suppress_reason::none) {
       std::map<asset_id, cpp_int> d;
       ref_deltas(lc.t.legs[0], r, d);
@@ -460,11 +463,23 @@ struct run {
       const auto fx = [](const cpp_int& v) {
         return fixed8::from_raw(static_cast<std::int64_t>(v));
       };
-      want_legs23 =
-          ref_filters_pass(f2, fx(cap2), fx(q2)) && ref_filters_pass(f3, fx(cap3), fx(q3));
+      want_next = ref_filters_pass(f2, fx(cap2), fx(q2)) && ref_filters_pass(f3, fx(cap3), fx(q3));
     }
-    RC_ASSERT(next.size() == (want_legs23 ? 2U : 0U));
-    for (std::size_t j = 0; j < next.size(); ++j) on_emitted(ci, j + 1, next[j]);
+    if (k == 1 && r.status != order_status::rejected && !r.executed_qty.is_zero() &&
+        verdict == suppress_reason::none) {
+      std::map<asset_id, cpp_int> d;
+      ref_deltas(lc.t.legs[1], r, d);
+      const symbol_filters& f3 = w.u.symbol(lc.t.legs[2].symbol).filters;
+      const cpp_int cap3 =
+          ref_cap(lc.t.legs[2].dir, lc.o.legs[2].price, f3.tick_size, lc.cfg.max_slippage_bps);
+      const cpp_int q3 = ref_size(lc.t.legs[2].dir, d[lc.t.legs[1].to], cap3, f3.step_size);
+      want_next = ref_filters_pass(f3, fixed8::from_raw(static_cast<std::int64_t>(cap3)),
+                                   fixed8::from_raw(static_cast<std::int64_t>(q3)));
+    }
+    RC_ASSERT(next.size() == (want_next ? 1U : 0U));
+    if (!next.empty()) on_emitted(ci, k + 1, next[0]);
+    // One leg at a time: the next leg only after this one's answer.
+    if (k + 1 < 3 && !lc.c.closed()) RC_ASSERT(lc.c.status(k + 1) == leg_status::sent);
     if (lc.c.closed()) close(ci, verdict);
   }
 
@@ -484,6 +499,14 @@ struct run {
     } else if (!lc.sent[1]) {
       why =
           last_verdict != suppress_reason::none ? cycle_reason::not_active : cycle_reason::filters;
+    } else if (!lc.sent[2]) {
+      if (lc.results[1]->executed_qty.is_zero()) {
+        why = cycle_reason::short_fill;
+        RC_ASSERT(out.reason_leg == 1);
+      } else {
+        why = last_verdict != suppress_reason::none ? cycle_reason::not_active
+                                                    : cycle_reason::filters;
+      }
     } else {
       const bool full2 = lc.results[1]->executed_qty == lc.sent[1]->quantity;
       const bool full3 = lc.results[2]->executed_qty == lc.sent[2]->quantity;
@@ -609,7 +632,7 @@ struct totals {
   std::uint64_t reconciled = 0;
   std::uint64_t plan_errors = 0;
   std::array<std::uint64_t, static_cast<std::size_t>(risk_verdict::kCount)> verdicts{};
-  std::array<std::uint64_t, 6> closed{};
+  std::array<std::uint64_t, 7> closed{};
 };
 totals g_totals;
 
@@ -628,7 +651,7 @@ class print_totals : public ::testing::Environment {
                   static_cast<unsigned long long>(g_totals.verdicts[v]));
     }
     std::printf("\n  cycles closed:");
-    for (std::size_t st = 3; st < 6; ++st) {
+    for (std::size_t st = 4; st < 7; ++st) {
       std::printf(" %s %llu", std::string(to_string(static_cast<cycle_state>(st))).c_str(),
                   static_cast<unsigned long long>(g_totals.closed[st]));
     }
@@ -689,7 +712,7 @@ RC_GTEST_PROP(ExecutionProps, OrdersKeepTheirBudgetsAndOutcomesMatchAnExactRefer
   g_totals.reconciled += r.reconciled;
   g_totals.plan_errors += r.plan_errors;
   for (std::size_t v = 0; v < r.verdicts.size(); ++v) g_totals.verdicts[v] += r.verdicts[v];
-  for (std::size_t st = 0; st < 6; ++st) g_totals.closed[st] += r.closed_by_state[st];
+  for (std::size_t st = 0; st < 7; ++st) g_totals.closed[st] += r.closed_by_state[st];
 }
 
 }  // namespace

@@ -173,18 +173,23 @@ TEST(Cycle, LegsTwoAndThreeAreSizedFromLegOnesActualFillNetOfCommission) {
   cycle c = plan_forward(w);
   const order_request l1 = c.start(100);
   // Leg 1 fills in full: 0.00166 BTC, commission 0.00000166 BTC: holds 0.00165834.
-  const std::vector<order_request> next =
+  std::vector<order_request> next =
       c.on_result(200, 0, result(l1, w.btc, {{"60000", "0.00166"}}), kActive);
-  ASSERT_EQ(next.size(), 2U);
-  EXPECT_EQ(c.state(), cycle_state::legs23);
+  ASSERT_EQ(next.size(), 1U);
+  EXPECT_EQ(c.state(), cycle_state::leg2);
   // Leg 2 buys what 0.00165834 BTC affords at its cap 0.05005: 0.033133...
   // floored to the step 0.0001: 0.0331 (0.0331 x 0.05005 = 0.001656655 <= held).
   EXPECT_EQ(next[0].client_order_id, "tb-7-2");
   EXPECT_EQ(next[0].dir, side::buy);
   EXPECT_EQ(next[0].price, f("0.05005"));
   EXPECT_EQ(next[0].quantity, f("0.0331"));
-  // Leg 2's worst case: 0.0331 - 0.0000331 commission = 0.0330669 ETH; leg 3
+  // Leg 2 fills in full: 0.0331 - 0.0000331 commission = 0.0330669 ETH; leg 3
   // sells that floored to 0.0001: 0.033, at its cap 3026.97.
+  const std::vector<order_request> n3 =
+      c.on_result(250, 1, result(next[0], w.eth, {{"0.05", "0.0331"}}), kActive);
+  ASSERT_EQ(n3.size(), 1U);
+  EXPECT_EQ(c.state(), cycle_state::leg3);
+  next.push_back(n3[0]);
   EXPECT_EQ(next[1].client_order_id, "tb-7-3");
   EXPECT_EQ(next[1].dir, side::sell);
   EXPECT_EQ(next[1].price, f("3026.97"));
@@ -200,10 +205,11 @@ TEST(Cycle, ACompleteCycleIsDoneWithExactPnlResidualsAndSlippage) {
   cycle c = plan_forward(w);
   const order_request l1 = c.start(100);
   const auto next = c.on_result(200, 0, result(l1, w.btc, {{"60000", "0.00166"}}), kActive);
-  ASSERT_EQ(next.size(), 2U);
-  EXPECT_TRUE(c.on_result(300, 1, result(next[0], w.eth, {{"0.05", "0.0331"}}), kActive).empty());
-  EXPECT_EQ(c.state(), cycle_state::legs23);  // leg 3 still out
-  (void)c.on_result(310, 2, result(next[1], w.usdt, {{"3030", "0.033"}}), kActive);
+  ASSERT_EQ(next.size(), 1U);
+  const auto n3 = c.on_result(300, 1, result(next[0], w.eth, {{"0.05", "0.0331"}}), kActive);
+  ASSERT_EQ(n3.size(), 1U);
+  EXPECT_EQ(c.state(), cycle_state::leg3);  // leg 3 still out
+  (void)c.on_result(310, 2, result(n3[0], w.usdt, {{"3030", "0.033"}}), kActive);
   EXPECT_EQ(c.state(), cycle_state::done);
   const cycle_outcome o = c.outcome();
   EXPECT_EQ(o.reason, cycle_reason::none);
@@ -233,10 +239,13 @@ TEST(Cycle, VwapRoundsAgainstUsAndSlippageIsExact) {
   // = 59999.98666..., rounded up for a buy: 59999.98666667.
   const auto next = c.on_result(
       200, 0, result(l1, w.btc, {{"59999.99", "0.001"}, {"59999.98", "0.0005"}}), kActive);
-  ASSERT_EQ(next.size(), 2U);
-  // Leg 3 sells above its planned 3030 at 3030.5 for 0.02 and 3029 for 0.01.
-  (void)c.on_result(300, 1, result(next[0], w.eth, {{"0.05001", "0.0199"}}), kActive);
-  (void)c.on_result(300, 2, result(next[1], w.usdt, {{"3030.5", "0.01"}, {"3029", "0.0098"}}),
+  ASSERT_EQ(next.size(), 1U);
+  // Leg 2 gets 0.0199 ETH (net 0.0198801): leg 3 sells 0.0198, above its
+  // planned 3030 at 3030.5 for 0.01 and below at 3029 for 0.0098.
+  const auto n3 = c.on_result(300, 1, result(next[0], w.eth, {{"0.05001", "0.0199"}}), kActive);
+  ASSERT_EQ(n3.size(), 1U);
+  EXPECT_EQ(n3[0].quantity, f("0.0198"));
+  (void)c.on_result(300, 2, result(n3[0], w.usdt, {{"3030.5", "0.01"}, {"3029", "0.0098"}}),
                     kActive);
   const cycle_outcome o = c.outcome();
   EXPECT_EQ(o.legs[0].vwap, f("59999.98666667"));
@@ -287,13 +296,18 @@ TEST(Cycle, AnUnknownLegWaitsUntilReconciled) {
   EXPECT_EQ(c.misuse(), 1U);
   EXPECT_EQ(c.state(), cycle_state::leg1);
   const auto next = c.on_reconciled(9, 0, r, kActive);
-  ASSERT_EQ(next.size(), 2U);
-  EXPECT_EQ(c.state(), cycle_state::legs23);
-  // Leg 3's answer never comes; leg 2 fills; the cycle waits for leg 3.
-  c.on_unknown(10, 2);
-  (void)c.on_result(11, 1, result(next[0], w.eth, {{"0.05", "0.0331"}}), kActive);
-  EXPECT_EQ(c.state(), cycle_state::legs23);
-  (void)c.on_reconciled(20, 2, result(next[1], w.usdt, {{"3030", "0.033"}}), kActive);
+  ASSERT_EQ(next.size(), 1U);
+  EXPECT_EQ(c.state(), cycle_state::leg2);
+  // Leg 2's answer never comes either: leg 3 waits for it.
+  c.on_unknown(10, 1);
+  EXPECT_EQ(c.state(), cycle_state::leg2);
+  EXPECT_EQ(c.status(2), leg_status::not_sent);
+  const auto n3 = c.on_reconciled(11, 1, result(next[0], w.eth, {{"0.05", "0.0331"}}), kActive);
+  ASSERT_EQ(n3.size(), 1U);
+  EXPECT_EQ(c.state(), cycle_state::leg3);
+  c.on_unknown(12, 2);
+  EXPECT_EQ(c.state(), cycle_state::leg3);
+  (void)c.on_reconciled(20, 2, result(n3[0], w.usdt, {{"3030", "0.033"}}), kActive);
   EXPECT_EQ(c.state(), cycle_state::done);
   EXPECT_EQ(c.outcome().legs[2].answered_ns, 20);
   EXPECT_EQ(c.outcome().realised_pnl, f("0.29001"));
@@ -307,9 +321,11 @@ TEST(Cycle, LegOnePartialSizesTheRestFromWhatItGot) {
   // Leg 2: 0.000999 / 0.05005 = 0.019960..., floored: 0.0199. Worst case
   // 0.0199 - 0.0000199 = 0.0198801; leg 3: 0.0198.
   const auto next = c.on_result(2, 0, result(l1, w.btc, {{"60000", "0.001"}}), kActive);
-  ASSERT_EQ(next.size(), 2U);
+  ASSERT_EQ(next.size(), 1U);
   EXPECT_EQ(next[0].quantity, f("0.0199"));
-  EXPECT_EQ(next[1].quantity, f("0.0198"));
+  const auto n3 = c.on_result(3, 1, result(next[0], w.eth, {{"0.05", "0.0199"}}), kActive);
+  ASSERT_EQ(n3.size(), 1U);
+  EXPECT_EQ(n3[0].quantity, f("0.0198"));
 }
 
 TEST(Cycle, ALegFailingItsFiltersAfterSizingIsNotSent) {
@@ -357,32 +373,15 @@ TEST(Cycle, NoLegIsSentAfterTheTradingStateLeftActive) {
   EXPECT_EQ(residual(c.outcome(), w.btc), f("0.00165834"));
 }
 
-TEST(Cycle, AShortLegTwoLeavesANegativeResidualAndAShortFill) {
-  const world w;
-  cycle c = plan_forward(w);
-  const order_request l1 = c.start(1);
-  const auto next = c.on_result(2, 0, result(l1, w.btc, {{"60000", "0.00166"}}), kActive);
-  ASSERT_EQ(next.size(), 2U);
-  // Leg 2 got 0.02 of 0.0331 ETH (0.00002 commission); leg 3 sold its 0.033.
-  (void)c.on_result(3, 1, result(next[0], w.eth, {{"0.05", "0.02"}}), kActive);
-  (void)c.on_result(3, 2, result(next[1], w.usdt, {{"3030", "0.033"}}), kActive);
-  const cycle_outcome o = c.outcome();
-  EXPECT_EQ(o.state, cycle_state::residual);
-  EXPECT_EQ(o.reason, cycle_reason::short_fill);
-  EXPECT_EQ(o.reason_leg, 1);
-  EXPECT_EQ(residual(o, w.eth), f("-0.01302"));    // 0.02 - 0.00002 - 0.033
-  EXPECT_EQ(residual(o, w.btc), f("0.00065834"));  // 0.00165834 - 0.001
-  EXPECT_EQ(o.realised_pnl, f("0.29001"));
-}
-
 TEST(Cycle, ARejectedLegThreeEndsResidualWithTheStartAssetSpent) {
   const world w;
   cycle c = plan_forward(w);
   const order_request l1 = c.start(1);
   const auto next = c.on_result(2, 0, result(l1, w.btc, {{"60000", "0.00166"}}), kActive);
-  ASSERT_EQ(next.size(), 2U);
-  (void)c.on_result(3, 2, rejected(-1013, "Filter failure: NOTIONAL"), kActive);
-  (void)c.on_result(4, 1, result(next[0], w.eth, {{"0.05", "0.0331"}}), kActive);
+  ASSERT_EQ(next.size(), 1U);
+  const auto n3 = c.on_result(3, 1, result(next[0], w.eth, {{"0.05", "0.0331"}}), kActive);
+  ASSERT_EQ(n3.size(), 1U);
+  (void)c.on_result(4, 2, rejected(-1013, "Filter failure: NOTIONAL"), kActive);
   const cycle_outcome o = c.outcome();
   EXPECT_EQ(o.state, cycle_state::residual);
   EXPECT_EQ(o.reason, cycle_reason::short_fill);
@@ -457,13 +456,64 @@ TEST(Cycle, TheReverseTriangleSellsLegTwoAndSizesLegThreeFromItsWorstQuote) {
   // 0.04995; worst quote 0.0332 x 0.04995 = 0.00165834, commission
   // 0.00000166 (rounded up): 0.00165668 BTC; leg 3 sells 0.00165 at 59940.
   const auto next = c.on_result(2, 0, result(l1, w.eth, {{"3000", "0.0333"}}), kActive);
-  ASSERT_EQ(next.size(), 2U);
+  ASSERT_EQ(next.size(), 1U);
   EXPECT_EQ(next[0].dir, side::sell);
   EXPECT_EQ(next[0].price, f("0.04995"));
   EXPECT_EQ(next[0].quantity, f("0.0332"));
   EXPECT_EQ(worst_output(side::sell, f("0.0332"), f("0.04995"), f("0.001")).value, f("0.00165668"));
-  EXPECT_EQ(next[1].price, f("59940"));
-  EXPECT_EQ(next[1].quantity, f("0.00165"));
+  // Leg 2 sells at its cap: it delivers exactly that worst case.
+  const auto n3 = c.on_result(3, 1, result(next[0], w.btc, {{"0.04995", "0.0332"}}), kActive);
+  ASSERT_EQ(n3.size(), 1U);
+  EXPECT_EQ(n3[0].price, f("59940"));
+  EXPECT_EQ(n3[0].quantity, f("0.00165"));
+}
+
+// Legs go one after another: leg 2 after leg 1's answer, leg 3 after leg
+// 2's, sized from what leg 2 actually delivered (so leg 3 never reaches the
+// exchange before what it sells exists).
+TEST(Cycle, LegsAreSequentialAndLegThreeIsSizedFromLegTwosActualFill) {
+  const world w;
+  cycle c = plan_forward(w);
+  const order_request l1 = c.start(1);
+  const auto n2 = c.on_result(2, 0, result(l1, w.btc, {{"60000", "0.00166"}}), kActive);
+  ASSERT_EQ(n2.size(), 1U);
+  EXPECT_EQ(to_string(c.state()), "leg2");
+  EXPECT_EQ(n2[0].client_order_id, "tb-7-2");
+  EXPECT_EQ(n2[0].quantity, f("0.0331"));
+  EXPECT_EQ(c.status(2), leg_status::not_sent);
+  // Leg 2 got 0.02 ETH of 0.0331 (commission 0.00002): leg 3 sells
+  // floor_to_step(0.01998, 0.0001) = 0.0199 at its cap 3026.97.
+  const auto n3 = c.on_result(3, 1, result(n2[0], w.eth, {{"0.05", "0.02"}}), kActive);
+  ASSERT_EQ(n3.size(), 1U);
+  EXPECT_EQ(to_string(c.state()), "leg3");
+  EXPECT_EQ(n3[0].client_order_id, "tb-7-3");
+  EXPECT_EQ(n3[0].price, f("3026.97"));
+  EXPECT_EQ(n3[0].quantity, f("0.0199"));
+  (void)c.on_result(4, 2, result(n3[0], w.usdt, {{"3030", "0.0199"}}), kActive);
+  const cycle_outcome o = c.outcome();
+  EXPECT_EQ(o.state, cycle_state::residual);
+  EXPECT_EQ(o.reason, cycle_reason::short_fill);
+  EXPECT_EQ(o.reason_leg, 1);
+  EXPECT_EQ(residual(o, w.eth), f("0.00008"));  // never negative: 0.01998 - 0.0199
+  EXPECT_EQ(o.orders_sent, 3U);
+}
+
+// The exchange refuses what a rejected answer claims filled: the cycle counts
+// no fill of it either (the engine and the audit count none).
+TEST(Cycle, ARejectedAnswerWithFillsCountsNoFills) {
+  const world w;
+  cycle c = plan_forward(w);
+  const order_request l1 = c.start(1);
+  order_result r = result(l1, w.btc, {{"60000", "0.00166"}});
+  r.status = order_status::rejected;
+  r.error_code = -2010;
+  EXPECT_TRUE(c.on_result(2, 0, r, kActive).empty());
+  const cycle_outcome o = c.outcome();
+  EXPECT_EQ(o.state, cycle_state::residual);
+  EXPECT_EQ(o.reason, cycle_reason::inconsistent_result);
+  EXPECT_EQ(o.realised_pnl, fixed8::zero());
+  EXPECT_EQ(o.legs[0].executed, fixed8::zero());
+  EXPECT_EQ(residual(o, w.btc), fixed8::zero());
 }
 
 TEST(Cycle, PlanRefusesABadConfigALegOneOffItsFiltersAndAForeignTriangle) {

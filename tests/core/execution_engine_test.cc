@@ -365,63 +365,18 @@ TEST(ExecutionEngine, ATimedOutLegWaitsUntilReconciled) {
   EXPECT_EQ(eng.counter(exec_counter::account_mismatches), 0U);
   EXPECT_TRUE(eng.take_events().empty());
   EXPECT_EQ(eng.unknown(), 1U);
-  // The caller learns what became of it: legs 2 and 3 go out.
+  // The caller learns what became of it: leg 2 goes out.
   eng.on_reconciled("tb-1-1", lost->result, kT0 + 700 * kLatency);
   EXPECT_EQ(eng.counter(exec_counter::reconciled), 1U);
   const std::vector<execution_record> recs = eng.take_records();
-  ASSERT_EQ(recs.size(), 3U);  // the fill, orders 2 and 3
+  ASSERT_EQ(recs.size(), 2U);  // the fill, order 2
   EXPECT_EQ(std::get<fill_record>(recs[0]).time_ns, kT0 + 700 * kLatency);
-  EXPECT_EQ(eng.take_orders().size(), 2U);
+  EXPECT_EQ(eng.take_orders().size(), 1U);
   EXPECT_EQ(eng.balances().balance(w.btc), f("0.01998"));
   // A late answer to the same order changes nothing.
   eng.on_result("tb-1-1", lost->result, kT0 + 800 * kLatency);
   EXPECT_EQ(eng.counter(exec_counter::results_duplicate), 1U);
   EXPECT_EQ(eng.balances().balance(w.btc), f("0.01998"));
-}
-
-TEST(ExecutionEngine, AnAnswerThatSpendsWhatALostAnswerDeliveredWaitsForIt) {
-  world w;
-  execution_engine eng(w.u, w.idx, w.config(), world::any_value(), w.start_usdt("10000"));
-  paper_transport pt = w.transport();
-  eng.on_decision(w.decide(), kHash, suppress_reason::none, kT0);
-  for (const outgoing_order& o : eng.take_orders()) pt.submit(o);
-  std::optional<paper_delivery> d = pt.pop_due(kT0 + kLatency, eng.balances());
-  ASSERT_TRUE(d.has_value());
-  eng.on_result(d->client_order_id, d->result, d->at_ns);  // leg 1: 0.01998 BTC
-  const std::vector<outgoing_order> legs23 = eng.take_orders();
-  ASSERT_EQ(legs23.size(), 2U);
-  for (const outgoing_order& o : legs23) pt.submit(o);
-  // The exchange executes leg 2 (0.3988008 ETH), then leg 3 (sells 0.3988
-  // ETH); leg 2's answer is lost, leg 3's arrives.
-  ledger exchange = eng.balances();
-  const std::optional<paper_delivery> leg2 = pt.pop_due(kT0 + 2 * kLatency, exchange);
-  ASSERT_TRUE(leg2.has_value());
-  ASSERT_EQ(leg2->client_order_id, "tb-1-2");
-  ASSERT_EQ(exchange.apply(legs23[0].order, leg2->result, w.u, f("0.001")), ledger_errc::ok);
-  const std::optional<paper_delivery> leg3 = pt.pop_due(kT0 + 2 * kLatency, exchange);
-  ASSERT_TRUE(leg3.has_value());
-  ASSERT_EQ(leg3->result.status, order_status::filled);
-  ASSERT_EQ(exchange.apply(legs23[1].order, leg3->result, w.u, f("0.001")), ledger_errc::ok);
-  eng.on_result(leg3->client_order_id, leg3->result, leg3->at_ns);
-  // Not a ledger fault: the ledger does not know leg 2's ETH yet.
-  EXPECT_TRUE(eng.take_events().empty());
-  EXPECT_FALSE(eng.self_halted());
-  EXPECT_EQ(eng.counter(exec_counter::ledger_refused), 0U);
-  EXPECT_EQ(eng.counter(exec_counter::ledger_deferred), 1U);
-  eng.on_timeout("tb-1-2", kT0 + 100 * kLatency);
-  // The account differs on ETH, BTC and USDT: all pending behind the lost answer.
-  std::vector<asset_balance> account;
-  for (asset_id a = 0; a < 3; ++a) account.push_back({a, exchange.balance(a)});
-  eng.on_account(account, kT0 + 101 * kLatency);
-  EXPECT_EQ(eng.counter(exec_counter::account_mismatches), 0U);
-  EXPECT_EQ(eng.counter(exec_counter::account_pending), 1U);
-  eng.on_reconciled("tb-1-2", leg2->result, kT0 + 102 * kLatency);
-  EXPECT_TRUE(eng.take_events().empty());
-  for (asset_id a = 0; a < 3; ++a) EXPECT_EQ(eng.balances().balance(a), exchange.balance(a));
-  EXPECT_EQ(eng.balances().balance(w.usdt), f("10035.84312"));
-  EXPECT_EQ(std::get<cycle_record>(eng.take_records().back()).outcome, cycle_end::done);
-  eng.on_account(account, kT0 + 103 * kLatency);
-  EXPECT_EQ(eng.counter(exec_counter::account_mismatches), 0U);
 }
 
 TEST(ExecutionEngine, AnUnknownLegTheAccountShowsDidNothingIsMissed) {
@@ -430,9 +385,10 @@ TEST(ExecutionEngine, AnUnknownLegTheAccountShowsDidNothingIsMissed) {
   eng.on_decision(w.decide(), kHash, suppress_reason::none, kT0);
   ASSERT_EQ(eng.take_orders().size(), 1U);
   eng.on_timeout("tb-1-1", kT0 + kLatency);
-  // The request never reached the exchange: the account is the ledger.
+  // The request never reached the exchange: the account is the ledger, at
+  // its send time + recvWindow (5 s), when it can no longer execute.
   const std::vector<asset_balance> account = {{w.usdt, f("10000")}};
-  eng.on_account(account, kT0 + 2 * kLatency);
+  eng.on_account(account, kT0 + 5000 * kLatency);
   EXPECT_EQ(eng.counter(exec_counter::reconciled_from_account), 1U);
   const std::vector<execution_record> recs = eng.take_records();
   ASSERT_EQ(recs.size(), 3U);
@@ -482,6 +438,121 @@ TEST(ExecutionEngine, AnAccountMismatchHaltsUntilTheStateIsActiveAgain) {
   EXPECT_FALSE(eng.self_halted());
   eng.on_decision(op, kHash, suppress_reason::none, kT0 + 4);
   EXPECT_EQ(eng.take_orders().size(), 1U);
+}
+
+// The guard quarantined the triangle while leg 1 was out (the repeat
+// guard): leg 2 is held, the cycle ends residual not_active, and the
+// audit's rule "no order on a quarantined triangle" holds for the engine's
+// own chain. An operator's resume releases the quarantine.
+TEST(ExecutionEngine, AQuarantineAfterLegOneHoldsLegTwo) {
+  world w;
+  execution_engine eng(w.u, w.idx, w.config(), world::any_value(), w.start_usdt("10000"));
+  paper_transport pt = w.transport();
+  const opportunity op = w.decide();
+  eng.on_decision(op, kHash, suppress_reason::none, kT0);
+  for (const outgoing_order& o : eng.take_orders()) pt.submit(o);
+  // The guard's quarantine event: the state stays active.
+  eng.on_trading_state(trading_state::active, kT0 + 1, op.triangle);
+  run_until(eng, pt, kT0 + 10 * kLatency);
+  const std::vector<execution_record> recs = eng.take_records();
+  EXPECT_EQ(only<order_record>(recs).size(), 1U);
+  ASSERT_FALSE(recs.empty());
+  const cycle_record* c = std::get_if<cycle_record>(&recs.back());
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->reason, "not_active");
+  EXPECT_EQ(eng.counter(exec_counter::legs_held_not_active), 1U);
+  // A decision on it is refused until the resume releases it.
+  eng.on_decision(op, kHash, suppress_reason::none, kT0 + 20 * kLatency);
+  EXPECT_TRUE(eng.take_orders().empty());
+  eng.on_trading_state(trading_state::active, kT0 + 21 * kLatency);
+  eng.on_decision(op, kHash, suppress_reason::none, kT0 + 22 * kLatency);
+  EXPECT_EQ(eng.take_orders().size(), 1U);
+}
+
+// An unknown order the exchange did execute, seen only in the account: its
+// assets are pending while the exchange could still execute it (send time +
+// recvWindow), then, past recvWindow + grace, the difference is a mismatch
+// and a halt: never pending forever.
+TEST(ExecutionEngine, AnUnknownExecutedOrderSeenOnlyInTheAccountHaltsAfterTheWindow) {
+  world w;
+  execution_engine eng(w.u, w.idx, w.config(), world::any_value(), w.start_usdt("10000"));
+  eng.on_decision(w.decide(), kHash, suppress_reason::none, kT0);
+  ASSERT_EQ(eng.take_orders().size(), 1U);
+  eng.on_timeout("tb-1-1", kT0 + 500 * kLatency);
+  const std::vector<asset_balance> account = {{w.usdt, f("9000")}, {w.btc, f("0.01998")}};
+  eng.on_account(account, kT0 + 1000 * kLatency);  // 1 s: within recvWindow 5 s
+  EXPECT_EQ(eng.counter(exec_counter::account_pending), 1U);
+  EXPECT_TRUE(eng.take_events().empty());
+  eng.on_account(account, kT0 + 7000 * kLatency);  // 7 s: within recvWindow + grace 10 s
+  EXPECT_EQ(eng.counter(exec_counter::account_pending), 2U);
+  EXPECT_TRUE(eng.take_events().empty());
+  eng.on_account(account, kT0 + 10'001 * kLatency);
+  EXPECT_EQ(eng.counter(exec_counter::account_pending), 2U);
+  EXPECT_EQ(eng.counter(exec_counter::account_mismatches), 1U);
+  const std::vector<execution_event> ev = eng.take_events();
+  ASSERT_EQ(ev.size(), 1U);
+  EXPECT_EQ(ev[0].kind, execution_event_kind::account_mismatch);
+  EXPECT_NE(ev[0].detail.find("USDT ours 10000 theirs 9000"), std::string::npos) << ev[0].detail;
+  EXPECT_NE(ev[0].detail.find("tb-1-1"), std::string::npos) << ev[0].detail;
+  EXPECT_TRUE(eng.self_halted());
+}
+
+// An unknown order sent less than recvWindow ago may still execute: the
+// account agreeing with the ledger does not make it "did nothing" yet.
+TEST(ExecutionEngine, ARecentUnknownOrderIsNotClosedAsDidNothing) {
+  world w;
+  execution_engine eng(w.u, w.idx, w.config(), world::any_value(), w.start_usdt("10000"));
+  eng.on_decision(w.decide(), kHash, suppress_reason::none, kT0);
+  ASSERT_EQ(eng.take_orders().size(), 1U);
+  eng.on_timeout("tb-1-1", kT0 + 500 * kLatency);
+  const std::vector<asset_balance> account = {{w.usdt, f("10000")}};
+  eng.on_account(account, kT0 + 4999 * kLatency);
+  EXPECT_EQ(eng.counter(exec_counter::reconciled_from_account), 0U);
+  EXPECT_EQ(eng.unknown(), 1U);
+  eng.on_account(account, kT0 + 5000 * kLatency);  // send + recvWindow: it can no longer execute
+  EXPECT_EQ(eng.counter(exec_counter::reconciled_from_account), 1U);
+  EXPECT_EQ(eng.in_flight(), 0U);
+}
+
+// Leg 2's answer is refused by the ledger (commission 10^-8 too high): a
+// halt, and leg 3 is never sent (it waits for leg 2's answer). After the
+// resume, the account check is never pending on an answer nobody waits
+// for: the ledger's missing leg 2 shows as a mismatch.
+TEST(ExecutionEngine, ARefusedLegTwoAnswerHaltsAndLeavesNothingPending) {
+  world w;
+  execution_engine eng(w.u, w.idx, w.config(), world::any_value(), w.start_usdt("10000"));
+  paper_transport pt = w.transport();
+  eng.on_decision(w.decide(), kHash, suppress_reason::none, kT0);
+  for (const outgoing_order& o : eng.take_orders()) pt.submit(o);
+  std::optional<paper_delivery> d = pt.pop_due(kT0 + kLatency, eng.balances());
+  ASSERT_TRUE(d.has_value());
+  eng.on_result(d->client_order_id, d->result, d->at_ns);  // leg 1: 0.01998 BTC
+  const std::vector<outgoing_order> next = eng.take_orders();
+  ASSERT_EQ(next.size(), 1U);
+  EXPECT_EQ(next[0].leg, 2U);
+  pt.submit(next[0]);
+  ledger exchange = eng.balances();
+  std::optional<paper_delivery> leg2 = pt.pop_due(kT0 + 2 * kLatency, exchange);
+  ASSERT_TRUE(leg2.has_value());
+  ASSERT_EQ(exchange.apply(next[0].order, leg2->result, w.u, f("0.001")), ledger_errc::ok);
+  order_result bad = leg2->result;
+  ASSERT_FALSE(bad.fills.empty());
+  bad.fills[0].commission = checked_add(bad.fills[0].commission, fixed8::from_raw(1)).value;
+  eng.on_result(leg2->client_order_id, bad, leg2->at_ns);
+  EXPECT_EQ(eng.counter(exec_counter::ledger_refused), 1U);
+  const std::vector<execution_event> ev = eng.take_events();
+  ASSERT_EQ(ev.size(), 1U);
+  EXPECT_EQ(ev[0].detail, "ledger refused tb-1-2: commission_amount");
+  EXPECT_TRUE(eng.take_orders().empty());
+  EXPECT_EQ(eng.in_flight(), 0U);
+  EXPECT_EQ(eng.open_cycles(), 0U);
+  eng.on_trading_state(trading_state::halted, kT0 + 3 * kLatency);
+  eng.on_trading_state(trading_state::active, kT0 + 4 * kLatency);
+  std::vector<asset_balance> account;
+  for (asset_id a = 0; a < 3; ++a) account.push_back({a, exchange.balance(a)});
+  eng.on_account(account, kT0 + 5 * kLatency);
+  EXPECT_EQ(eng.counter(exec_counter::account_pending), 0U);
+  EXPECT_EQ(eng.counter(exec_counter::account_mismatches), 1U);
 }
 
 TEST(ExecutionEngine, ResultsForUnknownIdsAreCountedAndIgnored) {
