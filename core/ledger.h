@@ -13,12 +13,16 @@
 //   a balance it checks that the result is one the exchange could have sent
 //   for that request, and refuses it with a named error otherwise (the list
 //   below). A refusal changes no balance and counts under its name in
-//   stats(). The cycle machine (core/cycle.h) sizes legs 2 and 3 from what
-//   apply() accepted, and treats a refusal as a fault of the order path
-//   (the cycle ends with what it holds). The journal's audit
-//   (offline/journal_audit.h) replays the journal's fills through apply()
-//   and must reach the same balances. The runtime reconciles against the
-//   exchange's account with reconcile(); a mismatch halts trading.
+//   stats(). The execution engine (core/execution_engine.h) applies every
+//   answer here and halts on a refusal (ledger_refused). The cycle machine
+//   (core/cycle.h) does not read the ledger: it sizes legs 2 and 3 from the
+//   result's own fills, with its own consistency check by the same rules
+//   (a result apply() would refuse ends the cycle inconsistent_result).
+//   The journal's audit (offline/journal_audit.h) does not call apply()
+//   either: it checks each journaled answer's fills against its order by
+//   order.h's arithmetic (limits, sums, fill_quote). The runtime reconciles
+//   against the exchange's account with reconcile(); a mismatch halts
+//   trading.
 // - The effects, per fill (price p, qty q, commission c):
 //     buy:  base += q - c;                 quote -= fill_quote(p, q)
 //     sell: base -= q;                     quote += fill_quote(p, q) - c

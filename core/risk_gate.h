@@ -103,8 +103,11 @@ class risk_gate {
   risk_verdict admit(std::int64_t now_ns, const cycle& plan, suppress_reason verdict);
   // One order of an admitted cycle was sent at now_ns.
   void on_order_sent(std::int64_t now_ns);
-  // An admitted cycle closed (or was abandoned): no longer open, its unsent
-  // reservations released, its residuals added to the inventory.
+  // An admitted cycle closed (done, residual or missed: the only way a
+  // cycle leaves; none is abandoned open): no longer open, its unsent
+  // reservations released, its residuals added to the inventory. This is
+  // the only call that releases a reservation other than on_order_sent
+  // (which turns one into a sent order).
   void on_cycle_closed(const cycle_outcome& outcome);
 
   // The start asset's notional limit.
