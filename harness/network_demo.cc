@@ -15,12 +15,17 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <map>
+#include <optional>
 #include <ostream>
+#include <set>
+#include <sstream>
 #include <stdexcept>
 #include <system_error>
 
 #include "core/build_info.h"
 #include "core/journal_verify.h"
+#include "offline/journal_audit.h"
 #include "runtime/live_bot.h"
 #include "sim/exchange/sim_exchange.h"
 #include "sim/market.h"
@@ -132,6 +137,143 @@ class demo_files {
   bool keep_ = true;
 };
 
+std::string percent(std::uint64_t part, std::uint64_t whole) {
+  if (whole == 0) return "-";
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(1)
+     << 100.0 * static_cast<double>(part) / static_cast<double>(whole) << "%";
+  return os.str();
+}
+
+// "ETH 0.5, USDT -1" (zeros left out), or "none".
+std::string amounts(const std::map<std::string, fixed8>& m) {
+  if (std::all_of(m.begin(), m.end(), [](const auto& kv) { return kv.second.is_zero(); })) {
+    return "none";
+  }
+  std::string out;
+  for (const auto& [asset, v] : m) {
+    if (v.is_zero()) continue;
+    if (!out.empty()) out += ", ";
+    out += asset + " " + to_string(v);
+  }
+  return out;
+}
+
+struct execution_check {
+  bool ok = true;  // false: the ledger differs from the exchange's account (sim)
+};
+
+// The summary's execution lines (paper or sim): cycles by outcome, capture
+// rate, expected against realised P&L, residual inventory, and in sim mode
+// the ledger check: the bot's ledger against the demo account as the
+// exchange holds it, asset by asset, exactly (every asset either side holds
+// a non-zero amount of).
+execution_check execution_lines(
+    const live_report& r, const execution_settings& cfg,
+    const std::optional<std::vector<std::pair<std::string, fixed8>>>& account, std::ostream& out) {
+  execution_check check;
+  if (!r.execution) {
+    out << "  execution          off (detection only)\n";
+    return check;
+  }
+  const execution_summary& e = *r.execution;
+  const std::uint64_t started = e.count(exec_counter::cycles_started);
+  const std::uint64_t done = e.count(exec_counter::cycles_done);
+  const std::uint64_t missed =
+      e.count(exec_counter::cycles_missed) + e.count(exec_counter::cycles_rejected);
+  const std::uint64_t refused =
+      e.count(exec_counter::refused_suppressed) + e.count(exec_counter::refused_bad_decision) +
+      e.count(exec_counter::refused_not_active) + e.count(exec_counter::refused_plan) +
+      e.count(exec_counter::refused_balance) + e.count(exec_counter::refused_gate);
+  out << "  execution          " << to_string(e.mode) << ": cycles attempted " << started
+      << ", done " << done << ", residual " << e.count(exec_counter::cycles_residual) << ", missed "
+      << missed << " (" << e.count(exec_counter::cycles_rejected) << " with leg 1 rejected)";
+  if (e.open_cycles > 0) out << ", " << e.open_cycles << " still open";
+  out << "; of " << e.count(exec_counter::decisions) << " decisions " << refused
+      << " not attempted (suppressed " << e.count(exec_counter::refused_suppressed)
+      << ", not active " << e.count(exec_counter::refused_not_active) << ", plan "
+      << e.count(exec_counter::refused_plan) << ", balance "
+      << e.count(exec_counter::refused_balance) << ", risk gate "
+      << e.count(exec_counter::refused_gate) << ")\n"
+      << "  orders             " << e.count(exec_counter::orders_sent) << " sent, "
+      << e.count(exec_counter::results) << " answered ("
+      << e.count(exec_counter::results) - e.count(exec_counter::rejects) << " accepted with "
+      << e.count(exec_counter::fills) << " trades, " << e.count(exec_counter::rejects)
+      << " rejected), " << e.count(exec_counter::timeouts) << " timed out ("
+      << e.count(exec_counter::reconciled) << " reconciled); " << e.in_flight
+      << " unanswered at the end";
+  if (e.acks > 0) {
+    std::ostringstream ms;
+    ms << std::fixed << std::setprecision(3)
+       << static_cast<double>(e.ack_sum_ns) / static_cast<double>(e.acks) / 1e6 << " ms, max "
+       << static_cast<double>(e.ack_max_ns) / 1e6 << " ms";
+    out << "; send -> answer mean " << ms.str();
+  }
+  out << "\n"
+      << "  capture rate       " << percent(done, started) << " of cycles attempted (" << done
+      << " of " << started << " done), " << percent(done, r.opportunities) << " of the "
+      << r.opportunities << " opportunities detected\n";
+  std::set<std::string> assets;
+  for (const auto& [a, v] : e.expected_pnl) assets.insert(a);
+  for (const auto& [a, v] : e.realised_pnl) assets.insert(a);
+  out << "  P&L                ";
+  if (assets.empty()) out << "no cycle closed";
+  bool first = true;
+  for (const std::string& a : assets) {
+    const auto ex = e.expected_pnl.find(a);
+    const auto re = e.realised_pnl.find(a);
+    out << (first ? "" : "; ") << a << " expected "
+        << (ex == e.expected_pnl.end() ? "0" : to_string(ex->second)) << ", realised "
+        << (re == e.realised_pnl.end() ? "0" : to_string(re->second));
+    first = false;
+  }
+  out << " (closed cycles, exact)\n"
+      << "  residual inventory " << amounts(e.residual) << " (the risk gate admits no cycle while "
+      << "its value exceeds execution.max_residual_value, " << to_string(cfg.max_residual_value)
+      << " " << cfg.valuation_asset << ")\n";
+  if (e.mode != execution_mode::sim) {
+    out << "  ledger check       paper: the ledger is the account (" << amounts(e.balances)
+        << ")\n";
+    return check;
+  }
+  if (!account) {
+    check.ok = false;
+    out << "  ledger check       FAILED: the exchange has no demo account\n";
+    return check;
+  }
+  std::map<std::string, fixed8> theirs;
+  for (const auto& [a, v] : *account) {
+    if (!v.is_zero()) theirs[a] = v;
+  }
+  std::set<std::string> all;
+  for (const auto& [a, v] : theirs) all.insert(a);
+  for (const auto& [a, v] : e.balances) all.insert(a);
+  std::string diff;
+  for (const std::string& a : all) {
+    const auto o = e.balances.find(a);
+    const auto t = theirs.find(a);
+    const fixed8 ours = o == e.balances.end() ? fixed8::zero() : o->second;
+    const fixed8 exch = t == theirs.end() ? fixed8::zero() : t->second;
+    if (ours != exch) {
+      diff += (diff.empty() ? "" : "; ") + a + " ours " + to_string(ours) + ", exchange's " +
+              to_string(exch);
+    }
+  }
+  check.ok = diff.empty();
+  if (check.ok) {
+    out << "  ledger check       equal: the bot's ledger is the exchange's account, asset by "
+           "asset ("
+        << all.size() << " assets: " << amounts(theirs) << ")\n";
+  } else {
+    out << "  ledger check       NOT equal: " << diff;
+    if (e.in_flight > 0 || e.unknown > 0) {
+      out << " (" << e.in_flight << " orders unanswered, " << e.unknown << " unknown at the end)";
+    }
+    out << "\n";
+  }
+  return check;
+}
+
 }  // namespace
 
 int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostream& ticks) {
@@ -159,6 +301,15 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
   }
   demo_files journal(d, ticks);
   o.cfg.execution.mode = d.execution;
+  // Each opportunity is sized (strategy.budget) within what the risk gate
+  // lets leg 1 spend (execution.max_notional): with the library's budget of
+  // 1,000 against its 100, the gate refused all but 1 of 1,446 decisions of
+  // a 3 s demo on notional.
+  o.cfg.budget = o.cfg.execution.max_notional;
+  // The residual inventory the gate tolerates: 10 % of the demo account
+  // (the library's 100 USDT, one leg 1's notional, stopped every cycle after
+  // the first residual one, within the first 100 ms of a 30 s demo).
+  o.cfg.execution.max_residual_value = fixed8::from_units(1'000);
   if (d.execution == execution_mode::sim) {
     o.cfg.execution.key_file = journal.write_key_file(kDemoApiKey, kDemoApiSecret);
   }
@@ -254,10 +405,14 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
   ticks << "triarb demo: simulated exchange on " << ex.rest_url() << " (seed " << d.seed
         << ", fault rate " << d.fault_rate << " per kind), bot over TLS + WebSocket for "
         << d.duration_s << " s; Ctrl-C stops\n";
+  const execution_settings exec_cfg = o.cfg.execution;
   live_bot bot(std::move(o));
   const stop_signals signals = install_stop_signals(bot);  // goes before the bot
   const live_report r = bot.run();
   const sim_exchange::stats xs = ex.get_stats();
+  // The demo account as the exchange holds it (its ground truth), read after
+  // the bot stopped: the executor took every answer due before run() returned.
+  const auto demo_account = ex.balances(kDemoApiKey);
   ex.stop();
   if (!r.stopped_during_startup.empty()) {
     out << "triarb demo: stopped during start-up, before any connection: "
@@ -288,8 +443,9 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
       << unknown_quote.load() << " with a quote it cannot vouch for); " << still_real.load()
       << " still profitable at the exchange at decision time; the exit status counts actionable "
          "phantoms only (a suppressed one, e.g. a quarantined frozen leg, is the guard working)\n"
-      << "  " << r.trading_summary() << "\n"
-      << "  journal            " << r.journal_written << " written, " << r.journal_full
+      << "  " << r.trading_summary() << "\n";
+  const execution_check xc = execution_lines(r, exec_cfg, demo_account, out);
+  out << "  journal            " << r.journal_written << " written, " << r.journal_full
       << " refused (queue full); " << journal.path()
       << (journal.removed_at_end() ? " (temporary: removed at the end)" : "") << "\n"
       << "  memory             VmHWM " << static_cast<double>(vm_hwm_kb()) / 1024.0
@@ -303,14 +459,31 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
   // The chain the run wrote (all of it, with a --journal that continued an
   // older one) must verify end to end.
   const verify_report v = verify_journal(journal.path(), {});
+  bool audited = true;
   if (v.ok()) {
     out << "journal: " << v.records << " records, chain verified (" << journal.path() << ")\n";
+    if (r.execution) {
+      // The execution records against the decisions and the trading state
+      // they cite (offline/journal_audit.h; no frames needed).
+      const audit_report a = audit_states(journal.path());
+      audited = a.ok();
+      if (audited && a.orders == 0 && a.cycles == 0) {
+        out << "journal audit: no execution records (no cycle started)\n";
+      } else if (audited) {
+        out << "journal audit: execution records" << a.execution_text().substr(1) << "\n";
+      } else {
+        if (journal.temporary()) journal.keep();
+        out << "journal audit: FAILED: " << a.message() << " (" << journal.path()
+            << (journal.temporary() ? ", kept" : "") << ")\n";
+      }
+    }
   } else {
     if (journal.temporary()) journal.keep();  // the evidence stays
     out << "journal: the chain does NOT verify: " << v.message() << " (" << journal.path()
         << (journal.temporary() ? ", kept" : "") << ")\n";
   }
-  return r.fatal_errors.empty() && phantom_actionable.load() == 0 && unwatched.empty() && v.ok()
+  return r.fatal_errors.empty() && phantom_actionable.load() == 0 && unwatched.empty() && v.ok() &&
+                 audited && xc.ok
              ? 0
              : 1;
 }

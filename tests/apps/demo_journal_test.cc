@@ -3,6 +3,8 @@
 // ("journal: N records, chain verified (path)") and removes it; with
 // --keep-journal or --journal PATH the journal stays, and it is the chain the
 // line counted; --new-journal sets a broken one aside and --fsync applies.
+// By default the demo trades (execution sim): its execution lines, the
+// ledger check and the journal's orders are checked.
 // Each demo runs 2 s on loopback, bounded.
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -12,11 +14,15 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <regex>
+#include <set>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "core/journal.h"
+#include "sim/exchange/sim_exchange.h"  // kDemoApiKey, kDemoApiSecret
 #include "tests/support/child_process.h"
 
 namespace triarb {
@@ -137,6 +143,62 @@ TEST(DemoJournal, JournalPathGivenIsVerifiedAndKept) {
   EXPECT_TRUE(v.ok()) << v.message();
   EXPECT_EQ(v.records, d.records);
   EXPECT_TRUE(fs::is_empty(fs::path(path).parent_path() / "tmp")) << "no temporary journal";
+}
+
+// The default demo trades on the simulated exchange (execution sim): the
+// summary's execution lines add up, the bot's ledger equals the exchange's
+// account, the journal's execution records pass the audit, and every order
+// in the journal cites an earlier opportunity record (its decision) and has
+// exactly one answer. The API key file is gone and the secret never printed.
+TEST(DemoJournal, ExecutionLinesAndEveryOrderCitesADecisionAndHasAnAnswer) {
+  const demo_run d = run_demo("demo_journal_execution", {"--keep-journal"});
+  ASSERT_TRUE(demo_succeeded(d));
+  ASSERT_FALSE(d.path.empty()) << d.r.output;
+  std::smatch m;
+  static const std::regex cycles(
+      R"(\n  execution          sim: cycles attempted ([0-9]+), done ([0-9]+), residual ([0-9]+), missed ([0-9]+) \([0-9]+ with leg 1 rejected\)(, ([0-9]+) still open)?;)");
+  ASSERT_TRUE(std::regex_search(d.r.output, m, cycles)) << d.r.output;
+  const std::uint64_t attempted = std::stoull(m[1].str());
+  const std::uint64_t closed =
+      std::stoull(m[2].str()) + std::stoull(m[3].str()) + std::stoull(m[4].str());
+  const std::uint64_t open = m[6].matched ? std::stoull(m[6].str()) : 0;
+  EXPECT_GE(attempted, 1U) << "the demo finds opportunities within 2 s:\n" << d.r.output;
+  EXPECT_EQ(closed + open, attempted) << d.r.output;
+  for (const char* line :
+       {"\n  orders             ", "\n  capture rate       ",
+        "\n  P&L                USDT expected ", "\n  residual inventory ",
+        "\n  ledger check       equal: the bot's ledger is the exchange's account, asset by asset",
+        "\njournal audit: execution records "}) {
+    EXPECT_NE(d.r.output.find(line), std::string::npos) << line << " in:\n" << d.r.output;
+  }
+  EXPECT_EQ(d.r.output.find(kDemoApiSecret), std::string::npos) << "the secret is never printed";
+  EXPECT_EQ(d.r.output.find(kDemoApiKey), std::string::npos) << "nor the key";
+  const fs::path dir = fs::path(d.path).parent_path();
+  EXPECT_FALSE(fs::exists(dir / "api-keys")) << "the key file is removed at the end";
+
+  std::set<std::string> decisions;     // opportunity records' hashes, so far
+  std::map<std::string, int> answers;  // client id -> answers; orders get 0 first
+  std::uint64_t orders = 0;
+  for (const journal_record& rec : read_journal(d.path)) {
+    if (std::holds_alternative<opportunity_record>(rec.body)) decisions.insert(rec.hash);
+    if (const auto* o = std::get_if<order_record>(&rec.body)) {
+      ++orders;
+      EXPECT_TRUE(decisions.contains(o->decision))
+          << "seq " << rec.seq << " " << o->client_order_id << " cites no earlier decision";
+      EXPECT_EQ(answers.count(o->client_order_id), 0U) << o->client_order_id << " sent twice";
+      answers[o->client_order_id] = 0;
+    }
+    const std::string* answered = nullptr;
+    if (const auto* f = std::get_if<fill_record>(&rec.body)) answered = &f->client_order_id;
+    if (const auto* r = std::get_if<reject_record>(&rec.body)) answered = &r->client_order_id;
+    if (answered != nullptr) {
+      EXPECT_EQ(answers.count(*answered), 1U) << "seq " << rec.seq << " answers no order";
+      ++answers[*answered];
+    }
+  }
+  EXPECT_GE(orders, attempted);
+  for (const auto& [id, n] : answers) EXPECT_EQ(n, 1) << id << " has " << n << " answers";
+  fs::remove_all(dir);
 }
 
 }  // namespace
