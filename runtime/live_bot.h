@@ -45,6 +45,17 @@
 // halt file that cannot be checked (stat fails other than ENOENT/ENOTDIR,
 // e.g. EACCES) counts as present: the bot fails closed.
 //
+// Execution ([execution] mode paper or sim; runtime/executor.h; docs/design.md
+// section 12, "In the live bot"): the journal thread owns the one
+// execution_engine. After it appended an opportunity it hands the engine the
+// decision with journal_writer::last_hash(), writes the engine's records at
+// once and only then gives its orders to the transport (paper: the engine's
+// paper_transport against this book; sim: a sender thread posting to the
+// loopback exchange); every guard event reaches the engine in the guard's
+// order; the engine's halts become a manual halt by "reconcile". Needs the
+// journal (run() throws config_error otherwise). The tick and the summary
+// end with its one `execution:` line; /metrics has triarb_execution_*.
+//
 // The tick line (`ticks`, every cfg.telemetry_interval_ms), one line:
 //   state=active frames/s=812 valid=99.8% opp=3 suppressed=0 p50=1.234µs
 //   p99=40.000µs journal_lag=0 moved: conn.drops+1 journal.states+1
@@ -161,9 +172,9 @@ struct live_options {
   // decision the full journal queue refused is halted). Delivered after the
   // guard's mutex is released and before the journal wrote the opportunity
   // (possibly never, if a later write fails): by the time it arrives the
-  // state may have moved on. A future executor must not act on it as is: it
-  // must re-check the guard under its mutex and await the journal's write of
-  // this record first.
+  // state may have moved on. Not for acting on: execution ([execution])
+  // acts in the journal thread, after the record is written, in the
+  // guard's order (see "Execution" above).
   std::function<void(const opportunity&, suppress_reason)> on_verdict;
   // Feed thread, right after a connection's symbols were invalidated.
   std::function<void(std::size_t connection, drop_reason)> on_connection_lost;
