@@ -1716,7 +1716,13 @@ campaign_report campaign_run::run() {
     journal_.reset();
     r_.exec.audited = true;
     try {
-      const audit_report a = audit_states(path);
+      // With the exchange info and the knobs: every order within its
+      // filters, legs 2 and 3 within their protective caps.
+      bot_config ac;
+      ac.fee = eval_.config().default_fee;
+      ac.execution.max_slippage_bps = execution_config{}.cycle.max_slippage_bps;
+      ac.execution.client_id_prefix = "cx";
+      const audit_report a = audit_states(path, u_, ac);
       r_.exec.audit_ok = a.ok();
       r_.exec.audit = a.message();
     } catch (const std::exception& e) {
