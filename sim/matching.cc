@@ -209,10 +209,6 @@ place_outcome matching_engine::place(account_id a, const order_request& req,
                            "Too many new orders; current limit is " +
                                std::to_string(p_.orders_per_day) + " orders per 1 DAY."));
   }
-  rs.recent.push_back(now_ns);
-  ++rs.day_count;
-  out.order_count_10s = static_cast<std::uint32_t>(rs.recent.size());
-  out.order_count_1d = rs.day_count;
 
   // 2. The symbol.
   if (req.symbol >= u_.symbols().size()) {
@@ -309,6 +305,14 @@ place_outcome matching_engine::place(account_id a, const order_request& req,
   out.result.executed_qty = executed;
   out.result.cumulative_quote = cum_quote;
   out.result.fills = std::move(fills);
+  // The unfilled order count (matching.h, check 1): the order adds one, its
+  // first fill takes it off again, so only an order without fills counts.
+  if (out.result.fills.empty()) {
+    rs.recent.push_back(now_ns);
+    ++rs.day_count;
+  }
+  out.order_count_10s = static_cast<std::uint32_t>(rs.recent.size());
+  out.order_count_1d = rs.day_count;
   return out;
 }
 

@@ -127,8 +127,8 @@ struct account {
 // What place() answered. Either error (the order was refused; result is
 // then a rejected order_result carrying the same code and msg) or result
 // (the order was accepted: status filled or expired, with its fills).
-// order_count_10s / order_count_1d are the account's order counts after
-// this call, for the X-MBX-ORDER-COUNT-10S / -1D headers (a 429 leaves them
+// order_count_10s / order_count_1d are the account's unfilled order counts
+// after this call, for the X-MBX-ORDER-COUNT-10S / -1D headers (a 429 leaves them
 // as they were). retry_after_s is set with a 429: whole seconds until the
 // limit that refused the order lets one through again (the Retry-After header).
 struct place_outcome {
@@ -161,12 +161,17 @@ class matching_engine {
   // Places one LIMIT order for account a, matched against `at_arrival`
   // (the symbol's true quote when the order reaches the exchange) at now_ns
   // (exchange time, ns; non-decreasing per account). Checks, in order:
-  //  1. the ORDERS rate limits: more than orders_per_10s orders in the
-  //     sliding window (now_ns - 10 s, now_ns], or more than orders_per_day
-  //     in the UTC day of now_ns (now_ns / 86,400 s), refuses with HTTP 429,
-  //     -1015 "Too many new orders; current limit is 100 orders per 10
-  //     SECOND." (or "... 200000 orders per 1 DAY."); not counted.
-  //     Every order past this check counts, whatever happens next.
+  //  1. the ORDERS rate limits, which count UNFILLED orders: orders_per_10s
+  //     unfilled orders in the sliding window (now_ns - 10 s, now_ns], or
+  //     orders_per_day in the UTC day of now_ns (now_ns / 86,400 s), refuse
+  //     the next with HTTP 429, -1015 "Too many new orders; current limit is
+  //     100 orders per 10 SECOND." (or "... 200000 orders per 1 DAY.").
+  //     The exchange's rule (its FAQ "Spot Unfilled Order Count Rules"):
+  //     every successful request to place an order adds one to the count,
+  //     and an order's first fill takes one off in every interval. So only
+  //     an order accepted here with no fill (EXPIRED empty) counts; a
+  //     refused order (any check below, or this one) and an order with a
+  //     fill do not.
   //  2. the symbol: not in the universe -> HTTP 400, -1121 "Invalid symbol.".
   //  3. the filters: check_filters -> HTTP 400, -1013, exchange_message().
   //  4. the balance: a buy needs price x quantity rounded up of the quote

@@ -297,7 +297,7 @@ TEST_F(MatchingPlace, FiltersUnknownSymbolAndTheirCodes) {
       {order(kNoSymbol, side::buy, time_in_force::ioc, "1", "1"), 400, -1121, "Invalid symbol."},
       {order(7, side::buy, time_in_force::ioc, "1", "1"), 400, -1121, "Invalid symbol."},
   };
-  std::uint32_t n = 0;
+  const std::uint32_t n = 0;
   for (const probe& p : probes) {
     const place_outcome out = eng.place(acc, p.req, btc_quote(), 0);
     ASSERT_FALSE(out.ok()) << p.msg;
@@ -306,8 +306,8 @@ TEST_F(MatchingPlace, FiltersUnknownSymbolAndTheirCodes) {
     EXPECT_EQ(out.result.error_code, p.code);
     EXPECT_EQ(out.result.error_msg, p.msg);
     EXPECT_EQ(out.result.order_id, 0U);
-    // A refused order still counts against the limit.
-    EXPECT_EQ(out.order_count_10s, ++n);
+    // A refused order is no successful request: it does not count.
+    EXPECT_EQ(out.order_count_10s, n);
     EXPECT_EQ(out.order_count_1d, n);
   }
   EXPECT_EQ(bal(kUsdt), f("300000"));
@@ -367,7 +367,32 @@ TEST_F(MatchingPlace, ABalanceThatWouldLeaveFixed8RefusesTheOrderAndNothingMoves
             depth_of(kDepth, kBtcUsdt, u.symbol(kBtcUsdt).filters, btc_quote(), side::buy));
   EXPECT_EQ(eng.orders_placed(), 0U);
   EXPECT_EQ(eng.trades(), 0U);
-  EXPECT_EQ(out.order_count_10s, 1U);  // it reached the engine: it counts
+  EXPECT_EQ(out.order_count_10s, 0U);  // refused: it does not count
+}
+
+// The exchange counts UNFILLED orders (its FAQ "Spot Unfilled Order Count
+// Rules"): an order's first fill takes it off the count again.
+TEST_F(MatchingPlace, OnlyUnfilledOrdersCountTowardTheOrdersLimit) {
+  const order_request filled = order(kBtcUsdt, side::buy, time_in_force::ioc, "90000.01", "0.0001");
+  const order_request unfilled = order(kBtcUsdt, side::buy, time_in_force::ioc, "45000", "0.0002");
+  place_outcome out = eng.place(acc, filled, btc_quote(), kSec);
+  ASSERT_TRUE(out.ok());
+  ASSERT_FALSE(out.result.fills.empty());
+  EXPECT_EQ(out.order_count_10s, 0U);
+  EXPECT_EQ(out.order_count_1d, 0U);
+  out = eng.place(acc, unfilled, btc_quote(), kSec);
+  ASSERT_TRUE(out.ok());
+  ASSERT_TRUE(out.result.fills.empty());
+  EXPECT_EQ(out.order_count_10s, 1U);
+  EXPECT_EQ(out.order_count_1d, 1U);
+  // 99 more unfilled fill the window; filled orders still pass, unfilled do not.
+  for (int i = 0; i < 99; ++i) ASSERT_TRUE(eng.place(acc, unfilled, btc_quote(), kSec).ok());
+  EXPECT_EQ(eng.place(acc, unfilled, btc_quote(), kSec).error->code, -1015);
+  const order_request filled_next =
+      order(kBtcUsdt, side::buy, time_in_force::ioc, "90000.01", "0.0001");
+  EXPECT_EQ(eng.place(acc, filled_next, btc_quote(), kSec).error->code, -1015)
+      << "the limit refuses before matching: a full window refuses every new order";
+  EXPECT_EQ(eng.order_counts(acc, kSec), std::make_pair(100U, 100U));
 }
 
 TEST_F(MatchingPlace, TheDefaultLimitsAreTheOnesTheExchangeServes) {
@@ -383,7 +408,8 @@ TEST_F(MatchingPlace, TheDefaultLimitsAreTheOnesTheExchangeServes) {
 }
 
 TEST_F(MatchingPlace, TheTenSecondWindowSlides) {
-  const order_request tiny = order(kBtcUsdt, side::buy, time_in_force::ioc, "90000.01", "0.0001");
+  // Far below the ask: accepted and never filled, so each one counts.
+  const order_request tiny = order(kBtcUsdt, side::buy, time_in_force::ioc, "45000", "0.0002");
   // 50 orders at t = 1 s and 50 at t = 6 s: the window is full.
   for (int i = 0; i < 100; ++i) {
     const place_outcome out = eng.place(acc, tiny, btc_quote(), (i < 50 ? 1 : 6) * kSec);
@@ -423,7 +449,7 @@ TEST(MatchingRateLimit, TheDailyLimitResetsWithTheUtcDay) {
   const universe u = test_universe();
   matching_engine eng(u, {.depth = kDepth, .orders_per_day = 5});
   const account_id a = eng.add_account("k", "s", {{kUsdt, f("1000")}});
-  const order_request tiny = order(kBtcUsdt, side::buy, time_in_force::ioc, "90000.01", "0.0001");
+  const order_request tiny = order(kBtcUsdt, side::buy, time_in_force::ioc, "45000", "0.0002");
   const std::int64_t day = 86'400 * kSec;
   for (int i = 0; i < 5; ++i)
     ASSERT_TRUE(eng.place(a, tiny, btc_quote(), day + i * 60 * kSec).ok());
