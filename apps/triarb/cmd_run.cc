@@ -140,8 +140,9 @@ void add_run(CLI::App& app, std::vector<command>& out) {
   auto f = std::make_shared<run_flags>();
   CLI::App* run_cmd = app.add_subcommand(
       "run",
-      "Live, against the exchange in --config (dry run only: opportunities are journaled, "
-      "no order is placed); Ctrl-C stops cleanly");
+      "Live, against the exchange in --config (opportunities are journaled; no order reaches a "
+      "real exchange: [execution] mode paper fills each cycle against the bot's own book, sim "
+      "sends it to the simulated exchange on loopback); Ctrl-C stops cleanly");
   CLI::App* record_cmd = app.add_subcommand(
       "record",
       "As run, and write every event that changes the book (frames with receive time and "
