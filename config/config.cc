@@ -942,6 +942,7 @@ execution_plan to_execution_plan(const bot_config& c, const universe& u) {
   p.engine.risk.max_open_cycles = e.max_open_cycles;
   p.engine.risk.max_orders_per_10s = e.max_orders_per_10s;
   p.engine.risk.max_residual_value = e.max_residual_value;
+  p.engine.recv_window_ms = e.recv_window_ms;  // the engine judges unknown orders by it
   const auto asset = [&](const std::string& key, const std::string& name, std::string_view value) {
     const auto a = u.find_asset(name);
     if (!a) fail("config", key, value, "an asset the exchange trades (not in exchangeInfo)");

@@ -767,6 +767,7 @@ max_notional_by_asset = { BTC = "0.002" }
 max_open_cycles = 2
 max_orders_per_10s = 30
 max_residual_value = "5"
+recv_window_ms = 3000
 [execution.balances]
 USDT = "1000"
 ETH = "0"
@@ -780,6 +781,7 @@ ETH = "0"
   EXPECT_EQ(p.engine.risk.max_open_cycles, 2u);
   EXPECT_EQ(p.engine.risk.max_orders_per_10s, 30u);
   EXPECT_EQ(p.engine.risk.max_residual_value, fixed8::from_units(5));
+  EXPECT_EQ(p.engine.recv_window_ms, 3000);
   EXPECT_EQ(p.valuation, *u.find_asset("USDT"));
   ASSERT_EQ(p.start.size(), 2u);  // ETH before USDT: the table's order
   EXPECT_EQ(p.start[0].asset, *u.find_asset("ETH"));
