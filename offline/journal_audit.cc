@@ -341,9 +341,9 @@ std::string residual_text(const std::map<std::string, fixed8>& m) {
 }
 
 // Leg 3 only after leg 2's answer with a fill (offline/journal_audit.h,
-// "Sequential legs"). Off while core/cycle.h sends legs 2 and 3 together;
-// on once it sends leg 3 sized from leg 2's actual fill.
-inline constexpr bool kLeg3AfterLeg2Answer = false;
+// "Sequential legs"): core/cycle.h sends leg 3 only after leg 2's answer,
+// sized from leg 2's actual fill.
+inline constexpr bool kLeg3AfterLeg2Answer = true;
 
 // What the execution checks take from the exchange info and configuration.
 struct plan_rules {
@@ -605,7 +605,7 @@ class execution_checker {
       bound = delivered(prev, held_asset);
       bound_text =
           prev_name + " delivered " + i128_text(*bound) + " " + held_asset + " net of commission";
-    } else if (rules_ != nullptr) {  // leg 3 with leg 2 unanswered: its worst-case output
+    } else if (rules_ != nullptr) {  // leg 2 unanswered (only with kLeg3AfterLeg2Answer off)
       const order_record& p = *prev.order;
       const fixed8_result w =
           worst_output(p.dir, p.quantity, p.price, rules_->fee(rules_->u->find_symbol(p.symbol)));

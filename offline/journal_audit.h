@@ -58,9 +58,7 @@
 //           leg 2 spends (a buy: fill_quote(price, quantity); a sell:
 //           quantity) at most what leg 1 delivered net of the commissions
 //           charged in that asset; leg 3 spends at most what leg 2
-//           delivered net, or, while leg 2 is unanswered, what it would
-//           deliver filled in full at its limit (core/cycle.h worst_output
-//           at the fee rate; that bound needs the configuration).
+//           delivered net.
 //           With the exchange info and configuration (run_audit, and
 //           audit_states given a universe and a bot_config): every order
 //           passes its symbol's check_filters (core/order.h); legs 2 and 3
@@ -69,10 +67,10 @@
 //           and [execution] max_slippage_bps: a buy's limit at most it, a
 //           sell's at least it). audit_states(journal) alone has neither:
 //           it checks everything else and says nothing about these.
-//           Sequential legs (once core/cycle.h sends leg 3 after leg 2's
-//           answer): leg 3's order follows leg 2's answer with a fill.
-//           The rule is written (kLeg3AfterLeg2Answer in the .cc) and off
-//           while legs 2 and 3 are sent together.
+//           Sequential legs (core/cycle.h sends leg 3 after leg 2's
+//           answer, sized from its fill): leg 3's order follows leg 2's
+//           answer with a fill (kLeg3AfterLeg2Answer in the .cc), so leg
+//           3's bound is what leg 2 actually delivered.
 //   answer  (a fill or a reject) follows an order of the session with its
 //           client id, at most one per order; a fill's executed_qty is its
 //           trades' qty sum and at most the order's quantity (FILLED: equal),

@@ -949,14 +949,15 @@ enum class forge {
   executed_not_sum,        // leg 1's executed_qty 0.019, its trade 0.02
   quote_not_sum,           // leg 1's cumulative_quote 999, its trade 1000
   // The plan's rules (the sizes need no exchange info; the rest do):
-  leg2_overspends,         // leg 2 buys 0.3996 at 0.05005: 0.01999998 BTC of 0.01998 held
-  leg3_beyond_delivered,   // leg 2 answered with 0.3 ETH, then leg 3 sells 0.3986
-  leg3_beyond_worst,       // leg 3 sells 0.3987 while leg 2 (0.399) is unanswered: W 0.398601
-  leg2_off_step,           // leg 2's quantity 0.39905, ETHBTC's step 0.0001
-  leg2_beyond_cap,         // leg 2 buys at 0.05006, its cap 0.05005
-  leg3_beyond_cap,         // leg 3 sells at 2597.39, its cap 2597.4
-  commission_off_fee,      // leg 1's commission 0.00001 BTC, fill_commission says 0.00002
-  commission_other_asset,  // leg 1's commission charged in USDT (it received BTC)
+  leg2_overspends,          // leg 2 buys 0.3996 at 0.05005: 0.01999998 BTC of 0.01998 held
+  leg3_beyond_delivered,    // leg 2 answered with 0.3 ETH, then leg 3 sells 0.3986
+  leg3_beyond_worst,        // leg 3 sells 0.3987 while leg 2 (0.399) is unanswered: W 0.398601
+  leg2_off_step,            // leg 2's quantity 0.39905, ETHBTC's step 0.0001
+  leg2_beyond_cap,          // leg 2 buys at 0.05006, its cap 0.05005
+  leg3_beyond_cap,          // leg 3 sells at 2597.39, its cap 2597.4
+  commission_off_fee,       // leg 1's commission 0.00001 BTC, fill_commission says 0.00002
+  commission_other_asset,   // leg 1's commission charged in USDT (it received BTC)
+  leg3_before_leg2_answer,  // leg 3 sent before leg 2 was answered
 };
 
 // A good chain: cycle 1 done, cycle 2 residual (leg 1 in part, leg 2
@@ -1029,12 +1030,11 @@ std::pair<exec_chain, std::uint64_t> execution_chain(forge f) {
     c.add(l3);
     return {c, bad_seq};
   }
-  if (f == forge::leg3_beyond_worst || f == forge::leg3_beyond_cap ||
-      f == forge::repeated_client_id) {
+  if (f == forge::leg3_before_leg2_answer) {
     mark();
+    c.add(l3);
+    return {c, bad_seq};
   }
-  c.add(l3);
-  if (plan_forge && bad_seq == c.bodies.size() - 1) return {c, bad_seq};
   c.add(answer(l2, order_status::filled, {{"0.05", "0.399", "0.000399", "ETH"}}));
   if (f == forge::second_answer) {
     mark();
@@ -1045,6 +1045,13 @@ std::pair<exec_chain, std::uint64_t> execution_chain(forge f) {
     again.http_status = 400;
     c.add(again);
   }
+  // Leg 3 only after leg 2's answer (core/cycle.h: legs one after another).
+  if (f == forge::leg3_beyond_worst || f == forge::leg3_beyond_cap ||
+      f == forge::repeated_client_id) {
+    mark();
+  }
+  c.add(l3);
+  if (plan_forge && bad_seq == c.bodies.size() - 1) return {c, bad_seq};
   if (f == forge::beyond_limit) {
     mark();
     c.add(answer(l3, order_status::filled, {{"2597.3", "0.3986", "1.03530778", "USDT"}}));
@@ -1100,17 +1107,14 @@ std::pair<exec_chain, std::uint64_t> execution_chain(forge f) {
   if (f == forge::order_while_halted || f == forge::quarantined_triangle) return {c, bad_seq};
   c.add(answer(m1, order_status::expired, {{"50000", "0.01", "0.00001", "BTC"}}));
   const order_record m2 = order(2, 2, f == forge::two_decisions ? d1 : d2, "0.05005", "0.199");
-  const order_record m3 = order(2, 3, d2, "2597.4", "0.1988");
   if (f == forge::two_decisions) mark();
   c.add(m2);
-  c.add(m3);
-  reject_record r;
+  reject_record r;  // leg 2 refused: leg 3 is never sent
   r.client_order_id = m2.client_order_id;
   r.code = -2010;
   r.msg = "Account has insufficient balance for requested action.";
   r.http_status = 400;
-  c.add(r);
-  if (f != forge::cycle_before_answer) c.add(answer(m3, order_status::expired, {}));
+  if (f != forge::cycle_before_answer) c.add(r);
   if (f == forge::answer_without_order) {
     mark();
     reject_record stray = r;
@@ -1143,15 +1147,15 @@ TEST(JournalAuditExecution, AGoodChainPasses) {
   const std::string path = chain.write("exec_good.jsonl");
   const audit_report a = audit_states(path);
   ASSERT_TRUE(a.ok()) << a.message();
-  EXPECT_EQ(a.orders, 6u);
-  EXPECT_EQ(a.fills, 5u);
+  EXPECT_EQ(a.orders, 5u);
+  EXPECT_EQ(a.fills, 4u);
   EXPECT_EQ(a.rejects, 1u);
   EXPECT_EQ(a.cycles, 2u);
   EXPECT_EQ(a.unanswered_orders, 0u);
   EXPECT_EQ(a.open_cycles, 0u);
   EXPECT_EQ(a.message(),
             "1 state record and 1 suppressed opportunity consistent, 1 genesis (trading state "
-            "only: frames not replayed); 6 orders (5 fills, 1 reject) and 2 cycles consistent");
+            "only: frames not replayed); 5 orders (4 fills, 1 reject) and 2 cycles consistent");
   EXPECT_TRUE(verify_journal(path, {}).ok());
 }
 
@@ -1196,13 +1200,13 @@ TEST(JournalAuditExecution, EachForgedChainIsRefusedWithItsMessage) {
        "executed_qty: journal says 0.03; the order at seq 2 asked for 0.02 (an answer never "
        "fills more than ordered)"},
       {forge::beyond_limit, "a fill beyond the limit", "fills[0].price",
-       "fills[0].price: journal says 2597.3; the order at seq 5 sells at limit 2597.4"},
+       "fills[0].price: journal says 2597.3; the order at seq 6 sells at limit 2597.4"},
       {forge::wrong_realised, "a wrong realised profit", "realised_profit",
        "realised_profit: journal says 35.32365; its fills and fees say 35.32364"},
       {forge::wrong_residual, "a wrong residual", "residual",
        "residual: journal says {BTC:0.00003}; its fills and fees say {BTC:0.00003,ETH:0.000001}"},
       {forge::second_answer, "a second answer", "client_order_id",
-       "client_order_id: journal says tb-1-2; the order at seq 4 was answered at seq 6 (every "
+       "client_order_id: journal says tb-1-2; the order at seq 4 was answered at seq 5 (every "
        "order has at most one answer)"},
       {forge::leg1_not_the_decisions, "leg 1 not the decision's size", "quantity",
        "quantity: journal says buy BTCUSDT price 50000 quantity 0.019; decision seq 1 leg 1: buy "
@@ -1222,7 +1226,7 @@ TEST(JournalAuditExecution, EachForgedChainIsRefusedWithItsMessage) {
       {forge::order_after_cycle, "an order after its cycle record", "cycle",
        "cycle: journal says 1; its cycle record is at seq 8 (no order after its cycle's record)"},
       {forge::cycle_before_answer, "a cycle record before an answer", "cycle",
-       "cycle: journal says 2; leg 3 (seq 13) has no answer (a cycle record comes after every "
+       "cycle: journal says 2; leg 2 (seq 12) has no answer (a cycle record comes after every "
        "answer of its orders)"},
       {forge::second_cycle_record, "a second cycle record", "cycle",
        "cycle: journal says 1; its cycle record is at seq 8 (one cycle record per cycle)"},
@@ -1247,6 +1251,12 @@ TEST(JournalAuditExecution, EachForgedChainIsRefusedWithItsMessage) {
        "quantity: journal says sell ETHUSDT price 2597.4 quantity 0.3986 (spends 0.3986 ETH); leg "
        "2 (seq 4) delivered 0.2997 ETH net of commission (leg 3 never spends more than leg 2 "
        "delivered)"},
+      {forge::leg3_beyond_worst, "leg 3 beyond what leg 2 delivered in full", "quantity",
+       "quantity: journal says sell ETHUSDT price 2597.4 quantity 0.3987 (spends 0.3987 ETH); "
+       "leg 2 (seq 4) delivered 0.398601 ETH net of commission"},
+      {forge::leg3_before_leg2_answer, "leg 3 before leg 2's answer", "leg",
+       "leg: journal says 3; leg 2 (seq 4) has no answer yet (leg 3 is sent after leg 2's answer "
+       "with a fill, sized from it)"},
   };
   for (const forged& c : cases) {
     const auto [chain, seq] = execution_chain(c.f);
@@ -1295,8 +1305,8 @@ TEST(JournalAuditExecution, AGoodChainPassesWithTheExchangeInfoAndConfiguration)
       audit_states(chain.write("exec_good_plan.jsonl"), exec_universe(), exec_config());
   ASSERT_TRUE(a.ok()) << a.message();
   EXPECT_TRUE(a.plan_checked);
-  EXPECT_EQ(a.orders, 6u);
-  EXPECT_NE(a.message().find("; 6 orders (5 fills, 1 reject) and 2 cycles consistent with the "
+  EXPECT_EQ(a.orders, 5u);
+  EXPECT_NE(a.message().find("; 5 orders (4 fills, 1 reject) and 2 cycles consistent with the "
                              "exchange info and configuration"),
             std::string::npos)
       << a.message();
@@ -1324,9 +1334,6 @@ TEST(JournalAuditExecution, OrdersAreCheckedAgainstFiltersCapsAndTheFee) {
        "fills[0].commission: journal says 0.00001 BTC; fill_commission(0.02, 0.001) is 0.00002"},
       {forge::commission_other_asset, "a commission in another asset", "fills[0].commission",
        "fills[0].commission: journal says 0.00002 USDT; the order received BTC"},
-      {forge::leg3_beyond_worst, "leg 3 beyond leg 2's worst-case output", "quantity",
-       "quantity: journal says sell ETHUSDT price 2597.4 quantity 0.3987 (spends 0.3987 ETH); "
-       "leg 2 (seq 4) (unanswered) delivers at worst 0.398601 ETH"},
   };
   for (const forged& c : cases) {
     const auto [chain, seq] = execution_chain(c.f);
