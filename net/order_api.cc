@@ -160,6 +160,24 @@ std::string order_query(const order_request& o, const universe& u, const signed_
   return q;
 }
 
+std::string order_status_query(const order_request& o, const universe& u, const signed_params& p) {
+  check_params(p);
+  if (o.symbol >= u.symbols().size()) {
+    throw order_api_error("order query " + shown(o.client_order_id) + ": symbol id " +
+                          std::to_string(o.symbol) + " is not in the universe");
+  }
+  const std::string& name = u.symbol(o.symbol).name;
+  if (!query_safe(name)) {
+    throw order_api_error("order query: symbol " + shown(name) +
+                          " has a character a query string would have to encode");
+  }
+  if (!valid_client_order_id(o.client_order_id)) {
+    throw order_api_error("order query: origClientOrderId " + shown(o.client_order_id) +
+                          ": not 1.." + std::to_string(kMaxClientOrderId) + " of [A-Za-z0-9_-]");
+  }
+  return "symbol=" + name + "&origClientOrderId=" + o.client_order_id + "&" + signed_tail(p);
+}
+
 std::string account_query(const signed_params& p) {
   check_params(p);
   return signed_tail(p);
@@ -234,6 +252,23 @@ order_response parse_order_response(std::string_view body, const universe& u) {
          to_string(out.result.cumulative_quote) + " but the fills' price x qty sum to " +
              to_string(quote_sum));
   }
+  // The echo of the order as sent: lenient (order_echo).
+  const auto text = [&](const char* key) -> std::optional<std::string> {
+    std::string_view v;
+    if (root[key].get(v) != simdjson::SUCCESS || v.size() > 16) return std::nullopt;
+    return std::string(v);
+  };
+  const auto decimal = [&](const char* key) -> std::optional<fixed8> {
+    std::string_view v;
+    if (root[key].get(v) != simdjson::SUCCESS) return std::nullopt;
+    const fixed8_result r = parse_unsigned_fixed8(v);
+    return r.ok() ? std::optional<fixed8>(r.value) : std::nullopt;
+  };
+  out.echo.side = text("side");
+  out.echo.type = text("type");
+  out.echo.time_in_force = text("timeInForce");
+  out.echo.price = decimal("price");
+  out.echo.orig_qty = decimal("origQty");
   return out;
 }
 

@@ -61,17 +61,41 @@ struct signed_params {
 // exchange refuses (core/order.h), or params out of range.
 [[nodiscard]] std::string order_query(const order_request& o, const universe& u,
                                       const signed_params& p);
+// GET /api/v3/order's query for the order o was sent as: symbol,
+// origClientOrderId, recvWindow, timestamp (order_query's checks on the
+// symbol, the id and p).
+[[nodiscard]] std::string order_status_query(const order_request& o, const universe& u,
+                                             const signed_params& p);
 // The account's query: recvWindow, timestamp (same checks on p).
 [[nodiscard]] std::string account_query(const signed_params& p);
 // query + "&signature=" + hmac_sha256_hex(secret, query) (core/hmac.h).
 [[nodiscard]] std::string sign_query(std::string_view query, std::string_view secret);
 
-// What a FULL response says of one order. result.status is never rejected
-// here (a rejection is the error shape, parse_exchange_error).
+// What the answer says of the order as it was sent: read when present and
+// readable, else nullopt (never an error here: what parse_order_response
+// refuses is decided by its required members alone). order_client checks
+// each against its request.
+struct order_echo {
+  std::optional<std::string> side;           // "BUY" / "SELL"
+  std::optional<std::string> type;           // "LIMIT"
+  std::optional<std::string> time_in_force;  // "IOC" / "FOK"
+  std::optional<fixed8> price;               // price
+  std::optional<fixed8> orig_qty;            // origQty
+  friend bool operator==(const order_echo&, const order_echo&) = default;
+};
+
+// What a FULL response (or the order query's answer, GET /api/v3/order)
+// says of one order. result.status is any of core/order.h's spellings as
+// the exchange wrote it (NEW, PARTIALLY_FILLED, CANCELED and REJECTED
+// included): it is the caller's to decide which it takes as final
+// (order_client takes only FILLED and EXPIRED for an IOC/FOK order, and
+// anything else as unknown). A refused order is the error shape
+// (parse_exchange_error), never a response.
 struct order_response {
   symbol_id symbol = kNoSymbol;
   std::string client_order_id;
   order_result result;
+  order_echo echo;
   friend bool operator==(const order_response&, const order_response&) = default;
 };
 
@@ -99,6 +123,7 @@ inline constexpr int kErrFilterFailure = -1013;        // a filter refused the o
 inline constexpr int kErrTimestamp = -1021;            // timestamp outside recvWindow
 inline constexpr int kErrBadSignature = -1022;         // signature not valid
 inline constexpr int kErrInsufficientBalance = -2010;  // new order rejected (balance)
+inline constexpr int kErrNoSuchOrder = -2013;          // "Order does not exist."
 // Reads the error shape: an object with code (a JSON integer in int's
 // range) and msg (a string). Throws order_api_error naming the field
 // otherwise, or for a body over kMaxErrorResponseBytes.

@@ -40,6 +40,48 @@ std::string snippet(std::string_view body) {
   return out;
 }
 
+// Why an answer read from a 200 is not the final answer to `sent`, or empty
+// when it is: the order it names (symbol, clientOrderId), the order as sent
+// (side, type, timeInForce, price, origQty), and a status final for an
+// IOC/FOK order (FILLED with executedQty == origQty, or EXPIRED). NEW,
+// PARTIALLY_FILLED, CANCELED, REJECTED and EXPIRED_IN_MATCH are not what
+// the exchange answers an IOC/FOK LIMIT order that it took: unknown.
+std::string not_final(const order_response& r, const order_request& sent) {
+  if (r.symbol != sent.symbol || r.client_order_id != sent.client_order_id) {
+    return "for another order (clientOrderId \"" + r.client_order_id + "\", sent \"" +
+           sent.client_order_id + "\")";
+  }
+  const order_echo& e = r.echo;
+  const auto shown = [](const std::optional<std::string>& v) {
+    return v ? "\"" + snippet(*v) + "\"" : std::string("missing");
+  };
+  const auto shown8 = [](const std::optional<fixed8>& v) {
+    return v ? to_string(*v) : std::string("missing");
+  };
+  if (e.side != std::optional<std::string>(wire_side(sent.dir))) {
+    return "side " + shown(e.side) + ", sent " + std::string(wire_side(sent.dir));
+  }
+  if (e.type != std::optional<std::string>("LIMIT"))
+    return "type " + shown(e.type) + ", sent LIMIT";
+  if (e.time_in_force != std::optional<std::string>(to_string(sent.tif))) {
+    return "timeInForce " + shown(e.time_in_force) + ", sent " + std::string(to_string(sent.tif));
+  }
+  if (e.price != sent.price) return "price " + shown8(e.price) + ", sent " + to_string(sent.price);
+  if (e.orig_qty != sent.quantity) {
+    return "origQty " + shown8(e.orig_qty) + ", sent " + to_string(sent.quantity);
+  }
+  const order_status st = r.result.status;
+  if (st != order_status::filled && st != order_status::expired) {
+    return "status " + std::string(to_string(st)) + " is not final for an " +
+           std::string(to_string(sent.tif)) + " order";
+  }
+  if (st == order_status::filled && r.result.executed_qty != sent.quantity) {
+    return "FILLED with executedQty " + to_string(r.result.executed_qty) + " of origQty " +
+           to_string(sent.quantity);
+  }
+  return {};
+}
+
 }  // namespace
 
 bool is_loopback_host(std::string_view host) noexcept {
@@ -168,10 +210,9 @@ order_reply order_client::place(const order_request& o) {
       out.detail += std::string("HTTP 200 but ") + e.what();
       return out;
     }
-    if (out.response.symbol != o.symbol || out.response.client_order_id != o.client_order_id) {
+    if (const std::string why = not_final(out.response, o); !why.empty()) {
       out.outcome = order_outcome::unknown;
-      out.detail += "HTTP 200 for another order (clientOrderId \"" + out.response.client_order_id +
-                    "\", sent \"" + o.client_order_id + "\")";
+      out.detail += "HTTP 200 but " + why + ": reconcile";
       return out;
     }
     out.outcome = order_outcome::accepted;
@@ -187,6 +228,70 @@ order_reply order_client::place(const order_request& o) {
   // 5xx (the exchange's "execution status is UNKNOWN") and anything else.
   out.outcome = order_outcome::unknown;
   out.detail += "HTTP " + std::to_string(r.status) + ": the order may exist: " + snippet(r.body);
+  return out;
+}
+
+std::string_view to_string(query_outcome o) noexcept {
+  switch (o) {
+    case query_outcome::found:
+      return "found";
+    case query_outcome::not_found:
+      return "not_found";
+    case query_outcome::unknown:
+      return "unknown";
+  }
+  return "?";
+}
+
+query_reply order_client::query_order(const order_request& sent) {
+  query_reply out;
+  const std::int64_t now = now_mono();
+  if (now < paused_until_ns_) {
+    out.detail = "not sent: paused for another " +
+                 std::to_string((paused_until_ns_ - now + 999'999) / 1'000'000) + " ms";
+    return out;
+  }
+  const std::string query = sign_query(
+      order_status_query(sent, u_,
+                         {.recv_window_ms = opt_.recv_window_ms, .timestamp_ms = now_wall_ms()}),
+      keys_.secret.reveal());
+  boost::system::error_code ec;
+  const http_reply r = rest_.send("GET", "/api/v3/order?" + query,
+                                  {{"X-MBX-APIKEY", std::string(keys_.key.reveal())}}, {}, ec);
+  out.http_status = r.status;
+  if (ec) {
+    out.detail = "GET /api/v3/order: " + ec.message();
+    return out;
+  }
+  if (r.status == 429 || r.status == 418) {
+    send_pause p;
+    note_pause(r, &p);
+    out.detail = p.reason;
+    return out;
+  }
+  if (r.status == 200) {
+    try {
+      out.response = parse_order_response(r.body, u_);
+    } catch (const order_api_error& e) {
+      out.detail = std::string("HTTP 200 but ") + e.what();
+      return out;
+    }
+    if (const std::string why = not_final(out.response, sent); !why.empty()) {
+      out.detail = "HTTP 200 but " + why;
+      return out;
+    }
+    out.outcome = query_outcome::found;
+    return out;
+  }
+  try {
+    out.error = parse_exchange_error(r.body);
+  } catch (const order_api_error& e) {
+    out.detail = "HTTP " + std::to_string(r.status) + ": " + e.what();
+    return out;
+  }
+  out.detail = "HTTP " + std::to_string(r.status) + ": code " + std::to_string(out.error.code) +
+               ": " + out.error.msg;
+  if (r.status == 400 && out.error.code == kErrNoSuchOrder) out.outcome = query_outcome::not_found;
   return out;
 }
 

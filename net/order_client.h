@@ -6,7 +6,7 @@
 //
 //   order_client c(tls, sim.rest_url(), keys, u, {});   // loopback only
 //   order_reply r = c.place(o);
-//   if (r.outcome == order_outcome::unknown) ...        // reconcile from c.account()
+//   if (r.outcome == order_outcome::unknown) ...        // later: c.query_order(o)
 //
 // Only a loopback base URL (127.0.0.0/8, ::1, localhost) is accepted: live
 // order placement on a real exchange stays refused (order_client_error).
@@ -49,12 +49,14 @@ struct order_client_options {
 };
 
 enum class order_outcome : std::uint8_t {
-  accepted,  // 200 with a FULL response: response holds it (filled, expired, ...)
+  accepted,  // 200 with a FULL response for the order as sent, FILLED or EXPIRED
   rejected,  // the exchange's error shape: error holds code and msg; no order exists
   paused,    // HTTP 429/418, or still inside an earlier pause: not placed, pause says until
   not_sent,  // failed before any byte of the request was written (connect, TLS): no order
   unknown,   // may or may not exist: timeout/stop/connection lost after sending, HTTP 5xx,
-             // or a 200 whose body does not read; never retried, reconcile from the account
+             // or a 200 whose body does not read, names another order, differs from the
+             // order as sent or has a status not final for IOC/FOK (NEW, PARTIALLY_FILLED,
+             // CANCELED, REJECTED, ...); never retried: query_order or the account
 };
 [[nodiscard]] std::string_view to_string(order_outcome o) noexcept;
 
@@ -66,6 +68,23 @@ struct order_reply {
   order_counts counts;      // from the response's headers, when present
   send_pause pause;         // paused
   std::string detail;       // what happened, for logs (never a key or secret)
+};
+
+// What GET /api/v3/order said of an order.
+enum class query_outcome : std::uint8_t {
+  found,      // 200, the order as sent, in a final status: response holds it
+  not_found,  // 400 -2013 "Order does not exist.": the exchange never took it
+  unknown,    // anything else (transport, pause, another error, an answer that
+              // does not read or is not final): ask again later
+};
+[[nodiscard]] std::string_view to_string(query_outcome o) noexcept;
+
+struct query_reply {
+  query_outcome outcome = query_outcome::unknown;
+  int http_status = 0;
+  order_response response;  // found
+  exchange_error error;     // the error shape, when the exchange sent one
+  std::string detail;       // why not found, for logs
 };
 
 struct account_reply {
@@ -88,6 +107,16 @@ class order_client {
   [[nodiscard]] order_reply place(const order_request& o);
   // GET /api/v3/account (signed). Honours a pause too (ok = false, detail says).
   [[nodiscard]] account_reply account();
+  // GET /api/v3/order (signed, weight 4): what became of `sent`, an order
+  // placed earlier whose answer was lost (place() said unknown). By its
+  // symbol (the exchange requires it) and origClientOrderId; the answer is
+  // checked as place() checks one. Honours a pause (unknown, detail says).
+  // Not found is final only once the exchange can no longer take the order:
+  // ask no earlier than its send time + recv_window_ms (later, the exchange
+  // refuses it -1021), then hand a found response.result to
+  // execution_engine::on_reconciled, or for not_found an EXPIRED result
+  // with no fills. Throws order_api_error as place() does (nothing sent).
+  [[nodiscard]] query_reply query_order(const order_request& sent);
 
   // Send nothing before this (ns on mono_ns); 0 when no pause was asked.
   [[nodiscard]] std::int64_t paused_until_ns() const noexcept { return paused_until_ns_; }

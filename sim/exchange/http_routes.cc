@@ -82,7 +82,10 @@ std::string json_error(int code, std::string_view msg) {
   std::string out = "{\"code\":" + std::to_string(code) + ",\"msg\":\"";
   for (char c : msg) {
     if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
+    // Only printable ASCII leaves: an echoed parameter name may hold any
+    // bytes, and the body must stay valid UTF-8 JSON for the client to read.
+    const auto b = static_cast<unsigned char>(c);
+    out.push_back(b < 0x20 ? ' ' : b >= 0x7f ? '?' : c);
   }
   out += "\"}";
   return out;

@@ -69,6 +69,9 @@ std::string weight_message(int limit) {
          "polling the API.";
 }
 
+// GET /api/v3/order's request weight, as the exchange counts it.
+constexpr int kQueryWeight = 4;
+
 constexpr std::string_view kDecimalRange = R"(^([0-9]{1,20})(\.[0-9]{1,20})?$)";
 
 // A plain non-negative integer (no sign, at most 18 digits).
@@ -189,6 +192,10 @@ std::optional<sim::account_id> authenticate(order_desk& d, const signed_call& ca
     return refuse(http::status::bad_request, -1100,
                   illegal(*p.malformed, "percent-encoded characters"));
   }
+  if (p.duplicate) {
+    ++d.c.rejected_bad_parameter;
+    return refuse(http::status::bad_request, -1101, "Duplicate values for a parameter detected.");
+  }
   if (!p.signature || p.signature->empty()) {
     ++d.c.rejected_signature;
     return refuse(http::status::bad_request, -1102, mandatory("signature"));
@@ -204,26 +211,39 @@ std::optional<sim::account_id> authenticate(order_desk& d, const signed_call& ca
     ++d.c.rejected_timestamp;
     return refuse(http::status::bad_request, -1102, mandatory("timestamp"));
   }
-  std::int64_t recv_window = kDefaultRecvWindowMs;
+  // recvWindow in microseconds: the exchange takes up to three decimals
+  // ("6000.346") so that microseconds may be given.
+  std::int64_t recv_window_us = kDefaultRecvWindowMs * 1000;
   if (const std::string* rw = p.find("recvWindow")) {
-    const std::optional<std::int64_t> v = parse_count(*rw);
-    if (!v) {
+    const std::string_view text = *rw;
+    const auto dot = text.find('.');
+    const std::optional<std::int64_t> whole = parse_count(text.substr(0, dot));
+    std::optional<std::int64_t> frac = 0;
+    if (dot != std::string_view::npos) {
+      const std::string_view f = text.substr(dot + 1);
+      frac = f.size() > 3 ? std::nullopt : parse_count(f);
+      if (frac) {
+        for (std::size_t i = f.size(); i < 3; ++i) *frac *= 10;
+      }
+    }
+    if (!whole || !frac) {
       ++d.c.rejected_timestamp;
       return refuse(http::status::bad_request, -1102, mandatory("recvWindow"));
     }
-    if (*v > kMaxRecvWindowMs) {
+    if (*whole > kMaxRecvWindowMs || (*whole == kMaxRecvWindowMs && *frac > 0)) {
       ++d.c.rejected_timestamp;
       return refuse(http::status::bad_request, -1131, "recvWindow must be less than 60000.");
     }
-    recv_window = *v;
+    recv_window_us = *whole * 1000 + *frac;
   }
-  const std::int64_t server_ms = unix_ns_now() / 1'000'000;
+  const std::int64_t server_us = unix_ns_now() / 1000;
+  const std::int64_t server_ms = server_us / 1000;
   if (*ts >= server_ms + kTimestampAheadMs) {
     ++d.c.rejected_timestamp;
     return refuse(http::status::bad_request, -1021,
                   "Timestamp for this request was 1000ms ahead of the server's time.");
   }
-  if (server_ms - *ts > recv_window) {
+  if (server_us - *ts * 1000 > recv_window_us) {
     ++d.c.rejected_timestamp;
     return refuse(http::status::bad_request, -1021,
                   "Timestamp for this request is outside of the recvWindow.");
@@ -285,6 +305,10 @@ std::optional<parsed_order> parse_order(order_desk& d, const universe& u, const 
     const std::string* v = p.find(name);
     if (v == nullptr || v->empty()) return refuse(-1102, mandatory(name));
     const fixed8_result f = parse_unsigned_fixed8(*v);
+    if (f.ec == fixed8_errc::too_many_fraction_digits) {
+      // The exchange's answer to more decimals than the asset has.
+      return refuse(-1111, "Precision is over the maximum defined for this asset.");
+    }
     if (!f.ok()) return refuse(-1100, illegal(name, kDecimalRange));
     (name == "price" ? o.req.price : o.req.quantity) = f.value;
   }
@@ -496,7 +520,95 @@ signed_reply handle_account(sim_exchange::impl& x, const signed_call& call) {
   return r;
 }
 
+// GET /api/v3/order: an order the exchange executed, by origClientOrderId
+// (the latest with that id for this account and symbol) or orderId.
+signed_reply handle_query(sim_exchange::impl& x, const signed_call& call) {
+  std::lock_guard lock(x.market_mu);
+  order_desk& d = *x.desk;
+  ++d.c.signed_requests;
+  signed_reply r;
+  if (!gate(x, d, call.peer_ip, steady::now(), kQueryWeight, r)) return r;
+  const std::string_view target = call.target;
+  const auto q = target.find('?');
+  const request_params p =
+      parse_params(q == std::string_view::npos ? std::string_view{} : target.substr(q + 1), {});
+  const std::optional<sim::account_id> a = authenticate(d, call, p, r);
+  if (!a) return r;
+  auto refuse = [&](int code, std::string_view msg) {
+    auto headers = std::move(r.headers);
+    r = error_reply(http::status::bad_request, code, msg);
+    r.headers = std::move(headers);
+    return r;
+  };
+  const std::string* sym = p.find("symbol");
+  if (sym == nullptr || sym->empty()) {
+    ++d.c.rejected_bad_parameter;
+    return refuse(-1102, mandatory("symbol"));
+  }
+  const std::string* coid = p.find("origClientOrderId");
+  const std::string* oid_text = p.find("orderId");
+  if ((coid == nullptr || coid->empty()) && (oid_text == nullptr || oid_text->empty())) {
+    ++d.c.rejected_bad_parameter;
+    return refuse(-1102,
+                  "Param 'origClientOrderId' or 'orderId' must be sent, but both were "
+                  "empty/null!");
+  }
+  std::optional<std::int64_t> oid;
+  if (oid_text != nullptr && !oid_text->empty()) {
+    oid = parse_count(*oid_text);
+    if (!oid) {
+      ++d.c.rejected_bad_parameter;
+      return refuse(-1100, illegal("orderId", "^[0-9]{1,18}$"));
+    }
+  }
+  if (x.u.find_symbol(*sym) == kNoSymbol) {
+    ++d.c.rejected_bad_parameter;
+    return refuse(sim::kErrBadSymbol, "Invalid symbol.");
+  }
+  ++d.c.query_requests;
+  // orderId first when both are given, as the exchange does.
+  for (auto it = d.log.rbegin(); it != d.log.rend(); ++it) {
+    const exchange_order& o = *it;
+    if (!o.executed || o.symbol_name != *sym || d.engine.find_account(o.api_key) != a) continue;
+    const bool match = oid ? o.result.order_id == static_cast<std::uint64_t>(*oid)
+                           : o.request.client_order_id == *coid;
+    if (!match) continue;
+    r.status = http::status::ok;
+    r.body = query_json(o, x.u);
+    return r;
+  }
+  ++d.c.query_not_found;
+  return refuse(-2013, "Order does not exist.");
+}
+
 }  // namespace
+
+std::string query_json(const exchange_order& o, const universe& u) {
+  const order_result& res = o.result;
+  std::string out =
+      "{\"symbol\":\"" + o.symbol_name + "\",\"orderId\":" + std::to_string(res.order_id) +
+      ",\"orderListId\":-1,\"clientOrderId\":\"" + o.request.client_order_id + "\",\"price\":\"" +
+      fmt8(o.request.price) + "\",\"origQty\":\"" + fmt8(o.request.quantity) +
+      "\",\"executedQty\":\"" + fmt8(res.executed_qty) + "\",\"cummulativeQuoteQty\":\"" +
+      fmt8(res.cumulative_quote) + "\",\"status\":\"" + std::string(to_string(res.status)) +
+      "\",\"timeInForce\":\"" + std::string(to_string(o.request.tif)) +
+      "\",\"type\":\"LIMIT\",\"side\":\"" + std::string(wire_side(o.request.dir)) +
+      "\",\"stopPrice\":\"0.00000000\",\"icebergQty\":\"0.00000000\",\"time\":" +
+      std::to_string(o.arrival_unix_ms) + ",\"updateTime\":" + std::to_string(o.arrival_unix_ms) +
+      ",\"isWorking\":true,\"workingTime\":" + std::to_string(o.arrival_unix_ms) +
+      ",\"origQuoteOrderQty\":\"0.00000000\",\"selfTradePreventionMode\":\"NONE\"";
+  // The simulator's extension: the order's trades, which the exchange gives
+  // through GET /api/v3/myTrades?orderId=, so that one request resolves it.
+  out += ",\"fills\":[";
+  for (std::size_t i = 0; i < res.fills.size(); ++i) {
+    const order_fill& f = res.fills[i];
+    if (i != 0) out.push_back(',');
+    out += "{\"price\":\"" + fmt8(f.price) + "\",\"qty\":\"" + fmt8(f.qty) +
+           "\",\"commission\":\"" + fmt8(f.commission) + "\",\"commissionAsset\":\"" +
+           u.assets()[f.commission_asset] + "\",\"tradeId\":" + std::to_string(f.trade_id) + "}";
+  }
+  return out + "]}";
+}
 
 bool is_signed_path(std::string_view path) noexcept {
   return path == "/api/v3/order" || path == "/api/v3/account";
@@ -514,6 +626,16 @@ request_params parse_params(std::string_view query, std::string_view body) {
   auto take = [&](std::string_view raw) {
     std::string kept;  // raw without its signature pair
     bool first = true;
+    bool signed_here = false;
+    std::vector<std::string> names;  // decoded names of this source
+    auto seen = [&](const std::string& k) {
+      if (std::find(names.begin(), names.end(), k) != names.end()) {
+        if (!out.duplicate) out.duplicate = k;
+        return true;
+      }
+      names.push_back(k);
+      return false;
+    };
     while (true) {
       const auto amp = raw.find('&');
       const std::string_view part = raw.substr(0, amp);
@@ -522,6 +644,8 @@ request_params parse_params(std::string_view query, std::string_view body) {
       const std::string_view value =
           eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1);
       if (name == "signature") {
+        if (signed_here && !out.duplicate) out.duplicate = "signature";
+        signed_here = true;
         if (!out.signature) out.signature = std::string(value);
       } else {
         if (!first) kept.push_back('&');
@@ -532,7 +656,7 @@ request_params parse_params(std::string_view query, std::string_view body) {
           std::optional<std::string> v = url_decode(value);
           if (!k || !v) {
             if (!out.malformed) out.malformed = std::string(name.substr(0, 64));
-          } else if (out.find(*k) == nullptr) {
+          } else if (!seen(*k) && out.find(*k) == nullptr) {
             out.items.emplace_back(std::move(*k), std::move(*v));
           }
         }
@@ -652,6 +776,10 @@ void sim_exchange::impl::signed_route(signed_call call, std::function<void(signe
     });
     return;
   }
+  if (path == "/api/v3/order" && call.method == http::verb::get) {
+    done(handle_query(*this, call));
+    return;
+  }
   if (path == "/api/v3/account" && call.method == http::verb::get) {
     done(handle_account(*this, call));
     return;
@@ -663,6 +791,9 @@ void sim_exchange::impl::signed_route(signed_call call, std::function<void(signe
     std::lock_guard lock(market_mu);
     ++desk->c.signed_requests;
     ++desk->c.rejected_bad_parameter;
+    // Every answer carries the IP's weight, this one too (it costs none).
+    const order_desk::ip_state& s = desk->ips[call.peer_ip];
+    r.headers.emplace_back("X-MBX-USED-WEIGHT-1M", std::to_string(s.used));
   }
   done(std::move(r));
 }

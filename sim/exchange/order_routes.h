@@ -3,6 +3,9 @@
 // exchange"):
 //   POST /api/v3/order    LIMIT, timeInForce IOC or FOK, newClientOrderId,
 //                         newOrderRespType ACK / RESULT / FULL (the default)
+//   GET  /api/v3/order    one executed order by origClientOrderId or orderId
+//                         (weight 4; 400 -2013 "Order does not exist." when
+//                         none: a refused order never existed); query_json
 //   GET  /api/v3/account  balances, commission rates (omitZeroBalances)
 // Parameters come from the query string and, for POST, a form body; a name
 // in both takes the query's value. The signature is HMAC-SHA256 (core/hmac.h)
@@ -12,17 +15,22 @@
 //   418 while the IP is banned; 429 -1003 inside a Retry-After window (after
 //   ignored_429_before_ban such requests: a ban, 418); 429 -1003 over
 //   max_weight_per_minute (order 1, account 20); 401 -2014 no or malformed
-//   key; 401 -2015 unknown key; 400 -1102 no signature / timestamp; 400 -1022
-//   bad signature; 400 -1131 recvWindow over 60000; 400 -1021 timestamp
-//   outside recvWindow (timestamp < server + 1000 and server - timestamp <=
-//   recvWindow, 5000 by default); then the order's parameters (-1102 missing,
-//   -1100 malformed, -1117 side, -1116 type, -1115 timeInForce, -1014 not
-//   LIMIT IOC/FOK). From here the order is in the ground truth (orders());
-//   a fault is drawn; a halted symbol is 400 -2010 "Market is closed."; the
-//   matching engine (sim/matching.h) does the rest: -1015 (429), -1121,
-//   -1013, -2010, or the fills.
-// Every answer carries X-MBX-USED-WEIGHT-1M; order answers from the engine on
-// carry X-MBX-ORDER-COUNT-10S and -1D. Private to sim/exchange/.
+//   key; 401 -2015 unknown key; 400 -1100 a parameter's percent-encoding;
+//   400 -1101 a name given twice in the query or in the body (the signature
+//   too); 400 -1102 no signature / timestamp; 400 -1022 bad signature; 400
+//   -1131 recvWindow over 60000; 400 -1021 timestamp outside recvWindow
+//   (timestamp < server + 1000 and server - timestamp <= recvWindow, 5000 by
+//   default, up to three decimals: microseconds); then the order's
+//   parameters (-1102 missing, -1100 malformed, -1111 more than 8 decimals,
+//   -1117 side, -1116 type, -1115 timeInForce, -1014 not LIMIT IOC/FOK). From here the order is in
+//   the ground truth (orders()); a fault is drawn; a halted symbol is 400 -2010 "Market is
+//   closed."; the matching engine (sim/matching.h) does the rest: -1015 (429), -1121, -1013, -2010,
+//   or the fills.
+// Every answer carries X-MBX-USED-WEIGHT-1M; every answer to an order that
+// reached the ground truth (a fault's refusal, the halt's, the engine's
+// answers) carries X-MBX-ORDER-COUNT-10S and -1D: the account's unfilled
+// order count (sim/matching.h). Error bodies are printable ASCII (an echoed
+// parameter name's other bytes become '?'). Private to sim/exchange/.
 //
 // Threads: I/O thread (the HTTP sessions call impl::signed_route); the
 // order_desk is guarded by impl::market_mu, since orders match against the
@@ -77,8 +85,8 @@ struct signed_reply {
 [[nodiscard]] bool is_signed_path(std::string_view path) noexcept;
 
 // A request's parameters: decoded (name, value) pairs, the query's first,
-// then the body's whose name the query lacks; within one source the first
-// occurrence counts. signed_payload is what the signature covers: the raw
+// then the body's whose name the query lacks (a name given twice within one
+// source is `duplicate`). signed_payload is what the signature covers: the raw
 // query with its signature pair removed, concatenated with the raw body with
 // its signature pair removed. signature: the query's, else the body's.
 // malformed names the first parameter whose percent-encoding is invalid.
@@ -87,6 +95,9 @@ struct request_params {
   std::string signed_payload;
   std::optional<std::string> signature;
   std::optional<std::string> malformed;
+  // The first name given twice within one source (the query, or the body),
+  // the signature included: the exchange answers 400 -1101.
+  std::optional<std::string> duplicate;
   [[nodiscard]] const std::string* find(std::string_view name) const noexcept;
 };
 [[nodiscard]] request_params parse_params(std::string_view query, std::string_view body);
@@ -95,6 +106,12 @@ struct request_params {
 enum class resp_type : std::uint8_t { ack, result, full };
 [[nodiscard]] std::string order_json(const exchange_order& o, const universe& u,
                                      std::int64_t transact_ms, resp_type t);
+// GET /api/v3/order's answer for an executed order: the exchange's query
+// shape (price, origQty, executedQty, cummulativeQuoteQty, status,
+// timeInForce, type, side, time, updateTime, ...) plus "fills" as in a FULL
+// answer: the simulator's extension (the exchange gives the trades through
+// GET /api/v3/myTrades), so that one request resolves a lost answer.
+[[nodiscard]] std::string query_json(const exchange_order& o, const universe& u);
 
 // The order API's state. Guarded by impl::market_mu.
 struct order_desk {
@@ -128,7 +145,7 @@ struct order_desk {
                   rejected_timestamp = 0, rejected_bad_parameter = 0, rejected_weight_429 = 0,
                   rejected_order_count_429 = 0, rejected_418 = 0, bans = 0, faults_reject = 0,
                   faults_rate_limited = 0, faults_timeout = 0, faults_partial = 0,
-                  faults_dropped = 0;
+                  faults_dropped = 0, query_requests = 0, query_not_found = 0;
   } c;
 };
 

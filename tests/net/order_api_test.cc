@@ -196,6 +196,12 @@ TEST(OrderApi, TheDocumentedFullResponseParses) {
   EXPECT_EQ(r.result.fills[4].trade_id, 60U);
   EXPECT_EQ(r.result.fills[4].commission, d("3.995"));
   EXPECT_EQ(r.result.error_code, 0);
+  // The order as the exchange echoes it, for the client to check.
+  EXPECT_EQ(r.echo, (order_echo{.side = "SELL",
+                                .type = "MARKET",
+                                .time_in_force = "GTC",
+                                .price = d("0"),
+                                .orig_qty = d("10")}));
 }
 
 // The documentation's example says cummulativeQuoteQty "10.00000000" for
@@ -229,6 +235,19 @@ TEST(OrderApi, AnIocThatFilledInPartIsExpiredWithItsFills) {
   const order_response none = parse_order_response(one_fill("LTCBTC", "0", "0", ""), u());
   EXPECT_TRUE(none.result.fills.empty());
   EXPECT_TRUE(none.result.executed_qty.is_zero());
+}
+
+// The echo is read leniently: absent or unreadable members are nullopt and
+// never refuse a response (what is refused is the required members' call).
+TEST(OrderApi, TheEchoOfTheOrderIsReadWhenPresentAndNeverRefuses) {
+  const order_response bare = parse_order_response(one_fill("LTCBTC", "2", "0.2", kFill), u());
+  EXPECT_EQ(bare.echo, order_echo{});
+  std::string odd = one_fill("LTCBTC", "2", "0.2", kFill);
+  odd.insert(1, R"("side":7,"price":"1e5","origQty":"-1","type":"LIMIT",)");
+  const order_response r = parse_order_response(odd, u());
+  order_echo want;
+  want.type = "LIMIT";
+  EXPECT_EQ(r.echo, want);
 }
 
 // Each malformed field is refused with an error that names it.

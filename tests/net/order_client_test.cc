@@ -214,7 +214,8 @@ order_request an_order(std::string id = "tb1c7l1") {
 }
 
 constexpr std::string_view kFull =
-    R"({"symbol":"LTCBTC","orderId":7,"clientOrderId":"tb1c7l1","status":"EXPIRED",)"
+    R"({"symbol":"LTCBTC","orderId":7,"clientOrderId":"tb1c7l1","price":"0.00335",)"
+    R"("origQty":"0.333","timeInForce":"IOC","type":"LIMIT","side":"BUY","status":"EXPIRED",)"
     R"("executedQty":"0.333","cummulativeQuoteQty":"0.00111555","fills":[{"price":"0.00335",)"
     R"("qty":"0.333","commission":"0.000333","commissionAsset":"LTC","tradeId":9}]})";
 
@@ -248,6 +249,90 @@ TEST(OrderClient, PlacesASignedOrderAndReadsTheFullResponseAndCounts) {
   EXPECT_EQ(body_of(reqs[0]), query + "&signature=" + hmac_sha256_hex(kSecret, query));
   // The secret itself never leaves the process.
   EXPECT_EQ(reqs[0].find(kSecret), std::string::npos);
+}
+
+// A 200 that is not the final answer to the order as sent is unknown: a
+// status an IOC/FOK order does not end in, or an echo that differs.
+TEST(OrderClient, A200NotFinalOrNotTheOrderAsSentIsUnknown) {
+  const auto with = [](std::string_view from, std::string_view to) {
+    std::string b(kFull);
+    const auto at = b.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return b.replace(at, from.size(), to);
+  };
+  // FILLED with less than asked: executedQty 0.2 of origQty 0.333.
+  const std::string short_fill =
+      R"({"symbol":"LTCBTC","orderId":7,"clientOrderId":"tb1c7l1","price":"0.00335",)"
+      R"("origQty":"0.333","timeInForce":"IOC","type":"LIMIT","side":"BUY","status":"FILLED",)"
+      R"("executedQty":"0.2","cummulativeQuoteQty":"0.00067","fills":[{"price":"0.00335",)"
+      R"("qty":"0.2","commission":"0.0002","commissionAsset":"LTC","tradeId":9}]})";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {with(R"("status":"EXPIRED")", R"("status":"NEW")"), "status NEW is not final"},
+      {with(R"("status":"EXPIRED")", R"("status":"PARTIALLY_FILLED")"), "PARTIALLY_FILLED"},
+      {with(R"("status":"EXPIRED")", R"("status":"CANCELED")"), "status CANCELED"},
+      {with(R"("status":"EXPIRED")", R"("status":"REJECTED")"), "status REJECTED"},
+      {with(R"("side":"BUY")", R"("side":"SELL")"), "side \"SELL\", sent BUY"},
+      {with(R"("type":"LIMIT")", R"("type":"MARKET")"), "type \"MARKET\""},
+      {with(R"("timeInForce":"IOC")", R"("timeInForce":"FOK")"), "timeInForce \"FOK\""},
+      {with(R"("price":"0.00335",)", R"("price":"0.00336",)"), "price 0.00336, sent 0.00335"},
+      {with(R"("origQty":"0.333")", R"("origQty":"0.334")"), "origQty 0.334"},
+      {with(R"("side":"BUY",)", ""), "side missing"},
+      {short_fill, "FILLED with executedQty 0.2 of origQty 0.333"},
+  };
+  std::vector<step> script;
+  for (const auto& c : cases) script.push_back({step::kind::answer, http(200, "OK", c.first)});
+  scripted_server server(script);
+  tls_context tls({.ca_file = "", .ca_pem = server.ca_pem()});
+  fake_clock clk;
+  order_client c(tls, server.url(), keys(), u(), options(&clk));
+  for (const auto& [body, why] : cases) {
+    const order_reply r = c.place(an_order());
+    EXPECT_EQ(r.outcome, order_outcome::unknown) << body;
+    EXPECT_NE(r.detail.find(why), std::string::npos) << r.detail;
+  }
+}
+
+// An order whose answer was lost: GET /api/v3/order says what became of it.
+TEST(OrderClient, QueryOrderFindsTheOrderOrSaysItDoesNotExist) {
+  scripted_server server(
+      {{step::kind::answer, http(200, "OK", kFull)},
+       {step::kind::answer,
+        http(400, "Bad Request", R"({"code":-2013,"msg":"Order does not exist."})")},
+       {step::kind::answer,
+        http(400, "Bad Request",
+             R"({"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."})")},
+       {step::kind::answer,
+        http(200, "OK",
+             std::string(kFull).replace(std::string(kFull).find(R"("EXPIRED")"), 9, R"("NEW")"))}});
+  tls_context tls({.ca_file = "", .ca_pem = server.ca_pem()});
+  fake_clock clk;
+  order_client c(tls, server.url(), keys(), u(), options(&clk));
+  query_reply q = c.query_order(an_order());
+  ASSERT_EQ(q.outcome, query_outcome::found) << q.detail;
+  EXPECT_EQ(q.response.result.order_id, 7U);
+  EXPECT_EQ(q.response.result.status, order_status::expired);
+  ASSERT_EQ(q.response.result.fills.size(), 1U);
+  EXPECT_EQ(q.response.result.fills[0].trade_id, 9U);
+  const std::string query =
+      order_status_query(an_order(), u(), {.recv_window_ms = 5000, .timestamp_ms = kWallMs});
+  EXPECT_EQ(query, "symbol=LTCBTC&origClientOrderId=tb1c7l1&recvWindow=5000&timestamp=" +
+                       std::to_string(kWallMs));
+  const std::string req = server.requests().at(0);
+  EXPECT_EQ(req.rfind("GET /api/v3/order?" + query +
+                          "&signature=" + hmac_sha256_hex(kSecret, query) + " HTTP/1.1\r\n",
+                      0),
+            0U)
+      << req;
+  EXPECT_NE(req.find("X-MBX-APIKEY: " + std::string(kKey)), std::string::npos);
+  q = c.query_order(an_order());
+  EXPECT_EQ(q.outcome, query_outcome::not_found) << q.detail;
+  EXPECT_EQ(q.error.code, -2013);
+  q = c.query_order(an_order());
+  EXPECT_EQ(q.outcome, query_outcome::unknown) << q.detail;
+  EXPECT_EQ(q.error.code, -1021);
+  q = c.query_order(an_order());
+  EXPECT_EQ(q.outcome, query_outcome::unknown) << q.detail;
+  EXPECT_NE(q.detail.find("status NEW is not final"), std::string::npos) << q.detail;
 }
 
 TEST(OrderClient, TheErrorShapeIsARejectionWithItsCode) {
@@ -522,8 +607,9 @@ TEST(OrderClientSim, AnOrderFillsAndTheResultIsTheExchangesOwnRecord) {
   ASSERT_EQ(truth.size(), 1U);
   EXPECT_EQ(truth[0].request, o);
   EXPECT_EQ(r.response.result, truth[0].result) << "what the client read is what the exchange did";
-  EXPECT_EQ(r.counts.per_10s, 1U);
-  EXPECT_EQ(r.counts.per_1d, 1U);
+  // It traded: its first fill took it off the unfilled order count.
+  EXPECT_EQ(r.counts.per_10s, 0U);
+  EXPECT_EQ(r.counts.per_1d, 0U);
   s.expect_account_matches_truth(c);
 }
 

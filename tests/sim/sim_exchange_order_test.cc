@@ -241,7 +241,10 @@ seen_order parse_order(const std::string& body) {
   o.side = str(e, "side");
   EXPECT_EQ(e["orderId"].get(o.order_id), simdjson::SUCCESS);
   std::int64_t t = 0;
-  EXPECT_EQ(e["transactTime"].get(t), simdjson::SUCCESS);
+  // transactTime in a placement's answer, time in a query's.
+  EXPECT_TRUE(e["transactTime"].get(t) == simdjson::SUCCESS ||
+              e["time"].get(t) == simdjson::SUCCESS)
+      << body;
   o.price = dec(str(e, "price"));
   o.orig_qty = dec(str(e, "origQty"));
   o.executed_qty = dec(str(e, "executedQty"));
@@ -382,8 +385,9 @@ TEST(SimExchangeOrders, AnIocOrderFillsAtTheTopAndTheAccountMovesExactly) {
   const reply r = place(client, {.symbol = "BTCUSDT", .qty = qty, .price = ask, .client_id = "t1"});
   ASSERT_FALSE(r.ec) << r.ec.message();
   ASSERT_EQ(r.status, 200u) << r.body;
-  EXPECT_EQ(r.header("X-MBX-ORDER-COUNT-10S"), "1");
-  EXPECT_EQ(r.header("X-MBX-ORDER-COUNT-1D"), "1");
+  // Filled: its first fill took it off the unfilled order count.
+  EXPECT_EQ(r.header("X-MBX-ORDER-COUNT-10S"), "0");
+  EXPECT_EQ(r.header("X-MBX-ORDER-COUNT-1D"), "0");
   EXPECT_EQ(r.header("X-MBX-USED-WEIGHT-1M"), "21");
   const seen_order o = parse_order(r.body);
   EXPECT_EQ(o.symbol, "BTCUSDT");
@@ -918,7 +922,10 @@ TEST(SimExchangeOrders, HostileRequestsAreRefusedByName) {
   const std::vector<probe> probes = {
       {base + "&quantity=-1&price=1" + ts, -1100, "parameter 'quantity'"},
       {base + "&quantity=1&price=1e5" + ts, -1100, "parameter 'price'"},
-      {base + "&quantity=0.000000001&price=1" + ts, -1100, "parameter 'quantity'"},
+      {base + "&quantity=0.000000001&price=1" + ts, -1111, "Precision is over the maximum"},
+      {base + "&quantity=1&price=1&side=SELL" + ts, -1101,
+       "Duplicate values for a parameter detected."},
+      {base + "&signature=00&quantity=1&price=1" + ts, -1101, "Duplicate values"},
       {base + "&quantity=1&price=1&newClientOrderId=" + std::string(37, 'a') + ts, -1100,
        "newClientOrderId"},
       {base + "&quantity=1&price=1&newOrderRespType=LOUD" + ts, -1100, "newOrderRespType"},
@@ -929,22 +936,147 @@ TEST(SimExchangeOrders, HostileRequestsAreRefusedByName) {
       {"symbol=%ZZ&side=BUY" + ts, -1100, "parameter 'symbol'"},
       {base + "&quantity=1&price=1&timestamp=12x4", -1102, "'timestamp'"},
   };
+  // Every refusal body reads with the bot's own parser (valid UTF-8 JSON).
+  const auto client_reads = [](const reply& r, std::int64_t code) {
+    try {
+      EXPECT_EQ(parse_exchange_error(r.body).code, code) << r.body;
+    } catch (const order_api_error& e) {
+      ADD_FAILURE() << "parse_exchange_error: " << e.what() << ": " << r.body;
+    }
+  };
   for (const probe& p : probes) {
     const reply r = signed_send(client, http::verb::post, "/api/v3/order", p.query);
     EXPECT_EQ(r.status, 400u) << p.query << ": " << r.body;
     const auto [code, msg] = error_of(r);
     EXPECT_EQ(code, p.code) << p.query << ": " << r.body;
     EXPECT_NE(msg.find(p.msg_part), std::string::npos) << p.query << ": " << msg;
+    client_reads(r, p.code);
   }
+  // A malformed name with raw bytes that are not ASCII, cut where it is
+  // echoed (64 bytes) in the middle of a two-byte character: the body stays
+  // valid UTF-8 and says which parameter.
+  const std::string raw_name = std::string(63, 'n') + "\xC3\xA9%ZZ";
+  const reply bad_name = signed_send(client, http::verb::post, "/api/v3/order",
+                                     base + "&quantity=1&price=1" + ts, raw_name + "=1");
+  EXPECT_EQ(bad_name.status, 400u) << bad_name.body;
+  EXPECT_EQ(error_of(bad_name).first, -1100) << bad_name.body;
+  client_reads(bad_name, -1100);
   // A method the path does not serve; a body over the exchange's limit.
   const reply del = client.send(http::verb::delete_, "/api/v3/order?" + base, {}, kKey);
   EXPECT_EQ(del.status, 405u) << del.body;
+  EXPECT_TRUE(del.has("X-MBX-USED-WEIGHT-1M")) << "every answer carries the weight";
+  client_reads(del, -1000);
   const reply big = client.send(http::verb::post, "/api/v3/order", std::string(4096, 'a'), kKey);
   EXPECT_TRUE(big.ec || big.status == 400u || big.status == 413u) << big.status;
   EXPECT_TRUE(ex.orders().empty());
-  // Each probe but the timestamp's (rejected_timestamp) and the DELETE.
-  EXPECT_EQ(ex.get_stats().rejected_bad_parameter, probes.size() - 1 + 1);
+  // Each probe but the timestamp's (rejected_timestamp), the bad name and the DELETE.
+  EXPECT_EQ(ex.get_stats().rejected_bad_parameter, probes.size() - 1 + 1 + 1);
   EXPECT_EQ(ex.get_stats().rejected_timestamp, 1u);
+}
+
+TEST(SimExchangeOrders, RecvWindowTakesUpToThreeDecimals) {
+  sim_exchange ex(frozen());
+  ex.start();
+  raw_client client(ex.ca_pem(), ex.port());
+  const std::string ts = "&timestamp=" + std::to_string(now_ms());
+  reply r = signed_send(client, http::verb::get, "/api/v3/account", "recvWindow=5000.346" + ts);
+  EXPECT_EQ(r.status, 200u) << r.body;
+  r = signed_send(client, http::verb::get, "/api/v3/account", "recvWindow=5000.3461" + ts);
+  EXPECT_EQ(error_of(r).first, -1102) << r.body;
+  r = signed_send(client, http::verb::get, "/api/v3/account", "recvWindow=60000.001" + ts);
+  EXPECT_EQ(error_of(r).first, -1131) << r.body;
+  r = signed_send(client, http::verb::get, "/api/v3/account", "recvWindow=60000.000" + ts);
+  EXPECT_EQ(r.status, 200u) << r.body;
+}
+
+TEST(SimExchangeOrderFaults, AnUnknownSymbolUnderThePartialFaultIsInvalidSymbolAndRecorded) {
+  fault_fixture fx({.partial = 1.0});
+  raw_client client(fx.ex->ca_pem(), fx.ex->port());
+  order_spec spec = fx.fillable();
+  spec.symbol = "NOPEUSDT";
+  const reply r = place(client, spec);
+  ASSERT_FALSE(r.ec) << r.ec.message();
+  EXPECT_EQ(r.status, 400u) << r.body;
+  EXPECT_EQ(error_of(r), std::make_pair(std::int64_t{-1121}, std::string("Invalid symbol.")));
+  const std::vector<exchange_order> truth = fx.ex->orders();
+  ASSERT_EQ(truth.size(), 1u);
+  EXPECT_FALSE(truth[0].executed);
+  EXPECT_EQ(truth[0].http_status, 400);
+  EXPECT_EQ(truth[0].result.error_code, -1121);
+}
+
+// An answer lost on the way: GET /api/v3/order tells what the exchange did.
+TEST(SimExchangeOrderFaults, AnOrderWhoseAnswerWasDroppedIsFoundByItsClientOrderId) {
+  fault_fixture fx({.dropped = 1.0});
+  raw_client client(fx.ex->ca_pem(), fx.ex->port());
+  order_spec spec = fx.fillable(2);
+  spec.client_id = "lost1";
+  const reply lost = place(client, spec);
+  ASSERT_TRUE(lost.ec) << lost.status << " " << lost.body;
+  fx.ex->set_order_fault_rates({});
+  const auto query = [&](const std::string& params) {
+    return signed_send(client, http::verb::get, "/api/v3/order",
+                       params + "&recvWindow=5000&timestamp=" + std::to_string(now_ms()));
+  };
+  const reply r = query("symbol=BTCUSDT&origClientOrderId=lost1");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.header("X-MBX-USED-WEIGHT-1M"), "5");  // the order's 1 and the query's 4
+  const std::vector<exchange_order> truth = fx.ex->orders();
+  ASSERT_EQ(truth.size(), 1u);
+  const seen_order o = parse_order(r.body);
+  EXPECT_EQ(o.symbol, "BTCUSDT");
+  EXPECT_EQ(o.client_id, "lost1");
+  EXPECT_EQ(o.order_id, truth[0].result.order_id);
+  EXPECT_EQ(o.status, std::string(to_string(truth[0].result.status)));
+  EXPECT_EQ(o.side, "BUY");
+  EXPECT_EQ(o.type, "LIMIT");
+  EXPECT_EQ(o.tif, "IOC");
+  EXPECT_EQ(o.price, spec.price);
+  EXPECT_EQ(o.orig_qty, spec.qty);
+  EXPECT_EQ(o.executed_qty, truth[0].result.executed_qty);
+  EXPECT_EQ(o.cumulative_quote, truth[0].result.cumulative_quote);
+  ASSERT_EQ(o.fills.size(), truth[0].result.fills.size());
+  for (std::size_t i = 0; i < o.fills.size(); ++i) {
+    EXPECT_EQ(o.fills[i].price, truth[0].result.fills[i].price);
+    EXPECT_EQ(o.fills[i].qty, truth[0].result.fills[i].qty);
+    EXPECT_EQ(o.fills[i].commission, truth[0].result.fills[i].commission);
+    EXPECT_EQ(o.fills[i].trade_id, truth[0].result.fills[i].trade_id);
+  }
+  // By orderId too; an id never sent, or another symbol, does not exist.
+  EXPECT_EQ(query("symbol=BTCUSDT&orderId=" + std::to_string(o.order_id)).status, 200u);
+  const std::pair<std::int64_t, std::string> none{-2013, "Order does not exist."};
+  EXPECT_EQ(error_of(query("symbol=BTCUSDT&origClientOrderId=never1")), none);
+  EXPECT_EQ(error_of(query("symbol=ETHUSDT&origClientOrderId=lost1")), none);
+  EXPECT_EQ(error_of(query("symbol=BTCUSDT")).first, -1102);
+  // A refused order never existed on the exchange.
+  fx.ex->set_order_fault_rates({.reject = 1.0});
+  spec.client_id = "refused1";
+  EXPECT_EQ(place(client, spec).status, 400u);
+  EXPECT_EQ(error_of(query("symbol=BTCUSDT&origClientOrderId=refused1")), none);
+}
+
+TEST(SimExchangeOrders, RefusedAndFilledOrdersDoNotCountUnfilledOnesDo) {
+  sim_exchange ex(frozen());
+  ex.start();
+  const symbol_ctx c = symbol_of(ex, "BTCUSDT");
+  raw_client client(ex.ca_pem(), ex.port());
+  const fixed8 low =
+      floor_to_step(fixed8::from_raw(c.quote.ask.raw() / 2), c.info.filters.tick_size);
+  // A filter refusal (-1013: below the lot) carries the count and adds nothing.
+  reply r = place(client, {.symbol = "BTCUSDT", .qty = fixed8::from_raw(1), .price = low});
+  EXPECT_EQ(error_of(r).first, -1013) << r.body;
+  EXPECT_EQ(r.header("X-MBX-ORDER-COUNT-10S"), "0");
+  r = place(client, {.symbol = "BTCUSDT", .qty = min_lot(c.info.filters, low), .price = low});
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(parse_order(r.body).status, "EXPIRED");
+  EXPECT_EQ(r.header("X-MBX-ORDER-COUNT-10S"), "1");
+  EXPECT_EQ(r.header("X-MBX-ORDER-COUNT-1D"), "1");
+  const fixed8 qty = std::min(min_lot(c.info.filters, c.quote.ask), top_ask_qty(c));
+  r = place(client, {.symbol = "BTCUSDT", .qty = qty, .price = c.quote.ask});
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(parse_order(r.body).status, "FILLED");
+  EXPECT_EQ(r.header("X-MBX-ORDER-COUNT-10S"), "1");
+  EXPECT_EQ(r.header("X-MBX-ORDER-COUNT-1D"), "1");
 }
 
 // ---------------------------------------------------------------------------
@@ -979,7 +1111,7 @@ TEST(SimExchangeOrders, TheBotsOrderClientAndTheExchangeAgree) {
   ASSERT_EQ(truth.size(), 1u);
   EXPECT_EQ(ok.response.result, truth[0].result);
   EXPECT_EQ(ok.response.client_order_id, "bot1");
-  EXPECT_EQ(ok.counts.per_10s, 1u);
+  EXPECT_EQ(ok.counts.per_10s, 0u);  // filled: not an unfilled order
 
   // A refusal is the error shape; a held answer is unknown (and executed).
   ex.set_order_fault_rates({.reject = 1.0});
@@ -995,6 +1127,18 @@ TEST(SimExchangeOrders, TheBotsOrderClientAndTheExchangeAgree) {
   ASSERT_EQ(truth.size(), 3u);
   EXPECT_TRUE(truth[2].executed);
   EXPECT_EQ(truth[2].delivery, order_delivery::held);
+  // The lost answer, asked for: the exchange's record, field for field.
+  const query_reply found = client.query_order(req);
+  ASSERT_EQ(found.outcome, query_outcome::found) << found.detail;
+  EXPECT_EQ(found.response.result, truth[2].result);
+  EXPECT_EQ(found.response.client_order_id, "bot3");
+  order_request never = req;
+  never.client_order_id = "never1";
+  const query_reply none = client.query_order(never);
+  EXPECT_EQ(none.outcome, query_outcome::not_found) << none.detail;
+  EXPECT_EQ(none.error.code, -2013);
+  req.client_order_id = "bot2";  // refused: it never existed
+  EXPECT_EQ(client.query_order(req).outcome, query_outcome::not_found);
 
   // The account as the client reads it is the exchange's, the held order included.
   ex.set_order_fault_rates({});
