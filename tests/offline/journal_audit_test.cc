@@ -1360,6 +1360,7 @@ TEST(JournalAuditExecution, RunAuditChecksExecutionRecordsToo) {
   EXPECT_EQ(a.result, audit_result::execution) << a.message();
   EXPECT_EQ(a.seq, bodies.size() - 1) << a.message();
   EXPECT_EQ(a.field, "decision");
+  EXPECT_TRUE(a.plan_checked) << "run_audit has the exchange info and configuration";
 }
 
 }  // namespace
