@@ -73,6 +73,7 @@ std::string_view to_string(exec_counter c) noexcept {
                 "refused_suppressed",
                 "refused_bad_decision",
                 "refused_not_active",
+                "refused_paused",
                 "refused_plan",
                 "refused_balance",
                 "refused_gate",
@@ -169,6 +170,10 @@ void execution_engine::on_trading_state(trading_state s, std::int64_t /*now_ns*/
   if (s == trading_state::active) self_halted_ = false;
 }
 
+void execution_engine::on_transport_paused(std::int64_t until_ns) noexcept {
+  paused_until_ns_ = std::max(paused_until_ns_, until_ns);
+}
+
 void execution_engine::on_decision(const opportunity& op, std::string_view decision_hash,
                                    suppress_reason verdict, std::int64_t now_ns) {
   count(exec_counter::decisions);
@@ -182,6 +187,10 @@ void execution_engine::on_decision(const opportunity& op, std::string_view decis
   }
   if (verdict_now() != suppress_reason::none || quarantined_.contains(op.triangle)) {
     count(exec_counter::refused_not_active);
+    return;
+  }
+  if (now_ns < paused_until_ns_) {
+    count(exec_counter::refused_paused);
     return;
   }
   // The id is taken only when the cycle starts: started cycles are numbered 1, 2, ...

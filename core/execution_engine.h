@@ -29,6 +29,12 @@
 //       triangle given is quarantined until an operator's resume (active
 //       given with no triangle: the only such event is resume(), which
 //       releases every quarantine).
+//   on_transport_paused(until)  the transport sends nothing before until
+//       (ns, the engine's clock): a 429/418's Retry-After (net/order_api.h's
+//       stop-sending-until). Pauses only extend (the later until holds).
+//       While now < until no cycle starts (refused_paused, below): its leg 1
+//       could not be sent. Legs 2 and 3 of open cycles still go out (the
+//       transport answers them itself, as not sent).
 //   on_decision(op, decision_hash, verdict, now)  an opportunity the caller
 //       has journaled (decision_hash: that opportunity record's hash, 64
 //       lower-case hex; so a decision is in the chain before any order it
@@ -42,6 +48,8 @@
 //         refused_not_active   the last state given is not active, the
 //                              triangle is quarantined, or the engine
 //                              halted itself (below)
+//         refused_paused       now is before the transport's pause ends
+//                              (on_transport_paused): leg 1 could not go out
 //         refused_plan         cycle::plan failed (leg 1 fails its filters, ...)
 //         refused_balance      the ledger's start-asset balance, less what
 //                              open cycles' unanswered first legs may still
@@ -191,6 +199,7 @@ enum class exec_counter : std::uint8_t {
   refused_suppressed,
   refused_bad_decision,
   refused_not_active,
+  refused_paused,  // the transport is paused (a 429/418's Retry-After): leg 1 could not go out
   refused_plan,
   refused_balance,
   refused_gate,
@@ -234,6 +243,7 @@ class execution_engine {
 
   void on_trading_state(trading_state s, std::int64_t now_ns,
                         triangle_id quarantined = kNoTriangle);
+  void on_transport_paused(std::int64_t until_ns) noexcept;
   void on_decision(const opportunity& op, std::string_view decision_hash, suppress_reason verdict,
                    std::int64_t now_ns);
   void on_result(std::string_view client_order_id, const order_result& r, std::int64_t now_ns,
@@ -293,6 +303,7 @@ class execution_engine {
   risk_gate gate_;
   trading_state state_ = trading_state::active;
   bool self_halted_ = false;
+  std::int64_t paused_until_ns_ = 0;  // the transport sends nothing before this
   std::uint64_t next_cycle_ = 1;
   std::map<std::uint64_t, open_cycle> cycles_;
   std::unordered_map<std::string, flight> in_flight_;

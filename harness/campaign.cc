@@ -956,7 +956,7 @@ bool campaign_run::guard_events(std::vector<guard_event>& ev) {
       // The engine follows the guard's state, as the runtime forwards it.
       given_ = e.to;
       const trading_state to = e.to;
-      eng_->on_trading_state(to, exec_bot(m_.now_ns()));
+      eng_->on_trading_state(to, exec_bot(m_.now_ns()), e.triangle);
       exec_drain();
     }
   }
@@ -1432,7 +1432,10 @@ void campaign_run::exec_event(std::int64_t at, const event& e) {
       const exec_order& x = xorders_[e.target];
       const std::int64_t t = exec_bot(at);
       if (e.value == 1) ++r_.exec.late_answers;
-      if (x.http == 429) pause_until_ = std::max(pause_until_, t + kRetryAfterNs);
+      if (x.http == 429) {
+        pause_until_ = std::max(pause_until_, t + kRetryAfterNs);
+        eng_->on_transport_paused(pause_until_);  // no cycle starts until the client sends again
+      }
       eng_->on_result(x.o.order.client_order_id, x.result, t, x.paused ? 0 : x.http);
       exec_drain();
       return;

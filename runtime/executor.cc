@@ -72,8 +72,9 @@ std::string execution_summary::line() const {
   }
   out += " residual" + (res.empty() ? std::string(" -") : res);
   const std::uint64_t refused =
-      count(exec_counter::refused_not_active) + count(exec_counter::refused_plan) +
-      count(exec_counter::refused_balance) + count(exec_counter::refused_gate);
+      count(exec_counter::refused_not_active) + count(exec_counter::refused_paused) +
+      count(exec_counter::refused_plan) + count(exec_counter::refused_balance) +
+      count(exec_counter::refused_gate);
   out += " refused " + std::to_string(refused);
   if (self_halted) out += " (halted: ledger or account)";
   return out;
@@ -107,7 +108,7 @@ residual_valuation make_valuation(const universe& u, asset_id ref,
 
 executor::executor(const bot_config& cfg, const universe& u, const triangle_index& idx,
                    trading_state initial, executor_hooks hooks, tls_context* tls,
-                   std::int64_t now_ns)
+                   std::int64_t now_ns, std::span<const triangle_id> quarantined)
     : u_(u),
       mode_(cfg.execution.mode),
       order_timeout_ns_(cfg.execution.order_timeout_ms * 1'000'000),
@@ -134,6 +135,7 @@ executor::executor(const bot_config& cfg, const universe& u, const triangle_inde
     throw config_error(std::string("execution: ") + e.what());
   }
   engine_->on_trading_state(initial, now_ns);
+  for (const triangle_id t : quarantined) engine_->on_trading_state(initial, now_ns, t);
   if (mode_ == execution_mode::paper) {
     latency_model lm;
     lm.constant_ns = cfg.execution.latency_ns;
@@ -181,8 +183,8 @@ void executor::stop() {
   if (sim_) sim_->stop();
 }
 
-void executor::on_trading_state(trading_state s, std::int64_t now_ns) {
-  engine_->on_trading_state(s, now_ns);
+void executor::on_trading_state(trading_state s, std::int64_t now_ns, triangle_id quarantined) {
+  engine_->on_trading_state(s, now_ns, quarantined);
   drain(now_ns);
 }
 
@@ -229,6 +231,8 @@ void executor::poll(std::int64_t now_ns) {
             count(item.kind == sim_answer_kind::rejected ? executor_counter::sim_rejected
                   : item.kind == sim_answer_kind::paused ? executor_counter::sim_paused
                                                          : executor_counter::sim_not_sent);
+            // A 429/418: no cycle starts until the client sends again.
+            if (item.pause_ns > 0) engine_->on_transport_paused(now_ns + item.pause_ns);
             engine_->on_result(item.client_order_id, item.result, now_ns, item.http_status);
             break;
           case sim_answer_kind::unknown:

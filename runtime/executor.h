@@ -6,7 +6,7 @@
 //   executor ex(cfg, u, idx, guard_state, hooks, tls, now);    // throws (start-up only)
 //   // the writer appended the opportunity record: last_hash() is its hash
 //   ex.on_decision(op, writer.last_hash(), verdict, now);
-//   ex.on_trading_state(event.to, now);                         // each guard event, in order
+//   ex.on_trading_state(event.to, now, event.triangle);         // each guard event, in order
 //   ex.poll(now);                                               // answers due, results, checks
 //   wait until min(own deadline, ex.next_due())
 //
@@ -50,6 +50,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -131,13 +132,19 @@ class executor {
   // mapping, an engine's refusal of its configuration), api_key_error (sim:
   // the keys), order_client_error (sim: not loopback) or std::runtime_error
   // (sim: the starting account could not be read).
+  // initial and quarantined: the guard's state at start-up (restored from
+  // the journal: core/trading_state_replay.h), each quarantined triangle
+  // handed to the engine so its next legs stay held until a resume.
   executor(const bot_config& cfg, const universe& u, const triangle_index& idx,
-           trading_state initial, executor_hooks hooks, tls_context* tls, std::int64_t now_ns);
+           trading_state initial, executor_hooks hooks, tls_context* tls, std::int64_t now_ns,
+           std::span<const triangle_id> quarantined = {});
   ~executor();
   executor(const executor&) = delete;
   executor& operator=(const executor&) = delete;
 
-  void on_trading_state(trading_state s, std::int64_t now_ns);
+  // A guard event: its `to` and its `triangle` (a quarantine; kNoTriangle otherwise).
+  void on_trading_state(trading_state s, std::int64_t now_ns,
+                        triangle_id quarantined = kNoTriangle);
   void on_decision(const opportunity& op, std::string_view decision_hash, suppress_reason verdict,
                    std::int64_t now_ns);
   void poll(std::int64_t now_ns);

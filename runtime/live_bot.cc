@@ -690,7 +690,8 @@ struct live_bot::state : ws_handler {
         if (exec && q == nullptr) {
           // The guard's state, in the guard's order (a state record before
           // the opportunities it judged), whether or not its record was written.
-          exec->on_trading_state(std::get<guard_event>(batch[done]).to, now_ns());
+          const guard_event& ge = std::get<guard_event>(batch[done]);
+          exec->on_trading_state(ge.to, now_ns(), ge.triangle);
         }
         if (ec == journal_errc::ok) {
           (q != nullptr ? journal_written : journal_states).fetch_add(1, std::memory_order_relaxed);
@@ -1544,12 +1545,16 @@ live_report live_bot::run() {
       s.jcv.notify_one();
     };
     trading_state initial = trading_state::active;
+    std::vector<triangle_id> quarantined;  // restored from the journal: held by the engine too
     {
       std::lock_guard<std::mutex> g(s.gmu);
       initial = s.guard->state();
+      for (triangle_id t = 0; t < s.idx->size(); ++t) {
+        if (s.guard->quarantined(t)) quarantined.push_back(t);
+      }
     }
     s.exec = std::make_unique<executor>(cfg, *s.u, *s.idx, initial, std::move(h), s.tls.get(),
-                                        s.now_ns());
+                                        s.now_ns(), quarantined);
     std::cerr << "triarb: execution " << to_string(cfg.execution.mode)
               << (cfg.execution.mode == execution_mode::paper
                       ? " (no order leaves the process: each leg filled against the bot's book)"

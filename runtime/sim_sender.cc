@@ -1,6 +1,7 @@
 // sim_sender: see sim_sender.h.
 #include "runtime/sim_sender.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -135,7 +136,15 @@ struct sim_sender::impl {
           r.outcome = order_outcome::not_sent;
           r.detail = e.what();
         }
-        push(to_answer(o->client_order_id, r));
+        sim_answer a = to_answer(o->client_order_id, r);
+        if (a.kind == sim_answer_kind::paused && r.pause.pause) {
+          // The client's clock is steady_clock (no mono_ns given): the time left.
+          const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                       std::chrono::steady_clock::now().time_since_epoch())
+                                       .count();
+          a.pause_ns = std::max<std::int64_t>(r.pause.until_ns - now, 0);
+        }
+        push(std::move(a));
       } else if (std::chrono::steady_clock::now() >= next_account) {
         sim_answer a;
         a.is_account = true;

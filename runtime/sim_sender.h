@@ -51,6 +51,9 @@ struct sim_answer {
   sim_answer_kind kind = sim_answer_kind::unknown;
   order_result result;
   int http_status = 0;
+  // paused: how long from this answer the client sends nothing (its
+  // Retry-After, net/order_api.h's stop-sending-until), ns; 0 otherwise.
+  std::int64_t pause_ns = 0;
 };
 
 class sim_sender {

@@ -469,6 +469,32 @@ TEST(ExecutionEngine, AQuarantineAfterLegOneHoldsLegTwo) {
   EXPECT_EQ(eng.take_orders().size(), 1U);
 }
 
+// While the transport is paused by a 429/418's Retry-After, leg 1 could not
+// be sent: no cycle starts (refused_paused, before the gate), nothing is
+// journaled or sent; a shorter pause given later does not shorten it; at its
+// end a decision starts a cycle again.
+TEST(ExecutionEngine, NoCycleStartsWhileTheTransportIsPaused) {
+  world w;
+  execution_engine eng(w.u, w.idx, w.config(), world::any_value(), w.start_usdt("10000"));
+  const opportunity op = w.decide();
+  const std::int64_t until = kT0 + 100 * kLatency;
+  eng.on_transport_paused(until);
+  eng.on_transport_paused(kT0 + 10 * kLatency);  // only extends
+  eng.on_decision(op, kHash, suppress_reason::none, kT0);
+  eng.on_decision(op, kHash, suppress_reason::none, until - 1);
+  EXPECT_EQ(eng.counter(exec_counter::refused_paused), 2U);
+  EXPECT_EQ(eng.counter(exec_counter::refused_gate), 0U);
+  EXPECT_EQ(eng.counter(exec_counter::cycles_started), 0U);
+  EXPECT_TRUE(eng.take_orders().empty());
+  EXPECT_TRUE(eng.take_records().empty());
+  EXPECT_EQ(eng.balances().balance(w.usdt), f("10000"));
+  EXPECT_EQ(to_string(exec_counter::refused_paused), "refused_paused");
+  eng.on_decision(op, kHash, suppress_reason::none, until);
+  EXPECT_EQ(eng.counter(exec_counter::cycles_started), 1U);
+  EXPECT_EQ(eng.take_orders().size(), 1U);
+  EXPECT_EQ(eng.counter(exec_counter::refused_paused), 2U);
+}
+
 // An unknown order the exchange did execute, seen only in the account: its
 // assets are pending while the exchange could still execute it (send time +
 // recvWindow), then, past recvWindow + grace, the difference is a mismatch
