@@ -205,6 +205,8 @@ void apply_execution(bot_config& c, std::string_view src, const std::string& key
     e.key_file = read_string(src, full, v);
   } else if (key == "recv_window_ms") {
     e.recv_window_ms = read_int(src, full, v, 1, 60'000);
+  } else if (key == "unknown_grace_ms") {
+    e.unknown_grace_ms = read_int(src, full, v, 0, 600'000);
   } else if (key == "order_timeout_ms") {
     e.order_timeout_ms = read_int(src, full, v, 50, 60'000);
   } else if (key == "reconcile_interval_ms") {
@@ -214,7 +216,8 @@ void apply_execution(bot_config& c, std::string_view src, const std::string& key
          "unknown key (allowed: mode, max_slippage_bps, client_id_prefix, max_notional, "
          "max_notional_by_asset, max_open_cycles, max_orders_per_10s, max_residual_value, "
          "valuation_asset, latency_ns, jitter_ns, seed, balances, api_key_env, api_secret_env, "
-         "key_file, recv_window_ms, order_timeout_ms, reconcile_interval_ms)");
+         "key_file, recv_window_ms, unknown_grace_ms, order_timeout_ms, "
+         "reconcile_interval_ms)");
   }
 }
 
@@ -544,6 +547,7 @@ void validate_execution(const bot_config& c, std::string_view src) {
   range("latency_ns", e.latency_ns, 0, 10'000'000'000);
   range("jitter_ns", e.jitter_ns, 0, 10'000'000'000);
   range("recv_window_ms", e.recv_window_ms, 1, 60'000);
+  range("unknown_grace_ms", e.unknown_grace_ms, 0, 600'000);
   range("order_timeout_ms", e.order_timeout_ms, 50, 60'000);
   range("reconcile_interval_ms", e.reconcile_interval_ms, 100, 3'600'000);
   const bool prefix_ok =
@@ -915,6 +919,7 @@ std::string bot_config::to_toml() const {
   table(e.balances);
   os << "api_key_env = " << q(e.api_key_env) << "\napi_secret_env = " << q(e.api_secret_env)
      << "\nkey_file = " << q(e.key_file) << "\nrecv_window_ms = " << e.recv_window_ms
+     << "\nunknown_grace_ms = " << e.unknown_grace_ms
      << "\norder_timeout_ms = " << e.order_timeout_ms
      << "\nreconcile_interval_ms = " << e.reconcile_interval_ms << "\n";
   return os.str();
@@ -943,6 +948,7 @@ execution_plan to_execution_plan(const bot_config& c, const universe& u) {
   p.engine.risk.max_orders_per_10s = e.max_orders_per_10s;
   p.engine.risk.max_residual_value = e.max_residual_value;
   p.engine.recv_window_ms = e.recv_window_ms;  // the engine judges unknown orders by it
+  p.engine.unknown_grace_ms = e.unknown_grace_ms;
   const auto asset = [&](const std::string& key, const std::string& name, std::string_view value) {
     const auto a = u.find_asset(name);
     if (!a) fail("config", key, value, "an asset the exchange trades (not in exchangeInfo)");

@@ -77,7 +77,11 @@ struct execution_settings {
   std::string api_key_env = "TRIARB_API_KEY";
   std::string api_secret_env = "TRIARB_API_SECRET";
   std::string key_file;
-  std::int64_t recv_window_ms = 5000;         // 1..60000 (the exchange's maximum)
+  std::int64_t recv_window_ms = 5000;  // 1..60000 (the exchange's maximum)
+  // An unknown order excuses a difference on its assets until its send
+  // time + recv_window_ms + this; after that it is a mismatch and a halt
+  // (core/execution_engine.h's unknown_grace_ms).
+  std::int64_t unknown_grace_ms = 5000;       // 0..600000
   std::int64_t order_timeout_ms = 2000;       // 50..60000
   std::int64_t reconcile_interval_ms = 1000;  // 100..3600000
 };

@@ -643,6 +643,7 @@ api_key_env = "K"
 api_secret_env = "S"
 key_file = "keys.txt"
 recv_window_ms = 3000
+unknown_grace_ms = 7000
 order_timeout_ms = 800
 reconcile_interval_ms = 250
 [execution.balances]
@@ -668,6 +669,7 @@ BTC = 0.5
   EXPECT_EQ(e.api_secret_env, "S");
   EXPECT_EQ(e.key_file, "keys.txt");
   EXPECT_EQ(e.recv_window_ms, 3000);
+  EXPECT_EQ(e.unknown_grace_ms, 7000);
   EXPECT_EQ(e.order_timeout_ms, 800);
   EXPECT_EQ(e.reconcile_interval_ms, 250);
   // The canonical text prints them all and loads back to the same.
@@ -697,6 +699,9 @@ TEST(ConfigExecution, ValuesOutOfRangeNameTheKnob) {
       {"max_orders_per_10s = 100", "execution.max_orders_per_10s = 100: an integer from 3 to 99"},
       {"latency_ns = -1", "execution.latency_ns = -1"},
       {"recv_window_ms = 60001", "execution.recv_window_ms = 60001"},
+      {"unknown_grace_ms = 600001",
+       "execution.unknown_grace_ms = 600001: an integer from 0 to 600000"},
+      {"unknown_grace_ms = -1", "execution.unknown_grace_ms = -1"},
       {"order_timeout_ms = 10", "execution.order_timeout_ms = 10"},
       {"reconcile_interval_ms = 99", "execution.reconcile_interval_ms = 99"},
       {"client_id_prefix = \"has space\"", "execution.client_id_prefix = \"has space\": 1 to 13"},
@@ -768,6 +773,7 @@ max_open_cycles = 2
 max_orders_per_10s = 30
 max_residual_value = "5"
 recv_window_ms = 3000
+unknown_grace_ms = 0
 [execution.balances]
 USDT = "1000"
 ETH = "0"
@@ -782,6 +788,7 @@ ETH = "0"
   EXPECT_EQ(p.engine.risk.max_orders_per_10s, 30u);
   EXPECT_EQ(p.engine.risk.max_residual_value, fixed8::from_units(5));
   EXPECT_EQ(p.engine.recv_window_ms, 3000);
+  EXPECT_EQ(p.engine.unknown_grace_ms, 0);  // mapped (the engine's default is 5000)
   EXPECT_EQ(p.valuation, *u.find_asset("USDT"));
   ASSERT_EQ(p.start.size(), 2u);  // ETH before USDT: the table's order
   EXPECT_EQ(p.start[0].asset, *u.find_asset("ETH"));
