@@ -25,8 +25,10 @@
 #include "config/config.h"
 #include "core/journal.h"
 #include "core/order.h"
+#include "core/triangle_index.h"
 #include "core/universe.h"
 #include "offline/journal_audit.h"
+#include "runtime/executor.h"
 #include "runtime/live_bot.h"
 #include "sim/exchange/sim_exchange.h"
 #include "tests/runtime/http_client.h"
@@ -216,6 +218,57 @@ void expect_journal_holds(const journal_view& v, const live_report& r) {
   EXPECT_EQ(v.arithmetic_error, "");
   // The ledger is exactly the journal's fills applied to the start.
   EXPECT_EQ(non_zero(v.balances), x.balances);
+}
+
+// The executor hands the guard's quarantines to the engine: those restored
+// from the journal at start-up (its constructor) and a guard event's
+// triangle (on_trading_state). A decision on a quarantined triangle is
+// refused not active and nothing is journaled; a resume (active, no
+// triangle) releases it.
+TEST(Execution, TheExecutorHandsTheGuardsQuarantinesToTheEngine) {
+  const symbol_filters fl{.tick_size = fixed8::from_raw(1'000'000),
+                          .min_qty = fixed8::from_raw(1'000),
+                          .max_qty = fixed8::from_units(9000),
+                          .step_size = fixed8::from_raw(1'000),
+                          .min_notional = fixed8::from_raw(10'000)};
+  const universe u{{{"BTCUSDT", "BTC", "USDT", fl},
+                    {"ETHBTC", "ETH", "BTC", fl},
+                    {"ETHUSDT", "ETH", "USDT", fl}}};
+  const std::vector<asset_id> starts{*u.find_asset("USDT")};
+  const triangle_index idx = triangle_index::build(u, starts);
+  ASSERT_GE(idx.size(), 2U);
+  bot_config cfg;
+  cfg.execution.mode = execution_mode::paper;
+  cfg.execution.balances["USDT"] = fixed8::from_units(1000);
+  std::size_t written = 0;
+  executor_hooks h;
+  h.write = [&](const execution_record&, std::int64_t) {
+    ++written;
+    return journal_errc::ok;
+  };
+  h.halt = [](const execution_event&) {};
+  h.read_book = [](symbol_id) { return book_snapshot{}; };
+  h.wake = [] {};
+  const std::string hash(64, 'a');
+  const std::int64_t t0 = 1'000'000'000;
+  const std::vector<triangle_id> restored{0};
+  executor ex(cfg, u, idx, trading_state::active, h, nullptr, t0, restored);
+  opportunity op;
+  op.triangle = 0;
+  ex.on_decision(op, hash, suppress_reason::none, t0 + 1);
+  EXPECT_EQ(ex.engine().counter(exec_counter::refused_not_active), 1U);
+  // A guard event quarantining triangle 1: the state stays active.
+  ex.on_trading_state(trading_state::active, t0 + 2, 1);
+  op.triangle = 1;
+  ex.on_decision(op, hash, suppress_reason::none, t0 + 3);
+  EXPECT_EQ(ex.engine().counter(exec_counter::refused_not_active), 2U);
+  EXPECT_EQ(written, 0U);
+  // The operator's resume releases both: the decision goes past the state
+  // check (this empty opportunity is then refused by the plan).
+  ex.on_trading_state(trading_state::active, t0 + 4);
+  ex.on_decision(op, hash, suppress_reason::none, t0 + 5);
+  EXPECT_EQ(ex.engine().counter(exec_counter::refused_not_active), 2U);
+  EXPECT_EQ(ex.engine().counter(exec_counter::decisions), 3U);
 }
 
 TEST(Execution, PaperModeJournalsEveryOrderWithItsDecisionAndTheLedgerBalances) {
