@@ -322,7 +322,7 @@ account_balances parse_account(std::string_view body, const universe& u) {
     const std::string path = "balances[" + std::to_string(i) + "].";
     if (!b.is_object()) fail(doc, path.substr(0, path.size() - 1), "not an object");
     const std::string_view name = string_member(doc, b, path, "asset");
-    asset_balance bal;
+    account_balance bal;
     bal.free = decimal_member(doc, b, path, "free");
     bal.locked = decimal_member(doc, b, path, "locked");
     ++i;

@@ -130,18 +130,18 @@ inline constexpr int kErrNoSuchOrder = -2013;          // "Order does not exist.
 [[nodiscard]] exchange_error parse_exchange_error(std::string_view body);
 
 // One asset's balance from GET /api/v3/account.
-struct asset_balance {
+struct account_balance {
   asset_id asset = 0;
   fixed8 free;
   // Held by open orders. triarb only sends IOC and FOK orders, which never
   // rest on the book, so its assets' locked amounts are zero; the value is
   // kept for the caller's reconciliation to compare, never added to free.
   fixed8 locked;
-  friend bool operator==(const asset_balance&, const asset_balance&) = default;
+  friend bool operator==(const account_balance&, const account_balance&) = default;
 };
 struct account_balances {
-  std::vector<asset_balance> balances;  // the assets of u, in document order
-  std::size_t unknown_assets = 0;       // entries for assets u does not trade (skipped)
+  std::vector<account_balance> balances;  // the assets of u, in document order
+  std::size_t unknown_assets = 0;         // entries for assets u does not trade (skipped)
 };
 // Reads balances[] (objects with asset (a string), free and locked (unsigned
 // decimal strings)). An asset of u listed twice is an error; an asset u

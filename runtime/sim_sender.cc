@@ -29,7 +29,7 @@ sim_account to_sim_account(const account_reply& a) {
   out.ok = a.ok;
   out.http_status = a.http_status;
   out.detail = a.detail;
-  for (const asset_balance& b : a.balances.balances) {
+  for (const account_balance& b : a.balances.balances) {
     const fixed8_result total = checked_add(b.free, b.locked);
     if (!total.ok()) {
       out.ok = false;

@@ -3,9 +3,8 @@
 // exchange's order API (loopback https only) and checking the account every
 // reconcile_interval_ms; the answers wait in an inbox the owner drains.
 //
-// Its own translation unit on purpose: net/order_api.h and core/ledger.h
-// each define a triarb::asset_balance, so no file may include both; this
-// header names neither (balances are (asset, free + locked) pairs).
+// Its own translation unit: the order client's types stay out of the
+// executor (balances cross as (asset, free + locked) pairs).
 //
 // Thread safety: submit, take and stop from the owner thread; the wake hook
 // runs on the sender thread.
@@ -42,6 +41,11 @@ enum class sim_answer_kind : std::uint8_t {
   not_sent,     // failed before sending (result rejected, kNotSentCode unless a code came)
   unknown,      // timed out or answer lost after sending: reconcile from the account
   id_mismatch,  // a 200 for another client order id: as unknown
+  // An unknown (or id_mismatch) order queried once (GET /api/v3/order) when
+  // its send time + recv_window_ms had passed:
+  query_found,      // the exchange's answer: result holds it (-> on_reconciled)
+  query_not_found,  // -2013, it never took it: left to the account check
+  query_failed,     // no readable final answer: left to the account check
 };
 
 struct sim_answer {

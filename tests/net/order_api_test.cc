@@ -386,8 +386,8 @@ TEST(OrderApi, TheAccountsBalancesFreeAndLockedUnknownAssetsCounted) {
                     R"({"asset":"USDT","free":"10.5","locked":"2"}]})",
                     u());
   ASSERT_EQ(a.balances.size(), 2U);
-  EXPECT_EQ(a.balances[0], (asset_balance{asset("BTC"), d("4723846.89208129"), d("0")}));
-  EXPECT_EQ(a.balances[1], (asset_balance{asset("USDT"), d("10.5"), d("2")}));
+  EXPECT_EQ(a.balances[0], (account_balance{asset("BTC"), d("4723846.89208129"), d("0")}));
+  EXPECT_EQ(a.balances[1], (account_balance{asset("USDT"), d("10.5"), d("2")}));
   EXPECT_EQ(a.unknown_assets, 1U);
   const auto e = [](const std::string& body) {
     return error_of([&] { (void)parse_account(body, u()); });

@@ -580,7 +580,7 @@ struct sim_fixture {
     const auto truth = ex.balances(kDemoApiKey);
     ASSERT_TRUE(truth.has_value());
     std::size_t compared = 0;
-    for (const asset_balance& b : a.balances.balances) {
+    for (const account_balance& b : a.balances.balances) {
       for (const auto& [name, free] : *truth) {
         if (name == uni.assets()[b.asset]) {
           EXPECT_EQ(b.free, free) << name;

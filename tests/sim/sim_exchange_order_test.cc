@@ -1145,7 +1145,7 @@ TEST(SimExchangeOrders, TheBotsOrderClientAndTheExchangeAgree) {
   const account_reply acc = client.account();
   ASSERT_TRUE(acc.ok) << acc.detail;
   const auto held = truth_balances(ex);
-  for (const asset_balance& b : acc.balances.balances) {
+  for (const account_balance& b : acc.balances.balances) {
     EXPECT_EQ(b.free, held.at(c.u.assets()[b.asset])) << c.u.assets()[b.asset];
   }
 
