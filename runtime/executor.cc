@@ -32,6 +32,12 @@ std::string_view to_string(executor_counter c) noexcept {
       return "sim_unknown";
     case executor_counter::sim_id_mismatch:
       return "sim_id_mismatch";
+    case executor_counter::sim_query_found:
+      return "sim_query_found";
+    case executor_counter::sim_query_not_found:
+      return "sim_query_not_found";
+    case executor_counter::sim_query_failed:
+      return "sim_query_failed";
     case executor_counter::account_failures:
       return "account_failures";
     case executor_counter::kCount:
@@ -112,6 +118,7 @@ executor::executor(const bot_config& cfg, const universe& u, const triangle_inde
     : u_(u),
       mode_(cfg.execution.mode),
       order_timeout_ns_(cfg.execution.order_timeout_ms * 1'000'000),
+      recv_window_ns_(cfg.execution.recv_window_ms * 1'000'000),
       hooks_(std::move(hooks)) {
   if (mode_ == execution_mode::off) throw config_error("execution.mode is off: no executor");
   const execution_plan plan = to_execution_plan(cfg, u);  // config_error
@@ -162,18 +169,20 @@ void executor::finish(const std::function<std::int64_t()>& now) {
     }
   }
   if (sim_) {
-    const auto wait_until = [&](const std::function<bool()>& done) {
-      const std::int64_t until = now() + order_timeout_ns_ + 1'000'000'000;
+    const auto wait_until = [&](const std::function<bool()>& done, std::int64_t extra_ns) {
+      const std::int64_t until = now() + extra_ns + order_timeout_ns_ + 1'000'000'000;
       while (!done() && now() < until) {
         poll(now());
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
       }
       poll(now());
     };
-    wait_until([this] { return engine_->in_flight() <= engine_->unknown(); });
+    wait_until([this] { return engine_->in_flight() <= engine_->unknown(); }, 0);
+    // Each unknown order is queried at its send time + recvWindow.
+    wait_until([this] { return engine_->unknown() == 0; }, recv_window_ns_);
     const std::uint64_t seen = accounts_seen_;
     sim_->request_account();
-    wait_until([this, seen] { return accounts_seen_ > seen; });
+    wait_until([this, seen] { return accounts_seen_ > seen; }, 0);
     sim_->stop();
   }
   publish();
@@ -238,6 +247,16 @@ void executor::poll(std::int64_t now_ns) {
           case sim_answer_kind::unknown:
             count(executor_counter::sim_unknown);
             engine_->on_timeout(item.client_order_id, now_ns);
+            break;
+          case sim_answer_kind::query_found:
+            count(executor_counter::sim_query_found);
+            engine_->on_reconciled(item.client_order_id, item.result, now_ns);
+            break;
+          case sim_answer_kind::query_not_found:
+            count(executor_counter::sim_query_not_found);  // the account check resolves it
+            break;
+          case sim_answer_kind::query_failed:
+            count(executor_counter::sim_query_failed);
             break;
         }
       }

@@ -33,7 +33,9 @@
 //          rejected, paused (429/418) or not sent -> on_result as rejected
 //          with the exchange's code (or kNotSentCode); unknown (the request
 //          timed out after order_timeout_ms, or its answer was lost) ->
-//          on_timeout, resolved by the account. Every reconcile_interval_ms
+//          on_timeout, then queried once (GET /api/v3/order) at its send
+//          time + recv_window_ms: found -> on_reconciled; not found or no
+//          answer -> resolved by the account. Every reconcile_interval_ms
 //          the sender GETs /api/v3/account -> on_account. The starting
 //          balances are the exchange's account, read once at start-up.
 //
@@ -72,16 +74,19 @@ class sim_sender;  // runtime/sim_sender.h
 
 // The executor's own failure paths (the engine's are exec_counter).
 enum class executor_counter : std::uint8_t {
-  unsent_journal,    // orders not sent: a record drained with them was not journaled
-  records_written,   // execution records journaled
-  records_failed,    // execution records whose append failed
-  halts_requested,   // engine events handed to the guard (by "reconcile")
-  sim_rejected,      // sim: the exchange's error shape (-2010, -1013, ...)
-  sim_paused,        // sim: 429/418 or inside an earlier pause: not placed
-  sim_not_sent,      // sim: failed before sending (connect, TLS)
-  sim_unknown,       // sim: timed out or answer lost: reconciled from the account
-  sim_id_mismatch,   // sim: a 200 for another client order id: treated as unknown
-  account_failures,  // sim: GET /api/v3/account failed
+  unsent_journal,       // orders not sent: a record drained with them was not journaled
+  records_written,      // execution records journaled
+  records_failed,       // execution records whose append failed
+  halts_requested,      // engine events handed to the guard (by "reconcile")
+  sim_rejected,         // sim: the exchange's error shape (-2010, -1013, ...)
+  sim_paused,           // sim: 429/418 or inside an earlier pause: not placed
+  sim_not_sent,         // sim: failed before sending (connect, TLS)
+  sim_unknown,          // sim: timed out or answer lost: reconciled from the account
+  sim_id_mismatch,      // sim: a 200 for another client order id: treated as unknown
+  sim_query_found,      // sim: an unknown order queried (GET /api/v3/order): on_reconciled
+  sim_query_not_found,  // sim: queried, -2013: left to the account check
+  sim_query_failed,     // sim: queried, no final answer: left to the account check
+  account_failures,     // sim: GET /api/v3/account failed
   kCount,
 };
 [[nodiscard]] std::string_view to_string(executor_counter c) noexcept;  // "sim_paused"
@@ -152,8 +157,10 @@ class executor {
   [[nodiscard]] std::optional<std::int64_t> next_due() const;
   // At shutdown (owner thread), bounded: paper answers every order still
   // travelling at its arrival time (legs 2 and 3 they cause too); sim waits
-  // up to order_timeout_ms + 1 s for the answers in flight, then for one
-  // account check (resolving what is unknown), then stops the sender.
+  // up to order_timeout_ms + 1 s for the answers in flight, then up to
+  // recv_window_ms + order_timeout_ms + 1 s for the unknown ones' order
+  // queries, then for one account check (resolving what is still unknown),
+  // then stops the sender.
   void finish(const std::function<std::int64_t()>& now);
   // Sim: stops the sender (a request in progress ends at once); idempotent.
   void stop();
@@ -169,6 +176,7 @@ class executor {
   const universe& u_;
   execution_mode mode_;
   std::int64_t order_timeout_ns_ = 0;
+  std::int64_t recv_window_ns_ = 0;
   executor_hooks hooks_;
   std::unique_ptr<execution_engine> engine_;
   std::unique_ptr<paper_transport> paper_;

@@ -84,6 +84,10 @@ struct sim_sender::impl {
   std::mutex mu;
   std::condition_variable cv;
   std::deque<order_request> outbox;
+  // Sender thread only: orders whose answer was lost, each queried once at
+  // its send time + recv_window_ms (the exchange can no longer take it then).
+  std::chrono::milliseconds recv_window;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, order_request>> queries;
   std::vector<sim_answer> inbox;
   bool stopping = false;
   bool account_asked = false;
@@ -92,7 +96,8 @@ struct sim_sender::impl {
   impl(tls_context& tls, const bot_config& cfg, const universe& u, std::function<void()> w)
       : client(tls, cfg.rest_url, keys_of(cfg.execution), u, options(cfg.execution)),
         reconcile(cfg.execution.reconcile_interval_ms * 1'000'000),
-        wake(std::move(w)) {}
+        wake(std::move(w)),
+        recv_window(cfg.execution.recv_window_ms) {}
 
   order_client_options options(const execution_settings& e) {
     order_client_options o;
@@ -111,14 +116,37 @@ struct sim_sender::impl {
     if (wake) wake();
   }
 
+  // GET /api/v3/order, once: found -> its result; not found or no answer ->
+  // the account check resolves it (core/execution_engine.h).
+  sim_answer query(const order_request& q) {
+    sim_answer a;
+    a.client_order_id = q.client_order_id;
+    query_reply r;
+    try {
+      r = client.query_order(q);
+    } catch (const std::exception&) {  // order_api_error: nothing sent
+      r.outcome = query_outcome::unknown;
+    }
+    a.http_status = r.http_status;
+    if (r.outcome == query_outcome::found && r.response.client_order_id == q.client_order_id) {
+      a.kind = sim_answer_kind::query_found;
+      a.result = r.response.result;
+    } else {
+      a.kind = r.outcome == query_outcome::not_found ? sim_answer_kind::query_not_found
+                                                     : sim_answer_kind::query_failed;
+    }
+    return a;
+  }
+
   void loop() {
     auto next_account = std::chrono::steady_clock::now() + reconcile;
     for (;;) {
       std::optional<order_request> o;
       {
         std::unique_lock<std::mutex> lk(mu);
-        cv.wait_until(lk, next_account,
-                      [&] { return stopping || !outbox.empty() || account_asked; });
+        const auto until =
+            queries.empty() ? next_account : std::min(next_account, queries.front().first);
+        cv.wait_until(lk, until, [&] { return stopping || !outbox.empty() || account_asked; });
         if (stopping) return;
         if (!outbox.empty()) {
           o = std::move(outbox.front());
@@ -129,6 +157,7 @@ struct sim_sender::impl {
         }
       }
       if (o) {
+        const auto sent_at = std::chrono::steady_clock::now();
         order_reply r;
         try {
           r = client.place(*o);
@@ -144,7 +173,14 @@ struct sim_sender::impl {
                                        .count();
           a.pause_ns = std::max<std::int64_t>(r.pause.until_ns - now, 0);
         }
+        if (a.kind == sim_answer_kind::unknown || a.kind == sim_answer_kind::id_mismatch) {
+          queries.emplace_back(sent_at + recv_window, *o);  // send times only grow
+        }
         push(std::move(a));
+      } else if (!queries.empty() && std::chrono::steady_clock::now() >= queries.front().first) {
+        const order_request q = std::move(queries.front().second);
+        queries.pop_front();
+        push(query(q));
       } else if (std::chrono::steady_clock::now() >= next_account) {
         sim_answer a;
         a.is_account = true;

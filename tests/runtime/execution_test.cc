@@ -383,9 +383,8 @@ TEST(Execution, SimModeSendsOverTlsAndTheExchangesAccountEqualsTheLedger) {
 
 // The order path's answered faults (rejects, 429s with Retry-After, partial
 // fills): each reaches the engine as the exchange said it, nothing is lost
-// from the journal, and the account still equals the ledger. (Timeouts and
-// dropped answers of orders the exchange executed stay unknown: the live bot
-// has no order query to reconcile them from, only the account.)
+// from the journal, and the account still equals the ledger. (Dropped
+// answers: SimModeQueriesAnUnknownOrderAndReconcilesIt.)
 TEST(Execution, SimModeOrderPathFaultsKeepTheLedgerEqualToTheAccount) {
   sim_exchange_options eo = fast_exchange();
   eo.order_faults.reject = 0.15;
@@ -428,6 +427,54 @@ TEST(Execution, SimModeOrderPathFaultsKeepTheLedgerEqualToTheAccount) {
   const journal_view v = read_view(dir + "/journal.jsonl", names_of(ex), start);
   ex.stop();
   expect_journal_holds(v, r);
+  const audit_report a = audit_states(dir + "/journal.jsonl");
+  EXPECT_TRUE(a.ok()) << a.message();
+}
+
+// Orders the exchange executed but whose answer never came (the dropped
+// fault: the connection closes) are unknown; the sim sender queries each
+// once (GET /api/v3/order) at its send time + recvWindow and the answer is
+// reconciled into the ledger, so the account still equals the ledger with
+// no mismatch.
+TEST(Execution, SimModeQueriesAnUnknownOrderAndReconcilesIt) {
+  sim_exchange_options eo = fast_exchange();
+  eo.order_faults.dropped = 0.3;
+  sim_exchange ex(eo);
+  ex.start();
+  ASSERT_EQ(::setenv("TRIARB_EXEC_TEST_KEY", std::string(kDemoApiKey).c_str(), 1), 0);
+  ASSERT_EQ(::setenv("TRIARB_EXEC_TEST_SECRET", std::string(kDemoApiSecret).c_str(), 1), 0);
+  const std::string dir = fresh_dir("sim_query");
+  live_options o = bot_for(ex, dir);
+  o.cfg.execution.mode = execution_mode::sim;
+  o.cfg.execution.api_key_env = "TRIARB_EXEC_TEST_KEY";
+  o.cfg.execution.api_secret_env = "TRIARB_EXEC_TEST_SECRET";
+  o.cfg.execution.reconcile_interval_ms = 200;
+  o.cfg.execution.recv_window_ms = 300;
+  auto rb = std::make_unique<running_bot>(std::move(o));
+  ASSERT_TRUE(wait_for([&] { return rb->bot.running(); }, 15s));
+  std::this_thread::sleep_for(2s);
+  const live_report r = rb->finish();
+  rb.reset();
+
+  ASSERT_TRUE(r.execution.has_value());
+  const execution_summary& x = *r.execution;
+  std::cout << x.line() << " unknown " << x.count(executor_counter::sim_unknown) << " found "
+            << x.count(executor_counter::sim_query_found) << " not found "
+            << x.count(executor_counter::sim_query_not_found) << " failed "
+            << x.count(executor_counter::sim_query_failed) << "\n";
+  ASSERT_GE(x.count(executor_counter::sim_unknown), 1u) << x.line();
+  EXPECT_GE(x.count(executor_counter::sim_query_found), 1u);
+  EXPECT_GE(x.count(exec_counter::reconciled), x.count(executor_counter::sim_query_found));
+  EXPECT_EQ(x.count(executor_counter::sim_query_failed), 0u);
+  EXPECT_EQ(x.unknown, 0u);
+  EXPECT_EQ(x.count(exec_counter::account_mismatches), 0u);
+  EXPECT_FALSE(x.self_halted);
+  const auto theirs = ex.balances(std::string(kDemoApiKey));
+  ASSERT_TRUE(theirs.has_value());
+  std::map<std::string, fixed8> acc;
+  for (const auto& [asset, b] : *theirs) acc[asset] = b;
+  EXPECT_EQ(non_zero(acc), x.balances);
+  ex.stop();
   const audit_report a = audit_states(dir + "/journal.jsonl");
   EXPECT_TRUE(a.ok()) << a.message();
 }
