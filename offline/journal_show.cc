@@ -1,15 +1,18 @@
 // journal_show: the journal as a table; times in and out.
 #include "offline/journal_show.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <limits>
 #include <ostream>
 #include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include "core/int128.h"
 #include "core/journal.h"
 #include "core/triangle_index.h"
 
@@ -266,6 +269,101 @@ std::string cycle_text(const cycle_record& c) {
   return s;
 }
 
+// `--orders`: a leg's fills against its planned price, as core/cycle.h's
+// leg_outcome computes them (exact i128 sums of raw fixed8 products).
+struct leg_figures {
+  bool ok = true;         // false: a sum left i128 (a hostile file)
+  i128 qty = 0;           // sum of the fills' qty, raw fixed8
+  i128 notional_e16 = 0;  // sum of price x qty, 10^-16 quote units
+  i128 slip_e16 = 0;      // sum of (price - planned) x qty (a sell: planned - price); + is worse
+};
+
+leg_figures figure_leg(const fill_record& f, side dir, fixed8 planned) {
+  leg_figures g;
+  for (const journal_fill& t : f.fills) {
+    const i128 pq = static_cast<i128>(t.price.raw()) * t.qty.raw();
+    const i128 plan = static_cast<i128>(planned.raw()) * t.qty.raw();
+    const i128 d = dir == side::buy ? pq - plan : plan - pq;
+    if (__builtin_add_overflow(g.qty, static_cast<i128>(t.qty.raw()), &g.qty) ||
+        __builtin_add_overflow(g.notional_e16, pq, &g.notional_e16) ||
+        __builtin_add_overflow(g.slip_e16, d, &g.slip_e16)) {
+      g.ok = false;
+    }
+  }
+  return g;
+}
+
+// Floor and ceiling of a / b for b > 0, any sign of a.
+i128 floor_div128(i128 a, i128 b) { return a / b - (a % b != 0 && a < 0 ? 1 : 0); }
+i128 ceil_div128(i128 a, i128 b) { return a / b + (a % b != 0 && a > 0 ? 1 : 0); }
+
+// v / 10^decimals as an exact decimal with exactly `decimals` places: -2000, 2 is "-20.00".
+std::string scaled_text(i128 v, int decimals) {
+  const bool neg = v < 0;
+  std::string digits_text;
+  do {  // digit by digit with the sign kept: the most negative i128 has no negation
+    const auto digit = static_cast<int>(v % 10);
+    digits_text.insert(digits_text.begin(), static_cast<char>('0' + (digit < 0 ? -digit : digit)));
+    v /= 10;
+  } while (v != 0);
+  const auto d = static_cast<std::size_t>(decimals);
+  if (digits_text.size() <= d) digits_text.insert(0, d + 1 - digits_text.size(), '0');
+  if (d > 0) digits_text.insert(digits_text.size() - d, 1, '.');
+  return (neg ? "-" : "") + digits_text;
+}
+
+// raw fixed8 units in fixed8's canonical form ("0.02"), or all 8 decimals
+// when beyond fixed8's range.
+std::string amount_text(i128 raw) {
+  if (raw >= std::numeric_limits<std::int64_t>::min() &&
+      raw <= std::numeric_limits<std::int64_t>::max()) {
+    return to_string(fixed8::from_raw(static_cast<std::int64_t>(raw)));
+  }
+  return scaled_text(raw, 8);
+}
+
+// ns as milliseconds with 6 decimals (exact): 800000 is "0.800000".
+std::string ms_text(i128 ns) { return scaled_text(ns, 6); }
+
+// The lower middle of the sorted samples (an even count has two middles: the smaller).
+i128 median_of(std::vector<i128> v) {
+  std::sort(v.begin(), v.end());
+  return v[(v.size() - 1) / 2];
+}
+
+// `--orders`: the figures of a leg that filled: its VWAP rounded against us
+// (a buy's up, a sell's down, as core/cycle.h), the planned price (the
+// decision's leg), the slippage in quote units (exact sum rounded up, never
+// understated) and in bps of the planned notional (rounded up to 0.01 bps;
+// appended to bps). Ends with ", " for the latency that follows.
+std::string leg_slippage_text(const fill_record& f, const order_record& ord,
+                              const opportunity_record* op, std::size_t k, std::vector<i128>& bps) {
+  std::string s = "vwap ";
+  const leg_figures any = figure_leg(f, ord.dir, fixed8::zero());
+  if (!any.ok || any.qty <= 0) return "vwap: the fills do not add up, ";
+  const i128 vwap = ord.dir == side::buy ? ceil_div128(any.notional_e16, any.qty)
+                                         : floor_div128(any.notional_e16, any.qty);
+  s += amount_text(vwap) + (ord.dir == side::buy ? " (rounded up)" : " (rounded down)");
+  if (op == nullptr) return s + ", no decision to plan against, ";
+  const journal_leg& plan = op->legs[k];
+  if (plan.symbol != ord.symbol) {
+    return s + ", the decision's leg " + std::to_string(k + 1) + " is " + plan.symbol +
+           ": no planned price, ";
+  }
+  const leg_figures g = figure_leg(f, ord.dir, plan.price);
+  s += ", planned " + to_string(plan.price) + ": slippage " +
+       amount_text(ceil_div128(g.slip_e16, fixed8::kScale)) + " quote (rounded up)";
+  i128 denom = 0, num = 0;
+  if (!g.ok || plan.price.raw() <= 0 ||
+      __builtin_mul_overflow(static_cast<i128>(plan.price.raw()), g.qty, &denom) ||
+      __builtin_mul_overflow(g.slip_e16, static_cast<i128>(1'000'000), &num)) {
+    return s + ", bps beyond range, ";
+  }
+  const i128 e2 = ceil_div128(num, denom);
+  bps.push_back(e2);
+  return s + ", " + scaled_text(e2, 2) + " bps (rounded up), ";
+}
+
 // `--orders`: the cycles of the execution records, each with its decision,
 // legs and outcome. Cycle numbers and client ids are a writer session's (a
 // start or restart genesis begins one), as the audit scopes them.
@@ -318,6 +416,8 @@ void show_orders(const std::vector<journal_record>& recs, const show_options& o,
   out << pad("seq", 8) << "cycle: decision, legs (order, answer, trades), outcome\n";
   std::uint64_t done = 0, residual = 0, missed = 0, open = 0;
   const std::string indent(8, ' ');
+  std::array<std::vector<i128>, 3> slippage_bps;  // 10^-2 bps, per leg position, legs that filled
+  std::array<std::vector<i128>, 3> latency_ns;    // order -> answer, per leg position
   for (const cycle_view& c : cycles) {
     const auto d = decisions.find(c.decision);
     const opportunity_record* op =
@@ -349,14 +449,25 @@ void show_orders(const std::vector<journal_record>& recs, const show_options& o,
         continue;
       }
       std::string a = pad(std::to_string(l.answer->seq), 8) + "    ";
+      std::int64_t answered_ns = 0;
+      std::string figures;
       if (const auto* f = std::get_if<fill_record>(&l.answer->body)) {
         out << terminal_safe(a + fill_text(*f)) << '\n';
         for (const journal_fill& t : f->fills) {
           out << terminal_safe(indent + "      " + trade_text(t)) << '\n';
         }
+        answered_ns = f->time_ns;
+        if (!f->fills.empty()) figures = leg_slippage_text(*f, ord, op, k, slippage_bps[k]);
       } else {
-        out << terminal_safe(a + reject_text(std::get<reject_record>(l.answer->body))) << '\n';
+        const auto& rej = std::get<reject_record>(l.answer->body);
+        out << terminal_safe(a + reject_text(rej)) << '\n';
+        answered_ns = rej.time_ns;
       }
+      const i128 latency = static_cast<i128>(answered_ns) - ord.time_ns;
+      latency_ns[k].push_back(latency);
+      out << terminal_safe(indent + "      " + figures + "answered after " + ms_text(latency) +
+                           " ms")
+          << '\n';
     }
     if (c.end == nullptr) {
       out << indent << "  outcome: (no cycle record)\n";
@@ -370,6 +481,26 @@ void show_orders(const std::vector<journal_record>& recs, const show_options& o,
       missed += end.outcome == cycle_end::missed ? 1U : 0U;
     }
     ++n.cycles;
+  }
+  out << "per leg over the cycles shown: slippage in bps (+ is worse than planned), order->answer "
+         "latency in ms; a median is the lower middle\n";
+  for (std::size_t k = 0; k < 3; ++k) {
+    out << "  leg " << k + 1 << ": slippage ";
+    if (slippage_bps[k].empty()) {
+      out << "none filled";
+    } else {
+      out << "median " << scaled_text(median_of(slippage_bps[k]), 2) << ", worst "
+          << scaled_text(*std::max_element(slippage_bps[k].begin(), slippage_bps[k].end()), 2)
+          << " (" << slippage_bps[k].size() << " filled)";
+    }
+    out << "; latency ";
+    if (latency_ns[k].empty()) {
+      out << "none answered\n";
+    } else {
+      out << "median " << ms_text(median_of(latency_ns[k])) << ", max "
+          << ms_text(*std::max_element(latency_ns[k].begin(), latency_ns[k].end())) << " ("
+          << latency_ns[k].size() << " answered)\n";
+    }
   }
   out << n.cycles << (n.cycles == 1 ? " cycle" : " cycles") << " shown (" << done << " done, "
       << residual << " residual, " << missed << " missed, " << open << " without a cycle record)";

@@ -31,7 +31,13 @@ struct show_options {
   bool state_only = false;               // `--state`: only state records and genesis lines
   // `--orders`: each cycle of the execution records, with its decision, its
   // legs (order, answer, trades) and its outcome; triangle and since_ns
-  // filter by the decision.
+  // filter by the decision. Each answered leg also shows its order->answer
+  // time (the answer record's time_ns minus the order's, in ms) and, when it
+  // filled, its VWAP (a buy's rounded up, a sell's down, as core/cycle.h) and
+  // its slippage against the decision's leg price, in quote units (exact sum
+  // rounded up) and in bps of the planned notional (rounded up to 0.01; +
+  // is worse than planned); then, per leg position, the median (the lower
+  // middle) and worst slippage and the median and max latency.
   bool orders = false;
 };
 

@@ -11,9 +11,12 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "core/int128.h"
 #include "core/journal.h"
+#include "core/order.h"
 
 namespace triarb {
 namespace {
@@ -390,6 +393,117 @@ TEST(JournalShow, OrdersShowsEachCycleWithItsDecisionLegsAndOutcome) {
   std::ostringstream one;
   EXPECT_EQ(show_journal(path, so, one).cycles, 1u);
   EXPECT_EQ(one.str().find("cycle 7"), std::string::npos) << one.str();
+}
+
+// Two cycles with planned prices worth reading: cycle 1 fills all three legs
+// (leg 1 over two trades, worse than planned; leg 2 better; leg 3 a sell over
+// two trades, worse), cycle 2 fills leg 1 at the planned price and leg 2 is
+// rejected. Per leg: VWAP, slippage in quote and bps, order -> answer time;
+// then the medians (lower middle) and worsts per leg position.
+TEST(JournalShow, OrdersShowsEachLegsSlippageAndLatencyAndTheirTotals) {
+  const std::string path = ::testing::TempDir() + "show_slippage.jsonl";
+  std::remove(path.c_str());
+  journal_options jo;
+  jo.version = "journal_show_test";
+  jo.config_text = "x = 1\n";
+  jo.start_ns = 1'700'000'000'000'000'000;
+  jo.fsync.k = fsync_policy::kind::never;
+  journal_writer w = journal_writer::open(path, jo);
+  const auto f8 = [](const char* s) { return parse_fixed8(s).value; };
+  opportunity_record op = sample(1'700'000'001'000'000'000, "USDT>BTC>ETH>USDT", 10);
+  op.legs[0].price = f8("50000");  // BTCUSDT buy
+  op.legs[1].price = f8("0.05");   // ETHBTC buy
+  op.legs[2].price = f8("2600");   // ETHUSDT sell
+  const std::int64_t t0 = 1'700'000'001'000'000'000;
+  const auto send = [&](std::uint64_t cycle, std::uint8_t leg, const char* symbol, side dir,
+                        const char* qty, std::int64_t at) {
+    order_record o;
+    o.time_ns = t0 + at;
+    o.cycle = cycle;
+    o.leg = leg;
+    o.client_order_id = "tb-" + std::to_string(cycle) + "-" + std::to_string(leg);
+    o.symbol = symbol;
+    o.dir = dir;
+    o.price = op.legs[leg - 1U].price;
+    o.quantity = f8(qty);
+    o.decision = w.last_hash();
+    EXPECT_EQ(w.append(o, 0), journal_errc::ok);
+    return o.client_order_id;
+  };
+  const auto answer = [&](const std::string& id, std::int64_t at,
+                          std::vector<std::pair<const char*, const char*>> trades) {
+    fill_record f;
+    f.time_ns = t0 + at;
+    f.client_order_id = id;
+    f.order_id = 1;
+    std::uint64_t trade = 1;
+    i128 qty = 0, quote = 0;
+    for (const auto& [price, q] : trades) {
+      f.fills.push_back({f8(price), f8(q), fixed8::zero(), "BNB", trade++});
+      qty += f8(q).raw();
+      quote += fill_quote(f8(price), f8(q)).value.raw();
+    }
+    f.executed_qty = fixed8::from_raw(static_cast<std::int64_t>(qty));
+    f.cumulative_quote = fixed8::from_raw(static_cast<std::int64_t>(quote));
+    EXPECT_EQ(w.append(f, 0), journal_errc::ok);
+  };
+  EXPECT_EQ(w.append(op, 0), journal_errc::ok);
+  std::string id = send(1, 1, "BTCUSDT", side::buy, "0.03", 100'000);
+  answer(id, 900'000, {{"50000", "0.01"}, {"50001", "0.02"}});
+  id = send(1, 2, "ETHBTC", side::buy, "0.5", 1'000'000);
+  answer(id, 2'500'000, {{"0.0499", "0.5"}});
+  id = send(1, 3, "ETHUSDT", side::sell, "0.3", 3'000'000);
+  answer(id, 3'200'000, {{"2599", "0.1"}, {"2598", "0.2"}});
+  op.time_ns = t0 + 10'000'000;
+  EXPECT_EQ(w.append(op, 0), journal_errc::ok);
+  id = send(2, 1, "BTCUSDT", side::buy, "0.01", 10'100'000);
+  answer(id, 10'400'000, {{"50000", "0.01"}});
+  id = send(2, 2, "ETHBTC", side::buy, "0.2", 11'000'000);
+  reject_record r;
+  r.time_ns = t0 + 13'500'000;
+  r.client_order_id = id;
+  r.code = -2010;
+  r.msg = "Account has insufficient balance for requested action.";
+  r.http_status = 400;
+  EXPECT_EQ(w.append(r, 0), journal_errc::ok);
+
+  show_options so;
+  so.orders = true;
+  std::ostringstream out;
+  EXPECT_EQ(show_journal(path, so, out).cycles, 2u);
+  const std::string s = out.str();
+  const std::vector<std::string> want = {
+      // cycle 1, leg 1: 1500.02 / 0.03 = 50000.666..., a buy's rounded up; slippage
+      // 1 x 0.02 = 0.02 quote, 0.02 / (50000 x 0.03) = 0.1333 bps, up to 0.14.
+      "              trade 0.02 @ 50001, fee 0 BNB, #2\n"
+      "              vwap 50000.66666667 (rounded up), planned 50000: slippage 0.02 quote "
+      "(rounded up), 0.14 bps (rounded up), answered after 0.800000 ms\n",
+      // leg 2: better than planned, negative: -0.0001 x 0.5 over 0.025 = -20 bps.
+      "              vwap 0.0499 (rounded up), planned 0.05: slippage -0.00005 quote "
+      "(rounded up), -20.00 bps (rounded up), answered after 1.500000 ms\n",
+      // leg 3, a sell: 779.5 / 0.3 = 2598.333..., rounded down; 1 x 0.1 + 2 x 0.2 = 0.5
+      // quote over 780 = 6.4102 bps, up to 6.42.
+      "              vwap 2598.33333333 (rounded down), planned 2600: slippage 0.5 quote "
+      "(rounded up), 6.42 bps (rounded up), answered after 0.200000 ms\n",
+      "              vwap 50000 (rounded up), planned 50000: slippage 0 quote "
+      "(rounded up), 0.00 bps (rounded up), answered after 0.300000 ms\n",
+      "(http 400)\n              answered after 2.500000 ms\n",
+      "per leg over the cycles shown: slippage in bps (+ is worse than planned), order->answer "
+      "latency in ms; a median is the lower middle\n"
+      "  leg 1: slippage median 0.00, worst 0.14 (2 filled); latency median 0.300000, max "
+      "0.800000 (2 answered)\n"
+      "  leg 2: slippage median -20.00, worst -20.00 (1 filled); latency median 1.500000, max "
+      "2.500000 (2 answered)\n"
+      "  leg 3: slippage median 6.42, worst 6.42 (1 filled); latency median 0.200000, max "
+      "0.200000 (1 answered)\n"
+      "2 cycles shown (0 done, 0 residual, 0 missed, 2 without a cycle record)",
+  };
+  std::size_t at = 0;
+  for (const std::string& wnt : want) {
+    const std::size_t p = s.find(wnt, at);
+    EXPECT_NE(p, std::string::npos) << "missing, in order: " << wnt << "\n" << s;
+    if (p != std::string::npos) at = p + wnt.size();
+  }
 }
 
 TEST(JournalShow, ExecutionRecordsGetOneLineEachInTheTable) {
