@@ -3,11 +3,18 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <limits>
+#include <map>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <stdexcept>
+#include <variant>
 
+#include "config/execution_plan.h"
 #include "core/build_info.h"
+#include "core/execution_engine.h"
 #include "core/frames_file.h"
 #include "core/journal.h"
 #include "core/journal_bridge.h"
@@ -28,7 +35,52 @@ symbol_id named_symbol(std::string_view line, const symbol_table& t) {
   return t.find(line.substr(begin, end - begin));
 }
 
+// The amount of `asset` in the reference asset at the replay's book now (the
+// live bot's executor values residuals the same way): the direct pair's bid
+// (asset/ref) or 1/ask (ref/asset), rounded down.
+residual_valuation book_valuation(const universe& u, asset_id ref,
+                                  std::function<book_snapshot(symbol_id)> read) {
+  return [&u, ref, read](asset_id a, fixed8 amount) -> std::optional<fixed8> {
+    if (a == ref || amount.is_zero()) return amount;
+    const symbol_id s = u.symbol_between(a, ref);
+    if (s == kNoSymbol) return std::nullopt;
+    const symbol_info& si = u.symbol(s);
+    const book_snapshot b = read(s);
+    if (!b.valid) return std::nullopt;
+    if (si.base == a && b.bid.is_positive()) {
+      const fixed8_result v = checked_mul(amount, b.bid, rounding::down);
+      if (v.ok()) return v.value;
+    } else if (si.quote == a && b.ask.is_positive()) {
+      const fixed8_result v = checked_div(amount, b.ask, rounding::down);
+      if (v.ok()) return v.value;
+    }
+    return std::nullopt;
+  };
+}
+
+std::string amounts(const std::map<std::string, fixed8>& m) {
+  std::string out;
+  for (const auto& [k, v] : m) out += " " + k + " " + to_string(v);
+  return out.empty() ? " none" : out;
+}
+
 }  // namespace
+
+std::string replay_execution::line() const {
+  std::ostringstream o;
+  const double capture = cycles_started == 0 ? 0.0
+                                             : 100.0 * static_cast<double>(cycles_done) /
+                                                   static_cast<double>(cycles_started);
+  o << "execution: paper cycles " << cycles_started << " (done " << cycles_done << ", residual "
+    << cycles_residual << ", missed " << cycles_missed << ") capture ";
+  o.setf(std::ios::fixed);
+  o.precision(1);
+  o << capture << "% orders " << orders << " answers " << answers << " fills " << fills
+    << " rejects " << rejects << " refused " << refused << "\n  expected P&L"
+    << amounts(expected_pnl) << "; realised P&L" << amounts(realised_pnl) << "\n  residual"
+    << amounts(residual) << "\n  balances" << amounts(final_balances);
+  return o.str();
+}
 
 std::int64_t latency_quantile_ns(std::vector<std::int64_t>& values, std::uint32_t ppm) {
   // rank = ceil(ppm * n / 10^6), at least 1, without overflow: n = a * 10^6 + b.
@@ -80,6 +132,87 @@ replay_report run_replay(const replay_options& o) {
   }
 
   replay_report r;
+  // Paper execution: the production engine and its paper transport, on the
+  // recording's clock, against this replay's book.
+  std::unique_ptr<execution_engine> eng;
+  std::unique_ptr<paper_transport> paper;
+  std::map<std::string, order_request> sent;  // client id -> order
+  std::vector<fixed8> expect;                 // start + every fill, by asset
+  std::string chain = std::string(kZeroHash);
+  std::uint64_t chain_seq = 0;
+  replay_execution& ex = r.execution;
+  const auto asset_name = [&](asset_id a) { return u.assets()[a]; };
+  if (o.paper_execution) {
+    const execution_plan plan = to_execution_plan(o.config, u);  // config_error
+    auto read = [&pipe](symbol_id s) { return pipe->book().read(s); };
+    try {
+      eng = std::make_unique<execution_engine>(u, idx, plan.engine,
+                                               book_valuation(u, plan.valuation, read), plan.start);
+    } catch (const std::invalid_argument& e) {
+      throw config_error(std::string("execution: ") + e.what());
+    }
+    latency_model lm;
+    lm.constant_ns = o.config.execution.latency_ns;
+    lm.jitter_ns = o.config.execution.jitter_ns;
+    lm.seed = o.config.execution.seed;
+    paper = std::make_unique<paper_transport>(
+        u, o.config.fee, lm, [read](symbol_id s, std::int64_t) { return read(s); });
+    expect.assign(u.assets().size(), fixed8{});
+    for (const asset_balance& b : plan.start) {
+      expect[b.asset] = b.balance;
+      if (!b.balance.is_zero()) ex.start[asset_name(b.asset)] = b.balance;
+    }
+    r.executed = true;
+  }
+  const auto drain = [&](std::int64_t now) {
+    for (const execution_record& rec : eng->take_records()) {
+      ++ex.records;
+      if (journal) {
+        const journal_errc ec =
+            std::visit([&](const auto& x) { return journal->append(x, now); }, rec);
+        if (ec != journal_errc::ok) ++ex.records_failed;
+      }
+    }
+    for (const outgoing_order& out : eng->take_orders()) {
+      sent[out.order.client_order_id] = out.order;
+      ++ex.orders;
+      (void)paper->submit(out);
+    }
+    (void)eng->take_events();  // halts: the engine refuses further cycles itself
+    for (const cycle_outcome& c : eng->take_closed()) {
+      fixed8& e = ex.expected_pnl[asset_name(c.start)];
+      e = saturating_add(e, c.expected_pnl).value;
+      fixed8& g = ex.realised_pnl[asset_name(c.start)];
+      g = saturating_add(g, c.realised_pnl).value;
+    }
+  };
+  // Answers every order due at or before `until`, each at its arrival time,
+  // against the book as it is now (no later event applied yet).
+  const auto pump = [&](std::int64_t until) {
+    if (!eng) return;
+    while (const auto due = paper->next_due()) {
+      if (*due > until) break;
+      std::optional<paper_delivery> d = paper->pop_due(*due, eng->balances());
+      if (!d) break;
+      ++ex.answers;
+      const order_request& req = sent.at(d->client_order_id);
+      const symbol_info& si = u.symbol(req.symbol);
+      if (d->result.status == order_status::rejected) ++ex.rejects;
+      for (const order_fill& f : d->result.fills) {
+        ++ex.fills;
+        const fixed8 q = fill_quote(f.price, f.qty).value;
+        const bool buy = req.dir == side::buy;
+        expect[si.base] =
+            (buy ? saturating_add(expect[si.base], f.qty) : saturating_sub(expect[si.base], f.qty))
+                .value;
+        expect[si.quote] =
+            (buy ? saturating_sub(expect[si.quote], q) : saturating_add(expect[si.quote], q)).value;
+        expect[f.commission_asset] = saturating_sub(expect[f.commission_asset], f.commission).value;
+      }
+      eng->on_result(d->client_order_id, d->result, d->at_ns);
+      drain(d->at_ns);
+    }
+  };
   r.symbols = u.symbols().size();
   r.triangles = idx.size();
   auto sink = [&](const opportunity& op) {
@@ -87,6 +220,17 @@ replay_report run_replay(const replay_options& o) {
       return false;  // counted as journal_full by the evaluator: never reported unjournaled
     }
     ++r.opportunities;
+    if (eng) {
+      std::string hash;
+      if (journal) {
+        hash = journal->last_hash();
+      } else {
+        (void)format_line(++chain_seq, record_body{to_record(op, idx, u)}, chain, &hash);
+        chain = hash;
+      }
+      eng->on_decision(op, hash, suppress_reason::none, op.decided_ns);
+      drain(op.decided_ns);
+    }
     return true;
   };
   std::vector<std::int64_t> latency;
@@ -96,6 +240,7 @@ replay_report run_replay(const replay_options& o) {
   const frames_walk w = frames.for_each(conn_count, [&](const frame_line& l) {
     const auto f0 = o.measure_latency ? std::chrono::steady_clock::now()
                                       : std::chrono::steady_clock::time_point{};
+    pump(recorded ? l.recv_ns : clock + 1);
     if (recorded) {
       clock = l.recv_ns;
       if (l.event == frame_event::start) {
@@ -113,6 +258,29 @@ replay_report run_replay(const replay_options& o) {
     if (o.measure_latency) latency.push_back((std::chrono::steady_clock::now() - f0).count());
     return true;
   });
+  if (eng) {
+    pump(std::numeric_limits<std::int64_t>::max());  // the orders still travelling
+    ex.decisions = eng->counter(exec_counter::decisions);
+    ex.cycles_started = eng->counter(exec_counter::cycles_started);
+    ex.cycles_done = eng->counter(exec_counter::cycles_done);
+    ex.cycles_residual = eng->counter(exec_counter::cycles_residual);
+    ex.cycles_missed = eng->counter(exec_counter::cycles_missed);
+    ex.refused =
+        eng->counter(exec_counter::refused_not_active) +
+        eng->counter(exec_counter::refused_paused) + eng->counter(exec_counter::refused_plan) +
+        eng->counter(exec_counter::refused_balance) + eng->counter(exec_counter::refused_gate);
+    ex.in_flight_at_end = eng->in_flight();
+    for (const auto& [a, v] : eng->gate().inventory()) {
+      if (!v.is_zero()) ex.residual[asset_name(a)] = v;
+    }
+    const auto bal = eng->balances().balances();
+    for (std::size_t a = 0; a < bal.size(); ++a) {
+      if (!bal[a].is_zero()) ex.final_balances[asset_name(static_cast<asset_id>(a))] = bal[a];
+      if (!expect[a].is_zero()) {
+        ex.start_plus_fills[asset_name(static_cast<asset_id>(a))] = expect[a];
+      }
+    }
+  }
   if (!latency.empty()) {
     r.latency_p50_ns = latency_quantile_ns(latency, 500'000);
     r.latency_p90_ns = latency_quantile_ns(latency, 900'000);

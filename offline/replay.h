@@ -21,11 +21,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "config/config.h"
+#include "core/fixed8.h"
 #include "core/frames_file.h"  // kRecordedFramesHeader
 
 namespace triarb {
@@ -42,6 +44,31 @@ struct replay_options {
   // Time every frame, bytes to decision (two steady_clock reads per frame,
   // which slow the loop a little): fills the latency fields of the report.
   bool measure_latency = false;
+  // Paper execution (docs/design.md section 12, "In the live bot"): every
+  // opportunity goes to core/execution_engine.h at its decision time, cited
+  // by its opportunity record's hash (the journal's; without a journal, the
+  // hash format_line gives it chained from the zero hash, seq 1, 2, ...);
+  // the engine's paper transport answers each order at send + latency
+  // (config.execution: latency_ns, jitter_ns, seed) against the replay's
+  // book as it was then (due orders are answered before each later event).
+  // Starting balances: config.execution.balances. With a journal, the
+  // execution records join its chain after their decision.
+  bool paper_execution = false;
+};
+
+// Paper execution's outcome (replay_options::paper_execution).
+struct replay_execution {
+  std::uint64_t decisions = 0, cycles_started = 0, cycles_done = 0, cycles_residual = 0,
+                cycles_missed = 0, orders = 0, answers = 0, fills = 0, rejects = 0, refused = 0,
+                records = 0, records_failed = 0;
+  std::size_t in_flight_at_end = 0;
+  std::map<std::string, fixed8> start, final_balances;       // by asset, non-zero
+  std::map<std::string, fixed8> expected_pnl, realised_pnl;  // by start asset, exact
+  std::map<std::string, fixed8> residual;                    // the risk gate's inventory
+  // Per asset: start + the sum of every fill's signed effect (the ledger must equal it).
+  std::map<std::string, fixed8> start_plus_fills;
+  // "execution: paper cycles 3 (done 2, residual 1, missed 0) capture 66.7% orders 8 ..."
+  [[nodiscard]] std::string line() const;
 };
 
 struct replay_report {
@@ -65,6 +92,8 @@ struct replay_report {
   std::int64_t latency_p999_ns = 0;
   std::int64_t latency_max_ns = 0;
   std::string telemetry_json;  // every counter
+  bool executed = false;       // paper_execution ran
+  replay_execution execution;
 };
 
 // Throws std::runtime_error (universe_error, journal_error...) with a clear

@@ -15,6 +15,7 @@ struct replay_flags {
   replay_options ro;
   std::string config_path, start_assets, fee, min_profit, budget, summary_path;
   double max_leg_age_ms = 0;
+  std::string execution;  // "" or "paper"
 };
 
 int run(replay_flags& f) {
@@ -30,6 +31,7 @@ int run(replay_flags& f) {
   validate(cfg);
   replay_options& ro = f.ro;
   ro.config = cfg;
+  ro.paper_execution = f.execution == "paper";
   const replay_report r = run_replay(ro);
   std::cout << "replay: " << r.frames << " frames, " << r.symbols << " symbols, " << r.triangles
             << " triangles, " << r.opportunities << " opportunities, "
@@ -51,6 +53,7 @@ int run(replay_flags& f) {
               << r.latency_p999_ns << " ns, max " << r.latency_max_ns
               << " ns (exact, nearest rank as run's)\n";
   }
+  if (r.executed) std::cout << r.execution.line() << "\n";
   std::cout << "counters: " << r.telemetry_json << "\n";
   if (!f.summary_path.empty()) {
     std::ofstream out(f.summary_path);
@@ -88,6 +91,12 @@ void add_replay(CLI::App& app, std::vector<command>& out) {
                    "Milliseconds after which a leg is stale (recorded frames; plain frames "
                    "use a logical clock and are never stale)")
       ->check(CLI::Range(1.0, 86'400'000.0));
+  replay
+      ->add_option("--execution", f->execution,
+                   "paper: execute every decision on paper at its recorded time (the "
+                   "configuration's [execution] latency, seed and balances; the execution "
+                   "records join --journal's chain)")
+      ->check(CLI::IsMember({"paper"}));
   replay->add_option("--journal", f->ro.journal_path, "Write opportunities to this journal");
   replay->add_option("--summary", f->summary_path, "Write the summary as JSON to this file");
   replay->add_flag("--latency", f->ro.measure_latency,
