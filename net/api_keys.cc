@@ -13,6 +13,8 @@
 #include <cstring>
 #include <vector>
 
+#include "net/private_file.h"
+
 namespace triarb {
 
 secret_string& secret_string::operator=(secret_string&& o) noexcept {
@@ -70,59 +72,15 @@ secret_string from_env(const std::string& name, const char* what) {
 
 api_keys from_file(const std::string& path) {
   const std::string where = "API key file " + path + ": ";
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    const int err = errno;
-    if (err == ELOOP) {
-      throw api_key_error(where +
-                          "cannot open it without following a link (a symbolic link is refused; "
-                          "name the file itself)");
-    }
-    throw api_key_error(where + "cannot read it (" + std::strerror(err) + ")");
-  }
-  struct closer {
-    int fd;
-    ~closer() { ::close(fd); }
-  } close_fd{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    throw api_key_error(where + "cannot read it (fstat: " + std::strerror(errno) + ")");
-  }
-  if (!S_ISREG(st.st_mode)) throw api_key_error(where + "not a regular file");
-  if (st.st_uid != ::geteuid()) {
-    throw api_key_error(where + "owned by uid " + std::to_string(st.st_uid) +
-                        ", not by this process's effective uid " + std::to_string(::geteuid()) +
-                        "; the keys must be their owner's only");
-  }
-  if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    throw api_key_error(where + "mode " + mode +
-                        " lets group or others read or write it; the keys must be their owner's "
-                        "only (chmod 600 " +
-                        path + ")");
-  }
   secret_string content;
   {
-    std::string t(kMaxKeyFileBytes + 1, '\0');
-    std::size_t got = 0;
-    while (got < t.size()) {
-      const ssize_t n = ::read(fd, t.data() + got, t.size() - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        secret_string wipe_it(std::move(t));
-        throw api_key_error(where + "cannot read it (" + std::strerror(errno) + ")");
-      }
-      if (n == 0) break;
-      got += static_cast<std::size_t>(n);
-    }
-    t.resize(got);
+    std::string t;
+    const std::string why =
+        read_private_file(path, kMaxKeyFileBytes, "the keys must be their owner's only", t);
+    if (!why.empty()) throw api_key_error(where + why);
     content = secret_string(std::move(t));
   }
   const std::string_view all = content.reveal();
-  if (all.size() > kMaxKeyFileBytes) {
-    throw api_key_error(where + "over " + std::to_string(kMaxKeyFileBytes) + " bytes");
-  }
   if (all.empty()) throw api_key_error(where + "empty (no key, no secret)");
   // Lines, each without trailing whitespace; trailing empty lines dropped.
   std::vector<std::string_view> lines;

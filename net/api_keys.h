@@ -69,8 +69,8 @@ inline constexpr std::size_t kMaxApiCredentialBytes = 512;
 //
 // From a file: the key on the first line, the secret on the second, nothing
 // else (a trailing newline and whitespace at line ends are allowed). The
-// file's rules are guard.token_file's (runtime/live_bot.cc,
-// read_token_file): opened with O_NOFOLLOW (a symbolic link is refused) and
+// file is read by net/private_file.h, as guard.token_file is: opened with
+// O_NOFOLLOW (a symbolic link is refused) and
 // checked on the open descriptor (no check-then-open race): a regular file,
 // owned by this process's effective uid, no group or other permission bits
 // (mode & 077 == 0), at most 4096 bytes, not empty. api_key_error names the

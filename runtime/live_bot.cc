@@ -40,6 +40,7 @@
 #include "core/trading_guard.h"
 #include "core/trading_state_replay.h"
 #include "core/universe.h"
+#include "net/private_file.h"
 #include "net/rest_client.h"
 #include "runtime/executor.h"
 #include "runtime/feed_session.h"
@@ -101,49 +102,12 @@ void check_evaluator_options(const live_options& o) {
 constexpr std::size_t kMinTokenBytes = 16;
 std::string read_token_file(const std::string& path) {
   const std::string what = "guard.token_file " + path + ": ";
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    const int err = errno;
-    if (err == ELOOP) {
-      throw config_error(what +
-                         "cannot open it without following a link (a symbolic link is refused; "
-                         "name the file itself)");
-    }
-    throw config_error(what + "cannot read it (" + std::strerror(err) + ")");
+  std::string t;
+  if (const std::string why =
+          read_private_file(path, 4096, "the token must be its owner's only", t);
+      !why.empty()) {
+    throw config_error(what + why);
   }
-  struct closer {
-    int fd;
-    ~closer() { ::close(fd); }
-  } close_fd{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    throw config_error(what + "cannot read it (fstat: " + std::strerror(errno) + ")");
-  }
-  if (!S_ISREG(st.st_mode)) throw config_error(what + "not a regular file");
-  if (st.st_uid != ::geteuid()) {
-    throw config_error(what + "owned by uid " + std::to_string(st.st_uid) +
-                       ", not by this process's effective uid " + std::to_string(::geteuid()) +
-                       "; the token must be its owner's only");
-  }
-  char mode[8];
-  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-  if ((st.st_mode & 077) != 0) {
-    throw config_error(what + "mode " + mode +
-                       " lets group or others read or write it; the token must be its owner's "
-                       "only (chmod 600 " +
-                       path + ")");
-  }
-  std::string t(4097, '\0');
-  std::size_t got = 0;
-  while (got < t.size()) {
-    const ssize_t n = ::read(fd, t.data() + got, t.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw config_error(what + "cannot read it (" + std::strerror(errno) + ")");
-    if (n == 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  t.resize(got);
-  if (t.size() > 4096) throw config_error(what + "over 4096 bytes");
   const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
   while (!t.empty() && space(t.back())) t.pop_back();
   std::size_t b = 0;
