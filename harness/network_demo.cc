@@ -209,6 +209,23 @@ execution_check execution_lines(
        << static_cast<double>(e.ack_max_ns) / 1e6 << " ms";
     out << "; send -> answer mean " << ms.str();
   }
+  // Per leg position over the closed cycles: slippage against the planned
+  // price (bps of the planned notional, + is worse) and send -> answer time.
+  out << "\n  slippage          ";
+  for (std::size_t k = 0; k < e.legs.size(); ++k) {
+    const leg_execution_stats& l = e.legs[k];
+    out << (k == 0 ? " " : "; ") << "leg " << k + 1 << " ";
+    if (l.filled == 0) {
+      out << "none filled";
+    } else {
+      out << "median " << decimal_text(l.slip_median_e2, 2) << " bps, worst "
+          << decimal_text(l.slip_worst_e2, 2) << " (" << l.filled << " filled)";
+    }
+    if (l.answered > 0) {
+      out << ", answer median " << decimal_text(l.ack_median_ns / 1000, 3) << " ms, max "
+          << decimal_text(l.ack_max_ns / 1000, 3);
+    }
+  }
   out << "\n"
       << "  capture rate       " << percent(done, started) << " of cycles attempted (" << done
       << " of " << started << " done), " << percent(done, r.opportunities) << " of the "

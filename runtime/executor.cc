@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
 #include <thread>
 #include <variant>
@@ -83,10 +84,68 @@ std::string execution_summary::line() const {
       count(exec_counter::refused_gate);
   out += " refused " + std::to_string(refused);
   if (self_halted) out += " (halted: ledger or account)";
+  out += " slip bps med/worst";
+  for (const leg_execution_stats& l : legs) {
+    out += l.filled == 0
+               ? std::string(" -/-")
+               : " " + decimal_text(l.slip_median_e2, 2) + "/" + decimal_text(l.slip_worst_e2, 2);
+  }
+  out += " ack ms med/max";
+  for (const leg_execution_stats& l : legs) {
+    out += l.answered == 0 ? std::string(" -/-")
+                           : " " + decimal_text(l.ack_median_ns / 1000, 3) + "/" +
+                                 decimal_text(l.ack_max_ns / 1000, 3);
+  }
   return out;
 }
 
+std::string decimal_text(std::int64_t v, int decimals) {
+  const bool neg = v < 0;
+  std::string digits;
+  do {  // digit by digit with the sign kept: the most negative int64 has no negation
+    const auto d = static_cast<int>(v % 10);
+    digits.insert(digits.begin(), static_cast<char>('0' + (d < 0 ? -d : d)));
+    v /= 10;
+  } while (v != 0);
+  const auto n = static_cast<std::size_t>(decimals);
+  if (digits.size() <= n) digits.insert(0, n + 1 - digits.size(), '0');
+  if (n > 0) digits.insert(digits.size() - n, 1, '.');
+  return (neg ? "-" : "") + digits;
+}
+
+std::optional<std::int64_t> slippage_bps_e2(const leg_outcome& l) noexcept {
+  if (!l.executed.is_positive() || !l.planned_price.is_positive()) return std::nullopt;
+  const i128 denom = static_cast<i128>(l.planned_price.raw()) * l.executed.raw();
+  i128 num = 0;
+  if (__builtin_mul_overflow(l.slippage_e16, static_cast<i128>(1'000'000), &num)) {
+    return std::nullopt;
+  }
+  const i128 q = num / denom + (num % denom != 0 && num > 0 ? 1 : 0);  // rounded up
+  if (q < std::numeric_limits<std::int64_t>::min() ||
+      q > std::numeric_limits<std::int64_t>::max()) {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(q);
+}
+
 namespace {
+
+// Appends v to a ring of at most kLegSampleWindow samples (next: the slot to overwrite once full).
+void push_sample(std::vector<std::int64_t>& ring, std::size_t& next, std::int64_t v) {
+  if (ring.size() < kLegSampleWindow) {
+    ring.push_back(v);
+    return;
+  }
+  ring[next] = v;
+  next = (next + 1) % kLegSampleWindow;
+}
+
+// The lower middle of the samples (an even count has two middles: the smaller).
+std::int64_t lower_median(std::vector<std::int64_t> v) {
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>((v.size() - 1) / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
 
 residual_valuation make_valuation(const universe& u, asset_id ref,
                                   std::function<book_snapshot(symbol_id)> read_book) {
@@ -312,6 +371,7 @@ void executor::drain(std::int64_t now_ns) {
     count(executor_counter::halts_requested);
     if (hooks_.halt) hooks_.halt(e);
   }
+  bool closed_any = false;
   for (const cycle_outcome& c : engine_->take_closed()) {
     expected_[c.start] = saturating_add(expected_[c.start], c.expected_pnl).value;
     realised_[c.start] = saturating_add(realised_[c.start], c.realised_pnl).value;
@@ -321,6 +381,36 @@ void executor::drain(std::int64_t now_ns) {
       ++acks_;
       ack_sum_ns_ += d;
       if (d > ack_max_ns_) ack_max_ns_ = d;
+    }
+    for (std::size_t k = 0; k < c.legs.size(); ++k) {
+      const leg_outcome& l = c.legs[k];
+      leg_execution_stats& st = legs_[k];
+      if (l.executed.is_positive()) {
+        if (const auto bps = slippage_bps_e2(l)) {
+          ++st.filled;
+          if (__builtin_add_overflow(st.slip_sum_e2, *bps, &st.slip_sum_e2)) {
+            st.slip_sum_e2 = *bps > 0 ? std::numeric_limits<std::int64_t>::max()
+                                      : std::numeric_limits<std::int64_t>::min();
+          }
+          if (st.filled == 1 || *bps > st.slip_worst_e2) st.slip_worst_e2 = *bps;
+          push_sample(slip_window_[k], slip_next_[k], *bps);
+        } else {
+          ++st.slip_beyond;
+        }
+      }
+      if (l.status == leg_status::answered && l.sent_ns != 0) {
+        const std::int64_t d = l.answered_ns - l.sent_ns;
+        ++st.answered;
+        if (st.answered == 1 || d > st.ack_max_ns) st.ack_max_ns = d;
+        push_sample(ack_window_[k], ack_next_[k], d);
+      }
+    }
+    closed_any = true;
+  }
+  if (closed_any) {
+    for (std::size_t k = 0; k < legs_.size(); ++k) {
+      if (!slip_window_[k].empty()) legs_[k].slip_median_e2 = lower_median(slip_window_[k]);
+      if (!ack_window_[k].empty()) legs_[k].ack_median_ns = lower_median(ack_window_[k]);
     }
   }
 }
@@ -347,6 +437,7 @@ void executor::publish() {
   s.acks = acks_;
   s.ack_sum_ns = ack_sum_ns_;
   s.ack_max_ns = ack_max_ns_;
+  s.legs = legs_;
   std::lock_guard<std::mutex> lk(summary_mu_);
   summary_ = std::move(s);
 }

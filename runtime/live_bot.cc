@@ -1187,6 +1187,46 @@ struct live_bot::state : ws_handler {
         "# HELP triarb_execution_in_flight Orders sent and not answered (unknown included).\n"
         "# TYPE triarb_execution_in_flight gauge\ntriarb_execution_in_flight " +
         std::to_string(x.in_flight) + "\n";
+    // Per leg position over the closed cycles (runtime/executor.h leg_execution_stats).
+    const auto per_leg = [&out, &x](std::string_view name, std::string_view type,
+                                    std::string_view help, const auto& samples) {
+      out += "# HELP " + std::string(name) + " " + std::string(help) + "\n# TYPE " +
+             std::string(name) + " " + std::string(type) + "\n";
+      for (std::size_t k = 0; k < x.legs.size(); ++k) {
+        for (const auto& [stat, v] : samples(x.legs[k])) {
+          out += std::string(name) + "{leg=\"" + std::to_string(k + 1) + "\"" +
+                 (stat.empty() ? std::string() : ",stat=\"" + std::string(stat) + "\"") + "} " + v +
+                 "\n";
+        }
+      }
+    };
+    using stat_list = std::vector<std::pair<std::string_view, std::string>>;
+    per_leg("triarb_execution_leg_filled_total", "counter",
+            "Legs that filled, by leg position (slippage samples).",
+            [](const leg_execution_stats& l) {
+              return stat_list{{"", std::to_string(l.filled)}};
+            });
+    per_leg("triarb_execution_leg_slippage_bps", "gauge",
+            "Slippage of the legs that filled against the planned price, in bps of the planned "
+            "notional (+ is worse), by leg position: median (lower middle of the last 4096), "
+            "worst and sum; 0 when none filled.",
+            [](const leg_execution_stats& l) {
+              return stat_list{{"median", decimal_text(l.slip_median_e2, 2)},
+                               {"worst", decimal_text(l.slip_worst_e2, 2)},
+                               {"sum", decimal_text(l.slip_sum_e2, 2)}};
+            });
+    per_leg("triarb_execution_leg_answered_total", "counter",
+            "Legs answered (send -> answer samples), by leg position.",
+            [](const leg_execution_stats& l) {
+              return stat_list{{"", std::to_string(l.answered)}};
+            });
+    per_leg("triarb_execution_leg_ack_seconds", "gauge",
+            "Order send -> answer time of the answered legs, by leg position: median (lower "
+            "middle of the last 4096) and max; 0 when none answered.",
+            [](const leg_execution_stats& l) {
+              return stat_list{{"median", decimal_text(l.ack_median_ns, 9)},
+                               {"max", decimal_text(l.ack_max_ns, 9)}};
+            });
   }
 
   std::string prometheus() {

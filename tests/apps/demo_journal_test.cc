@@ -165,7 +165,7 @@ TEST(DemoJournal, ExecutionLinesAndEveryOrderCitesADecisionAndHasAnAnswer) {
   EXPECT_GE(attempted, 1U) << "the demo finds opportunities within 2 s:\n" << d.r.output;
   EXPECT_EQ(closed + open, attempted) << d.r.output;
   for (const char* line :
-       {"\n  orders             ", "\n  capture rate       ",
+       {"\n  orders             ", "\n  slippage           leg 1 ", "\n  capture rate       ",
         "\n  P&L                USDT expected ", "\n  residual inventory ",
         "\n  ledger check       equal: the bot's ledger is the exchange's account, asset by asset",
         "\njournal audit: execution records "}) {

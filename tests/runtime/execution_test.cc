@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -126,6 +127,9 @@ struct journal_view {
   std::uint64_t orders_without_decision = 0;
   std::uint64_t answers_without_order = 0;
   bool halted_seen = false;
+  // By leg position (the client id's last digit): orders answered, and those
+  // whose answer filled something.
+  std::array<std::uint64_t, 3> legs_answered{}, legs_filled{};
   // start + every fill (base and quote moves, commission in the received asset)
   std::map<std::string, fixed8> balances;
   std::string arithmetic_error;
@@ -161,6 +165,8 @@ journal_view read_view(const std::string& path, const universe_names& names,
         ++v.answers_without_order;
         continue;
       }
+      const char leg = f->client_order_id.empty() ? '0' : f->client_order_id.back();
+      if (leg >= '1' && leg <= '3' && !f->fills.empty()) ++v.legs_filled[leg - '1'];
       const auto& [base, quote] = names.at(it->second.symbol);
       for (const journal_fill& x : f->fills) {
         const fixed8_result q = fill_quote(x.price, x.qty);
@@ -175,6 +181,11 @@ journal_view read_view(const std::string& path, const universe_names& names,
       if (!v.orders.count(j->client_order_id)) ++v.answers_without_order;
     } else if (std::holds_alternative<cycle_record>(r.body)) {
       ++v.cycles;
+    }
+  }
+  for (const auto& [id, n] : v.answers) {
+    if (n > 0 && !id.empty() && id.back() >= '1' && id.back() <= '3') {
+      ++v.legs_answered[id.back() - '1'];
     }
   }
   return v;
@@ -299,7 +310,12 @@ TEST(Execution, PaperModeJournalsEveryOrderWithItsDecisionAndTheLedgerBalances) 
         "triarb_execution_capture_rate ", "triarb_execution_orders_total ",
         "triarb_execution_events_total{counter=\"refused_gate\"}",
         "triarb_execution_transport_total{counter=\"unsent_journal\"} 0",
-        "triarb_execution_realised_pnl{asset=\"USDT\"}"}) {
+        "triarb_execution_realised_pnl{asset=\"USDT\"}",
+        "triarb_execution_leg_filled_total{leg=\"1\"} ",
+        "triarb_execution_leg_slippage_bps{leg=\"3\",stat=\"worst\"} ",
+        "triarb_execution_leg_slippage_bps{leg=\"2\",stat=\"median\"} ",
+        "triarb_execution_leg_answered_total{leg=\"2\"} ",
+        "triarb_execution_leg_ack_seconds{leg=\"1\",stat=\"max\"} "}) {
     EXPECT_NE(body.find(m), std::string::npos) << m;
   }
   // Then a halt: no order after it.
@@ -333,6 +349,26 @@ TEST(Execution, PaperModeJournalsEveryOrderWithItsDecisionAndTheLedgerBalances) 
   expect_journal_holds(v, r);
   EXPECT_TRUE(v.halted_seen);
   EXPECT_EQ(v.orders_after_halt, 0u);
+  // Per leg position: one slippage sample per leg that filled and one
+  // latency sample per leg answered, as the journal holds them; the worst is
+  // at least the median, the max at least the median, each at least the
+  // paper transport's constant latency (2 ms).
+  for (std::size_t k = 0; k < 3; ++k) {
+    const leg_execution_stats& l = x.legs[k];
+    SCOPED_TRACE("leg " + std::to_string(k + 1));
+    EXPECT_EQ(l.filled, v.legs_filled[k]) << x.line();
+    EXPECT_EQ(l.slip_beyond, 0u);
+    EXPECT_EQ(l.answered, v.legs_answered[k]) << x.line();
+    EXPECT_GE(l.slip_worst_e2, l.slip_median_e2);
+    EXPECT_GE(l.ack_max_ns, l.ack_median_ns);
+    if (l.answered > 0) {
+      EXPECT_GE(l.ack_median_ns, 2'000'000) << x.line();
+    }
+  }
+  EXPECT_GE(x.legs[0].answered, 1u) << x.line();
+  EXPECT_GE(x.legs[0].answered, x.legs[1].answered);
+  EXPECT_NE(x.line().find(" slip bps med/worst "), std::string::npos) << x.line();
+  EXPECT_NE(x.line().find(" ack ms med/max "), std::string::npos) << x.line();
   // The tick line says it too.
   EXPECT_NE(ticks.str().find("execution: paper cycles"), std::string::npos);
 }
