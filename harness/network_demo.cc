@@ -223,7 +223,7 @@ execution_check execution_lines(
     }
     if (l.answered > 0) {
       out << ", answer median " << decimal_text(l.ack_median_ns / 1000, 3) << " ms, max "
-          << decimal_text(l.ack_max_ns / 1000, 3);
+          << decimal_text(l.ack_max_ns / 1000, 3) << " ms";
     }
   }
   out << "\n"
