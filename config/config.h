@@ -52,7 +52,8 @@ enum class execution_mode : std::uint8_t { off, paper, sim };
 // Operational, like [guard]: not in decision_toml() (they change what is done
 // with a decision, never what the evaluator decides; the fee rate legs are
 // sized with is [strategy]'s fee, which is), so a chain continues when they
-// change. The audit checks every order against its decision, not against these.
+// change. The audit checks every order against its decision; only the full
+// audit also checks legs 2 and 3 against the max_slippage_bps it is given.
 struct execution_settings {
   execution_mode mode = execution_mode::off;
   // cycle (core/cycle.h): legs 2 and 3's price caps; the client order id prefix.

@@ -176,7 +176,7 @@ struct reject_record {
   std::string client_order_id;
   std::int32_t code = 0;         // the exchange's code (-1013, -2010, ...)
   std::string msg;               // UTF-8, at most kMaxJournalMessage bytes (see journal_text)
-  std::int32_t http_status = 0;  // 100..599, or 0: no HTTP answer (a timeout, the paper model)
+  std::int32_t http_status = 0;  // 100..599, or 0: no HTTP answer (paper, or not sent: code -1)
   friend bool operator==(const reject_record&, const reject_record&) = default;
 };
 

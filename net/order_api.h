@@ -1,6 +1,7 @@
 // order_api: the exchange's spot order API as bytes, without any network
 // (docs/design.md, "The order API client"). Builds the signed query of
-// `POST /api/v3/order` and `GET /api/v3/account`, and reads what comes back:
+// `POST /api/v3/order`, `GET /api/v3/order` (order_status_query) and
+// `GET /api/v3/account`, and reads what comes back:
 // the FULL order response, the account's balances, the error shape
 // {"code":-1013,"msg":"..."}, the order-count headers and a 429 / 418 with
 // Retry-After. Apart from the client (net/order_client.h) so that the fuzz

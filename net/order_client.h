@@ -13,7 +13,8 @@
 //
 // A request that timed out, was stopped, or lost its connection after it
 // began to be sent is `unknown`: the exchange may have taken it. It is never
-// retried here; the caller reconciles from the account.
+// retried here; the caller asks query_order() (GET /api/v3/order) no
+// earlier than its send time + recvWindow, with the account as the fallback.
 //
 // Thread safety: one thread at a time (like rest_client).
 #pragma once

@@ -503,7 +503,7 @@ class execution_checker {
                    : !l1->answer_seq
                        ? "leg 1 (seq " + std::to_string(l1->seq) + ") has no answer yet"
                        : "leg 1 (seq " + std::to_string(l1->seq) + ") filled nothing",
-                   "legs 2 and 3 are sized from leg 1's fill");
+                   "leg 2 is sized from leg 1's fill, leg 3 from leg 2's");
       }
     }
     if (auto f = check_plan(o, op, c->second, sent, planned)) return f;

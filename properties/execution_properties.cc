@@ -23,11 +23,11 @@
 //     allowance; its quantity is the reference's sizing; it passes the
 //     reference's filter check; it never spends more than the cycle holds
 //     of that asset (leg 1: amount_in; leg 2: what leg 1's fills delivered
-//     net of commission; leg 3: leg 2's worst-case output at its cap); at
+//     net of commission; leg 3: what leg 2's fills delivered); at
 //     its send time the orders sent in the last 10 s are within the limit;
 //   - nothing is emitted while the verdict is not actionable: leg 1 only
 //     when admitted (the gate's verdict is the reference's, every knob), legs
-//     2 and 3 only when the verdict with leg 1's result is none;
+//     2 and 3 only when the verdict with the previous leg's result is none;
 //   - each closed cycle's state, reason, realised P&L, residuals per asset,
 //     VWAP and exact slippage per leg equal the reference's, computed from
 //     the results' fills;
