@@ -539,4 +539,24 @@ std::optional<paper_delivery> paper_transport::pop_due(std::int64_t now_ns, cons
   return d;
 }
 
+residual_valuation book_valuation(const universe& u, asset_id ref,
+                                  std::function<book_snapshot(symbol_id)> read) {
+  return [&u, ref, read = std::move(read)](asset_id a, fixed8 amount) -> std::optional<fixed8> {
+    if (a == ref || amount.is_zero()) return amount;
+    const symbol_id s = u.symbol_between(a, ref);
+    if (s == kNoSymbol) return std::nullopt;
+    const symbol_info& si = u.symbol(s);
+    const book_snapshot b = read(s);
+    if (!b.valid) return std::nullopt;
+    if (si.base == a && b.bid.is_positive()) {
+      const fixed8_result v = checked_mul(amount, b.bid, rounding::down);
+      if (v.ok()) return v.value;
+    } else if (si.quote == a && b.ask.is_positive()) {
+      const fixed8_result v = checked_div(amount, b.ask, rounding::down);
+      if (v.ok()) return v.value;
+    }
+    return std::nullopt;
+  };
+}
+
 }  // namespace triarb

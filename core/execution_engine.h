@@ -233,6 +233,14 @@ enum class exec_counter : std::uint8_t {
 // The enumerator's name ("refused_gate"), for a metric.
 [[nodiscard]] std::string_view to_string(exec_counter c) noexcept;
 
+// The residual valuation the live bot and replay give the engine's risk
+// gate: `amount` of `asset` in the reference asset at the book `read` gives
+// now, through the direct pair: its bid (asset/ref) or 1/ask (ref/asset),
+// rounded down; nullopt when there is no direct pair, the leg is invalid,
+// the side empty or the value overflows. u must outlive the valuation.
+[[nodiscard]] residual_valuation book_valuation(const universe& u, asset_id ref,
+                                                std::function<book_snapshot(symbol_id)> read);
+
 class execution_engine {
  public:
   // u and idx must outlive the engine. Throws std::invalid_argument (start-up

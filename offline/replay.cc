@@ -35,29 +35,6 @@ symbol_id named_symbol(std::string_view line, const symbol_table& t) {
   return t.find(line.substr(begin, end - begin));
 }
 
-// The amount of `asset` in the reference asset at the replay's book now (the
-// live bot's executor values residuals the same way): the direct pair's bid
-// (asset/ref) or 1/ask (ref/asset), rounded down.
-residual_valuation book_valuation(const universe& u, asset_id ref,
-                                  std::function<book_snapshot(symbol_id)> read) {
-  return [&u, ref, read](asset_id a, fixed8 amount) -> std::optional<fixed8> {
-    if (a == ref || amount.is_zero()) return amount;
-    const symbol_id s = u.symbol_between(a, ref);
-    if (s == kNoSymbol) return std::nullopt;
-    const symbol_info& si = u.symbol(s);
-    const book_snapshot b = read(s);
-    if (!b.valid) return std::nullopt;
-    if (si.base == a && b.bid.is_positive()) {
-      const fixed8_result v = checked_mul(amount, b.bid, rounding::down);
-      if (v.ok()) return v.value;
-    } else if (si.quote == a && b.ask.is_positive()) {
-      const fixed8_result v = checked_div(amount, b.ask, rounding::down);
-      if (v.ok()) return v.value;
-    }
-    return std::nullopt;
-  };
-}
-
 std::string amounts(const std::map<std::string, fixed8>& m) {
   std::string out;
   for (const auto& [k, v] : m) out += " " + k + " " + to_string(v);

@@ -147,28 +147,6 @@ std::int64_t lower_median(std::vector<std::int64_t> v) {
   return *mid;
 }
 
-residual_valuation make_valuation(const universe& u, asset_id ref,
-                                  std::function<book_snapshot(symbol_id)> read_book) {
-  // amount of `asset` in the reference asset, at the bot's book now: the
-  // direct pair's bid (asset/ref) or 1/ask (ref/asset), rounded down.
-  return [&u, ref, read_book](asset_id a, fixed8 amount) -> std::optional<fixed8> {
-    if (a == ref || amount.is_zero()) return amount;
-    const symbol_id s = u.symbol_between(a, ref);
-    if (s == kNoSymbol) return std::nullopt;
-    const symbol_info& si = u.symbol(s);
-    const book_snapshot b = read_book(s);
-    if (!b.valid) return std::nullopt;
-    if (si.base == a && b.bid.is_positive()) {
-      const fixed8_result v = checked_mul(amount, b.bid, rounding::down);
-      if (v.ok()) return v.value;
-    } else if (si.quote == a && b.ask.is_positive()) {
-      const fixed8_result v = checked_div(amount, b.ask, rounding::down);
-      if (v.ok()) return v.value;
-    }
-    return std::nullopt;
-  };
-}
-
 }  // namespace
 
 executor::executor(const bot_config& cfg, const universe& u, const triangle_index& idx,
@@ -196,7 +174,7 @@ executor::executor(const bot_config& cfg, const universe& u, const triangle_inde
   }
   try {
     engine_ = std::make_unique<execution_engine>(
-        u, idx, plan.engine, make_valuation(u, plan.valuation, hooks_.read_book), start);
+        u, idx, plan.engine, book_valuation(u, plan.valuation, hooks_.read_book), start);
   } catch (const std::invalid_argument& e) {
     throw config_error(std::string("execution: ") + e.what());
   }
