@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <string>
+#include <utility>
 
 namespace triarb {
 namespace {
@@ -158,14 +160,25 @@ void order_client::note_pause(const http_reply& r, send_pause* out) {
   paused_until_ns_ = std::max(paused_until_ns_, out->until_ns);
 }
 
+std::string order_client::pause_left(std::int64_t now) const {
+  if (now >= paused_until_ns_) return "";
+  return "not sent: paused for another " +
+         std::to_string((paused_until_ns_ - now + 999'999) / 1'000'000) + " ms";
+}
+
+http_reply order_client::signed_get(std::string_view target, const std::string& query,
+                                    boost::system::error_code& ec) {
+  return rest_.send("GET", std::string(target) + "?" + query,
+                    {{"X-MBX-APIKEY", std::string(keys_.key.reveal())}}, {}, ec);
+}
+
 order_reply order_client::place(const order_request& o) {
   order_reply out;
   const std::int64_t now = now_mono();
-  if (now < paused_until_ns_) {
+  if (std::string left = pause_left(now); !left.empty()) {
     out.outcome = order_outcome::paused;
     out.pause = {true, paused_until_ns_, "paused by an earlier HTTP 429/418"};
-    out.detail = "not sent: paused for another " +
-                 std::to_string((paused_until_ns_ - now + 999'999) / 1'000'000) + " ms";
+    out.detail = std::move(left);
     return out;
   }
   const std::string body = sign_query(
@@ -246,9 +259,8 @@ std::string_view to_string(query_outcome o) noexcept {
 query_reply order_client::query_order(const order_request& sent) {
   query_reply out;
   const std::int64_t now = now_mono();
-  if (now < paused_until_ns_) {
-    out.detail = "not sent: paused for another " +
-                 std::to_string((paused_until_ns_ - now + 999'999) / 1'000'000) + " ms";
+  if (std::string left = pause_left(now); !left.empty()) {
+    out.detail = std::move(left);
     return out;
   }
   const std::string query = sign_query(
@@ -256,8 +268,7 @@ query_reply order_client::query_order(const order_request& sent) {
                          {.recv_window_ms = opt_.recv_window_ms, .timestamp_ms = now_wall_ms()}),
       keys_.secret.reveal());
   boost::system::error_code ec;
-  const http_reply r = rest_.send("GET", "/api/v3/order?" + query,
-                                  {{"X-MBX-APIKEY", std::string(keys_.key.reveal())}}, {}, ec);
+  const http_reply r = signed_get("/api/v3/order", query, ec);
   out.http_status = r.status;
   if (ec) {
     out.detail = "GET /api/v3/order: " + ec.message();
@@ -298,17 +309,15 @@ query_reply order_client::query_order(const order_request& sent) {
 account_reply order_client::account() {
   account_reply out;
   const std::int64_t now = now_mono();
-  if (now < paused_until_ns_) {
-    out.detail = "not sent: paused for another " +
-                 std::to_string((paused_until_ns_ - now + 999'999) / 1'000'000) + " ms";
+  if (std::string left = pause_left(now); !left.empty()) {
+    out.detail = std::move(left);
     return out;
   }
   const std::string query = sign_query(
       account_query({.recv_window_ms = opt_.recv_window_ms, .timestamp_ms = now_wall_ms()}),
       keys_.secret.reveal());
   boost::system::error_code ec;
-  const http_reply r = rest_.send("GET", "/api/v3/account?" + query,
-                                  {{"X-MBX-APIKEY", std::string(keys_.key.reveal())}}, {}, ec);
+  const http_reply r = signed_get("/api/v3/account", query, ec);
   out.http_status = r.status;
   if (ec) {
     out.detail = "GET /api/v3/account: " + ec.message();

@@ -126,6 +126,11 @@ class order_client {
   std::int64_t now_mono() const;
   std::int64_t now_wall_ms() const;
   void note_pause(const http_reply& r, send_pause* out);
+  // "" when a request may go now; else "not sent: paused for another N ms".
+  [[nodiscard]] std::string pause_left(std::int64_t now) const;
+  // A signed GET of target?query with the API key header.
+  [[nodiscard]] http_reply signed_get(std::string_view target, const std::string& query,
+                                      boost::system::error_code& ec);
 
   rest_client rest_;
   api_keys keys_;
