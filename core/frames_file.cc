@@ -146,20 +146,23 @@ frame_line frames_file::split_recorded(std::string_view line, std::uint64_t line
   // <time_ns> TAB <connection> TAB <rest>
   const auto t1 = line.find('\t');
   const auto t2 = t1 == std::string_view::npos ? t1 : line.find('\t', t1 + 1);
-  const char* want = version_ == 1 ? "not <recv_ns>TAB<connection>TAB<frame>"
-                                   : "not <time_ns>TAB<connection>TAB<event>";
-  const std::string shape =
-      std::string(want) + " with a connection below " + std::to_string(connection_count);
-  if (t2 == std::string_view::npos) throw bad(shape);
+  // The line's expected shape, for an error only (built on the error path:
+  // never per line).
+  const auto shape = [&] {
+    const char* want = version_ == 1 ? "not <recv_ns>TAB<connection>TAB<frame>"
+                                     : "not <time_ns>TAB<connection>TAB<event>";
+    return std::string(want) + " with a connection below " + std::to_string(connection_count);
+  };
+  if (t2 == std::string_view::npos) throw bad(shape());
   const std::string_view time = line.substr(0, t1);
   const std::string_view conn = line.substr(t1 + 1, t2 - t1 - 1);
   if (!parse_int(time, l.recv_ns)) {
-    throw bad(shape + ": " + not_in_range<std::int64_t>("time_ns", time));
+    throw bad(shape() + ": " + not_in_range<std::int64_t>("time_ns", time));
   }
   if (!parse_int(conn, l.connection)) {
-    throw bad(shape + ": " + not_in_range<connection_id>("connection", conn));
+    throw bad(shape() + ": " + not_in_range<connection_id>("connection", conn));
   }
-  if (l.connection >= connection_count) throw bad(shape + ": connection " + quoted(conn));
+  if (l.connection >= connection_count) throw bad(shape() + ": connection " + quoted(conn));
   const std::string_view rest = line.substr(t2 + 1);
   if (version_ == 1) {
     l.data = rest.data();
