@@ -21,6 +21,22 @@ namespace {
 // signed T; nothing else (no '+', no spaces), and never a silent wrap.
 template <class T>
 bool parse_int(std::string_view s, T& out) {
+  // Each recorded line has two (time, connection): a loop over at most
+  // digits10 digits, which cannot overflow T, first; anything else (a sign,
+  // more digits, not a digit) is from_chars' to judge.
+  if (!s.empty() && s.size() <= static_cast<std::size_t>(std::numeric_limits<T>::digits10)) {
+    std::uint64_t v = 0;
+    std::size_t i = 0;
+    for (; i < s.size(); ++i) {
+      const auto d = static_cast<unsigned>(static_cast<unsigned char>(s[i]) - '0');
+      if (d > 9) break;
+      v = v * 10 + d;
+    }
+    if (i == s.size()) {
+      out = static_cast<T>(v);
+      return true;
+    }
+  }
   if (s.empty()) return false;
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && ptr == s.data() + s.size();
@@ -136,9 +152,9 @@ void frames_file::load(std::string bytes) {
   if (version_ > 0) header_size_ = std::min(size_, first.size() + 1);
 }
 
-frame_line frames_file::split_recorded(std::string_view line, std::uint64_t line_no,
-                                       std::size_t connection_count, std::string& hex_buf) const {
-  frame_line l;
+void frames_file::split_recorded(std::string_view line, std::uint64_t line_no,
+                                 std::size_t connection_count, std::string& hex_buf,
+                                 frame_line& l) const {
   l.line_no = line_no;
   auto bad = [&](const std::string& why) {
     return std::runtime_error(path_ + ":" + std::to_string(line_no) + ": " + why);
@@ -167,7 +183,13 @@ frame_line frames_file::split_recorded(std::string_view line, std::uint64_t line
   if (version_ == 1) {
     l.data = rest.data();
     l.size = rest.size();
-    return l;
+    return;
+  }
+  constexpr std::string_view kFrame = "frame\t";  // nearly every line
+  if (rest.starts_with(kFrame)) {
+    l.data = rest.data() + kFrame.size();
+    l.size = rest.size() - kFrame.size();
+    return;
   }
   const auto t3 = rest.find('\t');
   const std::string_view kind = rest.substr(0, t3);
@@ -178,7 +200,7 @@ frame_line frames_file::split_recorded(std::string_view line, std::uint64_t line
     l.event = kind == "lost"    ? frame_event::lost
               : kind == "quiet" ? frame_event::quiet
                                 : frame_event::start;
-    return l;
+    return;
   }
   if (kind != "frame" && kind != "frame-hex" && kind != "reseed") {
     throw bad("unknown event '" + std::string(kind) + "'");
@@ -187,7 +209,7 @@ frame_line frames_file::split_recorded(std::string_view line, std::uint64_t line
   if (kind == "frame") {
     l.data = body.data();
     l.size = body.size();
-    return l;
+    return;
   }
   if (kind == "frame-hex") {
     if (body.size() % 2 != 0) throw bad("frame-hex: an odd number of hex digits");
@@ -200,7 +222,7 @@ frame_line frames_file::split_recorded(std::string_view line, std::uint64_t line
     }
     l.data = hex_buf.data();
     l.size = body.size() / 2;
-    return l;
+    return;
   }
   const std::vector<std::string_view> f = fields(body);
   // symbol recv_ns update_id bid bid_qty ask ask_qty qty_capped
@@ -227,7 +249,6 @@ frame_line frames_file::split_recorded(std::string_view line, std::uint64_t line
   l.reseed.ask = v[2];
   l.reseed.ask_qty = v[3];
   l.reseed.qty_capped = f[7] == "1";
-  return l;
 }
 
 frames_recorder::frames_recorder(const std::string& path, open_mode mode) : path_(path) {

@@ -111,10 +111,11 @@ class frames_file {
   frames_walk for_each(std::size_t connection_count, F&& f) const;
 
  private:
-  // Splits one recorded line; throws as for_each says. A frame-hex frame is
-  // decoded into hex_buf (with padding) and points there.
-  frame_line split_recorded(std::string_view line, std::uint64_t line_no,
-                            std::size_t connection_count, std::string& hex_buf) const;
+  // Splits one recorded line into l (a fresh frame_line); throws as
+  // for_each says. A frame-hex frame is decoded into hex_buf (with padding)
+  // and points there.
+  void split_recorded(std::string_view line, std::uint64_t line_no, std::size_t connection_count,
+                      std::string& hex_buf, frame_line& l) const;
 
   frames_file() = default;
   // Takes the file's bytes: finds the header and adds the padding.
@@ -151,8 +152,8 @@ frames_walk frames_file::for_each(std::size_t connection_count, F&& f) const {
     }
     frame_line l;
     if (version_ > 0) {
-      l = split_recorded(std::string_view(bytes_.data() + begin, len), line_no, connection_count,
-                         hex_buf);
+      split_recorded(std::string_view(bytes_.data() + begin, len), line_no, connection_count,
+                     hex_buf, l);
     } else {
       l.line_no = line_no;
       l.data = bytes_.data() + begin;

@@ -226,7 +226,14 @@ TEST(FramesFile, TimesConnectionsAndIdsMustBeDecimalsInRange) {
             "update_id '18446744073709551616'"},
            {v2, "1\t0\treseed\tA\t\t2\t1\t1\t1\t1\t0", "recv_ns ''"},
            {v1, "99999999999999999999\t0\t{}", "time_ns '99999999999999999999'"},
-           {v1, "1\t4294967296\t{}", "connection '4294967296'"}}) {
+           {v1, "1\t4294967296\t{}", "connection '4294967296'"},
+           // Short all-digit fields take a quick loop; nothing else gets past it.
+           {v2, "+1\t0\tstart", "time_ns '+1'"},
+           {v2, "1a\t0\tstart", "time_ns '1a'"},
+           {v2, " 1\t0\tstart", "time_ns ' 1'"},
+           {v2, "1\t-0\tlost", "connection '-0'"},
+           {v2, "1\t0x1\tlost", "connection '0x1'"},
+           {v2, "1\t0\tframes\t{}", "unknown event 'frames'"}}) {
     const std::string what = error_of_line(header, line, path);
     EXPECT_NE(what.find(path + ":3: "), std::string::npos) << line << " -> " << what;
     EXPECT_NE(what.find(want), std::string::npos) << line << " -> " << what;
@@ -246,6 +253,23 @@ TEST(FramesFile, TimesConnectionsAndIdsMustBeDecimalsInRange) {
   EXPECT_EQ(e[1].recv_ns, INT64_MAX);
   EXPECT_EQ(e[1].reseed_recv_ns, INT64_MIN);
   EXPECT_EQ(e[1].reseed.update_id, UINT64_MAX);
+  // Either side of the quick loop's length (18 digits for a time, 9 for a
+  // connection), a negative time, and an empty frame.
+  spit(path, v2 + "\n999999999999999999\t999999999\tlost\n1000000000000000000\t1000000000\tlost\n" +
+                 "-1\t0\tframe\t\n");
+  e.clear();
+  (void)frames_file(path).for_each(std::size_t{1} << 33, [&](const frame_line& l) {
+    e.push_back(l);
+    return true;
+  });
+  ASSERT_EQ(e.size(), 3u);
+  EXPECT_EQ(e[0].recv_ns, 999'999'999'999'999'999);
+  EXPECT_EQ(e[0].connection, 999'999'999u);
+  EXPECT_EQ(e[1].recv_ns, 1'000'000'000'000'000'000);
+  EXPECT_EQ(e[1].connection, 1'000'000'000u);
+  EXPECT_EQ(e[2].recv_ns, -1);
+  EXPECT_EQ(e[2].event, frame_event::frame);
+  EXPECT_EQ(e[2].size, 0u);
 }
 
 TEST(FramesFile, AFirstLineThatLooksLikeAHeaderButIsNotExactIsAnError) {
