@@ -107,10 +107,28 @@ std::vector<std::string_view> fields(std::string_view s) {
 frames_file::frames_file(const std::string& path) : path_(path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open the frames file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  // A file whose size is known is read in one go into a buffer with room
+  // for the padding (load() then adds it without a copy); whatever follows
+  // (a file that grew meanwhile, a pipe) is copied as the stream gives it.
+  std::string bytes;
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in ? static_cast<std::streamoff>(in.tellg()) : -1;
+  in.clear();
+  in.seekg(0);
+  if (size > 0) {
+    bytes.reserve(static_cast<std::size_t>(size) + kFramePadding);
+    bytes.resize(static_cast<std::size_t>(size));
+    in.read(bytes.data(), size);
+    bytes.resize(static_cast<std::size_t>(in.gcount()));  // shorter if it shrank meanwhile
+  }
+  if (!in.eof() && !in.bad()) {
+    in.clear();
+    std::ostringstream rest;
+    rest << in.rdbuf();
+    bytes += std::move(rest).str();
+  }
   if (in.bad()) throw std::runtime_error(path + ": cannot read the frames file");
-  load(std::move(ss).str());
+  load(std::move(bytes));
 }
 
 frames_file frames_file::from_bytes(std::string_view bytes, std::string name) {

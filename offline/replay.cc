@@ -71,6 +71,7 @@ std::int64_t latency_quantile_ns(std::vector<std::int64_t>& values, std::uint32_
 }
 
 replay_report run_replay(const replay_options& o) {
+  const auto setup_start = std::chrono::steady_clock::now();
   const universe u = load_exchange_info_file(o.exchange_info);
   const triangle_index idx = triangle_index::build(u, start_asset_ids(o.config, u));
 
@@ -213,6 +214,7 @@ replay_report run_replay(const replay_options& o) {
   std::vector<std::int64_t> latency;
   if (o.measure_latency) latency.reserve(1 << 20);
   const auto t0 = std::chrono::steady_clock::now();
+  r.setup_seconds = std::chrono::duration<double>(t0 - setup_start).count();
   std::int64_t clock = 0;
   const frames_walk w = frames.for_each(conn_count, [&](const frame_line& l) {
     const auto f0 = o.measure_latency ? std::chrono::steady_clock::now()

@@ -82,7 +82,15 @@ struct replay_report {
   std::size_t symbols = 0;
   std::size_t triangles = 0;
   std::uint64_t opportunities = 0;
-  double seconds = 0;  // wall time of the frame loop only
+  // Wall time of the frame loop only: every line of the recording (already
+  // in memory) split, its frame parsed, applied to the book and the dirty
+  // triangles evaluated, journal and paper execution included. frames /
+  // seconds is the replay's frames/s.
+  double seconds = 0;
+  // Wall time before the loop, not in `seconds`: the exchange info loaded,
+  // the triangle index built, the frames file read into memory, the
+  // pipeline (and journal, execution engine) made.
+  double setup_seconds = 0;
   // With measure_latency: one frame, bytes to decision, exact: the
   // nearest-rank quantile of every frame's time (latency_quantile_ns), as
   // the live bot's histogram defines it (runtime/latency_histogram.h).
