@@ -395,6 +395,13 @@ std::size_t evaluator::on_symbol(const Book& book, symbol_id s, std::int64_t now
     ++handed_over;
   }
   const auto total = static_cast<std::uint64_t>(end - begin);
+  if (handed_over == 0) [[likely]] {
+    // Every triangle below the threshold, none skipped: the two adds the
+    // general case below would make, in the same order.
+    tel_.eval.add(eval_counter::triangles_evaluated, total);
+    tel_.eval.add(eval_counter::below_threshold, total);
+    return accepted;
+  }
   counts[static_cast<std::size_t>(eval_counter::below_threshold)] += total - handed_over;
   std::uint64_t skipped = 0;
   for (const eval_counter c : {eval_counter::skip_invalid_leg, eval_counter::skip_stale_leg,
