@@ -335,12 +335,15 @@ std::size_t evaluator::on_symbol(const Book& book, symbol_id s, std::int64_t now
   if (begin == end) return 0;
   const fresh_window w = window_at(now_ns);
   // s itself, read once for all its triangles (each read is a consistent
-  // snapshot; a write after it marks s dirty again): usable on each side,
-  // and its screen values refreshed here, before the loop (inside it a
-  // recomputation is a branch taken once or twice in a handful of
-  // triangles, mispredicted each time).
-  std::array<bool, 2> own_ok{};  // by slot & 1: buy, sell
-  std::array<double, 2> own_screen{};
+  // snapshot; a write after it marks s dirty again): its screen value on
+  // each side, refreshed here, before the loop (inside it a recomputation is
+  // a branch taken once or twice in a handful of triangles, mispredicted
+  // each time), or NaN where s is unusable on that side (invalid, stale, no
+  // price): a product with a NaN is never <= the bound, so such a triangle
+  // takes the exact path, which names the skip, with no test of its own in
+  // the loop.
+  std::array<double, 2> own_screen = {std::numeric_limits<double>::quiet_NaN(),
+                                      std::numeric_limits<double>::quiet_NaN()};  // buy, sell
   {
     const book_snapshot b = book.read(s);
     const bool fresh = b.valid && w.contains(b.recv_ns);
@@ -349,10 +352,12 @@ std::size_t evaluator::on_symbol(const Book& book, symbol_id s, std::int64_t now
       const std::uint32_t slot = 2 * s + side_bit;
       if ((sides_used_[s] & (1U << side_bit)) == 0 || price[side_bit] <= 0) continue;
       if (rates_[slot].key != price[side_bit]) refill(slot, price[side_bit]);
-      own_ok[side_bit] = fresh;
-      own_screen[side_bit] = rates_[slot].screen;
+      if (fresh) own_screen[side_bit] = rates_[slot].screen;
     }
   }
+  // A local copy: the exact path is a call the compiler cannot see through,
+  // so a member would be reloaded in every iteration.
+  const double bound = screen_bound_;
   // Counted locally and published once (each add is an atomic store). The
   // fast path counts nothing: every triangle it hands to the exact path
   // gets its count there, the rest are below the threshold.
@@ -368,15 +373,15 @@ std::size_t evaluator::on_symbol(const Book& book, symbol_id s, std::int64_t now
     const rate_slot& ea = rates_[h.others[0]];
     const rate_slot& ec = rates_[h.others[1]];
     const std::uint32_t own_side = h.own & 1U;
-    // Below the threshold for sure: all three legs valid and fresh, each
-    // price the one its screen value was computed from, and the screen
-    // (rate_slot) clears the product (in any order: the bound holds for
-    // any). A price matching an unfilled slot's key (-1) gets its screen,
-    // +infinity: the product is +infinity (every filled screen is > 0), so
-    // it takes the exact path, which names the empty side. Anything else, a triangle near or
+    // Below the threshold for sure: all three legs valid and fresh (s's
+    // own screen value is NaN otherwise), each price the one its screen
+    // value was computed from, and the screen (rate_slot) clears the
+    // product (in any order: the bound holds for any). A price matching an
+    // unfilled slot's key (-1) gets its screen, +infinity: the product is
+    // +infinity (every filled screen is > 0) or NaN, so it takes the exact
+    // path, which names the empty side. Anything else, a triangle near or
     // above the threshold included, takes the exact path.
-    const bool fresh =
-        own_ok[own_side] & (a.valid & w.contains(a.recv_ns)) & (c.valid & w.contains(c.recv_ns));
+    const bool fresh = (a.valid & w.contains(a.recv_ns)) & (c.valid & w.contains(c.recv_ns));
     const bool hits = (a.price == ea.key) & (c.price == ec.key);
     if (!(fresh & hits)) [[unlikely]] {
       // A rate to recompute if every leg is usable; else the exact path
@@ -389,7 +394,7 @@ std::size_t evaluator::on_symbol(const Book& book, symbol_id s, std::int64_t now
       if (ea.key != a.price) refill(h.others[0], a.price);
       if (ec.key != c.price) refill(h.others[1], c.price);
     }
-    if (own_screen[own_side] * ea.screen * ec.screen <= screen_bound_) [[likely]]
+    if (own_screen[own_side] * ea.screen * ec.screen <= bound) [[likely]]
       continue;
     ++counts[static_cast<std::size_t>(exact_path(book, h.triangle, w, now_ns, sink, accepted))];
     ++handed_over;
