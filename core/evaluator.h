@@ -268,10 +268,15 @@ inline evaluator::fresh_window evaluator::window_at(std::int64_t now_ns) const n
 
 template <class Book>
 inline evaluator::leg_view evaluator::view(const Book& book, std::uint32_t slot) noexcept {
-  const book_snapshot b = book.read(slot >> 1);
-  const std::int64_t bid = b.bid.raw();
-  const std::int64_t ask = b.ask.raw();
-  return {(slot & 1U) != 0 ? bid : ask, b.recv_ns, b.valid};
+  // Not const: GCC 12 will not split a const aggregate into the fields
+  // used (SRA: "a store to a read-only decl"), and copies the whole
+  // snapshot through the stack instead, with wide loads that cannot take
+  // their data from the writer's narrower stores still in flight.
+  book_snapshot b = book.read(slot >> 1);
+  // Both prices loaded and one chosen without a branch: the side is as
+  // good as random from one triangle to the next.
+  const std::int64_t sell_mask = -static_cast<std::int64_t>(slot & 1U);
+  return {(b.bid.raw() & sell_mask) | (b.ask.raw() & ~sell_mask), b.recv_ns, b.valid};
 }
 
 inline eval_counter evaluator::skip_reason(bool valid, std::int64_t price, std::int64_t recv_ns,
@@ -345,15 +350,17 @@ std::size_t evaluator::on_symbol(const Book& book, symbol_id s, std::int64_t now
   std::array<double, 2> own_screen = {std::numeric_limits<double>::quiet_NaN(),
                                       std::numeric_limits<double>::quiet_NaN()};  // buy, sell
   {
-    const book_snapshot b = book.read(s);
+    book_snapshot b = book.read(s);  // not const: see view()
     const bool fresh = b.valid && w.contains(b.recv_ns);
-    const std::array<std::int64_t, 2> price = {b.ask.raw(), b.bid.raw()};
-    for (std::uint32_t side_bit = 0; side_bit < 2; ++side_bit) {
+    const std::uint8_t used = sides_used_[s];
+    const auto own = [&](std::uint32_t side_bit, std::int64_t price) {
       const std::uint32_t slot = 2 * s + side_bit;
-      if ((sides_used_[s] & (1U << side_bit)) == 0 || price[side_bit] <= 0) continue;
-      if (rates_[slot].key != price[side_bit]) refill(slot, price[side_bit]);
+      if ((used & (1U << side_bit)) == 0 || price <= 0) return;
+      if (rates_[slot].key != price) refill(slot, price);
       if (fresh) own_screen[side_bit] = rates_[slot].screen;
-    }
+    };
+    own(0, b.ask.raw());
+    own(1, b.bid.raw());
   }
   // A local copy: the exact path is a call the compiler cannot see through,
   // so a member would be reloaded in every iteration.
