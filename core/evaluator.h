@@ -388,7 +388,13 @@ std::size_t evaluator::on_symbol(const Book& book, symbol_id s, std::int64_t now
     // +infinity (every filled screen is > 0) or NaN, so it takes the exact
     // path, which names the empty side. Anything else, a triangle near or
     // above the threshold included, takes the exact path.
-    const bool fresh = (a.valid & w.contains(a.recv_ns)) & (c.valid & w.contains(c.recv_ns));
+    // Bitwise & on bools, deliberately: one branch below for every test,
+    // not one per test. The calls are made first, so clang's
+    // -Wbitwise-instead-of-logical has no call on a right-hand side to
+    // warn about; the code generated is the same.
+    const bool a_fresh = w.contains(a.recv_ns);
+    const bool c_fresh = w.contains(c.recv_ns);
+    const bool fresh = (a.valid & a_fresh) & (c.valid & c_fresh);
     const bool hits = (a.price == ea.key) & (c.price == ec.key);
     if (!(fresh & hits)) [[unlikely]] {
       // A rate to recompute if every leg is usable; else the exact path
