@@ -49,6 +49,10 @@ say "build $build, raw outputs in $out ($([ "$quick" = 1 ] && echo quick || echo
 for b in "$build"/bench/*; do
   [ -f "$b" ] && [ -x "$b" ] || continue
   name=$(basename "$b")
+  if [ "$name" = wakeup_bench ]; then  # fixed frame counts, ~4 minutes a run: not repeated here
+    say "benchmark $name skipped (run it alone: $b)"
+    continue
+  fi
   say "benchmark $name ($reps repetitions)"
   if ! "$b" --benchmark_repetitions="$reps" --benchmark_min_time="$min_time" \
       --benchmark_report_aggregates_only=true --benchmark_out="$out/$name.json" \
