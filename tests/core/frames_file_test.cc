@@ -169,6 +169,9 @@ TEST(FramesFile, BadLinesAreErrorsNamingFileAndLine) {
   for (const auto& [line, why] : std::vector<std::pair<std::string, std::string>>{
            {"x\t0\tframe\t{}", "not <time_ns>"},
            {"1\t9\tframe\t{}", "connection below 8"},
+           {"1\t8\tframe\t{}", "connection '8'"},
+           {"1\t\tframe\t{}", "connection ''"},
+           {"\t0\tframe\t{}", "time_ns ''"},
            {"1\t0\tteleport", "unknown event 'teleport'"},
            {"1\t0\tlost\tx", "'lost' takes no fields"},
            {"1\t0\tframe", "'frame' without its fields"},
