@@ -22,7 +22,9 @@ struct run_flags {
   bool resume = false;
   bool json_ticks = false;
   std::string evaluator = "auto";
-  double spin_us = 50;
+  // 0: park at once. A poll after each burst measured worse on a shared
+  // core (docs/design.md, "The evaluator's wake-up").
+  double spin_us = 0;
   bool spin_us_given = false, pin_given = false, record = false;
   std::uint32_t stage_every = 0;
 };
@@ -171,7 +173,10 @@ void add_run(CLI::App& app, std::vector<command>& out) {
         ->capture_default_str()
         ->check(CLI::IsMember({"auto", "spin", "block", "inline"}));
     c->add_option("--spin-us", f->spin_us,
-                  "--evaluator block only (else exit 2): microseconds to poll before sleeping")
+                  "--evaluator block only (else exit 2): microseconds to poll before sleeping; "
+                  "each poll keeps a core busy that long whenever nothing is dirty. 0: sleep at "
+                  "once (a futex wait, and a wake syscall on the feed thread, up to one per "
+                  "frame)")
         ->capture_default_str()
         ->check(kFinite)
         ->check(CLI::Range(0.0, 1e6));
