@@ -219,7 +219,7 @@ replay_report run_replay(const replay_options& o) {
   const frames_walk w = frames.for_each(conn_count, [&](const frame_line& l) {
     const auto f0 = o.measure_latency ? std::chrono::steady_clock::now()
                                       : std::chrono::steady_clock::time_point{};
-    pump(recorded ? l.recv_ns : clock + 1);
+    if (eng) pump(recorded ? l.recv_ns : clock + 1);  // not a call per frame without execution
     if (recorded) {
       clock = l.recv_ns;
       if (l.event == frame_event::start) {
