@@ -237,8 +237,11 @@ replay_report run_replay(const replay_options& o) {
     if (o.measure_latency) latency.push_back((std::chrono::steady_clock::now() - f0).count());
     return true;
   });
+  if (eng) pump(std::numeric_limits<std::int64_t>::max());  // the orders still travelling
+  // The frames' time ends here: what follows is the report (the latency
+  // quantiles' sorting included), not per-frame work.
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (eng) {
-    pump(std::numeric_limits<std::int64_t>::max());  // the orders still travelling
     ex.decisions = eng->counter(exec_counter::decisions);
     ex.cycles_started = eng->counter(exec_counter::cycles_started);
     ex.cycles_done = eng->counter(exec_counter::cycles_done);
@@ -272,7 +275,6 @@ replay_report run_replay(const replay_options& o) {
   r.sessions = std::max<std::uint64_t>(r.sessions, 1);
   r.empty_lines = w.empty_lines;
   r.torn_bytes = w.torn_bytes;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (journal) (void)journal->sync();
   r.telemetry_json = tel.render_json(clock);
   return r;

@@ -84,8 +84,9 @@ struct replay_report {
   std::uint64_t opportunities = 0;
   // Wall time of the frame loop only: every line of the recording (already
   // in memory) split, its frame parsed, applied to the book and the dirty
-  // triangles evaluated, journal and paper execution included. frames /
-  // seconds is the replay's frames/s.
+  // triangles evaluated, journal and paper execution included (up to its
+  // last order's answer); not the report after it. frames / seconds is the
+  // replay's frames/s.
   double seconds = 0;
   // Wall time before the loop, not in `seconds`: the exchange info loaded,
   // the triangle index built, the frames file read into memory, the
