@@ -5,9 +5,11 @@
 
 #include <array>
 #include <cstdio>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/frame_parser.h"
 #include "core/journal.h"
@@ -347,32 +349,46 @@ TEST(Market, JudgeVouchesForARecurringPriceUnderAnOlderId) {
   const triangle_index idx = usdt_triangles(w.u);
   const fixed8 fee = fixed8::from_raw(100'000);
   const sim::exact any(0);
-  // Find a triangle whose leg 0 price leaves and comes back (ticks are coarse).
-  bool found = false;
-  for (triangle_id ti = 0; ti < idx.size() && !found; ++ti) {
-    const triangle& t = idx.triangle_at(ti);
-    const leg& l0 = t.legs[0];
-    auto price0 = [&] {
-      const sim::true_quote& q = m.quote_of(l0.symbol);
-      return l0.dir == side::buy ? q.ask : q.bid;
-    };
-    const fixed8 p = price0();
-    const std::uint64_t id = m.quote_of(l0.symbol).update_id;
+  // Watch leg 0 of every triangle at once, for the first whose price leaves
+  // and comes back under a newer id (ticks are coarse). A step updates one
+  // symbol, so only the triangles whose leg 0 it is are looked at.
+  struct watch {
+    fixed8 price;
+    std::uint64_t id = 0;
     bool left = false;
-    for (int steps = 0; steps < 400'000; ++steps) {
-      (void)m.step();
-      if (price0() != p) left = true;
-      if (left && price0() == p && m.quote_of(l0.symbol).update_id != id) {
-        found = true;
+  };
+  auto price0 = [&](const leg& l) {
+    const sim::true_quote& q = m.quote_of(l.symbol);
+    return l.dir == side::buy ? q.ask : q.bid;
+  };
+  std::vector<watch> watched;
+  std::vector<std::vector<triangle_id>> by_symbol(w.u.symbols().size());
+  for (triangle_id ti = 0; ti < idx.size(); ++ti) {
+    const leg& l0 = idx.triangle_at(ti).legs[0];
+    watched.push_back({price0(l0), m.quote_of(l0.symbol).update_id});
+    by_symbol[l0.symbol].push_back(ti);
+  }
+  std::optional<triangle_id> found;
+  for (int steps = 0; steps < 400'000 && !found; ++steps) {
+    const sim::market_update up = m.step();
+    for (const triangle_id ti : by_symbol[up.symbol]) {
+      const leg& l0 = idx.triangle_at(ti).legs[0];
+      watch& wt = watched[ti];
+      if (price0(l0) != wt.price) {
+        wt.left = true;
+      } else if (wt.left && m.quote_of(l0.symbol).update_id != wt.id) {
+        found = ti;
         break;
       }
     }
-    if (!found) continue;
-    std::array<sim::market::leg_claim, 3> c = current_claims(m, t);
-    c[0].update_id = id;  // the older id, the price current again
-    EXPECT_EQ(m.judge(c, fee, any), sim::market::verdict::real);
   }
   ASSERT_TRUE(found) << "no price recurred; the test needs another seed";
+  std::array<sim::market::leg_claim, 3> c = current_claims(m, idx.triangle_at(*found));
+  c[0].update_id = watched[*found].id;  // the older id, the price current again
+  EXPECT_EQ(m.judge(c, fee, any), sim::market::verdict::real);
+  // The same claim with a price the leg never had matches nothing sent.
+  c[0].price = fixed8::from_raw(c[0].price.raw() + 1);
+  EXPECT_EQ(m.judge(c, fee, any), sim::market::verdict::unknown_quote);
 }
 
 }  // namespace
