@@ -44,6 +44,9 @@ function(triarb_beast_sources)
                               PROPERTIES COMPILE_OPTIONS "${opts}")
 endfunction()
 
+set(TRIARB_TEST_TMPDIR ${PROJECT_BINARY_DIR}/test-tmp)
+file(MAKE_DIRECTORY ${TRIARB_TEST_TMPDIR})
+
 function(triarb_test path)
   cmake_parse_arguments(T "" "" "LABELS;LIBS;SOURCES" ${ARGN})
   if(TRIARB_TEST_SCOPE STREQUAL "tsan" AND NOT "tsan" IN_LIST T_LABELS)
@@ -56,7 +59,10 @@ function(triarb_test path)
   if(NOT T_LABELS)
     set(T_LABELS unit)
   endif()
-  set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT 600)
+  # ::testing::TempDir() is this build's own folder, so the same test run from
+  # two builds at once (default and asan-ubsan, say) never shares its files.
+  set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT 600
+                       ENVIRONMENT "TEST_TMPDIR=${TRIARB_TEST_TMPDIR}")
 endfunction()
 
 function(triarb_fuzzer name)
