@@ -3,9 +3,11 @@
 # `fuzz` preset (clang-14, -fsanitize=fuzzer, ASan+UBSan). Installs nothing
 # (ci/install-deps.sh does).
 #
-#   ci/fuzz.sh [--seconds N] [--fork J] [TARGET...]
+#   ci/fuzz.sh [--seconds N] [--fork J] [--jobs P] [TARGET...]
 #     --seconds N  run each target for N seconds (default 30)
 #     --fork J     use libFuzzer's -fork=J (J worker processes; nightly runs)
+#     --jobs P     run P targets at once (default: one per core, or one at a
+#                  time with --fork); each target's log is printed when it ends
 #     TARGET       fuzz/<TARGET>.cc; default: every fuzz/*.cc target
 #   ci/fuzz.sh --promote [TARGET...]
 #     copies what earlier runs found (build/fuzz-corpus/<target>/: new coverage
@@ -33,14 +35,16 @@ root=$(pwd)
 
 seconds=30
 fork=0
+jobs_arg=0
 promote=0
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
     --fork) fork=$2; shift 2 ;;
+    --jobs) jobs_arg=$2; shift 2 ;;
     --promote) promote=1; shift ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -125,15 +129,11 @@ minimise_crash() {
   echo "fuzz.sh: $target: $kind -> build/fuzz-corpus/$target/$name (see REPRODUCE-$name.txt; ci/fuzz.sh --promote $target adds it to corpus/)" >&2
 }
 
-for target in "${targets[@]}"; do
-  if [ ! -f "fuzz/$target.cc" ]; then
-    echo "fuzz.sh: no such target: fuzz/$target.cc" >&2
-    failed=$((failed + 1)); failed_names+=("$target"); continue
-  fi
-  if ! build_preset fuzz "fuzz_$target"; then
-    echo "fuzz.sh: $target: build failed" >&2
-    failed=$((failed + 1)); failed_names+=("$target"); continue
-  fi
+# run_target TARGET: one libFuzzer run, its crashes minimised, its corpus
+# merged; returns 1 if it crashed. Its progress goes to stderr.
+run_target() {
+  local target=$1 bin work before rc crashed merged n0 n1
+  local -a args opts artifacts
   bin="$bin_dir/fuzz_$target"
   mkdir -p "corpus/$target"
   work=$(mktemp -d "${TMPDIR:-/tmp}/triarb-fuzz-$target.XXXXXX")
@@ -179,13 +179,68 @@ for target in "${targets[@]}"; do
   echo "== merge $target: corpus/$target $n0 files, build/fuzz-corpus/$target $n1 ($((n1 - n0)) new; ci/fuzz.sh --promote $target)" >&2
 
   if [ $crashed -eq 1 ]; then
-    failed=$((failed + 1)); failed_names+=("$target")
     echo "fuzz.sh: $target: FAILED (scratch dir kept: $work)" >&2
   else
-    passed=$((passed + 1))
     rm -rf "$work"
   fi
+  return $crashed
+}
+
+# Build every target first (one ninja run keeps both cores busy), then each
+# one alone where that fails, so a broken target is named and the rest run.
+valid=()
+for target in "${targets[@]}"; do
+  if [ -f "fuzz/$target.cc" ]; then
+    valid+=("$target")
+  else
+    echo "fuzz.sh: no such target: fuzz/$target.cc" >&2
+    failed=$((failed + 1)); failed_names+=("$target")
+  fi
 done
+built=()
+if [ ${#valid[@]} -gt 0 ] && build_preset fuzz "${valid[@]/#/fuzz_}"; then
+  built=("${valid[@]}")
+else
+  for target in "${valid[@]}"; do
+    if build_preset fuzz "fuzz_$target"; then
+      built+=("$target")
+    else
+      echo "fuzz.sh: $target: build failed" >&2
+      failed=$((failed + 1)); failed_names+=("$target")
+    fi
+  done
+fi
+
+# Run them --jobs at a time (default: one per core; with --fork each run
+# already uses J processes, so one at a time). Each target's progress is
+# kept in its own log and printed whole when it ends.
+[ "$jobs_arg" -gt 0 ] && par=$jobs_arg || { [ "$fork" -gt 0 ] && par=1 || par=$jobs; }
+logs=$(mktemp -d "${TMPDIR:-/tmp}/triarb-fuzz-logs.XXXXXX")
+declare -A pid_of=()
+finish() {  # finish TARGET PID: waits for it, prints its log, counts it
+  local target=$1 rc=0
+  wait "$2" || rc=$?
+  cat "$logs/$target" >&2
+  if [ $rc -eq 0 ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1)); failed_names+=("$target")
+  fi
+}
+running=()
+for target in "${built[@]}"; do
+  while [ ${#running[@]} -ge "$par" ]; do
+    finish "${running[0]}" "${pid_of[${running[0]}]}"
+    running=("${running[@]:1}")
+  done
+  run_target "$target" 2>"$logs/$target" &
+  pid_of[$target]=$!
+  running+=("$target")
+done
+for target in "${running[@]}"; do
+  finish "$target" "${pid_of[$target]}"
+done
+rm -rf "$logs"
 
 total=$((passed + failed))
 echo "fuzz: $passed passed, $failed failed${failed_names:+ (${failed_names[*]})}"
