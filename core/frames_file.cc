@@ -144,6 +144,10 @@ std::vector<std::string_view> fields(std::string_view s) {
 }  // namespace
 
 frames_file::frames_file(const std::string& path) : path_(path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw std::runtime_error(path + ": is a directory, not a frames file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open the frames file");
   // A file whose size is known is read in one go into a buffer with room
@@ -154,17 +158,23 @@ frames_file::frames_file(const std::string& path) : path_(path) {
   const std::streamoff size = in ? static_cast<std::streamoff>(in.tellg()) : -1;
   in.clear();
   in.seekg(0);
-  if (size > 0) {
-    bytes.reserve(static_cast<std::size_t>(size) + kFramePadding);
-    bytes.resize(static_cast<std::size_t>(size));
-    in.read(bytes.data(), size);
-    bytes.resize(static_cast<std::size_t>(in.gcount()));  // shorter if it shrank meanwhile
-  }
-  if (!in.eof() && !in.bad()) {
-    in.clear();
-    std::ostringstream rest;
-    rest << in.rdbuf();
-    bytes += std::move(rest).str();
+  try {
+    if (size > 0) {
+      bytes.reserve(static_cast<std::size_t>(size) + kFramePadding);
+      bytes.resize(static_cast<std::size_t>(size));
+      in.read(bytes.data(), size);
+      bytes.resize(static_cast<std::size_t>(in.gcount()));  // shorter if it shrank meanwhile
+    }
+    if (!in.eof() && !in.bad()) {
+      in.clear();
+      std::ostringstream rest;
+      rest << in.rdbuf();
+      bytes += std::move(rest).str();
+    }
+  } catch (const std::exception&) {
+    // std::length_error or std::bad_alloc: nothing else in the block throws.
+    throw std::runtime_error(path + ": too large to read into memory (" + std::to_string(size) +
+                             " bytes)");
   }
   if (in.bad()) throw std::runtime_error(path + ": cannot read the frames file");
   load(std::move(bytes));

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -259,13 +260,14 @@ TEST(FramesFile, TimesConnectionsAndIdsMustBeDecimalsInRange) {
   // Either side of the quick loop's length (18 digits for a time, 9 for a
   // connection), a negative time, and an empty frame.
   spit(path, v2 + "\n999999999999999999\t999999999\tlost\n1000000000000000000\t1000000000\tlost\n" +
-                 "-1\t0\tframe\t\n");
+                 "-1\t0\tframe\t\n999999999999999999\t999999999\tframe\t{}\n" +
+                 "1000000000000000000\t1000000000\tframe\t{}\n");
   e.clear();
   (void)frames_file(path).for_each(std::size_t{1} << 33, [&](const frame_line& l) {
     e.push_back(l);
     return true;
   });
-  ASSERT_EQ(e.size(), 3u);
+  ASSERT_EQ(e.size(), 5u);
   EXPECT_EQ(e[0].recv_ns, 999'999'999'999'999'999);
   EXPECT_EQ(e[0].connection, 999'999'999u);
   EXPECT_EQ(e[1].recv_ns, 1'000'000'000'000'000'000);
@@ -273,6 +275,44 @@ TEST(FramesFile, TimesConnectionsAndIdsMustBeDecimalsInRange) {
   EXPECT_EQ(e[2].recv_ns, -1);
   EXPECT_EQ(e[2].event, frame_event::frame);
   EXPECT_EQ(e[2].size, 0u);
+  // Frame lines take the one-pass path: either side of its lengths, the same.
+  for (const std::size_t i : {3u, 4u}) {
+    EXPECT_EQ(e[i].event, frame_event::frame);
+    EXPECT_EQ(e[i].size, 2u);
+  }
+  EXPECT_EQ(e[3].recv_ns, 999'999'999'999'999'999);
+  EXPECT_EQ(e[3].connection, 999'999'999u);
+  EXPECT_EQ(e[4].recv_ns, 1'000'000'000'000'000'000);
+  EXPECT_EQ(e[4].connection, 1'000'000'000u);
+  // ... and past them, what does not fit is refused as on any other line,
+  // with a connection count beyond what a connection id holds.
+  for (const auto& [line, want] : std::vector<std::array<std::string, 2>>{
+           {"9223372036854775808\t0\tframe\t{}", "time_ns '9223372036854775808'"},
+           {"9999999999999999999\t0\tframe\t{}", "time_ns '9999999999999999999'"},
+           {"1\t4294967296\tframe\t{}", "connection '4294967296'"}}) {
+    spit(path, v2 + "\n" + line + "\n");
+    std::string what;
+    try {
+      (void)frames_file(path).for_each(std::size_t{1} << 33,
+                                       [](const frame_line&) { return true; });
+    } catch (const std::runtime_error& err) {
+      what = err.what();
+    }
+    EXPECT_NE(what.find(path + ":2: "), std::string::npos) << line << " -> " << what;
+    EXPECT_NE(what.find(want), std::string::npos) << line << " -> " << what;
+  }
+}
+
+TEST(FramesFile, ADirectoryIsAnErrorNamingIt) {
+  // Seeking to the end of a directory reports about 2^63 bytes on ext4.
+  const std::string dir = ::testing::TempDir() + "ff_a_directory";
+  std::filesystem::create_directories(dir);
+  try {
+    const frames_file f(dir);
+    ADD_FAILURE() << dir << " read as a version " << f.version() << " frames file";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(dir + ": "), std::string::npos) << e.what();
+  }
 }
 
 TEST(FramesFile, AFirstLineThatLooksLikeAHeaderButIsNotExactIsAnError) {
