@@ -28,7 +28,7 @@ inline std::uint64_t load8(const char* p) noexcept {
 }
 
 // The bytes [from, from + 8) of a literal as a little-endian word, zero
-// beyond its end (folded to a constant for a string literal).
+// beyond its end. Called only in constant expressions (see fixed_literal).
 template <std::size_t N>
 constexpr std::uint64_t literal_word(const char (&s)[N], std::size_t from) noexcept {
   std::uint64_t w = 0;
@@ -43,15 +43,28 @@ constexpr std::uint64_t low_bytes(std::size_t n) noexcept {
   return n >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * n)) - 1;
 }
 
-// Consumes the literal s (at most 16 bytes) at p if it lies wholly before
-// end. Compares whole words: reads 16 bytes from p <= end (padding).
+// A string literal as a template argument, so that its words are constants
+// of the template: GCC's -O2 leaves literal_word's loop at run time (eight
+// byte loads and shifts a word) when s is a function parameter.
 template <std::size_t N>
-inline bool eat(const char*& p, const char* end, const char (&s)[N]) noexcept {
-  constexpr std::size_t n = N - 1;
+struct fixed_literal {
+  char s[N];
+  consteval fixed_literal(const char (&from)[N]) noexcept {  // NOLINT: implicit by design
+    for (std::size_t i = 0; i < N; ++i) s[i] = from[i];
+  }
+};
+
+// Consumes the literal L (at most 16 bytes) at p if it lies wholly before
+// end. Compares whole words: reads 16 bytes from p <= end (padding).
+template <fixed_literal L>
+inline bool eat(const char*& p, const char* end) noexcept {
+  constexpr std::size_t n = sizeof(L.s) - 1;
   static_assert(n >= 1 && n <= 16);
+  constexpr std::uint64_t w0 = literal_word(L.s, 0);
+  constexpr std::uint64_t w1 = literal_word(L.s, 8);
   if (static_cast<std::size_t>(end - p) < n) return false;
-  bool same = (load8(p) & low_bytes(n)) == literal_word(s, 0);
-  if constexpr (n > 8) same = same && (load8(p + 8) & low_bytes(n - 8)) == literal_word(s, 8);
+  bool same = (load8(p) & low_bytes(n)) == w0;
+  if constexpr (n > 8) same = same && (load8(p + 8) & low_bytes(n - 8)) == w1;
   if (!same) return false;
   p += n;
   return true;
@@ -240,8 +253,10 @@ inline bool stream_names(const char* stream, const char* name, std::size_t n) no
   // "@bookTicker": '@' exactly, the letters in either case.
   constexpr std::uint64_t kCase0 = 0x2020202020202000ULL;
   constexpr std::uint64_t kCase1 = 0x0000000000202020ULL;
-  return (load8(stream + n) | kCase0) == literal_word("@booktic", 0) &&
-         ((load8(stream + n + 8) & low_bytes(3)) | kCase1) == literal_word("ker", 0);
+  constexpr std::uint64_t kBookTic = literal_word("@booktic", 0);
+  constexpr std::uint64_t kKer = literal_word("ker", 0);
+  return (load8(stream + n) | kCase0) == kBookTic &&
+         ((load8(stream + n + 8) & low_bytes(3)) | kCase1) == kKer;
 }
 
 }  // namespace
@@ -287,7 +302,7 @@ bool parse_frame_shape(const symbol_table& symbols, const char* data, std::size_
   const char* p = data;
   const char* const end = data + size;
   std::string_view stream;
-  const bool combined = eat(p, end, "{\"stream\":\"");
+  const bool combined = eat<"{\"stream\":\"">(p, end);
   if (combined) {
     const std::size_t n = first_quote<4>(p);
     if (n > symbol_table::kMaxNameLength + symbol_table::kStreamSuffix.size() ||
@@ -296,12 +311,12 @@ bool parse_frame_shape(const symbol_table& symbols, const char* data, std::size_
     }
     stream = std::string_view(p, n);
     p += n + 1;
-    if (!eat(p, end, ",\"data\":")) return false;
+    if (!eat<",\"data\":">(p, end)) return false;
   }
   quote& q = out.q;
-  if (!eat(p, end, "{\"u\":")) return false;
+  if (!eat<"{\"u\":">(p, end)) return false;
   p = parse_u(p, end, q.update_id);
-  if (p == nullptr || !eat(p, end, ",\"s\":\"")) return false;
+  if (p == nullptr || !eat<",\"s\":\"">(p, end)) return false;
   // The name: a found name is printable ASCII without quote or backslash, a
   // valid unescaped string.
   const std::size_t name_len = first_quote<3>(p);
@@ -315,16 +330,16 @@ bool parse_frame_shape(const symbol_table& symbols, const char* data, std::size_
   bool bid_capped = false;
   bool ask_capped = false;
   bool ignored = false;
-  if (!eat(p, end, ",\"b\":\"")) return false;
+  if (!eat<",\"b\":\"">(p, end)) return false;
   p = parse_fast_decimal(p, end, decimal_kind::price, q.bid, ignored);
-  if (p == nullptr || !eat(p, end, ",\"B\":\"")) return false;
+  if (p == nullptr || !eat<",\"B\":\"">(p, end)) return false;
   p = parse_fast_decimal(p, end, decimal_kind::quantity, q.bid_qty, bid_capped);
-  if (p == nullptr || !eat(p, end, ",\"a\":\"")) return false;
+  if (p == nullptr || !eat<",\"a\":\"">(p, end)) return false;
   p = parse_fast_decimal(p, end, decimal_kind::price, q.ask, ignored);
-  if (p == nullptr || !eat(p, end, ",\"A\":\"")) return false;
+  if (p == nullptr || !eat<",\"A\":\"">(p, end)) return false;
   p = parse_fast_decimal(p, end, decimal_kind::quantity, q.ask_qty, ask_capped);
-  if (p == nullptr || !eat(p, end, "}")) return false;
-  if (combined && !eat(p, end, "}")) return false;
+  if (p == nullptr || !eat<"}">(p, end)) return false;
+  if (combined && !eat<"}">(p, end)) return false;
   if (p != end) return false;
   // The stream names the symbol: it matched name + "@bookTicker" ASCII
   // case-insensitively, so it too is printable ASCII without quote or
