@@ -109,6 +109,14 @@ inline bool eight_digits(std::uint64_t w) noexcept {
           (((w + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) == 0x3333333333333333ULL;
 }
 
+// Nonzero unless w is eight ASCII digits: eight_digits as a word, so that
+// two words are checked with one comparison.
+inline std::uint64_t not_digits(std::uint64_t w) noexcept {
+  return ((w & 0xF0F0F0F0F0F0F0F0ULL) |
+          (((w + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) ^
+         0x3333333333333333ULL;
+}
+
 // Their value, first byte most significant (simdjson's parse_eight_digits_unrolled).
 inline std::uint64_t eight_digits_value(std::uint64_t w) noexcept {
   constexpr std::uint64_t kMask = 0x000000FF000000FFULL;
@@ -273,22 +281,23 @@ const char* parse_fast_decimal(const char* p, const char* end, decimal_kind kind
   if ((q0 | q1) == 0) return decimal_bytewise(p, end, kind, value, capped);
   const std::size_t n = q0 != 0 ? first_index(q0) : 8 + first_index(q1);  // content length
   if (static_cast<std::size_t>(end - p) <= n) return nullptr;  // the quote lies past the frame
-  // The integer digits end at the first '.' of the content, or at its end.
-  const std::uint64_t d0 = match(w0, '.');
-  const std::uint64_t d1 = match(w1, '.');
-  std::size_t k = d0 != 0 ? first_index(d0) : (d1 != 0 ? 8 + first_index(d1) : 16);
-  if (k > n) k = n;
-  if (k == 0) return nullptr;                                       // empty or missing_digits
-  if (k > 7) return decimal_bytewise(p, end, kind, value, capped);  // 8 integer digits or more
+  // The integer digits end at the first '.' of the content, or at its end:
+  // the first '.' or '"' of w0. With neither in w0 there are 8 integer
+  // digits or more (or a byte that is no digit among the first 8).
+  const std::uint64_t stop = match(w0, '.') | q0;
+  if (stop == 0) return decimal_bytewise(p, end, kind, value, capped);
+  const std::size_t k = first_index(stop);  // 0..7, at most n
+  if (k == 0) return nullptr;               // empty or missing_digits
   const std::uint64_t int_word = right_align(w0, k);
   std::uint64_t frac_word = kZeros;
   if (k < n) {
     const std::size_t m = n - k - 1;      // fraction digits
     if (m == 0 || m > 8) return nullptr;  // missing_digits, too_many_fraction_digits
-    frac_word = (load8(p + k + 1) & low_bytes(m)) | (kZeros & ~low_bytes(m));
+    const std::uint64_t digits = ~std::uint64_t{0} >> (64 - 8 * m);  // low_bytes(m), m >= 1
+    frac_word = (load8(p + k + 1) & digits) | (kZeros & ~digits);
   }
   // A sign, an exponent, a second '.', a backslash, any other byte: refused.
-  if (!eight_digits(int_word) || !eight_digits(frac_word)) return nullptr;
+  if ((not_digits(int_word) | not_digits(frac_word)) != 0) return nullptr;
   // Below 10^7 units: no overflow, no cap. The fraction's word is filled
   // with '0's after its digits, so its value is already scaled to 10^-8.
   value = fixed8::from_raw(static_cast<std::int64_t>(eight_digits_value(int_word) * kPow10[0] +
