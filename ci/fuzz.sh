@@ -42,7 +42,9 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
     --fork) fork=$2; shift 2 ;;
-    --jobs) jobs_arg=$2; shift 2 ;;
+    --jobs)
+      [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: --jobs needs a positive whole number, not '${2:-}'" >&2; exit 2; }
+      jobs_arg=$2; shift 2 ;;
     --promote) promote=1; shift ;;
     -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
