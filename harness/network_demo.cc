@@ -24,6 +24,7 @@
 #include <system_error>
 
 #include "core/build_info.h"
+#include "core/decimal_text.h"
 #include "core/journal_verify.h"
 #include "offline/journal_audit.h"
 #include "runtime/live_bot.h"

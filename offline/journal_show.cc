@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/decimal_text.h"
 #include "core/int128.h"
 #include "core/journal.h"
 #include "core/triangle_index.h"
@@ -297,21 +298,6 @@ leg_figures figure_leg(const fill_record& f, side dir, fixed8 planned) {
 i128 floor_div128(i128 a, i128 b) { return a / b - (a % b != 0 && a < 0 ? 1 : 0); }
 i128 ceil_div128(i128 a, i128 b) { return a / b + (a % b != 0 && a > 0 ? 1 : 0); }
 
-// v / 10^decimals as an exact decimal with exactly `decimals` places: -2000, 2 is "-20.00".
-std::string scaled_text(i128 v, int decimals) {
-  const bool neg = v < 0;
-  std::string digits_text;
-  do {  // digit by digit with the sign kept: the most negative i128 has no negation
-    const auto digit = static_cast<int>(v % 10);
-    digits_text.insert(digits_text.begin(), static_cast<char>('0' + (digit < 0 ? -digit : digit)));
-    v /= 10;
-  } while (v != 0);
-  const auto d = static_cast<std::size_t>(decimals);
-  if (digits_text.size() <= d) digits_text.insert(0, d + 1 - digits_text.size(), '0');
-  if (d > 0) digits_text.insert(digits_text.size() - d, 1, '.');
-  return (neg ? "-" : "") + digits_text;
-}
-
 // raw fixed8 units in fixed8's canonical form ("0.02"), or all 8 decimals
 // when beyond fixed8's range.
 std::string amount_text(i128 raw) {
@@ -319,11 +305,11 @@ std::string amount_text(i128 raw) {
       raw <= std::numeric_limits<std::int64_t>::max()) {
     return to_string(fixed8::from_raw(static_cast<std::int64_t>(raw)));
   }
-  return scaled_text(raw, 8);
+  return decimal_text(raw, 8);
 }
 
 // ns as milliseconds with 6 decimals (exact): 800000 is "0.800000".
-std::string ms_text(i128 ns) { return scaled_text(ns, 6); }
+std::string ms_text(i128 ns) { return decimal_text(ns, 6); }
 
 // The lower middle of the sorted samples (an even count has two middles: the smaller).
 i128 median_of(std::vector<i128> v) {
@@ -361,7 +347,7 @@ std::string leg_slippage_text(const fill_record& f, const order_record& ord,
   }
   const i128 e2 = ceil_div128(num, denom);
   bps.push_back(e2);
-  return s + ", " + scaled_text(e2, 2) + " bps (rounded up), ";
+  return s + ", " + decimal_text(e2, 2) + " bps (rounded up), ";
 }
 
 // `--orders`: the cycles of the execution records, each with its decision,
@@ -489,8 +475,8 @@ void show_orders(const std::vector<journal_record>& recs, const show_options& o,
     if (slippage_bps[k].empty()) {
       out << "none filled";
     } else {
-      out << "median " << scaled_text(median_of(slippage_bps[k]), 2) << ", worst "
-          << scaled_text(*std::max_element(slippage_bps[k].begin(), slippage_bps[k].end()), 2)
+      out << "median " << decimal_text(median_of(slippage_bps[k]), 2) << ", worst "
+          << decimal_text(*std::max_element(slippage_bps[k].begin(), slippage_bps[k].end()), 2)
           << " (" << slippage_bps[k].size() << " filled)";
     }
     out << "; latency ";

@@ -9,6 +9,7 @@
 #include <thread>
 #include <variant>
 
+#include "core/decimal_text.h"
 #include "runtime/sim_sender.h"
 
 namespace triarb {
@@ -97,20 +98,6 @@ std::string execution_summary::line() const {
                                  decimal_text(l.ack_max_ns / 1000, 3);
   }
   return out;
-}
-
-std::string decimal_text(std::int64_t v, int decimals) {
-  const bool neg = v < 0;
-  std::string digits;
-  do {  // digit by digit with the sign kept: the most negative int64 has no negation
-    const auto d = static_cast<int>(v % 10);
-    digits.insert(digits.begin(), static_cast<char>('0' + (d < 0 ? -d : d)));
-    v /= 10;
-  } while (v != 0);
-  const auto n = static_cast<std::size_t>(decimals);
-  if (digits.size() <= n) digits.insert(0, n + 1 - digits.size(), '0');
-  if (n > 0) digits.insert(digits.size() - n, 1, '.');
-  return (neg ? "-" : "") + digits;
 }
 
 std::optional<std::int64_t> slippage_bps_e2(const leg_outcome& l) noexcept {

@@ -102,8 +102,6 @@ inline constexpr std::size_t kLegSampleWindow = 4096;
 // A leg's slippage in 10^-2 bps of its planned notional, rounded up; none if
 // it filled nothing, has no planned price, or the figure is beyond int64.
 [[nodiscard]] std::optional<std::int64_t> slippage_bps_e2(const leg_outcome& l) noexcept;
-// v / 10^decimals as an exact decimal: decimal_text(-125, 2) is "-1.25".
-[[nodiscard]] std::string decimal_text(std::int64_t v, int decimals);
 struct leg_execution_stats {
   std::uint64_t filled = 0;       // slippage samples: legs that filled
   std::uint64_t slip_beyond = 0;  // legs that filled whose bps is beyond int64: not sampled

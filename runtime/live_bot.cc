@@ -28,6 +28,7 @@
 #include <variant>
 
 #include "core/build_info.h"
+#include "core/decimal_text.h"
 #include "core/dirty_set.h"
 #include "core/feed_handler.h"
 #include "core/frame_parser.h"
