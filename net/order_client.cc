@@ -166,11 +166,50 @@ std::string order_client::pause_left(std::int64_t now) const {
          std::to_string((paused_until_ns_ - now + 999'999) / 1'000'000) + " ms";
 }
 
-http_reply order_client::signed_get(std::string_view target, const std::string& query,
-                                    boost::system::error_code& ec) {
-  return rest_.send("GET", std::string(target) + "?" + query,
-                    {{"X-MBX-APIKEY", std::string(keys_.key.reveal())}}, {}, ec);
+std::optional<http_reply> order_client::signed_get(
+    std::string_view path, const std::function<std::string(const signed_params&)>& query,
+    int& http_status, std::string& detail) {
+  if (std::string left = pause_left(now_mono()); !left.empty()) {
+    detail = std::move(left);
+    return std::nullopt;
+  }
+  const std::string signed_query =
+      sign_query(query({.recv_window_ms = opt_.recv_window_ms, .timestamp_ms = now_wall_ms()}),
+                 keys_.secret.reveal());
+  boost::system::error_code ec;
+  http_reply r = rest_.send("GET", std::string(path) + "?" + signed_query,
+                            {{"X-MBX-APIKEY", std::string(keys_.key.reveal())}}, {}, ec);
+  http_status = r.status;
+  if (ec) {
+    detail = "GET " + std::string(path) + ": " + ec.message();
+    return std::nullopt;
+  }
+  if (r.status == 429 || r.status == 418) {
+    send_pause p;
+    note_pause(r, &p);
+    detail = p.reason;
+    return std::nullopt;
+  }
+  return r;
 }
+
+namespace {
+
+// A refusal's error shape into error, and detail saying it; false (detail
+// saying why) when the body is not the exchange's error shape.
+bool read_refusal(const http_reply& r, exchange_error& error, std::string& detail) {
+  try {
+    error = parse_exchange_error(r.body);
+  } catch (const order_api_error& e) {
+    detail = "HTTP " + std::to_string(r.status) + ": " + e.what();
+    return false;
+  }
+  detail = "HTTP " + std::to_string(r.status) + ": code " + std::to_string(error.code) + ": " +
+           error.msg;
+  return true;
+}
+
+}  // namespace
 
 order_reply order_client::place(const order_request& o) {
   order_reply out;
@@ -258,31 +297,13 @@ std::string_view to_string(query_outcome o) noexcept {
 
 query_reply order_client::query_order(const order_request& sent) {
   query_reply out;
-  const std::int64_t now = now_mono();
-  if (std::string left = pause_left(now); !left.empty()) {
-    out.detail = std::move(left);
-    return out;
-  }
-  const std::string query = sign_query(
-      order_status_query(sent, u_,
-                         {.recv_window_ms = opt_.recv_window_ms, .timestamp_ms = now_wall_ms()}),
-      keys_.secret.reveal());
-  boost::system::error_code ec;
-  const http_reply r = signed_get("/api/v3/order", query, ec);
-  out.http_status = r.status;
-  if (ec) {
-    out.detail = "GET /api/v3/order: " + ec.message();
-    return out;
-  }
-  if (r.status == 429 || r.status == 418) {
-    send_pause p;
-    note_pause(r, &p);
-    out.detail = p.reason;
-    return out;
-  }
-  if (r.status == 200) {
+  const std::optional<http_reply> r = signed_get(
+      "/api/v3/order", [&](const signed_params& p) { return order_status_query(sent, u_, p); },
+      out.http_status, out.detail);
+  if (!r) return out;
+  if (r->status == 200) {
     try {
-      out.response = parse_order_response(r.body, u_);
+      out.response = parse_order_response(r->body, u_);
     } catch (const order_api_error& e) {
       out.detail = std::string("HTTP 200 but ") + e.what();
       return out;
@@ -294,53 +315,24 @@ query_reply order_client::query_order(const order_request& sent) {
     out.outcome = query_outcome::found;
     return out;
   }
-  try {
-    out.error = parse_exchange_error(r.body);
-  } catch (const order_api_error& e) {
-    out.detail = "HTTP " + std::to_string(r.status) + ": " + e.what();
-    return out;
+  if (read_refusal(*r, out.error, out.detail) && r->status == 400 &&
+      out.error.code == kErrNoSuchOrder) {
+    out.outcome = query_outcome::not_found;
   }
-  out.detail = "HTTP " + std::to_string(r.status) + ": code " + std::to_string(out.error.code) +
-               ": " + out.error.msg;
-  if (r.status == 400 && out.error.code == kErrNoSuchOrder) out.outcome = query_outcome::not_found;
   return out;
 }
 
 account_reply order_client::account() {
   account_reply out;
-  const std::int64_t now = now_mono();
-  if (std::string left = pause_left(now); !left.empty()) {
-    out.detail = std::move(left);
-    return out;
-  }
-  const std::string query = sign_query(
-      account_query({.recv_window_ms = opt_.recv_window_ms, .timestamp_ms = now_wall_ms()}),
-      keys_.secret.reveal());
-  boost::system::error_code ec;
-  const http_reply r = signed_get("/api/v3/account", query, ec);
-  out.http_status = r.status;
-  if (ec) {
-    out.detail = "GET /api/v3/account: " + ec.message();
-    return out;
-  }
-  if (r.status == 429 || r.status == 418) {
-    send_pause p;
-    note_pause(r, &p);
-    out.detail = p.reason;
-    return out;
-  }
-  if (r.status != 200) {
-    try {
-      out.error = parse_exchange_error(r.body);
-      out.detail = "HTTP " + std::to_string(r.status) + ": code " + std::to_string(out.error.code) +
-                   ": " + out.error.msg;
-    } catch (const order_api_error& e) {
-      out.detail = "HTTP " + std::to_string(r.status) + ": " + e.what();
-    }
+  const std::optional<http_reply> r =
+      signed_get("/api/v3/account", account_query, out.http_status, out.detail);
+  if (!r) return out;
+  if (r->status != 200) {
+    (void)read_refusal(*r, out.error, out.detail);
     return out;
   }
   try {
-    out.balances = parse_account(r.body, u_);
+    out.balances = parse_account(r->body, u_);
     out.ok = true;
   } catch (const order_api_error& e) {
     out.detail = e.what();

@@ -128,9 +128,15 @@ class order_client {
   void note_pause(const http_reply& r, send_pause* out);
   // "" when a request may go now; else "not sent: paused for another N ms".
   [[nodiscard]] std::string pause_left(std::int64_t now) const;
-  // A signed GET of target?query with the API key header.
-  [[nodiscard]] http_reply signed_get(std::string_view target, const std::string& query,
-                                      boost::system::error_code& ec);
+  // A signed GET of path, as query_order() and account() make it: nothing
+  // sent while paused; else query(the signing parameters, timestamped now)
+  // signed and sent with the API key header. The reply, when one came with
+  // a status other than 429/418; else nullopt, with detail saying why (the
+  // pause, the transport's error, or the 429/418's pause, noted). http_status
+  // is the reply's status, 0 when none came.
+  [[nodiscard]] std::optional<http_reply> signed_get(
+      std::string_view path, const std::function<std::string(const signed_params&)>& query,
+      int& http_status, std::string& detail);
 
   rest_client rest_;
   api_keys keys_;
