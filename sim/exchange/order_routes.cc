@@ -105,6 +105,22 @@ signed_reply error_reply(http::status st, int code, std::string_view msg) {
   return r;
 }
 
+// r becomes the refusal error_reply() makes, keeping the headers r already
+// has (the gate's X-MBX-USED-WEIGHT-1M).
+void refuse_keeping_headers(signed_reply& r, http::status st, int code, std::string_view msg) {
+  auto headers = std::move(r.headers);
+  r = error_reply(st, code, msg);
+  r.headers = std::move(headers);
+}
+
+// A signed call's parameters: its target's query string, then body.
+request_params call_params(const signed_call& call, std::string_view body) {
+  const std::string_view target = call.target;
+  const auto q = target.find('?');
+  return parse_params(q == std::string_view::npos ? std::string_view{} : target.substr(q + 1),
+                      body);
+}
+
 // The request-weight gate of one IP: bans, Retry-After windows, the weight
 // per minute. Adds X-MBX-USED-WEIGHT-1M. false: r holds the refusal.
 bool gate(sim_exchange::impl& x, order_desk& d, const std::string& ip, steady::time_point now,
@@ -172,9 +188,7 @@ bool gate(sim_exchange::impl& x, order_desk& d, const std::string& ip, steady::t
 std::optional<sim::account_id> authenticate(order_desk& d, const signed_call& call,
                                             const request_params& p, signed_reply& r) {
   auto refuse = [&](http::status st, int code, std::string_view msg) {
-    auto headers = std::move(r.headers);
-    r = error_reply(st, code, msg);
-    r.headers = std::move(headers);
+    refuse_keeping_headers(r, st, code, msg);
     return std::nullopt;
   };
   if (!call.api_key || !key_format_ok(*call.api_key)) {
@@ -262,9 +276,7 @@ std::optional<parsed_order> parse_order(order_desk& d, const universe& u, const 
                                         std::uint64_t seq, signed_reply& r) {
   auto refuse = [&](int code, std::string_view msg) {
     ++d.c.rejected_bad_parameter;
-    auto headers = std::move(r.headers);
-    r = error_reply(http::status::bad_request, code, msg);
-    r.headers = std::move(headers);
+    refuse_keeping_headers(r, http::status::bad_request, code, msg);
     return std::nullopt;
   };
   parsed_order o;
@@ -357,10 +369,7 @@ signed_reply handle_order(sim_exchange::impl& x, const signed_call& call) {
   const steady::time_point now = steady::now();
   signed_reply r;
   if (!gate(x, d, call.peer_ip, now, kOrderWeight, r)) return r;
-  const std::string_view target = call.target;
-  const auto q = target.find('?');
-  const request_params p = parse_params(
-      q == std::string_view::npos ? std::string_view{} : target.substr(q + 1), call.body);
+  const request_params p = call_params(call, call.body);
   const std::optional<sim::account_id> a = authenticate(d, call, p, r);
   if (!a) return r;
   const std::uint64_t seq = d.log.size() + 1;
@@ -387,9 +396,7 @@ signed_reply handle_order(sim_exchange::impl& x, const signed_call& call) {
     rec.result = order_result{};
     rec.result.error_code = code;
     rec.result.error_msg = msg;
-    auto headers = std::move(r.headers);
-    r = error_reply(st, code, msg);
-    r.headers = std::move(headers);
+    refuse_keeping_headers(r, st, code, msg);
   };
 
   bool handled = false;
@@ -497,19 +504,15 @@ signed_reply handle_account(sim_exchange::impl& x, const signed_call& call) {
   ++d.c.signed_requests;
   signed_reply r;
   if (!gate(x, d, call.peer_ip, steady::now(), kAccountWeight, r)) return r;
-  const std::string_view target = call.target;
-  const auto q = target.find('?');
-  const request_params p =
-      parse_params(q == std::string_view::npos ? std::string_view{} : target.substr(q + 1), {});
+  const request_params p = call_params(call, {});
   const std::optional<sim::account_id> a = authenticate(d, call, p, r);
   if (!a) return r;
   bool omit_zero = false;
   if (const std::string* v = p.find("omitZeroBalances")) {
     if (*v != "true" && *v != "false") {
       ++d.c.rejected_bad_parameter;
-      auto headers = std::move(r.headers);
-      r = error_reply(http::status::bad_request, -1100, illegal("omitZeroBalances", "true, false"));
-      r.headers = std::move(headers);
+      refuse_keeping_headers(r, http::status::bad_request, -1100,
+                             illegal("omitZeroBalances", "true, false"));
       return r;
     }
     omit_zero = *v == "true";
@@ -528,16 +531,11 @@ signed_reply handle_query(sim_exchange::impl& x, const signed_call& call) {
   ++d.c.signed_requests;
   signed_reply r;
   if (!gate(x, d, call.peer_ip, steady::now(), kQueryWeight, r)) return r;
-  const std::string_view target = call.target;
-  const auto q = target.find('?');
-  const request_params p =
-      parse_params(q == std::string_view::npos ? std::string_view{} : target.substr(q + 1), {});
+  const request_params p = call_params(call, {});
   const std::optional<sim::account_id> a = authenticate(d, call, p, r);
   if (!a) return r;
   auto refuse = [&](int code, std::string_view msg) {
-    auto headers = std::move(r.headers);
-    r = error_reply(http::status::bad_request, code, msg);
-    r.headers = std::move(headers);
+    refuse_keeping_headers(r, http::status::bad_request, code, msg);
     return r;
   };
   const std::string* sym = p.find("symbol");
