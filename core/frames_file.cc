@@ -17,6 +17,17 @@
 namespace triarb {
 namespace {
 
+// The decimal digits from p, up to limit, appended to v (the caller keeps
+// them few enough not to overflow); where they stop.
+const char* scan_digits(const char* p, const char* limit, std::uint64_t& v) {
+  for (; p < limit; ++p) {
+    const auto d = static_cast<unsigned>(static_cast<unsigned char>(*p) - '0');
+    if (d > 9) break;
+    v = v * 10 + d;
+  }
+  return p;
+}
+
 // A decimal integer in T's range: digits, with a leading '-' only for a
 // signed T; nothing else (no '+', no spaces), and never a silent wrap.
 template <class T>
@@ -26,13 +37,7 @@ bool parse_int(std::string_view s, T& out) {
   // more digits, not a digit) is from_chars' to judge.
   if (!s.empty() && s.size() <= static_cast<std::size_t>(std::numeric_limits<T>::digits10)) {
     std::uint64_t v = 0;
-    std::size_t i = 0;
-    for (; i < s.size(); ++i) {
-      const auto d = static_cast<unsigned>(static_cast<unsigned char>(s[i]) - '0');
-      if (d > 9) break;
-      v = v * 10 + d;
-    }
-    if (i == s.size()) {
+    if (scan_digits(s.data(), s.data() + s.size(), v) == s.data() + s.size()) {
       out = static_cast<T>(v);
       return true;
     }
@@ -99,11 +104,7 @@ bool quick_field(const char*& p, const char* end, std::size_t max_digits, std::u
   const char* const limit =
       static_cast<std::size_t>(end - p) > max_digits ? p + max_digits + 1 : end;
   std::uint64_t v = 0;
-  for (; p < limit; ++p) {
-    const auto d = static_cast<unsigned>(static_cast<unsigned char>(*p) - '0');
-    if (d > 9) break;
-    v = v * 10 + d;
-  }
+  p = scan_digits(p, limit, v);
   const auto n = static_cast<std::size_t>(p - start);
   if (n == 0 || n > max_digits || p == end || *p != '\t') return false;
   ++p;
