@@ -53,6 +53,20 @@ constexpr http::status kStatusBanned = static_cast<http::status>(418);
 
 std::string fmt8(fixed8 v) { return sim::format_price8(v); }
 
+// An order's trades as the exchange writes them: ,"fills":[{price, qty,
+// commission, commissionAsset, tradeId}...].
+std::string fills_json(const order_result& res, const universe& u) {
+  std::string out = ",\"fills\":[";
+  for (std::size_t i = 0; i < res.fills.size(); ++i) {
+    const order_fill& f = res.fills[i];
+    if (i != 0) out.push_back(',');
+    out += "{\"price\":\"" + fmt8(f.price) + "\",\"qty\":\"" + fmt8(f.qty) +
+           "\",\"commission\":\"" + fmt8(f.commission) + "\",\"commissionAsset\":\"" +
+           u.assets()[f.commission_asset] + "\",\"tradeId\":" + std::to_string(f.trade_id) + "}";
+  }
+  return out + "]";
+}
+
 std::string mandatory(std::string_view name) {
   return "Mandatory parameter '" + std::string(name) +
          "' was not sent, was empty/null, or malformed.";
@@ -597,15 +611,7 @@ std::string query_json(const exchange_order& o, const universe& u) {
       ",\"origQuoteOrderQty\":\"0.00000000\",\"selfTradePreventionMode\":\"NONE\"";
   // The simulator's extension: the order's trades, which the exchange gives
   // through GET /api/v3/myTrades?orderId=, so that one request resolves it.
-  out += ",\"fills\":[";
-  for (std::size_t i = 0; i < res.fills.size(); ++i) {
-    const order_fill& f = res.fills[i];
-    if (i != 0) out.push_back(',');
-    out += "{\"price\":\"" + fmt8(f.price) + "\",\"qty\":\"" + fmt8(f.qty) +
-           "\",\"commission\":\"" + fmt8(f.commission) + "\",\"commissionAsset\":\"" +
-           u.assets()[f.commission_asset] + "\",\"tradeId\":" + std::to_string(f.trade_id) + "}";
-  }
-  return out + "]}";
+  return out + fills_json(res, u) + "}";
 }
 
 bool is_signed_path(std::string_view path) noexcept {
@@ -687,15 +693,7 @@ std::string order_json(const exchange_order& o, const universe& u, std::int64_t 
          "\",\"workingTime\":" + std::to_string(transact_ms) +
          ",\"selfTradePreventionMode\":\"NONE\"";
   if (t == resp_type::result) return out + "}";
-  out += ",\"fills\":[";
-  for (std::size_t i = 0; i < res.fills.size(); ++i) {
-    const order_fill& f = res.fills[i];
-    if (i != 0) out.push_back(',');
-    out += "{\"price\":\"" + fmt8(f.price) + "\",\"qty\":\"" + fmt8(f.qty) +
-           "\",\"commission\":\"" + fmt8(f.commission) + "\",\"commissionAsset\":\"" +
-           u.assets()[f.commission_asset] + "\",\"tradeId\":" + std::to_string(f.trade_id) + "}";
-  }
-  return out + "]}";
+  return out + fills_json(res, u) + "}";
 }
 
 order_desk::order_desk(const universe& u, const sim_exchange_options& o)
