@@ -193,23 +193,36 @@ void executor::finish(const std::function<std::int64_t()>& now) {
     }
   }
   if (sim_) {
-    const auto wait_until = [&](const std::function<bool()>& done, std::int64_t extra_ns) {
-      const std::int64_t until = now() + extra_ns + order_timeout_ns_ + 1'000'000'000;
+    const auto wait_until = [&](const std::function<bool()>& done, std::int64_t budget_ns) {
+      const std::int64_t until = now() + budget_ns;
       while (!done() && now() < until) {
         poll(now());
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
       }
       poll(now());
     };
-    wait_until([this] { return engine_->in_flight() <= engine_->unknown(); }, 0);
-    // Each unknown order is queried at its send time + recvWindow.
-    wait_until([this] { return engine_->unknown() == 0; }, recv_window_ns_);
+    // Settled: no answer travelling and every unknown order's query
+    // answered (each unknown is queried at its send time + recvWindow). An
+    // answer or a query's answer may send the cycle's next leg, which is
+    // waited for in turn: a cycle has 3 legs, each an answer and a query.
+    wait_until([this] { return settled(); },
+               3 * (2 * order_timeout_ns_ + recv_window_ns_) + 1'000'000'000);
     const std::uint64_t seen = accounts_seen_;
     sim_->request_account();
-    wait_until([this, seen] { return accounts_seen_ > seen; }, 0);
+    wait_until([this, seen] { return accounts_seen_ > seen; }, order_timeout_ns_ + 1'000'000'000);
     sim_->stop();
   }
   publish();
+}
+
+bool executor::settled() const {
+  const std::uint64_t lost = own_[static_cast<std::size_t>(executor_counter::sim_unknown)] +
+                             own_[static_cast<std::size_t>(executor_counter::sim_id_mismatch)];
+  const std::uint64_t queried =
+      own_[static_cast<std::size_t>(executor_counter::sim_query_found)] +
+      own_[static_cast<std::size_t>(executor_counter::sim_query_not_found)] +
+      own_[static_cast<std::size_t>(executor_counter::sim_query_failed)];
+  return engine_->in_flight() == engine_->unknown() && queried >= lost;
 }
 
 void executor::stop() {

@@ -180,9 +180,11 @@ class executor {
   [[nodiscard]] std::optional<std::int64_t> next_due() const;
   // At shutdown (owner thread), bounded: paper answers every order still
   // travelling at its arrival time (legs 2 and 3 they cause too); sim waits
-  // up to order_timeout_ms + 1 s for the answers in flight, then up to
-  // recv_window_ms + order_timeout_ms + 1 s for the unknown ones' order
-  // queries, then for one account check (resolving what is still unknown),
+  // until no answer is travelling and every unknown order's query (at its
+  // send time + recv_window_ms) is answered, the legs those answers send
+  // included (a query that finds leg 1 sends leg 2), up to 3 legs' worth:
+  // 3 x (2 x order_timeout_ms + recv_window_ms) + 1 s; then for one account
+  // check (resolving what is still unknown), up to order_timeout_ms + 1 s;
   // then stops the sender.
   void finish(const std::function<std::int64_t()>& now);
   // Sim: stops the sender (a request in progress ends at once); idempotent.
@@ -194,6 +196,8 @@ class executor {
  private:
   void drain(std::int64_t now_ns);
   void publish();
+  // Sim, at shutdown: nothing travelling, every lost answer's query answered.
+  [[nodiscard]] bool settled() const;
   void count(executor_counter c) noexcept { ++own_[static_cast<std::size_t>(c)]; }
 
   const universe& u_;

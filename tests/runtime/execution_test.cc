@@ -515,5 +515,52 @@ TEST(Execution, SimModeQueriesAnUnknownOrderAndReconcilesIt) {
   EXPECT_TRUE(a.ok()) << a.message();
 }
 
+// Every order's answer is lost, so each leg goes on only when its query
+// reconciles the leg before: at shutdown a query can still send a cycle's
+// next leg, and that leg's answer is lost too. finish() waits for it (its
+// query) as for the first, so nothing is left unknown and the exchange's
+// account is the ledger.
+TEST(Execution, SimModeFinishWaitsForTheLegAReconciledLegSends) {
+  sim_exchange_options eo = fast_exchange();
+  eo.order_faults.dropped = 1.0;
+  sim_exchange ex(eo);
+  ex.start();
+  ASSERT_EQ(::setenv("TRIARB_EXEC_TEST_KEY", std::string(kDemoApiKey).c_str(), 1), 0);
+  ASSERT_EQ(::setenv("TRIARB_EXEC_TEST_SECRET", std::string(kDemoApiSecret).c_str(), 1), 0);
+  const std::string dir = fresh_dir("sim_query_chain");
+  live_options o = bot_for(ex, dir);
+  o.cfg.execution.mode = execution_mode::sim;
+  o.cfg.execution.api_key_env = "TRIARB_EXEC_TEST_KEY";
+  o.cfg.execution.api_secret_env = "TRIARB_EXEC_TEST_SECRET";
+  o.cfg.execution.reconcile_interval_ms = 200;
+  o.cfg.execution.recv_window_ms = 300;
+  auto rb = std::make_unique<running_bot>(std::move(o));
+  ASSERT_TRUE(wait_for([&] { return rb->bot.running(); }, 15s));
+  // Shut down as soon as the exchange has the first leg: its answer is lost,
+  // and only its query (recv_window_ms later, inside finish) sends leg 2.
+  ASSERT_TRUE(wait_for([&] { return !ex.orders().empty(); }, 15s));
+  const live_report r = rb->finish();
+  rb.reset();
+
+  ASSERT_TRUE(r.execution.has_value());
+  const execution_summary& x = *r.execution;
+  std::cout << x.line() << " unknown " << x.count(executor_counter::sim_unknown) << " found "
+            << x.count(executor_counter::sim_query_found) << "\n";
+  // Legs after the first were sent, so some query sent a next leg.
+  ASSERT_GT(x.count(exec_counter::orders_sent), x.count(exec_counter::cycles_started)) << x.line();
+  EXPECT_EQ(x.count(executor_counter::sim_query_found), x.count(executor_counter::sim_unknown));
+  EXPECT_EQ(x.unknown, 0u);
+  EXPECT_EQ(x.in_flight, 0u);
+  EXPECT_EQ(x.count(exec_counter::account_mismatches), 0u);
+  const auto theirs = ex.balances(std::string(kDemoApiKey));
+  ASSERT_TRUE(theirs.has_value());
+  std::map<std::string, fixed8> acc;
+  for (const auto& [asset, b] : *theirs) acc[asset] = b;
+  EXPECT_EQ(non_zero(acc), x.balances);
+  ex.stop();
+  const audit_report a = audit_states(dir + "/journal.jsonl");
+  EXPECT_TRUE(a.ok()) << a.message();
+}
+
 }  // namespace
 }  // namespace triarb
