@@ -488,4 +488,15 @@ cycle_outcome cycle::outcome() const {
   return o;
 }
 
+std::optional<i128> slippage_bps_e2(i128 slippage_e16, fixed8 planned_price,
+                                    i128 executed_raw) noexcept {
+  i128 denom = 0, num = 0;
+  if (planned_price.raw() <= 0 || executed_raw <= 0 ||
+      __builtin_mul_overflow(static_cast<i128>(planned_price.raw()), executed_raw, &denom) ||
+      __builtin_mul_overflow(slippage_e16, static_cast<i128>(1'000'000), &num)) {
+    return std::nullopt;
+  }
+  return num / denom + (num % denom != 0 && num > 0 ? 1 : 0);  // rounded up
+}
+
 }  // namespace triarb

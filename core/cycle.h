@@ -325,4 +325,13 @@ struct cycle_plan_result {
 // net of fill_commission at fee_rate (see the header). overflow reported.
 [[nodiscard]] fixed8_result worst_output(side d, fixed8 qty, fixed8 cap, fixed8 fee_rate) noexcept;
 
+// A leg's slippage in 10^-2 bps of its planned notional: slippage_e16 (as
+// leg_outcome's: exact, 10^-16 quote units, + is worse) x 10^6 over
+// planned_price x executed_raw (raw fixed8 units of the quantity filled),
+// rounded up, so never understated. nullopt when planned_price or
+// executed_raw is not positive, or a product leaves i128. The one rule for
+// the executor's per-leg figures and `journal show --orders`.
+[[nodiscard]] std::optional<i128> slippage_bps_e2(i128 slippage_e16, fixed8 planned_price,
+                                                  i128 executed_raw) noexcept;
+
 }  // namespace triarb

@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/cycle.h"
 #include "core/decimal_text.h"
 #include "core/int128.h"
 #include "core/journal.h"
@@ -339,15 +340,11 @@ std::string leg_slippage_text(const fill_record& f, const order_record& ord,
   const leg_figures g = figure_leg(f, ord.dir, plan.price);
   s += ", planned " + to_string(plan.price) + ": slippage " +
        amount_text(ceil_div128(g.slip_e16, fixed8::kScale)) + " quote (rounded up)";
-  i128 denom = 0, num = 0;
-  if (!g.ok || plan.price.raw() <= 0 ||
-      __builtin_mul_overflow(static_cast<i128>(plan.price.raw()), g.qty, &denom) ||
-      __builtin_mul_overflow(g.slip_e16, static_cast<i128>(1'000'000), &num)) {
-    return s + ", bps beyond range, ";
-  }
-  const i128 e2 = ceil_div128(num, denom);
-  bps.push_back(e2);
-  return s + ", " + decimal_text(e2, 2) + " bps (rounded up), ";
+  const std::optional<i128> e2 =
+      g.ok ? slippage_bps_e2(g.slip_e16, plan.price, g.qty) : std::nullopt;
+  if (!e2) return s + ", bps beyond range, ";
+  bps.push_back(*e2);
+  return s + ", " + decimal_text(*e2, 2) + " bps (rounded up), ";
 }
 
 // `--orders`: the cycles of the execution records, each with its decision,

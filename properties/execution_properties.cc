@@ -34,6 +34,9 @@
 //   - every result is accepted by a ledger, and at the end the ledger's
 //     delta per asset equals the sum of the cycles' realised P&L (start
 //     assets) and residuals, and the reference's sums.
+// And, on its own, slippage_bps_e2 (a leg's slippage in 10^-2 bps, the
+// executor's and `journal show`'s one rule) against its definition in
+// cpp_int, at i128's edges.
 //
 // Reproduce a failure: RC_PARAMS="reproduce=<string printed on failure>"
 //   build/default/properties/execution_properties
@@ -713,6 +716,54 @@ RC_GTEST_PROP(ExecutionProps, OrdersKeepTheirBudgetsAndOutcomesMatchAnExactRefer
   g_totals.plan_errors += r.plan_errors;
   for (std::size_t v = 0; v < r.verdicts.size(); ++v) g_totals.verdicts[v] += r.verdicts[v];
   for (std::size_t st = 0; st < 7; ++st) g_totals.closed[st] += r.closed_by_state[st];
+}
+
+// core/cycle.h's slippage_bps_e2 against its definition in cpp_int: none
+// when the price or the quantity is not positive or a product leaves i128;
+// otherwise the least c with c x (price x qty) >= slippage x 10^6 (rounded
+// up: never understated). The values reach i128's edges: a slippage from
+// two int64 halves, a quantity up to int64 x int64.
+cpp_int big128(i128 v) {
+  const bool neg = v < 0;
+  const auto mag = neg ? static_cast<u128>(0) - static_cast<u128>(v) : static_cast<u128>(v);
+  cpp_int out = cpp_int(static_cast<std::uint64_t>(mag >> 64));
+  out <<= 64;
+  out += static_cast<std::uint64_t>(mag);
+  return neg ? cpp_int(-out) : out;
+}
+
+RC_GTEST_PROP(ExecutionProps, SlippageBpsIsTheLeastCeilingOfTheExactRatio, ()) {
+  const auto wide = [](int shift) {
+    const auto hi = *rc::gen::arbitrary<std::int64_t>();
+    const auto lo = *rc::gen::arbitrary<std::uint64_t>();
+    return static_cast<i128>((static_cast<u128>(static_cast<i128>(hi)) << shift) ^ lo);
+  };
+  const i128 slip = *rc::gen::element(0, 1, 2) == 0 ? wide(64)
+                    : *rc::gen::element(0, 1) == 0
+                        ? static_cast<i128>(*rc::gen::arbitrary<std::int64_t>())
+                        : wide(20);
+  const fixed8 price = fixed8::from_raw(*rc::gen::oneOf(
+      rc::gen::inRange<std::int64_t>(-3, 3), rc::gen::inRange<std::int64_t>(1, 100'000'000'000),
+      rc::gen::arbitrary<std::int64_t>()));
+  const i128 qty = *rc::gen::element(0, 1) == 0
+                       ? static_cast<i128>(*rc::gen::inRange<std::int64_t>(-3, 1'000'000'000'000))
+                       : static_cast<i128>(*rc::gen::arbitrary<std::int64_t>()) *
+                             *rc::gen::arbitrary<std::int64_t>();
+  const std::optional<i128> got = slippage_bps_e2(slip, price, qty);
+  RC_TAG(got.has_value() ? "a figure" : "none");
+
+  const cpp_int i128_max = (cpp_int(1) << 127) - 1;
+  const cpp_int i128_min = -(cpp_int(1) << 127);
+  const cpp_int denom = big(price) * big128(qty);
+  const cpp_int num = big128(slip) * 1'000'000;
+  if (price.raw() <= 0 || qty <= 0 || denom > i128_max || num > i128_max || num < i128_min) {
+    RC_ASSERT(!got.has_value());
+    return;
+  }
+  RC_ASSERT(got.has_value());
+  const cpp_int c = big128(*got);
+  RC_ASSERT(c * denom >= num);
+  RC_ASSERT((c - 1) * denom < num);
 }
 
 }  // namespace

@@ -101,18 +101,14 @@ std::string execution_summary::line() const {
 }
 
 std::optional<std::int64_t> slippage_bps_e2(const leg_outcome& l) noexcept {
-  if (!l.executed.is_positive() || !l.planned_price.is_positive()) return std::nullopt;
-  const i128 denom = static_cast<i128>(l.planned_price.raw()) * l.executed.raw();
-  i128 num = 0;
-  if (__builtin_mul_overflow(l.slippage_e16, static_cast<i128>(1'000'000), &num)) {
+  if (!l.executed.is_positive()) return std::nullopt;
+  const std::optional<i128> q =
+      triarb::slippage_bps_e2(l.slippage_e16, l.planned_price, static_cast<i128>(l.executed.raw()));
+  if (!q || *q < std::numeric_limits<std::int64_t>::min() ||
+      *q > std::numeric_limits<std::int64_t>::max()) {
     return std::nullopt;
   }
-  const i128 q = num / denom + (num % denom != 0 && num > 0 ? 1 : 0);  // rounded up
-  if (q < std::numeric_limits<std::int64_t>::min() ||
-      q > std::numeric_limits<std::int64_t>::max()) {
-    return std::nullopt;
-  }
-  return static_cast<std::int64_t>(q);
+  return static_cast<std::int64_t>(*q);
 }
 
 namespace {
