@@ -34,21 +34,12 @@
 #include "sim/exchange/sim_exchange.h"
 #include "tests/runtime/http_client.h"
 #include "tests/runtime/prometheus_lint.h"
+#include "tests/runtime/running_bot.h"
 
 namespace triarb {
 namespace {
 
 using namespace std::chrono_literals;
-
-template <class F>
-bool wait_for(F cond, std::chrono::milliseconds limit) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return cond();
-}
 
 std::string fresh_dir(const std::string& name) {
   const std::string d = ::testing::TempDir() + "execution_" + name;
@@ -87,32 +78,6 @@ live_options bot_for(const sim_exchange& ex, const std::string& dir) {
   o.evaluator = live_options::evaluator_mode::inline_feed;
   return o;
 }
-
-struct running_bot {
-  live_bot bot;
-  live_report report;
-  std::exception_ptr error;
-  std::thread t;
-  explicit running_bot(live_options o) : bot(std::move(o)) {
-    t = std::thread([this] {
-      try {
-        report = bot.run();
-      } catch (...) {
-        error = std::current_exception();
-      }
-    });
-  }
-  live_report finish() {
-    bot.request_stop();
-    if (t.joinable()) t.join();
-    if (error) std::rethrow_exception(error);
-    return report;
-  }
-  ~running_bot() {
-    bot.request_stop();
-    if (t.joinable()) t.join();
-  }
-};
 
 // symbol -> (base, quote)
 using universe_names = std::map<std::string, std::pair<std::string, std::string>>;

@@ -23,6 +23,7 @@
 #include "offline/journal_audit.h"
 #include "offline/replay.h"
 #include "sim/exchange/sim_exchange.h"
+#include "tests/runtime/running_bot.h"
 
 namespace triarb {
 namespace {
@@ -63,44 +64,6 @@ std::size_t valid_symbols(const live_bot& bot) {
   for (symbol_id s = 0; s < bot.symbol_count(); ++s) n += bot.read(s).valid ? 1 : 0;
   return n;
 }
-
-// Polls cond every 10 ms until it holds or the deadline passes.
-template <class F>
-bool wait_for(F cond, std::chrono::milliseconds limit = 15s) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return cond();
-}
-
-// Runs the bot on its own thread; the destructor stops and joins it.
-struct running_bot {
-  live_bot bot;
-  live_report report;
-  std::exception_ptr error;
-  std::thread t;
-  explicit running_bot(live_options o) : bot(std::move(o)) {
-    t = std::thread([this] {
-      try {
-        report = bot.run();
-      } catch (...) {
-        error = std::current_exception();
-      }
-    });
-  }
-  live_report finish() {
-    bot.request_stop();
-    if (t.joinable()) t.join();
-    if (error) std::rethrow_exception(error);
-    return report;
-  }
-  ~running_bot() {
-    bot.request_stop();
-    if (t.joinable()) t.join();
-  }
-};
 
 std::string eval_section(const std::string& json) {
   const auto at = json.find("\"eval\":{");

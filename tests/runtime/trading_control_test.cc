@@ -30,6 +30,7 @@
 #include "sim/exchange/sim_exchange.h"
 #include "tests/runtime/http_client.h"
 #include "tests/runtime/prometheus_lint.h"
+#include "tests/runtime/running_bot.h"
 
 namespace triarb {
 namespace {
@@ -37,42 +38,6 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr const char* kToken = "tok-3f9a1c-operator";
-
-template <class F>
-bool wait_for(F cond, std::chrono::milliseconds limit = 15s) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return cond();
-}
-
-struct running_bot {
-  live_bot bot;
-  live_report report;
-  std::exception_ptr error;
-  std::thread t;
-  explicit running_bot(live_options o) : bot(std::move(o)) {
-    t = std::thread([this] {
-      try {
-        report = bot.run();
-      } catch (...) {
-        error = std::current_exception();
-      }
-    });
-  }
-  live_report finish() {
-    bot.request_stop();
-    if (t.joinable()) t.join();
-    if (error) std::rethrow_exception(error);
-    return report;
-  }
-  ~running_bot() {
-    bot.request_stop();
-    if (t.joinable()) t.join();
-  }
-};
 
 // A directory of this test's own under the test temp dir, emptied.
 std::string fresh_dir(const std::string& name) {
