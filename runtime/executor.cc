@@ -42,6 +42,8 @@ std::string_view to_string(executor_counter c) noexcept {
       return "sim_query_failed";
     case executor_counter::account_failures:
       return "account_failures";
+    case executor_counter::unanswered_at_exit:
+      return "unanswered_at_exit";
     case executor_counter::kCount:
       break;
   }
@@ -85,6 +87,10 @@ std::string execution_summary::line() const {
       count(exec_counter::refused_gate);
   out += " refused " + std::to_string(refused);
   if (self_halted) out += " (halted: ledger or account)";
+  // Nothing is said of orders in flight while running; at the end, any left.
+  if (const std::uint64_t left = count(executor_counter::unanswered_at_exit); left != 0) {
+    out += " unanswered at exit " + std::to_string(left);
+  }
   out += " slip bps med/worst";
   for (const leg_execution_stats& l : legs) {
     out += l.filled == 0
@@ -200,13 +206,15 @@ void executor::finish(const std::function<std::int64_t()>& now) {
     // Settled: no answer travelling and every unknown order's query
     // answered (each unknown is queried at its send time + recvWindow). An
     // answer or a query's answer may send the cycle's next leg, which is
-    // waited for in turn: a cycle has 3 legs, each an answer and a query.
+    // waited for in turn: a cycle has 3 legs, each an order and a query,
+    // each request up to 2 x order_timeout (connect, then answer).
     wait_until([this] { return settled(); },
-               3 * (2 * order_timeout_ns_ + recv_window_ns_) + 1'000'000'000);
+               3 * (4 * order_timeout_ns_ + recv_window_ns_) + 1'000'000'000);
     const std::uint64_t seen = accounts_seen_;
     sim_->request_account();
     wait_until([this, seen] { return accounts_seen_ > seen; }, order_timeout_ns_ + 1'000'000'000);
     sim_->stop();
+    own_[static_cast<std::size_t>(executor_counter::unanswered_at_exit)] += engine_->in_flight();
   }
   publish();
 }

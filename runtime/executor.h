@@ -87,6 +87,10 @@ enum class executor_counter : std::uint8_t {
   sim_query_not_found,  // sim: queried, -2013: left to the account check
   sim_query_failed,     // sim: queried, no final answer: left to the account check
   account_failures,     // sim: GET /api/v3/account failed
+  // At shutdown, orders finish() left without a known answer (still in
+  // flight, or unknown and not resolved by the last account check): each
+  // has an order record and no answer in the journal.
+  unanswered_at_exit,
   kCount,
 };
 [[nodiscard]] std::string_view to_string(executor_counter c) noexcept;  // "sim_paused"
@@ -181,11 +185,13 @@ class executor {
   // At shutdown (owner thread), bounded: paper answers every order still
   // travelling at its arrival time (legs 2 and 3 they cause too); sim waits
   // until no answer is travelling and every unknown order's query (at its
-  // send time + recv_window_ms) is answered, the legs those answers send
-  // included (a query that finds leg 1 sends leg 2), up to 3 legs' worth:
-  // 3 x (2 x order_timeout_ms + recv_window_ms) + 1 s; then for one account
-  // check (resolving what is still unknown), up to order_timeout_ms + 1 s;
-  // then stops the sender.
+  // send time + recv_window_ms, or a pause's end) is answered, the legs
+  // those answers send included (a query that finds leg 1 sends leg 2), up
+  // to 3 legs' worth: a leg's order and its query each take at most 2 x
+  // order_timeout_ms (connect, then answer), so 3 x (4 x order_timeout_ms +
+  // recv_window_ms) + 1 s; then for one account check (resolving what is
+  // still unknown), up to order_timeout_ms + 1 s; then stops the sender.
+  // What is still in flight then is counted unanswered_at_exit.
   void finish(const std::function<std::int64_t()>& now);
   // Sim: stops the sender (a request in progress ends at once); idempotent.
   void stop();

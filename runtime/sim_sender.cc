@@ -85,7 +85,8 @@ struct sim_sender::impl {
   std::condition_variable cv;
   std::deque<order_request> outbox;
   // Sender thread only: orders whose answer was lost, each queried once at
-  // its send time + recv_window_ms (the exchange can no longer take it then).
+  // its send time + recv_window_ms (the exchange can no longer take it then),
+  // or at the end of a 429/418 pause that time falls in.
   std::chrono::milliseconds recv_window;
   std::deque<std::pair<std::chrono::steady_clock::time_point, order_request>> queries;
   std::vector<sim_answer> inbox;
@@ -178,6 +179,16 @@ struct sim_sender::impl {
         }
         push(std::move(a));
       } else if (!queries.empty() && std::chrono::steady_clock::now() >= queries.front().first) {
+        // Inside a 429/418 pause the client sends nothing (a query would come
+        // back unsent, leaving the order to the account check): the query
+        // waits for the pause's end, and those behind it with it.
+        const std::chrono::steady_clock::time_point pause_end{
+            std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                std::chrono::nanoseconds(client.paused_until_ns()))};
+        if (pause_end > std::chrono::steady_clock::now()) {
+          queries.front().first = pause_end;
+          continue;
+        }
         const order_request q = std::move(queries.front().second);
         queries.pop_front();
         push(query(q));

@@ -42,7 +42,8 @@ enum class sim_answer_kind : std::uint8_t {
   unknown,      // timed out or answer lost after sending: reconcile from the account
   id_mismatch,  // a 200 for another client order id: as unknown
   // An unknown (or id_mismatch) order queried once (GET /api/v3/order) when
-  // its send time + recv_window_ms had passed:
+  // its send time + recv_window_ms had passed (or, if that fell inside a
+  // 429/418 pause, when the pause ended):
   query_found,      // the exchange's answer: result holds it (-> on_reconciled)
   query_not_found,  // -2013, it never took it: left to the account check
   query_failed,     // no readable final answer: left to the account check

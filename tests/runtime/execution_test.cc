@@ -79,6 +79,21 @@ live_options bot_for(const sim_exchange& ex, const std::string& dir) {
   return o;
 }
 
+// bot_for in sim mode: the demo account's keys through the environment,
+// an account check every 200 ms.
+live_options sim_bot_for(const sim_exchange& ex, const std::string& dir) {
+  if (::setenv("TRIARB_EXEC_TEST_KEY", std::string(kDemoApiKey).c_str(), 1) != 0 ||
+      ::setenv("TRIARB_EXEC_TEST_SECRET", std::string(kDemoApiSecret).c_str(), 1) != 0) {
+    throw std::runtime_error("setenv failed");
+  }
+  live_options o = bot_for(ex, dir);
+  o.cfg.execution.mode = execution_mode::sim;
+  o.cfg.execution.api_key_env = "TRIARB_EXEC_TEST_KEY";
+  o.cfg.execution.api_secret_env = "TRIARB_EXEC_TEST_SECRET";
+  o.cfg.execution.reconcile_interval_ms = 200;
+  return o;
+}
+
 // symbol -> (base, quote)
 using universe_names = std::map<std::string, std::pair<std::string, std::string>>;
 
@@ -162,6 +177,15 @@ std::map<std::string, fixed8> non_zero(const std::map<std::string, fixed8>& m) {
     if (!x.is_zero()) out[k] = x;
   }
   return out;
+}
+
+// The exchange's account (the demo key's, free + locked) equals the ledger.
+void expect_account_is_ledger(const sim_exchange& ex, const execution_summary& x) {
+  const auto theirs = ex.balances(std::string(kDemoApiKey));
+  ASSERT_TRUE(theirs.has_value());
+  std::map<std::string, fixed8> acc;
+  for (const auto& [asset, b] : *theirs) acc[asset] = b;
+  EXPECT_EQ(non_zero(acc), x.balances);
 }
 
 // symbol -> (base, quote), from the exchange's universe.
@@ -341,14 +365,8 @@ TEST(Execution, PaperModeJournalsEveryOrderWithItsDecisionAndTheLedgerBalances) 
 TEST(Execution, SimModeSendsOverTlsAndTheExchangesAccountEqualsTheLedger) {
   sim_exchange ex(fast_exchange());
   ex.start();
-  ASSERT_EQ(::setenv("TRIARB_EXEC_TEST_KEY", std::string(kDemoApiKey).c_str(), 1), 0);
-  ASSERT_EQ(::setenv("TRIARB_EXEC_TEST_SECRET", std::string(kDemoApiSecret).c_str(), 1), 0);
   const std::string dir = fresh_dir("sim");
-  live_options o = bot_for(ex, dir);
-  o.cfg.execution.mode = execution_mode::sim;
-  o.cfg.execution.api_key_env = "TRIARB_EXEC_TEST_KEY";
-  o.cfg.execution.api_secret_env = "TRIARB_EXEC_TEST_SECRET";
-  o.cfg.execution.reconcile_interval_ms = 200;
+  live_options o = sim_bot_for(ex, dir);
   o.cfg.execution.order_timeout_ms = 2000;
   auto rb = std::make_unique<running_bot>(std::move(o));
   ASSERT_TRUE(wait_for([&] { return rb->bot.running(); }, 15s));
@@ -367,11 +385,7 @@ TEST(Execution, SimModeSendsOverTlsAndTheExchangesAccountEqualsTheLedger) {
   const std::vector<exchange_order> sent = ex.orders();
   EXPECT_EQ(sent.size(), x.count(exec_counter::orders_sent));
   // The exchange's account is the bot's ledger.
-  const auto theirs = ex.balances(std::string(kDemoApiKey));
-  ASSERT_TRUE(theirs.has_value());
-  std::map<std::string, fixed8> acc;
-  for (const auto& [asset, b] : *theirs) acc[asset] = b;
-  EXPECT_EQ(non_zero(acc), x.balances);
+  expect_account_is_ledger(ex, x);
 
   std::map<std::string, fixed8> start;
   for (const auto& [asset, b] : demo_balances()) start[asset] = b;
@@ -394,14 +408,8 @@ TEST(Execution, SimModeOrderPathFaultsKeepTheLedgerEqualToTheAccount) {
   eo.retry_after_s = 1;
   sim_exchange ex(eo);
   ex.start();
-  ASSERT_EQ(::setenv("TRIARB_EXEC_TEST_KEY", std::string(kDemoApiKey).c_str(), 1), 0);
-  ASSERT_EQ(::setenv("TRIARB_EXEC_TEST_SECRET", std::string(kDemoApiSecret).c_str(), 1), 0);
   const std::string dir = fresh_dir("sim_faults");
-  live_options o = bot_for(ex, dir);
-  o.cfg.execution.mode = execution_mode::sim;
-  o.cfg.execution.api_key_env = "TRIARB_EXEC_TEST_KEY";
-  o.cfg.execution.api_secret_env = "TRIARB_EXEC_TEST_SECRET";
-  o.cfg.execution.reconcile_interval_ms = 200;
+  live_options o = sim_bot_for(ex, dir);
   auto rb = std::make_unique<running_bot>(std::move(o));
   ASSERT_TRUE(wait_for([&] { return rb->bot.running(); }, 15s));
   std::this_thread::sleep_for(3s);
@@ -418,11 +426,7 @@ TEST(Execution, SimModeOrderPathFaultsKeepTheLedgerEqualToTheAccount) {
   // What the exchange refused is what the bot journaled as refused.
   EXPECT_EQ(x.count(executor_counter::sim_rejected) + x.count(executor_counter::sim_paused),
             x.count(exec_counter::rejects) - x.count(executor_counter::sim_not_sent));
-  const auto theirs = ex.balances(std::string(kDemoApiKey));
-  ASSERT_TRUE(theirs.has_value());
-  std::map<std::string, fixed8> acc;
-  for (const auto& [asset, b] : *theirs) acc[asset] = b;
-  EXPECT_EQ(non_zero(acc), x.balances);
+  expect_account_is_ledger(ex, x);
   std::map<std::string, fixed8> start;
   for (const auto& [asset, b] : demo_balances()) start[asset] = b;
   const journal_view v = read_view(dir + "/journal.jsonl", names_of(ex), start);
@@ -442,14 +446,8 @@ TEST(Execution, SimModeQueriesAnUnknownOrderAndReconcilesIt) {
   eo.order_faults.dropped = 0.3;
   sim_exchange ex(eo);
   ex.start();
-  ASSERT_EQ(::setenv("TRIARB_EXEC_TEST_KEY", std::string(kDemoApiKey).c_str(), 1), 0);
-  ASSERT_EQ(::setenv("TRIARB_EXEC_TEST_SECRET", std::string(kDemoApiSecret).c_str(), 1), 0);
   const std::string dir = fresh_dir("sim_query");
-  live_options o = bot_for(ex, dir);
-  o.cfg.execution.mode = execution_mode::sim;
-  o.cfg.execution.api_key_env = "TRIARB_EXEC_TEST_KEY";
-  o.cfg.execution.api_secret_env = "TRIARB_EXEC_TEST_SECRET";
-  o.cfg.execution.reconcile_interval_ms = 200;
+  live_options o = sim_bot_for(ex, dir);
   o.cfg.execution.recv_window_ms = 300;
   auto rb = std::make_unique<running_bot>(std::move(o));
   ASSERT_TRUE(wait_for([&] { return rb->bot.running(); }, 15s));
@@ -470,11 +468,7 @@ TEST(Execution, SimModeQueriesAnUnknownOrderAndReconcilesIt) {
   EXPECT_EQ(x.unknown, 0u);
   EXPECT_EQ(x.count(exec_counter::account_mismatches), 0u);
   EXPECT_FALSE(x.self_halted);
-  const auto theirs = ex.balances(std::string(kDemoApiKey));
-  ASSERT_TRUE(theirs.has_value());
-  std::map<std::string, fixed8> acc;
-  for (const auto& [asset, b] : *theirs) acc[asset] = b;
-  EXPECT_EQ(non_zero(acc), x.balances);
+  expect_account_is_ledger(ex, x);
   ex.stop();
   const audit_report a = audit_states(dir + "/journal.jsonl");
   EXPECT_TRUE(a.ok()) << a.message();
@@ -490,14 +484,8 @@ TEST(Execution, SimModeFinishWaitsForTheLegAReconciledLegSends) {
   eo.order_faults.dropped = 1.0;
   sim_exchange ex(eo);
   ex.start();
-  ASSERT_EQ(::setenv("TRIARB_EXEC_TEST_KEY", std::string(kDemoApiKey).c_str(), 1), 0);
-  ASSERT_EQ(::setenv("TRIARB_EXEC_TEST_SECRET", std::string(kDemoApiSecret).c_str(), 1), 0);
   const std::string dir = fresh_dir("sim_query_chain");
-  live_options o = bot_for(ex, dir);
-  o.cfg.execution.mode = execution_mode::sim;
-  o.cfg.execution.api_key_env = "TRIARB_EXEC_TEST_KEY";
-  o.cfg.execution.api_secret_env = "TRIARB_EXEC_TEST_SECRET";
-  o.cfg.execution.reconcile_interval_ms = 200;
+  live_options o = sim_bot_for(ex, dir);
   o.cfg.execution.recv_window_ms = 300;
   auto rb = std::make_unique<running_bot>(std::move(o));
   ASSERT_TRUE(wait_for([&] { return rb->bot.running(); }, 15s));
@@ -517,12 +505,96 @@ TEST(Execution, SimModeFinishWaitsForTheLegAReconciledLegSends) {
   EXPECT_EQ(x.unknown, 0u);
   EXPECT_EQ(x.in_flight, 0u);
   EXPECT_EQ(x.count(exec_counter::account_mismatches), 0u);
-  const auto theirs = ex.balances(std::string(kDemoApiKey));
-  ASSERT_TRUE(theirs.has_value());
-  std::map<std::string, fixed8> acc;
-  for (const auto& [asset, b] : *theirs) acc[asset] = b;
-  EXPECT_EQ(non_zero(acc), x.balances);
+  expect_account_is_ledger(ex, x);
+  std::map<std::string, fixed8> start;
+  for (const auto& [asset, b] : demo_balances()) start[asset] = b;
+  const journal_view v = read_view(dir + "/journal.jsonl", names_of(ex), start);
+  expect_journal_holds(v, r);
   ex.stop();
+  const audit_report a = audit_states(dir + "/journal.jsonl");
+  EXPECT_TRUE(a.ok()) << a.message();
+}
+
+// A lost answer's query that falls due inside a 429's pause waits for the
+// pause to end and is sent then: the client refuses to send anything
+// during the pause, and a query refused unsent would leave the order to
+// the account check. Half the orders are dropped, half rate limited with
+// a Retry-After longer than recvWindow, so queries fall inside pauses.
+TEST(Execution, SimModeQueriesALostAnswerAfterThePauseItFallsIn) {
+  sim_exchange_options eo = fast_exchange();
+  eo.order_faults.dropped = 0.5;
+  eo.order_faults.rate_limited = 0.5;
+  eo.retry_after_s = 1;
+  sim_exchange ex(eo);
+  ex.start();
+  const std::string dir = fresh_dir("sim_query_paused");
+  live_options o = sim_bot_for(ex, dir);
+  o.cfg.execution.recv_window_ms = 300;
+  auto rb = std::make_unique<running_bot>(std::move(o));
+  ASSERT_TRUE(wait_for([&] { return rb->bot.running(); }, 15s));
+  // Until the exchange has dropped one answer and rate limited an order after it.
+  ASSERT_TRUE(wait_for(
+      [&] {
+        bool dropped = false;
+        for (const auto& e : ex.orders()) {
+          dropped = dropped || e.fault == sim::order_fault::dropped;
+          if (dropped && e.fault == sim::order_fault::rate_limited) return true;
+        }
+        return false;
+      },
+      15s));
+  const live_report r = rb->finish();
+  rb.reset();
+
+  ASSERT_TRUE(r.execution.has_value());
+  const execution_summary& x = *r.execution;
+  std::cout << x.line() << " unknown " << x.count(executor_counter::sim_unknown) << " found "
+            << x.count(executor_counter::sim_query_found) << " failed "
+            << x.count(executor_counter::sim_query_failed) << " paused "
+            << x.count(executor_counter::sim_paused) << "\n";
+  ASSERT_GE(x.count(executor_counter::sim_unknown), 1u);
+  ASSERT_GE(x.count(executor_counter::sim_paused), 1u);
+  EXPECT_EQ(x.count(executor_counter::sim_query_failed), 0u);
+  EXPECT_EQ(x.count(executor_counter::sim_query_found), x.count(executor_counter::sim_unknown));
+  EXPECT_EQ(x.unknown, 0u);
+  EXPECT_EQ(x.in_flight, 0u);
+  EXPECT_EQ(x.count(exec_counter::account_mismatches), 0u);
+  expect_account_is_ledger(ex, x);
+  std::map<std::string, fixed8> start;
+  for (const auto& [asset, b] : demo_balances()) start[asset] = b;
+  const journal_view v = read_view(dir + "/journal.jsonl", names_of(ex), start);
+  expect_journal_holds(v, r);
+  ex.stop();
+  const audit_report a = audit_states(dir + "/journal.jsonl");
+  EXPECT_TRUE(a.ok()) << a.message();
+}
+
+// An order whose answer is lost while the exchange goes away can be neither
+// queried nor reconciled: finish() gives up within its bound and says so
+// (unanswered_at_exit, and the execution line), never silently.
+TEST(Execution, SimModeSaysWhatItLeftUnansweredAtExit) {
+  sim_exchange_options eo = fast_exchange();
+  eo.order_faults.dropped = 1.0;
+  sim_exchange ex(eo);
+  ex.start();
+  const std::string dir = fresh_dir("sim_unanswered");
+  live_options o = sim_bot_for(ex, dir);
+  o.cfg.execution.recv_window_ms = 300;
+  o.cfg.execution.order_timeout_ms = 200;
+  auto rb = std::make_unique<running_bot>(std::move(o));
+  ASSERT_TRUE(wait_for([&] { return rb->bot.running(); }, 15s));
+  ASSERT_TRUE(wait_for([&] { return !ex.orders().empty(); }, 15s));
+  ex.stop();  // the query and the account check find nobody
+  const live_report r = rb->finish();
+  rb.reset();
+
+  ASSERT_TRUE(r.execution.has_value());
+  const execution_summary& x = *r.execution;
+  std::cout << x.line() << "\n";
+  EXPECT_GE(x.unknown, 1u);
+  EXPECT_EQ(x.count(executor_counter::unanswered_at_exit), x.in_flight);
+  EXPECT_NE(x.line().find(" unanswered at exit " + std::to_string(x.in_flight)), std::string::npos)
+      << x.line();
   const audit_report a = audit_states(dir + "/journal.jsonl");
   EXPECT_TRUE(a.ok()) << a.message();
 }
