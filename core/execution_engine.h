@@ -233,6 +233,20 @@ enum class exec_counter : std::uint8_t {
 // The enumerator's name ("refused_gate"), for a metric.
 [[nodiscard]] std::string_view to_string(exec_counter c) noexcept;
 
+// Every way on_decision refuses a decision, in the order it checks them:
+// each decision is counted once, in `decisions`, and then either in one of
+// these or in cycles_started (decisions == cycles_started + their sum).
+// The first two are the guard's verdict and a decision that cannot be
+// cited; the rest (kRefusalsAfterVerdict) refuse a decision the guard let
+// through: the "refused" of the execution line and of replay's summary.
+inline constexpr std::array<exec_counter, 7> kDecisionRefusals = {
+    exec_counter::refused_suppressed, exec_counter::refused_bad_decision,
+    exec_counter::refused_not_active, exec_counter::refused_paused,
+    exec_counter::refused_plan,       exec_counter::refused_balance,
+    exec_counter::refused_gate};
+inline constexpr std::span<const exec_counter> kRefusalsAfterVerdict =
+    std::span<const exec_counter>(kDecisionRefusals).subspan(2);
+
 // The residual valuation the live bot and replay give the engine's risk
 // gate: `amount` of `asset` in the reference asset at the book `read` gives
 // now, through the direct pair: its bid (asset/ref) or 1/ask (ref/asset),

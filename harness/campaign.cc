@@ -1486,6 +1486,7 @@ void campaign_run::exec_finish() {
   x.refused_balance = c(exec_counter::refused_balance);
   x.refused_plan = c(exec_counter::refused_plan);
   x.refused_not_active = c(exec_counter::refused_not_active);
+  x.refused_paused = c(exec_counter::refused_paused);
   x.timeouts = c(exec_counter::timeouts);
   x.reconciled = c(exec_counter::reconciled);
   x.reconciled_from_account = c(exec_counter::reconciled_from_account);
@@ -2168,6 +2169,7 @@ std::string report_json(const campaign_options& o, const campaign_report& r) {
     j += ",\"refused_balance\":" + std::to_string(x.refused_balance);
     j += ",\"refused_plan\":" + std::to_string(x.refused_plan);
     j += ",\"refused_not_active\":" + std::to_string(x.refused_not_active);
+    j += ",\"refused_paused\":" + std::to_string(x.refused_paused);
     j += ",\"expected_pnl\":" + dec(x.expected_pnl);
     j += ",\"realised_pnl\":" + dec(x.realised_pnl);
     j += ",\"ideal_pnl\":" + dec(x.ideal_pnl);

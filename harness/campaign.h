@@ -189,7 +189,8 @@ struct execution_report {
   std::uint64_t cycles_missed = 0;         // leg 1 filled nothing (rejected or expired)
   std::uint64_t cycles_leg1_rejected = 0;  // ... of which leg 1 was rejected (or not sent)
   std::uint64_t cycles_open = 0;  // still open at the end (a failure: the drain closes them)
-  std::uint64_t refused_gate = 0, refused_balance = 0, refused_plan = 0, refused_not_active = 0;
+  std::uint64_t refused_gate = 0, refused_balance = 0, refused_plan = 0, refused_not_active = 0,
+                refused_paused = 0;
   fixed8 expected_pnl;  // sum of the closed cycles' expected profit
   fixed8 realised_pnl;  // ... and realised profit
   // The ground truth (sim/matching.h ideal_cycle): each started cycle executed

@@ -182,19 +182,17 @@ execution_check execution_lines(
   const std::uint64_t done = e.count(exec_counter::cycles_done);
   const std::uint64_t missed =
       e.count(exec_counter::cycles_missed) + e.count(exec_counter::cycles_rejected);
-  const std::uint64_t refused =
-      e.count(exec_counter::refused_suppressed) + e.count(exec_counter::refused_bad_decision) +
-      e.count(exec_counter::refused_not_active) + e.count(exec_counter::refused_plan) +
-      e.count(exec_counter::refused_balance) + e.count(exec_counter::refused_gate);
+  std::uint64_t refused = 0;
+  for (const exec_counter c : kDecisionRefusals) refused += e.count(c);
   out << "  execution          " << to_string(e.mode) << ": cycles attempted " << started
       << ", done " << done << ", residual " << e.count(exec_counter::cycles_residual) << ", missed "
       << missed << " (" << e.count(exec_counter::cycles_rejected) << " with leg 1 rejected)";
   if (e.open_cycles > 0) out << ", " << e.open_cycles << " still open";
   out << "; of " << e.count(exec_counter::decisions) << " decisions " << refused
       << " not attempted (suppressed " << e.count(exec_counter::refused_suppressed)
-      << ", not active " << e.count(exec_counter::refused_not_active) << ", plan "
-      << e.count(exec_counter::refused_plan) << ", balance "
-      << e.count(exec_counter::refused_balance) << ", risk gate "
+      << ", not active " << e.count(exec_counter::refused_not_active) << ", paused (429/418) "
+      << e.count(exec_counter::refused_paused) << ", plan " << e.count(exec_counter::refused_plan)
+      << ", balance " << e.count(exec_counter::refused_balance) << ", risk gate "
       << e.count(exec_counter::refused_gate) << ")\n"
       << "  orders             " << e.count(exec_counter::orders_sent) << " sent, "
       << e.count(exec_counter::results) << " answered ("

@@ -247,10 +247,7 @@ replay_report run_replay(const replay_options& o) {
     ex.cycles_done = eng->counter(exec_counter::cycles_done);
     ex.cycles_residual = eng->counter(exec_counter::cycles_residual);
     ex.cycles_missed = eng->counter(exec_counter::cycles_missed);
-    ex.refused =
-        eng->counter(exec_counter::refused_not_active) +
-        eng->counter(exec_counter::refused_paused) + eng->counter(exec_counter::refused_plan) +
-        eng->counter(exec_counter::refused_balance) + eng->counter(exec_counter::refused_gate);
+    for (const exec_counter c : kRefusalsAfterVerdict) ex.refused += eng->counter(c);
     ex.in_flight_at_end = eng->in_flight();
     for (const auto& [a, v] : eng->gate().inventory()) {
       if (!v.is_zero()) ex.residual[asset_name(a)] = v;

@@ -3,7 +3,8 @@
 // real evaluator decides, a real trading guard judges, halts and resumes),
 // generated start balances, risk knobs and budgets, and a paper transport
 // with seeded latency whose answers are sometimes lost (a timeout, then the
-// account and a reconciliation resolve the leg):
+// account and a reconciliation resolve the leg), and pauses (a 429's
+// Retry-After: on_transport_paused):
 //   - the ledger is exact: start balances plus every journaled fill (buy:
 //     base += qty, quote -= price x qty truncated; sell: the reverse;
 //     commission -= in its asset), in cpp_int, equal the engine's ledger
@@ -11,7 +12,9 @@
 //     ledger refusal, no account mismatch;
 //   - no order is emitted while the state last given is not active, none
 //     beyond the gate (open cycles, orders per 10 s, leg 1's notional) or
-//     its symbol's filters;
+//     its symbol's filters, no leg 1 inside a pause;
+//   - each decision is counted once and either starts a cycle or is
+//     refused under one name (kDecisionRefusals);
 //   - every order and cycle record cites the decision hash its cycle was
 //     started with, the opportunity record's real hash in the chain;
 //   - the whole chain (genesis, opportunity and state records, the emitted
@@ -65,18 +68,20 @@ struct gen_quote {
   std::int64_t ask_qty_steps = 0;
 };
 
-enum class op_kind : std::uint8_t { book, advance, halt, resume, account };
+enum class op_kind : std::uint8_t { book, advance, halt, resume, account, pause };
 
 struct op {
   op_kind kind = op_kind::book;
   std::int64_t dt_us = 0;
   std::array<gen_quote, 3> q{};
-  bool frozen = false;  // book: ETHBTC and ETHUSDT keep their update ids (the repeat guard)
+  bool frozen = false;        // book: ETHBTC and ETHUSDT keep their update ids (the repeat guard)
+  std::int64_t pause_us = 0;  // pause: the transport sends nothing for this long (a 429)
 };
 
 void showValue(const op& o, std::ostream& os) {
-  static constexpr const char* kNames[] = {"book", "advance", "halt", "resume", "account"};
+  static constexpr const char* kNames[] = {"book", "advance", "halt", "resume", "account", "pause"};
   os << kNames[static_cast<int>(o.kind)] << " dt=" << o.dt_us << "us";
+  if (o.kind == op_kind::pause) os << " for " << o.pause_us << "us";
   if (o.kind == op_kind::book) {
     if (o.frozen) os << " frozen";
     for (const gen_quote& g : o.q) {
@@ -128,12 +133,21 @@ rc::Gen<op> gen_op() {
     o.frozen = true;
     return o;
   });
+  const auto pause = rc::gen::map(rc::gen::tuple(dt, rc::gen::inRange<std::int64_t>(0, 2'000'000)),
+                                  [](const auto& t) {
+                                    op o;
+                                    o.kind = op_kind::pause;
+                                    o.dt_us = std::get<0>(t);
+                                    o.pause_us = std::get<1>(t);  // up to 2 s
+                                    return o;
+                                  });
   return rc::gen::weightedOneOf<op>({{12, book},
                                      {3, frozen_book},
                                      {4, advance},
                                      {1, simple(op_kind::halt)},
                                      {2, simple(op_kind::resume)},
-                                     {2, simple(op_kind::account)}});
+                                     {2, simple(op_kind::account)},
+                                     {1, pause}});
 }
 
 cpp_int raw(fixed8 x) { return cpp_int(x.raw()); }
@@ -251,6 +265,8 @@ RC_GTEST_PROP(ExecutionEngineProps, LedgerExactOrdersGatedAndTheChainAudits, ())
   std::vector<lost> dropped;
   std::uint64_t deliveries = 0;
   std::uint64_t quarantines = 0;
+  std::uint64_t decisions_given = 0;
+  std::int64_t paused_until = 0;  // the latest pause's end given (pauses only extend)
 
   // Drains the engine after an input: records into the chain (checking
   // each order), orders to the transport, events (none may come).
@@ -277,7 +293,8 @@ RC_GTEST_PROP(ExecutionEngineProps, LedgerExactOrdersGatedAndTheChainAudits, ())
       const symbol_info& info = w.u.symbol(o.order.symbol);
       RC_ASSERT(check_filters(info.filters, o.order.price, o.order.quantity) == filter_errc::ok);
       if (o.leg == 1) {
-        RC_ASSERT(o.order.dir == side::buy);  // both triangles buy first with USDT
+        RC_ASSERT(o.send_ns >= paused_until);  // no cycle starts inside a pause
+        RC_ASSERT(o.order.dir == side::buy);   // both triangles buy first with USDT
         const fixed8_result spend = checked_mul(o.order.price, o.order.quantity, rounding::up);
         RC_ASSERT(spend.ok());
         RC_ASSERT(spend.value <= cfg.risk.max_notional);
@@ -377,12 +394,39 @@ RC_GTEST_PROP(ExecutionEngineProps, LedgerExactOrdersGatedAndTheChainAudits, ())
           }
           journal_guard(events);  // the state record before the opportunity it judged
           const std::string hash = c.add(to_record(op_, w.idx, w.u, verdict));
+          std::array<std::uint64_t, kDecisionRefusals.size() + 1> before{};
+          for (std::size_t k = 0; k < kDecisionRefusals.size(); ++k) {
+            before[k] = eng.counter(kDecisionRefusals[k]);
+          }
+          before.back() = eng.counter(exec_counter::cycles_started);
           eng.on_decision(op_, hash, verdict, now);
+          ++decisions_given;
+          // Exactly one of the refusals or cycles_started moved, by one; in a
+          // pause, never past the pause's check (not plan, balance, gate, a start).
+          std::size_t moved = 0, which = 0;
+          for (std::size_t k = 0; k <= kDecisionRefusals.size(); ++k) {
+            const std::uint64_t after = k < kDecisionRefusals.size()
+                                            ? eng.counter(kDecisionRefusals[k])
+                                            : eng.counter(exec_counter::cycles_started);
+            if (after != before[k]) {
+              RC_ASSERT(after == before[k] + 1);
+              ++moved;
+              which = k;
+            }
+          }
+          RC_ASSERT(moved == 1U);
+          static_assert(kDecisionRefusals[3] == exec_counter::refused_paused);
+          if (now < paused_until) RC_ASSERT(which <= 3U);  // suppressed .. refused_paused
           drain(hash);
         }
         break;
       }
       case op_kind::advance:
+        break;
+      case op_kind::pause:
+        paused_until = std::max(paused_until, now + o.pause_us * 1000);
+        eng.on_transport_paused(now + o.pause_us * 1000);
+        drain("");
         break;
       case op_kind::halt: {
         std::vector<guard_event> events;
@@ -422,6 +466,11 @@ RC_GTEST_PROP(ExecutionEngineProps, LedgerExactOrdersGatedAndTheChainAudits, ())
   RC_ASSERT(eng.open_cycles() == 0U);
   RC_ASSERT(eng.counter(exec_counter::ledger_refused) == 0U);
   RC_ASSERT(eng.counter(exec_counter::account_mismatches) == 0U);
+  // Each decision counted once, then started or refused under one name.
+  std::uint64_t refusals = 0;
+  for (const exec_counter k : kDecisionRefusals) refusals += eng.counter(k);
+  RC_ASSERT(eng.counter(exec_counter::decisions) == decisions_given);
+  RC_ASSERT(eng.counter(exec_counter::cycles_started) + refusals == decisions_given);
 
   // The ledger against the journaled fills, exactly.
   std::vector<cpp_int> expect(w.u.assets().size());
@@ -455,6 +504,7 @@ RC_GTEST_PROP(ExecutionEngineProps, LedgerExactOrdersGatedAndTheChainAudits, ())
   RC_TAG(eng.counter(exec_counter::cycles_done) > 0 ? "a cycle done" : "none done");
   RC_TAG(eng.counter(exec_counter::timeouts) > 0 ? "timeouts" : "no timeout");
   RC_TAG(eng.counter(exec_counter::refused_gate) > 0 ? "gate refused" : "gate admitted all");
+  RC_TAG(eng.counter(exec_counter::refused_paused) > 0 ? "refused in a pause" : "none in a pause");
   RC_TAG(quarantines > 0 ? "quarantined" : "no quarantine");
   RC_TAG(quarantines > 0 && eng.counter(exec_counter::legs_held_not_active) > 0
              ? "a leg held (quarantine or state)"

@@ -81,10 +81,8 @@ std::string execution_summary::line() const {
     if (!v.is_zero()) res += " " + asset + " " + to_string(v);
   }
   out += " residual" + (res.empty() ? std::string(" -") : res);
-  const std::uint64_t refused =
-      count(exec_counter::refused_not_active) + count(exec_counter::refused_paused) +
-      count(exec_counter::refused_plan) + count(exec_counter::refused_balance) +
-      count(exec_counter::refused_gate);
+  std::uint64_t refused = 0;
+  for (const exec_counter c : kRefusalsAfterVerdict) refused += count(c);
   out += " refused " + std::to_string(refused);
   if (self_halted) out += " (halted: ledger or account)";
   // Nothing is said of orders in flight while running; at the end, any left.
