@@ -350,6 +350,7 @@ TEST(TradingControl, Sigusr1Halts) {
 std::atomic<int> g_previous_usr1{0};
 extern "C" void count_usr1(int) { g_previous_usr1.fetch_add(1); }
 TEST(TradingControl, TheSignalHandlersNeverReachADestroyedBot) {
+  g_previous_usr1 = 0;  // this run's signals only (--gtest_repeat runs it again)
   const auto before = std::signal(SIGUSR1, count_usr1);
   {
     auto bot = std::make_unique<live_bot>(live_options{});
