@@ -1167,6 +1167,7 @@ audit_report states_audit(const std::string& journal, const plan_rules* rules) {
 audit_report audit_states(const std::string& journal) { return states_audit(journal, nullptr); }
 
 audit_report audit_states(const std::string& journal, const universe& u, const bot_config& config) {
+  (void)start_asset_ids(config, u);  // config_error for a start asset u does not trade
   const plan_rules rules{&u, to_evaluator_config(config, u), config.execution.max_slippage_bps};
   return states_audit(journal, &rules);
 }

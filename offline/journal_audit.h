@@ -227,7 +227,7 @@ struct audit_report {
 [[nodiscard]] audit_report audit_states(const std::string& journal);
 // The same, with the orders also checked against the run's exchange info and
 // configuration (filters, caps, commissions; see above). config_error for a
-// fee override naming a symbol u does not trade.
+// start asset or a fee override naming an asset or symbol u does not trade.
 [[nodiscard]] audit_report audit_states(const std::string& journal, const universe& u,
                                         const bot_config& config);
 

@@ -1312,6 +1312,20 @@ TEST(JournalAuditExecution, AGoodChainPassesWithTheExchangeInfoAndConfiguration)
       << a.message();
 }
 
+// The configuration is the run's, as run_audit takes it: a start asset or a
+// fee override the exchange info does not trade is a configuration error,
+// never a check that passes on a configuration the run could not have had.
+TEST(JournalAuditExecution, AConfigurationTheExchangeInfoCannotHaveIsAConfigError) {
+  const auto [chain, unused] = execution_chain(forge::none);
+  const std::string path = chain.write("exec_config_error.jsonl");
+  bot_config start = exec_config();
+  start.start_assets = {"NOPE"};
+  EXPECT_THROW((void)audit_states(path, exec_universe(), start), config_error);
+  bot_config fee = exec_config();
+  fee.fee_overrides["BTCUSDX"] = dec("0.002");
+  EXPECT_THROW((void)audit_states(path, exec_universe(), fee), config_error);
+}
+
 // The plan's rules that need the exchange info and configuration: each
 // forged chain passes audit_states(journal) (which cannot check them) and
 // is refused with them.
