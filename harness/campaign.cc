@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <map>
 #include <memory>
@@ -1858,6 +1859,11 @@ campaign_report run_campaign(const campaign_options& o) {
   if (o.network && (o.mutant_no_validity || o.guard_off)) {
     throw std::invalid_argument(
         "the no-validity mutant and guard_off run in-process only (without --network)");
+  }
+  if (!o.exchange_info_out.empty()) {
+    std::ofstream out(o.exchange_info_out, std::ios::binary);
+    out << sim::generate_universe({}, o.seed).exchange_info_json;  // as every run of the seed
+    if (!out) throw std::runtime_error(o.exchange_info_out + ": cannot write");
   }
   campaign_report r;
   if (o.network) {

@@ -101,6 +101,9 @@ struct campaign_options {
   // there is no age limit. Must report phantoms.
   bool mutant_drop_capped = false;
   std::string journal_path;  // empty: no journal
+  // Non-empty: the run's exchangeInfo document (the universe of `seed`) is
+  // written here before the run, for `journal audit --exchange-info`.
+  std::string exchange_info_out;
   fsync_policy journal_fsync{fsync_policy::kind::never};
   bool new_journal = false;
   std::string preset = "default";  // build preset, for the reproduce line

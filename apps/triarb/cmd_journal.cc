@@ -6,6 +6,7 @@
 #include "apps/triarb/command.h"
 #include "config/config.h"
 #include "core/journal.h"
+#include "core/universe.h"
 #include "offline/journal_audit.h"
 #include "offline/journal_show.h"
 
@@ -51,12 +52,36 @@ int print_audit(const audit_report& r) {
   return r.ok() ? kExitOk : kExitProblem;
 }
 
+// The run's configuration: --config, then the flags over it.
+bot_config audit_config(const journal_flags& f) {
+  bot_config c;
+  if (!f.config.empty()) c = load_config_file(f.config);
+  if (!f.starts.empty()) c.start_assets = split_assets(f.starts);
+  if (!f.fee.empty()) c.fee = decimal_flag("--fee", f.fee);
+  if (!f.min_profit.empty()) c.min_profit = decimal_flag("--min-profit", f.min_profit);
+  validate(c);
+  return c;
+}
+
 int audit(const journal_flags& f) {
   require_journal(f.file);
   if (f.states_only) {
-    // The trading state only (a live run without a recording): no frames,
-    // no exchange info. Same exit codes: 0 consistent, 1 a problem, 3 input.
-    return print_audit(audit_states(f.file));
+    // The trading state and the execution records (a live run without a
+    // recording): no frames. With --exchange-info, the orders are also
+    // checked against the run's filters and configuration. Same exit
+    // codes: 0 consistent, 1 a problem, 3 input.
+    if (f.exchange_info.empty()) {
+      if (!f.config.empty() || !f.starts.empty() || !f.fee.empty() || !f.min_profit.empty()) {
+        throw CLI::ValidationError(
+            "--states-only",
+            "--config, --start-assets, --fee and --min-profit are what the orders are checked "
+            "against, with the exchange info: give --exchange-info too");
+      }
+      return print_audit(audit_states(f.file));
+    }
+    require_input_file("--exchange-info", f.exchange_info);
+    const bot_config c = audit_config(f);
+    return print_audit(audit_states(f.file, load_exchange_info_file(f.exchange_info), c));
   }
   if (f.frames.empty() || f.exchange_info.empty()) {
     throw CLI::ValidationError(f.frames.empty() ? "--frames" : "--exchange-info",
@@ -68,11 +93,7 @@ int audit(const journal_flags& f) {
   ao.journal = f.file;
   ao.frames = f.frames;
   ao.exchange_info = f.exchange_info;
-  if (!f.config.empty()) ao.config = load_config_file(f.config);
-  if (!f.starts.empty()) ao.config.start_assets = split_assets(f.starts);
-  if (!f.fee.empty()) ao.config.fee = decimal_flag("--fee", f.fee);
-  if (!f.min_profit.empty()) ao.config.min_profit = decimal_flag("--min-profit", f.min_profit);
-  validate(ao.config);
+  ao.config = audit_config(f);
   return print_audit(run_audit(ao));
 }
 
@@ -123,16 +144,16 @@ void add_journal(CLI::App& app, std::vector<command>& out) {
       "--frames", f->frames,
       "The run's recording (`record --out`, `sim --frames-out`; v1 or v2); required unless "
       "--states-only");
-  CLI::Option* info_opt =
-      audit_cmd->add_option("--exchange-info", f->exchange_info,
-                            "exchangeInfo JSON document of the run; required unless --states-only");
+  audit_cmd->add_option("--exchange-info", f->exchange_info,
+                        "exchangeInfo JSON document of the run; required unless --states-only "
+                        "(with it, the orders are also checked against the symbols' filters and "
+                        "the configuration)");
   audit_cmd
       ->add_flag("--states-only", f->states_only,
                  "Only the trading state and the execution records: verify the chain and "
                  "replay its state records, suppressions, orders, answers and cycles (no frames "
                  "needed: a live run without a recording)")
-      ->excludes(frames_opt)
-      ->excludes(info_opt);
+      ->excludes(frames_opt);
   audit_cmd->add_option("--config", f->config, "TOML configuration of the run (flags override it)")
       ->check(CLI::ExistingFile);
   audit_cmd->add_option("--start-assets", f->starts, "Comma-separated start assets (USDT,BTC)");

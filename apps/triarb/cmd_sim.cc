@@ -26,6 +26,14 @@ struct sim_cmd_flags {
 };
 
 int run_scenario(CLI::App* cmd, const sim_cmd_flags& f) {
+  for (const char* flag : {"--frames-out", "--faults", "--tick", "--fsync"}) {
+    if (cmd->count(flag) > 0) {
+      std::cerr << "triarb sim: " << flag
+                << " does not apply with --scenario (a scenario sets its own faults, reports at "
+                   "the end, records no frames and writes its journal without fsync)\n";
+      return kExitUsage;
+    }
+  }
   campaign_options co;
   co.seed = f.sim.seed;
   co.sc = *parse_scenario(f.scenario);
@@ -55,6 +63,7 @@ int run_scenario(CLI::App* cmd, const sim_cmd_flags& f) {
     return kExitUsage;
   }
   co.journal_path = f.sim.journal_path;
+  co.exchange_info_out = f.sim.exchange_info_out;
   co.new_journal = f.sim.new_journal;
   if (const char* preset = std::getenv("TRIARB_PRESET")) co.preset = preset;
   const campaign_report r = run_campaign(co);

@@ -39,7 +39,8 @@ test::child_result run(std::vector<std::string> args, const std::string& dir) {
 struct exit_case {
   std::vector<std::string> args;  // $J journal, $T tampered journal, $F frames, $X exchangeInfo,
                                   // $B bad JSON, $D a directory, $C config, $K bad config,
-                                  // $N missing file, $E a journal quoting ESC, $P a FIFO
+                                  // $N missing file, $E a journal quoting ESC, $P a FIFO,
+                                  // $S a journal with execution records, $Y its exchangeInfo
   int code;
   std::string says;  // part of the output
 };
@@ -52,12 +53,18 @@ TEST(ExitCodes, EveryCommandFollowsTheTable) {
       {"$J", dir + "/j.jsonl"},   {"$T", dir + "/t.jsonl"},  {"$F", dir + "/f.txt"},
       {"$X", dir + "/x.json"},    {"$B", dir + "/bad.json"}, {"$D", dir + "/d"},
       {"$C", dir + "/ok.toml"},   {"$K", dir + "/bad.toml"}, {"$N", dir + "/missing"},
-      {"$E", dir + "/esc.jsonl"}, {"$P", dir + "/fifo"}};
+      {"$E", dir + "/esc.jsonl"}, {"$P", dir + "/fifo"},     {"$S", dir + "/s.jsonl"},
+      {"$Y", dir + "/y.json"}};
   const test::child_result made =
       run({"sim", "--seed", "3", "--duration", "5", "--journal", v["$J"], "--frames-out", v["$F"],
            "--exchange-info-out", v["$X"]},
           dir);
   ASSERT_EQ(made.code, 0) << made.output;
+  const test::child_result traded =
+      run({"sim", "--seed", "3", "--duration", "5", "--scenario", "mixed", "--execution",
+           "--journal", v["$S"], "--exchange-info-out", v["$Y"]},
+          dir);
+  ASSERT_EQ(traded.code, 0) << traded.output;
   std::string journal = read_file(v["$J"]);
   const auto digit = journal.find_first_of("123456789", journal.find("\"price\""));
   ASSERT_NE(digit, std::string::npos) << "the sim journaled no opportunity";
@@ -128,6 +135,24 @@ TEST(ExitCodes, EveryCommandFollowsTheTable) {
       {{"journal", "audit", "$T", "--frames", "$F", "--exchange-info", "$X"}, 1, ""},
       {{"journal", "audit", "$J", "--frames", "$N", "--exchange-info", "$X"}, 3, "--frames"},
       {{"journal", "audit", "$N", "--frames", "$F", "--exchange-info", "$X"}, 3, "journal"},
+      // --states-only: the execution records alone, or checked against the
+      // exchange info and the configuration (which need the exchange info)
+      {{"journal", "audit", "$S", "--states-only"}, 0, "cycles consistent\n"},
+      {{"journal", "audit", "$S", "--states-only", "--exchange-info", "$Y"},
+       0,
+       "cycles consistent with the exchange info and configuration"},
+      {{"journal", "audit", "$S", "--states-only", "--fee", "0.001"}, 2, "--exchange-info"},
+      {{"journal", "audit", "$S", "--states-only", "--exchange-info", "$N"}, 3, "--exchange-info"},
+      {{"journal", "audit", "$S", "--states-only", "--exchange-info", "$Y", "--fee", "0.5"},
+       1,
+       "fill_commission"},
+      {{"journal", "audit", "$S", "--states-only", "--exchange-info", "$Y", "--start-assets",
+        "NOPE"},
+       2,
+       "NOPE"},
+      {{"journal", "audit", "$S", "--states-only", "--frames", "$F"}, 2, "--frames"},
+      {{"sim", "--scenario", "mixed", "--frames-out", "$N"}, 2, "--frames-out"},
+      {{"sim", "--scenario", "mixed", "--faults", "0.1"}, 2, "--faults"},
       // run / record
       {{"run"}, 2, "--config"},
       {{"run", "--config", "$N"}, 2, "--config"},
