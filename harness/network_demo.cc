@@ -190,7 +190,8 @@ execution_check execution_lines(
   if (e.open_cycles > 0) out << ", " << e.open_cycles << " still open";
   out << "; of " << e.count(exec_counter::decisions) << " decisions " << refused
       << " not attempted (suppressed " << e.count(exec_counter::refused_suppressed)
-      << ", not active " << e.count(exec_counter::refused_not_active) << ", paused (429/418) "
+      << ", bad decision " << e.count(exec_counter::refused_bad_decision) << ", not active "
+      << e.count(exec_counter::refused_not_active) << ", paused (429/418) "
       << e.count(exec_counter::refused_paused) << ", plan " << e.count(exec_counter::refused_plan)
       << ", balance " << e.count(exec_counter::refused_balance) << ", risk gate "
       << e.count(exec_counter::refused_gate) << ")\n"

@@ -49,6 +49,7 @@
 #include <boost/multiprecision/cpp_int.hpp>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -738,19 +739,30 @@ RC_GTEST_PROP(ExecutionProps, SlippageBpsIsTheLeastCeilingOfTheExactRatio, ()) {
     const auto lo = *rc::gen::arbitrary<std::uint64_t>();
     return static_cast<i128>((static_cast<u128>(static_cast<i128>(hi)) << shift) ^ lo);
   };
-  const i128 slip = *rc::gen::element(0, 1, 2) == 0 ? wide(64)
-                    : *rc::gen::element(0, 1) == 0
-                        ? static_cast<i128>(*rc::gen::arbitrary<std::int64_t>())
-                        : wide(20);
+  constexpr i128 kI128Max = static_cast<i128>(~static_cast<u128>(0) >> 1);
+  constexpr i128 kI128Min = -kI128Max - 1;
+  constexpr std::int64_t kI64Max = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t kI64Min = std::numeric_limits<std::int64_t>::min();
+  // Each value: a wide one, an int64, a near-edge one, or an exact edge.
+  const int pick = *rc::gen::inRange(0, 4);
+  const i128 slip = pick == 0   ? wide(64)
+                    : pick == 1 ? static_cast<i128>(*rc::gen::arbitrary<std::int64_t>())
+                    : pick == 2 ? wide(20)
+                                : *rc::gen::element(kI128Min, kI128Max, i128{0}, i128{-1}, i128{1},
+                                                    kI128Max / 1'000'000, kI128Min / 1'000'000);
   const fixed8 price = fixed8::from_raw(*rc::gen::oneOf(
       rc::gen::inRange<std::int64_t>(-3, 3), rc::gen::inRange<std::int64_t>(1, 100'000'000'000),
-      rc::gen::arbitrary<std::int64_t>()));
-  const i128 qty = *rc::gen::element(0, 1) == 0
-                       ? static_cast<i128>(*rc::gen::inRange<std::int64_t>(-3, 1'000'000'000'000))
-                       : static_cast<i128>(*rc::gen::arbitrary<std::int64_t>()) *
-                             *rc::gen::arbitrary<std::int64_t>();
+      rc::gen::arbitrary<std::int64_t>(), rc::gen::element(kI64Min, kI64Max, std::int64_t{1})));
+  const int qpick = *rc::gen::inRange(0, 3);
+  const i128 qty =
+      qpick == 0   ? static_cast<i128>(*rc::gen::inRange<std::int64_t>(-3, 1'000'000'000'000))
+      : qpick == 1 ? static_cast<i128>(*rc::gen::arbitrary<std::int64_t>()) *
+                         *rc::gen::arbitrary<std::int64_t>()
+                   : *rc::gen::element(kI128Max, kI128Min, i128{1}, i128{0}, kI128Max / kI64Max);
   const std::optional<i128> got = slippage_bps_e2(slip, price, qty);
-  RC_TAG(got.has_value() ? "a figure" : "none");
+  RC_TAG(got.has_value()                ? "a figure"
+         : price.raw() <= 0 || qty <= 0 ? "none: price or quantity not positive"
+                                        : "none: beyond i128");
 
   const cpp_int i128_max = (cpp_int(1) << 127) - 1;
   const cpp_int i128_min = -(cpp_int(1) << 127);

@@ -70,12 +70,18 @@ int audit(const journal_flags& f) {
     // recording): no frames. With --exchange-info, the orders are also
     // checked against the run's filters and configuration. Same exit
     // codes: 0 consistent, 1 a problem, 3 input.
+    if (!f.starts.empty() || !f.min_profit.empty()) {
+      throw CLI::ValidationError(
+          !f.starts.empty() ? "--start-assets" : "--min-profit",
+          "re-evaluates the recorded opportunities, which --states-only does not (give --frames "
+          "instead)");
+    }
     if (f.exchange_info.empty()) {
-      if (!f.config.empty() || !f.starts.empty() || !f.fee.empty() || !f.min_profit.empty()) {
+      if (!f.config.empty() || !f.fee.empty()) {
         throw CLI::ValidationError(
-            "--states-only",
-            "--config, --start-assets, --fee and --min-profit are what the orders are checked "
-            "against, with the exchange info: give --exchange-info too");
+            !f.config.empty() ? "--config" : "--fee",
+            "is what the orders are checked against, with the exchange info: give "
+            "--exchange-info too");
       }
       return print_audit(audit_states(f.file));
     }

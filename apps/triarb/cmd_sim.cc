@@ -124,7 +124,8 @@ void add_sim(CLI::App& app, std::vector<command>& out) {
              "--scenario", f->scenario,
              "Run a named fault scenario with the oracle (phantom, missed, recall): " + names)
           ->check(CLI::IsMember(valid));
-  sim->add_option("--report", f->report_path, "With --scenario: write the JSON report here");
+  sim->add_option("--report", f->report_path, "With --scenario: write the JSON report here")
+      ->needs(scenario_opt);
   sim->add_option(
          "--mutant", f->mutants,
          "With --scenario: restore an old bug to show the oracle bites; repeat to combine "
@@ -135,7 +136,8 @@ void add_sim(CLI::App& app, std::vector<command>& out) {
          "symbol valid. drop-capped with no-validity on lunc-overflow is the guard check: it "
          "passes only if the trading guard halts or quarantines the frozen legs within its "
          "bound)")
-      ->check(CLI::IsMember({"drop-capped", "no-staleness", "reseed-unchecked", "no-validity"}));
+      ->check(CLI::IsMember({"drop-capped", "no-staleness", "reseed-unchecked", "no-validity"}))
+      ->needs(scenario_opt);
   sim->add_flag("--network", f->network,
                 "With --scenario: run it through the real network path instead (the simulated "
                 "exchange on 127.0.0.1, the live bot over TLS WebSocket, --duration real seconds, "
