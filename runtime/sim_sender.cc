@@ -5,13 +5,12 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
-#include <optional>
 #include <thread>
 
 #include "net/api_keys.h"
 #include "net/order_client.h"
+#include "runtime/order_path_schedule.h"
 
 namespace triarb {
 namespace {
@@ -74,31 +73,40 @@ sim_answer to_answer(const std::string& id, const order_reply& r) {
   return a;
 }
 
+// The sender thread's clock: steady_clock in ns (the order client's own, as
+// its paused_until_ns() is).
+std::int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::chrono::steady_clock::time_point steady_at(std::int64_t ns) {
+  return std::chrono::steady_clock::time_point(
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::nanoseconds(ns)));
+}
+
 }  // namespace
 
 struct sim_sender::impl {
   std::atomic<bool> stop_flag{false};
   order_client client;
-  std::chrono::nanoseconds reconcile;
   std::function<void()> wake;
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<order_request> outbox;
-  // Sender thread only: orders whose answer was lost, each queried once at
-  // its send time + recv_window_ms (the exchange can no longer take it then),
-  // or at the end of a 429/418 pause that time falls in.
-  std::chrono::milliseconds recv_window;
-  std::deque<std::pair<std::chrono::steady_clock::time_point, order_request>> queries;
+  // What the sender does next and when: the outbox, the lost answers'
+  // queries, the account checks (runtime/order_path_schedule.h).
+  order_path_schedule schedule;
   std::vector<sim_answer> inbox;
   bool stopping = false;
-  bool account_asked = false;
   std::thread sender;
 
   impl(tls_context& tls, const bot_config& cfg, const universe& u, std::function<void()> w)
       : client(tls, cfg.rest_url, keys_of(cfg.execution), u, options(cfg.execution)),
-        reconcile(cfg.execution.reconcile_interval_ms * 1'000'000),
         wake(std::move(w)),
-        recv_window(cfg.execution.recv_window_ms) {}
+        schedule(std::int64_t{cfg.execution.reconcile_interval_ms} * 1'000'000,
+                 std::int64_t{cfg.execution.recv_window_ms} * 1'000'000, steady_now_ns()) {}
 
   order_client_options options(const execution_settings& e) {
     order_client_options o;
@@ -112,6 +120,32 @@ struct sim_sender::impl {
   void push(sim_answer a) {
     {
       std::lock_guard<std::mutex> lk(mu);
+      inbox.push_back(std::move(a));
+    }
+    if (wake) wake();
+  }
+
+  // POST /api/v3/order, once; a lost answer (unknown, id_mismatch) goes back
+  // to the schedule, which has it queried.
+  void send(const order_request& o) {
+    const std::int64_t sent_at = steady_now_ns();
+    order_reply r;
+    try {
+      r = client.place(o);
+    } catch (const std::exception& e) {  // order_api_error: cannot be expressed, not sent
+      r.outcome = order_outcome::not_sent;
+      r.detail = e.what();
+    }
+    sim_answer a = to_answer(o.client_order_id, r);
+    if (a.kind == sim_answer_kind::paused && r.pause.pause) {
+      // The client's clock is steady_clock (no mono_ns given): the time left.
+      a.pause_ns = std::max<std::int64_t>(r.pause.until_ns - steady_now_ns(), 0);
+    }
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      if (a.kind == sim_answer_kind::unknown || a.kind == sim_answer_kind::id_mismatch) {
+        schedule.lost(o, sent_at);
+      }
       inbox.push_back(std::move(a));
     }
     if (wake) wake();
@@ -139,65 +173,55 @@ struct sim_sender::impl {
     return a;
   }
 
+  // GET /api/v3/account; the next periodic check is due reconcile_interval_ms
+  // after this one ends.
+  void check_account() {
+    sim_answer a;
+    a.is_account = true;
+    a.account = to_sim_account(client.account());
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      schedule.account_checked(steady_now_ns());
+      inbox.push_back(std::move(a));
+    }
+    if (wake) wake();
+  }
+
+  // The shell: under the mutex ask the schedule for the step due now (or
+  // sleep until its wake time, woken early by submit, request_account and
+  // stop), then do the step's request outside the mutex.
   void loop() {
-    auto next_account = std::chrono::steady_clock::now() + reconcile;
+    {
+      // The period starts with the thread: the first periodic check is
+      // reconcile_interval_ms after start() (account_now read the start).
+      std::lock_guard<std::mutex> lk(mu);
+      schedule.account_checked(steady_now_ns());
+    }
     for (;;) {
-      std::optional<order_request> o;
+      order_path_step st;
       {
         std::unique_lock<std::mutex> lk(mu);
-        const auto until =
-            queries.empty() ? next_account : std::min(next_account, queries.front().first);
-        cv.wait_until(lk, until, [&] { return stopping || !outbox.empty() || account_asked; });
-        if (stopping) return;
-        if (!outbox.empty()) {
-          o = std::move(outbox.front());
-          outbox.pop_front();
-        } else if (account_asked) {
-          account_asked = false;
-          next_account = std::chrono::steady_clock::now();
+        for (;;) {
+          if (stopping) return;
+          st = schedule.next(steady_now_ns(), client.paused_until_ns());
+          if (st.what != order_path_step::kind::wait) break;
+          cv.wait_until(lk, steady_at(st.wake_ns), [&] {
+            return stopping || schedule.order_pending() || schedule.account_asked();
+          });
         }
       }
-      if (o) {
-        const auto sent_at = std::chrono::steady_clock::now();
-        order_reply r;
-        try {
-          r = client.place(*o);
-        } catch (const std::exception& e) {  // order_api_error: cannot be expressed, not sent
-          r.outcome = order_outcome::not_sent;
-          r.detail = e.what();
-        }
-        sim_answer a = to_answer(o->client_order_id, r);
-        if (a.kind == sim_answer_kind::paused && r.pause.pause) {
-          // The client's clock is steady_clock (no mono_ns given): the time left.
-          const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                       std::chrono::steady_clock::now().time_since_epoch())
-                                       .count();
-          a.pause_ns = std::max<std::int64_t>(r.pause.until_ns - now, 0);
-        }
-        if (a.kind == sim_answer_kind::unknown || a.kind == sim_answer_kind::id_mismatch) {
-          queries.emplace_back(sent_at + recv_window, *o);  // send times only grow
-        }
-        push(std::move(a));
-      } else if (!queries.empty() && std::chrono::steady_clock::now() >= queries.front().first) {
-        // Inside a 429/418 pause the client sends nothing (a query would come
-        // back unsent, leaving the order to the account check): the query
-        // waits for the pause's end, and those behind it with it.
-        const std::chrono::steady_clock::time_point pause_end{
-            std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                std::chrono::nanoseconds(client.paused_until_ns()))};
-        if (pause_end > std::chrono::steady_clock::now()) {
-          queries.front().first = pause_end;
-          continue;
-        }
-        const order_request q = std::move(queries.front().second);
-        queries.pop_front();
-        push(query(q));
-      } else if (std::chrono::steady_clock::now() >= next_account) {
-        sim_answer a;
-        a.is_account = true;
-        a.account = to_sim_account(client.account());
-        next_account = std::chrono::steady_clock::now() + reconcile;
-        push(std::move(a));
+      switch (st.what) {
+        case order_path_step::kind::send:
+          send(st.order);
+          break;
+        case order_path_step::kind::query:
+          push(query(st.order));
+          break;
+        case order_path_step::kind::check_account:
+          check_account();
+          break;
+        case order_path_step::kind::wait:
+          break;
       }
     }
   }
@@ -217,13 +241,13 @@ void sim_sender::start() {
 
 void sim_sender::submit(const order_request& o) {
   std::lock_guard<std::mutex> lk(p_->mu);
-  p_->outbox.push_back(o);
+  p_->schedule.submit(o);
   p_->cv.notify_one();
 }
 
 void sim_sender::request_account() {
   std::lock_guard<std::mutex> lk(p_->mu);
-  p_->account_asked = true;
+  p_->schedule.ask_account();
   p_->cv.notify_one();
 }
 

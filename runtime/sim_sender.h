@@ -1,7 +1,9 @@
 // sim_sender: execution's sim transport (runtime/executor.h): a sender
 // thread with net/order_client.h posting each order to the simulated
 // exchange's order API (loopback https only) and checking the account every
-// reconcile_interval_ms; the answers wait in an inbox the owner drains.
+// reconcile_interval_ms; the answers wait in an inbox the owner drains. What
+// it does next and when (orders, lost answers' queries, account checks) is
+// runtime/order_path_schedule.h, pure; the thread only does the I/O.
 //
 // Its own translation unit: the order client's types stay out of the
 // executor (balances cross as (asset, free + locked) pairs).
