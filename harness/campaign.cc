@@ -13,6 +13,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -42,6 +43,7 @@
 #include "net/ws_connection.h"  // kMaxTargetBytes, build_stream_target
 #include "offline/journal_audit.h"
 #include "runtime/feed_session.h"
+#include "runtime/order_path_schedule.h"
 #include "sim/frame_faults.h"
 #include "sim/market.h"
 #include "sim/matching.h"
@@ -116,22 +118,34 @@ guard_config campaign_guard_config() {
 
 // Execution (campaign_options::execution), scaled like the rest. An order
 // travels kOrderDelayNs plus a seeded jitter each way; the client gives up
-// on an answer after kOrderTimeoutNs (the order is then unknown) and asks
-// the exchange for the order kOrderQueryNs later; a timeout fault's answer
-// is written kHeldAnswerNs after the order arrived; the account is
-// reconciled every kAccountCheckNs; a 429 holds every order back for
-// kRetryAfterNs (its Retry-After). An order arrives long before its client
-// gives up, so when the engine sees it unknown the exchange has decided it
-// (the engine's account check may then call an unknown order that moved
-// nothing "did nothing": the recvWindow rule, core/execution_engine.h).
+// on an answer after kOrderTimeoutNs (the order is then unknown); a timeout
+// fault's answer is written kHeldAnswerNs after the order arrived; a 429
+// holds every order back for kRetryAfterNs (its Retry-After). When the
+// sender sends, queries a lost answer and checks the account is not the
+// campaign's to say: it is the production sender's policy,
+// runtime/order_path_schedule.h, driven on the campaign's sim clock with
+// reconcile_interval kAccountCheckNs and recv_window kOrderRecvWindowNs
+// (exec_drive). An order arrives long before its client gives up, so when
+// the engine sees it unknown the exchange has decided it (the engine's
+// account check may then call an unknown order that moved nothing "did
+// nothing": the recvWindow rule, core/execution_engine.h).
 constexpr std::int64_t kOrderDelayNs = 1 * kMs;
 constexpr std::int64_t kOrderJitterNs = 4 * kMs;
 constexpr std::int64_t kOrderTimeoutNs = 100 * kMs;
-constexpr std::int64_t kOrderQueryNs = 150 * kMs;
 constexpr std::int64_t kHeldAnswerNs = 300 * kMs;
 constexpr std::int64_t kAccountCheckNs = 50 * kMs;
 constexpr std::int64_t kRetryAfterNs = 200 * kMs;
+// The recvWindow the sender's schedule queries a lost answer by: at its
+// send time + this. The schedule only learns an answer is lost when the
+// client gives up (kOrderTimeoutNs), so the window is longer than that, by
+// 150 ms (what the campaign waited before querying when it timed the query
+// itself): the query comes after the timeout, the held answer
+// (kHeldAnswerNs after arrival) after the query, as production's defaults
+// order them (order_timeout_ms 2000 < recv_window_ms 5000, config/config.h).
+constexpr std::int64_t kOrderRecvWindowNs = kOrderTimeoutNs + 150 * kMs;
 static_assert(kOrderDelayNs + kOrderJitterNs < kOrderTimeoutNs);
+static_assert(kOrderRecvWindowNs > kOrderTimeoutNs);
+static_assert(kOrderRecvWindowNs < kOrderDelayNs + kHeldAnswerNs);
 // The engine's knobs in the campaign: leg 1 may spend the evaluator's whole
 // budget (1000 USDT), so the gate's notional admits what the evaluator sizes.
 constexpr std::uint32_t kExecMaxOpenCycles = 4;
@@ -202,13 +216,12 @@ enum class event_kind : std::uint8_t {
   guard_tick,  // feed health sampled from the book for the trading guard
   // Execution: an order reaching the exchange, its answer reaching the bot
   // (value 1: a held answer, late; 2: the client's own refusal inside a
-  // Retry-After), the client giving up on it, the order's status read back,
-  // the account reconciled.
+  // Retry-After), the client giving up on it, the sender's schedule's wake
+  // (value: its generation; only the latest armed one runs).
   exec_arrival,
   exec_answer,
   exec_timeout,
-  exec_query,
-  exec_account,
+  exec_wake,
 };
 
 struct event {
@@ -356,6 +369,13 @@ class campaign_run {
   void exec_decide(const opportunity& op, suppress_reason why);
   void exec_drain();
   void exec_submit(const outgoing_order& o);
+  void exec_drive(std::int64_t at);
+  void exec_send(std::uint32_t i, std::int64_t now);
+  void exec_query(std::uint32_t i, std::int64_t now);
+  void exec_schedule(std::int64_t at, event e) {
+    ++exec_events_;
+    schedule(at, e);
+  }
   void exec_event(std::int64_t at, const event& e);
   void exec_arrive(std::uint32_t i, std::int64_t at);
   void exec_account(std::int64_t at);
@@ -444,7 +464,7 @@ class campaign_run {
   // one account, every order sent with the exchange's record of it.
   struct exec_order {
     outgoing_order o;
-    std::int64_t sent_at = 0;  // sim time it left the bot
+    std::int64_t sent_at = 0;  // sim time it left the bot (the schedule's send)
     sim::order_fault fault = sim::order_fault::none;
     bool paused = false;  // held back by the client inside a Retry-After
     order_result result;  // the exchange's answer (its record of the order)
@@ -461,10 +481,19 @@ class campaign_run {
   std::unordered_map<std::string, std::uint32_t> xorder_of_;
   std::unordered_map<std::string, int> answers_;  // client id -> answer records journaled
   std::map<asset_id, fixed8> residual_;
-  std::int64_t exec_now_ = 0;                    // sim time, never backwards
-  std::int64_t pause_until_ = 0;                 // bot clock: a 429's Retry-After
+  std::int64_t exec_now_ = 0;  // sim time, never backwards
+  // A 429's Retry-After, on sim time: the order client counts it on its
+  // monotonic clock (steady_clock in production), as the schedule runs.
+  std::int64_t pause_until_ = 0;
   trading_state given_ = trading_state::active;  // the state the guard's events last gave
-  bool exec_final_ = false;
+  // The sender's policy (runtime/order_path_schedule.h) on sim time
+  // (exec_clock): what is sent, queried and checked, and when.
+  std::optional<order_path_schedule> sched_;
+  bool driving_ = false;     // exec_drive is running: a submit inside it just queues
+  bool wake_armed_ = false;  // an exec_wake is pending, at wake_at_
+  std::int64_t wake_at_ = 0;
+  std::int64_t wake_gen_ = 0;      // the pending wake's generation (older ones do nothing)
+  std::uint64_t exec_events_ = 0;  // arrivals, answers and timeouts still to come
   bool mutant_fired_ = false;
   std::string exec_journal_;  // a temporary journal when the options name none
   // The quotes of the symbols orders are travelling to, before the last
@@ -824,8 +853,7 @@ void campaign_run::run_event(std::int64_t at, const event& e) {
     case event_kind::exec_arrival:
     case event_kind::exec_answer:
     case event_kind::exec_timeout:
-    case event_kind::exec_query:
-    case event_kind::exec_account:
+    case event_kind::exec_wake:
       exec_event(at, e);
       return;
   }
@@ -1219,7 +1247,9 @@ void campaign_run::exec_setup() {
     throw std::invalid_argument("campaign: " + bad);
   }
   r_.exec.on = true;
-  schedule(kAccountCheckNs, {event_kind::exec_account, 0, 0});
+  // The first account check is due kAccountCheckNs after the start.
+  sched_.emplace(kAccountCheckNs, kOrderRecvWindowNs, 0);
+  exec_drive(0);  // arms the first wake
 }
 
 // The value of `amount` of asset a in USDT at the market's true quotes: a
@@ -1329,27 +1359,77 @@ void campaign_run::exec_drain() {
   }
 }
 
-// The client sends an order (or, inside a 429's Retry-After, holds it back
-// and answers it itself: not sent).
+// The engine's order goes to the sender's schedule, which sends it now
+// (orders come first, runtime/order_path_schedule.h).
 void campaign_run::exec_submit(const outgoing_order& o) {
   const auto i = static_cast<std::uint32_t>(xorders_.size());
   exec_order x;
   x.o = o;
-  x.sent_at = exec_clock(m_.now_ns());
   xorder_of_[o.order.client_order_id] = i;
-  if (exec_bot(m_.now_ns()) < pause_until_) {
+  xorders_.push_back(std::move(x));
+  sched_->submit(o.order);
+  exec_drive(m_.now_ns());
+}
+
+// The sender's thread, in sim time: the schedule's steps due now, each done
+// as the sender does it (send, query, account check), then one wake armed
+// at the schedule's wake time. A submit while a step runs (the engine
+// answers inside it) only queues: this loop sends it next.
+void campaign_run::exec_drive(std::int64_t at) {
+  if (driving_) return;
+  driving_ = true;
+  for (;;) {
+    const std::int64_t now = exec_clock(at);
+    const order_path_step st = sched_->next(now, pause_until_);
+    if (st.what == order_path_step::kind::wait) {
+      if (!wake_armed_ || st.wake_ns < wake_at_) {
+        wake_armed_ = true;
+        wake_at_ = st.wake_ns;
+        schedule(wake_at_, {event_kind::exec_wake, 0, ++wake_gen_});
+      }
+      break;
+    }
+    switch (st.what) {
+      case order_path_step::kind::send:
+        exec_send(xorder_of_.at(st.order.client_order_id), now);
+        break;
+      case order_path_step::kind::query:
+        exec_query(xorder_of_.at(st.order.client_order_id), now);
+        break;
+      case order_path_step::kind::check_account:
+        exec_account(now);
+        sched_->account_checked(exec_now_);
+        break;
+      case order_path_step::kind::wait:
+        break;
+    }
+  }
+  driving_ = false;
+}
+
+// The client sends the order (or, inside a 429's Retry-After, holds it back
+// and answers it itself: not sent).
+void campaign_run::exec_send(std::uint32_t i, std::int64_t now) {
+  exec_order& x = xorders_[i];
+  x.sent_at = now;
+  if (now < pause_until_) {
     x.paused = true;
     x.result.error_code = sim::kFaultRateLimitCode;
     x.result.error_msg = std::string(kPausedMsg);
     ++r_.exec.paused;
-    xorders_.push_back(std::move(x));
-    schedule(exec_now_, {event_kind::exec_answer, i, 2});
+    exec_schedule(now, {event_kind::exec_answer, i, 2});
     return;
   }
-  xorders_.push_back(std::move(x));
   travelling_.push_back(i);
   const auto jitter = static_cast<std::int64_t>(exec_rng_.below(kOrderJitterNs + 1));
-  schedule(exec_now_ + kOrderDelayNs + jitter, {event_kind::exec_arrival, i, 0});
+  exec_schedule(now + kOrderDelayNs + jitter, {event_kind::exec_arrival, i, 0});
+}
+
+// The order's status, read back from the exchange once: its record.
+void campaign_run::exec_query(std::uint32_t i, std::int64_t now) {
+  ++r_.exec.order_queries;
+  eng_->on_reconciled(xorders_[i].o.order.client_order_id, xorders_[i].result, exec_bot(now));
+  exec_drain();
 }
 
 // The order reaches the exchange: a fault is drawn (sim/order_faults.h, as
@@ -1404,13 +1484,13 @@ void campaign_run::exec_arrive(std::uint32_t i, std::int64_t at) {
   }
   ++r_.exec.faults[static_cast<std::size_t>(x.fault)];
   if (x.fault == sim::order_fault::timeout) {
-    schedule(at + kHeldAnswerNs, {event_kind::exec_answer, i, 1});
-    schedule(x.sent_at + kOrderTimeoutNs, {event_kind::exec_timeout, i, 0});
+    exec_schedule(at + kHeldAnswerNs, {event_kind::exec_answer, i, 1});
+    exec_schedule(x.sent_at + kOrderTimeoutNs, {event_kind::exec_timeout, i, 0});
   } else if (x.fault == sim::order_fault::dropped) {
-    schedule(x.sent_at + kOrderTimeoutNs, {event_kind::exec_timeout, i, 0});
+    exec_schedule(x.sent_at + kOrderTimeoutNs, {event_kind::exec_timeout, i, 0});
   } else {
     const auto jitter = static_cast<std::int64_t>(exec_rng_.below(kOrderJitterNs + 1));
-    schedule(at + kOrderDelayNs + jitter, {event_kind::exec_answer, i, 0});
+    exec_schedule(at + kOrderDelayNs + jitter, {event_kind::exec_answer, i, 0});
   }
 }
 
@@ -1427,35 +1507,38 @@ void campaign_run::exec_account(std::int64_t at) {
 void campaign_run::exec_event(std::int64_t at, const event& e) {
   switch (e.k) {
     case event_kind::exec_arrival:
+      --exec_events_;
       exec_arrive(e.target, at);
       return;
     case event_kind::exec_answer: {
+      --exec_events_;
       const exec_order& x = xorders_[e.target];
+      const std::int64_t now = exec_clock(at);
       const std::int64_t t = exec_bot(at);
       if (e.value == 1) ++r_.exec.late_answers;
       if (x.http == 429) {
-        pause_until_ = std::max(pause_until_, t + kRetryAfterNs);
-        eng_->on_transport_paused(pause_until_);  // no cycle starts until the client sends again
+        pause_until_ = std::max(pause_until_, now + kRetryAfterNs);
+        // No cycle starts until the client sends again (the engine's clock).
+        eng_->on_transport_paused(t + (pause_until_ - now));
       }
       eng_->on_result(x.o.order.client_order_id, x.result, t, x.paused ? 0 : x.http);
       exec_drain();
       return;
     }
-    case event_kind::exec_timeout:
-      eng_->on_timeout(xorders_[e.target].o.order.client_order_id, exec_bot(at));
+    case event_kind::exec_timeout: {
+      --exec_events_;
+      // The client gave up: the answer is lost, the schedule queries it.
+      const exec_order& x = xorders_[e.target];
+      sched_->lost(x.o.order, x.sent_at);
+      eng_->on_timeout(x.o.order.client_order_id, exec_bot(at));
       exec_drain();
-      schedule(at + kOrderQueryNs, {event_kind::exec_query, e.target, 0});
+      exec_drive(at);
       return;
-    case event_kind::exec_query:
-      // The order's status, read back from the exchange: its record.
-      ++r_.exec.order_queries;
-      eng_->on_reconciled(xorders_[e.target].o.order.client_order_id, xorders_[e.target].result,
-                          exec_bot(at));
-      exec_drain();
-      return;
-    case event_kind::exec_account:
-      exec_account(at);
-      if (!exec_final_) schedule(at + kAccountCheckNs, {event_kind::exec_account, 0, 0});
+    }
+    case event_kind::exec_wake:
+      if (!wake_armed_ || e.value != wake_gen_) return;  // a wake since replaced
+      wake_armed_ = false;
+      exec_drive(at);
       return;
     default:
       return;
@@ -1463,18 +1546,33 @@ void campaign_run::exec_event(std::int64_t at, const event& e) {
 }
 
 // The run is over: every order still travelling arrives, every answer,
-// timeout and query comes (the market stands still), the account is
-// reconciled once more; then the checks' figures.
+// timeout and query comes (the market stands still; the schedule's wakes
+// keep coming, with its account checks), the account is reconciled once
+// more; then the checks' figures. The schedule always has a next wake, so
+// the run stops when nothing is left to come: no arrival, answer or
+// timeout, no query, no order in flight with the engine. Should an order
+// stay in flight with nothing left to answer it, the run stops
+// kFinishSettleNs (four account checks) later, and the figures say so
+// (cycles_open, orders_unanswered).
 void campaign_run::exec_finish() {
-  exec_final_ = true;
+  constexpr std::int64_t kFinishSettleNs = 4 * kAccountCheckNs;
+  std::optional<std::int64_t> quiet_since;
   while (!events_.empty()) {
+    if (exec_events_ == 0 && sched_->queries_pending() == 0 && !sched_->order_pending()) {
+      if (eng_->in_flight() == 0) break;
+      if (!quiet_since) quiet_since = exec_now_;
+      if (exec_now_ - *quiet_since >= kFinishSettleNs) break;
+    } else {
+      quiet_since.reset();
+    }
     const auto it = events_.begin();
     const std::int64_t at = it->first;
     const event e = it->second;
     events_.erase(it);
     if (e.k >= event_kind::exec_arrival) exec_event(at, e);
   }
-  exec_account(exec_now_);
+  sched_->ask_account();  // the last check, through the schedule
+  exec_drive(exec_now_);
   execution_report& x = r_.exec;
   const auto c = [&](exec_counter k) { return eng_->counter(k); };
   x.cycles_attempted = c(exec_counter::cycles_started);
