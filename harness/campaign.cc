@@ -1233,6 +1233,10 @@ void campaign_run::exec_setup() {
   cfg.risk.max_open_cycles = kExecMaxOpenCycles;
   cfg.risk.max_orders_per_10s = kExecMaxOrdersPer10s;
   cfg.risk.max_residual_value = fixed8::from_units(kExecMaxResidualUsdt);
+  // One recvWindow for the engine (when an unknown order can no longer have
+  // executed) and the schedule (when it is queried), as the runtime takes
+  // both from execution.recv_window_ms.
+  cfg.recv_window_ms = kOrderRecvWindowNs / kMs;
   const asset_balance start[] = {{usdt_, o_.exec_start_usdt}};
   eng_ = std::make_unique<execution_engine>(
       u_, idx_, cfg, [this](asset_id a, fixed8 x) { return value_in_usdt(a, x, 2); }, start);

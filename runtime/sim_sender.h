@@ -8,8 +8,8 @@
 // Its own translation unit: the order client's types stay out of the
 // executor (balances cross as (asset, free + locked) pairs).
 //
-// Thread safety: submit, take and stop from the owner thread; the wake hook
-// runs on the sender thread.
+// Thread safety: submit, request_account, take and stop from the owner
+// thread (account_now before start); the wake hook runs on the sender thread.
 #pragma once
 
 #include <cstdint>
@@ -44,8 +44,8 @@ enum class sim_answer_kind : std::uint8_t {
   unknown,      // timed out or answer lost after sending: reconcile from the account
   id_mismatch,  // a 200 for another client order id: as unknown
   // An unknown (or id_mismatch) order queried once (GET /api/v3/order) when
-  // its send time + recv_window_ms had passed (or, if that fell inside a
-  // 429/418 pause, when the pause ended):
+  // its send time + recv_window_ms had passed (or, if a 429/418 pause held
+  // then, when the pause ended: runtime/order_path_schedule.h):
   query_found,      // the exchange's answer: result holds it (-> on_reconciled)
   query_not_found,  // -2013, it never took it: left to the account check
   query_failed,     // no readable final answer: left to the account check
