@@ -1349,22 +1349,27 @@ void campaign_run::exec_drain() {
       residual_[a.asset] = saturating_add(residual_[a.asset], a.amount).value;
     }
   }
+  bool submitted = false;
   for (const outgoing_order& o : eng_->take_orders()) {
     if (given_ != trading_state::active || guard_.state() != trading_state::active) {
       ++r_.exec.orders_not_active;
     }
     if (!journal_) continue;  // an order not in the journal is never sent
     exec_submit(o);
+    submitted = true;
   }
   for (const execution_event& e : eng_->take_events()) {
     std::vector<guard_event> ev;
     guard_.halt(e.time_ns, "reconcile", e.detail, ev);
     (void)guard_events(ev);
   }
+  // As the runtime: everything drained first, then the sender's thread
+  // (inside a drive, this returns at once and the drive sends them next).
+  if (submitted) exec_drive(m_.now_ns());
 }
 
-// The engine's order goes to the sender's schedule, which sends it now
-// (orders come first, runtime/order_path_schedule.h).
+// The engine's order goes to the sender's schedule, which sends it at the
+// next drive (orders come first, runtime/order_path_schedule.h).
 void campaign_run::exec_submit(const outgoing_order& o) {
   const auto i = static_cast<std::uint32_t>(xorders_.size());
   exec_order x;
@@ -1372,7 +1377,6 @@ void campaign_run::exec_submit(const outgoing_order& o) {
   xorder_of_[o.order.client_order_id] = i;
   xorders_.push_back(std::move(x));
   sched_->submit(o.order);
-  exec_drive(m_.now_ns());
 }
 
 // The sender's thread, in sim time: the schedule's steps due now, each done
@@ -1557,11 +1561,16 @@ void campaign_run::exec_event(std::int64_t at, const event& e) {
 // timeout, no query, no order in flight with the engine. Should an order
 // stay in flight with nothing left to answer it, the run stops
 // kFinishSettleNs (four account checks) later, and the figures say so
-// (cycles_open, orders_unanswered).
+// (cycles_open, orders_unanswered). Whatever happens, it stops
+// kFinishBudgetNs after it began, as the runtime's finish() is bounded:
+// three legs, each an order and a query past a pause, and a second.
 void campaign_run::exec_finish() {
   constexpr std::int64_t kFinishSettleNs = 4 * kAccountCheckNs;
+  constexpr std::int64_t kFinishBudgetNs =
+      3 * (4 * kOrderTimeoutNs + kOrderRecvWindowNs + kRetryAfterNs) + 1000 * kMs;
+  const std::int64_t finish_until = exec_now_ + kFinishBudgetNs;
   std::optional<std::int64_t> quiet_since;
-  while (!events_.empty()) {
+  while (!events_.empty() && exec_now_ < finish_until) {
     if (exec_events_ == 0 && sched_->queries_pending() == 0 && !sched_->order_pending()) {
       if (eng_->in_flight() == 0) break;
       if (!quiet_since) quiet_since = exec_now_;
@@ -2050,6 +2059,10 @@ campaign_report run_campaign(const campaign_options& o) {
     }
     if (x.ledger_refused != 0) fail(std::to_string(x.ledger_refused) + " ledger refusals");
     if (x.cycles_open != 0) fail(std::to_string(x.cycles_open) + " cycles still open at the end");
+    if (x.order_queries != x.timeouts) {
+      fail(std::to_string(x.timeouts) + " lost answers but " + std::to_string(x.order_queries) +
+           " order queries (each is queried once)");
+    }
     if (!x.audit_ok) fail("journal audit: " + x.audit);
   }
   r.passed = why.empty();
