@@ -89,6 +89,9 @@ TEST(LiveBot, SubscribesEverySymbolOverCeilNBy200ConnectionsAndFramesFlow) {
   std::size_t covered = 0;
   for (std::size_t c = 0; c < want; ++c) covered += b.bot.symbols_of(c).size();
   EXPECT_EQ(covered, n);
+  // Every connection's snapshot applied (none stale), waited for: the
+  // snapshots are REST requests that may still be in flight here.
+  EXPECT_TRUE(wait_for([&] { return b.bot.reseeds() >= want; })) << b.bot.reseeds();
   const live_report r = b.finish();
   EXPECT_EQ(r.connections, want);
   EXPECT_GE(r.reseeds, want) << "every connection's snapshot was applied (none stale)";
