@@ -287,9 +287,17 @@ TEST(Execution, PaperModeJournalsEveryOrderWithItsDecisionAndTheLedgerBalances) 
   o.ticks = &ticks;
   auto rb = std::make_unique<running_bot>(std::move(o));
   ASSERT_TRUE(wait_for([&] { return rb->bot.running(); }, 15s));
-  // A couple of seconds of cycles.
+  // A couple of seconds of cycles (on a slow machine, until the first one).
   ASSERT_TRUE(wait_for([&] { return rb->bot.frames() > 0; }, 10s));
   std::this_thread::sleep_for(2s);
+  ASSERT_TRUE(wait_for(
+      [&] {
+        const std::string m = test::scrape(rb->bot.metrics_port());
+        const std::string name = "\ntriarb_execution_cycles_started_total ";
+        const auto at = m.find(name);
+        return at != std::string::npos && m.compare(at + name.size(), 2, "0\n") != 0;
+      },
+      15s));
   // The execution metrics, in a clean exposition.
   const std::string raw = test::scrape(rb->bot.metrics_port());
   const std::string body = raw.substr(std::min(raw.size(), raw.find("\r\n\r\n") + 4));
@@ -371,6 +379,8 @@ TEST(Execution, SimModeSendsOverTlsAndTheExchangesAccountEqualsTheLedger) {
   auto rb = std::make_unique<running_bot>(std::move(o));
   ASSERT_TRUE(wait_for([&] { return rb->bot.running(); }, 15s));
   std::this_thread::sleep_for(2500ms);
+  // A slow machine may need longer for the first order.
+  ASSERT_TRUE(wait_for([&] { return !ex.orders().empty(); }, 15s));
   const live_report r = rb->finish();
   rb.reset();
 
@@ -413,6 +423,7 @@ TEST(Execution, SimModeOrderPathFaultsKeepTheLedgerEqualToTheAccount) {
   auto rb = std::make_unique<running_bot>(std::move(o));
   ASSERT_TRUE(wait_for([&] { return rb->bot.running(); }, 15s));
   std::this_thread::sleep_for(3s);
+  ASSERT_TRUE(wait_for([&] { return !ex.orders().empty(); }, 15s));
   const live_report r = rb->finish();
   rb.reset();
 
@@ -452,6 +463,15 @@ TEST(Execution, SimModeQueriesAnUnknownOrderAndReconcilesIt) {
   auto rb = std::make_unique<running_bot>(std::move(o));
   ASSERT_TRUE(wait_for([&] { return rb->bot.running(); }, 15s));
   std::this_thread::sleep_for(2s);
+  // At least one answer lost (its query comes at the latest inside finish()).
+  ASSERT_TRUE(wait_for(
+      [&] {
+        for (const auto& e : ex.orders()) {
+          if (e.fault == sim::order_fault::dropped) return true;
+        }
+        return false;
+      },
+      15s));
   const live_report r = rb->finish();
   rb.reset();
 
