@@ -11,18 +11,6 @@ namespace {
 constexpr i128 kI64Max = std::numeric_limits<std::int64_t>::max();
 constexpr i128 kI64Min = std::numeric_limits<std::int64_t>::min();
 
-// Floor and ceiling of a / b for b > 0, any sign of a.
-i128 floor_div(i128 a, i128 b) {
-  i128 q = a / b;
-  if (a % b != 0 && a < 0) --q;
-  return q;
-}
-i128 ceil_div(i128 a, i128 b) {
-  i128 q = a / b;
-  if (a % b != 0 && a > 0) ++q;
-  return q;
-}
-
 bool fits(i128 v) { return v >= kI64Min && v <= kI64Max; }
 
 fixed8 saturate(i128 v, bool& overflow) {
@@ -496,7 +484,7 @@ std::optional<i128> slippage_bps_e2(i128 slippage_e16, fixed8 planned_price,
       __builtin_mul_overflow(slippage_e16, static_cast<i128>(1'000'000), &num)) {
     return std::nullopt;
   }
-  return num / denom + (num % denom != 0 && num > 0 ? 1 : 0);  // rounded up
+  return ceil_div(num, denom);  // rounded up
 }
 
 }  // namespace triarb

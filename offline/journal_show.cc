@@ -295,10 +295,6 @@ leg_figures figure_leg(const fill_record& f, side dir, fixed8 planned) {
   return g;
 }
 
-// Floor and ceiling of a / b for b > 0, any sign of a.
-i128 floor_div128(i128 a, i128 b) { return a / b - (a % b != 0 && a < 0 ? 1 : 0); }
-i128 ceil_div128(i128 a, i128 b) { return a / b + (a % b != 0 && a > 0 ? 1 : 0); }
-
 // raw fixed8 units in fixed8's canonical form ("0.02"), or all 8 decimals
 // when beyond fixed8's range.
 std::string amount_text(i128 raw) {
@@ -328,8 +324,8 @@ std::string leg_slippage_text(const fill_record& f, const order_record& ord,
   std::string s = "vwap ";
   const leg_figures any = figure_leg(f, ord.dir, fixed8::zero());
   if (!any.ok || any.qty <= 0) return "vwap: the fills do not add up, ";
-  const i128 vwap = ord.dir == side::buy ? ceil_div128(any.notional_e16, any.qty)
-                                         : floor_div128(any.notional_e16, any.qty);
+  const i128 vwap = ord.dir == side::buy ? ceil_div(any.notional_e16, any.qty)
+                                         : floor_div(any.notional_e16, any.qty);
   s += amount_text(vwap) + (ord.dir == side::buy ? " (rounded up)" : " (rounded down)");
   if (op == nullptr) return s + ", no decision to plan against, ";
   const journal_leg& plan = op->legs[k];
@@ -339,7 +335,7 @@ std::string leg_slippage_text(const fill_record& f, const order_record& ord,
   }
   const leg_figures g = figure_leg(f, ord.dir, plan.price);
   s += ", planned " + to_string(plan.price) + ": slippage " +
-       amount_text(ceil_div128(g.slip_e16, fixed8::kScale)) + " quote (rounded up)";
+       amount_text(ceil_div(g.slip_e16, fixed8::kScale)) + " quote (rounded up)";
   const std::optional<i128> e2 =
       g.ok ? slippage_bps_e2(g.slip_e16, plan.price, g.qty) : std::nullopt;
   if (!e2) return s + ", bps beyond range, ";
