@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <deque>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <memory>
@@ -38,6 +37,7 @@
 #include "harness/campaign_plan.h"
 #include "harness/net_campaign.h"
 #include "harness/oracle_cycles.h"
+#include "harness/sim_driver.h"
 #include "net/conn_policy.h"
 #include "net/connect_budget.h"
 #include "net/ws_connection.h"  // kMaxTargetBytes, build_stream_target
@@ -1971,10 +1971,8 @@ campaign_report run_campaign(const campaign_options& o) {
     throw std::invalid_argument(
         "the no-validity mutant and guard_off run in-process only (without --network)");
   }
-  if (!o.exchange_info_out.empty()) {
-    std::ofstream out(o.exchange_info_out, std::ios::binary);
-    out << sim::generate_universe({}, o.seed).exchange_info_json;  // as every run of the seed
-    if (!out) throw std::runtime_error(o.exchange_info_out + ": cannot write");
+  if (!o.exchange_info_out.empty()) {  // the seed's universe, as every run of it has
+    write_exchange_info(o.exchange_info_out, sim::generate_universe({}, o.seed).exchange_info_json);
   }
   campaign_report r;
   if (o.network) {

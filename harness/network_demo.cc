@@ -26,6 +26,7 @@
 #include "core/build_info.h"
 #include "core/decimal_text.h"
 #include "core/journal_verify.h"
+#include "harness/sim_driver.h"
 #include "offline/journal_audit.h"
 #include "runtime/live_bot.h"
 #include "sim/exchange/sim_exchange.h"
@@ -311,11 +312,7 @@ int run_network_demo(const network_demo_options& d, std::ostream& out, std::ostr
   if (d.fault_rate > 0) {
     ex.set_fault_rates(d.fault_rate, d.fault_rate, d.fault_rate, d.fault_rate, d.fault_rate);
   }
-  if (!d.exchange_info_out.empty()) {
-    std::ofstream f(d.exchange_info_out, std::ios::binary);
-    f << ex.exchange_info();
-    if (!f) throw std::runtime_error(d.exchange_info_out + ": cannot write");
-  }
+  if (!d.exchange_info_out.empty()) write_exchange_info(d.exchange_info_out, ex.exchange_info());
   demo_files journal(d, ticks);
   o.cfg.execution.mode = d.execution;
   // Each opportunity is sized (strategy.budget) within what the risk gate

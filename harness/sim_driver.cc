@@ -74,14 +74,17 @@ std::string sim_config_text(const sim_options& o) {
   return t;
 }
 
+void write_exchange_info(const std::string& path, std::string_view json) {
+  std::ofstream out(path, std::ios::binary);
+  out << json;
+  if (!out) throw std::runtime_error(path + ": cannot write");
+}
+
 sim_report run_sim(const sim_options& o, std::ostream& ticks) {
   const sim::generated_universe gen = sim::generate_universe({}, o.seed);
   const universe u = load_exchange_info(gen.exchange_info_json);
-  if (!o.exchange_info_out.empty()) {
-    std::ofstream out(o.exchange_info_out, std::ios::binary);
-    out << gen.exchange_info_json;
-    if (!out) throw std::runtime_error(o.exchange_info_out + ": cannot write");
-  }
+  if (!o.exchange_info_out.empty())
+    write_exchange_info(o.exchange_info_out, gen.exchange_info_json);
   const auto usdt = u.find_asset("USDT");
   if (!usdt) throw std::runtime_error("generated universe has no USDT");
   const asset_id starts[] = {*usdt};

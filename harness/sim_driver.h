@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 
 #include "core/evaluator.h"
 #include "core/journal.h"
@@ -73,6 +74,10 @@ struct sim_report {
 
 // Throws std::runtime_error for unusable options (e.g. a file it cannot write).
 [[nodiscard]] sim_report run_sim(const sim_options& o, std::ostream& ticks);
+
+// Writes an exchangeInfo document to path (--exchange-info-out: the sim, a
+// scenario, the demo); std::runtime_error "<path>: cannot write" if it fails.
+void write_exchange_info(const std::string& path, std::string_view json);
 
 // The readable summary a person sees at the end of `triarb demo`.
 void print_summary(const sim_report& r, std::ostream& out);
