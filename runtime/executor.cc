@@ -218,12 +218,12 @@ void executor::finish(const std::function<std::int64_t()>& now) {
 }
 
 bool executor::settled() const {
-  const std::uint64_t lost = own_[static_cast<std::size_t>(executor_counter::sim_unknown)] +
-                             own_[static_cast<std::size_t>(executor_counter::sim_id_mismatch)];
-  const std::uint64_t queried =
-      own_[static_cast<std::size_t>(executor_counter::sim_query_found)] +
-      own_[static_cast<std::size_t>(executor_counter::sim_query_not_found)] +
-      own_[static_cast<std::size_t>(executor_counter::sim_query_failed)];
+  const auto n = [this](executor_counter c) { return own_[static_cast<std::size_t>(c)]; };
+  const std::uint64_t lost =
+      n(executor_counter::sim_unknown) + n(executor_counter::sim_id_mismatch);
+  const std::uint64_t queried = n(executor_counter::sim_query_found) +
+                                n(executor_counter::sim_query_not_found) +
+                                n(executor_counter::sim_query_failed);
   return engine_->in_flight() == engine_->unknown() && queried >= lost;
 }
 

@@ -220,6 +220,19 @@ void expect_journal_holds(const journal_view& v, const live_report& r) {
   EXPECT_EQ(non_zero(v.balances), x.balances);
 }
 
+// A sim run's journal (dir/journal.jsonl, from the demo account's start)
+// holds what expect_journal_holds checks and passes audit_states; the
+// exchange is stopped once its universe is read.
+void expect_sim_journal_holds(sim_exchange& ex, const live_report& r, const std::string& dir) {
+  std::map<std::string, fixed8> start;
+  for (const auto& [asset, b] : demo_balances()) start[asset] = b;
+  const journal_view v = read_view(dir + "/journal.jsonl", names_of(ex), start);
+  ex.stop();
+  expect_journal_holds(v, r);
+  const audit_report a = audit_states(dir + "/journal.jsonl");
+  EXPECT_TRUE(a.ok()) << a.message();
+}
+
 // The executor hands the guard's quarantines to the engine: those restored
 // from the journal at start-up (its constructor) and a guard event's
 // triangle (on_trading_state). A decision on a quarantined triangle is
@@ -397,13 +410,7 @@ TEST(Execution, SimModeSendsOverTlsAndTheExchangesAccountEqualsTheLedger) {
   // The exchange's account is the bot's ledger.
   expect_account_is_ledger(ex, x);
 
-  std::map<std::string, fixed8> start;
-  for (const auto& [asset, b] : demo_balances()) start[asset] = b;
-  const journal_view v = read_view(dir + "/journal.jsonl", names_of(ex), start);
-  ex.stop();
-  expect_journal_holds(v, r);
-  const audit_report a = audit_states(dir + "/journal.jsonl");
-  EXPECT_TRUE(a.ok()) << a.message();
+  expect_sim_journal_holds(ex, r, dir);
 }
 
 // The order path's answered faults (rejects, 429s with Retry-After, partial
@@ -438,13 +445,7 @@ TEST(Execution, SimModeOrderPathFaultsKeepTheLedgerEqualToTheAccount) {
   EXPECT_EQ(x.count(executor_counter::sim_rejected) + x.count(executor_counter::sim_paused),
             x.count(exec_counter::rejects) - x.count(executor_counter::sim_not_sent));
   expect_account_is_ledger(ex, x);
-  std::map<std::string, fixed8> start;
-  for (const auto& [asset, b] : demo_balances()) start[asset] = b;
-  const journal_view v = read_view(dir + "/journal.jsonl", names_of(ex), start);
-  ex.stop();
-  expect_journal_holds(v, r);
-  const audit_report a = audit_states(dir + "/journal.jsonl");
-  EXPECT_TRUE(a.ok()) << a.message();
+  expect_sim_journal_holds(ex, r, dir);
 }
 
 // Orders the exchange executed but whose answer never came (the dropped
@@ -526,13 +527,7 @@ TEST(Execution, SimModeFinishWaitsForTheLegAReconciledLegSends) {
   EXPECT_EQ(x.in_flight, 0u);
   EXPECT_EQ(x.count(exec_counter::account_mismatches), 0u);
   expect_account_is_ledger(ex, x);
-  std::map<std::string, fixed8> start;
-  for (const auto& [asset, b] : demo_balances()) start[asset] = b;
-  const journal_view v = read_view(dir + "/journal.jsonl", names_of(ex), start);
-  expect_journal_holds(v, r);
-  ex.stop();
-  const audit_report a = audit_states(dir + "/journal.jsonl");
-  EXPECT_TRUE(a.ok()) << a.message();
+  expect_sim_journal_holds(ex, r, dir);
 }
 
 // A lost answer's query that falls due inside a 429's pause waits for the
@@ -580,13 +575,7 @@ TEST(Execution, SimModeQueriesALostAnswerAfterThePauseItFallsIn) {
   EXPECT_EQ(x.in_flight, 0u);
   EXPECT_EQ(x.count(exec_counter::account_mismatches), 0u);
   expect_account_is_ledger(ex, x);
-  std::map<std::string, fixed8> start;
-  for (const auto& [asset, b] : demo_balances()) start[asset] = b;
-  const journal_view v = read_view(dir + "/journal.jsonl", names_of(ex), start);
-  expect_journal_holds(v, r);
-  ex.stop();
-  const audit_report a = audit_states(dir + "/journal.jsonl");
-  EXPECT_TRUE(a.ok()) << a.message();
+  expect_sim_journal_holds(ex, r, dir);
 }
 
 // An order whose answer is lost while the exchange goes away can be neither
