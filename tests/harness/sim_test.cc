@@ -66,7 +66,7 @@ TEST(Market, FramesParseBackToTheTrueQuotesIncludingCappedQuantities) {
 // journal and terminal downstream. A name is 1 to 20 upper-case letters and
 // digits, as the exchange's tickers are; anything else is refused, named.
 TEST(UniverseGen, RefusesAQuoteAssetNameThatIsNotATicker) {
-  for (const std::string bad :
+  for (const std::string& bad :
        {std::string("US\"DT"), std::string("USDT\n"), std::string("\x1b[2J"), std::string(""),
         std::string("usdt"), std::string(21, 'A'), std::string("US DT")}) {
     sim::universe_gen_params p;
